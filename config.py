@@ -1,0 +1,47 @@
+"""Settings. Defaults suit development; the environment overrides them; tests pass a dict."""
+
+import os
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    TRACKER_ENV = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    # None means an SQLite file in the instance folder (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+    BOOTSTRAP_SERVE_LOCAL = True  # the app must work on a closed network: no CDN
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    # argon2id; OWASP ASVS 5.0 minimum is met by argon2-cffi's defaults. Tests lower these.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65_536
+    ARGON2_PARALLELISM = 4
+
+    API_MAX_PER_PAGE = 500
+    API_DEFAULT_PER_PAGE = 50
+
+
+def from_environ(environ=os.environ) -> dict:
+    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV."""
+    settings: dict = {}
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    if environ.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("TRACKER_ENV"):
+        settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
+    if settings.get("TRACKER_ENV") == "production":
+        settings.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    return settings

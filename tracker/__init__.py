@@ -1,0 +1,71 @@
+"""The Budapest Process implementation tracker."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import DEV_SECRET_KEY, from_environ
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = str(PROJECT_ROOT / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    app.config.from_object("config.Config")
+    app.config.update(from_environ())
+    app.config.update(config or {})
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/tracker.sqlite"
+    refuse_unsafe_production(app)
+    register_extensions(app)
+    register_blueprints(app)
+
+    from tracker import cli, errors, web
+
+    errors.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def refuse_unsafe_production(app: Flask) -> None:
+    if app.config["TRACKER_ENV"] not in ("development", "production"):
+        raise RuntimeError("TRACKER_ENV must be 'development' or 'production'.")
+    if app.config["TRACKER_ENV"] != "production":
+        return
+    key = app.config["SECRET_KEY"] or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError("Production needs SECRET_KEY set to a random value of 32+ characters.")
+    if app.debug:
+        raise RuntimeError("Production refuses to run with debug on.")
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import models  # noqa: F401  (every table known to Alembic and the shell)
+    from tracker.auth.services import load_session_user
+    from tracker.db import db
+    from tracker.extensions import bootstrap, csrf, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.actors.views import bp as actors_bp
+    from tracker.api.views import bp as api_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.extensions import csrf
+    from tracker.plan.views import bp as plan_bp
+
+    csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
+    for bp in (auth_bp, plan_bp, actors_bp, api_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,98 @@
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import db, utcnow
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+
+
+class ActorKind(enum.StrEnum):
+    PARTICIPATING_STATE = "participating_state"
+    OBSERVER_STATE = "observer_state"
+    ORGANISATION = "organisation"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+working_group_members = Table(
+    "working_group_members",
+    db.metadata,
+    Column("working_group_id", ForeignKey("working_groups.id"), primary_key=True),
+    Column("actor_id", ForeignKey("actors.id"), primary_key=True, index=True),
+)
+
+
+class Actor(db.Model):
+    """A participating or observer state (ISO 3166 alpha-2 code) or an organisation."""
+
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ActorKind]
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    source_confidence: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="actor")
+    working_groups: Mapped[list["WorkingGroup"]] = relationship(
+        secondary=working_group_members, back_populates="members"
+    )
+    reference_group_memberships: Mapped[list["ReferenceGroupMembership"]] = relationship(
+        back_populates="actor"
+    )
+
+    @property
+    def is_state(self) -> bool:
+        return self.kind != ActorKind.ORGANISATION
+
+    def __repr__(self) -> str:
+        return f"<Actor {self.code}>"
+
+
+class WorkingGroup(db.Model):
+    """One of the regional working groups, with its chair and member actors."""
+
+    __tablename__ = "working_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    source_confidence: Mapped[str | None] = mapped_column(String(16))
+
+    chair: Mapped[Actor | None] = relationship(foreign_keys=[chair_id])
+    members: Mapped[list[Actor]] = relationship(
+        secondary=working_group_members, back_populates="working_groups", order_by=Actor.name
+    )
+
+
+class ReferenceGroupMembership(db.Model):
+    """An actor's seat in the Reference Group that follows implementation between meetings."""
+
+    __tablename__ = "reference_group_memberships"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32), default="member")
+    joined_on: Mapped[date | None]
+    left_on: Mapped[date | None]
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    source_confidence: Mapped[str | None] = mapped_column(String(16))
+
+    actor: Mapped[Actor] = relationship(back_populates="reference_group_memberships")
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None

@@ -1,0 +1,71 @@
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from tracker.audit.models import AuditEvent
+from tracker.db import db
+
+if TYPE_CHECKING:
+    pass
+
+# Who did something: a signed-in user, or a label for the command line ("tracker init").
+By = "User | str"
+
+
+def jsonable(value: Any) -> Any:
+    """A value as the audit trail stores it: dates as ISO text, records by code, number or id."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return sorted(jsonable(v) for v in value)
+    if isinstance(value, db.Model):
+        for attr in ("code", "number", "id"):
+            if getattr(value, attr, None) is not None:
+                return getattr(value, attr)
+    return value
+
+
+def apply_changes(obj: db.Model, values: dict[str, Any]) -> dict[str, list]:
+    """Set each attribute that differs; return {field: [before, after]} for the audit trail."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if jsonable(old) != jsonable(new):
+            changes[field] = [jsonable(old), jsonable(new)]
+            setattr(obj, field, new)
+    return changes
+
+
+def record_event(
+    *, by: By, action: str, entity: db.Model, summary: str, changes: dict | None = None
+) -> AuditEvent:
+    """Append one event to the audit trail (the entity must have an id: flush first)."""
+    user = None if isinstance(by, str) else by
+    event = AuditEvent(
+        user=user,
+        agent=by if isinstance(by, str) else None,
+        action=action,
+        entity_type=entity.__tablename__,
+        entity_id=entity.id,
+        summary=summary[:300],
+        changes=changes or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def history_of(entity: db.Model, limit: int = 200) -> list[AuditEvent]:
+    """The newest events about one record, with their users loaded."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity.__tablename__, AuditEvent.entity_id == entity.id)
+        .options(joinedload(AuditEvent.user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

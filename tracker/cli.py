@@ -1,0 +1,118 @@
+"""The `tracker` command line: Flask's commands (run, shell, db …) plus ours."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from tracker import MIGRATIONS_DIR, create_app
+from tracker.actors.services import get_actor_by_code
+from tracker.auth import services as auth
+from tracker.auth.models import ApiToken, Role
+from tracker.db import db
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database and load the shipped plans and actors (idempotent)."""
+    upgrade(directory=MIGRATIONS_DIR)
+    from tracker.plan.shipped import load_shipped_data
+
+    created = load_shipped_data(by="tracker init")
+    db.session.commit()
+    if created:
+        click.echo(f"Database ready; loaded {len(created)} shipped records.")
+    else:
+        click.echo("Database ready; shipped data already loaded, nothing changed.")
+
+
+user_group = click.Group("user", help="Manage accounts.")
+token_group = click.Group("token", help="Manage API tokens.")
+
+
+@user_group.command("create")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--actor", "actor_code", help="Code of the user's state or organisation (HU, ICMPD…)")
+@click.option("--name", default="", help="Display name (defaults to the email).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+def create_user_command(email, role, actor_code, name, password_stdin):
+    """Create an account. The password is asked for, or read from stdin."""
+    actor = None
+    if actor_code:
+        actor = get_actor_by_code(actor_code)
+        if actor is None:
+            raise click.ClickException(f"No actor with the code {actor_code!r}.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = auth.create_user(
+            email=email,
+            name=name,
+            role=Role(role),
+            password=password,
+            actor=actor,
+            by="command line",
+        )
+    except auth.AuthError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@token_group.command("create")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", default="command line", help="What the token is for.")
+def create_token_command(email, name):
+    """Create an API token; it is printed alone on the last line, once."""
+    user = auth.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email!r}.")
+    token, plain = auth.create_token(user, name=name, by="command line")
+    db.session.commit()
+    click.echo(f"Token {token.prefix}… for {user.email} (shown once, keep it safe):")
+    click.echo(plain)
+
+
+@token_group.command("revoke")
+@with_appcontext
+@click.argument("prefix")
+def revoke_token_command(prefix):
+    """Revoke the API token whose shown prefix (bpt_…) is PREFIX."""
+    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix[:12])))
+    if len(tokens) != 1:
+        raise click.ClickException(f"No single token has the prefix {prefix!r}.")
+    auth.revoke_token(tokens[0], by="command line")
+    db.session.commit()
+    click.echo(f"Revoked token {tokens[0].prefix}….")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--years", default=1, type=click.IntRange(1, 20), help="Years of synthetic history.")
+@click.option("--reset", is_flag=True, help="Delete the demo plan and accounts and make them anew.")
+def demo_command(years, reset):
+    """Load a separate DEMO plan with synthetic data and demo accounts."""
+    from tracker.demo import load_demo
+
+    result = load_demo(years=years, reset=reset)
+    db.session.commit()
+    click.echo(result.message)
+    for email, password, role in result.accounts:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_command, user_group, token_group, demo_command):
+        app.cli.add_command(command)
+
+
+cli = FlaskGroup(create_app=create_app, help="The Budapest Process implementation tracker.")

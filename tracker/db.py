@@ -1,0 +1,123 @@
+"""The database handle, the declarative base and the SQLite settings the tracker relies on."""
+
+import enum
+import sqlite3
+from datetime import UTC, datetime
+
+from flask import has_request_context, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; use tracker.db.utcnow()")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    # A registry rather than class attributes: Flask-SQLAlchemy subclasses this base, and
+    # SQLAlchemy 2.1 refuses a per-class type_annotation_map on such a subclass.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime(),
+            # Statuses are StrEnums stored as their values in a VARCHAR, never a native enum.
+            enum.StrEnum: Enum(
+                enum.StrEnum,
+                native_enum=False,
+                create_constraint=False,
+                length=32,
+                values_callable=lambda e: [m.value for m in e],
+            ),
+            dict: JSON(),
+            list: JSON(),
+        },
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy, not the driver, open transactions, so that we choose the BEGIN (below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={_busy_timeout_ms()}")
+    cursor.close()
+
+
+def _busy_timeout_ms() -> int:
+    from flask import current_app
+
+    try:
+        return int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    except RuntimeError:
+        return 15_000
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    # A deferred transaction that reads and then writes fails at once with "database is locked"
+    # when another worker wrote in between; IMMEDIATE takes the write lock up front and waits for
+    # it (busy timeout). Page reads stay deferred so that they never queue behind writers.
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class StaleVersionError(Exception):
+    """Someone else saved this record since it was loaded for editing."""
+
+    def __init__(self, record, expected_version: int | None):
+        super().__init__(
+            f"This record was changed by someone else (version {record.version}, "
+            f"you edited version {expected_version}). Review the current values and save again."
+        )
+        self.record = record
+        self.expected_version = expected_version
+
+
+def check_version(record, expected_version: int | None) -> None:
+    """Refuse an edit made on an older version of the record (optimistic locking)."""
+    if expected_version != record.version:
+        raise StaleVersionError(record, expected_version)

@@ -1,0 +1,50 @@
+"""Error responses: JSON for /api/, generic pages elsewhere (never a stack trace)."""
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    body: dict = {"code": code or ERROR_CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify(error=body), status
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_error(error: HTTPException):
+    status = error.code or 500
+    if wants_json():
+        response = json_error(status, error.description or error.name)
+        if status == 401:
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+        return response
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    return render_template(template, error=error), status
+
+
+def handle_unexpected_error(error: Exception):
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)

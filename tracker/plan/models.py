@@ -1,0 +1,160 @@
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.actors.models import Actor
+from tracker.db import db, utcnow
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+
+
+action_point_partners = Table(
+    "action_point_partners",
+    db.metadata,
+    Column("action_point_id", ForeignKey("action_points.id"), primary_key=True),
+    Column("actor_id", ForeignKey("actors.id"), primary_key=True, index=True),
+)
+
+
+def code_sort_key(code: str) -> str:
+    """A key that orders "2" before "10" and "3.4" before "3.10"."""
+    return ".".join(part.zfill(6) if part.isdigit() else part for part in re.split(r"[.\s]", code))
+
+
+class Plan(db.Model):
+    """An action plan, e.g. the 2019 Call for Action (BP-CFA-2019)."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    short_title: Mapped[str | None] = mapped_column(String(120))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    expected_action_points: Mapped[int | None]
+    adopted_at: Mapped[str | None] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    source_confidence: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    commitments: Mapped[list["Commitment"]] = relationship(
+        back_populates="plan", order_by="Commitment.number"
+    )
+    goals: Mapped[list["PriorityGoal"]] = relationship(
+        back_populates="plan", order_by="PriorityGoal.number"
+    )
+    action_points: Mapped[list["ActionPoint"]] = relationship(
+        back_populates="plan", order_by="ActionPoint.sort_key"
+    )
+
+    @property
+    def period(self) -> str:
+        return f"{self.starts_on.year}–{self.ends_on.year}"
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.code}>"
+
+
+class Commitment(db.Model):
+    __tablename__ = "commitments"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    source_confidence: Mapped[str | None] = mapped_column(String(16))
+
+    plan: Mapped[Plan] = relationship(back_populates="commitments")
+
+
+class PriorityGoal(db.Model):
+    """One of a plan's six numbered priority goals ("priority areas" on the public pages)."""
+
+    __tablename__ = "priority_goals"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    source_confidence: Mapped[str | None] = mapped_column(String(16))
+
+    plan: Mapped[Plan] = relationship(back_populates="goals")
+    action_points: Mapped[list["ActionPoint"]] = relationship(
+        back_populates="goal", order_by="ActionPoint.sort_key"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"Goal {self.number}: {self.title}"
+
+
+class ActionPoint(db.Model):
+    """One action point of a plan; its code ("17", "3.4") is unique within the plan."""
+
+    __tablename__ = "action_points"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("priority_goals.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    sort_key: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    lead_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    target_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    plan: Mapped[Plan] = relationship(back_populates="action_points")
+    goal: Mapped[PriorityGoal] = relationship(back_populates="action_points")
+    lead_actor: Mapped[Actor | None] = relationship()
+    partners: Mapped[list[Actor]] = relationship(
+        secondary=action_point_partners, order_by=Actor.name
+    )
+    activities: Mapped[list["Activity"]] = relationship(
+        back_populates="action_point", order_by="Activity.starts_on"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def can_edit(self, user: "User") -> bool:
+        return user.is_admin
+
+    def __repr__(self) -> str:
+        return f"<ActionPoint {self.code}>"
+
+
+class Activity(db.Model):
+    """A concrete step under an action point."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    lead_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    budget_minor: Mapped[int | None] = mapped_column(BigInteger)
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    action_point: Mapped[ActionPoint] = relationship(back_populates="activities")
+    lead_actor: Mapped[Actor | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,104 @@
+"""Load the facts the tracker ships (plans, goals, actors, working groups); idempotent."""
+
+from datetime import date
+from importlib import resources
+
+import yaml
+from sqlalchemy import select
+
+from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
+from tracker.audit.services import By, record_event
+from tracker.db import db
+from tracker.plan.models import Commitment, Plan, PriorityGoal
+
+
+def read_shipped_data() -> dict:
+    text = resources.files("tracker.plan").joinpath("data/budapest-process.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _facts(item: dict) -> dict:
+    return {"sources": item.get("sources", []), "source_confidence": item.get("source_confidence")}
+
+
+def _created(entity, summary: str, by: By, created: list) -> None:
+    db.session.add(entity)
+    db.session.flush()
+    record_event(by=by, action="create", entity=entity, summary=summary)
+    created.append(entity)
+
+
+def load_shipped_data(*, by: By = "tracker init") -> list:
+    """Add the shipped records that are missing; never change existing ones. Returns the new."""
+    data = read_shipped_data()
+    created: list = []
+    actors = {a.code: a for a in db.session.scalars(select(Actor))}
+    for item in data["actors"]:
+        if item["code"] not in actors:
+            actor = Actor(
+                kind=ActorKind(item["kind"]),
+                code=item["code"],
+                name=item["name"],
+                region=item.get("region"),
+                note=item.get("note"),
+                **_facts(item),
+            )
+            _created(actor, f"Added {actor.kind.label.lower()} {actor.name}", by, created)
+            actors[actor.code] = actor
+
+    for item in data["plans"]:
+        plan = db.session.scalar(select(Plan).where(Plan.code == item["code"]))
+        if plan is None:
+            plan = Plan(
+                code=item["code"],
+                title=item["title"],
+                short_title=item.get("short_title"),
+                starts_on=date.fromisoformat(item["starts_on"]),
+                ends_on=date.fromisoformat(item["ends_on"]),
+                expected_action_points=item.get("expected_action_points"),
+                adopted_at=item.get("adopted_at"),
+                **_facts(item),
+            )
+            _created(plan, f"Added plan {plan.code}", by, created)
+        have = {c.number for c in plan.commitments}
+        for c in item.get("commitments", []):
+            if c["number"] not in have:
+                commitment = Commitment(
+                    plan=plan, number=c["number"], title=c["title"], **_facts(c)
+                )
+                _created(commitment, f"Added commitment {c['number']} to {plan.code}", by, created)
+        have = {g.number for g in plan.goals}
+        for g in item.get("goals", []):
+            if g["number"] not in have:
+                goal = PriorityGoal(
+                    plan=plan,
+                    number=g["number"],
+                    title=g["title"],
+                    description=g.get("description"),
+                    **_facts(g),
+                )
+                _created(goal, f"Added goal {g['number']} to {plan.code}", by, created)
+
+    groups = {w.code for w in db.session.scalars(select(WorkingGroup))}
+    for item in data["working_groups"]:
+        if item["code"] not in groups:
+            chair = actors.get(item.get("chair"))
+            group = WorkingGroup(
+                code=item["code"],
+                name=item["name"],
+                chair=chair,
+                note=item.get("note"),
+                members=[chair] if chair else [],
+                **_facts(item),
+            )
+            _created(group, f"Added {group.name}", by, created)
+
+    seated = set(db.session.scalars(select(ReferenceGroupMembership.actor_id)))
+    for item in data["reference_group"]:
+        actor = actors[item["actor"]]
+        if actor.id not in seated:
+            seat = ReferenceGroupMembership(
+                actor=actor, role=item.get("role", "member"), **_facts(item)
+            )
+            _created(seat, f"{actor.name} joined the Reference Group", by, created)
+    return created

@@ -1,0 +1,102 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from tracker.actors.services import list_actors
+from tracker.audit.services import history_of
+from tracker.auth.permissions import (
+    can_manage_plans,
+    get_editable_action_point,
+    require,
+)
+from tracker.db import StaleVersionError, db
+from tracker.plan import services
+from tracker.plan.forms import ActionPointForm, action_point_values
+from tracker.plan.models import ActionPoint, Plan
+
+bp = Blueprint("plan", __name__, url_prefix="/plans")
+
+
+def get_plan_or_404(code: str) -> Plan:
+    return services.get_plan(code) or abort(404)
+
+
+@bp.get("/")
+@login_required
+def index():
+    counts = services.count_action_points()
+    return render_template("plan/index.html", plans=services.list_plans(), counts=counts)
+
+
+@bp.get("/<code>")
+@login_required
+def show(code: str):
+    plan = get_plan_or_404(code)
+    goals = services.get_plan_outline(plan)
+    defined = sum(len(goal.action_points) for goal in goals)
+    return render_template("plan/show.html", plan=plan, goals=goals, defined=defined)
+
+
+@bp.get("/<code>/goals/<int:number>")
+@login_required
+def goal(code: str, number: int):
+    plan = get_plan_or_404(code)
+    goal = services.get_goal(plan, number) or abort(404)
+    return render_template("plan/goal.html", plan=plan, goal=goal)
+
+
+@bp.get("/action-points/<int:action_point_id>")
+@login_required
+def action_point(action_point_id: int):
+    action_point = db.get_or_404(ActionPoint, action_point_id)
+    history = history_of(action_point)
+    return render_template("plan/action_point.html", ap=action_point, history=history)
+
+
+@bp.route("/<code>/action-points/new", methods=["GET", "POST"])
+@login_required
+def new_action_point(code: str):
+    require(can_manage_plans(current_user))
+    plan = get_plan_or_404(code)
+    form = ActionPointForm()
+    form.set_choices(plan.goals, list_actors())
+    if form.validate_on_submit():
+        try:
+            ap = services.create_action_point(
+                plan, **action_point_values(form, plan), by=current_user
+            )
+        except services.PlanError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Action point {ap.code} created.")
+            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+    return render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
+
+
+@bp.route("/action-points/<int:action_point_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_action_point(action_point_id: int):
+    ap = get_editable_action_point(action_point_id)
+    form = ActionPointForm(
+        obj=ap,
+        lead_actor=ap.lead_actor and ap.lead_actor.code,
+        partners=[a.code for a in ap.partners],
+    )
+    form.set_choices(ap.plan.goals, list_actors())
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            values = action_point_values(form, ap.plan)
+            services.update_action_point(ap, version=form.version.data, **values, by=current_user)
+        except services.PlanError as error:
+            form[error.field].errors.append(str(error))
+        except StaleVersionError as error:
+            conflict = error
+            form.version.data = ap.version  # saving again now overwrites, knowingly
+        else:
+            db.session.commit()
+            flash(f"Action point {ap.code} saved.")
+            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+    return render_template(
+        "plan/edit_action_point.html", form=form, plan=ap.plan, ap=ap, conflict=conflict
+    )

@@ -1,0 +1,59 @@
+"""What every page shares: template filters, security headers, the home and health routes."""
+
+from datetime import date, datetime
+
+import nh3
+from flask import Flask, redirect, url_for
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown as sanitised HTML: raw HTML is escaped, and nh3 removes anything unsafe left."""
+    html = _markdown.render(text or "")
+    return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
+
+
+def format_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
+    if value is None:
+        return "—"
+    return value.strftime(fmt)
+
+
+def format_datetime(value: datetime | None) -> str:
+    return format_date(value, "%d %b %Y %H:%M UTC")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+
+    @app.after_request
+    def set_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["TRACKER_ENV"] == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("plan.index"))
+
+    @app.get("/healthz")
+    def health():
+        """A trivial route: liveness probe, and the yardstick of the benchmarks."""
+        return {"status": "ok"}

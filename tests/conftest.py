@@ -1,0 +1,141 @@
+"""Fixtures: one schema per session (built by the migrations), one SAVEPOINT-isolated session per
+test, and scratch databases for tests that need real commits (live server, concurrency)."""
+
+import contextlib
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from tests import factories
+from tracker import MIGRATIONS_DIR, create_app
+from tracker.db import db
+from tracker.plan.shipped import load_shipped_data
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def test_settings(database_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "WTF_CSRF_ENABLED": False,
+        # Cheap argon2id: the real cost (~170 ms a hash) would make the suite take minutes.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
+        **overrides,
+    }
+
+
+@contextlib.contextmanager
+def scratch_database_url():
+    """An empty database of the backend under test, dropped afterwards."""
+    if not TEST_DATABASE_URL:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'scratch.sqlite'}"
+        return
+    name = f"tracker_scratch_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def build_schema(app) -> None:
+    """Run every migration on an empty database and load the shipped data, committed."""
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        load_shipped_data()
+        db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(test_settings(database_url))
+    build_schema(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db_session(request, app):
+    """Each test runs inside a transaction that is rolled back; commits become savepoints."""
+    if "no_db_session" in request.keywords:
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        session = scoped_session(factory, scopefunc=_app_ctx_id)
+        original, db.session = db.session, session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in through the real sign-in page, as a fresh user of a given role."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def as_role(self, role: str, **overrides):
+        password = "a-long-test-password"
+        user = factories.make_user(role=role, password=password, **overrides)
+        db.session.commit()
+        self.sign_in(user.email, password)
+        return user
+
+    def sign_in(self, email: str, password: str):
+        response = self.client.post("/auth/sign-in", data={"email": email, "password": password})
+        assert response.status_code == 302, "sign-in failed"
+        return response
+
+
+@pytest.fixture
+def login(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def api(app):
+    """A JSON client with a Bearer token for a user of the given role: api.as_role('admin')."""
+    return factories.ApiClient(app.test_client())

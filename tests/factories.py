@@ -1,0 +1,76 @@
+"""Plain factory functions: add, flush, return (no factory_boy)."""
+
+import itertools
+
+from sqlalchemy import select
+
+from tracker.actors.models import Actor
+from tracker.auth import services as auth
+from tracker.auth.models import Role, User
+from tracker.db import db
+from tracker.plan import services as plan_services
+from tracker.plan.models import ActionPoint, Plan
+
+_serial = itertools.count(1)
+
+
+def get_actor(code: str) -> Actor:
+    return db.session.scalar(select(Actor).where(Actor.code == code))
+
+
+def get_plan(code: str = "BP-CFA-2019") -> Plan:
+    return db.session.scalar(select(Plan).where(Plan.code == code))
+
+
+def make_user(role: str = "viewer", password: str = "a-long-test-password", **overrides) -> User:
+    role = Role(role)
+    actor = overrides.pop("actor", None)
+    if role == Role.FOCAL_POINT and actor is None:
+        actor = get_actor("HU")
+    values = {
+        "email": f"user{next(_serial)}@example.org",
+        "name": f"Test {role.value}",
+        **overrides,
+    }
+    return auth.create_user(role=role, password=password, actor=actor, by="tests", **values)
+
+
+def make_action_point(plan: Plan | None = None, **overrides) -> ActionPoint:
+    plan = plan or get_plan()
+    values = {
+        "goal": plan.goals[0],
+        "code": f"T{next(_serial)}",
+        "title": "Test action point",
+        **overrides,
+    }
+    return plan_services.create_action_point(plan, by="tests", **values)
+
+
+class ApiClient:
+    """Wraps a test client: every request carries `Authorization: Bearer <token>`."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token: str | None = None
+
+    def as_role(self, role: str, **overrides) -> User:
+        user = make_user(role=role, **overrides)
+        _, self.token = auth.create_token(user, by="tests")
+        db.session.commit()
+        return user
+
+    def _headers(self, headers: dict | None) -> dict:
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**merged, **(headers or {})}
+
+    def get(self, url, headers=None, **kwargs):
+        return self.client.get(url, headers=self._headers(headers), **kwargs)
+
+    def post(self, url, headers=None, **kwargs):
+        return self.client.post(url, headers=self._headers(headers), **kwargs)
+
+    def patch(self, url, headers=None, **kwargs):
+        return self.client.patch(url, headers=self._headers(headers), **kwargs)
+
+    def delete(self, url, headers=None, **kwargs):
+        return self.client.delete(url, headers=self._headers(headers), **kwargs)

@@ -203,7 +203,7 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
         password = secrets.token_urlsafe(12)
         create_user(
             email=email,
-            name=f"Demo {role.label}",
+            name=f"Demo {role.value.replace('_', ' ')}",
             role=role,
             password=password,
             actor=actors.get(actor_code) if actor_code else None,

@@ -7,6 +7,8 @@ from flask import Flask, redirect, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from tracker.auth.permissions import can_manage_plans
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 CONTENT_SECURITY_POLICY = (
@@ -35,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(can_manage_plans)
 
     @app.after_request
     def set_security_headers(response):

@@ -39,6 +39,20 @@ class ActionPointForm(FlaskForm):
         self.partners.choices = actor_choices
 
 
+def action_point_data(action_point) -> dict:
+    """An action point's current values as the form's fields hold them."""
+    return {
+        "goal_id": action_point.goal_id,
+        "code": action_point.code,
+        "title": action_point.title,
+        "description": action_point.description,
+        "lead_actor": action_point.lead_actor.code if action_point.lead_actor else "",
+        "partners": [a.code for a in action_point.partners],
+        "target_on": action_point.target_on,
+        "version": action_point.version,
+    }
+
+
 def action_point_values(form: ActionPointForm, plan) -> dict:
     """The service arguments a validated form stands for (raises PlanError at a field)."""
     from tracker.plan import services

@@ -10,7 +10,7 @@ from tracker.auth.permissions import (
 )
 from tracker.db import StaleVersionError, db
 from tracker.plan import services
-from tracker.plan.forms import ActionPointForm, action_point_values
+from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
 from tracker.plan.models import ActionPoint, Plan
 
 bp = Blueprint("plan", __name__, url_prefix="/plans")
@@ -77,11 +77,7 @@ def new_action_point(code: str):
 @login_required
 def edit_action_point(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
-    form = ActionPointForm(
-        obj=ap,
-        lead_actor=ap.lead_actor and ap.lead_actor.code,
-        partners=[a.code for a in ap.partners],
-    )
+    form = ActionPointForm(data=action_point_data(ap))
     form.set_choices(ap.plan.goals, list_actors())
     conflict = None
     if form.validate_on_submit():

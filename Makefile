@@ -1,0 +1,74 @@
+# The two commands of README.md: `make run` and `make test`. GNU make; recipes run in bash.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input --quiet
+PYTEST_ARGS ?= -q -ra
+# The machine may set PYTHONDONTWRITEBYTECODE, which adds seconds to every pytest start; settings
+# from the shell must not leak into the tests (each test passes its own to create_app).
+CLEAN_ENV := env -u PYTHONDONTWRITEBYTECODE -u DATABASE_URL -u SECRET_KEY -u TRACKER_ENV
+
+.PHONY: help run test test-sqlite test-postgres check-migrations lint format bench system-deps clean
+
+help:
+	@echo "make run    install into .venv, set up the database and the demo, serve http://127.0.0.1:5000"
+	@echo "make test   install what the tests need, lint, check migrations, test on SQLite and PostgreSQL"
+	@echo "make bench  run the benchmarks"
+	@echo "make lint | format | clean"
+
+$(BIN)/python:
+	scripts/install-system-deps --run
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changes (or the venv is new).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/tracker init
+	$(BIN)/tracker demo
+	@echo "Serving http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(BIN)/gunicorn -w 2 -b 127.0.0.1:5000 --no-control-socket 'tracker:create_app()'
+
+system-deps:
+	scripts/install-system-deps
+
+test: system-deps $(VENV)/.installed-test
+	$(MAKE) --no-print-directory lint check-migrations test-sqlite test-postgres
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: $(VENV)/.installed
+	$(CLEAN_ENV) TRACKER=$(BIN)/tracker scripts/check-migrations
+
+test-sqlite: $(VENV)/.installed-test
+	@echo "== pytest on SQLite"
+	$(CLEAN_ENV) -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-test
+	@echo "== pytest on PostgreSQL"
+	scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf build test-results .pytest_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -21,7 +21,7 @@ from tracker.plan.shipped import load_shipped_data
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def test_settings(database_url: str, **overrides) -> dict:
+def app_settings(database_url: str, **overrides) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -54,6 +54,13 @@ def scratch_database_url():
         admin.dispose()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "no_db_session: run without the rolled-back session (the test manages its own databases)",
+    )
+
+
 def build_schema(app) -> None:
     """Run every migration on an empty database and load the shipped data, committed."""
     with app.app_context():
@@ -75,15 +82,17 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app(test_settings(database_url))
+    app = create_app(app_settings(database_url))
     build_schema(app)
-    return app
+    yield app
+    with app.app_context():  # close pooled connections: psycopg warns about any left open
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
 def db_session(request, app):
     """Each test runs inside a transaction that is rolled back; commits become savepoints."""
-    if "no_db_session" in request.keywords:
+    if "no_db_session" in request.keywords or "scratch_app" in request.fixturenames:
         yield None
         return
     with app.app_context():
@@ -99,6 +108,20 @@ def db_session(request, app):
             db.session = original
             transaction.rollback()
             connection.close()
+
+
+@pytest.fixture
+def scratch_app():
+    """An app on its own empty database (no schema yet), for real commits. A test using it runs
+    without the rolled-back session (see db_session), so `db.session` follows this app."""
+    with scratch_database_url() as url:
+        app = create_app(app_settings(url))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 @pytest.fixture

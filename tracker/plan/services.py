@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, apply_changes, record_event
@@ -50,8 +50,26 @@ def count_action_points() -> dict[int, int]:
 
 
 def get_goal(plan: Plan, number: int) -> PriorityGoal | None:
+    """A goal with its action points and their lead actors (a fixed number of queries)."""
     return db.session.scalar(
-        select(PriorityGoal).where(PriorityGoal.plan_id == plan.id, PriorityGoal.number == number)
+        select(PriorityGoal)
+        .where(PriorityGoal.plan_id == plan.id, PriorityGoal.number == number)
+        .options(selectinload(PriorityGoal.action_points).joinedload(ActionPoint.lead_actor))
+    )
+
+
+def get_action_point(action_point_id: int) -> ActionPoint | None:
+    """An action point with everything its page shows, in a fixed number of queries."""
+    return db.session.scalar(
+        select(ActionPoint)
+        .where(ActionPoint.id == action_point_id)
+        .options(
+            joinedload(ActionPoint.plan),
+            joinedload(ActionPoint.goal),
+            joinedload(ActionPoint.lead_actor),
+            selectinload(ActionPoint.partners),
+            selectinload(ActionPoint.activities).joinedload(Activity.lead_actor),
+        )
     )
 
 

@@ -11,7 +11,7 @@ from tracker.auth.permissions import (
 from tracker.db import StaleVersionError, db
 from tracker.plan import services
 from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
-from tracker.plan.models import ActionPoint, Plan
+from tracker.plan.models import Plan
 
 bp = Blueprint("plan", __name__, url_prefix="/plans")
 
@@ -47,7 +47,7 @@ def goal(code: str, number: int):
 @bp.get("/action-points/<int:action_point_id>")
 @login_required
 def action_point(action_point_id: int):
-    action_point = db.get_or_404(ActionPoint, action_point_id)
+    action_point = services.get_action_point(action_point_id) or abort(404)
     history = history_of(action_point)
     return render_template("plan/action_point.html", ap=action_point, history=history)
 

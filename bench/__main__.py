@@ -1,0 +1,146 @@
+"""`make bench`: page timings as ratios to a trivial route measured in the same run, and SQL
+queries per page, on small and ten-times-larger data (the query counts must not grow)."""
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import event, insert, select
+
+from tracker import MIGRATIONS_DIR, create_app
+from tracker.audit.models import AuditEvent
+from tracker.auth.models import User
+from tracker.auth.services import create_token
+from tracker.db import db
+from tracker.demo import load_demo
+from tracker.plan.models import ActionPoint, Plan, code_sort_key
+from tracker.plan.shipped import load_shipped_data
+
+ROUNDS = 200
+ADMIN_EMAIL = "demo-admin@example.org"
+
+
+def make_app(folder: Path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "SECRET_KEY": "bench-secret-key-long-enough-0123456789",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    app.instance_path = str(folder)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        load_shipped_data()
+        db.session.commit()
+    return app
+
+
+def grow(app, years: int, extra_action_points: int, history: int) -> str:
+    """Reload the demo with more years, add action points and a long history; return the
+    demo admin's password."""
+    with app.app_context():
+        demo = load_demo(years=years, reset=True)
+        plan = db.session.scalar(select(Plan).where(Plan.code == "DEMO"))
+        goal_ids = [g.id for g in plan.goals]
+        rows = [
+            {
+                "plan_id": plan.id,
+                "goal_id": goal_ids[n % 6],
+                "code": f"X{n}",
+                "sort_key": code_sort_key(f"X{n}"),
+                "title": f"Extra action point {n}",
+            }
+            for n in range(extra_action_points)
+        ]
+        if rows:
+            db.session.execute(insert(ActionPoint), rows)
+        first = db.session.scalar(select(ActionPoint).where(ActionPoint.plan_id == plan.id))
+        events = [
+            {
+                "action": "update",
+                "entity_type": "action_points",
+                "entity_id": first.id,
+                "summary": f"Edited title ({n})",
+                "changes": {"title": ["a", "b"]},
+                "agent": "bench",
+            }
+            for n in range(history)
+        ]
+        if events:
+            db.session.execute(insert(AuditEvent), events)
+        db.session.commit()
+    return next(password for email, password, _ in demo.accounts if email == ADMIN_EMAIL)
+
+
+def measure(app, label: str, admin_password: str) -> list[tuple]:
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
+        _, token = create_token(admin, by="bench")
+        db.session.commit()
+        ap_id = db.session.scalar(select(ActionPoint.id).order_by(ActionPoint.id))
+    client = app.test_client()
+    client.post("/auth/sign-in", data={"email": ADMIN_EMAIL, "password": admin_password})
+    bearer = {"Authorization": f"Bearer {token}"}
+    routes = [
+        ("/healthz", {}),
+        ("/plans/", {}),
+        ("/plans/DEMO", {}),
+        ("/plans/DEMO/goals/1", {}),
+        (f"/plans/action-points/{ap_id}", {}),
+        ("/actors/", {}),
+        ("/api/v1/plans/DEMO", bearer),
+        ("/api/v1/action-points?plan=DEMO&per_page=50", bearer),
+    ]
+    queries = [0]
+
+    def count(*args):
+        queries[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    results = []
+    try:
+        for path, headers in routes:
+            client.get(path, headers=headers)  # warm up
+            queries[0] = 0
+            assert client.get(path, headers=headers).status_code == 200, path
+            per_request = queries[0]
+            times = []
+            for _ in range(ROUNDS):
+                start = time.perf_counter()
+                client.get(path, headers=headers)
+                times.append(time.perf_counter() - start)
+            times.sort()
+            results.append(
+                (label, path, statistics.median(times), times[int(ROUNDS * 0.95)], per_request)
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return results
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(Path(tmp))
+        small = measure(app, "1 year", grow(app, years=1, extra_action_points=0, history=0))
+        password = grow(app, years=10, extra_action_points=369, history=2000)
+        large = measure(app, "10 years", password)
+    baseline = {label: p50 for label, path, p50, _, _ in small + large if path == "/healthz"}
+    print(f"{'data':<9} {'route':<46} {'p50 ms':>7} {'p95 ms':>7} {'x trivial':>9} {'queries':>7}")
+    for label, path, p50, p95, queries in small + large:
+        ratio = p50 / baseline[label]
+        print(
+            f"{label:<9} {path:<46} {p50 * 1000:7.2f} {p95 * 1000:7.2f} {ratio:9.1f} {queries:7d}"
+        )
+    grown = [(a[1], a[4], b[4]) for a, b in zip(small, large, strict=True) if a[4] != b[4]]
+    if grown:
+        raise SystemExit(f"query counts grew with the data: {grown}")
+    print("Query counts per page are the same at 1 and 10 years of data (41 vs 410 action points).")
+
+
+if __name__ == "__main__":
+    main()

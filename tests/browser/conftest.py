@@ -1,0 +1,63 @@
+"""Browser tests: real Chromium (Debian's, through Playwright) against a live server that
+commits to its own scratch database."""
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import factories
+from tests.conftest import app_settings, build_schema, scratch_database_url
+from tracker import create_app
+from tracker.db import db
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ADMIN_EMAIL = "browser-admin@example.org"
+ADMIN_PASSWORD = "browser-admin-password"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.no_db_session)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is required (make test installs it)"
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_app():
+    with scratch_database_url() as url:
+        app = create_app(app_settings(url))
+        build_schema(app)
+        with app.app_context():
+            factories.make_user(role="admin", email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+            db.session.commit()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

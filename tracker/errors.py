@@ -35,6 +35,8 @@ def handle_http_error(error: HTTPException):
         response = json_error(status, error.description or error.name)
         if status == 401:
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+        if status == 405 and getattr(error, "valid_methods", None):  # HTTP requires Allow
+            response[0].headers["Allow"] = ", ".join(error.valid_methods)
         return response
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     return render_template(template, error=error), status

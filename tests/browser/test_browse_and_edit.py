@@ -42,10 +42,10 @@ def test_admin_browses_plan_goal_and_action_point_then_edits_it(page: Page, live
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         "Strengthen legal labour migration pathways"
     )
-    history = page.locator("#history + ol")
-    expect(history).to_contain_text("Edited title")
-    expect(history.locator("del")).to_contain_text("Strengthen labour migration pathways")
-    expect(history.locator("ins")).to_contain_text("Strengthen legal labour migration pathways")
+    latest = page.locator("#history + ol > li").first
+    expect(latest).to_contain_text("Edited title")
+    expect(latest.locator("del")).to_have_text("Strengthen labour migration pathways")
+    expect(latest.locator("ins")).to_have_text("Strengthen legal labour migration pathways")
 
 
 def test_phone_width_page_has_no_horizontal_scroll(page: Page, live_server):

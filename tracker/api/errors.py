@@ -1,0 +1,64 @@
+"""Errors the API raises and how they become `{"error": {...}}` responses."""
+
+from flask import jsonify
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.db import StaleVersionError
+from tracker.errors import json_error
+from tracker.plan.services import PlanError
+
+
+class ApiError(Exception):
+    """An error response; `extra` adds keys to the error object (e.g. `current` on a conflict)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        code: str | None = None,
+        **extra,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields
+        self.code = code
+        self.extra = extra
+
+
+def invalid(fields: dict[str, str], message: str = "The input is invalid; see fields.") -> ApiError:
+    return ApiError(422, message, fields=fields)
+
+
+def handle_api_error(error: ApiError):
+    response, status = json_error(error.status, error.message, error.fields, error.code)
+    if error.extra:
+        response = jsonify(error={**response.get_json()["error"], **error.extra})
+    return response, status
+
+
+def handle_plan_error(error: PlanError):
+    return handle_api_error(invalid({error.field or "input": str(error)}, str(error)))
+
+
+def handle_stale_version(error: StaleVersionError):
+    from tracker.api.serializers import serialize
+
+    return handle_api_error(
+        ApiError(409, str(error), code="conflict", current=serialize(error.record))
+    )
+
+
+def handle_stale_data(error: StaleDataError):
+    # The version check passed, but another writer committed between our read and our flush.
+    message = "This record was changed by someone else meanwhile. Reload it and try again."
+    return handle_api_error(ApiError(409, message, code="conflict"))
+
+
+def init_blueprint(bp) -> None:
+    bp.register_error_handler(ApiError, handle_api_error)
+    bp.register_error_handler(PlanError, handle_plan_error)
+    bp.register_error_handler(StaleVersionError, handle_stale_version)
+    bp.register_error_handler(StaleDataError, handle_stale_data)

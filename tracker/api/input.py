@@ -1,0 +1,99 @@
+"""JSON bodies into WTForms: the API validates with the very forms the pages use.
+
+JSON has types that HTML forms lack, so each value is first checked against its form field
+(a number where text is expected is refused rather than silently turned into text); the values
+then become form data, exactly as a browser would send them.
+"""
+
+from collections.abc import Collection, Mapping
+from typing import TypeVar
+
+from flask import abort, request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+from wtforms import Field, IntegerField, SelectField, SelectMultipleField
+
+from tracker.api.errors import invalid
+
+# Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
+MAX_JSON_INTEGER = 2**63 - 1
+
+F = TypeVar("F", bound=FlaskForm)
+
+
+def read_json_object() -> dict:
+    """The request body as a JSON object, or a 415 / 400 error."""
+    if not request.is_json:
+        abort(415, "Send the body as JSON, with Content-Type: application/json.")
+    try:
+        body = request.get_json()
+    except BadRequest:
+        abort(400, "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        abort(400, "The body must be a JSON object.")
+    return body
+
+
+def _type_error(field: Field, value: object) -> str | None:
+    """Why `value` cannot go into `field`, or None when it can."""
+    if value is None:
+        return None
+    if isinstance(field, SelectMultipleField):
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return "Must not contain NUL characters." if any("\x00" in v for v in value) else None
+        return "Must be a list of strings."
+    if isinstance(field, IntegerField) or (isinstance(field, SelectField) and field.coerce is int):
+        # bool is a subclass of int in Python, but `true` is not an id or a version.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None if abs(value) <= MAX_JSON_INTEGER else "Out of range."
+        return "Must be an integer."
+    if isinstance(value, str):
+        # PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
+        return "Must not contain NUL characters." if "\x00" in value else None
+    return "Must be a string or null."
+
+
+def _formdata(values: Mapping[str, object]) -> MultiDict:
+    """Values as a browser would post them; null means the field was left empty."""
+    data: MultiDict = MultiDict()
+    for name, value in values.items():
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            data.add(name, str(item))
+    return data
+
+
+def json_form(
+    form_class: type[F],
+    body: Mapping[str, object],
+    *,
+    current: Mapping[str, object] | None = None,
+    exclude: Collection[str] = (),
+    required: Collection[str] = (),
+) -> F:
+    """A form bound to a JSON body, overlaid on `current` values (PATCH); 422 on a bad value.
+
+    The form is not validated here: the caller sets its choices first.
+    """
+    fields = {f.name: f for f in form_class(formdata=None, meta={"csrf": False})}
+    errors: dict[str, str] = {}
+    for name, value in body.items():
+        field = fields.get(name) if name not in exclude else None
+        if field is None:
+            errors[name] = "Unknown field."
+        elif message := _type_error(field, value):
+            errors[name] = message
+    for name in required:
+        if body.get(name) is None:
+            errors.setdefault(name, "This field is required.")
+    if errors:
+        raise invalid(errors)
+    return form_class(formdata=_formdata({**(current or {}), **body}), meta={"csrf": False})
+
+
+def validate_form(form: FlaskForm) -> None:
+    """Run the form's own validators; their messages become the 422's `fields`."""
+    if not form.validate():
+        raise invalid({name: " ".join(messages) for name, messages in form.errors.items()})

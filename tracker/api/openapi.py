@@ -1,0 +1,395 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Kept by hand beside the views; tests/test_api.py fails when a route is missing from it.
+"""
+
+from flask import current_app
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _ok(description: str, schema: dict) -> dict:
+    return {"description": description, **_json(schema)}
+
+
+def _page_of(name: str) -> dict:
+    return {
+        "allOf": [
+            _ref("Page"),
+            {"type": "object", "properties": {"items": {"type": "array", "items": _ref(name)}}},
+        ]
+    }
+
+
+def _errors(*statuses: int) -> dict:
+    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
+
+
+def _id_param(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+
+
+_PAGE_PARAMS = [
+    {"$ref": "#/components/parameters/page"},
+    {"$ref": "#/components/parameters/per_page"},
+]
+_READ_ERRORS = (400, 401, 403)
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+_TIMESTAMP = {"type": "string", "format": "date-time"}
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON, a body that is not an object, or a bad query parameter.",
+    401: "Missing, malformed, wrong or revoked Bearer token.",
+    403: "The token's user may not do this.",
+    404: "No such resource.",
+    405: "Method not allowed on this path.",
+    409: "Edit conflict: the record changed since the version sent (error.current holds it).",
+    413: "The body is too large.",
+    415: "The body is not JSON (Content-Type: application/json).",
+    422: "Invalid input; error.fields maps each field to its message.",
+}
+
+_ACTION_POINT_INPUT_PROPERTIES = {
+    "goal_id": {"type": "integer", "description": "A priority goal of the plan."},
+    "code": {"type": "string", "maxLength": 20, "examples": ["17", "3.4"]},
+    "title": {"type": "string", "maxLength": 300},
+    "description": {"type": ["string", "null"], "maxLength": 20000},
+    "lead_actor": {"type": ["string", "null"], "description": "Actor code, e.g. HU."},
+    "partners": {"type": "array", "items": {"type": "string"}, "description": "Actor codes."},
+    "target_on": _NULLABLE_DATE,
+}
+
+_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["invalid", "conflict"]},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "current": {"description": "On 409: the record as it is now."},
+                },
+            }
+        },
+    },
+    "Page": {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array"},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Money": {
+        "type": "object",
+        "required": ["amount", "currency"],
+        "description": "An exact amount: a string with the currency's ISO 4217 minor digits.",
+        "properties": {
+            "amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1250000.00"]},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]},
+        },
+    },
+    "PlanSummary": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string", "examples": ["BP-CFA-2019"]},
+            "title": {"type": "string"},
+            "short_title": _NULLABLE_STRING,
+            "starts_on": {"type": "string", "format": "date"},
+            "ends_on": {"type": "string", "format": "date"},
+            "expected_action_points": {"type": ["integer", "null"]},
+            "defined_action_points": {"type": "integer"},
+            "sources": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Plan": {
+        "allOf": [
+            _ref("PlanSummary"),
+            {
+                "type": "object",
+                "properties": {"goals": {"type": "array", "items": _ref("Goal")}},
+            },
+        ]
+    },
+    "Goal": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "plan": {"type": "string", "description": "Plan code (GET /goals/{goal_id} only)."},
+            "number": {"type": "integer"},
+            "title": {"type": "string"},
+            "description": _NULLABLE_STRING,
+            "action_points": {"type": "array", "items": _ref("ActionPointBrief")},
+        },
+    },
+    "ActionPointBrief": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "title": {"type": "string"},
+            "lead_actor": _NULLABLE_STRING,
+            "target_on": _NULLABLE_DATE,
+            "version": {"type": "integer"},
+        },
+    },
+    "ActionPointSummary": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "plan": {"type": "string"},
+            "goal": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "number": {"type": "integer"}},
+            },
+            "code": {"type": "string"},
+            "title": {"type": "string"},
+            "lead_actor": _NULLABLE_STRING,
+            "partners": {"type": "array", "items": {"type": "string"}},
+            "target_on": _NULLABLE_DATE,
+            "version": {"type": "integer"},
+        },
+    },
+    "ActionPoint": {
+        "allOf": [
+            _ref("ActionPointSummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "description": _NULLABLE_STRING,
+                    "created_at": _TIMESTAMP,
+                    "updated_at": _TIMESTAMP,
+                    "activities": {"type": "array", "items": _ref("Activity")},
+                },
+            },
+        ]
+    },
+    "ActionPointCreate": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["goal_id", "code", "title"],
+        "properties": _ACTION_POINT_INPUT_PROPERTIES,
+    },
+    "ActionPointPatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version"],
+        "properties": {
+            **_ACTION_POINT_INPUT_PROPERTIES,
+            "version": {"type": "integer", "description": "The version you read and edited."},
+        },
+    },
+    "Activity": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "action_point": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "code": {"type": "string"}},
+            },
+            "title": {"type": "string"},
+            "description": _NULLABLE_STRING,
+            "lead_actor": _NULLABLE_STRING,
+            "starts_on": _NULLABLE_DATE,
+            "ends_on": _NULLABLE_DATE,
+            "budget": {"oneOf": [_ref("Money"), {"type": "null"}]},
+            "version": {"type": "integer"},
+            "created_at": _TIMESTAMP,
+        },
+    },
+    "Actor": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string", "examples": ["HU"]},
+            "name": {"type": "string"},
+            "kind": {"enum": ["participating_state", "observer_state", "organisation"]},
+            "region": _NULLABLE_STRING,
+        },
+    },
+}
+
+_PATHS = {
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _ok("OpenAPI 3.1 document", {"type": "object"})},
+        }
+    },
+    "/plans": {
+        "get": {
+            "summary": "List plans",
+            "parameters": _PAGE_PARAMS,
+            "responses": {
+                "200": _ok("A page of plans", _page_of("PlanSummary")),
+                **_errors(*_READ_ERRORS),
+            },
+        }
+    },
+    "/plans/{code_or_id}": {
+        "get": {
+            "summary": "A plan with its goals and action points",
+            "parameters": [
+                {
+                    "name": "code_or_id",
+                    "in": "path",
+                    "required": True,
+                    "description": "The plan's id or its code, e.g. BP-CFA-2019.",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {"200": _ok("The plan", _ref("Plan")), **_errors(401, 403, 404)},
+        }
+    },
+    "/goals/{goal_id}": {
+        "get": {
+            "summary": "A priority goal with its action points",
+            "parameters": [_id_param("goal_id", "Goal id")],
+            "responses": {"200": _ok("The goal", _ref("Goal")), **_errors(401, 403, 404)},
+        }
+    },
+    "/action-points": {
+        "get": {
+            "summary": "List action points",
+            "parameters": [
+                *_PAGE_PARAMS,
+                {
+                    "name": "plan",
+                    "in": "query",
+                    "description": "Only this plan's (code or id).",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": _ok("A page of action points", _page_of("ActionPointSummary")),
+                **_errors(*_READ_ERRORS),
+            },
+        },
+        "post": {
+            "summary": "Create an action point (Secretariat only)",
+            "requestBody": {"required": True, **_json(_ref("ActionPointCreate"))},
+            "responses": {
+                "201": {
+                    "description": "Created; Location gives its URL.",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                    **_json(_ref("ActionPoint")),
+                },
+                **_errors(400, 401, 403, 413, 415, 422),
+            },
+        },
+    },
+    "/action-points/{action_point_id}": {
+        "get": {
+            "summary": "An action point with its partners and activities",
+            "parameters": [_id_param("action_point_id", "Action point id")],
+            "responses": {
+                "200": _ok("The action point", _ref("ActionPoint")),
+                **_errors(401, 403, 404),
+            },
+        },
+        "patch": {
+            "summary": "Change some fields of an action point (Secretariat only)",
+            "description": "Send the `version` you read: if the record changed since, the "
+            "answer is 409 with the current record in error.current, and nothing is changed.",
+            "parameters": [_id_param("action_point_id", "Action point id")],
+            "requestBody": {"required": True, **_json(_ref("ActionPointPatch"))},
+            "responses": {
+                "200": _ok("The changed action point", _ref("ActionPoint")),
+                **_errors(400, 401, 403, 404, 409, 413, 415, 422),
+            },
+        },
+    },
+    "/activities/{activity_id}": {
+        "get": {
+            "summary": "An activity, with its budget as Money",
+            "parameters": [_id_param("activity_id", "Activity id")],
+            "responses": {"200": _ok("The activity", _ref("Activity")), **_errors(401, 403, 404)},
+        }
+    },
+    "/actors": {
+        "get": {
+            "summary": "List states and organisations",
+            "parameters": [
+                *_PAGE_PARAMS,
+                {
+                    "name": "kind",
+                    "in": "query",
+                    "schema": {"enum": ["participating_state", "observer_state", "organisation"]},
+                },
+            ],
+            "responses": {
+                "200": _ok("A page of actors", _page_of("Actor")),
+                **_errors(*_READ_ERRORS),
+            },
+        }
+    },
+    "/actors/{actor_id}": {
+        "get": {
+            "summary": "A state or organisation",
+            "parameters": [_id_param("actor_id", "Actor id")],
+            "responses": {"200": _ok("The actor", _ref("Actor")), **_errors(401, 403, 404)},
+        }
+    },
+}
+
+
+def openapi_document() -> dict:
+    config = current_app.config
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Budapest Process implementation tracker API",
+            "version": "1",
+            "description": "Read the action plans and keep their action points. Authenticate "
+            "with `Authorization: Bearer <token>` (`tracker token create EMAIL`).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _PATHS,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "parameters": {
+                "page": {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "default": 1},
+                },
+                "per_page": {
+                    "name": "per_page",
+                    "in": "query",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": config["API_MAX_PER_PAGE"],
+                        "default": config["API_DEFAULT_PER_PAGE"],
+                    },
+                },
+            },
+            "responses": {
+                str(status): _ok(description, _ref("Error"))
+                for status, description in _ERROR_DESCRIPTIONS.items()
+            },
+            "schemas": _SCHEMAS,
+        },
+    }

@@ -1,0 +1,128 @@
+"""Records as JSON: dates ISO 8601, actors by code, money as exact strings."""
+
+from datetime import date, datetime
+
+from tracker.actors.models import Actor
+from tracker.api.money import money
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def code_of(actor: Actor | None) -> str | None:
+    return actor.code if actor is not None else None
+
+
+def plan_summary(plan: Plan, defined_action_points: int) -> dict:
+    return {
+        "id": plan.id,
+        "code": plan.code,
+        "title": plan.title,
+        "short_title": plan.short_title,
+        "starts_on": iso(plan.starts_on),
+        "ends_on": iso(plan.ends_on),
+        "expected_action_points": plan.expected_action_points,
+        "defined_action_points": defined_action_points,
+        "sources": list(plan.sources or []),
+    }
+
+
+def action_point_brief(ap: ActionPoint) -> dict:
+    """What the plan outline loads (lead actor, no partners), so it costs no extra query."""
+    return {
+        "id": ap.id,
+        "code": ap.code,
+        "title": ap.title,
+        "lead_actor": code_of(ap.lead_actor),
+        "target_on": iso(ap.target_on),
+        "version": ap.version,
+    }
+
+
+def goal_detail(goal: PriorityGoal, plan_code: str | None = None) -> dict:
+    body = {
+        "id": goal.id,
+        "number": goal.number,
+        "title": goal.title,
+        "description": goal.description,
+        "action_points": [action_point_brief(ap) for ap in goal.action_points],
+    }
+    return {"plan": plan_code, **body} if plan_code else body
+
+
+def plan_detail(plan: Plan, outline: list[PriorityGoal]) -> dict:
+    defined = sum(len(g.action_points) for g in outline)
+    return {**plan_summary(plan, defined), "goals": [goal_detail(g) for g in outline]}
+
+
+def action_point_summary(ap: ActionPoint) -> dict:
+    return {
+        "id": ap.id,
+        "plan": ap.plan.code,
+        "goal": {"id": ap.goal.id, "number": ap.goal.number},
+        "code": ap.code,
+        "title": ap.title,
+        "lead_actor": code_of(ap.lead_actor),
+        "partners": [a.code for a in ap.partners],
+        "target_on": iso(ap.target_on),
+        "version": ap.version,
+    }
+
+
+def activity_detail(activity: Activity) -> dict:
+    return {
+        "id": activity.id,
+        "action_point": {"id": activity.action_point.id, "code": activity.action_point.code},
+        "title": activity.title,
+        "description": activity.description,
+        "lead_actor": code_of(activity.lead_actor),
+        "starts_on": iso(activity.starts_on),
+        "ends_on": iso(activity.ends_on),
+        "budget": money(activity.budget_minor, activity.budget_currency),
+        "version": activity.version,
+        "created_at": iso(activity.created_at),
+    }
+
+
+def action_point_detail(ap: ActionPoint) -> dict:
+    return {
+        **action_point_summary(ap),
+        "description": ap.description,
+        "created_at": iso(ap.created_at),
+        "updated_at": iso(ap.updated_at),
+        "activities": [activity_detail(a) for a in ap.activities],
+    }
+
+
+def action_point_form_data(ap: ActionPoint) -> dict:
+    """The record as ActionPointForm input: what a PATCH overlays its changes on."""
+    return {
+        "goal_id": ap.goal_id,
+        "code": ap.code,
+        "title": ap.title,
+        "description": ap.description,
+        "lead_actor": code_of(ap.lead_actor),
+        "partners": [a.code for a in ap.partners],
+        "target_on": iso(ap.target_on),
+    }
+
+
+def actor_detail(actor: Actor) -> dict:
+    return {
+        "id": actor.id,
+        "code": actor.code,
+        "name": actor.name,
+        "kind": actor.kind.value,
+        "region": actor.region,
+    }
+
+
+def serialize(record: object) -> dict:
+    """Any record the API edits, as its full representation (the `current` of a conflict)."""
+    if isinstance(record, ActionPoint):
+        return action_point_detail(record)
+    if isinstance(record, Activity):
+        return activity_detail(record)
+    raise TypeError(f"no serialiser for {type(record).__name__}")

@@ -261,3 +261,11 @@ def test_api_tokens_page_creates_and_revokes_a_token(client, login):
     token_id = re.search(r"/auth/tokens/(\d+)/revoke", page).group(1)
     client.post(f"/auth/tokens/{token_id}/revoke")
     assert user_for_token(token) is None
+
+
+def test_nul_character_in_a_form_is_refused_without_writing(client, login):
+    login.as_role("admin")
+    data = action_point_form(factories.get_plan(), title="Bad\x00title")
+    response = client.post("/plans/BP-CFA-2019/action-points/new", data=data)
+    assert response.status_code == 400
+    assert count(ActionPoint) == 0

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 import nh3
-from flask import Flask, redirect, url_for
+from flask import Flask, abort, redirect, request, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -38,6 +38,12 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(can_manage_plans)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No text column stores NUL (PostgreSQL refuses it): turn it away at the door, not a 500.
+        if any("\x00" in value for _, values in request.form.lists() for value in values):
+            abort(400, "The form contains a NUL character.")
 
     @app.after_request
     def set_security_headers(response):

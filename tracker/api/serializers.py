@@ -96,19 +96,6 @@ def action_point_detail(ap: ActionPoint) -> dict:
     }
 
 
-def action_point_form_data(ap: ActionPoint) -> dict:
-    """The record as ActionPointForm input: what a PATCH overlays its changes on."""
-    return {
-        "goal_id": ap.goal_id,
-        "code": ap.code,
-        "title": ap.title,
-        "description": ap.description,
-        "lead_actor": code_of(ap.lead_actor),
-        "partners": [a.code for a in ap.partners],
-        "target_on": iso(ap.target_on),
-    }
-
-
 def actor_detail(actor: Actor) -> dict:
     return {
         "id": actor.id,

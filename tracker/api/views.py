@@ -15,7 +15,7 @@ from tracker.api.queries import MAX_ID
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
 from tracker.db import db
 from tracker.plan import services as plan_services
-from tracker.plan.forms import ActionPointForm, action_point_values
+from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
 from tracker.plan.models import Plan
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -109,7 +109,7 @@ def create_action_point():
 @bp.patch(f"/action-points/<{ID}:action_point_id>")
 def update_action_point(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
-    current = serializers.action_point_form_data(action_point)
+    current = action_point_data(action_point)
     form = json_form(ActionPointForm, read_json_object(), current=current, required={"version"})
     form.set_choices(action_point.plan.goals, list_actors())
     validate_form(form)

@@ -23,7 +23,7 @@ help:
 	@echo "make lint | format | clean"
 
 $(BIN)/python:
-	scripts/install-system-deps --run
+	bash scripts/install-system-deps --run
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when pyproject.toml changes (or the venv is new).
@@ -42,7 +42,7 @@ run: $(VENV)/.installed
 	$(BIN)/gunicorn -w 2 -b 127.0.0.1:5000 --no-control-socket 'tracker:create_app()'
 
 system-deps:
-	scripts/install-system-deps
+	bash scripts/install-system-deps
 
 test: system-deps $(VENV)/.installed-test
 	$(MAKE) --no-print-directory lint check-migrations test-sqlite test-postgres
@@ -56,7 +56,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 
 check-migrations: $(VENV)/.installed
-	$(CLEAN_ENV) TRACKER=$(BIN)/tracker scripts/check-migrations
+	$(CLEAN_ENV) TRACKER=$(BIN)/tracker bash scripts/check-migrations
 
 test-sqlite: $(VENV)/.installed-test
 	@echo "== pytest on SQLite"
@@ -64,7 +64,7 @@ test-sqlite: $(VENV)/.installed-test
 
 test-postgres: $(VENV)/.installed-test
 	@echo "== pytest on PostgreSQL"
-	scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	bash scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench

@@ -42,6 +42,4 @@ def from_environ(environ=os.environ) -> dict:
         settings["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("TRACKER_ENV"):
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
-    if settings.get("TRACKER_ENV") == "production":
-        settings.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     return settings

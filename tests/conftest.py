@@ -54,13 +54,6 @@ def scratch_database_url():
         admin.dispose()
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "no_db_session: run without the rolled-back session (the test manages its own databases)",
-    )
-
-
 def build_schema(app) -> None:
     """Run every migration on an empty database and load the shipped data, committed."""
     with app.app_context():

@@ -19,6 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/tracker.sqlite"
     refuse_unsafe_production(app)
+    if app.config["TRACKER_ENV"] == "production":
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     register_extensions(app)
     register_blueprints(app)
 

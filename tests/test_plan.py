@@ -101,3 +101,14 @@ def test_audit_events_cannot_be_rewritten():
     event.summary = "rewritten"
     with pytest.raises(RuntimeError, match="append-only"):
         db.session.flush()
+
+
+def test_duplicate_that_slips_past_the_check_is_refused_by_the_constraint(monkeypatch):
+    # As when two writers pass the duplicate check at once: the unique constraint decides.
+    factories.make_action_point(code="9")
+    monkeypatch.setattr(services, "_check_action_point", lambda *args, **kwargs: None)
+    with pytest.raises(services.PlanError, match="already has an action point 9") as error:
+        factories.make_action_point(code="9")
+    assert error.value.field == "code"
+    codes = db.session.scalars(select(ActionPoint.code).where(ActionPoint.code == "9")).all()
+    assert codes == ["9"]

@@ -2,12 +2,15 @@
 
 import enum
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -121,3 +124,17 @@ def check_version(record, expected_version: int | None) -> None:
     """Refuse an edit made on an older version of the record (optimistic locking)."""
     if expected_version != record.version:
         raise StaleVersionError(record, expected_version)
+
+
+@contextmanager
+def unique_or_raise(error: Exception) -> Iterator[None]:
+    """Run the block in a savepoint; if a unique constraint refuses it, raise `error` instead.
+
+    Services check for duplicates first, but two writers can pass that check at once (PostgreSQL
+    runs them concurrently); the constraint decides, and the loser gets the same clear error.
+    """
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise error from exc

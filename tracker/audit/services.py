@@ -59,6 +59,14 @@ def record_event(
     return event
 
 
+def add_and_record(entity: db.Model, *, by: By, summary: str, changes: dict | None = None):
+    """Add a new record and its "create" event to the audit trail."""
+    db.session.add(entity)
+    db.session.flush()
+    record_event(by=by, action="create", entity=entity, summary=summary, changes=changes)
+    return entity
+
+
 def history_of(entity: db.Model, limit: int = 200) -> list[AuditEvent]:
     """The newest events about one record, with their users loaded."""
     query = (

@@ -7,9 +7,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, record_event
+from tracker.audit.services import By, add_and_record, record_event
 from tracker.auth.models import ApiToken, Role, User
-from tracker.db import db, utcnow
+from tracker.db import db, unique_or_raise, utcnow
 
 TOKEN_PREFIX = "bpt_"
 MIN_PASSWORD_LENGTH = 12
@@ -57,18 +57,17 @@ def create_user(
         email=email,
         name=name.strip() or email,
         role=role,
-        actor=actor,
+        # An id, not the relationship: its backref would add the user before the savepoint.
+        actor_id=actor.id if actor else None,
         password_hash=_hasher().hash(password),
     )
-    db.session.add(user)
-    db.session.flush()
-    record_event(
-        by=by,
-        action="create",
-        entity=user,
-        summary=f"Created account {email} ({role.value})",
-        changes={"role": [None, role.value], "actor": [None, actor.code if actor else None]},
-    )
+    with unique_or_raise(AuthError(f"A user with the email {email} already exists.", "email")):
+        add_and_record(
+            user,
+            by=by,
+            summary=f"Created account {email} ({role.value})",
+            changes={"role": [None, role.value], "actor": [None, actor.code if actor else None]},
+        )
     return user
 
 
@@ -113,11 +112,7 @@ def create_token(user: User, *, name: str = "API token", by: By) -> tuple[ApiTok
     """A new API token for the user; the plain token is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
-    db.session.add(token)
-    db.session.flush()
-    record_event(
-        by=by, action="create", entity=token, summary=f"API token {token.prefix}… for {user.email}"
-    )
+    add_and_record(token, by=by, summary=f"API token {token.prefix}… for {user.email}")
     return token, plain
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, apply_changes, record_event
-from tracker.db import check_version, db
+from tracker.audit.services import By, add_and_record, apply_changes, record_event
+from tracker.db import check_version, db, unique_or_raise
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal, code_sort_key
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
@@ -106,9 +106,11 @@ def create_action_point(
     """Add an action point to a plan under one of its goals."""
     code, title = code.strip(), title.strip()
     _check_action_point(plan, goal, code)
+    # Ids, not relationships: a backref would put the new row in the session before the
+    # savepoint below, outside the duplicate check.
     action_point = ActionPoint(
-        plan=plan,
-        goal=goal,
+        plan_id=plan.id,
+        goal_id=goal.id,
         code=code,
         sort_key=code_sort_key(code),
         title=title,
@@ -117,15 +119,14 @@ def create_action_point(
         partners=list(partners),
         target_on=target_on,
     )
-    db.session.add(action_point)
-    db.session.flush()
-    record_event(
-        by=by,
-        action="create",
-        entity=action_point,
-        summary=f"Created action point {code} in {plan.code}",
-        changes={"code": [None, code], "title": [None, title], "goal": [None, goal.number]},
-    )
+    duplicate = PlanError(f"Plan {plan.code} already has an action point {code}.", "code")
+    with unique_or_raise(duplicate):
+        add_and_record(
+            action_point,
+            by=by,
+            summary=f"Created action point {code} in {plan.code}",
+            changes={"code": [None, code], "title": [None, title], "goal": [None, goal.number]},
+        )
     return action_point
 
 
@@ -160,7 +161,11 @@ def update_action_point(
     )
     if changes:
         action_point.sort_key = code_sort_key(code)
-        db.session.flush()
+        duplicate = PlanError(
+            f"Plan {action_point.plan.code} already has an action point {code}.", "code"
+        )
+        with unique_or_raise(duplicate):
+            db.session.flush()
         record_event(
             by=by,
             action="update",
@@ -198,12 +203,9 @@ def create_activity(
         budget_minor=budget_minor,
         budget_currency=budget_currency,
     )
-    db.session.add(activity)
-    db.session.flush()
-    record_event(
+    add_and_record(
+        activity,
         by=by,
-        action="create",
-        entity=activity,
         summary=f"Created activity under action point {action_point.code}",
         changes={"title": [None, activity.title]},
     )

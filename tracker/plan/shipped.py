@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import select
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
-from tracker.audit.services import By, record_event
+from tracker.audit.services import By, add_and_record
 from tracker.db import db
 from tracker.plan.models import Commitment, Plan, PriorityGoal
 
@@ -22,10 +22,7 @@ def _facts(item: dict) -> dict:
 
 
 def _created(entity, summary: str, by: By, created: list) -> None:
-    db.session.add(entity)
-    db.session.flush()
-    record_event(by=by, action="create", entity=entity, summary=summary)
-    created.append(entity)
+    created.append(add_and_record(entity, by=by, summary=summary))
 
 
 def load_shipped_data(*, by: By = "tracker init") -> list:

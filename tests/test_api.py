@@ -470,3 +470,13 @@ def test_action_point_list_is_loaded_in_a_fixed_number_of_queries(admin, app):
     db.session.commit()
     many = count_queries(app, lambda: admin.get("/api/v1/action-points"))
     assert many == few > 0
+
+
+def test_shipped_facts_come_with_their_sources(api):
+    api.as_role("viewer")
+    plan = api.get("/api/v1/plans/BP-CFA-2019").get_json()
+    assert plan["source_confidence"] == "high" and plan["sources"]
+    assert all(goal["sources"] for goal in plan["goals"])
+    actors = api.get("/api/v1/actors?kind=participating_state&per_page=500").get_json()
+    turkiye = next(a for a in actors["items"] if a["code"] == "TR")
+    assert turkiye["source_confidence"] == "high" and turkiye["sources"]

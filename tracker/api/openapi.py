@@ -47,6 +47,10 @@ _PAGE_PARAMS = [
 ]
 _READ_ERRORS = (400, 401, 403)
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_PROVENANCE = {
+    "sources": {"type": "array", "items": {"type": "string"}, "description": "Public sources."},
+    "source_confidence": {"enum": ["high", "medium", "low", None]},
+}
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _TIMESTAMP = {"type": "string", "format": "date-time"}
 
@@ -119,7 +123,7 @@ _SCHEMAS = {
             "ends_on": {"type": "string", "format": "date"},
             "expected_action_points": {"type": ["integer", "null"]},
             "defined_action_points": {"type": "integer"},
-            "sources": {"type": "array", "items": {"type": "string"}},
+            **_PROVENANCE,
         },
     },
     "Plan": {
@@ -139,6 +143,7 @@ _SCHEMAS = {
             "number": {"type": "integer"},
             "title": {"type": "string"},
             "description": _NULLABLE_STRING,
+            **_PROVENANCE,
             "action_points": {"type": "array", "items": _ref("ActionPointBrief")},
         },
     },
@@ -225,6 +230,8 @@ _SCHEMAS = {
             "name": {"type": "string"},
             "kind": {"enum": ["participating_state", "observer_state", "organisation"]},
             "region": _NULLABLE_STRING,
+            "note": _NULLABLE_STRING,
+            **_PROVENANCE,
         },
     },
 }

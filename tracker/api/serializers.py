@@ -15,6 +15,11 @@ def code_of(actor: Actor | None) -> str | None:
     return actor.code if actor is not None else None
 
 
+def provenance(record) -> dict:
+    """Where a shipped fact comes from: its public sources and how sure they are."""
+    return {"sources": list(record.sources or []), "source_confidence": record.source_confidence}
+
+
 def plan_summary(plan: Plan, defined_action_points: int) -> dict:
     return {
         "id": plan.id,
@@ -25,7 +30,7 @@ def plan_summary(plan: Plan, defined_action_points: int) -> dict:
         "ends_on": iso(plan.ends_on),
         "expected_action_points": plan.expected_action_points,
         "defined_action_points": defined_action_points,
-        "sources": list(plan.sources or []),
+        **provenance(plan),
     }
 
 
@@ -47,6 +52,7 @@ def goal_detail(goal: PriorityGoal, plan_code: str | None = None) -> dict:
         "number": goal.number,
         "title": goal.title,
         "description": goal.description,
+        **provenance(goal),
         "action_points": [action_point_brief(ap) for ap in goal.action_points],
     }
     return {"plan": plan_code, **body} if plan_code else body
@@ -103,6 +109,8 @@ def actor_detail(actor: Actor) -> dict:
         "name": actor.name,
         "kind": actor.kind.value,
         "region": actor.region,
+        "note": actor.note,
+        **provenance(actor),
     }
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -33,6 +35,26 @@ def app_settings(database_url: str, **overrides) -> dict:
         "ARGON2_PARALLELISM": 1,
         **overrides,
     }
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as each request does in
+    production. The tests hold one app context (to share the rolled-back session), and Flask
+    reuses it for requests: without this, the user Flask-Login cached in `g` by one request would
+    answer for the next, and a sign-out or a revoked session would seem to work when it did not.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+def create_test_app(database_url: str, **overrides):
+    app = create_app(app_settings(database_url, **overrides))
+    app.test_client_class = FreshRequestClient
+    return app
 
 
 @contextlib.contextmanager
@@ -75,7 +97,7 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app(app_settings(database_url))
+    app = create_test_app(database_url)
     build_schema(app)
     yield app
     with app.app_context():  # close pooled connections: psycopg warns about any left open
@@ -108,7 +130,7 @@ def scratch_app():
     """An app on its own empty database (no schema yet), for real commits. A test using it runs
     without the rolled-back session (see db_session), so `db.session` follows this app."""
     with scratch_database_url() as url:
-        app = create_app(app_settings(url))
+        app = create_test_app(url)
         try:
             yield app
         finally:

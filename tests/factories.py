@@ -41,9 +41,10 @@ def make_action_point(plan: Plan | None = None, **overrides) -> ActionPoint:
         "goal": plan.goals[0],
         "code": f"T{next(_serial)}",
         "title": "Test action point",
+        "by": "tests",
         **overrides,
     }
-    return plan_services.create_action_point(plan, by="tests", **values)
+    return plan_services.create_action_point(plan, **values)
 
 
 class ApiClient:

@@ -480,3 +480,31 @@ def test_shipped_facts_come_with_their_sources(api):
     actors = api.get("/api/v1/actors?kind=participating_state&per_page=500").get_json()
     turkiye = next(a for a in actors["items"] if a["code"] == "TR")
     assert turkiye["source_confidence"] == "high" and turkiye["sources"]
+
+
+def test_absurdly_deep_json_is_400_not_500(api):
+    api.as_role("admin")
+    body = "[" * 200_000
+    response = api.post(
+        "/api/v1/action-points", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/plans/%C2%B2", f"/api/v1/action-points/{2**64}", "/api/v1/plans/0"],
+)
+def test_odd_ids_are_404_json(api, path):
+    api.as_role("viewer")
+    response = api.get(path)
+    assert response.status_code == 404
+    assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+
+
+def test_nul_in_a_query_is_400_json(api):
+    api.as_role("viewer")
+    response = api.get("/api/v1/action-points?plan=%00")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"

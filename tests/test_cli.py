@@ -7,6 +7,7 @@ Commands run inside the test's rolled-back transaction (their commits become sav
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tracker.actors.models import Actor
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import ApiToken, Role, User
@@ -226,3 +227,31 @@ def test_demo_years_adds_a_year_of_activities_per_action_point(demo_runner):
 
     assert result.exit_code == 0, result.output
     assert demo_counts()["activities"] == 41 * 3
+
+
+def test_demo_reset_keeps_the_history_of_real_records(demo_runner):
+    assert demo_runner.invoke(args=["demo"]).exit_code == 0
+    demo_admin = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
+    real = factories.make_action_point(code="3", by=demo_admin)
+    about_real = (AuditEvent.entity_type == "action_points") & (AuditEvent.entity_id == real.id)
+    events = count(AuditEvent, about_real)
+
+    assert demo_runner.invoke(args=["demo", "--reset"]).exit_code == 0
+
+    assert count(AuditEvent, about_real) == events == 1
+    assert db.session.get(User, demo_admin.id) is not None
+
+
+def test_demo_reset_gives_new_passwords_and_ends_old_sessions(demo_runner, app, tmp_path):
+    demo_runner.invoke(args=["demo"])
+    email, password, _ = (tmp_path / "demo-accounts.txt").read_text().splitlines()[-1].split("\t")
+    browser = app.test_client()
+    browser.post("/auth/sign-in", data={"email": email, "password": password})
+    assert browser.get("/plans/").status_code == 200
+
+    reset = demo_runner.invoke(args=["demo", "--reset"])
+
+    assert reset.exit_code == 0, reset.output
+    assert browser.get("/plans/").status_code == 302
+    refused = app.test_client().post("/auth/sign-in", data={"email": email, "password": password})
+    assert refused.status_code == 200  # the form again: the old password no longer works

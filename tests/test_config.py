@@ -93,7 +93,7 @@ def test_production_from_the_environment_refuses_the_default_key(monkeypatch):
         create_app()
 
 
-def app_settings_passed_to_create_app_win_over_the_environment(monkeypatch):
+def test_app_settings_passed_to_create_app_win_over_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent/from-environment.sqlite")
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -22,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRACKER_ENV"] == "production":
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     register_extensions(app)
+    from tracker.web import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # before the blueprints: their routes use it
     register_blueprints(app)
 
     from tracker import cli, errors, web

@@ -98,12 +98,19 @@ def revoke_token_command(prefix):
 @click.command("demo")
 @with_appcontext
 @click.option("--years", default=1, type=click.IntRange(1, 20), help="Years of synthetic history.")
-@click.option("--reset", is_flag=True, help="Delete the demo plan and accounts and make them anew.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Make the demo plan anew and give the demo accounts new passwords.",
+)
 def demo_command(years, reset):
     """Load a separate DEMO plan with synthetic data and demo accounts."""
     from tracker.demo import load_demo
 
-    result = load_demo(years=years, reset=reset)
+    try:
+        result = load_demo(years=years, reset=reset)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(result.message)
     for email, password, role in result.accounts:

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -68,6 +69,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+MAX_ID = 2**31 - 1  # INTEGER primary keys: a larger id is a database error, not a 404
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -126,15 +129,29 @@ def check_version(record, expected_version: int | None) -> None:
         raise StaleVersionError(record, expected_version)
 
 
-@contextmanager
-def unique_or_raise(error: Exception) -> Iterator[None]:
-    """Run the block in a savepoint; if a unique constraint refuses it, raise `error` instead.
+def is_unique_violation(error: IntegrityError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)  # psycopg
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
-    Services check for duplicates first, but two writers can pass that check at once (PostgreSQL
-    runs them concurrently); the constraint decides, and the loser gets the same clear error.
+
+@contextmanager
+def guarded_write(
+    *, duplicate: Exception, record: "db.Model | None" = None, version: int | None = None
+) -> Iterator[None]:
+    """Run the block's writes in a savepoint and turn the database's refusals into clear errors.
+
+    Services check for duplicates and stale versions first, but two writers can pass those checks
+    at once (PostgreSQL runs them concurrently): then the unique constraint or the version column
+    decides, the savepoint is rolled back, and the loser gets `duplicate` or a StaleVersionError.
+    Start it before changing anything: opening a savepoint flushes what is pending.
     """
     try:
         with db.session.begin_nested():
             yield
+            db.session.flush()
     except IntegrityError as exc:
-        raise error from exc
+        if not is_unique_violation(exc):
+            raise
+        raise duplicate from exc
+    except StaleDataError as exc:
+        raise StaleVersionError(record, version) from exc

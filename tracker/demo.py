@@ -13,8 +13,8 @@ from sqlalchemy import delete, insert, or_, select
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_event
-from tracker.auth.models import ApiToken, Role, User
-from tracker.auth.services import create_user
+from tracker.auth.models import Role
+from tracker.auth.services import create_user, get_user_by_email, set_password
 from tracker.db import db
 from tracker.plan.models import (
     ActionPoint,
@@ -26,6 +26,7 @@ from tracker.plan.models import (
 )
 
 DEMO_CODE = "DEMO"
+AGENT = "tracker demo"
 DEMO_GOALS = [
     "Irregular migration, return & smuggling",
     "Legal migration & mobility",
@@ -80,50 +81,55 @@ def _save_accounts(accounts: list[tuple[str, str, str]]) -> None:
         out.writelines("\t".join(a) + "\n" for a in accounts)
 
 
-def remove_demo() -> None:
-    """Delete the DEMO plan, its records, its audit events and the demo accounts."""
+def remove_demo_plan() -> None:
+    """Delete the DEMO plan, its records and the audit events about them.
+
+    The demo accounts stay (they may have acted on real records, whose history must keep them);
+    `load_demo` gives them new passwords.
+    """
     plan = db.session.scalar(select(Plan).where(Plan.code == DEMO_CODE))
-    emails = [email for email, _, _ in DEMO_ACCOUNTS]
-    user_ids = list(db.session.scalars(select(User.id).where(User.email.in_(emails))))
-    if plan is not None:
-        ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
-        activity_ids = select(Activity.id).where(Activity.action_point_id.in_(ap_ids))
-        goal_ids = select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)
-        db.session.execute(
-            delete(AuditEvent).where(
-                or_(
-                    (AuditEvent.entity_type == "activities")
-                    & AuditEvent.entity_id.in_(activity_ids),
-                    (AuditEvent.entity_type == "action_points") & AuditEvent.entity_id.in_(ap_ids),
-                    (AuditEvent.entity_type == "priority_goals")
-                    & AuditEvent.entity_id.in_(goal_ids),
-                    (AuditEvent.entity_type == "plans") & (AuditEvent.entity_id == plan.id),
-                )
+    if plan is None:
+        return
+    ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
+    activity_ids = select(Activity.id).where(Activity.action_point_id.in_(ap_ids))
+    goal_ids = select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)
+    # Synthetic records are deleted, so are the events about them: ids can be reused (SQLite).
+    db.session.execute(
+        delete(AuditEvent).where(
+            or_(
+                (AuditEvent.entity_type == "activities") & AuditEvent.entity_id.in_(activity_ids),
+                (AuditEvent.entity_type == "action_points") & AuditEvent.entity_id.in_(ap_ids),
+                (AuditEvent.entity_type == "priority_goals") & AuditEvent.entity_id.in_(goal_ids),
+                (AuditEvent.entity_type == "plans") & (AuditEvent.entity_id == plan.id),
             )
         )
-        db.session.execute(delete(Activity).where(Activity.action_point_id.in_(ap_ids)))
-        db.session.execute(
-            delete(action_point_partners).where(action_point_partners.c.action_point_id.in_(ap_ids))
-        )
-        db.session.execute(delete(ActionPoint).where(ActionPoint.plan_id == plan.id))
-        db.session.execute(delete(PriorityGoal).where(PriorityGoal.plan_id == plan.id))
-        db.session.execute(delete(Plan).where(Plan.id == plan.id))
-    if user_ids:
-        db.session.execute(delete(AuditEvent).where(AuditEvent.user_id.in_(user_ids)))
-        db.session.execute(
-            delete(AuditEvent).where(
-                AuditEvent.entity_type == "users", AuditEvent.entity_id.in_(user_ids)
-            )
-        )
-        db.session.execute(delete(ApiToken).where(ApiToken.user_id.in_(user_ids)))
-        db.session.execute(delete(User).where(User.id.in_(user_ids)))
+    )
+    db.session.execute(delete(Activity).where(Activity.action_point_id.in_(ap_ids)))
+    db.session.execute(
+        delete(action_point_partners).where(action_point_partners.c.action_point_id.in_(ap_ids))
+    )
+    db.session.execute(delete(ActionPoint).where(ActionPoint.plan_id == plan.id))
+    db.session.execute(delete(PriorityGoal).where(PriorityGoal.plan_id == plan.id))
+    db.session.execute(delete(Plan).where(Plan.id == plan.id))
     db.session.expire_all()
+
+
+def _demo_account(email: str, role: Role, actor: Actor | None) -> tuple[str, str, str]:
+    """Create a demo account, or give the existing one a new password (ending its sessions)."""
+    password = secrets.token_urlsafe(12)
+    user = get_user_by_email(email)
+    if user is None:
+        name = f"Demo {role.value.replace('_', ' ')}"
+        create_user(email=email, name=name, role=role, password=password, actor=actor, by=AGENT)
+    else:
+        set_password(user, password, by=AGENT)
+    return email, password, role.value
 
 
 def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
     """Create the DEMO plan and accounts; without `reset`, an existing demo is left as it is."""
     if reset:
-        remove_demo()
+        remove_demo_plan()
     elif db.session.scalar(select(Plan.id).where(Plan.code == DEMO_CODE)) is not None:
         return DemoResult(
             "Demo data already loaded; nothing changed (use --reset to make it anew).",
@@ -134,7 +140,7 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
     if not actors:
         raise RuntimeError("No actors yet: run `tracker init` first.")
     states = [a for a in actors.values() if a.kind == ActorKind.PARTICIPATING_STATE]
-    start = date.today().replace(month=1, day=1) - timedelta(days=365 * (years - 1))
+    start = date(date.today().year - (years - 1), 1, 1)
     plan = Plan(
         code=DEMO_CODE,
         title="Demonstration — synthetic data",
@@ -192,23 +198,15 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
             )
     db.session.execute(insert(Activity), activity_rows)
     record_event(
-        by="tracker demo",
+        by=AGENT,
         action="create",
         entity=plan,
         summary=f"Loaded demo: 41 action points, {len(activity_rows)} activities, {years} year(s)",
     )
 
-    accounts = []
-    for email, role, actor_code in DEMO_ACCOUNTS:
-        password = secrets.token_urlsafe(12)
-        create_user(
-            email=email,
-            name=f"Demo {role.value.replace('_', ' ')}",
-            role=role,
-            password=password,
-            actor=actors.get(actor_code) if actor_code else None,
-            by="tracker demo",
-        )
-        accounts.append((email, password, role.value))
+    accounts = [
+        _demo_account(email, role, actors.get(actor_code) if actor_code else None)
+        for email, role, actor_code in DEMO_ACCOUNTS
+    ]
     _save_accounts(accounts)
     return DemoResult(f"Demo plan {DEMO_CODE} loaded ({years} year(s)). Demo sign-in:", accounts)

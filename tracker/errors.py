@@ -3,6 +3,8 @@
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from tracker.db import db
+
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -19,9 +21,11 @@ ERROR_CODES = {
 
 
 def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
-    body: dict = {"code": code or ERROR_CODES.get(status, "error"), "message": message}
-    if fields:
-        body["fields"] = fields
+    body = {
+        "code": code or ERROR_CODES.get(status, "error"),
+        "message": message,
+        "fields": fields or {},
+    }
     return jsonify(error=body), status
 
 
@@ -44,6 +48,9 @@ def handle_http_error(error: HTTPException):
 
 def handle_unexpected_error(error: Exception):
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    # A failed flush leaves the session unusable, and the error page itself needs it (the
+    # signed-in user): roll back first. Nothing of this request is saved.
+    db.session.rollback()
     return handle_http_error(InternalServerError())
 
 

@@ -4,12 +4,23 @@ from datetime import date, datetime
 
 import nh3
 from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from tracker.auth.permissions import can_manage_plans
+from tracker.db import MAX_ID
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404)."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -41,9 +52,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_characters():
-        # No text column stores NUL (PostgreSQL refuses it): turn it away at the door, not a 500.
-        if any("\x00" in value for _, values in request.form.lists() for value in values):
-            abort(400, "The form contains a NUL character.")
+        # No text column stores NUL (PostgreSQL refuses it even in a query): turn it away at the
+        # door with a 400, not a 500. JSON bodies are checked field by field in the API.
+        fields = [*request.args.lists(), *request.form.lists()]
+        texts = [request.path, *(value for _, values in fields for value in values)]
+        if any("\x00" in text for text in texts):
+            abort(400, "The request contains a NUL character.")
 
     @app.after_request
     def set_security_headers(response):
@@ -54,6 +68,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user.is_authenticated:
+            # Signed-in pages (and new API tokens) must not stay in a shared browser's cache.
+            headers.setdefault("Cache-Control", "no-store")
         if app.config["TRACKER_ENV"] == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

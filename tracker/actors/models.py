@@ -52,10 +52,6 @@ class Actor(db.Model):
         back_populates="actor"
     )
 
-    @property
-    def is_state(self) -> bool:
-        return self.kind != ActorKind.ORGANISATION
-
     def __repr__(self) -> str:
         return f"<Actor {self.code}>"
 
@@ -92,7 +88,3 @@ class ReferenceGroupMembership(db.Model):
     source_confidence: Mapped[str | None] = mapped_column(String(16))
 
     actor: Mapped[Actor] = relationship(back_populates="reference_group_memberships")
-
-    @property
-    def is_current(self) -> bool:
-        return self.left_on is None

@@ -1,7 +1,6 @@
 """Errors the API raises and how they become `{"error": {...}}` responses."""
 
 from flask import jsonify
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.db import StaleVersionError
 from tracker.errors import json_error
@@ -51,14 +50,7 @@ def handle_stale_version(error: StaleVersionError):
     )
 
 
-def handle_stale_data(error: StaleDataError):
-    # The version check passed, but another writer committed between our read and our flush.
-    message = "This record was changed by someone else meanwhile. Reload it and try again."
-    return handle_api_error(ApiError(409, message, code="conflict"))
-
-
 def init_blueprint(bp) -> None:
     bp.register_error_handler(ApiError, handle_api_error)
     bp.register_error_handler(PlanError, handle_plan_error)
     bp.register_error_handler(StaleVersionError, handle_stale_version)
-    bp.register_error_handler(StaleDataError, handle_stale_data)

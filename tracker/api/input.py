@@ -28,7 +28,7 @@ def read_json_object() -> dict:
         abort(415, "Send the body as JSON, with Content-Type: application/json.")
     try:
         body = request.get_json()
-    except BadRequest:
+    except (BadRequest, RecursionError):  # RecursionError: absurdly deep nesting
         abort(400, "The body is not valid JSON.")
     if not isinstance(body, dict):
         abort(400, "The body must be a JSON object.")

@@ -4,11 +4,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor, ActorKind
-from tracker.db import db
+from tracker.db import MAX_ID, db
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 
 # Ids are 32-bit INTEGER columns; a larger number would make PostgreSQL raise, not miss.
-MAX_ID = 2**31 - 1
 
 _ACTION_POINT_SUMMARY = (
     selectinload(ActionPoint.plan),

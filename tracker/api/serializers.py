@@ -118,6 +118,4 @@ def serialize(record: object) -> dict:
     """Any record the API edits, as its full representation (the `current` of a conflict)."""
     if isinstance(record, ActionPoint):
         return action_point_detail(record)
-    if isinstance(record, Activity):
-        return activity_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")

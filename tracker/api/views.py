@@ -11,17 +11,14 @@ from tracker.api.errors import ApiError
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
-from tracker.api.queries import MAX_ID
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
 from tracker.db import db
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
-from tracker.plan.models import Plan
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.init_blueprint(bp)
 
-ID = f"int(max={MAX_ID})"
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
@@ -38,12 +35,6 @@ def acting_user():
     return current_user._get_current_object()
 
 
-def find_plan(code_or_id: str) -> Plan | None:
-    if code_or_id.isdigit() and not 0 < int(code_or_id) <= MAX_ID:
-        return None
-    return plan_services.get_plan(code_or_id)
-
-
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
@@ -57,13 +48,13 @@ def list_plans():
 
 @bp.get("/plans/<code_or_id>")
 def get_plan(code_or_id: str):
-    plan = find_plan(code_or_id)
+    plan = plan_services.get_plan(code_or_id)
     if plan is None:
         abort(404, f"There is no plan {code_or_id}.")
     return serializers.plan_detail(plan, plan_services.get_plan_outline(plan))
 
 
-@bp.get(f"/goals/<{ID}:goal_id>")
+@bp.get("/goals/<id:goal_id>")
 def get_goal(goal_id: int):
     goal = queries.get_goal(goal_id)
     if goal is None:
@@ -75,13 +66,13 @@ def get_goal(goal_id: int):
 def list_action_points():
     plan = None
     if code := request.args.get("plan"):
-        plan = find_plan(code)
+        plan = plan_services.get_plan(code)
         if plan is None:
             raise ApiError(400, f"plan: there is no plan {code}.")
     return page_of(queries.action_points(plan), serializers.action_point_summary)
 
 
-@bp.get(f"/action-points/<{ID}:action_point_id>")
+@bp.get("/action-points/<id:action_point_id>")
 def get_action_point(action_point_id: int):
     action_point = plan_services.get_action_point(action_point_id)
     if action_point is None:
@@ -106,7 +97,7 @@ def create_action_point():
     return response, 201
 
 
-@bp.patch(f"/action-points/<{ID}:action_point_id>")
+@bp.patch("/action-points/<id:action_point_id>")
 def update_action_point(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
     current = action_point_data(action_point)
@@ -121,7 +112,7 @@ def update_action_point(action_point_id: int):
     return serializers.action_point_detail(action_point)
 
 
-@bp.get(f"/activities/<{ID}:activity_id>")
+@bp.get("/activities/<id:activity_id>")
 def get_activity(activity_id: int):
     activity = queries.get_activity(activity_id)
     if activity is None:
@@ -138,7 +129,7 @@ def list_actors_page():
     return page_of(queries.actors(ActorKind(kind) if kind else None), serializers.actor_detail)
 
 
-@bp.get(f"/actors/<{ID}:actor_id>")
+@bp.get("/actors/<id:actor_id>")
 def get_actor(actor_id: int):
     actor = db.session.get(Actor, actor_id)
     if actor is None:

@@ -1,6 +1,6 @@
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -9,10 +9,10 @@ from tracker.audit.models import AuditEvent
 from tracker.db import db
 
 if TYPE_CHECKING:
-    pass
+    from tracker.auth.models import User
 
 # Who did something: a signed-in user, or a label for the command line ("tracker init").
-By = "User | str"
+By: TypeAlias = "User | str"
 
 
 def jsonable(value: Any) -> Any:

@@ -1,11 +1,9 @@
 """Who may do what: the one module that pages, API and templates all ask."""
 
-from functools import wraps
-
 from flask import abort
 from flask_login import current_user
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import ApiToken, Role, User
 from tracker.db import db
 from tracker.plan.models import ActionPoint
 
@@ -24,25 +22,15 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
-def role_required(*roles: Role):
-    """Let only these roles through; others get 403 (anonymous users are sent to sign in)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            from tracker.extensions import login_manager
-
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            require(current_user.role in roles)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 def get_editable_action_point(action_point_id: int) -> ActionPoint:
     action_point = db.get_or_404(ActionPoint, action_point_id)
     require(action_point.can_edit(current_user))
     return action_point
+
+
+def get_revocable_token(token_id: int) -> ApiToken:
+    """One of the current user's own tokens; anyone else's is a 404 (its existence is private)."""
+    token = db.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
+        abort(404)
+    return token

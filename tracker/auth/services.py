@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, record_event
 from tracker.auth.models import ApiToken, Role, User
-from tracker.db import db, unique_or_raise, utcnow
+from tracker.db import db, guarded_write, utcnow
 
 TOKEN_PREFIX = "bpt_"
 MIN_PASSWORD_LENGTH = 12
@@ -47,6 +47,8 @@ def create_user(
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AuthError("Enter a valid email address.", "email")
+    if len(name) > 200:
+        raise AuthError("Use at most 200 characters for the name.", "name")
     if get_user_by_email(email):
         raise AuthError(f"A user with the email {email} already exists.", "email")
     if role == Role.FOCAL_POINT and actor is None:
@@ -57,11 +59,13 @@ def create_user(
         email=email,
         name=name.strip() or email,
         role=role,
-        # An id, not the relationship: its backref would add the user before the savepoint.
+        # actor_id, not actor=: its backref would add the user before guarded_write's savepoint.
         actor_id=actor.id if actor else None,
         password_hash=_hasher().hash(password),
     )
-    with unique_or_raise(AuthError(f"A user with the email {email} already exists.", "email")):
+    with guarded_write(
+        duplicate=AuthError(f"A user with the email {email} already exists.", "email")
+    ):
         add_and_record(
             user,
             by=by,
@@ -87,6 +91,15 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hasher.hash(password)
     user.last_sign_in_at = utcnow()
     return user
+
+
+def set_password(user: User, password: str, *, by: By) -> None:
+    """Replace the user's password and end every session it had."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+    user.password_hash = _hasher().hash(password)
+    end_sessions(user)
+    record_event(by=by, action="update", entity=user, summary=f"Password of {user.email} changed")
 
 
 def end_sessions(user: User) -> None:

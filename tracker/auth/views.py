@@ -1,20 +1,29 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from tracker.auth import services
 from tracker.auth.forms import SignInForm, TokenForm
 from tracker.auth.models import ApiToken
+from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: "//evil.example" or "https://…" would be an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("plan.index")
+    """`target` if it is a path on this site, else the plans page (no open redirect)."""
+    # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil.example" means
+    # "//evil.example", another site. Refuse all of those, then anything with a host.
+    fallback = url_for("plan.index")
+    if not target or any(c < " " or c in "\\\x7f" for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -57,12 +66,10 @@ def tokens():
     return render_template("auth/tokens.html", form=form, tokens=mine, new_token=new_token)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = db.get_or_404(ApiToken, token_id)
-    if token.user_id != current_user.id:
-        abort(404)  # someone else's token: do not even confirm it exists
+    token = get_revocable_token(token_id)
     services.revoke_token(token, by=current_user)
     db.session.commit()
     flash(f"Token {token.prefix}… revoked.")

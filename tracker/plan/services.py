@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
-from tracker.db import check_version, db, unique_or_raise
+from tracker.db import MAX_ID, check_version, db, guarded_write
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal, code_sort_key
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
@@ -27,9 +27,10 @@ def list_plans() -> list[Plan]:
 
 def get_plan(code_or_id: str | int) -> Plan | None:
     """A plan by its id or its code (`BP-CFA-2019`)."""
-    if isinstance(code_or_id, int) or str(code_or_id).isdigit():
-        return db.session.get(Plan, int(code_or_id))
-    return db.session.scalar(select(Plan).where(Plan.code == code_or_id))
+    text = str(code_or_id)
+    if text.isascii() and text.isdigit():  # "²".isdigit() is true too, but int() refuses it
+        return db.session.get(Plan, int(text)) if 0 < int(text) <= MAX_ID else None
+    return db.session.scalar(select(Plan).where(Plan.code == text))
 
 
 def get_plan_outline(plan: Plan) -> list[PriorityGoal]:
@@ -106,8 +107,8 @@ def create_action_point(
     """Add an action point to a plan under one of its goals."""
     code, title = code.strip(), title.strip()
     _check_action_point(plan, goal, code)
-    # Ids, not relationships: a backref would put the new row in the session before the
-    # savepoint below, outside the duplicate check.
+    # plan_id and goal_id, not plan= and goal=: their backrefs would add the new row to the
+    # session before the savepoint below, so that it would be written outside the guard.
     action_point = ActionPoint(
         plan_id=plan.id,
         goal_id=goal.id,
@@ -120,7 +121,7 @@ def create_action_point(
         target_on=target_on,
     )
     duplicate = PlanError(f"Plan {plan.code} already has an action point {code}.", "code")
-    with unique_or_raise(duplicate):
+    with guarded_write(duplicate=duplicate):
         add_and_record(
             action_point,
             by=by,
@@ -147,32 +148,32 @@ def update_action_point(
     check_version(action_point, version)
     code, title = code.strip(), title.strip()
     _check_action_point(action_point.plan, goal, code, current=action_point)
-    changes = apply_changes(
-        action_point,
-        {
-            "goal": goal,
-            "code": code,
-            "title": title,
-            "description": description or None,
-            "lead_actor": lead_actor,
-            "partners": list(partners),
-            "target_on": target_on,
-        },
+    duplicate = PlanError(
+        f"Plan {action_point.plan.code} already has an action point {code}.", "code"
     )
-    if changes:
-        action_point.sort_key = code_sort_key(code)
-        duplicate = PlanError(
-            f"Plan {action_point.plan.code} already has an action point {code}.", "code"
+    with guarded_write(duplicate=duplicate, record=action_point, version=version):
+        changes = apply_changes(
+            action_point,
+            {
+                "goal": goal,
+                "code": code,
+                "title": title,
+                "description": description or None,
+                "lead_actor": lead_actor,
+                "partners": list(partners),
+                "target_on": target_on,
+            },
         )
-        with unique_or_raise(duplicate):
+        if changes:
+            action_point.sort_key = code_sort_key(code)
             db.session.flush()
-        record_event(
-            by=by,
-            action="update",
-            entity=action_point,
-            summary=f"Edited {', '.join(changes)}",
-            changes=changes,
-        )
+            record_event(
+                by=by,
+                action="update",
+                entity=action_point,
+                summary=f"Edited {', '.join(changes)}",
+                changes=changes,
+            )
     return action_point
 
 

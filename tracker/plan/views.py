@@ -36,7 +36,7 @@ def show(code: str):
     return render_template("plan/show.html", plan=plan, goals=goals, defined=defined)
 
 
-@bp.get("/<code>/goals/<int:number>")
+@bp.get("/<code>/goals/<id:number>")
 @login_required
 def goal(code: str, number: int):
     plan = get_plan_or_404(code)
@@ -44,7 +44,7 @@ def goal(code: str, number: int):
     return render_template("plan/goal.html", plan=plan, goal=goal)
 
 
-@bp.get("/action-points/<int:action_point_id>")
+@bp.get("/action-points/<id:action_point_id>")
 @login_required
 def action_point(action_point_id: int):
     action_point = services.get_action_point(action_point_id) or abort(404)
@@ -73,7 +73,7 @@ def new_action_point(code: str):
     return render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
 
 
-@bp.route("/action-points/<int:action_point_id>/edit", methods=["GET", "POST"])
+@bp.route("/action-points/<id:action_point_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_action_point(action_point_id: int):
     ap = get_editable_action_point(action_point_id)

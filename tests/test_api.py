@@ -508,3 +508,8 @@ def test_nul_in_a_query_is_400_json(api):
     response = api.get("/api/v1/action-points?plan=%00")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_api_answers_are_not_cached(api):
+    api.as_role("viewer")
+    assert api.get("/api/v1/plans").headers["Cache-Control"] == "no-store"

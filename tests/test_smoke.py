@@ -15,3 +15,7 @@ def test_signed_in_admin_sees_plan_index(client, login):
     login.as_role("admin")
     page = client.get("/plans/").get_data(as_text=True)
     assert "Call for Action 2019–2024" in page and "0 of 41 action points defined" in page
+
+
+def test_trivial_route_is_not_marked_private(client):
+    assert "Cache-Control" not in client.get("/healthz").headers

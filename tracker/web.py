@@ -3,8 +3,7 @@
 from datetime import date, datetime
 
 import nh3
-from flask import Flask, abort, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, redirect, request, session, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -68,8 +67,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_user.is_authenticated:
+        if "_user_id" in session or "Authorization" in request.headers:
             # Signed-in pages (and new API tokens) must not stay in a shared browser's cache.
+            # Asked of the cookie, not of current_user: that would cost a query on every route.
             headers.setdefault("Cache-Control", "no-store")
         if app.config["TRACKER_ENV"] == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -1,15 +1,20 @@
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.db import db
 
 
-def list_actors(kind: ActorKind | None = None) -> list[Actor]:
-    query = select(Actor).order_by(Actor.kind, Actor.name)
+def actors_query(kind: ActorKind | None = None) -> Select:
+    """Actors by kind, then name (a stable order, for paging)."""
+    query = select(Actor).order_by(Actor.kind, Actor.name, Actor.id)
     if kind is not None:
         query = query.where(Actor.kind == kind)
-    return list(db.session.scalars(query))
+    return query
+
+
+def list_actors(kind: ActorKind | None = None) -> list[Actor]:
+    return list(db.session.scalars(actors_query(kind)))
 
 
 def get_actor_by_code(code: str) -> Actor | None:

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from tracker.actors.models import Actor, ActorKind
-from tracker.actors.services import list_actors
+from tracker.actors.services import actors_query, list_actors
 from tracker.api import errors, queries, serializers
 from tracker.api.auth import bearer_user, sign_in_for_request
 from tracker.api.errors import ApiError
@@ -43,7 +43,9 @@ def openapi():
 @bp.get("/plans")
 def list_plans():
     defined = plan_services.count_action_points()
-    return page_of(queries.plans(), lambda p: serializers.plan_summary(p, defined.get(p.id, 0)))
+    return page_of(
+        plan_services.plans_query(), lambda p: serializers.plan_summary(p, defined.get(p.id, 0))
+    )
 
 
 @bp.get("/plans/<code_or_id>")
@@ -69,7 +71,7 @@ def list_action_points():
         plan = plan_services.get_plan(code)
         if plan is None:
             raise ApiError(400, f"plan: there is no plan {code}.")
-    return page_of(queries.action_points(plan), serializers.action_point_summary)
+    return page_of(plan_services.action_points_query(plan), serializers.action_point_summary)
 
 
 @bp.get("/action-points/<id:action_point_id>")
@@ -126,7 +128,7 @@ def list_actors_page():
     kinds = [k.value for k in ActorKind]
     if kind is not None and kind not in kinds:
         raise ApiError(400, f"kind must be one of: {', '.join(kinds)}.")
-    return page_of(queries.actors(ActorKind(kind) if kind else None), serializers.actor_detail)
+    return page_of(actors_query(ActorKind(kind) if kind else None), serializers.actor_detail)
 
 
 @bp.get("/actors/<id:actor_id>")

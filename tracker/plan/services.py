@@ -2,7 +2,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
@@ -21,8 +21,26 @@ class PlanError(Exception):
         self.field = field
 
 
+def plans_query() -> Select:
+    """Every plan: the real ones first, oldest first (a stable order, for paging)."""
+    return select(Plan).order_by(Plan.is_demo, Plan.starts_on, Plan.id)
+
+
 def list_plans() -> list[Plan]:
-    return list(db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on)))
+    return list(db.session.scalars(plans_query()))
+
+
+def action_points_query(plan: Plan | None = None) -> Select:
+    """Action points with what a summary shows, in plan and code order (stable, for paging)."""
+    query = select(ActionPoint).options(
+        selectinload(ActionPoint.plan),
+        selectinload(ActionPoint.goal),
+        selectinload(ActionPoint.lead_actor),
+        selectinload(ActionPoint.partners),
+    )
+    if plan is not None:
+        query = query.where(ActionPoint.plan_id == plan.id)
+    return query.order_by(ActionPoint.plan_id, ActionPoint.sort_key, ActionPoint.id)
 
 
 def get_plan(code_or_id: str | int) -> Plan | None:

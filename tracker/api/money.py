@@ -1,42 +1,9 @@
 """Money as the API shows it: an exact decimal string in the currency's minor digits."""
 
-# ISO 4217 minor-unit exponents. Anything not listed has two digits, like most currencies.
+# ISO 4217 minor-unit exponents that differ from the usual two digits (EUR, USD, HUF, TRY …).
 MINOR_DIGITS: dict[str, int] = {
-    "EUR": 2,
-    "USD": 2,
-    "GBP": 2,
-    "CHF": 2,
-    "HUF": 2,
-    "TRY": 2,
-    "SEK": 2,
-    "NOK": 2,
-    "DKK": 2,
-    "PLN": 2,
-    "CZK": 2,
-    "RON": 2,
-    "BGN": 2,
-    "RUB": 2,
-    "UAH": 2,
-    "GEL": 2,
-    "AFN": 2,
-    "PKR": 2,
-    "BDT": 2,
-    "IRR": 2,
-    "JPY": 0,
-    "KRW": 0,
-    "ISK": 0,
-    "CLP": 0,
-    "VND": 0,
-    "XOF": 0,
-    "XAF": 0,
-    "UGX": 0,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "BHD": 3,
-    "OMR": 3,
-    "TND": 3,
-    "LYD": 3,
+    **dict.fromkeys(["JPY", "KRW", "ISK", "CLP", "VND", "XOF", "XAF", "UGX"], 0),
+    **dict.fromkeys(["IQD", "JOD", "KWD", "BHD", "OMR", "TND", "LYD"], 3),
 }
 
 

@@ -35,6 +35,13 @@ def acting_user():
     return current_user._get_current_object()
 
 
+def found(record, missing: str):
+    """`record`, or a 404 whose message says what is missing."""
+    if record is None:
+        abort(404, missing)
+    return record
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
@@ -50,17 +57,13 @@ def list_plans():
 
 @bp.get("/plans/<code_or_id>")
 def get_plan(code_or_id: str):
-    plan = plan_services.get_plan(code_or_id)
-    if plan is None:
-        abort(404, f"There is no plan {code_or_id}.")
+    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
     return serializers.plan_detail(plan, plan_services.get_plan_outline(plan))
 
 
 @bp.get("/goals/<id:goal_id>")
 def get_goal(goal_id: int):
-    goal = queries.get_goal(goal_id)
-    if goal is None:
-        abort(404, f"There is no goal {goal_id}.")
+    goal = found(queries.get_goal(goal_id), f"There is no goal {goal_id}.")
     return serializers.goal_detail(goal, plan_code=goal.plan.code)
 
 
@@ -76,9 +79,10 @@ def list_action_points():
 
 @bp.get("/action-points/<id:action_point_id>")
 def get_action_point(action_point_id: int):
-    action_point = plan_services.get_action_point(action_point_id)
-    if action_point is None:
-        abort(404, f"There is no action point {action_point_id}.")
+    action_point = found(
+        plan_services.get_action_point(action_point_id),
+        f"There is no action point {action_point_id}.",
+    )
     return serializers.action_point_detail(action_point)
 
 
@@ -116,9 +120,7 @@ def update_action_point(action_point_id: int):
 
 @bp.get("/activities/<id:activity_id>")
 def get_activity(activity_id: int):
-    activity = queries.get_activity(activity_id)
-    if activity is None:
-        abort(404, f"There is no activity {activity_id}.")
+    activity = found(queries.get_activity(activity_id), f"There is no activity {activity_id}.")
     return serializers.activity_detail(activity)
 
 
@@ -133,7 +135,5 @@ def list_actors_page():
 
 @bp.get("/actors/<id:actor_id>")
 def get_actor(actor_id: int):
-    actor = db.session.get(Actor, actor_id)
-    if actor is None:
-        abort(404, f"There is no actor {actor_id}.")
+    actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
     return serializers.actor_detail(actor)

@@ -2,11 +2,20 @@
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import ApiToken, Role, User
-from tracker.plan.models import ActionPoint, Activity, Commitment, Plan, PriorityGoal
+from tracker.auth.models import ApiToken, Role, SignInAttempt, User
+from tracker.plan.models import (
+    ActionPoint,
+    ActionPointDocument,
+    Activity,
+    Commitment,
+    Plan,
+    PriorityGoal,
+)
+from tracker.uploads.models import StoredFile
 
 __all__ = [
     "ActionPoint",
+    "ActionPointDocument",
     "Activity",
     "Actor",
     "ActorKind",
@@ -17,6 +26,8 @@ __all__ = [
     "PriorityGoal",
     "ReferenceGroupMembership",
     "Role",
+    "SignInAttempt",
+    "StoredFile",
     "User",
     "WorkingGroup",
 ]

@@ -21,9 +21,12 @@ class AuditEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Who acted when no user did, e.g. "command line" or "tracker init".
     agent: Mapped[str | None] = mapped_column(String(100))
+    # Where the request came from, for security events (sign-in, denied requests).
+    address: Mapped[str | None] = mapped_column(String(45))
     action: Mapped[str] = mapped_column(String(32))
-    entity_type: Mapped[str] = mapped_column(String(64))
-    entity_id: Mapped[int]
+    # Empty for events about no record: a failed sign-in on an unknown email, a denied request.
+    entity_type: Mapped[str | None] = mapped_column(String(64))
+    entity_id: Mapped[int | None]
     summary: Mapped[str] = mapped_column(String(300))
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 

@@ -1,4 +1,8 @@
-"""Who may do what: the one module that pages, API and templates all ask."""
+"""Who may do what: the one module that pages, API and templates all ask.
+
+docs/security.md is the same rules as a table, and tests/test_authorisation.py checks every route
+against that table for every role. Change a rule here, there, and in the table together.
+"""
 
 from flask import abort
 from flask_login import current_user
@@ -9,12 +13,37 @@ from tracker.plan.models import ActionPoint
 
 
 def can_read(user: User) -> bool:
+    """Everything in the tracker is readable by every active signed-in user, and by nobody else."""
     return user.is_authenticated and user.is_active
 
 
-def can_manage_plans(user: User) -> bool:
-    """Plans, goals, action points and activities are kept by the Secretariat."""
+def is_admin(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ADMIN
+
+
+def can_manage_plans(user: User) -> bool:
+    """Plans, goals, action points, activities and their documents are kept by the Secretariat."""
+    return is_admin(user)
+
+
+def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_view_audit_trail(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_write_for(user: User, actor_id: int | None) -> bool:
+    """Write as an actor (an update, a pledge): the Secretariat for anyone; a focal point or a
+    member for its own actor only; a viewer never."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role in (Role.FOCAL_POINT, Role.MEMBER):
+        return actor_id is not None and user.actor_id == actor_id
+    return False
 
 
 def require(allowed: bool) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.uploads.models import StoredFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -127,6 +128,9 @@ class ActionPoint(db.Model):
     activities: Mapped[list["Activity"]] = relationship(
         back_populates="action_point", order_by="Activity.starts_on"
     )
+    documents: Mapped[list["ActionPointDocument"]] = relationship(
+        back_populates="action_point", order_by="ActionPointDocument.created_at"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -158,3 +162,20 @@ class Activity(db.Model):
     lead_actor: Mapped[Actor | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ActionPointDocument(db.Model):
+    """A file attached to an action point (the official text, a concept note); retired, not
+    deleted, so that the audit trail can still name it."""
+
+    __tablename__ = "action_point_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    action_point: Mapped[ActionPoint] = relationship(back_populates="documents")
+    file: Mapped[StoredFile] = relationship()

@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.db import db, utcnow
+
+
+class StoredFile(db.Model):
+    """An uploaded file: its bytes live outside static, under the instance folder, named by hash.
+
+    Features link to it with their own tables (documents of an action point, evidence of an
+    update, attachments of minutes); whoever may read the linking record may download the file.
+    """
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # The uploader's file name, cleaned: only ever sent back as a download name.
+    filename: Mapped[str] = mapped_column(String(200))
+    # Detected from the content, never taken from the browser.
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -29,6 +29,9 @@ class Config:
     ARGON2_MEMORY_COST = 65_536
     ARGON2_PARALLELISM = 4
 
+    # An action point with no validated update reported within this many days is flagged stale.
+    STALE_AFTER_DAYS = 180
+
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 

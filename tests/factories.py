@@ -75,3 +75,25 @@ class ApiClient:
 
     def delete(self, url, headers=None, **kwargs):
         return self.client.delete(url, headers=self._headers(headers), **kwargs)
+
+
+def make_update(action_point: ActionPoint | None = None, *, by: User | None = None, **overrides):
+    """A progress update (a draft unless `workflow` says otherwise: submitted or validated)."""
+    from datetime import date
+
+    from tracker.progress import services as progress
+
+    workflow = overrides.pop("workflow", "draft")
+    action_point = action_point or make_action_point()
+    actor = overrides.pop("actor", None) or get_actor("HU")
+    by = by or make_user(role="admin")
+    values = {"status": "in_progress", "percent": None, "reported_on": date.today(), **overrides}
+    update = progress.create_update(action_point, actor=actor, by=by, **values)
+    if workflow in ("submitted", "validated", "returned"):
+        progress.submit_update(update, by=by)
+    reviewer = by if by.is_admin else make_user(role="admin")
+    if workflow == "validated":
+        progress.validate_update(update, by=reviewer)
+    if workflow == "returned":
+        progress.return_update(update, reason="Please add evidence.", by=reviewer)
+    return update

@@ -70,7 +70,8 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
     from tracker.plan.views import bp as plan_bp
+    from tracker.progress.views import bp as progress_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
-    for bp in (auth_bp, plan_bp, actors_bp, api_bp):
+    for bp in (auth_bp, plan_bp, progress_bp, actors_bp, api_bp):
         app.register_blueprint(bp)

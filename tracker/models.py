@@ -11,23 +11,37 @@ from tracker.plan.models import (
     Plan,
     PriorityGoal,
 )
+from tracker.progress.models import (
+    ActionPointStatus,
+    ActorActionPointStatus,
+    ProgressUpdate,
+    Round,
+    Status,
+    Workflow,
+)
 from tracker.uploads.models import StoredFile
 
 __all__ = [
     "ActionPoint",
     "ActionPointDocument",
+    "ActionPointStatus",
     "Activity",
     "Actor",
+    "ActorActionPointStatus",
     "ActorKind",
     "ApiToken",
     "AuditEvent",
     "Commitment",
     "Plan",
     "PriorityGoal",
+    "ProgressUpdate",
     "ReferenceGroupMembership",
     "Role",
+    "Round",
     "SignInAttempt",
+    "Status",
     "StoredFile",
     "User",
+    "Workflow",
     "WorkingGroup",
 ]

@@ -8,6 +8,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
+from tracker.auth import permissions
 from tracker.auth.permissions import can_manage_plans
 from tracker.db import MAX_ID
 
@@ -48,6 +49,14 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(can_manage_plans)
+    for rule in (
+        "can_edit_update",
+        "can_validate_updates",
+        "can_manage_rounds",
+        "can_set_weights",
+        "can_report_for",
+    ):
+        app.add_template_global(getattr(permissions, rule), rule)
 
     @app.before_request
     def refuse_nul_characters():

@@ -6,10 +6,12 @@ against that table for every role. Change a rule here, there, and in the table t
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import ColumnElement, false, or_, true
 
 from tracker.auth.models import ApiToken, Role, User
 from tracker.db import db
 from tracker.plan.models import ActionPoint
+from tracker.progress.models import ProgressUpdate, Workflow
 
 
 def can_read(user: User) -> bool:
@@ -46,6 +48,51 @@ def can_write_for(user: User, actor_id: int | None) -> bool:
     return False
 
 
+def can_read_update(user: User, update: ProgressUpdate) -> bool:
+    """Validated updates are for every reader; drafts, submitted and returned ones only for
+    those who may write for the update's actor (its focal points and members, the Secretariat)."""
+    if not can_read(user):
+        return False
+    return update.workflow == Workflow.VALIDATED or can_write_for(user, update.actor_id)
+
+
+def readable_updates(user: User) -> ColumnElement[bool]:
+    """can_read_update as an SQL condition, for lists (the same rule, in one place)."""
+    if not can_read(user):
+        return false()
+    if is_admin(user):
+        return true()
+    own = can_write_for(user, user.actor_id)
+    if own:
+        return or_(
+            ProgressUpdate.workflow == Workflow.VALIDATED, ProgressUpdate.actor_id == user.actor_id
+        )
+    return ProgressUpdate.workflow == Workflow.VALIDATED
+
+
+def can_report_for(user: User, actor_id: int | None) -> bool:
+    """Create an update for an actor."""
+    return can_write_for(user, actor_id)
+
+
+def can_edit_update(user: User, update: ProgressUpdate) -> bool:
+    """Edit or submit: a draft or a returned update of one's own actor (admin: any)."""
+    return can_write_for(user, update.actor_id) and update.is_editable
+
+
+def can_validate_updates(user: User) -> bool:
+    """Validate or return a submitted update: the Secretariat only, never the reporter's side."""
+    return is_admin(user)
+
+
+def can_manage_rounds(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_set_weights(user: User) -> bool:
+    return is_admin(user)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
@@ -55,6 +102,20 @@ def get_editable_action_point(action_point_id: int) -> ActionPoint:
     action_point = db.get_or_404(ActionPoint, action_point_id)
     require(action_point.can_edit(current_user))
     return action_point
+
+
+def get_readable_update(update_id: int) -> ProgressUpdate:
+    """An update the current user may read; one it may not read is a 404 (drafts are private)."""
+    update = db.get_or_404(ProgressUpdate, update_id)
+    if not can_read_update(current_user, update):
+        abort(404)
+    return update
+
+
+def get_editable_update(update_id: int) -> ProgressUpdate:
+    update = get_readable_update(update_id)
+    require(can_write_for(current_user, update.actor_id))
+    return update
 
 
 def get_revocable_token(token_id: int) -> ApiToken:

@@ -115,6 +115,8 @@ class ActionPoint(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     lead_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
     target_on: Mapped[date | None]
+    # Its share in the goal and plan progress (equal by default); the Secretariat may change it.
+    weight: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

@@ -12,6 +12,7 @@ from tracker.db import StaleVersionError, db
 from tracker.plan import services
 from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
 from tracker.plan.models import Plan
+from tracker.progress import queries as progress
 
 bp = Blueprint("plan", __name__, url_prefix="/plans")
 
@@ -33,7 +34,17 @@ def show(code: str):
     plan = get_plan_or_404(code)
     goals = services.get_plan_outline(plan)
     defined = sum(len(goal.action_points) for goal in goals)
-    return render_template("plan/show.html", plan=plan, goals=goals, defined=defined)
+    overall, by_goal = progress.rollup(plan)
+    return render_template(
+        "plan/show.html",
+        plan=plan,
+        goals=goals,
+        defined=defined,
+        overall=overall,
+        by_goal=by_goal,
+        statuses=progress.plan_statuses(plan),
+        stale_before=progress.stale_before(),
+    )
 
 
 @bp.get("/<code>/goals/<id:number>")
@@ -41,7 +52,15 @@ def show(code: str):
 def goal(code: str, number: int):
     plan = get_plan_or_404(code)
     goal = services.get_goal(plan, number) or abort(404)
-    return render_template("plan/goal.html", plan=plan, goal=goal)
+    overall, by_goal = progress.rollup(plan)
+    return render_template(
+        "plan/goal.html",
+        plan=plan,
+        goal=goal,
+        progress=by_goal.get(goal.id),
+        statuses=progress.statuses_of([ap.id for ap in goal.action_points]),
+        stale_before=progress.stale_before(),
+    )
 
 
 @bp.get("/action-points/<id:action_point_id>")
@@ -49,7 +68,13 @@ def goal(code: str, number: int):
 def action_point(action_point_id: int):
     action_point = services.get_action_point(action_point_id) or abort(404)
     history = history_of(action_point)
-    return render_template("plan/action_point.html", ap=action_point, history=history)
+    return render_template(
+        "plan/action_point.html",
+        ap=action_point,
+        history=history,
+        status=progress.statuses_of([action_point.id]).get(action_point.id),
+        stale_before=progress.stale_before(),
+    )
 
 
 @bp.route("/<code>/action-points/new", methods=["GET", "POST"])

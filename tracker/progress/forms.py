@@ -1,0 +1,193 @@
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from tracker.actors.models import Actor, WorkingGroup
+from tracker.plan.models import Activity, PriorityGoal
+from tracker.progress.models import DEFAULT_PERCENTS, ProgressUpdate, Status, Workflow
+from tracker.progress.queries import NOT_REPORTED, Filters
+from tracker.progress.services import MAX_NARRATIVE, MAX_REASON, MAX_WEIGHT
+
+
+def status_choices() -> list[tuple[str, str]]:
+    def default(status: Status) -> str:
+        percent = DEFAULT_PERCENTS[status]
+        return "keeps the last percent" if percent is None else f"{percent} %"
+
+    return [(s.value, f"{s.label} ({default(s)})") for s in Status]
+
+
+PERCENT_HELP = "0 to 100. Leave empty for the status's default; you may adjust it."
+
+
+class UpdateForm(FlaskForm):
+    actor = SelectField("Reporting actor", validators=[InputRequired()])
+    activity_id = SelectField("Activity (optional)", validators=[Optional()])
+    status = SelectField("Status", validators=[InputRequired()])
+    percent = IntegerField(
+        "Percent complete", validators=[Optional(), NumberRange(0, 100)], description=PERCENT_HELP
+    )
+    reported_on = DateField(
+        "Reporting date",
+        validators=[InputRequired()],
+        description="The date the report is about; not in the future.",
+    )
+    narrative = TextAreaField(
+        "Narrative",
+        validators=[Optional(), Length(max=MAX_NARRATIVE)],
+        description=f"Markdown, at most {MAX_NARRATIVE:,} characters.",
+    )
+    evidence_links = TextAreaField(
+        "Evidence links",
+        validators=[Optional(), Length(max=50_000)],
+        description="One web address (http:// or https://) a line.",
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = status_choices()
+
+    def set_choices(self, actors: Iterable[Actor], activities: Iterable[Activity]) -> None:
+        self.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
+        self.activity_id.choices = [("", "— the action point as a whole —")] + [
+            (str(a.id), a.title) for a in activities
+        ]
+
+
+def update_data(update: ProgressUpdate) -> dict:
+    return {
+        "actor": update.actor.code,
+        "activity_id": str(update.activity_id) if update.activity_id else "",
+        "status": update.status.value,
+        "percent": update.percent,
+        "reported_on": update.reported_on,
+        "narrative": update.narrative,
+        "evidence_links": "\n".join(update.evidence_links or []),
+        "version": update.version,
+    }
+
+
+def update_values(form: UpdateForm, activities: Iterable[Activity]) -> dict:
+    """The service arguments a validated form stands for."""
+    by_id = {str(a.id): a for a in activities}
+    return {
+        "status": form.status.data,
+        "percent": form.percent.data,
+        "reported_on": form.reported_on.data,
+        "narrative": form.narrative.data,
+        "evidence_links": (form.evidence_links.data or "").splitlines(),
+        "activity": by_id.get(form.activity_id.data or ""),
+    }
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for returning", validators=[DataRequired(), Length(max=MAX_REASON)]
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class StepForm(FlaskForm):
+    """Submit or validate: only the version the user saw."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class WeightForm(FlaskForm):
+    weight = IntegerField("Weight", validators=[InputRequired(), NumberRange(0, MAX_WEIGHT)])
+
+
+class RoundForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    opens_on = DateField("Opens on", validators=[InputRequired()])
+    deadline = DateField("Deadline", validators=[InputRequired()])
+
+
+class FilterForm(FlaskForm):
+    """The filters of every progress list (query string, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    goal = SelectField("Goal", validators=[Optional()])
+    actor = SelectField("Actor", validators=[Optional()])
+    working_group = SelectField("Working group", validators=[Optional()])
+    status = SelectField("Status", validators=[Optional()])
+    workflow = SelectField("Workflow", validators=[Optional()])
+
+    def set_choices(
+        self,
+        goals: Iterable[PriorityGoal],
+        actors: Iterable[Actor],
+        working_groups: Iterable[WorkingGroup],
+    ) -> None:
+        self.goals = {str(g.number): g for g in goals}
+        self.actors = {a.code: a for a in actors}
+        self.working_groups = {w.code: w for w in working_groups}
+        anything = [("", "any")]
+        self.goal.choices = anything + [(n, f"Goal {n}") for n in self.goals]
+        self.actor.choices = anything + [(c, f"{a.name} ({c})") for c, a in self.actors.items()]
+        self.working_group.choices = anything + [
+            (c, w.name) for c, w in self.working_groups.items()
+        ]
+        self.status.choices = (
+            anything + [(s.value, s.label) for s in Status] + [(NOT_REPORTED, "Not reported")]
+        )
+        self.workflow.choices = anything + [(w.value, w.label) for w in Workflow]
+
+    def filters(self) -> Filters:
+        """The filters asked for; an unknown value is left out (the form shows its error)."""
+        self.validate()
+        ok = {name: field.data for name, field in self._fields.items() if not field.errors}
+        return Filters(
+            goal=self.goals.get(ok.get("goal") or ""),
+            actor=self.actors.get(ok.get("actor") or ""),
+            working_group=self.working_groups.get(ok.get("working_group") or ""),
+            status=ok.get("status") or None,
+            workflow=Workflow(ok["workflow"]) if ok.get("workflow") else None,
+        )
+
+
+class BulkRowForm(Form):
+    action_point = StringField(widget=HiddenInput())
+    status = SelectField("Status", validators=[Optional()])
+    percent = IntegerField("Percent", validators=[Optional(), NumberRange(0, 100)])
+    narrative = TextAreaField("Narrative", validators=[Optional(), Length(max=MAX_NARRATIVE)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", "— no change —"), *status_choices()]
+
+
+class BulkForm(FlaskForm):
+    actor = SelectField("Reporting actor", validators=[InputRequired()])
+    reported_on = DateField("Reporting date", validators=[InputRequired()])
+    submit_now = BooleanField("Submit to the Secretariat now (otherwise saved as drafts)")
+    rows = FieldList(FormField(BulkRowForm))
+
+
+class UploadForm(FlaskForm):
+    actor = SelectField("Reporting actor", validators=[InputRequired()])
+    reported_on = DateField("Reporting date", validators=[InputRequired()])
+    file = FileField(
+        "CSV or XLSX file",
+        validators=[FileRequired(), FileAllowed(["csv", "xlsx"], "Upload a .csv or .xlsx file.")],
+        description="Columns: action_point, status, percent, narrative, evidence_links "
+        "(web addresses separated by spaces). The first row holds the column names.",
+    )
+    submit_now = BooleanField("Submit to the Secretariat now (otherwise saved as drafts)")

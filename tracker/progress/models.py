@@ -1,0 +1,171 @@
+"""Progress updates, the summary rows that keep each action point's current state, and rounds."""
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.actors.models import Actor
+from tracker.db import db, utcnow
+from tracker.plan.models import ActionPoint, Activity, Plan
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+
+
+class Status(enum.StrEnum):
+    """Where an action point stands, as its reporter says; each has a default percent."""
+
+    NOT_STARTED = "not_started"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    ONGOING = "ongoing"
+    COMPLETED = "completed"
+    ON_HOLD = "on_hold"
+    DISCONTINUED = "discontinued"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def default_percent(self) -> int | None:
+        """The percent a new update starts with; None keeps the last reported one (on hold and
+        discontinued say nothing about how far the work got)."""
+        return DEFAULT_PERCENTS[self]
+
+
+DEFAULT_PERCENTS: dict[Status, int | None] = {
+    Status.NOT_STARTED: 0,
+    Status.PLANNED: 5,
+    Status.IN_PROGRESS: 50,
+    Status.ONGOING: 50,
+    Status.COMPLETED: 100,
+    Status.ON_HOLD: None,
+    Status.DISCONTINUED: None,
+}
+
+
+class Workflow(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ProgressUpdate(db.Model):
+    """An actor's report on an action point (optionally one of its activities).
+
+    Validated updates are final: a correction is a new update, so that the history stays true.
+    """
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (
+        Index("ix_progress_updates_ap_workflow", "action_point_id", "workflow"),
+        Index("ix_progress_updates_actor_workflow", "actor_id", "workflow"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
+    status: Mapped[Status]
+    percent: Mapped[int]
+    narrative: Mapped[str | None] = mapped_column(Text)
+    evidence_links: Mapped[list] = mapped_column(JSON, default=list)
+    reported_on: Mapped[date]
+    workflow: Mapped[Workflow] = mapped_column(default=Workflow.DRAFT)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every edit and workflow step: the "what changed since" page reads it.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    submitted_at: Mapped[datetime | None]
+    validated_at: Mapped[datetime | None]
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    action_point: Mapped[ActionPoint] = relationship()
+    activity: Mapped[Activity | None] = relationship()
+    actor: Mapped[Actor] = relationship()
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+    validated_by: Mapped["User | None"] = relationship(foreign_keys=[validated_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_editable(self) -> bool:
+        """Drafts and returned updates can be edited; submitted ones wait for review."""
+        return self.workflow in (Workflow.DRAFT, Workflow.RETURNED)
+
+    @property
+    def is_submittable(self) -> bool:
+        return self.workflow in (Workflow.DRAFT, Workflow.RETURNED)
+
+    @property
+    def is_reviewable(self) -> bool:
+        return self.workflow == Workflow.SUBMITTED
+
+    def __repr__(self) -> str:
+        return f"<ProgressUpdate {self.id} {self.workflow}>"
+
+
+class _LatestValidated:
+    """The columns of a summary row: a copy of the latest validated update (by reporting date,
+    then validation time), kept by the services in the same transaction as the validation."""
+
+    update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"))
+    status: Mapped[Status]
+    percent: Mapped[int]
+    reported_on: Mapped[date]
+    validated_at: Mapped[datetime]
+
+
+class ActionPointStatus(_LatestValidated, db.Model):
+    """An action point's overall status: its latest validated update from any actor."""
+
+    __tablename__ = "action_point_statuses"
+
+    action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
+
+    update: Mapped[ProgressUpdate] = relationship()
+    actor: Mapped[Actor] = relationship()
+
+
+class ActorActionPointStatus(_LatestValidated, db.Model):
+    """One actor's own latest validated update on an action point (the actors × action points
+    view)."""
+
+    __tablename__ = "actor_action_point_statuses"
+    __table_args__ = (Index("ix_actor_action_point_statuses_ap", "action_point_id"),)
+
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), primary_key=True)
+    action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), primary_key=True)
+
+
+class Round(db.Model):
+    """A reporting round the Secretariat opens with a deadline (e.g. before a Senior Officials
+    Meeting): updates reported from `opens_on` to `deadline` count for it."""
+
+    __tablename__ = "reporting_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[date]
+    deadline: Mapped[date]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

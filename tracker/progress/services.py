@@ -1,0 +1,501 @@
+"""Progress updates: every rule of the workflow, and the summary rows kept current with it.
+
+Who may do what is asked of tracker/auth/permissions.py; a refusal raises Forbidden (403 page
+or JSON). A broken rule raises ProgressError at a field. Services flush, never commit.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
+
+from tracker.actors.models import Actor
+from tracker.audit.services import apply_changes, jsonable, record_event
+from tracker.auth import permissions
+from tracker.auth.models import User
+from tracker.db import check_version, db, guarded_write, utcnow
+from tracker.plan.models import ActionPoint, Activity, Plan
+from tracker.progress.models import (
+    ActionPointStatus,
+    ActorActionPointStatus,
+    ProgressUpdate,
+    Round,
+    Status,
+    Workflow,
+)
+
+MAX_NARRATIVE = 20_000
+MAX_LINKS = 20
+MAX_LINK_LENGTH = 2_000
+MAX_REASON = 5_000
+MAX_WEIGHT = 100
+
+
+class ProgressError(Exception):
+    """A broken progress rule; `field` names the form field (or JSON key) it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _refuse(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise Forbidden(message)
+
+
+def latest_reporting_date() -> date:
+    # One day past UTC today: in time zones east of UTC it is already tomorrow.
+    return utcnow().date() + timedelta(days=1)
+
+
+def check_reported_on(plan: Plan, reported_on: date | None) -> date:
+    if reported_on is None:
+        raise ProgressError("Give the date the report is about.", "reported_on")
+    if reported_on > latest_reporting_date():
+        raise ProgressError("The reporting date cannot be in the future.", "reported_on")
+    if reported_on < plan.starts_on:
+        raise ProgressError(
+            f"The reporting date cannot be before the plan starts ({plan.starts_on:%d %b %Y}).",
+            "reported_on",
+        )
+    return reported_on
+
+
+def check_links(links: Iterable[str]) -> list[str]:
+    """Evidence links: web addresses only (http, https), so that none runs script when opened."""
+    cleaned = [link.strip() for link in links if link and link.strip()]
+    if len(cleaned) > MAX_LINKS:
+        raise ProgressError(f"Give at most {MAX_LINKS} links.", "evidence_links")
+    for link in cleaned:
+        parts = urlsplit(link)
+        if len(link) > MAX_LINK_LENGTH or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ProgressError(
+                f"Not a web address (http:// or https://): {link[:80]}", "evidence_links"
+            )
+    return list(dict.fromkeys(cleaned))
+
+
+def _check_values(
+    action_point: ActionPoint,
+    *,
+    activity: Activity | None,
+    status: Status | str,
+    percent: int | None,
+    narrative: str | None,
+    evidence_links: Iterable[str],
+    reported_on: date | None,
+) -> dict:
+    try:
+        status = Status(status)
+    except ValueError:
+        raise ProgressError(
+            f"Choose one of: {', '.join(s.value for s in Status)}.", "status"
+        ) from None
+    if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
+        raise ProgressError("The percent complete is a whole number from 0 to 100.", "percent")
+    if narrative is not None and len(narrative) > MAX_NARRATIVE:
+        raise ProgressError(
+            f"The narrative is too long ({len(narrative):,} characters; at most "
+            f"{MAX_NARRATIVE:,}).",
+            "narrative",
+        )
+    if activity is not None and activity.action_point_id != action_point.id:
+        raise ProgressError("That activity belongs to another action point.", "activity_id")
+    return {
+        "status": status,
+        "percent": percent,
+        "narrative": (narrative or "").strip() or None,
+        "evidence_links": check_links(evidence_links),
+        "reported_on": check_reported_on(action_point.plan, reported_on),
+        "activity": activity,
+    }
+
+
+def default_percent(action_point: ActionPoint, actor: Actor, status: Status) -> int:
+    """A status's default percent; on hold and discontinued keep the actor's last validated
+    percent (else the overall one, else 0)."""
+    if status.default_percent is not None:
+        return status.default_percent
+    own = db.session.get(ActorActionPointStatus, (actor.id, action_point.id))
+    overall = db.session.get(ActionPointStatus, action_point.id)
+    return own.percent if own else overall.percent if overall else 0
+
+
+def _event(update: ProgressUpdate, by: User | str, action: str, summary: str, changes=None):
+    record_event(
+        by=by,
+        action=action,
+        entity=update,
+        summary=f"{summary} ({update.actor.code} on action point {update.action_point.code})",
+        changes=changes,
+    )
+
+
+def create_update(
+    action_point: ActionPoint,
+    *,
+    actor: Actor,
+    status: Status | str,
+    percent: int | None,
+    reported_on: date | None,
+    narrative: str | None = None,
+    evidence_links: Iterable[str] = (),
+    activity: Activity | None = None,
+    submit: bool = False,
+    by: User,
+) -> ProgressUpdate:
+    """Start an update for an actor, as a draft (or submitted at once)."""
+    _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
+    values = _check_values(
+        action_point,
+        activity=activity,
+        status=status,
+        percent=percent,
+        narrative=narrative,
+        evidence_links=evidence_links,
+        reported_on=reported_on,
+    )
+    if values["percent"] is None:
+        values["percent"] = default_percent(action_point, actor, values["status"])
+    now = utcnow()
+    update = ProgressUpdate(
+        action_point_id=action_point.id,
+        action_point=action_point,
+        actor=actor,
+        created_by=by,
+        workflow=Workflow.SUBMITTED if submit else Workflow.DRAFT,
+        submitted_at=now if submit else None,
+        **values,
+    )
+    db.session.add(update)
+    db.session.flush()
+    _event(
+        update,
+        by,
+        "create",
+        "Submitted an update" if submit else "Drafted an update",
+        {
+            "status": [None, update.status.value],
+            "percent": [None, update.percent],
+            "reported_on": [None, jsonable(update.reported_on)],
+            "workflow": [None, update.workflow.value],
+        },
+    )
+    return update
+
+
+def edit_update(
+    update: ProgressUpdate,
+    *,
+    version: int | None,
+    status: Status | str,
+    percent: int | None,
+    reported_on: date | None,
+    narrative: str | None,
+    evidence_links: Iterable[str],
+    activity: Activity | None = None,
+    by: User,
+) -> ProgressUpdate:
+    """Change a draft or returned update edited at `version` (a newer one is a conflict)."""
+    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    check_version(update, version)
+    if not update.is_editable:
+        raise ProgressError(
+            f"A {update.workflow.value} update cannot be edited"
+            + (
+                " (a correction is a new update)."
+                if update.workflow == Workflow.VALIDATED
+                else " until the Secretariat has reviewed it."
+            ),
+            "workflow",
+        )
+    values = _check_values(
+        update.action_point,
+        activity=activity,
+        status=status,
+        percent=percent,
+        narrative=narrative,
+        evidence_links=evidence_links,
+        reported_on=reported_on,
+    )
+    if values["percent"] is None:
+        values["percent"] = default_percent(update.action_point, update.actor, values["status"])
+    with guarded_write(duplicate=ProgressError("Duplicate."), record=update, version=version):
+        changes = apply_changes(update, values)
+        if changes:
+            db.session.flush()
+            _event(update, by, "update", f"Edited {', '.join(changes)}", changes)
+    return update
+
+
+def _step(update: ProgressUpdate, version: int | None, to: Workflow, **values) -> dict:
+    """Move an update along the workflow; a concurrent step by someone else is a conflict."""
+    if version is not None:
+        check_version(update, version)
+    before = update.workflow
+    with guarded_write(duplicate=ProgressError("Duplicate."), record=update, version=version):
+        update.workflow = to
+        for name, value in values.items():
+            setattr(update, name, value)
+        db.session.flush()
+    return {"workflow": [before.value, to.value]}
+
+
+def submit_update(update: ProgressUpdate, *, version: int | None = None, by: User):
+    """Send a draft or returned update to the Secretariat for review."""
+    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    if not update.is_submittable:
+        raise ProgressError(f"A {update.workflow.value} update cannot be submitted.", "workflow")
+    changes = _step(update, version, Workflow.SUBMITTED, submitted_at=utcnow())
+    _event(update, by, "submit", "Submitted the update", changes)
+    return update
+
+
+def return_update(update: ProgressUpdate, *, reason: str | None, version: int | None = None, by):
+    """Send a submitted update back to its reporter with the reason."""
+    _refuse(permissions.can_validate_updates(by), "Only the Secretariat reviews updates.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProgressError("Say why the update is returned.", "reason")
+    if len(reason) > MAX_REASON:
+        raise ProgressError(f"Keep the reason under {MAX_REASON:,} characters.", "reason")
+    if not update.is_reviewable:
+        raise ProgressError(f"A {update.workflow.value} update cannot be returned.", "workflow")
+    changes = _step(update, version, Workflow.RETURNED, return_reason=reason)
+    _event(update, by, "return", "Returned the update", {**changes, "reason": [None, reason]})
+    return update
+
+
+def validate_update(update: ProgressUpdate, *, version: int | None = None, by: User):
+    """Accept a submitted update; the summary rows follow in the same transaction."""
+    _refuse(permissions.can_validate_updates(by), "Only the Secretariat validates updates.")
+    if not update.is_reviewable:
+        raise ProgressError(f"A {update.workflow.value} update cannot be validated.", "workflow")
+    # Serialise validations of one action point (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    # does), so that two at once cannot both miss each other when choosing the latest.
+    db.session.execute(
+        select(ActionPoint.id).where(ActionPoint.id == update.action_point_id).with_for_update()
+    )
+    changes = _step(
+        update,
+        version,
+        Workflow.VALIDATED,
+        validated_at=utcnow(),
+        validated_by=by,
+        return_reason=None,
+    )
+    _event(update, by, "validate", "Validated the update", changes)
+    refresh_summaries(update.action_point, update.actor, by=by)
+    return update
+
+
+def _latest_validated(action_point_id: int, actor_id: int | None = None) -> ProgressUpdate | None:
+    query = select(ProgressUpdate).where(
+        ProgressUpdate.action_point_id == action_point_id,
+        ProgressUpdate.workflow == Workflow.VALIDATED,
+    )
+    if actor_id is not None:
+        query = query.where(ProgressUpdate.actor_id == actor_id)
+    order = (
+        ProgressUpdate.reported_on.desc(),
+        ProgressUpdate.validated_at.desc(),
+        ProgressUpdate.id.desc(),
+    )
+    return db.session.scalar(query.order_by(*order).limit(1))
+
+
+def _copy(row, update: ProgressUpdate) -> None:
+    row.update_id = update.id
+    row.status = update.status
+    row.percent = update.percent
+    row.reported_on = update.reported_on
+    row.validated_at = update.validated_at
+
+
+def refresh_summaries(action_point: ActionPoint, actor: Actor, *, by: User | str) -> None:
+    """Make the action point's and the actor's summary rows show their latest validated update;
+    a change of the overall status goes into the action point's history."""
+    latest = _latest_validated(action_point.id, actor.id)
+    own = db.session.get(ActorActionPointStatus, (actor.id, action_point.id))
+    if latest is not None:
+        if own is None:
+            own = ActorActionPointStatus(actor_id=actor.id, action_point_id=action_point.id)
+            db.session.add(own)
+        _copy(own, latest)
+    latest = _latest_validated(action_point.id)
+    if latest is None:
+        return
+    overall = db.session.get(ActionPointStatus, action_point.id)
+    before = (overall.status.value, overall.percent) if overall else (None, None)
+    if overall is None:
+        overall = ActionPointStatus(action_point_id=action_point.id)
+        db.session.add(overall)
+    _copy(overall, latest)
+    overall.actor_id = latest.actor_id
+    db.session.flush()
+    if before != (latest.status.value, latest.percent):
+        record_event(
+            by=by,
+            action="status",
+            entity=action_point,
+            summary=f"Overall status: {latest.status.label}, {latest.percent}% "
+            f"(update {latest.id}, reported {latest.reported_on.isoformat()})",
+            changes={
+                "status": [before[0], latest.status.value],
+                "percent": [before[1], latest.percent],
+            },
+        )
+
+
+def set_weight(action_point: ActionPoint, *, weight: int | None, by: User) -> ActionPoint:
+    """Change an action point's share in its goal's and plan's progress."""
+    _refuse(permissions.can_set_weights(by), "Only the Secretariat sets weights.")
+    if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= MAX_WEIGHT:
+        raise ProgressError(f"The weight is a whole number from 0 to {MAX_WEIGHT}.", "weight")
+    changes = apply_changes(action_point, {"weight": weight})
+    if changes:
+        db.session.flush()
+        record_event(
+            by=by, action="update", entity=action_point, summary="Changed weight", changes=changes
+        )
+    return action_point
+
+
+def create_round(
+    plan: Plan, *, title: str, opens_on: date | None, deadline: date | None, by: User
+) -> Round:
+    """Open a reporting round on a plan."""
+    _refuse(permissions.can_manage_rounds(by), "Only the Secretariat opens rounds.")
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise ProgressError("Give a title of at most 200 characters.", "title")
+    if opens_on is None:
+        raise ProgressError("Give the date the round opens.", "opens_on")
+    if deadline is None or deadline < opens_on:
+        raise ProgressError("The deadline must be on or after the opening date.", "deadline")
+    round_ = Round(plan_id=plan.id, plan=plan, title=title, opens_on=opens_on, deadline=deadline)
+    db.session.add(round_)
+    db.session.flush()
+    record_event(
+        by=by,
+        action="create",
+        entity=round_,
+        summary=f"Opened reporting round {title} on {plan.code}",
+        changes={
+            "opens_on": [None, opens_on.isoformat()],
+            "deadline": [None, deadline.isoformat()],
+        },
+    )
+    return round_
+
+
+def close_round(round_: Round, *, by: User) -> Round:
+    _refuse(permissions.can_manage_rounds(by), "Only the Secretariat closes rounds.")
+    if round_.closed_at is not None:
+        raise ProgressError("The round is already closed.", "round")
+    round_.closed_at = utcnow()
+    db.session.flush()
+    record_event(by=by, action="close", entity=round_, summary=f"Closed round {round_.title}")
+    return round_
+
+
+@dataclass
+class BulkRow:
+    """One line of a bulk report: an action point by code and what to say of it."""
+
+    line: int
+    action_point: str
+    status: str
+    percent: int | str | None = None
+    narrative: str | None = None
+    evidence_links: Sequence[str] = ()
+
+
+def record_bulk(
+    plan: Plan,
+    *,
+    actor: Actor,
+    rows: Sequence[BulkRow],
+    reported_on: date | None,
+    submit: bool,
+    by: User,
+) -> list[ProgressUpdate]:
+    """Report on many action points at once: every row is checked first, and nothing is saved
+    unless all are right (ProgressBulkError lists each row's problems)."""
+    _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
+    by_code = {
+        ap.code: ap
+        for ap in db.session.scalars(select(ActionPoint).where(ActionPoint.plan_id == plan.id))
+    }
+    errors: dict[int, dict[str, str]] = {}
+    checked = []
+    if not rows:
+        raise ProgressBulkError({0: {"file": "Nothing to report: no row has a status."}})
+    try:
+        check_reported_on(plan, reported_on)
+    except ProgressError as error:
+        raise ProgressBulkError({0: {"reported_on": str(error)}}) from None
+    seen: set[str] = set()
+    for row in rows:
+        action_point = by_code.get((row.action_point or "").strip())
+        if action_point is None:
+            errors[row.line] = {
+                "action_point": f"No action point {row.action_point!r} in {plan.code}."
+            }
+            continue
+        if action_point.code in seen:
+            errors[row.line] = {"action_point": f"Action point {action_point.code} appears twice."}
+            continue
+        seen.add(action_point.code)
+        percent = row.percent
+        if isinstance(percent, str):
+            text = percent.strip()
+            percent = int(text) if text.isascii() and text.isdigit() else (None if not text else -1)
+        try:
+            _check_values(
+                action_point,
+                activity=None,
+                status=(row.status or "").strip(),
+                percent=percent,
+                narrative=row.narrative,
+                evidence_links=row.evidence_links,
+                reported_on=reported_on,
+            )
+        except ProgressError as error:
+            errors[row.line] = {error.field or "row": str(error)}
+            continue
+        checked.append((action_point, row, percent))
+    if errors:
+        raise ProgressBulkError(errors)
+    return [
+        create_update(
+            action_point,
+            actor=actor,
+            status=row.status.strip(),
+            percent=percent,
+            reported_on=reported_on,
+            narrative=row.narrative,
+            evidence_links=row.evidence_links,
+            submit=submit,
+            by=by,
+        )
+        for action_point, row, percent in checked
+    ]
+
+
+class ProgressBulkError(ProgressError):
+    """Rows of a bulk report that are wrong: {line: {column: message}} (line 0: the whole)."""
+
+    def __init__(self, rows: dict[int, dict[str, str]]):
+        count = len([line for line in rows if line])
+        message = (
+            f"Nothing was saved: {count} row(s) have errors."
+            if count
+            else "Nothing was saved: " + " ".join(m for r in rows.values() for m in r.values())
+        )
+        super().__init__(message, "rows")
+        self.rows = rows

@@ -1,0 +1,446 @@
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.actors.services import list_actors, list_working_groups
+from tracker.audit.services import history_of
+from tracker.auth import permissions
+from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
+from tracker.db import StaleVersionError, db
+from tracker.plan import services as plan_services
+from tracker.plan.models import ActionPoint
+from tracker.progress import queries, services
+from tracker.progress.bulk import read_rows
+from tracker.progress.forms import (
+    BulkForm,
+    FilterForm,
+    ReturnForm,
+    RoundForm,
+    StepForm,
+    UpdateForm,
+    UploadForm,
+    update_data,
+    update_values,
+)
+from tracker.progress.models import Round
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+
+
+def get_plan_or_404(code: str):
+    return plan_services.get_plan(code) or abort(404)
+
+
+def filter_form(plan=None) -> tuple[FilterForm, queries.Filters]:
+    form = FilterForm(request.args)
+    form.set_choices(plan.goals if plan else [], list_actors(), list_working_groups())
+    return form, form.filters()
+
+
+def reporting_actors():
+    """The actors the current user may report for: its own, or any for the Secretariat."""
+    if is_admin(current_user):
+        return list_actors()
+    require(permissions.can_report_for(current_user, current_user.actor_id))
+    return [current_user.actor]
+
+
+def field_error(form, error: services.ProgressError) -> None:
+    field = form._fields.get(error.field or "")
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error))
+
+
+@bp.get("/plans/<code>")
+@login_required
+def overview(code: str):
+    plan = get_plan_or_404(code)
+    form, filters = filter_form(plan)
+    overall, by_goal = queries.rollup(plan)
+    return render_template(
+        "progress/overview.html",
+        plan=plan,
+        form=form,
+        overall=overall,
+        by_goal=by_goal,
+        rows=queries.action_points_with_status(plan, filters),
+        pending=queries.pending_counts(plan),
+        stale_before=queries.stale_before(),
+    )
+
+
+@bp.get("/plans/<code>/matrix")
+@login_required
+def matrix(code: str):
+    plan = get_plan_or_404(code)
+    form, filters = filter_form(plan)
+    action_points, actors, cells, pending = queries.actor_matrix(plan, filters)
+    return render_template(
+        "progress/matrix.html",
+        plan=plan,
+        form=form,
+        action_points=action_points,
+        actors=actors,
+        cells=cells,
+        pending=pending,
+    )
+
+
+def since_arg() -> date:
+    text = request.args.get("since", "")
+    try:
+        return date.fromisoformat(text) if text else date.today() - timedelta(days=30)
+    except ValueError:
+        flash("Give the date as YYYY-MM-DD; showing the last 30 days.")
+        return date.today() - timedelta(days=30)
+
+
+@bp.get("/plans/<code>/changes")
+@login_required
+def changes(code: str):
+    plan = get_plan_or_404(code)
+    form, filters = filter_form(plan)
+    since = since_arg()
+    moment = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    statuses, updates, total = queries.changed_since(plan, moment, current_user, filters)
+    return render_template(
+        "progress/changes.html",
+        plan=plan,
+        form=form,
+        since=since,
+        statuses=statuses,
+        updates=updates,
+        total=total,
+    )
+
+
+@bp.get("/action-points/<id:action_point_id>")
+@login_required
+def timeline(action_point_id: int):
+    ap = plan_services.get_action_point(action_point_id) or abort(404)
+    before = request.args.get("before", type=int)
+    entries = queries.timeline(ap, current_user, before=before)
+    return render_template(
+        "progress/timeline.html",
+        ap=ap,
+        entries=entries,
+        status=queries.statuses_of([ap.id]).get(ap.id),
+        stale_before=queries.stale_before(),
+    )
+
+
+@bp.post("/action-points/<id:action_point_id>/weight")
+@login_required
+def weight(action_point_id: int):
+    require(permissions.can_set_weights(current_user))
+    ap = db.get_or_404(ActionPoint, action_point_id)
+    try:
+        services.set_weight(ap, weight=request.form.get("weight", type=int), by=current_user)
+    except services.ProgressError as error:
+        flash(str(error))
+    else:
+        db.session.commit()
+        flash(f"Weight of action point {ap.code} is now {ap.weight}.")
+    return redirect(url_for("progress.timeline", action_point_id=ap.id))
+
+
+@bp.route("/action-points/<id:action_point_id>/updates/new", methods=["GET", "POST"])
+@login_required
+def new(action_point_id: int):
+    actors = reporting_actors()
+    ap = plan_services.get_action_point(action_point_id) or abort(404)
+    form = UpdateForm(
+        data={"actor": actors[0].code if len(actors) == 1 else "", "reported_on": date.today()}
+    )
+    form.set_choices(actors, ap.activities)
+    if form.validate_on_submit():
+        actor = next(a for a in actors if a.code == form.actor.data)
+        try:
+            update = services.create_update(
+                ap,
+                actor=actor,
+                **update_values(form, ap.activities),
+                submit="submit" in request.form,
+                by=current_user,
+            )
+        except services.ProgressError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Update {'submitted' if update.submitted_at else 'saved as a draft'}.")
+            return redirect(url_for("progress.show", update_id=update.id))
+    return render_template("progress/edit.html", form=form, ap=ap, update=None)
+
+
+@bp.get("/updates")
+@login_required
+def index():
+    plan = (
+        plan_services.get_plan(request.args.get("plan", "")) if request.args.get("plan") else None
+    )
+    form, filters = filter_form(plan)
+    page = db.paginate(
+        queries.updates_query(current_user, filters, plan=plan), per_page=50, error_out=False
+    )
+    args = {name: value for name, value in request.args.items() if name != "page"}
+    return render_template("progress/index.html", form=form, plan=plan, page=page, args=args)
+
+
+@bp.get("/updates/<id:update_id>")
+@login_required
+def show(update_id: int):
+    update = get_readable_update(update_id)
+    return render_template(
+        "progress/show.html",
+        update=queries.get_update(update.id),
+        history=history_of(update),
+        return_form=ReturnForm(version=update.version),
+        step_form=StepForm(version=update.version),
+    )
+
+
+@bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(update_id: int):
+    update = get_editable_update(update_id)
+    ap = plan_services.get_action_point(update.action_point_id)
+    form = UpdateForm(data=update_data(update))
+    form.set_choices([update.actor], ap.activities)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            services.edit_update(
+                update,
+                version=form.version.data,
+                **update_values(form, ap.activities),
+                by=current_user,
+            )
+            if "submit" in request.form:
+                services.submit_update(update, by=current_user)
+        except services.ProgressError as error:
+            field_error(form, error)
+        except StaleVersionError as error:
+            conflict = error
+            db.session.rollback()
+            update = get_editable_update(update_id)
+            form.version.data = update.version  # saving again now overwrites, knowingly
+        else:
+            db.session.commit()
+            flash("Update saved." if "submit" not in request.form else "Update submitted.")
+            return redirect(url_for("progress.show", update_id=update.id))
+    return render_template("progress/edit.html", form=form, ap=ap, update=update, conflict=conflict)
+
+
+def workflow_step(update_id: int, step, message: str, form_class=StepForm, **kwargs):
+    """Submit, validate or return an update, at the version the user saw."""
+    update = get_readable_update(update_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors))
+        return redirect(url_for("progress.show", update_id=update.id))
+    extra = {name: form[name].data for name in kwargs.get("fields", ())}
+    try:
+        step(update, version=form.version.data, by=current_user, **extra)
+    except (services.ProgressError, StaleVersionError) as error:
+        db.session.rollback()
+        flash(f"Not done: {error}")
+    else:
+        db.session.commit()
+        flash(message)
+    return redirect(url_for("progress.show", update_id=update_id))
+
+
+@bp.post("/updates/<id:update_id>/submit")
+@login_required
+def submit(update_id: int):
+    require(permissions.can_write_for(current_user, get_readable_update(update_id).actor_id))
+    return workflow_step(update_id, services.submit_update, "Update submitted for review.")
+
+
+@bp.post("/updates/<id:update_id>/validate")
+@login_required
+def validate(update_id: int):
+    get_readable_update(update_id)
+    require(permissions.can_validate_updates(current_user))
+    return workflow_step(update_id, services.validate_update, "Update validated.")
+
+
+@bp.post("/updates/<id:update_id>/return")
+@login_required
+def return_update(update_id: int):
+    get_readable_update(update_id)
+    require(permissions.can_validate_updates(current_user))
+    return workflow_step(
+        update_id,
+        services.return_update,
+        "Update returned to its reporter.",
+        form_class=ReturnForm,
+        fields=("reason",),
+    )
+
+
+@bp.get("/my-work")
+@login_required
+def my_work():
+    return render_template(
+        "progress/my_work.html",
+        work=queries.my_work(current_user),
+        stale_before=queries.stale_before(),
+    )
+
+
+@bp.get("/rounds")
+@login_required
+def rounds():
+    return render_template(
+        "progress/rounds.html", rounds=queries.rounds_of(), plans=plan_services.list_plans()
+    )
+
+
+@bp.route("/plans/<code>/rounds/new", methods=["GET", "POST"])
+@login_required
+def new_round(code: str):
+    require(permissions.can_manage_rounds(current_user))
+    plan = get_plan_or_404(code)
+    form = RoundForm()
+    if form.validate_on_submit():
+        try:
+            round_ = services.create_round(
+                plan,
+                title=form.title.data,
+                opens_on=form.opens_on.data,
+                deadline=form.deadline.data,
+                by=current_user,
+            )
+        except services.ProgressError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Round {round_.title} opened.")
+            return redirect(url_for("progress.round", round_id=round_.id))
+    return render_template("progress/new_round.html", form=form, plan=plan)
+
+
+@bp.get("/rounds/<id:round_id>")
+@login_required
+def round(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    form, filters = filter_form(round_.plan)
+    action_points, actors, reported, expected = queries.round_report(round_, filters)
+    return render_template(
+        "progress/round.html",
+        round=round_,
+        form=form,
+        action_points=action_points,
+        actors=actors,
+        reported=reported,
+        expected=expected,
+    )
+
+
+@bp.post("/rounds/<id:round_id>/close")
+@login_required
+def close_round(round_id: int):
+    require(permissions.can_manage_rounds(current_user))
+    round_ = db.get_or_404(Round, round_id)
+    try:
+        services.close_round(round_, by=current_user)
+    except services.ProgressError as error:
+        flash(str(error))
+    else:
+        db.session.commit()
+        flash(f"Round {round_.title} closed.")
+    return redirect(url_for("progress.round", round_id=round_.id))
+
+
+def chosen_actor(form, actors):
+    """The reporting actor: the user's own, or the one an admin picked (?actor= or the form)."""
+    codes = {a.code: a for a in actors}
+    form.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
+    wanted = form.actor.data or request.args.get("actor") or actors[0].code
+    actor = codes.get(wanted) or actors[0]
+    form.actor.data = actor.code
+    return actor
+
+
+def saved_message(saved: list, submitted: bool) -> str:
+    return f"{len(saved)} update(s) {'submitted' if submitted else 'saved as drafts'}."
+
+
+@bp.route("/plans/<code>/bulk", methods=["GET", "POST"])
+@login_required
+def bulk(code: str):
+    actors = reporting_actors()
+    plan = get_plan_or_404(code)
+    form = BulkForm(data={"reported_on": date.today()})
+    actor = chosen_actor(form, actors)
+    action_points = queries.actor_action_points(plan, actor)
+    if request.method == "GET":
+        for ap in action_points:
+            form.rows.append_entry({"action_point": ap.code})
+    errors = {}
+    if form.validate_on_submit():
+        rows = [
+            services.BulkRow(
+                line=n,
+                action_point=r.action_point.data,
+                status=r.status.data,
+                percent=r.percent.data,
+                narrative=r.narrative.data,
+            )
+            for n, r in enumerate(form.rows, start=1)
+            if r.status.data
+        ]
+        try:
+            saved = services.record_bulk(
+                plan,
+                actor=actor,
+                rows=rows,
+                by=current_user,
+                reported_on=form.reported_on.data,
+                submit=form.submit_now.data,
+            )
+        except services.ProgressBulkError as error:
+            errors = error.rows
+            flash(str(error))
+        else:
+            db.session.commit()
+            flash(saved_message(saved, form.submit_now.data))
+            return redirect(url_for("progress.my_work"))
+    titles = {ap.code: ap for ap in action_points}
+    return render_template(
+        "progress/bulk.html", form=form, plan=plan, actor=actor, titles=titles, errors=errors
+    )
+
+
+@bp.route("/plans/<code>/upload", methods=["GET", "POST"])
+@login_required
+def upload(code: str):
+    actors = reporting_actors()
+    plan = get_plan_or_404(code)
+    form = UploadForm(data={"reported_on": date.today()})
+    actor = chosen_actor(form, actors)
+    errors = {}
+    if form.validate_on_submit():
+        try:
+            rows = read_rows(form.file.data.filename or "", form.file.data.read())
+            saved = services.record_bulk(
+                plan,
+                actor=actor,
+                rows=rows,
+                by=current_user,
+                reported_on=form.reported_on.data,
+                submit=form.submit_now.data,
+            )
+        except services.ProgressBulkError as error:
+            errors = error.rows
+            flash(str(error))
+        else:
+            db.session.commit()
+            flash(saved_message(saved, form.submit_now.data))
+            return redirect(url_for("progress.my_work"))
+    return render_template("progress/upload.html", form=form, plan=plan, errors=errors)

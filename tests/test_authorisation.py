@@ -16,6 +16,7 @@ from tests import factories
 from tracker.auth import services as auth
 from tracker.db import db
 from tracker.plan import services as plan_services
+from tracker.progress import services as progress_services
 
 SECURITY_DOC = Path(__file__).parents[1] / "docs" / "security.md"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}  # public files, no data: see docs/security.md
@@ -96,6 +97,17 @@ class World:
             self.action_point, title="Owner's activity", lead_actor=owner, by="tests"
         )
         self.token, _ = auth.create_token(self.owner_user, by="tests")
+        # Submitted, not validated: readable only by the owner actor's users and the Secretariat.
+        self.update = factories.make_update(
+            self.action_point, by=self.owner_user, workflow="submitted"
+        )
+        self.round = progress_services.create_round(
+            plan,
+            title="Owner's round",
+            opens_on=plan.starts_on,
+            deadline=plan.ends_on,
+            by=factories.make_user(role="admin"),
+        )
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -108,6 +120,8 @@ class World:
             "actor_id": owner.id,
             "token_id": self.token.id,
             "user_id": self.owner_user.id,
+            "update_id": self.update.id,
+            "round_id": self.round.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

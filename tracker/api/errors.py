@@ -5,6 +5,7 @@ from flask import jsonify
 from tracker.db import StaleVersionError
 from tracker.errors import json_error
 from tracker.plan.services import PlanError
+from tracker.progress.services import ProgressBulkError, ProgressError
 
 
 class ApiError(Exception):
@@ -42,6 +43,13 @@ def handle_plan_error(error: PlanError):
     return handle_api_error(invalid({error.field or "input": str(error)}, str(error)))
 
 
+def handle_progress_error(error: ProgressError):
+    if isinstance(error, ProgressBulkError):
+        rows = {str(line): problems for line, problems in error.rows.items()}
+        return handle_api_error(ApiError(422, str(error), code="invalid", rows=rows))
+    return handle_api_error(invalid({error.field or "input": str(error)}, str(error)))
+
+
 def handle_stale_version(error: StaleVersionError):
     from tracker.api.serializers import serialize
 
@@ -53,4 +61,5 @@ def handle_stale_version(error: StaleVersionError):
 def init_blueprint(bp) -> None:
     bp.register_error_handler(ApiError, handle_api_error)
     bp.register_error_handler(PlanError, handle_plan_error)
+    bp.register_error_handler(ProgressError, handle_progress_error)
     bp.register_error_handler(StaleVersionError, handle_stale_version)

@@ -360,6 +360,455 @@ _PATHS = {
     },
 }
 
+_STATUS = {
+    "enum": [
+        "not_started",
+        "planned",
+        "in_progress",
+        "ongoing",
+        "completed",
+        "on_hold",
+        "discontinued",
+    ]
+}
+_WORKFLOW = {"enum": ["draft", "submitted", "validated", "returned"]}
+_UPDATE_INPUT = {
+    "actor": {"type": "string", "description": "Actor code; defaults to your own actor."},
+    "activity_id": {"type": ["string", "null"], "description": "An activity of the action point."},
+    "status": _STATUS,
+    "percent": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "maximum": 100,
+        "description": "Omit for the status's default (0, 5, 50, 50, 100; on hold and "
+        "discontinued keep the last validated percent).",
+    },
+    "reported_on": {
+        "type": "string",
+        "format": "date",
+        "description": "Not in the future, not before the plan starts.",
+    },
+    "narrative": {"type": ["string", "null"], "maxLength": 20000, "description": "Markdown."},
+    "evidence_links": {
+        "type": "array",
+        "maxItems": 20,
+        "items": {"type": "string", "format": "uri", "pattern": "^https?://"},
+    },
+}
+_FILTER_PARAMS = [
+    {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
+    for name, description in [
+        ("goal", "Goal number (with a plan)."),
+        ("actor", "Actor code."),
+        ("working_group", "Working group code: actors that are its members."),
+        ("status", "A status, or not_reported."),
+        ("workflow", "draft, submitted, validated or returned."),
+    ]
+]
+_LATEST = {
+    "type": ["object", "null"],
+    "properties": {
+        "update_id": {"type": "integer"},
+        "status": _STATUS,
+        "percent": {"type": "integer"},
+        "reported_on": {"type": "string", "format": "date"},
+        "validated_at": _TIMESTAMP,
+    },
+}
+_ROLLUP = {
+    "percent": {"type": "number", "description": "Weighted mean of the action points' percents."},
+    "action_points": {"type": "integer"},
+    "stale": {"type": "integer"},
+    "counts": {
+        "type": "object",
+        "additionalProperties": {"type": "integer"},
+        "description": "Action points per overall status (not_reported: none validated).",
+    },
+}
+_SCHEMAS.update(
+    {
+        "Update": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "action_point": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "plan": {"type": "string"},
+                    },
+                },
+                "activity_id": {"type": ["integer", "null"]},
+                "actor": {"type": "string"},
+                "status": _STATUS,
+                "percent": {"type": "integer"},
+                "narrative": _NULLABLE_STRING,
+                "evidence_links": {"type": "array", "items": {"type": "string"}},
+                "reported_on": {"type": "string", "format": "date"},
+                "workflow": _WORKFLOW,
+                "return_reason": _NULLABLE_STRING,
+                "created_at": _TIMESTAMP,
+                "updated_at": _TIMESTAMP,
+                "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                "validated_at": {"type": ["string", "null"], "format": "date-time"},
+                "version": {"type": "integer"},
+            },
+        },
+        "UpdateCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["action_point_id", "status", "reported_on"],
+            "properties": {
+                "action_point_id": {"type": "integer"},
+                **_UPDATE_INPUT,
+                "submit": {"type": "boolean", "description": "Submit at once (default: a draft)."},
+            },
+        },
+        "UpdatePatch": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["version"],
+            "properties": {
+                **{k: v for k, v in _UPDATE_INPUT.items() if k != "actor"},
+                "version": {"type": "integer"},
+            },
+        },
+        "Step": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "version": {
+                    "type": "integer",
+                    "description": "Optional: the version you saw; a newer one gives 409.",
+                }
+            },
+        },
+        "Round": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "plan": {"type": "string"},
+                "title": {"type": "string"},
+                "opens_on": {"type": "string", "format": "date"},
+                "deadline": {"type": "string", "format": "date"},
+                "closed_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
+    }
+)
+
+
+def _update_step(summary: str, body: dict | None = None) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [_id_param("update_id", "Update id")],
+            "requestBody": {"required": False, **_json(body or _ref("Step"))},
+            "responses": {
+                "200": _ok("The update", _ref("Update")),
+                **_errors(400, 401, 403, 404, 409, 415, 422),
+            },
+        }
+    }
+
+
+_PLAN_PARAM = {
+    "name": "code_or_id",
+    "in": "path",
+    "required": True,
+    "description": "Plan code or id",
+    "schema": {"type": "string"},
+}
+_WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
+
+_PATHS.update(
+    {
+        "/updates": {
+            "get": {
+                "summary": "List the progress updates you may read (validated ones, and your "
+                "actor's drafts, submitted and returned ones), newest change first",
+                "parameters": [
+                    *_PAGE_PARAMS,
+                    *_FILTER_PARAMS,
+                    {"name": "plan", "in": "query", "schema": {"type": "string"}},
+                    {"name": "action_point", "in": "query", "schema": {"type": "integer"}},
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "Only updates changed on or after this date.",
+                    },
+                ],
+                "responses": {
+                    "200": _ok("A page of updates", _page_of("Update")),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            },
+            "post": {
+                "summary": "Report progress on an action point for an actor (draft, or submitted "
+                "with submit: true). Focal points and members: their own actor only.",
+                "requestBody": {"required": True, **_json(_ref("UpdateCreate"))},
+                "responses": {
+                    "201": {
+                        "description": "Created; Location gives its URL.",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        **_json(_ref("Update")),
+                    },
+                    **_errors(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/updates/{update_id}": {
+            "get": {
+                "summary": "An update (404 if it is another actor's draft, submitted or returned)",
+                "parameters": [_id_param("update_id", "Update id")],
+                "responses": {"200": _ok("The update", _ref("Update")), **_errors(401, 403, 404)},
+            },
+            "patch": {
+                "summary": "Edit a draft or returned update, at the version you read (else 409)",
+                "parameters": [_id_param("update_id", "Update id")],
+                "requestBody": {"required": True, **_json(_ref("UpdatePatch"))},
+                "responses": {
+                    "200": _ok("The update", _ref("Update")),
+                    **_errors(*_WRITE_ERRORS, 409),
+                },
+            },
+        },
+        "/updates/{update_id}/submit": _update_step("Submit a draft or returned update for review"),
+        "/updates/{update_id}/validate": _update_step(
+            "Validate a submitted update (Secretariat); the action point's status follows"
+        ),
+        "/updates/{update_id}/return": _update_step(
+            "Return a submitted update to its reporter with a reason (Secretariat)",
+            {
+                "type": "object",
+                "required": ["reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "reason": {"type": "string", "maxLength": 5000},
+                    "version": {"type": "integer"},
+                },
+            },
+        ),
+        "/action-points/{action_point_id}/timeline": {
+            "get": {
+                "summary": "Every event about the action point and the updates on it you may read, "
+                "newest first, 100 at a time",
+                "parameters": [
+                    _id_param("action_point_id", "Action point id"),
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "schema": {"type": "integer"},
+                        "description": "next_before of the previous answer.",
+                    },
+                ],
+                "responses": {
+                    "200": _ok(
+                        "Timeline",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": {"type": "object"}},
+                                "next_before": {"type": ["integer", "null"]},
+                            },
+                        },
+                    ),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/action-points/{action_point_id}/weight": {
+            "put": {
+                "summary": "Set an action point's weight in the rollups (Secretariat; default 1)",
+                "parameters": [_id_param("action_point_id", "Action point id")],
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["weight"],
+                            "properties": {
+                                "weight": {"type": "integer", "minimum": 0, "maximum": 100}
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": _ok("The weight", {"type": "object"}),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
+        "/plans/{code_or_id}/progress": {
+            "get": {
+                "summary": "The plan's progress: rollup, per goal, and each action point's overall "
+                "status (latest validated update), stale flag and pending submissions",
+                "parameters": [_PLAN_PARAM, *_FILTER_PARAMS],
+                "responses": {
+                    "200": _ok(
+                        "Progress",
+                        {
+                            "type": "object",
+                            "properties": {
+                                **_ROLLUP,
+                                "goals": {"type": "array"},
+                                "action_points": {
+                                    "type": "array",
+                                    "items": {"type": "object", "properties": {"overall": _LATEST}},
+                                },
+                            },
+                        },
+                    ),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/plans/{code_or_id}/matrix": {
+            "get": {
+                "summary": "Actors × action points: each actor's latest validated update and its "
+                "pending submissions",
+                "parameters": [_PLAN_PARAM, *_FILTER_PARAMS],
+                "responses": {
+                    "200": _ok("Matrix", {"type": "object"}),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/plans/{code_or_id}/changes": {
+            "get": {
+                "summary": "What changed since a date: action points with a new overall status, "
+                "and the updates changed (newest 200, with the total)",
+                "parameters": [
+                    _PLAN_PARAM,
+                    *_FILTER_PARAMS,
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "format": "date"},
+                    },
+                ],
+                "responses": {
+                    "200": _ok("Changes", {"type": "object"}),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/plans/{code_or_id}/bulk-updates": {
+            "post": {
+                "summary": "Report on several action points at once; every row is checked and "
+                "nothing is saved unless all are right (422 with error.rows by row number)",
+                "parameters": [_PLAN_PARAM],
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["reported_on", "rows"],
+                            "properties": {
+                                "actor": {"type": "string"},
+                                "reported_on": {"type": "string", "format": "date"},
+                                "submit": {"type": "boolean"},
+                                "rows": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["action_point", "status"],
+                                        "properties": {
+                                            "action_point": {
+                                                "type": "string",
+                                                "description": "Action point code",
+                                            },
+                                            "status": _STATUS,
+                                            "percent": {"type": ["integer", "null"]},
+                                            "narrative": _NULLABLE_STRING,
+                                            "evidence_links": {
+                                                "type": "array",
+                                                "items": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "201": _ok(
+                        "The updates made",
+                        {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": _ref("Update")}},
+                        },
+                    ),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
+        "/my-work": {
+            "get": {
+                "summary": "What waits on you: returned updates and drafts of your actor, updates "
+                "to validate (Secretariat), your actor's action points with no recent update",
+                "responses": {"200": _ok("My work", {"type": "object"}), **_errors(*_READ_ERRORS)},
+            }
+        },
+        "/rounds": {
+            "get": {
+                "summary": "Reporting rounds",
+                "responses": {
+                    "200": _ok(
+                        "Rounds",
+                        {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": _ref("Round")}},
+                        },
+                    ),
+                    **_errors(*_READ_ERRORS),
+                },
+            },
+            "post": {
+                "summary": "Open a reporting round (Secretariat)",
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["plan", "title", "opens_on", "deadline"],
+                            "properties": {
+                                "plan": {"type": "string"},
+                                "title": {"type": "string", "maxLength": 200},
+                                "opens_on": {"type": "string", "format": "date"},
+                                "deadline": {"type": "string", "format": "date"},
+                            },
+                        }
+                    ),
+                },
+                "responses": {"201": _ok("The round", _ref("Round")), **_errors(*_WRITE_ERRORS)},
+            },
+        },
+        "/rounds/{round_id}": {
+            "get": {
+                "summary": "Who has reported in a round: each expected actor's action points and "
+                "what it reported (validated, submitted, returned)",
+                "parameters": [_id_param("round_id", "Round id"), *_FILTER_PARAMS],
+                "responses": {
+                    "200": _ok("The round", _ref("Round")),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/rounds/{round_id}/close": {
+            "post": {
+                "summary": "Close a round (Secretariat)",
+                "parameters": [_id_param("round_id", "Round id")],
+                "responses": {"200": _ok("The round", _ref("Round")), **_errors(*_WRITE_ERRORS)},
+            }
+        },
+    }
+)
+
 
 def openapi_document() -> dict:
     config = current_app.config
@@ -368,7 +817,8 @@ def openapi_document() -> dict:
         "info": {
             "title": "Budapest Process implementation tracker API",
             "version": "1",
-            "description": "Read the action plans and keep their action points. Authenticate "
+            "description": "Read the action plans, keep their action points, report and review "
+            "progress. Authenticate "
             "with `Authorization: Bearer <token>` (`tracker token create EMAIL`).",
         },
         "servers": [{"url": "/api/v1"}],

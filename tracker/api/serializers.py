@@ -5,6 +5,7 @@ from datetime import date, datetime
 from tracker.actors.models import Actor
 from tracker.api.money import money
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.progress.models import ProgressUpdate
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -114,8 +115,68 @@ def actor_detail(actor: Actor) -> dict:
     }
 
 
+def update_detail(update: ProgressUpdate) -> dict:
+    return {
+        "id": update.id,
+        "action_point": {
+            "id": update.action_point.id,
+            "code": update.action_point.code,
+            "plan": update.action_point.plan.code,
+        },
+        "activity_id": update.activity_id,
+        "actor": update.actor.code,
+        "status": update.status.value,
+        "percent": update.percent,
+        "narrative": update.narrative,
+        "evidence_links": list(update.evidence_links or []),
+        "reported_on": iso(update.reported_on),
+        "workflow": update.workflow.value,
+        "return_reason": update.return_reason,
+        "created_at": iso(update.created_at),
+        "updated_at": iso(update.updated_at),
+        "submitted_at": iso(update.submitted_at),
+        "validated_at": iso(update.validated_at),
+        "version": update.version,
+    }
+
+
+def latest_validated(row) -> dict | None:
+    """A summary row (overall or one actor's): the latest validated update, or None."""
+    if row is None:
+        return None
+    return {
+        "update_id": row.update_id,
+        "status": row.status.value,
+        "percent": row.percent,
+        "reported_on": iso(row.reported_on),
+        "validated_at": iso(row.validated_at),
+    }
+
+
+def progress_rollup(progress) -> dict:
+    return {
+        "percent": round(progress.percent, 1),
+        "action_points": progress.total,
+        "stale": progress.stale,
+        "counts": dict(sorted(progress.counts.items())),
+    }
+
+
+def round_summary(round_) -> dict:
+    return {
+        "id": round_.id,
+        "plan": round_.plan.code,
+        "title": round_.title,
+        "opens_on": iso(round_.opens_on),
+        "deadline": iso(round_.deadline),
+        "closed_at": iso(round_.closed_at),
+    }
+
+
 def serialize(record: object) -> dict:
     """Any record the API edits, as its full representation (the `current` of a conflict)."""
     if isinstance(record, ActionPoint):
         return action_point_detail(record)
+    if isinstance(record, ProgressUpdate):
+        return update_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")

@@ -1,0 +1,416 @@
+"""Progress updates in the API: the same services, forms and permission checks as the pages."""
+
+from datetime import UTC, date, datetime
+
+from flask import jsonify, request, url_for
+from flask_login import current_user
+
+from tracker.actors.services import list_actors, list_working_groups
+from tracker.api import serializers
+from tracker.api.errors import ApiError, invalid
+from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.pagination import page_of
+from tracker.api.views import acting_user, bp, found
+from tracker.auth import permissions
+from tracker.auth.permissions import get_editable_update, get_readable_update, require
+from tracker.db import MAX_ID, db
+from tracker.plan import services as plan_services
+from tracker.plan.models import ActionPoint
+from tracker.progress import queries, services
+from tracker.progress.forms import FilterForm, UpdateForm, update_data, update_values
+from tracker.progress.models import Round
+
+
+def _plan(code_or_id: str):
+    return found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+
+
+def _action_point(action_point_id: int) -> ActionPoint:
+    return found(
+        plan_services.get_action_point(action_point_id),
+        f"There is no action point {action_point_id}.",
+    )
+
+
+def _filters(plan=None) -> queries.Filters:
+    """?goal=&actor=&working_group=&status=&workflow= as for the pages; a bad value is a 400."""
+    form = FilterForm(request.args)
+    form.set_choices(plan.goals if plan else [], list_actors(), list_working_groups())
+    filters = form.filters()
+    if form.errors:
+        fields = {name: " ".join(messages) for name, messages in form.errors.items()}
+        raise ApiError(400, "Unknown filter value; see fields.", fields=fields)
+    return filters
+
+
+def _date_arg(name: str) -> date | None:
+    text = request.args.get(name)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a date, YYYY-MM-DD.") from None
+
+
+def _links(body: dict) -> dict:
+    """evidence_links is a JSON list of strings; the form takes them one a line."""
+    links = body.get("evidence_links")
+    if links is None:
+        return body
+    if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
+        raise invalid({"evidence_links": "Must be a list of strings."})
+    if any("\n" in x or "\x00" in x for x in links):
+        raise invalid({"evidence_links": "A link cannot contain line breaks or NUL."})
+    return {**body, "evidence_links": "\n".join(links)}
+
+
+def _pop_flag(body: dict, name: str) -> bool:
+    value = body.pop(name, False)
+    if not isinstance(value, bool):
+        raise invalid({name: "Must be true or false."})
+    return value
+
+
+@bp.get("/updates")
+def list_updates():
+    plan = _plan(request.args["plan"]) if request.args.get("plan") else None
+    action_point = None
+    if request.args.get("action_point"):
+        ap_id = request.args.get("action_point", type=int)
+        if not ap_id or not 0 < ap_id <= MAX_ID:
+            raise ApiError(400, "action_point must be an action point id.")
+        action_point = _action_point(ap_id)
+    since = _date_arg("since")
+    query = queries.updates_query(
+        current_user,
+        _filters(plan),
+        plan=plan,
+        action_point=action_point,
+        since=datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None,
+    )
+    return page_of(query, serializers.update_detail)
+
+
+@bp.post("/updates")
+def create_update():
+    require(permissions.can_report_for(current_user, current_user.actor_id))
+    body = _links(read_json_object())
+    submit = _pop_flag(body, "submit")
+    ap_id = body.pop("action_point_id", None)
+    if not isinstance(ap_id, int) or isinstance(ap_id, bool) or not 0 < ap_id <= MAX_ID:
+        raise invalid({"action_point_id": "Give the id of an action point."})
+    action_point = _action_point(ap_id)
+    if permissions.is_admin(current_user):
+        actors = list_actors()
+    else:
+        actors = [current_user.actor]
+        body.setdefault("actor", current_user.actor.code)  # one's own actor goes without saying
+    form = json_form(UpdateForm, body, exclude={"version"}, required={"actor", "status"})
+    form.set_choices(actors, action_point.activities)
+    validate_form(form)
+    actor = next(a for a in actors if a.code == form.actor.data)
+    update = services.create_update(
+        action_point,
+        actor=actor,
+        **update_values(form, action_point.activities),
+        submit=submit,
+        by=acting_user(),
+    )
+    db.session.commit()
+    response = jsonify(serializers.update_detail(update))
+    response.headers["Location"] = url_for(".get_update", update_id=update.id)
+    return response, 201
+
+
+@bp.get("/updates/<id:update_id>")
+def get_update(update_id: int):
+    return serializers.update_detail(get_readable_update(update_id))
+
+
+@bp.patch("/updates/<id:update_id>")
+def edit_update(update_id: int):
+    update = get_editable_update(update_id)
+    body = _links(read_json_object())
+    form = json_form(
+        UpdateForm, body, current=update_data(update), exclude={"actor"}, required={"version"}
+    )
+    form.set_choices([update.actor], update.action_point.activities)
+    validate_form(form)
+    values = update_values(form, update.action_point.activities)
+    services.edit_update(update, version=form.version.data, **values, by=acting_user())
+    db.session.commit()
+    return serializers.update_detail(update)
+
+
+def _version(body: dict) -> int | None:
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise invalid({"version": "Must be an integer."})
+    return version
+
+
+def _step_body(*allowed: str) -> dict:
+    body = read_json_object() if request.content_length else {}
+    unknown = set(body) - {"version", *allowed}
+    if unknown:
+        raise invalid(dict.fromkeys(sorted(unknown), "Unknown field."))
+    return body
+
+
+@bp.post("/updates/<id:update_id>/submit")
+def submit_update(update_id: int):
+    update = get_editable_update(update_id)
+    services.submit_update(update, version=_version(_step_body()), by=acting_user())
+    db.session.commit()
+    return serializers.update_detail(update)
+
+
+@bp.post("/updates/<id:update_id>/validate")
+def validate_update(update_id: int):
+    update = get_readable_update(update_id)
+    require(permissions.can_validate_updates(current_user))
+    services.validate_update(update, version=_version(_step_body()), by=acting_user())
+    db.session.commit()
+    return serializers.update_detail(update)
+
+
+@bp.post("/updates/<id:update_id>/return")
+def return_update(update_id: int):
+    update = get_readable_update(update_id)
+    require(permissions.can_validate_updates(current_user))
+    body = _step_body("reason")
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise invalid({"reason": "Must be a string."})
+    services.return_update(update, reason=reason, version=_version(body), by=acting_user())
+    db.session.commit()
+    return serializers.update_detail(update)
+
+
+@bp.get("/action-points/<id:action_point_id>/timeline")
+def get_timeline(action_point_id: int):
+    action_point = _action_point(action_point_id)
+    before = request.args.get("before", type=int)
+    entries = queries.timeline(action_point, current_user, before=before)
+    items = [
+        {
+            "id": e.event.id,
+            "occurred_at": serializers.iso(e.event.occurred_at),
+            "by": e.event.by,
+            "action": e.event.action,
+            "summary": e.event.summary,
+            "changes": e.event.changes,
+            "update": {"id": e.update.id, "actor": e.update.actor.code} if e.update else None,
+        }
+        for e in entries
+    ]
+    return {"items": items, "next_before": items[-1]["id"] if len(items) == 100 else None}
+
+
+@bp.put("/action-points/<id:action_point_id>/weight")
+def set_weight(action_point_id: int):
+    require(permissions.can_set_weights(current_user))
+    action_point = _action_point(action_point_id)
+    body = read_json_object()
+    services.set_weight(action_point, weight=body.get("weight"), by=acting_user())
+    db.session.commit()
+    return {"id": action_point.id, "weight": action_point.weight}
+
+
+@bp.get("/plans/<code_or_id>/progress")
+def get_plan_progress(code_or_id: str):
+    plan = _plan(code_or_id)
+    overall, by_goal = queries.rollup(plan)
+    pending = queries.pending_counts(plan)
+    stale_before = queries.stale_before()
+    rows = queries.action_points_with_status(plan, _filters(plan))
+    return {
+        "plan": plan.code,
+        **serializers.progress_rollup(overall),
+        "goals": [
+            {"id": g.id, "number": g.number, **serializers.progress_rollup(by_goal[g.id])}
+            for g in plan.goals
+            if g.id in by_goal
+        ],
+        "action_points": [
+            {
+                "id": ap.id,
+                "code": ap.code,
+                "goal": ap.goal.number,
+                "weight": ap.weight,
+                "overall": serializers.latest_validated(status),
+                "stale": status is None or status.reported_on < stale_before,
+                "pending": pending.get(ap.id, 0),
+            }
+            for ap, status in rows
+        ],
+    }
+
+
+@bp.get("/plans/<code_or_id>/matrix")
+def get_matrix(code_or_id: str):
+    plan = _plan(code_or_id)
+    action_points, actors, cells, pending = queries.actor_matrix(plan, _filters(plan))
+    return {
+        "plan": plan.code,
+        "action_points": [{"id": ap.id, "code": ap.code} for ap in action_points],
+        "actors": [
+            {
+                "code": actor.code,
+                "cells": {
+                    ap.code: {
+                        "latest_validated": serializers.latest_validated(
+                            cells.get((actor.id, ap.id))
+                        ),
+                        "pending": pending.get((actor.id, ap.id), 0),
+                    }
+                    for ap in action_points
+                    if (actor.id, ap.id) in cells or (actor.id, ap.id) in pending
+                },
+            }
+            for actor in actors
+        ],
+    }
+
+
+@bp.get("/plans/<code_or_id>/changes")
+def get_changes(code_or_id: str):
+    plan = _plan(code_or_id)
+    since = _date_arg("since")
+    if since is None:
+        raise ApiError(400, "since is required (YYYY-MM-DD).")
+    moment = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    statuses, updates, total = queries.changed_since(plan, moment, current_user, _filters(plan))
+    return {
+        "plan": plan.code,
+        "since": since.isoformat(),
+        "statuses": [
+            {"action_point": {"id": ap.id, "code": ap.code}, **serializers.latest_validated(row)}
+            for ap, row in statuses
+        ],
+        "updates": [serializers.update_detail(u) for u in updates],
+        "updates_total": total,
+    }
+
+
+@bp.post("/plans/<code_or_id>/bulk-updates")
+def bulk_updates(code_or_id: str):
+    plan = _plan(code_or_id)
+    require(permissions.can_report_for(current_user, current_user.actor_id))
+    body = read_json_object()
+    submit = _pop_flag(body, "submit")
+    code = body.get("actor") or (current_user.actor.code if current_user.actor else None)
+    actor = next((a for a in list_actors() if a.code == code), None)
+    if actor is None:
+        raise invalid({"actor": "Give the code of the reporting actor."})
+    rows = body.get("rows")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise invalid({"rows": "Must be a list of objects."})
+    try:
+        reported_on = date.fromisoformat(str(body.get("reported_on")))
+    except ValueError:
+        raise invalid({"reported_on": "Must be a date, YYYY-MM-DD."}) from None
+    bulk_rows = [_bulk_row(n, row) for n, row in enumerate(rows, start=1)]
+    saved = services.record_bulk(
+        plan, actor=actor, rows=bulk_rows, reported_on=reported_on, submit=submit, by=acting_user()
+    )
+    db.session.commit()
+    return {"items": [serializers.update_detail(u) for u in saved]}, 201
+
+
+def _bulk_row(number: int, row: dict) -> services.BulkRow:
+    text = {"action_point": str, "status": str, "narrative": (str, type(None))}
+    for name, kind in text.items():
+        if not isinstance(row.get(name), kind):
+            raise ApiError(422, f"Row {number}: {name} must be text.", rows={str(number): {}})
+    percent = row.get("percent")
+    if percent is not None and (not isinstance(percent, int) or isinstance(percent, bool)):
+        raise ApiError(422, f"Row {number}: percent must be an integer.", rows={str(number): {}})
+    links = row.get("evidence_links") or []
+    if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
+        raise ApiError(422, f"Row {number}: evidence_links must be a list of strings.")
+    return services.BulkRow(
+        line=number,
+        action_point=row["action_point"],
+        status=row["status"],
+        percent=percent,
+        narrative=row.get("narrative"),
+        evidence_links=links,
+    )
+
+
+@bp.get("/my-work")
+def my_work():
+    work = queries.my_work(current_user)
+    return {
+        "returned": [serializers.update_detail(u) for u in work.returned],
+        "drafts": [serializers.update_detail(u) for u in work.drafts],
+        "to_validate": [serializers.update_detail(u) for u in work.to_validate],
+        "to_report": [
+            {
+                "id": ap.id,
+                "plan": ap.plan.code,
+                "code": ap.code,
+                "title": ap.title,
+                "latest_validated": serializers.latest_validated(own),
+            }
+            for ap, own in work.to_report
+        ],
+    }
+
+
+@bp.get("/rounds")
+def list_rounds():
+    return {"items": [serializers.round_summary(r) for r in queries.rounds_of()]}
+
+
+@bp.post("/rounds")
+def create_round():
+    require(permissions.can_manage_rounds(current_user))
+    body = read_json_object()
+    plan = plan_services.get_plan(body["plan"]) if isinstance(body.get("plan"), str) else None
+    if plan is None:
+        raise invalid({"plan": "Give the code or id of a plan."})
+    dates = {}
+    for name in ("opens_on", "deadline"):
+        try:
+            dates[name] = date.fromisoformat(str(body.get(name)))
+        except ValueError:
+            raise invalid({name: "Must be a date, YYYY-MM-DD."}) from None
+    title = body.get("title")
+    if not isinstance(title, str):
+        raise invalid({"title": "Must be a string."})
+    round_ = services.create_round(plan, title=title, **dates, by=acting_user())
+    db.session.commit()
+    return serializers.round_summary(round_), 201
+
+
+@bp.get("/rounds/<id:round_id>")
+def get_round(round_id: int):
+    round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    action_points, actors, reported, expected = queries.round_report(round_, _filters(round_.plan))
+    return {
+        **serializers.round_summary(round_),
+        "actors": [
+            {
+                "code": actor.code,
+                "expected": [ap.code for ap in action_points if (actor.id, ap.id) in expected],
+                "reported": {
+                    ap.code: reported[(actor.id, ap.id)]
+                    for ap in action_points
+                    if (actor.id, ap.id) in reported
+                },
+            }
+            for actor in actors
+        ],
+    }
+
+
+@bp.post("/rounds/<id:round_id>/close")
+def close_round(round_id: int):
+    require(permissions.can_manage_rounds(current_user))
+    round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    services.close_round(round_, by=acting_user())
+    db.session.commit()
+    return serializers.round_summary(round_)

@@ -48,7 +48,19 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
-        return super().open(*args, **kwargs)
+        self._inputs = []
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            # A large multipart body is spooled to a temporary file; when the app refuses it
+            # unread (413), nothing else closes that file (ResourceWarning).
+            for stream in self._inputs:
+                stream.close()
+
+    def _request_from_builder_args(self, args, kwargs):
+        request = super()._request_from_builder_args(args, kwargs)
+        self._inputs.append(request.environ["wsgi.input"])
+        return request
 
 
 def create_test_app(database_url: str, **overrides):

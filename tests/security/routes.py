@@ -28,6 +28,17 @@ from tracker.db import db
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm
 from tracker.plan.models import ActionPoint
+from tracker.progress import services as progress_services
+from tracker.progress.forms import (
+    BulkForm,
+    ReturnForm,
+    RoundForm,
+    StepForm,
+    UpdateForm,
+    UploadForm,
+    WeightForm,
+)
+from tracker.progress.models import ProgressUpdate
 
 PASSWORD = "a-long-test-password"
 _serial = itertools.count(1)
@@ -81,6 +92,30 @@ class World:
         )
 
     @cached_property
+    def update(self):
+        """A draft of the world's actor (for edit and submit)."""
+        return factories.make_update(
+            self.action_point, by=self.admin, actor=self.actor, narrative="World **draft**"
+        )
+
+    @cached_property
+    def submitted_update(self):
+        """A submitted update (for validate and return)."""
+        return factories.make_update(
+            self.action_point, by=self.admin, actor=self.actor, workflow="submitted"
+        )
+
+    @cached_property
+    def round(self):
+        return progress_services.create_round(
+            self.plan,
+            title="World round",
+            opens_on=self.plan.starts_on,
+            deadline=date.today(),
+            by=self.admin,
+        )
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -93,7 +128,18 @@ class World:
         return {"Authorization": f"Bearer {self._token[1]}"}
 
     def build(self) -> "World":
-        for name in ("admin", "viewer", "plan", "goal", "actor", "action_point", "activity"):
+        for name in (
+            "admin",
+            "viewer",
+            "plan",
+            "goal",
+            "actor",
+            "action_point",
+            "activity",
+            "update",
+            "submitted_update",
+            "round",
+        ):
             getattr(self, name)
         self._token  # noqa: B018
         db.session.commit()
@@ -124,10 +170,16 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "code": lambda w: w.plan.code,
     "code_or_id": lambda w: w.plan.code,
     "number": lambda w: w.goal.number,
+    "update_id": lambda w: w.update.id,
+    "round_id": lambda w: w.round.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
     ("bootstrap.static", "filename"): lambda w: "bootstrap5/css/bootstrap.min.css",
+    ("progress.validate", "update_id"): lambda w: w.submitted_update.id,
+    ("progress.return_update", "update_id"): lambda w: w.submitted_update.id,
+    ("api.validate_update", "update_id"): lambda w: w.submitted_update.id,
+    ("api.return_update", "update_id"): lambda w: w.submitted_update.id,
 }
 
 
@@ -162,6 +214,44 @@ def _edit_action_point_data(w: World) -> dict:
     return _action_point_data(w, code=current.code, version=current.version)
 
 
+def _update_data(w: World, **overrides) -> dict:
+    return {
+        "actor": "HU",
+        "status": "in_progress",
+        "percent": "40",
+        "reported_on": date.today().isoformat(),
+        "narrative": "Two workshops held.",
+        "evidence_links": "https://example.org/report",
+        **overrides,
+    }
+
+
+def _edit_update_data(w: World) -> dict:
+    return _update_data(w, version=w.fresh(ProgressUpdate, w.update.id).version)
+
+
+def _bulk_data(w: World) -> dict:
+    return {
+        "actor": "HU",
+        "reported_on": date.today().isoformat(),
+        "rows-0-action_point": w.action_point.code,
+        "rows-0-status": "planned",
+        "rows-0-percent": "10",
+        "rows-0-narrative": "Planned for next year.",
+    }
+
+
+def _upload_data(w: World) -> dict:
+    import io
+
+    content = f"action_point,status,percent\n{w.action_point.code},planned,5\n".encode()
+    return {
+        "actor": "HU",
+        "reported_on": date.today().isoformat(),
+        "file": (io.BytesIO(content), "report.csv"),
+    }
+
+
 PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_in": PageForm(
         SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
@@ -171,6 +261,19 @@ PAGE_FORMS: dict[str, PageForm] = {
     "auth.revoke_token": PageForm(None, lambda w: {}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
     "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
+    "progress.new": PageForm(UpdateForm, _update_data),
+    "progress.edit": PageForm(UpdateForm, _edit_update_data),
+    "progress.submit": PageForm(StepForm, lambda w: {}),
+    "progress.validate": PageForm(StepForm, lambda w: {}),
+    "progress.return_update": PageForm(ReturnForm, lambda w: {"reason": "Add the report."}),
+    "progress.weight": PageForm(WeightForm, lambda w: {"weight": "2"}),
+    "progress.new_round": PageForm(
+        RoundForm,
+        lambda w: {"title": "SOM 2027", "opens_on": "2026-01-01", "deadline": "2026-03-31"},
+    ),
+    "progress.close_round": PageForm(None, lambda w: {}),
+    "progress.bulk": PageForm(BulkForm, _bulk_data),
+    "progress.upload": PageForm(UploadForm, _upload_data),
 }
 
 
@@ -180,12 +283,44 @@ def _api_patch_action_point(w: World) -> dict:
 
 
 # API write endpoint -> a body that it accepts (the fields come from the OpenAPI schema).
+def _api_update(w: World) -> dict:
+    return {
+        "action_point_id": w.action_point.id,
+        "actor": "HU",
+        "status": "in_progress",
+        "percent": 40,
+        "reported_on": date.today().isoformat(),
+        "narrative": "Two workshops held.",
+        "evidence_links": ["https://example.org/report"],
+    }
+
+
 API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.create_action_point": lambda w: _action_point_data(w),
     "api.update_action_point": _api_patch_action_point,
+    "api.create_update": _api_update,
+    "api.edit_update": lambda w: {
+        "version": w.fresh(ProgressUpdate, w.update.id).version,
+        "narrative": "Edited through the API",
+    },
+    "api.submit_update": lambda w: {},
+    "api.validate_update": lambda w: {},
+    "api.return_update": lambda w: {"reason": "Add the report."},
+    "api.set_weight": lambda w: {"weight": 2},
+    "api.bulk_updates": lambda w: {
+        "actor": "HU",
+        "reported_on": date.today().isoformat(),
+        "rows": [{"action_point": w.action_point.code, "status": "planned", "percent": 10}],
+    },
+    "api.create_round": lambda w: {
+        "plan": w.plan.code,
+        "title": "SOM 2027",
+        "opens_on": "2026-01-01",
+        "deadline": "2026-03-31",
+    },
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
-API_WITHOUT_BODY: set[str] = set()
+API_WITHOUT_BODY: set[str] = {"api.close_round"}
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
 # the fuzz test of every form that has one.
@@ -202,6 +337,8 @@ FIELD_STRATEGIES = {
     wtforms.SelectMultipleField: hostile.several(hostile.number_text),
     wtforms.RadioField: hostile.several(hostile.text),
     wtforms.FileField: hostile.several(hostile.upload()),
+    # The bulk form's rows (rows-0-status …): a hostile value under the list's own name.
+    wtforms.FieldList: hostile.several(hostile.text),
 }
 
 # Changes that a GET may make (pages and API, signed in or not).
@@ -251,6 +388,15 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.update_action_point", "lead_actor"): "an actor code",
     ("api.create_action_point", "partners"): "actor codes",
     ("api.update_action_point", "partners"): "actor codes",
+    ("progress.new", "evidence_links"): "web addresses only (http:// or https://)",
+    ("progress.edit", "evidence_links"): "web addresses only (http:// or https://)",
+    ("api.create_update", "evidence_links"): "web addresses only (http:// or https://)",
+    ("api.edit_update", "evidence_links"): "web addresses only (http:// or https://)",
+    ("api.create_update", "actor"): "an actor code",
+    ("api.bulk_updates", "actor"): "an actor code",
+    ("api.create_update", "activity_id"): "the id of one of the action point's activities",
+    ("api.edit_update", "activity_id"): "the id of one of the action point's activities",
+    ("api.create_round", "plan"): "a plan code or id",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
 }

@@ -20,6 +20,7 @@ from tracker.progress.forms import (
     StepForm,
     UpdateForm,
     UploadForm,
+    WeightForm,
     update_data,
     update_values,
 )
@@ -137,11 +138,11 @@ def timeline(action_point_id: int):
 def weight(action_point_id: int):
     require(permissions.can_set_weights(current_user))
     ap = db.get_or_404(ActionPoint, action_point_id)
-    try:
-        services.set_weight(ap, weight=request.form.get("weight", type=int), by=current_user)
-    except services.ProgressError as error:
-        flash(str(error))
+    form = WeightForm()
+    if not form.validate_on_submit():
+        flash(" ".join(m for messages in form.errors.values() for m in messages))
     else:
+        services.set_weight(ap, weight=form.weight.data, by=current_user)
         db.session.commit()
         flash(f"Weight of action point {ap.code} is now {ap.weight}.")
     return redirect(url_for("progress.timeline", action_point_id=ap.id))
@@ -189,17 +190,18 @@ def index():
     return render_template("progress/index.html", form=form, plan=plan, page=page, args=args)
 
 
+def render_update(update, status: int = 200, **forms):
+    forms.setdefault("return_form", ReturnForm(formdata=None, version=update.version))
+    forms.setdefault("step_form", StepForm(formdata=None, version=update.version))
+    update = queries.get_update(update.id)
+    page = render_template("progress/show.html", update=update, history=history_of(update), **forms)
+    return page, status
+
+
 @bp.get("/updates/<id:update_id>")
 @login_required
 def show(update_id: int):
-    update = get_readable_update(update_id)
-    return render_template(
-        "progress/show.html",
-        update=queries.get_update(update.id),
-        history=history_of(update),
-        return_form=ReturnForm(version=update.version),
-        step_form=StepForm(version=update.version),
-    )
+    return render_update(get_readable_update(update_id))
 
 
 @bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])
@@ -234,23 +236,30 @@ def edit(update_id: int):
     return render_template("progress/edit.html", form=form, ap=ap, update=update, conflict=conflict)
 
 
-def workflow_step(update_id: int, step, message: str, form_class=StepForm, **kwargs):
-    """Submit, validate or return an update, at the version the user saw."""
+def workflow_step(update_id: int, step, message: str, form_class=StepForm, fields=()):
+    """Submit, validate or return an update, at the version the user saw. A refusal shows the
+    update again with the reason (422, or 409 when someone else changed it meanwhile)."""
     update = get_readable_update(update_id)
     form = form_class()
+    forms = {"return_form": form} if form_class is ReturnForm else {}
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(errors))
-        return redirect(url_for("progress.show", update_id=update.id))
-    extra = {name: form[name].data for name in kwargs.get("fields", ())}
+        return render_update(update, 422, **forms)
     try:
-        step(update, version=form.version.data, by=current_user, **extra)
-    except (services.ProgressError, StaleVersionError) as error:
+        step(
+            update,
+            version=form.version.data,
+            by=current_user,
+            **{name: form[name].data for name in fields},
+        )
+    except services.ProgressError as error:
+        flash(f"Not done: {error}")
+        return render_update(update, 422, **forms)
+    except StaleVersionError as error:
         db.session.rollback()
         flash(f"Not done: {error}")
-    else:
-        db.session.commit()
-        flash(message)
+        return render_update(get_readable_update(update_id), 409, **forms)
+    db.session.commit()
+    flash(message)
     return redirect(url_for("progress.show", update_id=update_id))
 
 

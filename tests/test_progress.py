@@ -529,3 +529,22 @@ def test_admin_sets_a_weight_and_others_cannot(app, client, login, ap):
     client.post(f"/progress/action-points/{ap.id}/weight", data={"weight": "5"})
     db.session.expire_all()
     assert ap.weight == 5
+
+
+def test_demo_history_and_its_summary_rows_agree_with_the_services(app, tmp_path, monkeypatch):
+    from tracker.demo import DEMO_CODE, load_demo
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))  # the demo writes its accounts there
+    load_demo(years=2)
+    plan = factories.get_plan(DEMO_CODE)
+    rows = queries.plan_statuses(plan)
+    assert len(rows) == 41
+    for ap in plan.action_points[:5]:
+        latest = progress._latest_validated(ap.id)
+        assert rows[ap.id].update_id == latest.id
+        own = db.session.get(ActorActionPointStatus, (latest.actor_id, ap.id))
+        assert own.update_id == progress._latest_validated(ap.id, latest.actor_id).id
+    pending = db.session.scalar(
+        select(func.count()).where(ProgressUpdate.workflow == Workflow.SUBMITTED)
+    )
+    assert pending > 0 and sum(queries.pending_counts(plan).values()) == pending

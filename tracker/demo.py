@@ -24,6 +24,7 @@ from tracker.plan.models import (
     action_point_partners,
     code_sort_key,
 )
+from tracker.progress.demo import generate_updates, remove_progress
 
 DEMO_CODE = "DEMO"
 AGENT = "tracker demo"
@@ -90,6 +91,7 @@ def remove_demo_plan() -> None:
     plan = db.session.scalar(select(Plan).where(Plan.code == DEMO_CODE))
     if plan is None:
         return
+    remove_progress(plan)
     ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
     activity_ids = select(Activity.id).where(Activity.action_point_id.in_(ap_ids))
     goal_ids = select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)
@@ -197,11 +199,13 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
                 }
             )
     db.session.execute(insert(Activity), activity_rows)
+    updates = generate_updates(plan, states, rng)
     record_event(
         by=AGENT,
         action="create",
         entity=plan,
-        summary=f"Loaded demo: 41 action points, {len(activity_rows)} activities, {years} year(s)",
+        summary=f"Loaded demo: 41 action points, {len(activity_rows)} activities, "
+        f"{updates} progress updates, {years} year(s)",
     )
 
     accounts = [
@@ -209,4 +213,8 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
         for email, role, actor_code in DEMO_ACCOUNTS
     ]
     _save_accounts(accounts)
-    return DemoResult(f"Demo plan {DEMO_CODE} loaded ({years} year(s)). Demo sign-in:", accounts)
+    return DemoResult(
+        f"Demo plan {DEMO_CODE} loaded ({years} year(s), {updates:,} progress updates). "
+        "Demo sign-in:",
+        accounts,
+    )

@@ -1,0 +1,217 @@
+"""Synthetic progress history for `tracker demo`: rows in bulk (Core executemany), and the
+summary rows filled by set-based SQL, so that ten years (~100k updates) take seconds."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import and_, delete, func, insert, or_, select
+
+from tracker.actors.models import Actor
+from tracker.audit.models import AuditEvent
+from tracker.db import db, utcnow
+from tracker.plan.models import ActionPoint, Plan
+from tracker.progress.models import (
+    ActionPointStatus,
+    ActorActionPointStatus,
+    ProgressUpdate,
+    Round,
+    Status,
+    Workflow,
+)
+
+REPORTERS_PER_ACTION_POINT = 20
+NARRATIVES = [
+    "Workshop held with border and asylum officials.",
+    "Needs assessment finished; training plan agreed.",
+    "Pilot running in two regions; first results expected next quarter.",
+    "Funding secured; procurement under way.",
+    "Delayed by staff changes; new focal point appointed.",
+]
+
+
+def _status_for(percent: int, rng: random.Random) -> Status:
+    if percent == 0:
+        return rng.choice([Status.NOT_STARTED, Status.PLANNED])
+    if percent >= 100:
+        return Status.COMPLETED
+    if rng.random() < 0.04:
+        return rng.choice([Status.ON_HOLD, Status.DISCONTINUED])
+    return rng.choice([Status.IN_PROGRESS, Status.IN_PROGRESS, Status.ONGOING])
+
+
+def _months(start: date, today: date) -> list[date]:
+    months, current = [], start
+    while current <= today:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int:
+    """Monthly updates from 20 actors on each action point of the plan since it started; the
+    last month's are still in review. Returns the number of updates."""
+    today = utcnow().date()
+    months = _months(plan.starts_on, today)
+    action_points = db.session.execute(
+        select(ActionPoint.id, ActionPoint.lead_actor_id).where(ActionPoint.plan_id == plan.id)
+    ).all()
+    rows = []
+    for ap_id, lead_id in action_points:
+        reporters = {lead_id} | {a.id for a in rng.sample(actors, REPORTERS_PER_ACTION_POINT)}
+        for actor_id in list(reporters)[:REPORTERS_PER_ACTION_POINT]:
+            percent = 0
+            for n, month in enumerate(months):
+                reported_on = min(month + timedelta(days=rng.randrange(0, 27)), today)
+                created = datetime.combine(reported_on, datetime.min.time(), tzinfo=UTC)
+                percent = min(100, percent + rng.choice([0, 0, 2, 5, 10]))
+                pending = n == len(months) - 1
+                workflow = (
+                    rng.choice([Workflow.SUBMITTED, Workflow.DRAFT, Workflow.RETURNED])
+                    if pending
+                    else Workflow.VALIDATED
+                )
+                validated = created + timedelta(days=rng.randrange(1, 20), hours=rng.randrange(24))
+                rows.append(
+                    {
+                        "action_point_id": ap_id,
+                        "actor_id": actor_id,
+                        "status": _status_for(percent, rng),
+                        "percent": percent,
+                        "narrative": rng.choice(NARRATIVES),
+                        "evidence_links": [],
+                        "reported_on": reported_on,
+                        "workflow": workflow,
+                        "return_reason": "Add evidence." if workflow == Workflow.RETURNED else None,
+                        "created_at": created,
+                        "updated_at": created if pending else validated,
+                        "submitted_at": None if workflow == Workflow.DRAFT else created,
+                        "validated_at": None if pending else validated,
+                        "version": 1,
+                    }
+                )
+    db.session.execute(insert(ProgressUpdate.__table__), rows)
+    _record_history(plan)
+    refill_summaries(plan)
+    rounds = [
+        {
+            "plan_id": plan.id,
+            "title": f"Senior Officials Meeting {year}",
+            "opens_on": date(year, 5, 1),
+            "deadline": date(year, 6, 30),
+            "closed_at": datetime(year, 7, 1, tzinfo=UTC),
+            "created_at": datetime(year, 4, 1, tzinfo=UTC),
+        }
+        for year in range(plan.starts_on.year, today.year)
+    ]
+    if rounds:
+        db.session.execute(insert(Round.__table__), rounds)
+    return len(rows)
+
+
+def _record_history(plan: Plan) -> None:
+    """One audit event per update, as the timeline shows them (executemany)."""
+    query = (
+        select(
+            ProgressUpdate.id,
+            ProgressUpdate.workflow,
+            ProgressUpdate.validated_at,
+            ProgressUpdate.created_at,
+        )
+        .join(ActionPoint, ActionPoint.id == ProgressUpdate.action_point_id)
+        .where(ActionPoint.plan_id == plan.id)
+    )
+    events = [
+        {
+            "occurred_at": validated_at or created_at,
+            "agent": "tracker demo",
+            "action": "validate" if workflow == Workflow.VALIDATED else "create",
+            "entity_type": ProgressUpdate.__tablename__,
+            "entity_id": update_id,
+            "summary": f"{'Validated' if workflow == Workflow.VALIDATED else 'Reported'} "
+            "a synthetic update",
+            "changes": {},
+        }
+        for update_id, workflow, validated_at, created_at in db.session.execute(query)
+    ]
+    db.session.execute(insert(AuditEvent.__table__), events)
+
+
+def refill_summaries(plan: Plan) -> None:
+    """Rebuild the plan's summary rows from its validated updates, in two statements."""
+    ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
+    db.session.execute(
+        delete(ActorActionPointStatus).where(ActorActionPointStatus.action_point_id.in_(ap_ids))
+    )
+    db.session.execute(
+        delete(ActionPointStatus).where(ActionPointStatus.action_point_id.in_(ap_ids))
+    )
+    order = (
+        ProgressUpdate.reported_on.desc(),
+        ProgressUpdate.validated_at.desc(),
+        ProgressUpdate.id.desc(),
+    )
+    for table, partition in (
+        (ActorActionPointStatus, (ProgressUpdate.actor_id, ProgressUpdate.action_point_id)),
+        (ActionPointStatus, (ProgressUpdate.action_point_id,)),
+    ):
+        ranked = (
+            select(
+                ProgressUpdate.action_point_id,
+                ProgressUpdate.actor_id,
+                ProgressUpdate.id.label("update_id"),
+                ProgressUpdate.status,
+                ProgressUpdate.percent,
+                ProgressUpdate.reported_on,
+                ProgressUpdate.validated_at,
+                func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+            )
+            .where(
+                ProgressUpdate.action_point_id.in_(ap_ids),
+                ProgressUpdate.workflow == Workflow.VALIDATED,
+            )
+            .subquery()
+        )
+        columns = [
+            "action_point_id",
+            "actor_id",
+            "update_id",
+            "status",
+            "percent",
+            "reported_on",
+            "validated_at",
+        ]
+        db.session.execute(
+            insert(table.__table__).from_select(
+                columns,
+                select(*(ranked.c[name] for name in columns)).where(ranked.c.rank == 1),
+            )
+        )
+
+
+def remove_progress(plan: Plan) -> None:
+    """Delete the plan's updates, summary rows, rounds and the audit events about them."""
+    ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
+    update_ids = select(ProgressUpdate.id).where(ProgressUpdate.action_point_id.in_(ap_ids))
+    round_ids = select(Round.id).where(Round.plan_id == plan.id)
+    db.session.execute(
+        delete(AuditEvent).where(
+            or_(
+                and_(
+                    AuditEvent.entity_type == ProgressUpdate.__tablename__,
+                    AuditEvent.entity_id.in_(update_ids),
+                ),
+                and_(
+                    AuditEvent.entity_type == Round.__tablename__,
+                    AuditEvent.entity_id.in_(round_ids),
+                ),
+            )
+        )
+    )
+    db.session.execute(
+        delete(ActorActionPointStatus).where(ActorActionPointStatus.action_point_id.in_(ap_ids))
+    )
+    db.session.execute(
+        delete(ActionPointStatus).where(ActionPointStatus.action_point_id.in_(ap_ids))
+    )
+    db.session.execute(delete(ProgressUpdate).where(ProgressUpdate.action_point_id.in_(ap_ids)))
+    db.session.execute(delete(Round).where(Round.plan_id == plan.id))

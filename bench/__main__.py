@@ -1,13 +1,21 @@
 """`make bench`: page timings as ratios to a trivial route measured in the same run, and SQL
 queries per page, on small and ten-times-larger data (the query counts must not grow)."""
 
+import os
+import re
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, text
 
 from tracker import MIGRATIONS_DIR, create_app
 from tracker.audit.models import AuditEvent
@@ -19,6 +27,8 @@ from tracker.plan.models import ActionPoint, Plan, code_sort_key
 from tracker.plan.shipped import load_shipped_data
 
 ROUNDS = 200
+TARGETS = {"queries": 10, "p95_ms": 50.0, "throughput_ratio": 0.03}
+SECRET_KEY = "bench-secret-key-long-enough-0123456789"
 ADMIN_EMAIL = "demo-admin@example.org"
 
 
@@ -26,7 +36,7 @@ def make_app(folder: Path):
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "SECRET_KEY": "bench-secret-key-long-enough-0123456789",
+            "SECRET_KEY": SECRET_KEY,
             "WTF_CSRF_ENABLED": False,
         }
     )
@@ -71,6 +81,7 @@ def grow(app, years: int, extra_action_points: int, history: int) -> str:
         ]
         if events:
             db.session.execute(insert(AuditEvent), events)
+        db.session.execute(text("ANALYZE"))  # statistics after the bulk additions, as the demo
         db.session.commit()
     return next(password for email, password, _ in demo.accounts if email == ADMIN_EMAIL)
 
@@ -84,6 +95,7 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
     client = app.test_client()
     client.post("/auth/sign-in", data={"email": ADMIN_EMAIL, "password": admin_password})
     bearer = {"Authorization": f"Bearer {token}"}
+    since = (date.today() - timedelta(days=90)).isoformat()
     routes = [
         ("/healthz", {}),
         ("/plans/", {}),
@@ -91,8 +103,15 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         ("/plans/DEMO/goals/1", {}),
         (f"/plans/action-points/{ap_id}", {}),
         ("/actors/", {}),
+        ("/progress/plans/DEMO", {}),
+        (f"/progress/action-points/{ap_id}", {}),
+        (f"/progress/plans/DEMO/changes?since={since}", {}),
+        ("/progress/plans/DEMO/matrix?goal=1", {}),
+        ("/progress/my-work", {}),
         ("/api/v1/plans/DEMO", bearer),
         ("/api/v1/action-points?plan=DEMO&per_page=50", bearer),
+        ("/api/v1/plans/DEMO/progress", bearer),
+        (f"/api/v1/action-points/{ap_id}/timeline", bearer),
     ]
     queries = [0]
 
@@ -103,6 +122,7 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     results = []
+    session_cookie = client.get_cookie("session").value
     try:
         for path, headers in routes:
             client.get(path, headers=headers)  # warm up
@@ -120,15 +140,83 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
             )
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return results
+    return results, session_cookie
+
+
+def wrk_throughput(folder: Path, cookie: str) -> list[tuple[str, float]]:
+    """Requests per second of /healthz and the plan progress overview under gunicorn (2 workers)
+    with wrk, in the same run; [] if wrk or gunicorn is missing."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if not shutil.which("wrk") or not gunicorn.exists():
+        print("wrk or gunicorn not found: throughput skipped (scripts/install-system-deps)")
+        return []
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
+        "SECRET_KEY": SECRET_KEY,
+        "TRACKER_ENV": "development",
+    }
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+            "tracker:create_app()",
+        ],
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):  # the workers answer a moment after the port is open
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        results = []
+        for path in ("/healthz", "/progress/plans/DEMO"):
+            output = subprocess.run(
+                ["wrk", "-t2", "-c20", "-d5s", "-H", f"Cookie: session={cookie}", base + path],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+            if not rate:
+                raise SystemExit(f"wrk got no answers from {path}:\n{output}")
+            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+            if errors:
+                raise SystemExit(f"{path}: {errors[1]} non-2xx answers under wrk")
+            results.append((path, rate))
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
-        small = measure(app, "1 year", grow(app, years=1, extra_action_points=0, history=0))
+        started = time.perf_counter()
+        password = grow(app, years=1, extra_action_points=0, history=0)
+        print(f"demo --years 1 with extras: {time.perf_counter() - started:.1f} s")
+        small, _ = measure(app, "1 year", password)
+        started = time.perf_counter()
         password = grow(app, years=10, extra_action_points=369, history=2000)
-        large = measure(app, "10 years", password)
+        print(f"demo --years 10 with extras: {time.perf_counter() - started:.1f} s")
+        large, cookie = measure(app, "10 years", password)
+        with app.app_context():
+            db.engine.dispose()
+        throughput = wrk_throughput(Path(tmp), cookie)
     baseline = {label: p50 for label, path, p50, _, _ in small + large if path == "/healthz"}
     print(f"{'data':<9} {'route':<46} {'p50 ms':>7} {'p95 ms':>7} {'x trivial':>9} {'queries':>7}")
     for label, path, p50, p95, queries in small + large:
@@ -136,10 +224,27 @@ def main() -> None:
         print(
             f"{label:<9} {path:<46} {p50 * 1000:7.2f} {p95 * 1000:7.2f} {ratio:9.1f} {queries:7d}"
         )
+    failures = []
+    for path, rate in throughput:
+        print(f"gunicorn -w 2, wrk -t2 -c20 -d5s: {path:<24} {rate:9.0f} req/s")
+    if len(throughput) == 2:
+        ratio = throughput[1][1] / throughput[0][1]
+        print(f"plan progress overview throughput: {ratio:.1%} of /healthz (target ≥ 3%)")
+        if ratio < TARGETS["throughput_ratio"]:
+            failures.append(f"overview throughput {ratio:.1%} of /healthz")
+    for _, path, _, p95, queries in large:
+        if queries > TARGETS["queries"]:
+            failures.append(f"{path}: {queries} queries at 10 years")
+        if p95 * 1000 > TARGETS["p95_ms"]:
+            failures.append(f"{path}: p95 {p95 * 1000:.1f} ms at 10 years")
     grown = [(a[1], a[4], b[4]) for a, b in zip(small, large, strict=True) if a[4] != b[4]]
     if grown:
         raise SystemExit(f"query counts grew with the data: {grown}")
     print("Query counts per page are the same at 1 and 10 years of data (41 vs 410 action points).")
+    if failures:
+        print("Targets missed (≤ 10 queries, p95 ≤ 50 ms, throughput ≥ 3%):")
+        for failure in failures:
+            print(f"  {failure}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from tracker.auth import permissions
 from tracker.auth.permissions import can_manage_plans
 from tracker.db import MAX_ID
+from tracker.progress.display import status_badge
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(can_manage_plans)
+    app.add_template_global(status_badge)
     for rule in (
         "can_edit_update",
         "can_validate_updates",

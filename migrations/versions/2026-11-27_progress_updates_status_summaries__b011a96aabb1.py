@@ -58,6 +58,7 @@ def upgrade():
     with op.batch_alter_table('progress_updates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_progress_updates_activity_id'), ['activity_id'], unique=False)
         batch_op.create_index('ix_progress_updates_actor_workflow', ['actor_id', 'workflow'], unique=False)
+        batch_op.create_index('ix_progress_updates_workflow_submitted', ['workflow', 'submitted_at'], unique=False)
         batch_op.create_index('ix_progress_updates_ap_workflow', ['action_point_id', 'workflow'], unique=False)
         batch_op.create_index(batch_op.f('ix_progress_updates_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_progress_updates_updated_at'), ['updated_at'], unique=False)
@@ -109,6 +110,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_progress_updates_updated_at'))
         batch_op.drop_index(batch_op.f('ix_progress_updates_created_by_id'))
         batch_op.drop_index('ix_progress_updates_ap_workflow')
+        batch_op.drop_index('ix_progress_updates_workflow_submitted')
         batch_op.drop_index('ix_progress_updates_actor_workflow')
         batch_op.drop_index(batch_op.f('ix_progress_updates_activity_id'))
 

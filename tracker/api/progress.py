@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from flask import jsonify, request, url_for
 from flask_login import current_user
 
-from tracker.actors.services import list_actors, list_working_groups
+from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
@@ -35,7 +35,7 @@ def _action_point(action_point_id: int) -> ActionPoint:
 def _filters(plan=None) -> queries.Filters:
     """?goal=&actor=&working_group=&status=&workflow= as for the pages; a bad value is a 400."""
     form = FilterForm(request.args)
-    form.set_choices(plan.goals if plan else [], list_actors(), list_working_groups())
+    form.set_choices(plan.goals if plan else [], *queries.filter_choices())
     filters = form.filters()
     if form.errors:
         fields = {name: " ".join(messages) for name, messages in form.errors.items()}

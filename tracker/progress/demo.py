@@ -4,7 +4,7 @@ summary rows filled by set-based SQL, so that ten years (~100k updates) take sec
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 
 from tracker.actors.models import Actor
 from tracker.audit.models import AuditEvent
@@ -105,6 +105,9 @@ def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int
     ]
     if rounds:
         db.session.execute(insert(Round.__table__), rounds)
+    # Fresh planner statistics after a bulk load: without them SQLite walks every update of a
+    # plan where an index on the date would do (measured: 50 ms against 0.2 ms).
+    db.session.execute(text("ANALYZE"))
     return len(rows)
 
 

@@ -69,6 +69,8 @@ class ProgressUpdate(db.Model):
     __table_args__ = (
         Index("ix_progress_updates_ap_workflow", "action_point_id", "workflow"),
         Index("ix_progress_updates_actor_workflow", "actor_id", "workflow"),
+        # The Secretariat's queue: submitted updates, oldest first.
+        Index("ix_progress_updates_workflow_submitted", "workflow", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

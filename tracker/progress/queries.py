@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, String, and_, case, exists, func, or_, select, type_coerce
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.actors.models import Actor, WorkingGroup, working_group_members
@@ -62,6 +73,15 @@ class Progress:
         self.weight += weight
         self.weighted += weighted
         self.percent = self.weighted / self.weight if self.weight else 0.0
+
+
+def filter_choices() -> tuple[list, list]:
+    """(actors, working groups) for the filters: id, code and name only, two light queries."""
+    actors = db.session.execute(select(Actor.id, Actor.code, Actor.name).order_by(Actor.name))
+    groups = db.session.execute(
+        select(WorkingGroup.id, WorkingGroup.code, WorkingGroup.name).order_by(WorkingGroup.name)
+    )
+    return list(actors), list(groups)
 
 
 def stale_before() -> date:
@@ -174,7 +194,6 @@ def updates_query(
     """The updates `user` may read, narrowed, newest change first, with what a row shows."""
     query = (
         select(ProgressUpdate)
-        .join(ActionPoint, ActionPoint.id == ProgressUpdate.action_point_id)
         .where(readable_updates(user))
         .options(
             joinedload(ProgressUpdate.actor),
@@ -182,14 +201,18 @@ def updates_query(
         )
         .order_by(ProgressUpdate.updated_at.desc(), ProgressUpdate.id.desc())
     )
+    # Action points by subquery, not by join: with a date, the planner may then walk the
+    # updated_at index instead of every update of every action point of the plan.
     if plan is not None:
-        query = query.where(ActionPoint.plan_id == plan.id)
+        plan_aps = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
+        query = query.where(ProgressUpdate.action_point_id.in_(plan_aps))
     if action_point is not None:
         query = query.where(ProgressUpdate.action_point_id == action_point.id)
     if since is not None:
         query = query.where(ProgressUpdate.updated_at >= since)
     if filters.goal is not None:
-        query = query.where(ActionPoint.goal_id == filters.goal.id)
+        goal_aps = select(ActionPoint.id).where(ActionPoint.goal_id == filters.goal.id)
+        query = query.where(ProgressUpdate.action_point_id.in_(goal_aps))
     if filters.actor is not None:
         query = query.where(ProgressUpdate.actor_id == filters.actor.id)
     if filters.working_group is not None:
@@ -226,29 +249,41 @@ def timeline(
     action_point: ActionPoint, user: User, *, before: int | None = None, limit: int = 100
 ) -> list[TimelineEntry]:
     """Every event about the action point and about the updates on it that `user` may read,
-    newest first, `limit` at a time (`before`: an event id, for the next page); one query."""
+    newest first, `limit` at a time (`before`: an event id, for the next page); one query.
+
+    The event ids come from a UNION of two lookups on the (entity_type, entity_id) index: an OR
+    of the two in one WHERE made SQLite scan the whole trail (75 ms at ten years, not 1 ms)."""
     update = aliased(ProgressUpdate)
-    about_update = and_(
-        AuditEvent.entity_type == ProgressUpdate.__tablename__, AuditEvent.entity_id == update.id
+    readable_ids = select(update.id).where(
+        update.action_point_id == action_point.id, _readable(update, user)
     )
-    query = (
-        select(AuditEvent, update)
-        .outerjoin(update, about_update)
-        .options(joinedload(AuditEvent.user), joinedload(update.actor))
-        .where(
-            or_(
-                and_(
-                    AuditEvent.entity_type == ActionPoint.__tablename__,
-                    AuditEvent.entity_id == action_point.id,
-                ),
-                and_(update.action_point_id == action_point.id, _readable(update, user)),
-            )
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(limit)
+    about_ap = select(AuditEvent.id).where(
+        AuditEvent.entity_type == ActionPoint.__tablename__,
+        AuditEvent.entity_id == action_point.id,
+    )
+    about_updates = select(AuditEvent.id).where(
+        AuditEvent.entity_type == ProgressUpdate.__tablename__,
+        AuditEvent.entity_id.in_(readable_ids),
     )
     if before is not None:
-        query = query.where(AuditEvent.id < before)
+        about_ap = about_ap.where(AuditEvent.id < before)
+        about_updates = about_updates.where(AuditEvent.id < before)
+    ids = union_all(about_ap, about_updates).subquery()
+    newest = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit)
+    shown = aliased(ProgressUpdate)
+    query = (
+        select(AuditEvent, shown)
+        .outerjoin(
+            shown,
+            and_(
+                AuditEvent.entity_type == ProgressUpdate.__tablename__,
+                AuditEvent.entity_id == shown.id,
+            ),
+        )
+        .options(joinedload(AuditEvent.user), joinedload(shown.actor))
+        .where(AuditEvent.id.in_(newest))
+        .order_by(AuditEvent.id.desc())
+    )
     return [TimelineEntry(event, upd) for event, upd in db.session.execute(query)]
 
 

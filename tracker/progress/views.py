@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.actors.services import list_actors, list_working_groups
+from tracker.actors.services import list_actors
 from tracker.audit.services import history_of
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
@@ -35,7 +35,7 @@ def get_plan_or_404(code: str):
 
 def filter_form(plan=None) -> tuple[FilterForm, queries.Filters]:
     form = FilterForm(request.args)
-    form.set_choices(plan.goals if plan else [], list_actors(), list_working_groups())
+    form.set_choices(plan.goals if plan else [], *queries.filter_choices())
     return form, form.filters()
 
 

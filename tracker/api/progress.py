@@ -235,15 +235,15 @@ def get_plan_progress(code_or_id: str):
         ],
         "action_points": [
             {
-                "id": ap.id,
-                "code": ap.code,
-                "goal": ap.goal.number,
-                "weight": ap.weight,
-                "overall": serializers.latest_validated(status),
-                "stale": status is None or status.reported_on < stale_before,
-                "pending": pending.get(ap.id, 0),
+                "id": row.id,
+                "code": row.code,
+                "goal": row.goal_number,
+                "weight": row.weight,
+                "overall": serializers.latest_validated(row if row.status else None),
+                "stale": row.status is None or row.reported_on < stale_before,
+                "pending": pending.get(row.id, 0),
             }
-            for ap, status in rows
+            for row in rows
         ],
     }
 

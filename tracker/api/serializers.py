@@ -146,7 +146,7 @@ def latest_validated(row) -> dict | None:
         return None
     return {
         "update_id": row.update_id,
-        "status": row.status.value,
+        "status": str(row.status),
         "percent": row.percent,
         "reported_on": iso(row.reported_on),
         "validated_at": iso(row.validated_at),

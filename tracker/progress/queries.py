@@ -138,13 +138,31 @@ def _members_of(working_group: WorkingGroup):
     )
 
 
-def action_points_with_status(plan: Plan, filters: Filters) -> list[tuple]:
-    """[(action point, its summary row or None)] in goal and code order, in one query."""
+def action_points_with_status(plan: Plan, filters: Filters) -> list:
+    """The plan's action points with their overall status, in goal and code order: one query,
+    plain rows (id, code, title, goal_id, goal_number, weight, lead_actor_id, lead, status,
+    percent, reported_on, validated_at, update_id; status None: not reported). Rows rather than
+    ORM objects: at 410 action points loading them as objects took 30 ms."""
+    lead = aliased(Actor)
     query = (
-        select(ActionPoint, ActionPointStatus)
-        .outerjoin(ActionPointStatus, ActionPointStatus.action_point_id == ActionPoint.id)
+        select(
+            ActionPoint.id,
+            ActionPoint.code,
+            ActionPoint.title,
+            ActionPoint.goal_id,
+            PriorityGoal.number.label("goal_number"),
+            ActionPoint.weight,
+            ActionPoint.lead_actor_id,
+            lead.code.label("lead"),
+            ActionPointStatus.status,
+            ActionPointStatus.percent,
+            ActionPointStatus.reported_on,
+            ActionPointStatus.validated_at,
+            ActionPointStatus.update_id,
+        )
         .join(PriorityGoal, PriorityGoal.id == ActionPoint.goal_id)
-        .options(joinedload(ActionPoint.lead_actor), joinedload(ActionPoint.goal))
+        .outerjoin(lead, lead.id == ActionPoint.lead_actor_id)
+        .outerjoin(ActionPointStatus, ActionPointStatus.action_point_id == ActionPoint.id)
         .where(ActionPoint.plan_id == plan.id)
         .order_by(PriorityGoal.number, ActionPoint.sort_key, ActionPoint.id)
     )
@@ -158,7 +176,7 @@ def action_points_with_status(plan: Plan, filters: Filters) -> list[tuple]:
         query = query.where(ActionPointStatus.action_point_id.is_(None))
     elif filters.status is not None:
         query = query.where(ActionPointStatus.status == Status(filters.status))
-    return [tuple(row) for row in db.session.execute(query)]
+    return list(db.session.execute(query))
 
 
 def plan_statuses(plan: Plan) -> dict[int, ActionPointStatus]:
@@ -326,7 +344,7 @@ def changed_since(plan: Plan, since: datetime, user: User, filters: Filters, lim
 def actor_matrix(plan: Plan, filters: Filters):
     """The actors × action points view: each actor's latest validated update and its pending
     submissions. Returns (action points, actors, {(actor, ap): row}, {(actor, ap): pending})."""
-    action_points = [ap for ap, _ in action_points_with_status(plan, Filters(goal=filters.goal))]
+    action_points = action_points_with_status(plan, Filters(goal=filters.goal))
     ap_ids = [ap.id for ap in action_points]
     cells_query = select(ActorActionPointStatus).where(
         ActorActionPointStatus.action_point_id.in_(ap_ids)
@@ -434,9 +452,7 @@ def round_report(round_: Round, filters: Filters):
 
     Expected reporters are each action point's lead and partners; an update counts for the round
     when its reporting date falls between the opening and the deadline (drafts do not count)."""
-    action_points = [
-        ap for ap, _ in action_points_with_status(round_.plan, Filters(goal=filters.goal))
-    ]
+    action_points = action_points_with_status(round_.plan, Filters(goal=filters.goal))
     ap_ids = [ap.id for ap in action_points]
     rank = case(
         (ProgressUpdate.workflow == Workflow.VALIDATED, 3),

@@ -679,7 +679,7 @@ _PATHS.update(
         "/plans/{code_or_id}/changes": {
             "get": {
                 "summary": "What changed since a date: action points with a new overall status, "
-                "and the updates changed (newest 200, with the total)",
+                "and the updates changed (newest 100, with the total)",
                 "parameters": [
                     _PLAN_PARAM,
                     *_FILTER_PARAMS,

@@ -314,7 +314,7 @@ def _readable(update, user: User):
     return update.workflow == Workflow.VALIDATED
 
 
-def changed_since(plan: Plan, since: datetime, user: User, filters: Filters, limit: int = 200):
+def changed_since(plan: Plan, since: datetime, user: User, filters: Filters, limit: int = 100):
     """Action points whose overall status is newer than `since`, and the updates changed since
     (the newest `limit`), with the total; three queries."""
     statuses = (

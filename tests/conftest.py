@@ -21,6 +21,8 @@ from tracker.db import db
 from tracker.plan.shipped import load_shipped_data
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Files the tests upload go to a scratch folder, never into the checkout's instance folder.
+UPLOAD_FOLDER = tempfile.mkdtemp(prefix="tracker-test-uploads-")
 
 
 def app_settings(database_url: str, **overrides) -> dict:
@@ -33,6 +35,7 @@ def app_settings(database_url: str, **overrides) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
+        "UPLOAD_FOLDER": UPLOAD_FOLDER,
         **overrides,
     }
 

@@ -100,3 +100,14 @@ def make_update(action_point: ActionPoint | None = None, *, by: User | None = No
     if workflow == "returned":
         progress.return_update(update, reason="Please add evidence.", by=reviewer)
     return update
+
+
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def make_evidence(update, *, by: User, content: bytes = PDF_BYTES, filename: str = "report.pdf"):
+    """A stored file attached to a (draft or returned) update as evidence."""
+    from tracker.progress import services as progress
+    from tracker.uploads.services import store_upload
+
+    return progress.attach_evidence(update, store_upload(content, filename, by=by), by=by)

@@ -98,9 +98,9 @@ class World:
         )
         self.token, _ = auth.create_token(self.owner_user, by="tests")
         # Submitted, not validated: readable only by the owner actor's users and the Secretariat.
-        self.update = factories.make_update(
-            self.action_point, by=self.owner_user, workflow="submitted"
-        )
+        self.update = factories.make_update(self.action_point, by=self.owner_user)
+        self.evidence = factories.make_evidence(self.update, by=self.owner_user)
+        progress_services.submit_update(self.update, by=self.owner_user)
         self.round = progress_services.create_round(
             plan,
             title="Owner's round",
@@ -122,6 +122,7 @@ class World:
             "user_id": self.owner_user.id,
             "update_id": self.update.id,
             "round_id": self.round.id,
+            "evidence_id": self.evidence.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -548,3 +548,26 @@ def test_demo_history_and_its_summary_rows_agree_with_the_services(app, tmp_path
         select(func.count()).where(ProgressUpdate.workflow == Workflow.SUBMITTED)
     )
     assert pending > 0 and sum(queries.pending_counts(plan).values()) == pending
+
+
+def test_evidence_file_is_checked_by_content_and_downloaded_only_by_readers(app, client, login, ap):
+    import io
+
+    focal = login.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal)
+    db.session.commit()
+    url = f"/progress/updates/{update.id}/evidence"
+    fake = {"file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "report.pdf")}
+    response = client.post(url, data=fake, content_type="multipart/form-data")
+    assert response.status_code == 422 and "content is HTML" in response.get_data(as_text=True)
+    real = {"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")}
+    assert client.post(url, data=real, content_type="multipart/form-data").status_code == 302
+    db.session.expire_all()
+    item = db.session.get(ProgressUpdate, update.id).evidence_files[0]
+    download = client.get(f"{url}/{item.id}")
+    assert download.status_code == 200 and download.data == factories.PDF_BYTES
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    other = app.test_client()
+    login.client = other
+    login.as_role("focal_point", actor=factories.get_actor("AT"))
+    assert other.get(f"{url}/{item.id}").status_code == 404  # a draft's evidence is private

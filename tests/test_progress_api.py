@@ -193,3 +193,17 @@ def test_changes_matrix_and_my_work_answer(focal, ap):
     assert focal.get(f"/api/v1/plans/{code}/matrix?goal=1").status_code == 200
     work = focal.get("/api/v1/my-work").get_json()
     assert len(work["drafts"]) == 1 and work["to_validate"] == []
+
+
+def test_evidence_file_through_the_api(focal, ap):
+    import io
+
+    created = focal.post("/api/v1/updates", json=body(ap)).get_json()
+    url = f"/api/v1/updates/{created['id']}/evidence"
+    fake = {"file": (io.BytesIO(b"<html><script>x</script></html>"), "report.pdf")}
+    assert "file" in assert_error(focal.post(url, data=fake), 422)["fields"]
+    added = focal.post(url, data={"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")})
+    assert added.status_code == 201 and added.get_json()["media_type"] == "application/pdf"
+    detail = focal.get(f"/api/v1/updates/{created['id']}").get_json()
+    assert [f["filename"] for f in detail["evidence_files"]] == ["report.pdf"]
+    assert focal.get(f"{url}/{added.get_json()['id']}").data == factories.PDF_BYTES

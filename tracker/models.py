@@ -17,6 +17,7 @@ from tracker.progress.models import (
     ProgressUpdate,
     Round,
     Status,
+    UpdateEvidence,
     Workflow,
 )
 from tracker.uploads.models import StoredFile
@@ -41,6 +42,7 @@ __all__ = [
     "SignInAttempt",
     "Status",
     "StoredFile",
+    "UpdateEvidence",
     "User",
     "Workflow",
     "WorkingGroup",

@@ -1,4 +1,4 @@
-"""Progress updates, status summaries, reporting rounds, action point weight
+"""Progress updates, evidence files, status summaries, reporting rounds, action point weight
 
 Revision ID: b011a96aabb1
 Revises: 3eab9547042d
@@ -63,6 +63,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_progress_updates_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_progress_updates_updated_at'), ['updated_at'], unique=False)
 
+    op.create_table('update_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('update_id', sa.Integer(), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['file_id'], ['stored_files.id'], name=op.f('fk_update_evidence_file_id_stored_files')),
+    sa.ForeignKeyConstraint(['update_id'], ['progress_updates.id'], name=op.f('fk_update_evidence_update_id_progress_updates')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_update_evidence'))
+    )
+    with op.batch_alter_table('update_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_update_evidence_file_id'), ['file_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_update_evidence_update_id'), ['update_id'], unique=False)
+
     op.create_table('action_point_statuses',
     sa.Column('action_point_id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=False),
@@ -105,6 +118,11 @@ def downgrade():
         batch_op.drop_index('ix_actor_action_point_statuses_ap')
 
     op.drop_table('actor_action_point_statuses')
+    with op.batch_alter_table('update_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_update_evidence_update_id'))
+        batch_op.drop_index(batch_op.f('ix_update_evidence_file_id'))
+
+    op.drop_table('update_evidence')
     op.drop_table('action_point_statuses')
     with op.batch_alter_table('progress_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_progress_updates_updated_at'))

@@ -10,6 +10,7 @@ to add. In short:
 - a GET or a refused write that may still write something: an Allowed entry, with the reason.
 """
 
+import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from tracker.plan.models import ActionPoint
 from tracker.progress import services as progress_services
 from tracker.progress.forms import (
     BulkForm,
+    EvidenceForm,
     ReturnForm,
     RoundForm,
     StepForm,
@@ -106,6 +108,11 @@ class World:
         )
 
     @cached_property
+    def evidence(self):
+        """An evidence file on the world's draft."""
+        return factories.make_evidence(self.update, by=self.admin)
+
+    @cached_property
     def round(self):
         return progress_services.create_round(
             self.plan,
@@ -138,6 +145,7 @@ class World:
             "activity",
             "update",
             "submitted_update",
+            "evidence",
             "round",
         ):
             getattr(self, name)
@@ -172,6 +180,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "number": lambda w: w.goal.number,
     "update_id": lambda w: w.update.id,
     "round_id": lambda w: w.round.id,
+    "evidence_id": lambda w: w.evidence.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -242,8 +251,6 @@ def _bulk_data(w: World) -> dict:
 
 
 def _upload_data(w: World) -> dict:
-    import io
-
     content = f"action_point,status,percent\n{w.action_point.code},planned,5\n".encode()
     return {
         "actor": "HU",
@@ -273,6 +280,9 @@ PAGE_FORMS: dict[str, PageForm] = {
     ),
     "progress.close_round": PageForm(None, lambda w: {}),
     "progress.bulk": PageForm(BulkForm, _bulk_data),
+    "progress.add_evidence": PageForm(
+        EvidenceForm, lambda w: {"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")}
+    ),
     "progress.upload": PageForm(UploadForm, _upload_data),
 }
 
@@ -307,6 +317,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.validate_update": lambda w: {},
     "api.return_update": lambda w: {"reason": "Add the report."},
     "api.set_weight": lambda w: {"weight": 2},
+    "api.add_evidence": lambda w: {"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")},
     "api.bulk_updates": lambda w: {
         "actor": "HU",
         "reported_on": date.today().isoformat(),

@@ -591,6 +591,44 @@ _PATHS.update(
                 },
             },
         ),
+        "/updates/{update_id}/evidence": {
+            "post": {
+                "summary": "Attach an evidence file to a draft or returned update (size limit; "
+                "type "
+                "checked by content: PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, text, CSV)",
+                "parameters": [_id_param("update_id", "Update id")],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _ok("The evidence file", {"type": "object"}),
+                    **_errors(400, 401, 403, 404, 413, 422),
+                },
+            }
+        },
+        "/updates/{update_id}/evidence/{evidence_id}": {
+            "get": {
+                "summary": "Download an evidence file (as an attachment), if you may read "
+                "the update",
+                "parameters": [
+                    _id_param("update_id", "Update id"),
+                    _id_param("evidence_id", "Evidence file id"),
+                ],
+                "responses": {
+                    "200": {"description": "The file", "content": {"application/octet-stream": {}}},
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
         "/action-points/{action_point_id}/timeline": {
             "get": {
                 "summary": "Every event about the action point and the updates on it you may read, "

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from flask import jsonify, request, url_for
+from flask import abort, jsonify, request, url_for
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -18,7 +18,9 @@ from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
 from tracker.progress.forms import FilterForm, UpdateForm, update_data, update_values
-from tracker.progress.models import Round
+from tracker.progress.models import Round, UpdateEvidence
+from tracker.uploads.files import UploadError
+from tracker.uploads.services import send_stored_file, store_upload
 
 
 def _plan(code_or_id: str):
@@ -125,7 +127,31 @@ def create_update():
 
 @bp.get("/updates/<id:update_id>")
 def get_update(update_id: int):
-    return serializers.update_detail(get_readable_update(update_id))
+    return serializers.update_detail(get_readable_update(update_id), evidence=True)
+
+
+@bp.post("/updates/<id:update_id>/evidence")
+def add_evidence(update_id: int):
+    update = get_editable_update(update_id)
+    upload = request.files.get("file")
+    if upload is None or len(request.files.getlist("file")) != 1:
+        raise invalid({"file": "Send one file as multipart/form-data, in the field file."})
+    try:
+        stored = store_upload(upload, by=acting_user())
+    except UploadError as error:
+        raise invalid({"file": str(error)}, str(error)) from None
+    item = services.attach_evidence(update, stored, by=acting_user())
+    db.session.commit()
+    return serializers.evidence_file(item), 201
+
+
+@bp.get("/updates/<id:update_id>/evidence/<id:evidence_id>")
+def get_evidence(update_id: int, evidence_id: int):
+    update = get_readable_update(update_id)
+    item = db.session.get(UpdateEvidence, evidence_id)
+    if item is None or item.update_id != update.id:
+        abort(404, f"Update {update_id} has no evidence file {evidence_id}.")
+    return send_stored_file(item.file)
 
 
 @bp.patch("/updates/<id:update_id>")

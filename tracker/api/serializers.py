@@ -115,8 +115,24 @@ def actor_detail(actor: Actor) -> dict:
     }
 
 
-def update_detail(update: ProgressUpdate) -> dict:
+def evidence_file(item) -> dict:
     return {
+        "id": item.id,
+        "filename": item.file.filename,
+        "media_type": item.file.media_type,
+        "size": item.file.size,
+        "sha256": item.file.sha256,
+    }
+
+
+def update_detail(update: ProgressUpdate, *, evidence: bool = False) -> dict:
+    """An update; its evidence files only when asked (one update: lists would load them per
+    row)."""
+    extra = (
+        {"evidence_files": [evidence_file(e) for e in update.evidence_files]} if evidence else {}
+    )
+    return {
+        **extra,
         "id": update.id,
         "action_point": {
             "id": update.action_point.id,

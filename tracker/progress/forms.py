@@ -181,6 +181,14 @@ class BulkForm(FlaskForm):
     rows = FieldList(FormField(BulkRowForm))
 
 
+class EvidenceForm(FlaskForm):
+    file = FileField(
+        "Evidence file",
+        validators=[FileRequired()],
+        description="PDF, image, office document, text or CSV; the type is checked by content.",
+    )
+
+
 class UploadForm(FlaskForm):
     actor = SelectField("Reporting actor", validators=[InputRequired()])
     reported_on = DateField("Reporting date", validators=[InputRequired()])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
 from tracker.plan.models import ActionPoint, Activity, Plan
+from tracker.uploads.models import StoredFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -98,6 +99,9 @@ class ProgressUpdate(db.Model):
     actor: Mapped[Actor] = relationship()
     created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
     validated_by: Mapped["User | None"] = relationship(foreign_keys=[validated_by_id])
+    evidence_files: Mapped[list["UpdateEvidence"]] = relationship(
+        back_populates="update", order_by="UpdateEvidence.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -116,6 +120,20 @@ class ProgressUpdate(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProgressUpdate {self.id} {self.workflow}>"
+
+
+class UpdateEvidence(db.Model):
+    """A file attached to an update as evidence; whoever may read the update may download it."""
+
+    __tablename__ = "update_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    update: Mapped[ProgressUpdate] = relationship(back_populates="evidence_files")
+    file: Mapped[StoredFile] = relationship()
 
 
 class _LatestValidated:

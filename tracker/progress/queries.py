@@ -34,6 +34,7 @@ from tracker.progress.models import (
     ProgressUpdate,
     Round,
     Status,
+    UpdateEvidence,
     Workflow,
 )
 
@@ -252,6 +253,7 @@ def get_update(update_id: int) -> ProgressUpdate | None:
             joinedload(ProgressUpdate.created_by),
             joinedload(ProgressUpdate.validated_by),
             joinedload(ProgressUpdate.action_point).joinedload(ActionPoint.plan),
+            selectinload(ProgressUpdate.evidence_files).joinedload(UpdateEvidence.file),
         )
     )
     return db.session.scalar(query)

@@ -24,14 +24,17 @@ from tracker.progress.models import (
     ProgressUpdate,
     Round,
     Status,
+    UpdateEvidence,
     Workflow,
 )
+from tracker.uploads.models import StoredFile
 
 MAX_NARRATIVE = 20_000
 MAX_LINKS = 20
 MAX_LINK_LENGTH = 2_000
 MAX_REASON = 5_000
 MAX_WEIGHT = 100
+MAX_EVIDENCE_FILES = 10
 
 
 class ProgressError(Exception):
@@ -230,6 +233,33 @@ def edit_update(
             db.session.flush()
             _event(update, by, "update", f"Edited {', '.join(changes)}", changes)
     return update
+
+
+def attach_evidence(update: ProgressUpdate, upload: StoredFile, *, by: User) -> UpdateEvidence:
+    """Attach a stored file (see tracker.uploads) to a draft or returned update as evidence."""
+    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    if not update.is_editable:
+        raise ProgressError(
+            "Evidence can be added to drafts and returned updates, "
+            f"not to a {update.workflow.value} one.",
+            "file",
+        )
+    if len(update.evidence_files) >= MAX_EVIDENCE_FILES:
+        raise ProgressError(f"An update has at most {MAX_EVIDENCE_FILES} evidence files.", "file")
+    evidence = UpdateEvidence(update=update, file=upload)
+    db.session.add(evidence)
+    db.session.flush()
+    _event(
+        update,
+        by,
+        "evidence",
+        f"Attached evidence {upload.filename}",
+        {
+            "file": [None, f"{upload.filename} ({upload.size_label})"],
+            "sha256": [None, upload.sha256],
+        },
+    )
+    return evidence
 
 
 def _step(update: ProgressUpdate, version: int | None, to: Workflow, **values) -> dict:

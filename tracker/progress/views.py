@@ -14,6 +14,7 @@ from tracker.progress import queries, services
 from tracker.progress.bulk import read_rows
 from tracker.progress.forms import (
     BulkForm,
+    EvidenceForm,
     FilterForm,
     ReturnForm,
     RoundForm,
@@ -24,7 +25,9 @@ from tracker.progress.forms import (
     update_data,
     update_values,
 )
-from tracker.progress.models import Round
+from tracker.progress.models import Round, UpdateEvidence
+from tracker.uploads.files import UploadError
+from tracker.uploads.services import send_stored_file, store_upload
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 
@@ -192,6 +195,7 @@ def index():
 
 def render_update(update, status: int = 200, **forms):
     forms.setdefault("return_form", ReturnForm(formdata=None, version=update.version))
+    forms.setdefault("evidence_form", EvidenceForm(formdata=None))
     forms.setdefault("step_form", StepForm(formdata=None, version=update.version))
     update = queries.get_update(update.id)
     page = render_template("progress/show.html", update=update, history=history_of(update), **forms)
@@ -202,6 +206,34 @@ def render_update(update, status: int = 200, **forms):
 @login_required
 def show(update_id: int):
     return render_update(get_readable_update(update_id))
+
+
+@bp.post("/updates/<id:update_id>/evidence")
+@login_required
+def add_evidence(update_id: int):
+    update = get_editable_update(update_id)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(form.file.data, by=current_user)
+            services.attach_evidence(update, stored, by=current_user)
+        except (UploadError, services.ProgressError) as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"Evidence {stored.filename} attached.")
+            return redirect(url_for("progress.show", update_id=update.id))
+    return render_update(update, 422, evidence_form=form)
+
+
+@bp.get("/updates/<id:update_id>/evidence/<id:evidence_id>")
+@login_required
+def evidence(update_id: int, evidence_id: int):
+    update = get_readable_update(update_id)
+    item = db.session.get(UpdateEvidence, evidence_id)
+    if item is None or item.update_id != update.id:
+        abort(404)
+    return send_stored_file(item.file)
 
 
 @bp.route("/updates/<id:update_id>/edit", methods=["GET", "POST"])

@@ -23,7 +23,14 @@ from tests import factories
 from tests.security import strategies as hostile
 from tests.security.checks import Allowed
 from tracker.auth import services as auth_services
-from tracker.auth.forms import SignInForm, TokenForm
+from tracker.auth.forms import (
+    NewUserForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SignInForm,
+    TokenForm,
+    UserForm,
+)
 from tracker.db import db
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm
@@ -121,6 +128,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "actor_id": lambda w: w.actor.id,
     "goal_id": lambda w: w.goal.id,
     "token_id": lambda w: w.token.id,
+    "user_id": lambda w: w.viewer.id,
     "code": lambda w: w.plan.code,
     "code_or_id": lambda w: w.plan.code,
     "number": lambda w: w.goal.number,
@@ -162,6 +170,20 @@ def _edit_action_point_data(w: World) -> dict:
     return _action_point_data(w, code=current.code, version=current.version)
 
 
+NEW_PASSWORD = "another long test passphrase"
+
+
+def _new_user_data() -> dict:
+    n = next(_serial)
+    return {
+        "email": f"new{n}@example.org",
+        "name": f"New person {n}",
+        "role": "viewer",
+        "actor": "",
+        "password": NEW_PASSWORD,
+    }
+
+
 PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_in": PageForm(
         SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
@@ -169,6 +191,15 @@ PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_out": PageForm(None, lambda w: {}),
     "auth.tokens": PageForm(TokenForm, lambda w: {"name": "reporting script"}),
     "auth.revoke_token": PageForm(None, lambda w: {}),
+    "auth.change_password": PageForm(
+        PasswordChangeForm,
+        lambda w: {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    ),
+    "users.new": PageForm(NewUserForm, lambda w: _new_user_data()),
+    "users.edit": PageForm(
+        UserForm, lambda w: {"name": "World viewer", "role": "viewer", "is_active": "y"}
+    ),
+    "users.reset_password": PageForm(PasswordResetForm, lambda w: {"password": NEW_PASSWORD}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
     "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
 }
@@ -183,9 +214,11 @@ def _api_patch_action_point(w: World) -> dict:
 API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.create_action_point": lambda w: _action_point_data(w),
     "api.update_action_point": _api_patch_action_point,
+    "api.create_user": lambda w: _new_user_data(),
+    "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
-API_WITHOUT_BODY: set[str] = set()
+API_WITHOUT_BODY: set[str] = {"api.revoke_own_token"}
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
 # the fuzz test of every form that has one.

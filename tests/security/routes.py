@@ -286,4 +286,8 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.update_action_point", "partners"): "actor codes",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
+    ("users.new", "email"): "an email address needs an @ (the payloads have none)",
+    ("api.create_user", "email"): "an email address needs an @ (the payloads have none)",
+    ("api.create_user", "actor"): "an actor code",
+    ("api.update_user", "actor"): "an actor code",
 }

@@ -367,7 +367,8 @@ def _digest(token: str) -> str:
 def create_token(user: User, *, name: str = "API token", by: By) -> tuple[ApiToken, str]:
     """A new API token for the user; the plain token is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
+    # user_id, not user=: the backref would load user.tokens, autoflushing a half-made token.
+    token = ApiToken(user_id=user.id, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
     add_and_record(token, by=by, summary=f"API token {token.prefix}… for {user.email}")
     return token, plain
 

@@ -59,6 +59,16 @@ def edit_form(user: User, **changes) -> dict:
     return data
 
 
+def new_account(**changes) -> dict:
+    return {
+        "email": "new@example.org",
+        "name": "New",
+        "role": "viewer",
+        "password": NEW_PASSWORD,
+        **changes,
+    }
+
+
 # Who may open the user pages --------------------------------------------------------------------
 
 USER_PAGES = [
@@ -157,14 +167,9 @@ def test_bad_new_account_is_refused_at_the_field_and_nothing_is_created(
     factories.make_user(email="taken@example.org")
     login.as_role("admin")
     before = count(User)
-    data = {
-        "email": "someone@example.org",
-        "name": "Someone",
-        "role": "viewer",
-        "actor": "",
-        "password": NEW_PASSWORD,
-        **changes,
-    }
+    data = new_account(
+        **{"email": "someone@example.org", "name": "Someone", "actor": "", **changes}
+    )
     response = client.post("/admin/users/new", data=data)
     assert response.status_code == 200
     assert message in field_errors(response.text)
@@ -183,7 +188,7 @@ def test_nul_in_a_user_form_is_a_400_not_a_500(client, login):
     assert services.get_user_by_email("nul@example.org") is None
 
 
-# Editing -------------------------------------------------------------------------------------------
+# Editing ------------------------------------------------------------------------------------------
 
 
 def test_admin_changes_role_and_actor_and_the_trail_says_so(client, login):
@@ -305,6 +310,17 @@ def test_admin_sets_a_password_and_the_users_sessions_end(app, client, login):
     client.post(f"/admin/users/{user.id}/password", data={"password": NEW_PASSWORD})
     assert signed_out(browser.get("/plans/"))
     assert services.authenticate(user.email, NEW_PASSWORD, address="192.0.2.1") == user
+
+
+def test_admin_sets_their_own_password_only_with_the_current_one(client, login):
+    admin = login.as_role("admin")
+    response = client.get(f"/admin/users/{admin.id}/password")
+    assert response.headers["Location"] == "/auth/password"
+    response = client.post(f"/admin/users/{admin.id}/password", data={"password": NEW_PASSWORD})
+    assert response.headers["Location"] == "/auth/password"
+    assert services.authenticate(admin.email, PASSWORD, address="192.0.2.1") is not None
+    with pytest.raises(services.AuthError, match="Change my password"):
+        services.set_password(admin, NEW_PASSWORD, by=admin)
 
 
 def change_my_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
@@ -470,14 +486,7 @@ def test_bad_api_account_gets_the_page_message_and_nothing_changes(api, changes,
     factories.make_user(email="taken@example.org")
     api.as_role("admin")
     before = count(User)
-    body = {
-        "email": "new@example.org",
-        "name": "New",
-        "role": "viewer",
-        "password": NEW_PASSWORD,
-        **changes,
-    }
-    error = assert_error(api.post("/api/v1/users", json=body), 422, field)
+    error = assert_error(api.post("/api/v1/users", json=new_account(**changes)), 422, field)
     assert message in error["fields"][field]
     assert count(User) == before
 
@@ -543,6 +552,14 @@ def test_patch_with_a_bad_password_changes_nothing_else(api):
     assert services.authenticate(user.email, PASSWORD, address="192.0.2.1") is not None
 
 
+def test_patch_cannot_set_ones_own_password(api):
+    admin = api.as_role("admin")
+    body = {"name": "Renamed", "password": NEW_PASSWORD}
+    error = assert_error(api.patch(f"/api/v1/users/{admin.id}", json=body), 422, "password")
+    assert "Change my password" in error["fields"]["password"]
+    assert fresh(admin).name != "Renamed"
+
+
 def test_patch_sets_a_password(api):
     api.as_role("admin")
     user = factories.make_user()
@@ -565,6 +582,16 @@ def test_there_is_no_api_to_make_tokens_or_change_ones_own_password(api, app):
 
 
 # Token last use -----------------------------------------------------------------------------------
+
+
+def test_token_creation_and_revocation_are_audited(client, login):
+    user = login.as_role("member", actor=factories.get_actor("HU"))
+    page = client.post("/auth/tokens", data={"name": "script"}).text
+    token_id = int(re.search(r"/auth/tokens/(\d+)/revoke", page).group(1))
+    client.post(f"/auth/tokens/{token_id}/revoke")
+    about_token = (AuditEvent.entity_type == "api_tokens") & (AuditEvent.entity_id == token_id)
+    trail = db.session.scalars(select(AuditEvent).where(about_token).order_by(AuditEvent.id))
+    assert [(e.action, e.user_id) for e in trail] == [("create", user.id), ("revoke", user.id)]
 
 
 def test_token_last_use_is_written_at_most_once_a_minute():

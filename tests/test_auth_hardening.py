@@ -208,6 +208,9 @@ def test_throttle_holds_across_two_workers_sharing_the_database(scratch_app):
 
         assert sign_in_page(clients[0], email, PASSWORD).status_code == 429
         assert sign_in_page(clients[1], email, PASSWORD).status_code == 429
+        with scratch_app.app_context():  # the failed requests committed their audit events
+            assert len(events("sign_in_failed")) == 5
+            assert len(events("sign_in_throttled")) == 1
     finally:
         with other_worker.app_context():
             db.session.remove()

@@ -201,16 +201,32 @@ def deactivate_user(user: User, *, by: By) -> bool:
     return bool(changes)
 
 
+def check_new_password(user: User, password: str, *, by: By, name: str | None = None) -> None:
+    """Refuse what set_password would refuse, changing nothing (`name`: the account's new name).
+
+    One's own password is not set this way: that needs the current password
+    (change_own_password), or a stolen session or admin token could take the account over.
+    """
+    if _is_self(by, user):
+        raise AuthError(
+            "Change your own password on the Change my password page, with your current one.",
+            "password",
+        )
+    check_password_policy(password, email=user.email, name=user.name if name is None else name)
+
+
 def set_password(user: User, password: str, *, by: By) -> None:
-    """Replace the user's password (after the policy) and end every session it had."""
-    check_password_policy(password, email=user.email, name=user.name)
+    """Give an account a new password (after the policy) and end every session it had."""
+    check_new_password(user, password, by=by)
+    _store_password(user, password)
+    record_event(
+        by=by, action="password_reset", entity=user, summary=f"Password of {user.email} set"
+    )
+
+
+def _store_password(user: User, password: str) -> None:
     user.password_hash = _hasher().hash(password)
     end_sessions(user)
-    if _is_self(by, user):
-        action, summary = "password_change", f"{user.email} changed their password"
-    else:
-        action, summary = "password_reset", f"Password of {user.email} set by an admin"
-    record_event(by=by, action=action, entity=user, summary=summary)
 
 
 def end_sessions(user: User) -> None:
@@ -349,7 +365,13 @@ def change_own_password(
         user, user.email, current, address=address, now=now or utcnow(), field="current_password"
     ):
         raise AuthError("The current password is wrong.", "current_password")
-    set_password(user, new, by=user)
+    _store_password(user, new)
+    record_event(
+        by=user,
+        action="password_change",
+        entity=user,
+        summary=f"{user.email} changed their password",
+    )
 
 
 def sign_out(user: User, *, address: str | None) -> None:

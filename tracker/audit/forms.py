@@ -5,7 +5,18 @@ from wtforms.validators import Length, NumberRange, Optional
 from tracker.audit.services import audited_types
 from tracker.db import MAX_ID
 
-COMMON_ACTIONS = ["create", "update", "retire", "revoke", "denied", "sign_in", "sign_in_failed"]
+COMMON_ACTIONS = [
+    "create",
+    "update",
+    "retire",
+    "revoke",
+    "denied",
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_throttled",
+    "sign_out",
+    "password_change",
+]
 
 
 class AuditFilterForm(FlaskForm):

@@ -19,7 +19,7 @@ from tracker.auth.permissions import (
 from tracker.db import db
 from tracker.plan import documents
 from tracker.plan import services as plan_services
-from tracker.plan.models import ActionPointDocument
+from tracker.plan.models import ActionPoint, ActionPointDocument
 from tracker.uploads.forms import DocumentForm
 from tracker.uploads.services import UploadError, send_stored_file, store_upload
 
@@ -47,12 +47,15 @@ def handle_upload_error(error: UploadError):
 bp.register_error_handler(UploadError, handle_upload_error)
 
 
+def action_point_or_404(action_point_id: int) -> ActionPoint:
+    return found(
+        db.session.get(ActionPoint, action_point_id), f"There is no action point {action_point_id}."
+    )
+
+
 @bp.get("/action-points/<id:action_point_id>/documents")
 def list_documents(action_point_id: int):
-    action_point = found(
-        plan_services.get_action_point(action_point_id),
-        f"There is no action point {action_point_id}.",
-    )
+    action_point = action_point_or_404(action_point_id)
     # What each may download: retired documents are listed for the Secretariat only.
     query = documents.documents_query(action_point, include_retired=can_manage_plans(current_user))
     return page_of(query, document_detail)
@@ -61,10 +64,7 @@ def list_documents(action_point_id: int):
 @bp.post("/action-points/<id:action_point_id>/documents")
 def upload_document(action_point_id: int):
     require(can_manage_plans(current_user))
-    action_point = found(
-        plan_services.get_action_point(action_point_id),
-        f"There is no action point {action_point_id}.",
-    )
+    action_point = action_point_or_404(action_point_id)
     if request.mimetype != "multipart/form-data":
         abort(415, "Send the file as multipart/form-data, in a part named `file`.")
     form = DocumentForm(meta={"csrf": False})

@@ -334,6 +334,9 @@ def test_change_my_password_needs_the_current_one_and_counts_wrong_guesses(clien
     user = login.as_role("viewer")
     response = change_my_password(client, current="not-my-password")
     assert "The current password is wrong." in field_errors(response.text)
+    failed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign_in_failed"))
+    assert failed.user_id == user.id and failed.address == "127.0.0.1"
+    assert "password page" in failed.summary
     assert (
         count(SignInAttempt, SignInAttempt.email == user.email, SignInAttempt.succeeded.is_(False))
         == 1

@@ -15,7 +15,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor
-from tracker.audit.models import AuditEvent
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.auth import throttle
 from tracker.auth.models import ApiToken, Role, User
@@ -239,30 +238,14 @@ def end_sessions(user: User) -> None:
 
 def load_session_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit() or len(session_id) > 40:
+    if len(session_id) > 40 or not (user_id + version).isascii():
+        return None
+    if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
-
-
-def _record_security_event(
-    action: str, *, by: By, about: User | None, address: str | None, summary: str
-) -> AuditEvent:
-    """An audit event from the door: about an account, or about none (an unknown email)."""
-    event = AuditEvent(
-        user=by if isinstance(by, User) else None,
-        agent=by if isinstance(by, str) else None,
-        address=(address or "")[:45] or None,
-        action=action,
-        entity_type=User.__tablename__ if about else None,
-        entity_id=about.id if about else None,
-        summary=summary[:300],
-        changes={},
-    )
-    db.session.add(event)
-    return event
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -296,10 +279,12 @@ def _check_password_throttled(
     address: str | None,
     now: datetime,
     field: str | None = None,
+    by: By = ANONYMOUS,
 ) -> bool:
     """Check a password under the throttle (auth/throttle.py); record and audit the attempt.
 
-    Raises SignInThrottled, checking nothing, when too many attempts failed.
+    Raises SignInThrottled, checking nothing, when too many attempts failed. `by`: who is
+    asking (anonymous at sign-in; the user on the password page).
     """
     key = throttle.address_key(address)
     failures = throttle.failures(email, key, now=now)
@@ -309,19 +294,21 @@ def _check_password_throttled(
     throttle.record(email, key, succeeded=matches, now=now)
     if matches:
         return True
-    _record_security_event(
-        "sign_in_failed",
-        by=ANONYMOUS,
-        about=user,
+    record_event(
+        action="sign_in_failed",
+        by=by,
+        entity=user,
         address=address,
-        summary=f"Failed sign-in as {email}",
+        summary=f"Failed sign-in as {email}"
+        if by == ANONYMOUS
+        else f"Wrong current password given on the password page of {email}",
     )
     if rule := failures.plus_one().refusal():
         minutes = int(current_app.config["SIGN_IN_WINDOW"].total_seconds() // 60)
-        _record_security_event(
-            "sign_in_throttled",
-            by=ANONYMOUS,
-            about=user,
+        record_event(
+            action="sign_in_throttled",
+            by=by,
+            entity=user,
             address=address,
             summary=f"Sign-in as {email} refused {_LOCK_REASONS[rule]} for up to {minutes} "
             "minutes: too many failures",
@@ -344,8 +331,8 @@ def authenticate(
         return None
     assert user is not None
     user.last_sign_in_at = now
-    _record_security_event(
-        "sign_in", by=user, about=user, address=address, summary=f"{email} signed in"
+    record_event(
+        by=user, action="sign_in", entity=user, address=address, summary=f"{email} signed in"
     )
     return user
 
@@ -362,7 +349,13 @@ def change_own_password(
     sign-in, or a stolen session could guess it); every session of the user ends."""
     check_password_policy(new, email=user.email, name=user.name)
     if not _check_password_throttled(
-        user, user.email, current, address=address, now=now or utcnow(), field="current_password"
+        user,
+        user.email,
+        current,
+        address=address,
+        now=now or utcnow(),
+        field="current_password",
+        by=user,
     ):
         raise AuthError("The current password is wrong.", "current_password")
     _store_password(user, new)
@@ -377,8 +370,8 @@ def change_own_password(
 def sign_out(user: User, *, address: str | None) -> None:
     """End every session of the user, and say so in the audit trail."""
     end_sessions(user)
-    _record_security_event(
-        "sign_out", by=user, about=user, address=address, summary=f"{user.email} signed out"
+    record_event(
+        by=user, action="sign_out", entity=user, address=address, summary=f"{user.email} signed out"
     )
 
 

@@ -33,4 +33,6 @@ def test_get_changes_nothing(route, sec_app, world, callers=CALLERS):
         changes = unexplained(diff(before, snapshot()), GET_MAY_WRITE)
         assert not changes, f"GET {url} as {caller} ({response.status}) wrote: {changes}"
         problems = response_problems(response)
-        assert not problems, f"GET {url} as {caller}: {problems}"
+        if caller == "admin" and response.status_code in (400, 404):
+            problems.append("the admin cannot find it: fix its values in tests/security/routes.py")
+        assert not problems, f"GET {url} as {caller} ({response.status}): {problems}"

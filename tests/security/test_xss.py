@@ -25,6 +25,7 @@ PAYLOADS = [
     '"><img src=x onerror=alert(1)>',
     "[x](javascript:alert(1))",
     "{{7*7}}",
+    "<img src=x onerror=alert(1)>@example.org",  # for fields that want an email address
 ]
 COMBINED = "".join(PAYLOADS)
 # Where stored text can show: every GET route but the files.

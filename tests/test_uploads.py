@@ -364,6 +364,14 @@ def count_events(action: str) -> int:
     )
 
 
+def test_a_retired_document_is_a_404_to_a_viewer_trying_to_retire_it(client, login):
+    document = make_document()
+    retire_document(document, by="tests")
+    db.session.commit()
+    login.as_role("viewer")
+    assert client.post(f"/plans/documents/{document.id}/retire").status_code == 404
+
+
 @pytest.mark.parametrize("role", ["viewer", "member", "focal_point"])
 def test_only_admin_may_retire_a_document(client, login, role):
     document = make_document()

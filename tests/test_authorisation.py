@@ -16,7 +16,9 @@ from tests import factories
 from tracker.auth import services as auth
 from tracker.db import db
 from tracker.plan import services as plan_services
+from tracker.plan.documents import attach_document
 from tracker.progress import services as progress_services
+from tracker.uploads.services import store_upload
 
 SECURITY_DOC = Path(__file__).parents[1] / "docs" / "security.md"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}  # public files, no data: see docs/security.md
@@ -97,6 +99,8 @@ class World:
             self.action_point, title="Owner's activity", lead_actor=owner, by="tests"
         )
         self.token, _ = auth.create_token(self.owner_user, by="tests")
+        upload = store_upload(b"%PDF-1.4 owner's document", "owner.pdf", by="tests")
+        self.document = attach_document(self.action_point, upload, by="tests")
         # Submitted, not validated: readable only by the owner actor's users and the Secretariat.
         self.update = factories.make_update(self.action_point, by=self.owner_user)
         self.evidence = factories.make_evidence(self.update, by=self.owner_user)
@@ -120,6 +124,8 @@ class World:
             "actor_id": owner.id,
             "token_id": self.token.id,
             "user_id": self.owner_user.id,
+            "document_id": self.document.id,
+            "filename": upload.filename,
             "update_id": self.update.id,
             "round_id": self.round.id,
             "evidence_id": self.evidence.id,

@@ -3,11 +3,17 @@
 A new route fails tests/security until it has what the walkers need here; the failure says what
 to add. In short:
 - a URL argument (`<id:user_id>`): a value in URL_ARGS, made from a World record (add the record
-  kind to World if it is new);
+  kind to World if it is new, and to World.restore if a fuzzed request can spoil it); where the
+  same name means something else for one endpoint, ENDPOINT_ARGS;
 - a page POST: PAGE_FORMS[endpoint] = PageForm(form class, valid data) — its fields are fuzzed by
-  type (FIELD_STRATEGIES) and its text fields get the stored-XSS payloads;
-- an API write: its request body in tracker/api/openapi.py, and a valid body in API_BODIES;
-- a GET or a refused write that may still write something: an Allowed entry, with the reason.
+  type (FIELD_STRATEGIES; a new field type needs a strategy there) and its text fields get the
+  stored-XSS payloads (XSS_REFUSED says why a field may refuse them all);
+- an API write: its request body in tracker/api/openapi.py (JSON or multipart), and a valid body
+  in API_BODIES (or the endpoint in API_WITHOUT_BODY);
+- a GET or a refused write that may still write something: an Allowed entry in GET_MAY_WRITE or
+  REFUSED_WRITE_MAY_WRITE, with the reason; a signed-in GET that may be cached: CACHEABLE.
+The tests: test_csrf, test_get_is_safe, test_fuzz, test_xss, test_headers; test_walkers_can_fail
+shows each of them failing on a throwaway app broken on purpose.
 """
 
 import io
@@ -24,8 +30,16 @@ from tests import factories
 from tests.security import strategies as hostile
 from tests.security.checks import Allowed
 from tracker.auth import services as auth_services
-from tracker.auth.forms import SignInForm, TokenForm
+from tracker.auth.forms import (
+    NewUserForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SignInForm,
+    TokenForm,
+    UserForm,
+)
 from tracker.db import db
+from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm
 from tracker.plan.models import ActionPoint
@@ -41,8 +55,10 @@ from tracker.progress.forms import (
     WeightForm,
 )
 from tracker.progress.models import ProgressUpdate
+from tracker.uploads.forms import DocumentForm
 
 PASSWORD = "a-long-test-password"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _serial = itertools.count(1)
 
 
@@ -123,6 +139,15 @@ class World:
         )
 
     @cached_property
+    def document(self):
+        from tracker.uploads.services import store_upload
+
+        upload = store_upload(PDF, "world.pdf", by="tests")
+        return documents.attach_document(
+            self.action_point, upload, title="World document", by="tests"
+        )
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -143,6 +168,7 @@ class World:
             "actor",
             "action_point",
             "activity",
+            "document",
             "update",
             "submitted_update",
             "evidence",
@@ -155,11 +181,13 @@ class World:
         return self
 
     def restore(self) -> None:
-        """Undo what a fuzzed request that succeeded may have done to the world's admin and token
-        (a password change, a deactivation, a revocation), so that the next one can sign in."""
+        """Undo what a fuzzed request that succeeded may have done to the world's admin, token
+        and document (a password change, a deactivation, a revocation, a retirement), so that
+        the next example can sign in and find them."""
         admin = self.fresh(type(self.admin), self.admin.id)
         admin.password_hash, admin.is_active = self.admin_password_hash, True
         self.fresh(type(self.token), self.token.id).revoked_at = None
+        self.fresh(type(self.document), self.document.id).retired_at = None
         db.session.commit()
 
     def fresh(self, model, record_id: int):
@@ -175,6 +203,8 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "actor_id": lambda w: w.actor.id,
     "goal_id": lambda w: w.goal.id,
     "token_id": lambda w: w.token.id,
+    "document_id": lambda w: w.document.id,
+    "user_id": lambda w: w.viewer.id,
     "code": lambda w: w.plan.code,
     "code_or_id": lambda w: w.plan.code,
     "number": lambda w: w.goal.number,
@@ -184,7 +214,8 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
-    ("bootstrap.static", "filename"): lambda w: "bootstrap5/css/bootstrap.min.css",
+    ("bootstrap.static", "filename"): lambda w: "css/bootstrap.min.css",
+    ("plan.download_document", "filename"): lambda w: w.document.file.filename,
     ("progress.validate", "update_id"): lambda w: w.submitted_update.id,
     ("progress.return_update", "update_id"): lambda w: w.submitted_update.id,
     ("api.validate_update", "update_id"): lambda w: w.submitted_update.id,
@@ -259,6 +290,24 @@ def _upload_data(w: World) -> dict:
     }
 
 
+NEW_PASSWORD = "another long test passphrase"
+
+
+def _new_user_data() -> dict:
+    n = next(_serial)
+    return {
+        "email": f"new{n}@example.org",
+        "name": f"New person {n}",
+        "role": "viewer",
+        "actor": "",
+        "password": NEW_PASSWORD,
+    }
+
+
+def _document_data() -> dict:
+    return {"file": (io.BytesIO(PDF), "concept note.pdf"), "title": "Concept note"}
+
+
 PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_in": PageForm(
         SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
@@ -266,7 +315,18 @@ PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_out": PageForm(None, lambda w: {}),
     "auth.tokens": PageForm(TokenForm, lambda w: {"name": "reporting script"}),
     "auth.revoke_token": PageForm(None, lambda w: {}),
+    "auth.change_password": PageForm(
+        PasswordChangeForm,
+        lambda w: {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    ),
+    "users.new": PageForm(NewUserForm, lambda w: _new_user_data()),
+    "users.edit": PageForm(
+        UserForm, lambda w: {"name": "World viewer", "role": "viewer", "is_active": "y"}
+    ),
+    "users.reset_password": PageForm(PasswordResetForm, lambda w: {"password": NEW_PASSWORD}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
+    "plan.upload_document": PageForm(DocumentForm, lambda w: _document_data()),
+    "plan.retire_document": PageForm(None, lambda w: {}),
     "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
     "progress.new": PageForm(UpdateForm, _update_data),
     "progress.edit": PageForm(UpdateForm, _edit_update_data),
@@ -329,9 +389,12 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "opens_on": "2026-01-01",
         "deadline": "2026-03-31",
     },
+    "api.create_user": lambda w: _new_user_data(),
+    "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
+    "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
-API_WITHOUT_BODY: set[str] = {"api.close_round"}
+API_WITHOUT_BODY: set[str] = {"api.revoke_own_token", "api.retire_document", "api.close_round"}
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
 # the fuzz test of every form that has one.
@@ -369,17 +432,21 @@ GET_MAY_WRITE = [
 ]
 
 # Changes that a refused write may still make, by endpoint ("*": every endpoint).
+_COUNTED_PASSWORD_CHECKS = [
+    Allowed("sign_in_attempts", "insert", reason="every password check is counted, for throttling"),
+    Allowed(
+        "audit_events",
+        "insert",
+        where=lambda row: row["action"].startswith("sign_in"),
+        reason="password checks that fail or are throttled are recorded in the audit trail",
+    ),
+]
 REFUSED_WRITE_MAY_WRITE: dict[str, list[Allowed]] = {
     "*": GET_MAY_WRITE,
-    "auth.sign_in": [
-        Allowed("sign_in_attempts", "insert", reason="every sign-in is counted, for throttling"),
-        Allowed(
-            "audit_events",
-            "insert",
-            where=lambda row: row["action"].startswith("sign_in"),
-            reason="sign-in successes and failures are recorded in the audit trail",
-        ),
-    ],
+    "auth.sign_in": _COUNTED_PASSWORD_CHECKS,
+    # A wrong current password counts as a failed sign-in (else the form would be a way around
+    # the sign-in throttle for anyone holding a session).
+    "auth.change_password": _COUNTED_PASSWORD_CHECKS,
 }
 
 # GET routes that may be cached although the user is signed in, and why.
@@ -410,4 +477,6 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_round", "plan"): "a plan code or id",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
+    ("api.create_user", "actor"): "an actor code",
+    ("api.update_user", "actor"): "an actor code",
 }

@@ -189,7 +189,7 @@ def test_changes_matrix_and_my_work_answer(focal, ap):
     code = ap.plan.code
     changes = focal.get(f"/api/v1/plans/{code}/changes?since=2020-01-01").get_json()
     assert changes["updates_total"] >= 1
-    assert_error(focal.get(f"/api/v1/plans/{code}/changes"), 400)
+    assert_error(focal.get(f"/api/v1/plans/{code}/changes?since=last-week"), 400)
     assert focal.get(f"/api/v1/plans/{code}/matrix?goal=1").status_code == 200
     work = focal.get("/api/v1/my-work").get_json()
     assert len(work["drafts"]) == 1 and work["to_validate"] == []

@@ -724,7 +724,7 @@ _PATHS.update(
                     {
                         "name": "since",
                         "in": "query",
-                        "required": True,
+                        "description": "Default: 30 days ago.",
                         "schema": {"type": "string", "format": "date"},
                     },
                 ],

@@ -1,6 +1,6 @@
 """Progress updates in the API: the same services, forms and permission checks as the pages."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, jsonify, request, url_for
 from flask_login import current_user
@@ -303,9 +303,7 @@ def get_matrix(code_or_id: str):
 @bp.get("/plans/<code_or_id>/changes")
 def get_changes(code_or_id: str):
     plan = _plan(code_or_id)
-    since = _date_arg("since")
-    if since is None:
-        raise ApiError(400, "since is required (YYYY-MM-DD).")
+    since = _date_arg("since") or date.today() - timedelta(days=30)
     moment = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
     statuses, updates, total = queries.changed_since(plan, moment, current_user, _filters(plan))
     return {

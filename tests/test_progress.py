@@ -571,3 +571,28 @@ def test_evidence_file_is_checked_by_content_and_downloaded_only_by_readers(app,
     login.client = other
     login.as_role("focal_point", actor=factories.get_actor("AT"))
     assert other.get(f"{url}/{item.id}").status_code == 404  # a draft's evidence is private
+
+
+def test_upload_cut_short_by_an_oversized_field_leaves_no_open_file(client, login):
+    import gc
+    import warnings
+
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    # Built by hand: the test client would put the text field before the file.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + b"x" * 600_000 + b"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="big"\r\n\r\n'
+        + b"y" * 600_000  # over the form memory limit: parsing stops here
+        + b"\r\n--b--\r\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = client.post(
+            "/progress/plans/BP-CFA-2019/upload",
+            data=body,
+            content_type="multipart/form-data; boundary=b",
+        )
+        gc.collect()
+    assert response.status_code == 413
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

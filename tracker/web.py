@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 import nh3
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, Request, abort, redirect, request, session, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -14,6 +14,22 @@ from tracker.db import MAX_ID
 from tracker.progress.display import status_badge
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+class ClosingRequest(Request):
+    """A request that closes every temporary file its form parser opened, even when parsing
+    stopped half-way (a text field over the form memory limit after a file part: 413). Werkzeug
+    closes only the files of a completed parse; the others waited for the garbage collector."""
+
+    def _get_file_stream(self, *args, **kwargs):
+        stream = super()._get_file_stream(*args, **kwargs)
+        self.__dict__.setdefault("_file_streams", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.pop("_file_streams", []):
+            stream.close()
 
 
 class IdConverter(IntegerConverter):
@@ -49,6 +65,7 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = ClosingRequest
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")

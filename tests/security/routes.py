@@ -331,5 +331,7 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
     ("api.create_user", "actor"): "an actor code",
+    ("users.new", "email"): "an address has no <, >, quotes or spaces",
+    ("api.create_user", "email"): "an address has no <, >, quotes or spaces",
     ("api.update_user", "actor"): "an actor code",
 }

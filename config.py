@@ -29,12 +29,16 @@ class Config:
     ARGON2_MEMORY_COST = 65_536
     ARGON2_PARALLELISM = 4
 
+    # Pledge totals are shown in this ISO 4217 currency, converted at dated exchange rates.
+    REPORTING_CURRENCY = "EUR"
+
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 
 
 def from_environ(environ=os.environ) -> dict:
-    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV."""
+    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV and
+    REPORTING_CURRENCY."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -42,4 +46,6 @@ def from_environ(environ=os.environ) -> dict:
         settings["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("TRACKER_ENV"):
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
+    if environ.get("REPORTING_CURRENCY"):
+        settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     return settings

@@ -19,6 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/tracker.sqlite"
     refuse_unsafe_production(app)
+    from tracker.money import check_currency
+
+    app.config["REPORTING_CURRENCY"] = check_currency(app.config["REPORTING_CURRENCY"])
     if app.config["TRACKER_ENV"] == "production":
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     register_extensions(app)
@@ -70,7 +73,8 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
     from tracker.plan.views import bp as plan_bp
+    from tracker.pledges.views import bp as pledges_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
-    for bp in (auth_bp, plan_bp, actors_bp, api_bp):
+    for bp in (auth_bp, plan_bp, actors_bp, pledges_bp, api_bp):
         app.register_blueprint(bp)

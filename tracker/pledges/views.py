@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("pledges", __name__, url_prefix="/pledges")

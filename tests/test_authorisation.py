@@ -95,6 +95,7 @@ class World:
         self.activity = plan_services.create_activity(
             self.action_point, title="Owner's activity", lead_actor=owner, by="tests"
         )
+        self.pledge = factories.make_pledge(actor=owner)
         self.token, _ = auth.create_token(self.owner_user, by="tests")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
@@ -108,6 +109,7 @@ class World:
             "actor_id": owner.id,
             "token_id": self.token.id,
             "user_id": self.owner_user.id,
+            "pledge_id": self.pledge.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

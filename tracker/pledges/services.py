@@ -445,3 +445,33 @@ def rates_query(reporting_currency: str, currency: str | None = None) -> Select:
     if currency:
         query = query.where(ExchangeRate.currency == currency)
     return query.order_by(ExchangeRate.currency, ExchangeRate.valid_on.desc(), ExchangeRate.id)
+
+
+def set_funding_need(
+    action_point: ActionPoint, *, amount_minor: int | None, currency: str | None, by: By
+) -> ActionPoint:
+    """Set (or clear, with None) an action point's estimated budget."""
+    if (amount_minor is None) != (currency is None):
+        raise PledgeError("Give a budget with its currency, or neither.", "amount")
+    if amount_minor is not None and amount_minor <= 0:
+        raise PledgeError("A budget is greater than zero.", "amount")
+    before = (
+        f"{format_minor(action_point.budget_minor, action_point.budget_currency)} "
+        f"{action_point.budget_currency}"
+        if action_point.budget_minor is not None
+        else None
+    )
+    after = f"{format_minor(amount_minor, currency)} {currency}" if amount_minor else None
+    if before == after:
+        return action_point
+    action_point.budget_minor = amount_minor
+    action_point.budget_currency = currency
+    db.session.flush()
+    record_event(
+        by=by,
+        action="update",
+        entity=action_point,
+        summary="Set the estimated budget" if after else "Cleared the estimated budget",
+        changes={"budget": [before, after]},
+    )
+    return action_point

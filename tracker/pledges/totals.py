@@ -19,6 +19,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import select
 
+from tracker.actors.models import Actor
 from tracker.db import db
 from tracker.money import convert
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
@@ -290,3 +291,84 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
             parent.need_missing += need.need_missing
             parent.has_need = parent.has_need or need.has_need
     return FundingReport(plan_need, list(goal_needs.values()), ap_needs, as_of, reporting)
+
+
+def amount_text(amount_minor: int | None, currency: str | None) -> str:
+    """An amount as a form shows it, or empty."""
+    from tracker.money import format_minor
+
+    return format_minor(amount_minor, currency) if amount_minor is not None and currency else ""
+
+
+# Who funds what -----------------------------------------------------------------------------------
+
+
+@dataclass
+class MatrixRow:
+    actor: Actor
+    cells: dict  # goal id (None: the whole plan) -> Totals
+    total: Totals
+
+
+@dataclass
+class Matrix:
+    columns: list  # (goal id or None, label)
+    rows: list[MatrixRow]
+    column_totals: dict
+    grand: Totals
+    reporting: str
+
+
+def funding_matrix(
+    plan,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    measure: str = "committed",
+    sort: str = "total",
+    reporting: str | None = None,
+) -> Matrix:
+    """Actors × goals of a plan in the reporting currency, entries dated in [from, to].
+
+    The last column holds pledges to the plan as a whole. `sort`: "total" (largest first),
+    "name", or "goal:<id>" (largest first in that column). Four queries.
+    """
+    reporting = reporting or reporting_currency()
+    rows = entry_rows(reporting=reporting, plan_id=plan.id, date_from=date_from, date_to=date_to)
+    goals = list(
+        db.session.scalars(
+            select(PriorityGoal)
+            .where(PriorityGoal.plan_id == plan.id)
+            .order_by(PriorityGoal.number)
+        )
+    )
+    columns = [(g.id, f"Goal {g.number}") for g in goals] + [(None, "Whole plan")]
+    cells = group_totals(rows, lambda r: (r.actor_id, r.goal_id))
+    by_actor = group_totals(rows, lambda r: r.actor_id)
+    by_goal = group_totals(rows, lambda r: r.goal_id)
+    actors = {
+        a.id: a for a in db.session.scalars(select(Actor).where(Actor.id.in_(list(by_actor))))
+    }
+    matrix_rows = [
+        MatrixRow(
+            actor=actors[actor_id],
+            cells={goal_id: cells.get((actor_id, goal_id), Totals()) for goal_id, _ in columns},
+            total=total,
+        )
+        for actor_id, total in by_actor.items()
+    ]
+    if sort == "name":
+        matrix_rows.sort(key=lambda r: r.actor.name)
+    elif sort.startswith("goal:"):
+        wanted = sort.partition(":")[2]
+        goal_id = int(wanted) if wanted.isdigit() else None
+        matrix_rows.sort(key=lambda r: (-r.cells.get(goal_id, Totals()).get(measure), r.actor.name))
+    else:
+        matrix_rows.sort(key=lambda r: (-r.total.get(measure), r.actor.name))
+    return Matrix(
+        columns=columns,
+        rows=matrix_rows,
+        column_totals={goal_id: by_goal.get(goal_id, Totals()) for goal_id, _ in columns},
+        grand=overall(rows),
+        reporting=reporting,
+    )

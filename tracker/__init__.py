@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.actors.views import bp as actors_bp
+    from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api.views import bp as api_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf

@@ -10,7 +10,7 @@ of those rounded entries, so every view that adds the same entries gets the same
 import csv
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -148,15 +148,37 @@ def rate_text(rate: Decimal) -> str:
     return format(rate.normalize(), "f")
 
 
+def rate_fraction(rate: Decimal) -> tuple[int, int]:
+    """A rate as (integer, decimal exponent): Decimal("0.925") → (925, 3)."""
+    sign, digits, exponent = rate.as_tuple()
+    numerator = int("".join(map(str, digits)) or "0")
+    if exponent >= 0:
+        return numerator * 10**exponent, 0
+    return (-numerator if sign else numerator), -exponent
+
+
 def convert(amount_minor: int, currency: str, rate: Decimal, to_currency: str) -> int:
     """Minor units of `currency` → minor units of `to_currency` at `rate` (units of `to_currency`
-    per unit of `currency`), rounded ROUND_HALF_EVEN to `to_currency`'s minor unit."""
+    per unit of `currency`), rounded ROUND_HALF_EVEN to `to_currency`'s minor unit, once."""
     if currency == to_currency:
         return amount_minor
-    with localcontext() as context:
-        context.prec = 60  # 18 digits of amount times 20 of rate: exact, then rounded once
-        units = Decimal(amount_minor).scaleb(-minor_digits(currency)) * rate
-        return int(units.scaleb(minor_digits(to_currency)).quantize(Decimal(1), ROUND_HALF_EVEN))
+    numerator, exponent = rate_fraction(rate)
+    return convert_exact(
+        amount_minor, minor_digits(currency), numerator, exponent, minor_digits(to_currency)
+    )
+
+
+def convert_exact(
+    amount_minor: int, from_digits: int, numerator: int, exponent: int, to_digits: int
+) -> int:
+    """The integer arithmetic of `convert`: amount × numerator / 10^exponent, rescaled from
+    `from_digits` to `to_digits` minor digits, rounded half to even. No float, no context."""
+    dividend = abs(amount_minor) * numerator * 10**to_digits
+    divisor = 10 ** (exponent + from_digits)
+    quotient, remainder = divmod(dividend, divisor)
+    if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
+        quotient += 1
+    return -quotient if amount_minor < 0 else quotient
 
 
 def money_json(amount_minor: int | None, currency: str | None) -> dict | None:

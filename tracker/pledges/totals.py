@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tracker.actors.models import Actor
 from tracker.db import db
-from tracker.money import convert
+from tracker.money import minor_digits, rate_fraction
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry
 
@@ -42,28 +42,59 @@ class RateTable:
         )
         self._dates: dict[str, list[date]] = defaultdict(list)
         self._rates: dict[str, list[Decimal]] = defaultdict(list)
+        self._fractions: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for currency, valid_on, rate in rows:
             self._dates[currency].append(valid_on)
             self._rates[currency].append(Decimal(rate))
+            self._fractions[currency].append(rate_fraction(Decimal(rate)))
+        self._digits: dict[str, int] = {}
+        self._found: dict[tuple[str, date], tuple] = {}
+
+    def _index(self, currency: str, on: date) -> int | None:
+        dates = self._dates.get(currency)
+        if not dates:
+            return None
+        index = bisect_right(dates, on) - 1
+        return index if index >= 0 else None
 
     def lookup(self, currency: str, on: date) -> tuple[Decimal, date] | None:
         """The rate of `currency` on `on`: the latest dated on or before it, or None."""
         if currency == self.reporting:
             return Decimal(1), on
-        dates = self._dates.get(currency)
-        if not dates:
+        index = self._index(currency, on)
+        if index is None:
             return None
-        index = bisect_right(dates, on) - 1
-        if index < 0:
-            return None
-        return self._rates[currency][index], dates[index]
+        return self._rates[currency][index], self._dates[currency][index]
+
+    def _minor_digits(self, currency: str) -> int:
+        if currency not in self._digits:
+            self._digits[currency] = minor_digits(currency)
+        return self._digits[currency]
 
     def convert(self, amount_minor: int, currency: str, on: date) -> "Converted":
-        found = self.lookup(currency, on)
+        """`amount_minor` at the rate of `on`, exactly as tracker.money.convert does it (the
+        same integer arithmetic, with each rate's factors worked out once)."""
+        if currency == self.reporting:
+            return Converted(amount_minor, Decimal(1), on)
+        key = (currency, on)
+        found = self._found.get(key)
         if found is None:
-            return Converted(None, None, None)
-        rate, valid_on = found
-        return Converted(convert(amount_minor, currency, rate, self.reporting), rate, valid_on)
+            index = self._index(currency, on)
+            if index is None:
+                return Converted(None, None, None)
+            numerator, exponent = self._fractions[currency][index]
+            found = (
+                numerator * 10 ** self._minor_digits(self.reporting),
+                10 ** (exponent + self._minor_digits(currency)),
+                self._rates[currency][index],
+                self._dates[currency][index],
+            )
+            self._found[key] = found
+        multiplier, divisor, rate, rate_on = found
+        quotient, remainder = divmod(abs(amount_minor) * multiplier, divisor)
+        if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
+            quotient += 1
+        return Converted(-quotient if amount_minor < 0 else quotient, rate, rate_on)
 
 
 @dataclass(frozen=True)

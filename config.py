@@ -1,6 +1,7 @@
 """Settings. Defaults suit development; the environment overrides them; tests pass a dict."""
 
 import os
+from datetime import timedelta
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -19,7 +20,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Uploads: a file may have MAX_UPLOAD_BYTES (refused at the form field past that); a whole
+    # request a little more, for the other form fields, so that a huge body is refused with 413
+    # before it is read. Stored files live in UPLOAD_FOLDER (None: <instance>/uploads).
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    UPLOAD_FOLDER: str | None = None
 
     BOOTSTRAP_SERVE_LOCAL = True  # the app must work on a closed network: no CDN
     BOOTSTRAP_BOOTSWATCH_THEME = None
@@ -29,6 +35,21 @@ class Config:
     ARGON2_MEMORY_COST = 65_536
     ARGON2_PARALLELISM = 4
 
+    # Sign-in throttling, kept in the database (tracker/auth/throttle.py explains the scheme):
+    # failures over a sliding window, per account from one address, per address, and per account
+    # from every address but those it signed in from in the last SIGN_IN_KNOWN_ADDRESS_DAYS.
+    SIGN_IN_WINDOW = timedelta(minutes=15)
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = 30
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 50
+    SIGN_IN_KNOWN_ADDRESS_DAYS = 30
+    # A signed-in session ends after this long without a request, and this long after sign-in.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    # Behind reverse proxies, how many of them set X-Forwarded-For/-Proto (werkzeug's ProxyFix).
+    # 0 trusts no such header. Throttling by address needs the client's address, not the proxy's.
+    TRUSTED_PROXY_COUNT = 0
+
     # Pledge totals are shown in this ISO 4217 currency, converted at dated exchange rates.
     REPORTING_CURRENCY = "EUR"
 
@@ -37,8 +58,8 @@ class Config:
 
 
 def from_environ(environ=os.environ) -> dict:
-    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV and
-    REPORTING_CURRENCY."""
+    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
+    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -48,4 +69,8 @@ def from_environ(environ=os.environ) -> dict:
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
     if environ.get("REPORTING_CURRENCY"):
         settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
+    if environ.get("UPLOAD_FOLDER"):
+        settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
+    if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():
+        settings["TRUSTED_PROXY_COUNT"] = int(environ["TRUSTED_PROXY_COUNT"])
     return settings

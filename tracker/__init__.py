@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, from_environ
 
@@ -24,6 +25,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["REPORTING_CURRENCY"] = check_currency(app.config["REPORTING_CURRENCY"])
     if app.config["TRACKER_ENV"] == "production":
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+        if app.config["SESSION_COOKIE_NAME"] == "session":
+            # __Host-: the browser takes it only over HTTPS, for this host, path / (ASVS 3.3.1).
+            app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    if proxies := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     register_extensions(app)
     from tracker.web import IdConverter
 
@@ -69,13 +75,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.actors.views import bp as actors_bp
+    from tracker.api import accounts  # noqa: F401  (adds its routes to the api blueprint)
     from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api.views import bp as api_bp
+    from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
     from tracker.plan.views import bp as plan_bp
     from tracker.pledges.views import bp as pledges_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
-    for bp in (auth_bp, plan_bp, actors_bp, pledges_bp, api_bp):
+    for bp in (auth_bp, users_bp, plan_bp, actors_bp, pledges_bp, api_bp):
         app.register_blueprint(bp)

@@ -588,7 +588,16 @@ _PATHS.update(
                         {
                             "type": "object",
                             "additionalProperties": False,
-                            "properties": {"budget": _MONEY_OR_NULL},
+                            "properties": {
+                                "budget": {
+                                    "type": ["object", "null"],
+                                    "description": "Money; null clears the budget.",
+                                    "properties": {
+                                        "amount": {"type": "string"},
+                                        "currency": {"type": "string"},
+                                    },
+                                }
+                            },
                         }
                     ),
                 },
@@ -632,6 +641,131 @@ _PATHS.update(
         },
     }
 )
+# Accounts: /me, one's own tokens, and the Secretariat's user accounts (tracker/api/accounts.py).
+_ROLES = ["admin", "member", "focal_point", "viewer"]
+_NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+_PASSWORD = {
+    "type": "string",
+    "minLength": 12,
+    "maxLength": 256,
+    "writeOnly": True,
+    "description": "12 to 256 characters; not a common password, nor the email or name.",
+}
+_SCHEMAS["User"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string", "format": "email"},
+        "name": {"type": "string"},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Code of its state or organisation."},
+        "is_active": {"type": "boolean"},
+        "created_at": _TIMESTAMP,
+        "last_sign_in_at": _NULLABLE_TIMESTAMP,
+    },
+}
+_SCHEMAS["UserCreate"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["email", "role", "password"],
+    "properties": {
+        "email": {"type": "string", "maxLength": 254},
+        "name": {"type": ["string", "null"], "maxLength": 200},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Actor code; required for a focal point."},
+        "password": _PASSWORD,
+    },
+}
+_SCHEMAS["UserPatch"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Only the fields sent change. Deactivating an account or setting its "
+    "password ends its sessions. An admin cannot deactivate or demote their own account.",
+    "properties": {
+        "name": {"type": ["string", "null"], "maxLength": 200},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Actor code; required for a focal point."},
+        "is_active": {"type": "boolean"},
+        "password": _PASSWORD,
+    },
+}
+_SCHEMAS["Token"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "prefix": {"type": "string", "description": "The token's first 12 characters."},
+        "created_at": _TIMESTAMP,
+        "last_used_at": {**_NULLABLE_TIMESTAMP, "description": "To the minute."},
+        "revoked_at": _NULLABLE_TIMESTAMP,
+        "is_active": {"type": "boolean"},
+    },
+}
+_USER_ID = _id_param("user_id", "User id")
+_PATHS["/me"] = {
+    "get": {
+        "summary": "The account the token belongs to",
+        "responses": {"200": _ok("Your account", _ref("User")), **_errors(401, 403)},
+    }
+}
+_PATHS["/tokens"] = {
+    "get": {
+        "summary": "Your own API tokens, revoked ones too, newest first",
+        "description": "Tokens are created on the API tokens page or with `tracker token "
+        "create`, never through the API: a leaked token cannot mint others.",
+        "parameters": _PAGE_PARAMS,
+        "responses": {"200": _ok("A page of tokens", _page_of("Token")), **_errors(400, 401, 403)},
+    }
+}
+_PATHS["/tokens/{token_id}/revoke"] = {
+    "post": {
+        "summary": "Revoke one of your own tokens (it may be the one you send)",
+        "parameters": [_id_param("token_id", "Token id")],
+        "responses": {
+            "200": _ok("The revoked token", _ref("Token")),
+            "404": {
+                "description": "No such token of yours (another user's token is not shown).",
+                **_json(_ref("Error")),
+            },
+            **_errors(401, 403),
+        },
+    }
+}
+_PATHS["/users"] = {
+    "get": {
+        "summary": "List user accounts (Secretariat only)",
+        "parameters": _PAGE_PARAMS,
+        "responses": {"200": _ok("A page of users", _page_of("User")), **_errors(*_READ_ERRORS)},
+    },
+    "post": {
+        "summary": "Create a user account (Secretariat only)",
+        "requestBody": {"required": True, **_json(_ref("UserCreate"))},
+        "responses": {
+            "201": {
+                "description": "Created; Location gives its URL.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                **_json(_ref("User")),
+            },
+            **_errors(400, 401, 403, 413, 415, 422),
+        },
+    },
+}
+_PATHS["/users/{user_id}"] = {
+    "get": {
+        "summary": "A user account (Secretariat only)",
+        "parameters": [_USER_ID],
+        "responses": {"200": _ok("The user", _ref("User")), **_errors(401, 403, 404)},
+    },
+    "patch": {
+        "summary": "Change a user account, deactivate it or set its password (Secretariat only)",
+        "parameters": [_USER_ID],
+        "requestBody": {"required": True, **_json(_ref("UserPatch"))},
+        "responses": {
+            "200": _ok("The changed user", _ref("User")),
+            **_errors(400, 401, 403, 404, 413, 415, 422),
+        },
+    },
+}
 
 
 def openapi_document() -> dict:

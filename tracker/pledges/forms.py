@@ -57,7 +57,7 @@ class EntryForm(FlaskForm):
     value_date = DateField("Value date", validators=[InputRequired()])
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
 
-    def __init__(self, *args, currency: str, **kwargs):
+    def __init__(self, *args, currency: str = "EUR", **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.value.capitalize()) for k in EntryKind]
         self.pledge_currency = currency

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, add_and_record, record_event
+from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import MAX_ID, db
 from tracker.money import MoneyError, check_currency, format_minor, rate_text
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
@@ -310,7 +310,6 @@ def update_pledge(
     pledge: Pledge, *, version: int | None, purpose: str, reference: str | None, by: By
 ) -> Pledge:
     """Change the words of a pledge (not its money: that is the ledger's)."""
-    from tracker.audit.services import apply_changes
     from tracker.db import check_version
 
     check_version(pledge, version)
@@ -411,17 +410,17 @@ def set_rate(
         )
     )
     if existing is not None:
-        if existing.rate != text:
-            old = existing.rate
-            existing.rate = text
-            existing.source = _clean_text(source, "source", 200)
+        changes = apply_changes(
+            existing, {"rate": text, "source": _clean_text(source, "source", 200)}
+        )
+        if changes:
             db.session.flush()
             record_event(
                 by=by,
                 action="update",
                 entity=existing,
                 summary=f"Rate {currency}/{reporting_currency} on {valid_on}",
-                changes={"rate": [old, text]},
+                changes=changes,
             )
         return existing
     rate_row = ExchangeRate(

@@ -105,10 +105,12 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a broken file
             raise ImportFileError(f"Not a readable XLSX file ({type(error).__name__}).") from None
-        sheet = workbook.worksheets[0]
-        lines: Iterator = (
-            [_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)
-        )
+        try:
+            sheet = workbook.worksheets[0]
+            table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()  # read-only workbooks keep their archive open until closed
+        lines: Iterator = iter(table)
     elif name.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")

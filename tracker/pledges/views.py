@@ -111,14 +111,16 @@ def set_need(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = NeedForm()
     if form.validate_on_submit():
-        currency = form.currency.data.strip().upper() if form.amount.data else None
-        amount = parse_amount(form.amount.data, currency) if currency else None
+        text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
+        currency = (form.currency.data or "").strip().upper() if text else None
+        amount = parse_amount(text, currency) if currency else None
         services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
         db.session.commit()
         flash(f"Estimated budget of action point {ap.code} saved.")
-    else:
-        flash("Not saved: " + " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(url_for("pledges.action_point", action_point_id=ap.id))
+        return redirect(url_for("pledges.action_point", action_point_id=ap.id))
+    return pledge_list_page(
+        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
+    )
 
 
 @bp.get("/matrix")

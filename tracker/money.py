@@ -62,7 +62,10 @@ def check_currency(code: object) -> str:
 
 
 def minor_digits(currency: str) -> int:
-    return currencies()[currency.upper()].minor_units
+    """The currency's minor digits; a code outside the list (only ever stored by older data,
+    since parsing refuses it) is shown with two."""
+    found = currencies().get(currency.upper())
+    return found.minor_units if found else 2
 
 
 def _plain_text(text: object, what: str) -> str:

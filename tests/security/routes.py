@@ -348,7 +348,6 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_pledge", "actor"): "an actor code",
     ("api.create_exchange_rate", "currency"): "an ISO 4217 code",
     ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
-    ("api.create_entry", "kind"): "pledged, committed or disbursed",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
 }

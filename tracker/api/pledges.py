@@ -216,8 +216,8 @@ def create_pledge():
         {"actor", "target", "amount", "pledged_on", "purpose"},
     )
     actor_code = body.text("actor", 16)
-    actor = get_actor_by_code(actor_code) if actor_code else None
-    if actor_code and actor is None:
+    actor = get_actor_by_code(actor_code) if actor_code is not None else None
+    if actor_code is not None and actor is None:
         body.errors["actor"] = f"There is no actor {actor_code}."
     money = body.money("amount")
     pledged_on = body.date("pledged_on")

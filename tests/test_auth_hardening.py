@@ -173,6 +173,41 @@ def test_one_ipv6_subscriber_cannot_dodge_the_limit_by_changing_addresses():
     assert services.authenticate(user.email, PASSWORD, address="2001:db8:1:3::1") == user
 
 
+def test_a_forged_forwarded_for_header_does_not_dodge_the_limit(client):
+    user = factories.make_user(password=PASSWORD)
+    for i in range(5):
+        client.post(
+            "/auth/sign-in",
+            data={"email": user.email, "password": "wrong-password!"},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        )
+    response = client.post(
+        "/auth/sign-in",
+        data={"email": user.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.99"},
+    )
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(database_url):
+    app = create_test_app(database_url, TRUSTED_PROXY_COUNT=1)
+    user = factories.make_user(password=PASSWORD)
+    client = app.test_client()
+    for _ in range(5):
+        client.post(
+            "/auth/sign-in",
+            data={"email": user.email, "password": "wrong-password!"},
+            headers={"X-Forwarded-For": "192.0.2.1"},
+        )
+    elsewhere = client.post(
+        "/auth/sign-in",
+        data={"email": user.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.2"},
+    )
+    assert elsewhere.status_code == 302
+    assert {e.address for e in events("sign_in_failed")} == {"192.0.2.1"}
+
+
 def test_old_attempts_are_deleted_when_an_attempt_is_recorded():
     now = utcnow()
     for age, succeeded in [(timedelta(days=2), False), (timedelta(days=40), True)]:
@@ -208,6 +243,9 @@ def test_throttle_holds_across_two_workers_sharing_the_database(scratch_app):
 
         assert sign_in_page(clients[0], email, PASSWORD).status_code == 429
         assert sign_in_page(clients[1], email, PASSWORD).status_code == 429
+        with scratch_app.app_context():  # the failed requests committed their audit events
+            assert len(events("sign_in_failed")) == 5
+            assert len(events("sign_in_throttled")) == 1
     finally:
         with other_worker.app_context():
             db.session.remove()
@@ -449,11 +487,7 @@ def test_expired_session_goes_back_to_sign_in_saying_so(client, login, signed_in
 
     response = client.get("/actors/?kind=x")
 
-    assert_sent_to_sign_in(response)
-    assert (
-        "next=/actors/?kind%3Dx" in response.headers["Location"]
-        or "next=" in response.headers["Location"]
-    )
+    assert response.headers["Location"] == "/auth/sign-in?next=%2Factors%2F%3Fkind%3Dx"
     page = client.get(response.headers["Location"]).text
     assert "Your session expired. Please sign in again." in page
     assert client.get("/plans/").status_code == 302

@@ -16,6 +16,8 @@ from tests import factories
 from tracker.auth import services as auth
 from tracker.db import db
 from tracker.plan import services as plan_services
+from tracker.plan.documents import attach_document
+from tracker.uploads.services import store_upload
 
 SECURITY_DOC = Path(__file__).parents[1] / "docs" / "security.md"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}  # public files, no data: see docs/security.md
@@ -97,6 +99,8 @@ class World:
         )
         self.pledge = factories.make_pledge(actor=owner)
         self.token, _ = auth.create_token(self.owner_user, by="tests")
+        upload = store_upload(b"%PDF-1.4 owner's document", "owner.pdf", by="tests")
+        self.document = attach_document(self.action_point, upload, by="tests")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -110,6 +114,8 @@ class World:
             "token_id": self.token.id,
             "user_id": self.owner_user.id,
             "pledge_id": self.pledge.id,
+            "document_id": self.document.id,
+            "filename": upload.filename,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -36,10 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter  # before the blueprints: their routes use it
     register_blueprints(app)
 
-    from tracker import cli, errors, web
+    from tracker import cli, errors, uploads, web
 
     errors.init_app(app)
     web.init_app(app)
+    uploads.init_app(app)
     cli.init_app(app)
     return app
 
@@ -76,8 +77,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.actors.views import bp as actors_bp
     from tracker.api import accounts  # noqa: F401  (adds its routes to the api blueprint)
+    from tracker.api import audit as audit_api  # noqa: F401  (routes on the api blueprint)
+    from tracker.api import documents as documents_api  # noqa: F401  (likewise)
     from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api.views import bp as api_bp
+    from tracker.audit.views import bp as audit_bp
     from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
@@ -87,3 +91,4 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
     for bp in (auth_bp, users_bp, plan_bp, actors_bp, pledges_bp, api_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(audit_bp)

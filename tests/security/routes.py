@@ -10,6 +10,7 @@ to add. In short:
 - a GET or a refused write that may still write something: an Allowed entry, with the reason.
 """
 
+import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,12 +33,15 @@ from tracker.auth.forms import (
     UserForm,
 )
 from tracker.db import db
+from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm
 from tracker.plan.models import ActionPoint
 from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
+from tracker.uploads.forms import DocumentForm
 
 PASSWORD = "a-long-test-password"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _serial = itertools.count(1)
 
 
@@ -89,6 +93,15 @@ class World:
         )
 
     @cached_property
+    def document(self):
+        from tracker.uploads.services import store_upload
+
+        upload = store_upload(PDF, "world.pdf", by="tests")
+        return documents.attach_document(
+            self.action_point, upload, title="World document", by="tests"
+        )
+
+    @cached_property
     def pledge(self):
         return factories.make_pledge(actor=self.actor, amount_minor=10**12)
 
@@ -105,7 +118,7 @@ class World:
         return {"Authorization": f"Bearer {self._token[1]}"}
 
     def build(self) -> "World":
-        for name in (
+        kinds = (
             "admin",
             "viewer",
             "plan",
@@ -113,8 +126,10 @@ class World:
             "actor",
             "action_point",
             "activity",
+            "document",
             "pledge",
-        ):
+        )
+        for name in kinds:
             getattr(self, name)
         self._token  # noqa: B018
         db.session.commit()
@@ -122,11 +137,13 @@ class World:
         return self
 
     def restore(self) -> None:
-        """Undo what a fuzzed request that succeeded may have done to the world's admin and token
-        (a password change, a deactivation, a revocation), so that the next one can sign in."""
+        """Undo what a fuzzed request that succeeded may have done to the world's admin, token
+        and document (a password change, a deactivation, a revocation, a retirement), so that
+        the next example can sign in and find them."""
         admin = self.fresh(type(self.admin), self.admin.id)
         admin.password_hash, admin.is_active = self.admin_password_hash, True
         self.fresh(type(self.token), self.token.id).revoked_at = None
+        self.fresh(type(self.document), self.document.id).retired_at = None
         db.session.commit()
 
     def fresh(self, model, record_id: int):
@@ -142,6 +159,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "actor_id": lambda w: w.actor.id,
     "goal_id": lambda w: w.goal.id,
     "token_id": lambda w: w.token.id,
+    "document_id": lambda w: w.document.id,
     "user_id": lambda w: w.viewer.id,
     "code": lambda w: w.plan.code,
     "code_or_id": lambda w: w.plan.code,
@@ -150,7 +168,8 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
-    ("bootstrap.static", "filename"): lambda w: "bootstrap5/css/bootstrap.min.css",
+    ("bootstrap.static", "filename"): lambda w: "css/bootstrap.min.css",
+    ("plan.download_document", "filename"): lambda w: w.document.file.filename,
 }
 
 
@@ -199,6 +218,10 @@ def _new_user_data() -> dict:
     }
 
 
+def _document_data() -> dict:
+    return {"file": (io.BytesIO(PDF), "concept note.pdf"), "title": "Concept note"}
+
+
 PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_in": PageForm(
         SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
@@ -216,6 +239,8 @@ PAGE_FORMS: dict[str, PageForm] = {
     ),
     "users.reset_password": PageForm(PasswordResetForm, lambda w: {"password": NEW_PASSWORD}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
+    "plan.upload_document": PageForm(DocumentForm, lambda w: _document_data()),
+    "plan.retire_document": PageForm(None, lambda w: {}),
     "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
     "pledges.set_need": PageForm(NeedForm, lambda w: {"currency": "EUR", "amount": "1000.00"}),
     "pledges.new": PageForm(
@@ -270,9 +295,10 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "valid_on": "2024-01-01",
     },
     "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
+    "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
-API_WITHOUT_BODY: set[str] = {"api.revoke_own_token"}
+API_WITHOUT_BODY: set[str] = {"api.revoke_own_token", "api.retire_document"}
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
 # the fuzz test of every form that has one.
@@ -308,17 +334,21 @@ GET_MAY_WRITE = [
 ]
 
 # Changes that a refused write may still make, by endpoint ("*": every endpoint).
+_COUNTED_PASSWORD_CHECKS = [
+    Allowed("sign_in_attempts", "insert", reason="every password check is counted, for throttling"),
+    Allowed(
+        "audit_events",
+        "insert",
+        where=lambda row: row["action"].startswith("sign_in"),
+        reason="password checks that fail or are throttled are recorded in the audit trail",
+    ),
+]
 REFUSED_WRITE_MAY_WRITE: dict[str, list[Allowed]] = {
     "*": GET_MAY_WRITE,
-    "auth.sign_in": [
-        Allowed("sign_in_attempts", "insert", reason="every sign-in is counted, for throttling"),
-        Allowed(
-            "audit_events",
-            "insert",
-            where=lambda row: row["action"].startswith("sign_in"),
-            reason="sign-in successes and failures are recorded in the audit trail",
-        ),
-    ],
+    "auth.sign_in": _COUNTED_PASSWORD_CHECKS,
+    # A wrong current password counts as a failed sign-in (else the form would be a way around
+    # the sign-in throttle for anyone holding a session).
+    "auth.change_password": _COUNTED_PASSWORD_CHECKS,
 }
 
 # GET routes that may be cached although the user is signed in, and why.
@@ -350,4 +380,6 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
+    ("api.create_user", "actor"): "an actor code",
+    ("api.update_user", "actor"): "an actor code",
 }

@@ -118,7 +118,7 @@ def update_user(user_id: int):
     form.set_actor_choices(list_actors())
     validate_form(form)
     if password is not None:  # checked before anything changes: all of the PATCH or none
-        services.check_password_policy(password, email=user.email, name=form.name.data or "")
+        services.check_new_password(user, password, by=acting_user(), name=form.name.data or "")
     services.update_user(
         user,
         name=form.name.data or "",

@@ -510,7 +510,9 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
 
 
 _WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
-_PLAN_QUERY = _query("plan", {"type": "string"}, "Plan code, e.g. BP-CFA-2019.")
+_PLAN_QUERY = _query(
+    "plan", {"type": "string"}, "Plan code, e.g. BP-CFA-2019 (reports: the first plan if omitted)."
+)
 _PATHS.update(
     {
         "/pledges": {
@@ -641,6 +643,173 @@ _PATHS.update(
         },
     }
 )
+# Documents of action points (tracker/api/documents.py) and the audit trail (tracker/api/audit.py).
+_ERROR_DESCRIPTIONS[410] = "The file's content is missing from storage (tell the Secretariat)."
+_SCHEMAS["Document"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "action_point": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "code": {"type": "string"}},
+        },
+        "title": {"type": "string"},
+        "filename": {"type": "string", "description": "The uploader's name for it, cleaned."},
+        "media_type": {"type": "string", "description": "Detected from the content."},
+        "size": {"type": "integer", "description": "Bytes."},
+        "sha256": {"type": "string"},
+        "created_at": _TIMESTAMP,
+        "retired_at": {"type": ["string", "null"], "format": "date-time"},
+        "download_url": {"type": "string"},
+    },
+}
+_SCHEMAS["AuditEvent"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "occurred_at": _TIMESTAMP,
+        "user": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "email": {"type": "string"},
+                        "name": {"type": "string"},
+                    },
+                },
+                {"type": "null"},
+            ]
+        },
+        "agent": {**_NULLABLE_STRING, "description": "Who acted when no user did."},
+        "address": {**_NULLABLE_STRING, "description": "Client address (security events)."},
+        "action": {"type": "string", "examples": ["create", "update", "retire", "denied"]},
+        "entity": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}},
+                },
+                {"type": "null"},
+            ]
+        },
+        "summary": {"type": "string"},
+        "changes": {
+            "type": "object",
+            "description": "{field: [before, after]}",
+            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+        },
+    },
+}
+_DOCUMENT_ID = _id_param("document_id", "Document id")
+_PATHS["/action-points/{action_point_id}/documents"] = {
+    "get": {
+        "summary": "The documents of an action point",
+        "description": "Current documents; the Secretariat also gets retired ones (retired_at).",
+        "parameters": [_id_param("action_point_id", "Action point id"), *_PAGE_PARAMS],
+        "responses": {
+            "200": _ok("A page of documents", _page_of("Document")),
+            **_errors(400, 401, 403, 404),
+        },
+    },
+    "post": {
+        "summary": "Upload a document (Secretariat only)",
+        "description": "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, or UTF-8 text/CSV, at most "
+        "MAX_UPLOAD_BYTES (10 MB by default). The type is detected from the content and must "
+        "agree with the file name's extension; anything else is a 422 at `file`.",
+        "parameters": [_id_param("action_point_id", "Action point id")],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "title": {
+                                "type": "string",
+                                "maxLength": 200,
+                                "description": "Defaults to the file's name.",
+                            },
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "201": {
+                "description": "Attached; Location gives the document's URL.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                **_json(_ref("Document")),
+            },
+            **_errors(401, 403, 404, 413, 415, 422),
+        },
+    },
+}
+_PATHS["/documents/{document_id}"] = {
+    "get": {
+        "summary": "A document",
+        "description": "A retired document is a 404 to all but the Secretariat.",
+        "parameters": [_DOCUMENT_ID],
+        "responses": {"200": _ok("The document", _ref("Document")), **_errors(401, 403, 404)},
+    }
+}
+_PATHS["/documents/{document_id}/file"] = {
+    "get": {
+        "summary": "Download a document's file",
+        "description": "Sent as an attachment with its detected type. A retired document is a "
+        "404 to all but the Secretariat.",
+        "parameters": [_DOCUMENT_ID],
+        "responses": {
+            "200": {
+                "description": "The file's bytes",
+                "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **_errors(401, 403, 404, 410),
+        },
+    }
+}
+_PATHS["/documents/{document_id}/retire"] = {
+    "post": {
+        "summary": "Retire a document (Secretariat only)",
+        "description": "It leaves the action point's list and stays on record. No body.",
+        "parameters": [_DOCUMENT_ID],
+        "responses": {
+            "200": _ok("The retired document", _ref("Document")),
+            **_errors(401, 403, 404, 409),
+        },
+    }
+}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+_PATHS["/audit-events"] = {
+    "get": {
+        "summary": "The audit trail, newest first (Secretariat only)",
+        "description": "Filters combine; a filter that cannot be applied (an unknown email, "
+        "`to` before `from`, a bad date) is a 400 with error.fields naming it.",
+        "parameters": [
+            *_PAGE_PARAMS,
+            _query("user", {"type": "string"}, "The acting user's email."),
+            _query("object_type", {"type": "string"}, "Kind of record (a table name)."),
+            _query("object_id", {"type": "integer", "minimum": 1}, "Needs object_type."),
+            _query("action", {"type": "string"}, "e.g. create, update, retire, denied."),
+            _query("from", {"type": "string", "format": "date"}, "From this UTC day."),
+            _query("to", {"type": "string", "format": "date"}, "To this UTC day, included."),
+        ],
+        "responses": {
+            "200": _ok("A page of audit events", _page_of("AuditEvent")),
+            **_errors(400, 401, 403),
+        },
+    }
+}
+
+
 # Accounts: /me, one's own tokens, and the Secretariat's user accounts (tracker/api/accounts.py).
 _ROLES = ["admin", "member", "focal_point", "viewer"]
 _NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}

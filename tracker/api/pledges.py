@@ -171,9 +171,12 @@ def _id_arg(name: str) -> int | None:
 def _plan_arg(required: bool = False):
     code = request.args.get("plan")
     if code is None:
-        if required:
+        if not required:
+            return None
+        plans = plan_services.list_plans()  # the default, as on the pages: the first real plan
+        if not plans:
             raise ApiError(400, "plan: give a plan code, e.g. ?plan=BP-CFA-2019.")
-        return None
+        return plans[0]
     plan = plan_services.get_plan(code)
     if plan is None:
         raise ApiError(400, f"plan: there is no plan {code}.")

@@ -77,7 +77,7 @@ class _AccountFields(FlaskForm):
     actor = SelectField(
         "State or organisation",
         description="Required for a focal point.",
-        validate_choice=True,
+        default="",  # none, when the API leaves it out
     )
 
     def set_actor_choices(self, actors: list[Actor]) -> None:

@@ -15,7 +15,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor
-from tracker.audit.models import AuditEvent
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.auth import throttle
 from tracker.auth.models import ApiToken, Role, User
@@ -201,16 +200,32 @@ def deactivate_user(user: User, *, by: By) -> bool:
     return bool(changes)
 
 
+def check_new_password(user: User, password: str, *, by: By, name: str | None = None) -> None:
+    """Refuse what set_password would refuse, changing nothing (`name`: the account's new name).
+
+    One's own password is not set this way: that needs the current password
+    (change_own_password), or a stolen session or admin token could take the account over.
+    """
+    if _is_self(by, user):
+        raise AuthError(
+            "Change your own password on the Change my password page, with your current one.",
+            "password",
+        )
+    check_password_policy(password, email=user.email, name=user.name if name is None else name)
+
+
 def set_password(user: User, password: str, *, by: By) -> None:
-    """Replace the user's password (after the policy) and end every session it had."""
-    check_password_policy(password, email=user.email, name=user.name)
+    """Give an account a new password (after the policy) and end every session it had."""
+    check_new_password(user, password, by=by)
+    _store_password(user, password)
+    record_event(
+        by=by, action="password_reset", entity=user, summary=f"Password of {user.email} set"
+    )
+
+
+def _store_password(user: User, password: str) -> None:
     user.password_hash = _hasher().hash(password)
     end_sessions(user)
-    if _is_self(by, user):
-        action, summary = "password_change", f"{user.email} changed their password"
-    else:
-        action, summary = "password_reset", f"Password of {user.email} set by an admin"
-    record_event(by=by, action=action, entity=user, summary=summary)
 
 
 def end_sessions(user: User) -> None:
@@ -223,30 +238,14 @@ def end_sessions(user: User) -> None:
 
 def load_session_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit() or len(session_id) > 40:
+    if len(session_id) > 40 or not (user_id + version).isascii():
+        return None
+    if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
-
-
-def _record_security_event(
-    action: str, *, by: By, about: User | None, address: str | None, summary: str
-) -> AuditEvent:
-    """An audit event from the door: about an account, or about none (an unknown email)."""
-    event = AuditEvent(
-        user=by if isinstance(by, User) else None,
-        agent=by if isinstance(by, str) else None,
-        address=(address or "")[:45] or None,
-        action=action,
-        entity_type=User.__tablename__ if about else None,
-        entity_id=about.id if about else None,
-        summary=summary[:300],
-        changes={},
-    )
-    db.session.add(event)
-    return event
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -280,10 +279,12 @@ def _check_password_throttled(
     address: str | None,
     now: datetime,
     field: str | None = None,
+    by: By = ANONYMOUS,
 ) -> bool:
     """Check a password under the throttle (auth/throttle.py); record and audit the attempt.
 
-    Raises SignInThrottled, checking nothing, when too many attempts failed.
+    Raises SignInThrottled, checking nothing, when too many attempts failed. `by`: who is
+    asking (anonymous at sign-in; the user on the password page).
     """
     key = throttle.address_key(address)
     failures = throttle.failures(email, key, now=now)
@@ -293,19 +294,21 @@ def _check_password_throttled(
     throttle.record(email, key, succeeded=matches, now=now)
     if matches:
         return True
-    _record_security_event(
-        "sign_in_failed",
-        by=ANONYMOUS,
-        about=user,
+    record_event(
+        action="sign_in_failed",
+        by=by,
+        entity=user,
         address=address,
-        summary=f"Failed sign-in as {email}",
+        summary=f"Failed sign-in as {email}"
+        if by == ANONYMOUS
+        else f"Wrong current password given on the password page of {email}",
     )
     if rule := failures.plus_one().refusal():
         minutes = int(current_app.config["SIGN_IN_WINDOW"].total_seconds() // 60)
-        _record_security_event(
-            "sign_in_throttled",
-            by=ANONYMOUS,
-            about=user,
+        record_event(
+            action="sign_in_throttled",
+            by=by,
+            entity=user,
             address=address,
             summary=f"Sign-in as {email} refused {_LOCK_REASONS[rule]} for up to {minutes} "
             "minutes: too many failures",
@@ -328,8 +331,8 @@ def authenticate(
         return None
     assert user is not None
     user.last_sign_in_at = now
-    _record_security_event(
-        "sign_in", by=user, about=user, address=address, summary=f"{email} signed in"
+    record_event(
+        by=user, action="sign_in", entity=user, address=address, summary=f"{email} signed in"
     )
     return user
 
@@ -346,17 +349,29 @@ def change_own_password(
     sign-in, or a stolen session could guess it); every session of the user ends."""
     check_password_policy(new, email=user.email, name=user.name)
     if not _check_password_throttled(
-        user, user.email, current, address=address, now=now or utcnow(), field="current_password"
+        user,
+        user.email,
+        current,
+        address=address,
+        now=now or utcnow(),
+        field="current_password",
+        by=user,
     ):
         raise AuthError("The current password is wrong.", "current_password")
-    set_password(user, new, by=user)
+    _store_password(user, new)
+    record_event(
+        by=user,
+        action="password_change",
+        entity=user,
+        summary=f"{user.email} changed their password",
+    )
 
 
 def sign_out(user: User, *, address: str | None) -> None:
     """End every session of the user, and say so in the audit trail."""
     end_sessions(user)
-    _record_security_event(
-        "sign_out", by=user, about=user, address=address, summary=f"{user.email} signed out"
+    record_event(
+        by=user, action="sign_out", entity=user, address=address, summary=f"{user.email} signed out"
     )
 
 
@@ -367,7 +382,8 @@ def _digest(token: str) -> str:
 def create_token(user: User, *, name: str = "API token", by: By) -> tuple[ApiToken, str]:
     """A new API token for the user; the plain token is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
+    # user_id, not user=: the backref would load user.tokens, autoflushing a half-made token.
+    token = ApiToken(user_id=user.id, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
     add_and_record(token, by=by, summary=f"API token {token.prefix}… for {user.email}")
     return token, plain
 

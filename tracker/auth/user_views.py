@@ -90,6 +90,8 @@ def edit(user_id: int):
 @bp.route("/<id:user_id>/password", methods=["GET", "POST"])
 def reset_password(user_id: int):
     user = get_user_or_404(user_id)
+    if user.id == current_user.id:
+        return redirect(url_for("auth.change_password"))  # one's own needs the current one
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:

@@ -8,7 +8,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import MAX_ID, check_version, db, guarded_write
-from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal, code_sort_key
+from tracker.plan.models import (
+    ActionPoint,
+    ActionPointDocument,
+    Activity,
+    Plan,
+    PriorityGoal,
+    code_sort_key,
+)
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
 
@@ -88,6 +95,7 @@ def get_action_point(action_point_id: int) -> ActionPoint | None:
             joinedload(ActionPoint.lead_actor),
             selectinload(ActionPoint.partners),
             selectinload(ActionPoint.activities).joinedload(Activity.lead_actor),
+            selectinload(ActionPoint.documents).joinedload(ActionPointDocument.file),
         )
     )
 

@@ -156,8 +156,9 @@ def test_payload_in_a_refused_request_address_is_escaped_in_the_audit_trail(sec_
         payload = payload.replace("/", "")  # a "/" (even as %2F) would split the path
         path = f"/plans/{quote(payload, safe='')}/action-points/new"
         assert viewer.get(path).status_code == 403
-        problems, _ = pages_show(admin, world, [payload])
+        problems, text = pages_show(admin, world, [payload])
         assert not problems, f"{path}: {problems}"
+        assert payload in text, f"{path}: the refusal is not shown (escaped) in the audit trail"
 
 
 def _stored_text_columns():

@@ -52,7 +52,13 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        # Werkzeug spools a large multipart body to a temporary file that it leaves open when the
+        # app refuses the request unread (413): close it, or it warns when collected.
+        body = getattr(response, "request", None) and response.request.environ.get("wsgi.input")
+        if body is not None and hasattr(body, "close"):
+            body.close()
+        return response
 
 
 def create_test_app(database_url: str, **overrides):

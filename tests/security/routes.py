@@ -43,6 +43,7 @@ from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm
 from tracker.plan.models import ActionPoint
+from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
 from tracker.uploads.forms import DocumentForm
 
 PASSWORD = "a-long-test-password"
@@ -107,6 +108,10 @@ class World:
         )
 
     @cached_property
+    def pledge(self):
+        return factories.make_pledge(actor=self.actor, amount_minor=10**12)
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -119,7 +124,17 @@ class World:
         return {"Authorization": f"Bearer {self._token[1]}"}
 
     def build(self) -> "World":
-        kinds = ("admin", "viewer", "plan", "goal", "actor", "action_point", "activity", "document")
+        kinds = (
+            "admin",
+            "viewer",
+            "plan",
+            "goal",
+            "actor",
+            "action_point",
+            "activity",
+            "document",
+            "pledge",
+        )
         for name in kinds:
             getattr(self, name)
         self._token  # noqa: B018
@@ -164,6 +179,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "code": lambda w: w.plan.code,
     "code_or_id": lambda w: w.plan.code,
     "number": lambda w: w.goal.number,
+    "pledge_id": lambda w: w.pledge.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -241,6 +257,27 @@ PAGE_FORMS: dict[str, PageForm] = {
     "plan.upload_document": PageForm(DocumentForm, lambda w: _document_data()),
     "plan.retire_document": PageForm(None, lambda w: {}),
     "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
+    "pledges.set_need": PageForm(NeedForm, lambda w: {"currency": "EUR", "amount": "1000.00"}),
+    "pledges.new": PageForm(
+        PledgeForm,
+        lambda w: {
+            "actor": "HU",
+            "target": f"action_point:{w.action_point.id}",
+            "currency": "EUR",
+            "amount": "1250.50",
+            "pledged_on": "2024-02-01",
+            "purpose": "Border guard training",
+            "reference": "HU-1",
+        },
+    ),
+    "pledges.new_entry": PageForm(
+        EntryForm, lambda w: {"kind": "committed", "amount": "1.00", "value_date": "2024-03-01"}
+    ),
+    "pledges.rates": PageForm(
+        RateForm, lambda w: {"currency": "USD", "rate": "0.9", "valid_on": "2024-01-01"}
+    ),
+    "pledges.import_rates": PageForm(UploadForm, lambda w: {}),
+    "pledges.import_pledges": PageForm(UploadForm, lambda w: {}),
 }
 
 
@@ -255,6 +292,24 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.update_action_point": _api_patch_action_point,
     "api.create_user": lambda w: _new_user_data(),
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
+    "api.create_pledge": lambda w: {
+        "actor": "HU",
+        "target": {"kind": "action_point", "id": w.action_point.id},
+        "amount": {"amount": "1250.00", "currency": "EUR"},
+        "pledged_on": "2024-01-15",
+        "purpose": "Return counselling",
+    },
+    "api.create_entry": lambda w: {
+        "kind": "committed",
+        "amount": {"amount": "1.00", "currency": "EUR"},
+        "value_date": "2024-03-01",
+    },
+    "api.create_exchange_rate": lambda w: {
+        "currency": "USD",
+        "rate": "0.9",
+        "valid_on": "2024-01-01",
+    },
+    "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
@@ -328,6 +383,16 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.update_action_point", "lead_actor"): "an actor code",
     ("api.create_action_point", "partners"): "actor codes",
     ("api.update_action_point", "partners"): "actor codes",
+    ("pledges.new", "amount"): "an amount is digits and a dot",
+    ("pledges.new", "currency"): "an ISO 4217 code",
+    ("pledges.new_entry", "amount"): "an amount is digits and a dot",
+    ("pledges.set_need", "amount"): "an amount is digits and a dot",
+    ("pledges.set_need", "currency"): "an ISO 4217 code",
+    ("pledges.rates", "currency"): "an ISO 4217 code",
+    ("pledges.rates", "rate"): "a rate is digits and a dot",
+    ("api.create_pledge", "actor"): "an actor code",
+    ("api.create_exchange_rate", "currency"): "an ISO 4217 code",
+    ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
     ("api.create_user", "actor"): "an actor code",

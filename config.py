@@ -52,6 +52,8 @@ class Config:
 
     # An action point with no validated update reported within this many days is flagged stale.
     STALE_AFTER_DAYS = 180
+    # Pledge totals are shown in this ISO 4217 currency, converted at dated exchange rates.
+    REPORTING_CURRENCY = "EUR"
 
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
@@ -59,7 +61,7 @@ class Config:
 
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
-    TRUSTED_PROXY_COUNT."""
+    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -67,6 +69,8 @@ def from_environ(environ=os.environ) -> dict:
         settings["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("TRACKER_ENV"):
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
+    if environ.get("REPORTING_CURRENCY"):
+        settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():

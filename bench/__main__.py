@@ -25,8 +25,9 @@ from tracker.db import db
 from tracker.demo import load_demo
 from tracker.plan.models import ActionPoint, Plan, code_sort_key
 from tracker.plan.shipped import load_shipped_data
+from tracker.pledges.models import Pledge
 
-ROUNDS = 200
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 TARGETS = {"queries": 10, "p95_ms": 50.0, "throughput_ratio": 0.03}
 SECRET_KEY = "bench-secret-key-long-enough-0123456789"
 ADMIN_EMAIL = "demo-admin@example.org"
@@ -92,6 +93,7 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         _, token = create_token(admin, by="bench")
         db.session.commit()
         ap_id = db.session.scalar(select(ActionPoint.id).order_by(ActionPoint.id))
+        pledge_id = db.session.scalar(select(Pledge.id).order_by(Pledge.id))
     client = app.test_client()
     client.post("/auth/sign-in", data={"email": ADMIN_EMAIL, "password": admin_password})
     bearer = {"Authorization": f"Bearer {token}"}
@@ -108,6 +110,11 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         (f"/progress/plans/DEMO/changes?since={since}", {}),
         ("/progress/plans/DEMO/matrix?goal=1", {}),
         ("/progress/my-work", {}),
+        ("/pledges/?plan=DEMO", {}),
+        ("/pledges/matrix?plan=DEMO", {}),
+        ("/pledges/funding?plan=DEMO", {}),
+        (f"/pledges/{pledge_id}", {}),
+        (f"/api/v1/pledges/{pledge_id}", bearer),
         ("/api/v1/plans/DEMO", bearer),
         ("/api/v1/action-points?plan=DEMO&per_page=50", bearer),
         ("/api/v1/plans/DEMO/progress", bearer),

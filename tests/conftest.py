@@ -52,19 +52,13 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
-        self._inputs = []
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            # A large multipart body is spooled to a temporary file; when the app refuses it
-            # unread (413), nothing else closes that file (ResourceWarning).
-            for stream in self._inputs:
-                stream.close()
-
-    def _request_from_builder_args(self, args, kwargs):
-        request = super()._request_from_builder_args(args, kwargs)
-        self._inputs.append(request.environ["wsgi.input"])
-        return request
+        response = super().open(*args, **kwargs)
+        # Werkzeug spools a large multipart body to a temporary file that it leaves open when the
+        # app refuses the request unread (413): close it, or it warns when collected.
+        body = getattr(response, "request", None) and response.request.environ.get("wsgi.input")
+        if body is not None and hasattr(body, "close"):
+            body.close()
+        return response
 
 
 def create_test_app(database_url: str, **overrides):

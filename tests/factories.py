@@ -111,3 +111,26 @@ def make_evidence(update, *, by: User, content: bytes = PDF_BYTES, filename: str
     from tracker.uploads.services import store_upload
 
     return progress.attach_evidence(update, store_upload(content, filename, by=by), by=by)
+
+
+def make_pledge(actor=None, target=None, **overrides):
+    """A pledge of 1,000.00 EUR by HU to a new action point (add, flush, return)."""
+    from datetime import date
+
+    from tracker.pledges import services as pledge_services
+
+    actor = actor or get_actor("HU")
+    if target is None:
+        ap = make_action_point()
+        target = pledge_services.Target(
+            pledge_services.TargetKind.ACTION_POINT, ap.plan, ap.goal, ap
+        )
+    values = {
+        "currency": "EUR",
+        "amount_minor": 100_000,
+        "pledged_on": date(2024, 1, 15),
+        "purpose": "Test pledge",
+        "by": "tests",
+        **overrides,
+    }
+    return pledge_services.create_pledge(actor=actor, target=target, **values)

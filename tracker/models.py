@@ -11,6 +11,7 @@ from tracker.plan.models import (
     Plan,
     PriorityGoal,
 )
+from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind
 from tracker.progress.models import (
     ActionPointStatus,
     ActorActionPointStatus,
@@ -33,7 +34,11 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Commitment",
+    "EntryKind",
+    "ExchangeRate",
     "Plan",
+    "Pledge",
+    "PledgeEntry",
     "PriorityGoal",
     "ProgressUpdate",
     "ReferenceGroupMembership",
@@ -42,6 +47,7 @@ __all__ = [
     "SignInAttempt",
     "Status",
     "StoredFile",
+    "TargetKind",
     "UpdateEvidence",
     "User",
     "Workflow",

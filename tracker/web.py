@@ -9,8 +9,9 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from tracker.auth import permissions
-from tracker.auth.permissions import can_manage_plans
+from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
+from tracker.money import format_grouped
 from tracker.progress.display import status_badge
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -69,7 +70,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_grouped, "money")
     app.add_template_global(can_manage_plans)
+    app.add_template_global(can_pledge)
     app.add_template_global(status_badge)
     for rule in (
         "can_edit_update",

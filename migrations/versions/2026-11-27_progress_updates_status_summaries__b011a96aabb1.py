@@ -1,7 +1,7 @@
 """Progress updates, evidence files, status summaries, reporting rounds, action point weight
 
 Revision ID: b011a96aabb1
-Revises: 3eab9547042d
+Revises: 8227e8c89e5f
 Create Date: 2026-11-27 21:48:12.948079
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b011a96aabb1'
-down_revision = '3eab9547042d'
+down_revision = '8227e8c89e5f'
 branch_labels = None
 depends_on = None
 

@@ -43,6 +43,7 @@ from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.forms import ActionPointForm
 from tracker.plan.models import ActionPoint
+from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
 from tracker.progress import services as progress_services
 from tracker.progress.forms import (
     BulkForm,
@@ -51,9 +52,9 @@ from tracker.progress.forms import (
     RoundForm,
     StepForm,
     UpdateForm,
-    UploadForm,
     WeightForm,
 )
+from tracker.progress.forms import UploadForm as ProgressUploadForm
 from tracker.progress.models import ProgressUpdate
 from tracker.uploads.forms import DocumentForm
 
@@ -148,6 +149,10 @@ class World:
         )
 
     @cached_property
+    def pledge(self):
+        return factories.make_pledge(actor=self.actor, amount_minor=10**12)
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -160,7 +165,7 @@ class World:
         return {"Authorization": f"Bearer {self._token[1]}"}
 
     def build(self) -> "World":
-        for name in (
+        kinds = (
             "admin",
             "viewer",
             "plan",
@@ -169,26 +174,37 @@ class World:
             "action_point",
             "activity",
             "document",
+            "pledge",
             "update",
             "submitted_update",
             "evidence",
             "round",
-        ):
+        )
+        for name in kinds:
             getattr(self, name)
         self._token  # noqa: B018
         db.session.commit()
         self.admin_password_hash = self.admin.password_hash
         return self
 
-    def restore(self) -> None:
+    def restore(self) -> bool:
         """Undo what a fuzzed request that succeeded may have done to the world's admin, token
         and document (a password change, a deactivation, a revocation, a retirement), so that
-        the next example can sign in and find them."""
+        the next example can sign in and find them. True if anything had to be undone."""
         admin = self.fresh(type(self.admin), self.admin.id)
-        admin.password_hash, admin.is_active = self.admin_password_hash, True
-        self.fresh(type(self.token), self.token.id).revoked_at = None
-        self.fresh(type(self.document), self.document.id).retired_at = None
-        db.session.commit()
+        token = db.session.get(type(self.token), self.token.id)
+        document = db.session.get(type(self.document), self.document.id)
+        spoiled = (
+            admin.password_hash != self.admin_password_hash
+            or not admin.is_active
+            or token.revoked_at is not None
+            or document.retired_at is not None
+        )
+        if spoiled:
+            admin.password_hash, admin.is_active = self.admin_password_hash, True
+            token.revoked_at = document.retired_at = None
+            db.session.commit()
+        return spoiled
 
     def fresh(self, model, record_id: int):
         """A record as the database holds it now (requests run in sessions of their own)."""
@@ -211,6 +227,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "update_id": lambda w: w.update.id,
     "round_id": lambda w: w.round.id,
     "evidence_id": lambda w: w.evidence.id,
+    "pledge_id": lambda w: w.pledge.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -343,7 +360,28 @@ PAGE_FORMS: dict[str, PageForm] = {
     "progress.add_evidence": PageForm(
         EvidenceForm, lambda w: {"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")}
     ),
-    "progress.upload": PageForm(UploadForm, _upload_data),
+    "progress.upload": PageForm(ProgressUploadForm, _upload_data),
+    "pledges.set_need": PageForm(NeedForm, lambda w: {"currency": "EUR", "amount": "1000.00"}),
+    "pledges.new": PageForm(
+        PledgeForm,
+        lambda w: {
+            "actor": "HU",
+            "target": f"action_point:{w.action_point.id}",
+            "currency": "EUR",
+            "amount": "1250.50",
+            "pledged_on": "2024-02-01",
+            "purpose": "Border guard training",
+            "reference": "HU-1",
+        },
+    ),
+    "pledges.new_entry": PageForm(
+        EntryForm, lambda w: {"kind": "committed", "amount": "1.00", "value_date": "2024-03-01"}
+    ),
+    "pledges.rates": PageForm(
+        RateForm, lambda w: {"currency": "USD", "rate": "0.9", "valid_on": "2024-01-01"}
+    ),
+    "pledges.import_rates": PageForm(UploadForm, lambda w: {}),
+    "pledges.import_pledges": PageForm(UploadForm, lambda w: {}),
 }
 
 
@@ -391,6 +429,24 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     },
     "api.create_user": lambda w: _new_user_data(),
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
+    "api.create_pledge": lambda w: {
+        "actor": "HU",
+        "target": {"kind": "action_point", "id": w.action_point.id},
+        "amount": {"amount": "1250.00", "currency": "EUR"},
+        "pledged_on": "2024-01-15",
+        "purpose": "Return counselling",
+    },
+    "api.create_entry": lambda w: {
+        "kind": "committed",
+        "amount": {"amount": "1.00", "currency": "EUR"},
+        "value_date": "2024-03-01",
+    },
+    "api.create_exchange_rate": lambda w: {
+        "currency": "USD",
+        "rate": "0.9",
+        "valid_on": "2024-01-01",
+    },
+    "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
@@ -475,8 +531,20 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_update", "activity_id"): "the id of one of the action point's activities",
     ("api.edit_update", "activity_id"): "the id of one of the action point's activities",
     ("api.create_round", "plan"): "a plan code or id",
+    ("pledges.new", "amount"): "an amount is digits and a dot",
+    ("pledges.new", "currency"): "an ISO 4217 code",
+    ("pledges.new_entry", "amount"): "an amount is digits and a dot",
+    ("pledges.set_need", "amount"): "an amount is digits and a dot",
+    ("pledges.set_need", "currency"): "an ISO 4217 code",
+    ("pledges.rates", "currency"): "an ISO 4217 code",
+    ("pledges.rates", "rate"): "a rate is digits and a dot",
+    ("api.create_pledge", "actor"): "an actor code",
+    ("api.create_exchange_rate", "currency"): "an ISO 4217 code",
+    ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
     ("api.create_user", "actor"): "an actor code",
+    ("users.new", "email"): "an address has no <, >, quotes or spaces",
+    ("api.create_user", "email"): "an address has no <, >, quotes or spaces",
     ("api.update_user", "actor"): "an actor code",
 }

@@ -20,6 +20,15 @@ PAGE_WRITES = walk.page_write_routes()
 API_WRITES = walk.api_write_routes()
 
 
+# Werkzeug's multipart parser leaves a file part it has already read unclosed when a later part
+# is over MAX_FORM_MEMORY_SIZE (a 413): CPython frees it as the request ends, with this warning.
+# Only that warning is let through; any other unclosed file still fails the test.
+werkzeug_413_leaves_a_part_open = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
+
+
 def _may_write(route) -> list:
     return REFUSED_WRITE_MAY_WRITE["*"] + REFUSED_WRITE_MAY_WRITE.get(route.endpoint, [])
 
@@ -28,12 +37,13 @@ def _shown(data) -> str:
     return repr(data)[:400]
 
 
+@werkzeug_413_leaves_a_part_open
 @pytest.mark.parametrize("route", PAGE_WRITES, ids=str)
 def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route, sec_app, world):
     spec = walk.page_form(route)
     strategy = walk.page_strategy(route)
     may_write = _may_write(route)
-    state = {"client": None}
+    state = {"client": None, "last": None}  # the last snapshot, while nothing else wrote since
 
     @fuzz_settings()
     @given(mutation=strategy)
@@ -42,12 +52,14 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
             state["client"] = sec_app.test_client()
             if spec.signed_in:
                 sign_in(state["client"], world)
+            state["last"] = None
         client = state["client"]
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         data = walk.apply(mutation, spec.valid(world))
-        before = snapshot()
+        before = state["last"] or snapshot()
         response = walk.send_form(client, route, url, data)
-        changes = diff(before, snapshot())
+        state["last"] = after = snapshot()
+        changes = diff(before, after)
         problems = response_problems(response)
         worked = page_write_succeeded(response)
         event(f"{response.status_code}, {'worked' if worked else 'refused'}")
@@ -60,21 +72,25 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
     attack()
 
 
+@werkzeug_413_leaves_a_part_open
 @pytest.mark.parametrize("route", API_WRITES, ids=str)
 def test_hostile_api_write_never_crashes_and_a_refused_one_writes_nothing(route, sec_app, world):
     strategy = walk.api_body_strategy(route)
     may_write = _may_write(route)
     client = sec_app.test_client()
+    state = {"last": None}  # the last snapshot, while nothing else wrote since
 
     @fuzz_settings()
     @given(mutation=strategy)
     def attack(mutation):
-        world.restore()
+        if world.restore():
+            state["last"] = None
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         valid = walk.api_valid_body(route, world)
-        before = snapshot()
+        before = state["last"] or snapshot()
         response = walk.send_api(client, route, url, world.bearer, mutation, valid)
-        changes = diff(before, snapshot())
+        state["last"] = after = snapshot()
+        changes = diff(before, after)
         problems = response_problems(response)
         event(f"{response.status_code}")
         if not response.is_json:

@@ -117,6 +117,9 @@ class ActionPoint(db.Model):
     target_on: Mapped[date | None]
     # Its share in the goal and plan progress (equal by default); the Secretariat may change it.
     weight: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The estimated funding need (issue 6); activities carry their own estimates.
+    budget_minor: Mapped[int | None] = mapped_column(BigInteger)
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

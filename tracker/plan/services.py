@@ -13,6 +13,16 @@ from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal, code_
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
 
 
+def clean_text(text: str | None) -> str | None:
+    """Text as it is stored: line breaks as LF (browsers send CRLF, spreadsheets keep LF, and a
+    difference in line endings alone must not count as an edit); empty means none."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n") or None
+
+
+def clean_title(text: str | None) -> str:
+    return (clean_text(text) or "").strip()
+
+
 class PlanError(Exception):
     """A broken plan rule; `field` names the form field it belongs to."""
 
@@ -123,7 +133,7 @@ def create_action_point(
     by: By,
 ) -> ActionPoint:
     """Add an action point to a plan under one of its goals."""
-    code, title = code.strip(), title.strip()
+    code, title = code.strip(), clean_title(title)
     _check_action_point(plan, goal, code)
     # plan_id and goal_id, not plan= and goal=: their backrefs would add the new row to the
     # session before the savepoint below, so that it would be written outside the guard.
@@ -133,7 +143,7 @@ def create_action_point(
         code=code,
         sort_key=code_sort_key(code),
         title=title,
-        description=description or None,
+        description=clean_text(description),
         lead_actor=lead_actor,
         partners=list(partners),
         target_on=target_on,
@@ -164,7 +174,7 @@ def update_action_point(
 ) -> ActionPoint:
     """Change an action point edited at `version`; a newer saved version raises a conflict."""
     check_version(action_point, version)
-    code, title = code.strip(), title.strip()
+    code, title = code.strip(), clean_title(title)
     _check_action_point(action_point.plan, goal, code, current=action_point)
     duplicate = PlanError(
         f"Plan {action_point.plan.code} already has an action point {code}.", "code"
@@ -176,7 +186,7 @@ def update_action_point(
                 "goal": goal,
                 "code": code,
                 "title": title,
-                "description": description or None,
+                "description": clean_text(description),
                 "lead_actor": lead_actor,
                 "partners": list(partners),
                 "target_on": target_on,
@@ -248,8 +258,8 @@ def create_activity(
     activity = Activity(
         action_point_id=action_point.id,
         code=code,
-        title=title.strip(),
-        description=description or None,
+        title=clean_title(title),
+        description=clean_text(description),
         lead_actor_id=lead_actor.id if lead_actor else None,
         starts_on=starts_on,
         ends_on=ends_on,
@@ -293,8 +303,8 @@ def update_activity(
             activity,
             {
                 "code": code,
-                "title": title.strip(),
-                "description": description or None,
+                "title": clean_title(title),
+                "description": clean_text(description),
                 "lead_actor": lead_actor,
                 "starts_on": starts_on,
                 "ends_on": ends_on,
@@ -320,7 +330,10 @@ def create_goal(
     """Add a numbered priority goal to a plan."""
     _check_goal(plan, number)
     goal = PriorityGoal(
-        plan_id=plan.id, number=number, title=title.strip(), description=description or None
+        plan_id=plan.id,
+        number=number,
+        title=clean_title(title),
+        description=clean_text(description),
     )
     duplicate = PlanError(f"Plan {plan.code} already has a goal {number}.", "number")
     with guarded_write(duplicate=duplicate):
@@ -348,7 +361,8 @@ def update_goal(
     duplicate = PlanError(f"Plan {goal.plan.code} already has a goal {number}.", "number")
     with guarded_write(duplicate=duplicate, record=goal, version=version):
         changes = apply_changes(
-            goal, {"number": number, "title": title.strip(), "description": description or None}
+            goal,
+            {"number": number, "title": clean_title(title), "description": clean_text(description)},
         )
         if changes:
             db.session.flush()

@@ -288,7 +288,7 @@ class _Checker:
         number = self._int(row, "number")
         if number is not None:
             self._unique(row, ("number", number), f"goal {number}")
-        title = self._required(row, "title")
+        title = services.clean_title(self._required(row, "title"))
         return {"number": number, "title": title, "description": _text(row, "description")}
 
     def _action_point(self, row: Row) -> dict:
@@ -303,7 +303,7 @@ class _Checker:
         return {
             "code": code,
             "goal": goal,
-            "title": self._required(row, "title"),
+            "title": services.clean_title(self._required(row, "title")),
             "description": _text(row, "description"),
             "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
             "partners": list(dict.fromkeys(p for p in partners if p is not None)),
@@ -324,7 +324,7 @@ class _Checker:
         return {
             "action_point": ap_code,
             "code": code,
-            "title": self._required(row, "title"),
+            "title": services.clean_title(self._required(row, "title")),
             "description": _text(row, "description"),
             "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
             "starts_on": starts_on,
@@ -377,7 +377,7 @@ class _Checker:
 
 
 def _text(row: Row, column: str) -> str | None:
-    return row.values[column] or None
+    return services.clean_text(row.values[column])
 
 
 def export_rows(plan: Plan) -> dict[str, list[dict[str, str]]]:

@@ -172,6 +172,38 @@ def export_plan_command(path, plan_code):
     click.echo(f"Exported {plan.code} to {path}.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path):
+    """Write a backup of the whole database (SQLite: a database file; PostgreSQL: pg_dump -Fc)."""
+    from tracker import backup
+
+    try:
+        backup.backup(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {path}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(path, yes):
+    """Replace the whole database with a backup, after checking the backup completely."""
+    from tracker import backup
+
+    if not yes:
+        click.confirm("Replace everything in the database with this backup?", abort=True)
+    try:
+        revision = backup.restore(path)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error} The database was not changed.") from None
+    click.echo(f"Restored the database from {path} (schema revision {revision}).")
+    click.echo("Run `tracker db upgrade` if this tracker is newer than the backup.")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_command,
@@ -180,6 +212,8 @@ def init_app(app: Flask) -> None:
         demo_command,
         import_group,
         export_group,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

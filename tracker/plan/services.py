@@ -98,6 +98,8 @@ def get_action_point(action_point_id: int) -> ActionPoint | None:
             joinedload(ActionPoint.lead_actor),
             selectinload(ActionPoint.partners),
             selectinload(ActionPoint.activities).joinedload(Activity.lead_actor),
+            selectinload(ActionPoint.continued_in).joinedload(ActionPoint.plan),
+            selectinload(ActionPoint.continues).joinedload(ActionPoint.plan),
         )
     )
 

@@ -13,7 +13,7 @@ def actor_choices(actors: Iterable[Actor]) -> list[tuple[str, str]]:
 
 
 class ActorForm(FlaskForm):
-    kind = SelectField("Kind", choices=[(k.value, k.label) for k in ActorKind])
+    kind = SelectField("Kind")
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=16)],
@@ -23,6 +23,10 @@ class ActorForm(FlaskForm):
     region = StringField("Region", validators=[Optional(), Length(max=32)])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in ActorKind]
 
 
 def actor_data(actor: Actor) -> dict:

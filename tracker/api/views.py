@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, make_response, request, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from tracker import retirement
@@ -27,6 +27,7 @@ from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
 from tracker.db import db
+from tracker.pages import download
 from tracker.plan import services as plan_services
 from tracker.plan import transfer
 from tracker.plan.fileformats import read_capped
@@ -371,10 +372,3 @@ def created(body: dict, endpoint: str, **values):
     response = jsonify(body)
     response.headers["Location"] = url_for(endpoint, **values)
     return response, 201
-
-
-def download(data: bytes, filename: str, fmt: str):
-    response = make_response(data)
-    response.headers["Content-Type"] = transfer.MEDIA_TYPES[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

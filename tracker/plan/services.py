@@ -74,7 +74,11 @@ def get_plan_outline(plan: Plan) -> list[PriorityGoal]:
 
 def count_action_points() -> dict[int, int]:
     """{plan id: number of action points defined}, for every plan at once."""
-    query = select(ActionPoint.plan_id, func.count()).group_by(ActionPoint.plan_id)
+    query = (
+        select(ActionPoint.plan_id, func.count())
+        .where(ActionPoint.retired_at.is_(None))
+        .group_by(ActionPoint.plan_id)
+    )
     return dict(db.session.execute(query).all())
 
 

@@ -50,6 +50,7 @@ test: system-deps $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r tracker config.py -q
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

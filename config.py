@@ -19,7 +19,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Uploads: a file may have MAX_UPLOAD_BYTES (refused at the form field past that); a whole
+    # request a little more, for the other form fields, so that a huge body is refused with 413
+    # before it is read. Stored files live in UPLOAD_FOLDER (None: <instance>/uploads).
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    UPLOAD_FOLDER: str | None = None
 
     BOOTSTRAP_SERVE_LOCAL = True  # the app must work on a closed network: no CDN
     BOOTSTRAP_BOOTSWATCH_THEME = None
@@ -34,7 +39,7 @@ class Config:
 
 
 def from_environ(environ=os.environ) -> dict:
-    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV."""
+    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -42,4 +47,6 @@ def from_environ(environ=os.environ) -> dict:
         settings["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("TRACKER_ENV"):
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
+    if environ.get("UPLOAD_FOLDER"):
+        settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
     return settings

@@ -135,7 +135,7 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
             "Demo data already loaded; nothing changed (use --reset to make it anew).",
             _saved_accounts(),
         )
-    rng = random.Random(2019)
+    rng = random.Random(2019)  # nosec B311  # synthetic demo figures, repeatable on purpose
     actors = {a.code: a for a in db.session.scalars(select(Actor))}
     if not actors:
         raise RuntimeError("No actors yet: run `tracker init` first.")

@@ -1,9 +1,13 @@
 """Error responses: JSON for /api/, generic pages elsewhere (never a stack trace)."""
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from tracker.audit.services import record_denied_request
 from tracker.db import db
+from tracker.uploads.files import format_size
 
 ERROR_CODES = {
     400: "bad_request",
@@ -33,8 +37,45 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def record_denied() -> None:
+    """Keep a 403 in the audit trail: who asked for what, and from where.
+
+    Only for signed-in users: anonymous ones are sent to sign in (or get a 401 from the API),
+    so a 403 always has someone to name, and strangers cannot write to the trail at all.
+    """
+    if not current_user.is_authenticated:
+        return
+    user = current_user._get_current_object()
+    # Nothing the refused request did may be saved with the event: start from a clean slate.
+    db.session.rollback()
+    try:
+        record_denied_request(
+            user,
+            method=request.method,
+            path=request.path,
+            status=403,
+            address=request.remote_addr,
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        # The refusal stands even when it cannot be recorded (say, the database is read-only).
+        db.session.rollback()
+        current_app.logger.exception("Could not record the denied request %s", request.path)
+
+
+def too_large() -> RequestEntityTooLarge:
+    limit = format_size(current_app.config["MAX_UPLOAD_BYTES"])
+    return RequestEntityTooLarge(
+        f"The request is too large: a file may have at most {limit}. Choose a smaller file."
+    )
+
+
 def handle_http_error(error: HTTPException):
     status = error.code or 500
+    if status == 403:
+        record_denied()
+    if status == 413:
+        error = too_large()  # werkzeug's own wording says nothing of the limit
     if wants_json():
         response = json_error(status, error.description or error.name)
         if status == 401:

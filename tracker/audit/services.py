@@ -1,12 +1,13 @@
 import enum
-from datetime import date, datetime
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.audit.models import AuditEvent
-from tracker.db import db, utcnow
+from tracker.db import MAX_ID, db, utcnow
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -42,16 +43,28 @@ def apply_changes(obj: db.Model, values: dict[str, Any]) -> dict[str, list]:
 
 
 def record_event(
-    *, by: By, action: str, entity: db.Model, summary: str, changes: dict | None = None
+    *,
+    by: "By | None",
+    action: str,
+    entity: db.Model | None,
+    summary: str,
+    changes: dict | None = None,
+    address: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail (the entity must have an id: flush first)."""
+    """Append one event to the audit trail (the entity must have an id: flush first).
+
+    Security events (a sign-in, a denied request) may have no entity, no user (`by=None`: an
+    unknown email) and carry the request's `address`; services take it as a value, never from
+    the request themselves.
+    """
     user = None if isinstance(by, str) else by
     event = AuditEvent(
         user=user,
         agent=by if isinstance(by, str) else None,
-        action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
+        address=address[:45] if address else None,
+        action=action[:32],
+        entity_type=entity.__tablename__ if entity is not None else None,
+        entity_id=entity.id if entity is not None else None,
         summary=summary[:300],
         changes=changes or {},
     )
@@ -95,3 +108,105 @@ def history_of(entity: db.Model, limit: int = 200) -> list[AuditEvent]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+# A signed-in user who keeps asking for what they may not have must not be able to fill the
+# audit table: past this many denied requests a minute, further ones go to the log only.
+DENIED_EVENTS_PER_MINUTE = 30
+
+
+def _printable(text: str) -> str:
+    """`text` with control and formatting characters (NUL, newlines, RTL overrides) as "?"."""
+    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
+def record_denied_request(
+    user: "User", *, method: str, path: str, status: int, address: str | None
+) -> AuditEvent | None:
+    """Record a refused request; None (and nothing written) once the user's minute is full."""
+    since = utcnow() - timedelta(minutes=1)
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.user_id == user.id,
+            AuditEvent.action == "denied",
+            AuditEvent.occurred_at >= since,
+        )
+    )
+    if recent >= DENIED_EVENTS_PER_MINUTE:
+        return None
+    where = _printable(f"{method[:10]} {path}")
+    if len(where) > 250:
+        where = where[:249] + "…"
+    return record_event(
+        by=user,
+        action="denied",
+        entity=None,
+        summary=f"{where} refused ({status})",
+        address=address,
+    )
+
+
+class AuditFilterError(Exception):
+    """A filter of the audit trail that cannot be applied; `field` is its query parameter."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def audited_types() -> list[str]:
+    """The kinds of record an audit event can be about: every table but the trail itself."""
+    return sorted(name for name in db.metadata.tables if name != AuditEvent.__tablename__)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def audit_events_query(
+    *,
+    user_email: str | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    action: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select:
+    """The trail, newest first, narrowed by the filters the admin page and the API share.
+
+    Dates are whole UTC days, both ends included. A filter that cannot be applied (an unknown
+    email, "to" before "from") raises AuditFilterError at its query parameter, rather than
+    quietly answering with nothing.
+    """
+    # Imported here: auth.services records events through this module.
+    from tracker.auth.services import get_user_by_email
+
+    query = select(AuditEvent).options(joinedload(AuditEvent.user))
+    if user_email:
+        user = get_user_by_email(user_email)
+        if user is None:
+            raise AuditFilterError("No account has this email.", "user")
+        query = query.where(AuditEvent.user_id == user.id)
+    if entity_type:
+        if entity_type not in audited_types():
+            raise AuditFilterError("Choose one of the listed kinds of object.", "object_type")
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        if not entity_type:
+            raise AuditFilterError("Give the kind of object with its id.", "object_type")
+        if not 0 < entity_id <= MAX_ID:
+            raise AuditFilterError(f"Use a whole number from 1 to {MAX_ID}.", "object_id")
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if action:
+        query = query.where(AuditEvent.action == action.strip())
+    if date_from and date_to and date_to < date_from:
+        raise AuditFilterError("“To” is before “From”.", "to")
+    if date_from:
+        query = query.where(AuditEvent.occurred_at >= _start_of(date_from))
+    if date_to:
+        # date.max + 1 day would overflow; nothing happened after 9999 anyway.
+        if date_to < date.max:
+            query = query.where(AuditEvent.occurred_at < _start_of(date_to + timedelta(days=1)))
+    return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from tracker.auth.models import ApiToken, Role, User
 from tracker.db import db
-from tracker.plan.models import ActionPoint
+from tracker.plan.documents import get_document
+from tracker.plan.models import ActionPoint, ActionPointDocument
 
 
 def can_read(user: User) -> bool:
@@ -32,6 +33,12 @@ def can_manage_users(user: User) -> bool:
 
 def can_view_audit_trail(user: User) -> bool:
     return is_admin(user)
+
+
+def can_read_document(user: User, document: ActionPointDocument) -> bool:
+    """Current documents are read by everyone signed in; a retired one only by the Secretariat
+    (who retired it and may need what it replaced)."""
+    return can_read(user) and (document.retired_at is None or can_manage_plans(user))
 
 
 def can_write_for(user: User, actor_id: int | None) -> bool:
@@ -63,3 +70,20 @@ def get_revocable_token(token_id: int) -> ApiToken:
     if token.user_id != current_user.id:
         abort(404)
     return token
+
+
+def get_readable_document(document_id: int) -> ActionPointDocument:
+    """A document the user may download; a retired one is a 404 to all but the Secretariat, as
+    if it were gone (that is what retiring means to them)."""
+    document = get_document(document_id)
+    if document is None or not can_read_document(current_user, document):
+        abort(404)
+    return document
+
+
+def get_manageable_document(document_id: int) -> ActionPointDocument:
+    document = get_document(document_id)
+    if document is None:
+        abort(404)
+    require(can_manage_plans(current_user))
+    return document

@@ -4,6 +4,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import db, utcnow
+from tracker.uploads.files import format_size
 
 
 class StoredFile(db.Model):
@@ -24,3 +25,7 @@ class StoredFile(db.Model):
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    @property
+    def size_label(self) -> str:
+        return format_size(self.size)

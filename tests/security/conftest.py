@@ -1,0 +1,89 @@
+"""Fixtures of the attack tests: apps that serve requests in sessions of their own (as in
+production, each request's session is removed at its end), a World of records, signed-in clients,
+and the hypothesis profiles."""
+
+import os
+import re
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tests.conftest import create_test_app
+from tests.security.routes import PASSWORD, World
+from tracker.db import db
+
+settings.register_profile(
+    "security",
+    max_examples=25,
+    deadline=None,
+    print_blob=True,
+    database=None,  # nothing written into the working tree; print_blob says how to replay
+    # Each example checks the database before and after itself, so a test's fixtures may be
+    # shared by all its examples.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+settings.register_profile("security-ci", parent=settings.get_profile("security"), derandomize=True)
+
+
+def fuzz_settings() -> settings:
+    """Random examples at a desk; the same examples every run in CI, so a red run reproduces."""
+    return settings.get_profile("security-ci" if os.environ.get("CI") else "security")
+
+
+def _request_app(app, database_url, **overrides):
+    # A second app on the test database: its requests push their own app context, so they get a
+    # session of their own on the test's connection, removed (rolled back) when the request ends.
+    # The test's own session (db.session in the test) reads what they committed.
+    del app  # the session app builds the schema first
+    request_app = create_test_app(database_url, **overrides)
+    yield request_app
+    with request_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sec_app(app, database_url):
+    yield from _request_app(app, database_url)
+
+
+@pytest.fixture(scope="session")
+def csrf_app(app, database_url):
+    yield from _request_app(app, database_url, WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def world():
+    return World().build()
+
+
+_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client) -> str | None:
+    """The CSRF token of the client's session, as a page form carries it (None: CSRF is off)."""
+    page = client.get("/auth/sign-in", follow_redirects=True)  # signed in: the plans page
+    match = _CSRF_INPUT.search(page.get_data(as_text=True))
+    return match[1] if match else None
+
+
+def sign_in(client, world: World, user=None) -> None:
+    """Sign in through the real sign-in page (with its CSRF token when the app wants one)."""
+    user = user or world.admin
+    world.restore()
+    data = {"email": user.email, "password": PASSWORD}
+    if token := csrf_token(client):
+        data["csrf_token"] = token
+    response = client.post("/auth/sign-in", data=data)
+    assert response.status_code == 302, f"sign-in as {user.email} failed: {response.status}"
+
+
+@pytest.fixture
+def admin_client(sec_app, world):
+    client = sec_app.test_client()
+    sign_in(client, world)
+    return client

@@ -1,0 +1,256 @@
+"""The one registry of the attack tests: what each route needs to be walked, fuzzed and attacked.
+
+A new route fails tests/security until it has what the walkers need here; the failure says what
+to add. In short:
+- a URL argument (`<id:user_id>`): a value in URL_ARGS, made from a World record (add the record
+  kind to World if it is new);
+- a page POST: PAGE_FORMS[endpoint] = PageForm(form class, valid data) — its fields are fuzzed by
+  type (FIELD_STRATEGIES) and its text fields get the stored-XSS payloads;
+- an API write: its request body in tracker/api/openapi.py, and a valid body in API_BODIES;
+- a GET or a refused write that may still write something: an Allowed entry, with the reason.
+"""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import wtforms
+from flask_wtf import FlaskForm
+
+from tests import factories
+from tests.security import strategies as hostile
+from tests.security.checks import Allowed
+from tracker.auth import services as auth_services
+from tracker.auth.forms import SignInForm, TokenForm
+from tracker.db import db
+from tracker.plan import services as plan_services
+from tracker.plan.forms import ActionPointForm
+from tracker.plan.models import ActionPoint
+
+PASSWORD = "a-long-test-password"
+_serial = itertools.count(1)
+
+
+class World:
+    """One record of each kind, for real ids in URLs and forms. `build()` makes them all."""
+
+    @cached_property
+    def admin(self):
+        return factories.make_user(role="admin", name="World admin", password=PASSWORD)
+
+    @cached_property
+    def viewer(self):
+        return factories.make_user(role="viewer", name="World viewer", password=PASSWORD)
+
+    @cached_property
+    def plan(self):
+        return factories.get_plan()
+
+    @cached_property
+    def goal(self):
+        return self.plan.goals[0]
+
+    @cached_property
+    def actor(self):
+        return factories.get_actor("HU")
+
+    @cached_property
+    def action_point(self):
+        return factories.make_action_point(
+            self.plan,
+            goal=self.goal,
+            code="W1",
+            title="World action point",
+            description="**World** description",
+            lead_actor=self.actor,
+            partners=[factories.get_actor("AT")],
+            target_on=date(2026, 6, 30),
+        )
+
+    @cached_property
+    def activity(self):
+        return plan_services.create_activity(
+            self.action_point,
+            title="World activity",
+            lead_actor=self.actor,
+            budget_minor=125_000,
+            budget_currency="EUR",
+            by="tests",
+        )
+
+    @cached_property
+    def _token(self):
+        return auth_services.create_token(self.admin, name="World token", by="tests")
+
+    @property
+    def token(self):
+        return self._token[0]
+
+    @property
+    def bearer(self) -> dict:
+        return {"Authorization": f"Bearer {self._token[1]}"}
+
+    def build(self) -> "World":
+        for name in ("admin", "viewer", "plan", "goal", "actor", "action_point", "activity"):
+            getattr(self, name)
+        self._token  # noqa: B018
+        db.session.commit()
+        self.admin_password_hash = self.admin.password_hash
+        return self
+
+    def restore(self) -> None:
+        """Undo what a fuzzed request that succeeded may have done to the world's admin and token
+        (a password change, a deactivation, a revocation), so that the next one can sign in."""
+        admin = self.fresh(type(self.admin), self.admin.id)
+        admin.password_hash, admin.is_active = self.admin_password_hash, True
+        self.fresh(type(self.token), self.token.id).revoked_at = None
+        db.session.commit()
+
+    def fresh(self, model, record_id: int):
+        """A record as the database holds it now (requests run in sessions of their own)."""
+        db.session.expire_all()
+        return db.session.get(model, record_id)
+
+
+# <argument> of a route -> its value in the world. ENDPOINT_ARGS wins for one endpoint.
+URL_ARGS: dict[str, Callable[[World], object]] = {
+    "action_point_id": lambda w: w.action_point.id,
+    "activity_id": lambda w: w.activity.id,
+    "actor_id": lambda w: w.actor.id,
+    "goal_id": lambda w: w.goal.id,
+    "token_id": lambda w: w.token.id,
+    "code": lambda w: w.plan.code,
+    "code_or_id": lambda w: w.plan.code,
+    "number": lambda w: w.goal.number,
+}
+ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
+    ("static", "filename"): lambda w: "tracker.css",
+    ("bootstrap.static", "filename"): lambda w: "bootstrap5/css/bootstrap.min.css",
+}
+
+
+@dataclass(frozen=True)
+class PageForm:
+    """A page POST: its form class (None: a button with no fields) and data that it accepts."""
+
+    form: type[FlaskForm] | None
+    valid: Callable[[World], dict]
+    signed_in: bool = True  # False: the route is for anonymous users (sign-in)
+
+
+def _new_code() -> str:
+    return f"F{next(_serial)}"
+
+
+def _action_point_data(w: World, **overrides) -> dict:
+    return {
+        "goal_id": w.goal.id,
+        "code": _new_code(),
+        "title": "Joint training for border guards",
+        "description": "Two sessions a year.",
+        "lead_actor": "HU",
+        "partners": ["AT", "TR"],
+        "target_on": "2026-06-30",
+        **overrides,
+    }
+
+
+def _edit_action_point_data(w: World) -> dict:
+    current = w.fresh(ActionPoint, w.action_point.id)
+    return _action_point_data(w, code=current.code, version=current.version)
+
+
+PAGE_FORMS: dict[str, PageForm] = {
+    "auth.sign_in": PageForm(
+        SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
+    ),
+    "auth.sign_out": PageForm(None, lambda w: {}),
+    "auth.tokens": PageForm(TokenForm, lambda w: {"name": "reporting script"}),
+    "auth.revoke_token": PageForm(None, lambda w: {}),
+    "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
+    "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
+}
+
+
+def _api_patch_action_point(w: World) -> dict:
+    current = w.fresh(ActionPoint, w.action_point.id)
+    return {"version": current.version, "title": "Renamed through the API"}
+
+
+# API write endpoint -> a body that it accepts (the fields come from the OpenAPI schema).
+API_BODIES: dict[str, Callable[[World], dict]] = {
+    "api.create_action_point": lambda w: _action_point_data(w),
+    "api.update_action_point": _api_patch_action_point,
+}
+# API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
+API_WITHOUT_BODY: set[str] = set()
+
+# A form field's class (or a base class) -> what to send in it. A field type missing here fails
+# the fuzz test of every form that has one.
+FIELD_STRATEGIES = {
+    wtforms.StringField: hostile.several(hostile.text),  # text, textarea, email, password, hidden
+    wtforms.IntegerField: hostile.several(hostile.number_text),
+    wtforms.DecimalField: hostile.several(hostile.number_text),
+    wtforms.FloatField: hostile.several(hostile.number_text),
+    wtforms.BooleanField: hostile.several(hostile.flag_text),
+    wtforms.DateField: hostile.several(hostile.date_text),
+    wtforms.DateTimeField: hostile.several(hostile.date_text),
+    wtforms.TimeField: hostile.several(hostile.date_text),
+    wtforms.SelectField: hostile.several(hostile.number_text),
+    wtforms.SelectMultipleField: hostile.several(hostile.number_text),
+    wtforms.RadioField: hostile.several(hostile.text),
+    wtforms.FileField: hostile.several(hostile.upload()),
+}
+
+# Changes that a GET may make (pages and API, signed in or not).
+GET_MAY_WRITE = [
+    Allowed(
+        "api_tokens",
+        "update",
+        columns=frozenset({"last_used_at"}),
+        reason="an API token's last use is refreshed (at most once a minute) when it is used",
+    ),
+    Allowed(
+        "audit_events",
+        "insert",
+        where=lambda row: row["action"] == "denied",
+        reason="a refused request (403) of a signed-in user is recorded in the audit trail",
+    ),
+]
+
+# Changes that a refused write may still make, by endpoint ("*": every endpoint).
+REFUSED_WRITE_MAY_WRITE: dict[str, list[Allowed]] = {
+    "*": GET_MAY_WRITE,
+    "auth.sign_in": [
+        Allowed("sign_in_attempts", "insert", reason="every sign-in is counted, for throttling"),
+        Allowed(
+            "audit_events",
+            "insert",
+            where=lambda row: row["action"].startswith("sign_in"),
+            reason="sign-in successes and failures are recorded in the audit trail",
+        ),
+    ],
+}
+
+# GET routes that may be cached although the user is signed in, and why.
+CACHEABLE: dict[str, str] = {
+    "static": "the app's own CSS, the same for everyone",
+    "bootstrap.static": "Bootstrap's files, the same for everyone",
+}
+
+# Text fields that refuse all the stored-XSS payloads, and why (the payloads are still sent,
+# and every page is still checked for them).
+XSS_REFUSED: dict[tuple[str, str], str] = {
+    ("plan.new_action_point", "code"): "codes are letters, digits, dots and hyphens only",
+    ("plan.edit_action_point", "code"): "codes are letters, digits, dots and hyphens only",
+    ("api.create_action_point", "code"): "codes are letters, digits, dots and hyphens only",
+    ("api.update_action_point", "code"): "codes are letters, digits, dots and hyphens only",
+    ("api.create_action_point", "lead_actor"): "an actor code",
+    ("api.update_action_point", "lead_actor"): "an actor code",
+    ("api.create_action_point", "partners"): "actor codes",
+    ("api.update_action_point", "partners"): "actor codes",
+    ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
+    "still checked on every page",
+}

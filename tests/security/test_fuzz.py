@@ -1,0 +1,89 @@
+"""Hypothesis fuzzing of every page form and every API write: hostile input never gives a 500,
+and input that is refused changes nothing in the database."""
+
+import pytest
+from hypothesis import event, given
+
+from tests.security import walk
+from tests.security.checks import (
+    api_write_succeeded,
+    diff,
+    page_write_succeeded,
+    response_problems,
+    snapshot,
+    unexplained,
+)
+from tests.security.conftest import fuzz_settings, sign_in
+from tests.security.routes import REFUSED_WRITE_MAY_WRITE
+
+PAGE_WRITES = walk.page_write_routes()
+API_WRITES = walk.api_write_routes()
+
+
+def _may_write(route) -> list:
+    return REFUSED_WRITE_MAY_WRITE["*"] + REFUSED_WRITE_MAY_WRITE.get(route.endpoint, [])
+
+
+def _shown(data) -> str:
+    return repr(data)[:400]
+
+
+@pytest.mark.parametrize("route", PAGE_WRITES, ids=str)
+def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route, sec_app, world):
+    spec = walk.page_form(route)
+    strategy = walk.page_strategy(route)
+    may_write = _may_write(route)
+    state = {"client": None}
+
+    @fuzz_settings()
+    @given(mutation=strategy)
+    def attack(mutation):
+        if state["client"] is None:  # first example, or the last one may have ended the session
+            state["client"] = sec_app.test_client()
+            if spec.signed_in:
+                sign_in(state["client"], world)
+        client = state["client"]
+        url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
+        data = walk.apply(mutation, spec.valid(world))
+        before = snapshot()
+        response = client.open(url, method=route.method, data=data)
+        changes = diff(before, snapshot())
+        problems = response_problems(response)
+        worked = page_write_succeeded(response)
+        event(f"{response.status_code}, {'worked' if worked else 'refused'}")
+        if worked:
+            state["client"] = None
+        else:
+            problems += [f"refused, yet: {c}" for c in unexplained(changes, may_write)]
+        assert not problems, f"{route.method} {url} {_shown(data)} -> {response.status}: {problems}"
+
+    attack()
+
+
+@pytest.mark.parametrize("route", API_WRITES, ids=str)
+def test_hostile_api_write_never_crashes_and_a_refused_one_writes_nothing(route, sec_app, world):
+    strategy = walk.api_body_strategy(route)
+    may_write = _may_write(route)
+    client = sec_app.test_client()
+
+    @fuzz_settings()
+    @given(mutation=strategy)
+    def attack(mutation):
+        world.restore()
+        url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
+        valid = walk.api_valid_body(route, world)
+        before = snapshot()
+        response = walk.send_api(client, route, url, world.bearer, mutation, valid)
+        changes = diff(before, snapshot())
+        problems = response_problems(response)
+        event(f"{response.status_code}")
+        if not response.is_json:
+            problems.append(f"answered {response.mimetype}, not JSON")
+        elif not api_write_succeeded(response) and "error" not in response.get_json():
+            problems.append("an error without an error object")
+        if not api_write_succeeded(response):
+            problems += [f"refused, yet: {c}" for c in unexplained(changes, may_write)]
+        sent = mutation.body if mutation.body is not None else walk.apply(mutation, valid)
+        assert not problems, f"{route.method} {url} {_shown(sent)} -> {response.status}: {problems}"
+
+    attack()

@@ -1,0 +1,35 @@
+"""No state change through GET: every GET route, for every kind of caller, leaves every row of
+every table as it was (but for the changes GET_MAY_WRITE names, with their reasons)."""
+
+import pytest
+
+from tests.security import walk
+from tests.security.checks import diff, response_problems, snapshot, unexplained
+from tests.security.conftest import sign_in
+from tests.security.routes import GET_MAY_WRITE
+
+GETS = walk.get_routes()
+CALLERS = ["anonymous", "viewer", "admin"]
+
+
+def test_the_walk_finds_pages_and_api_reads():
+    endpoints = {r.endpoint for r in GETS}
+    assert {"plan.show", "plan.action_point", "api.get_action_point", "auth.tokens"} <= endpoints
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", GETS, ids=str)
+def test_get_changes_nothing(route, caller, sec_app, world):
+    client = sec_app.test_client()
+    headers = {}
+    if caller == "admin" and route.is_api:
+        headers = world.bearer
+    elif caller != "anonymous":
+        sign_in(client, world, getattr(world, caller))
+    url = walk.url_of(route, world)
+    before = snapshot()
+    with client.get(url, headers=headers) as response:
+        response.get_data()  # a file is streamed: read it all, then close it
+    changes = unexplained(diff(before, snapshot()), GET_MAY_WRITE)
+    assert not changes, f"GET {url} as {caller} ({response.status}) wrote: {changes}"
+    assert not response_problems(response), f"GET {url} as {caller}: {response_problems(response)}"

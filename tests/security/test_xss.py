@@ -1,0 +1,183 @@
+"""Stored XSS: payloads in every text field that users can write (page forms and API bodies) come
+back escaped on every page and in every API answer, and are shown as the text that was typed."""
+
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
+
+from tests.security import walk
+from tests.security.checks import (
+    api_write_succeeded,
+    json_strings,
+    page_write_succeeded,
+    response_problems,
+    scan_html,
+)
+from tests.security.conftest import sign_in
+from tests.security.routes import XSS_REFUSED
+from tracker.db import db
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "[x](javascript:alert(1))",
+    "{{7*7}}",
+]
+# Where stored text can show: every GET route but the files.
+SHOWN_ON = [r for r in walk.get_routes() if r.endpoint not in ("static", "bootstrap.static")]
+
+
+def _targets() -> list:
+    params = []
+    for route in walk.page_write_routes():
+        try:
+            fields = walk.text_fields(route)
+        except pytest.fail.Exception:
+            fields = ["(not in the registry)"]  # the test itself fails with the message
+        params += [pytest.param(route, name, id=f"{route} {name}") for name in fields]
+    for route in walk.api_write_routes():
+        try:
+            fields = walk.api_text_properties(route)
+        except pytest.fail.Exception:
+            fields = ["(not in the registry)"]
+        params += [pytest.param(route, name, id=f"{route} {name}") for name in fields]
+    return params
+
+
+def _urls(world, created: str | None) -> list[str]:
+    """Every GET route with the world's ids; and, for a record just created (its address in
+    `created`), every GET route that takes its id, with that id."""
+    urls = [walk.url_of(r, world) for r in SHOWN_ON]
+    if created:
+        adapter = walk.listing_app().url_map.bind("localhost")
+        try:
+            _, values = adapter.match(created.split("?")[0], method="GET")
+        except (HTTPException, RoutingException):
+            values = {}
+        for route in SHOWN_ON:
+            if values and set(values) & set(route.arguments):
+                urls.append(walk.url_of(route, world, **values))
+        urls.append(created)
+    return list(dict.fromkeys(urls))
+
+
+def pages_show(client, world, payload: str, created: str | None = None) -> tuple[list[str], bool]:
+    """(problems, shown): markup that would run on any page or API answer, and whether the
+    payload shows anywhere as the very text that was typed."""
+    problems, shown = [], False
+    for url in _urls(world, created):
+        is_api = url.startswith(walk.API_PREFIX + "/")
+        response = client.get(url, headers=world.bearer if is_api else {})
+        problems += [f"GET {url}: {p}" for p in response_problems(response)]
+        if response.mimetype == "text/html":
+            html = response.get_data(as_text=True)
+            if any(c in payload for c in "<>\"'") and payload in html:
+                problems.append(f"GET {url}: the payload is in the page unescaped")
+            shown = shown or payload in scan_html(html)[1]
+        elif response.is_json:
+            shown = shown or any(payload in s for s in json_strings(response.get_json()))
+        elif response.status_code < 300:
+            problems.append(f"GET {url}: answered {response.mimetype}")
+    return problems, shown
+
+
+def write(route, name, payload, world, client):
+    """Send the route's valid data with `payload` in field `name`; (response, succeeded)."""
+    url = walk.url_of(route, world)
+    if route.is_api:
+        body = walk.api_valid_body(route, world)
+        body[name] = [payload] if isinstance(body.get(name), list) else payload
+        response = client.open(url, method=route.method, json=body, headers=world.bearer)
+        return response, api_write_succeeded(response)
+    spec = walk.page_form(route)
+    data = spec.valid(world) | {name: payload}
+    if not spec.signed_in:
+        client = client.application.test_client()
+    response = client.open(url, method=route.method, data=data)
+    return response, page_write_succeeded(response)
+
+
+@pytest.mark.parametrize(("route", "name"), _targets())
+def test_stored_payload_is_escaped_wherever_it_shows(route, name, sec_app, world):
+    if route.is_api:
+        walk.request_body(route)
+    else:
+        walk.page_form(route)
+    client = sec_app.test_client()
+    sign_in(client, world)
+    accepted = []
+    for payload in PAYLOADS:
+        response, succeeded = write(route, name, payload, world, client)
+        problems = [f"{route} answered: {p}" for p in response_problems(response)]
+        location = response.headers.get("Location", "")
+        created = location if succeeded and location.startswith("/") else None
+        found, shown = pages_show(client, world, payload, created)
+        problems += found
+        if succeeded:
+            accepted.append(payload)
+            if not shown:
+                problems.append("accepted, but never shown as typed (escaped) on any page")
+        assert not problems, f"{name}={payload!r}: {problems}"
+    if not accepted:
+        reason = XSS_REFUSED.get((route.endpoint, name))
+        assert reason, (
+            f"{route} refused every payload in {name!r}; if it must, say why in XSS_REFUSED"
+            f"[({route.endpoint!r}, {name!r})] in tests/security/routes.py"
+        )
+
+
+def test_every_xss_refusal_names_a_real_field():
+    targets = {(p.values[0].endpoint, p.values[1]) for p in _targets()}
+    assert set(XSS_REFUSED) <= targets, set(XSS_REFUSED) - targets
+
+
+def test_payload_in_a_refused_request_address_is_escaped_in_the_audit_trail(sec_app, world):
+    # A denied request is recorded with its path: the path is text that anyone can write.
+    viewer = sec_app.test_client()
+    sign_in(viewer, world, world.viewer)
+    admin = sec_app.test_client()
+    sign_in(admin, world)
+    for payload in PAYLOADS:
+        payload = payload.replace("/", "")  # a "/" (even as %2F) would split the path
+        path = f"/plans/{quote(payload, safe='')}/action-points/new"
+        assert viewer.get(path).status_code == 403
+        problems, _ = pages_show(admin, world, payload)
+        assert not problems, f"{path}: {problems}"
+
+
+COMBINED = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>[x](javascript:x){{7*7}}"
+
+
+def _stored_text_columns():
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if (
+                isinstance(column.type, sa.String | sa.Text)
+                and not isinstance(column.type, sa.Enum)
+                and not column.primary_key
+                and not column.foreign_keys
+                and not column.name.endswith(("_hash", "sha256"))
+            ):
+                yield table, column
+
+
+def test_payload_in_any_stored_text_is_escaped_on_every_page(sec_app, world):
+    """Every text column of every row holds a payload, as an import or a future form might put
+    there: no page may run it."""
+    client = sec_app.test_client()
+    sign_in(client, world)
+    for table, column in _stored_text_columns():
+        keys = list(table.primary_key.columns)
+        for n, row in enumerate(db.session.execute(sa.select(*keys)).all()):
+            suffix = f"~{n}"  # unique columns stay unique
+            room = (column.type.length or 1000) - len(suffix)
+            value = COMBINED[:room] + suffix
+            where = sa.and_(*(k == v for k, v in zip(keys, row, strict=True)))
+            db.session.execute(sa.update(table).where(where).values({column.name: value}))
+    db.session.commit()
+    db.session.expire_all()
+    problems, _ = pages_show(client, world, COMBINED)
+    assert not problems

@@ -1,0 +1,180 @@
+"""The authorisation matrix is the test: every route, every kind of user, as docs/security.md says.
+
+The route table of docs/security.md is parsed here; the URL map must match it row for row, and
+each route is requested as each kind of user with objects that belong to the owner actor (HU).
+A user of another actor (AT) reaching those objects where the table says 403 or 404 is an IDOR.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import url_for
+
+from tests import factories
+from tracker.auth import services as auth
+from tracker.db import db
+from tracker.plan import services as plan_services
+
+SECURITY_DOC = Path(__file__).parents[1] / "docs" / "security.md"
+STATIC_ENDPOINTS = {"static", "bootstrap.static"}  # public files, no data: see docs/security.md
+OUTCOMES = {"allow", "login", "403", "404"}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Each column of the route table: the role of the user, and the actor it belongs to.
+COLUMNS = {
+    "anonymous": None,
+    "viewer": ("viewer", None),
+    "focal own": ("focal_point", "HU"),
+    "focal other": ("focal_point", "AT"),
+    "member own": ("member", "HU"),
+    "member other": ("member", "AT"),
+    "admin": ("admin", None),
+}
+OWNER_ACTOR = "HU"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    endpoint: str
+    expected: dict[str, str]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.endpoint}"
+
+
+def read_route_table() -> list[Row]:
+    """The rows of the table that starts with `| Method | Endpoint |` in docs/security.md."""
+    lines = SECURITY_DOC.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| Method | Endpoint |"))
+    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    assert header[2:] == list(COLUMNS), f"route table columns must be {list(COLUMNS)}"
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        method, endpoint, *outcomes = (cell.strip() for cell in line.strip("|").split("|"))
+        assert set(outcomes) <= OUTCOMES, f"{method} {endpoint}: outcomes must be in {OUTCOMES}"
+        rows.append(Row(method, endpoint, dict(zip(COLUMNS, outcomes, strict=True))))
+    return rows
+
+
+ROUTE_TABLE = read_route_table()
+
+
+def routes_in_url_map(app) -> set[tuple[str, str]]:
+    return {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in STATIC_ENDPOINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_the_route_table_lists_every_route_once(app):
+    documented = [(row.method, row.endpoint) for row in ROUTE_TABLE]
+    duplicates = {route for route in documented if documented.count(route) > 1}
+    assert not duplicates, f"listed twice in docs/security.md: {sorted(duplicates)}"
+    actual = routes_in_url_map(app)
+    missing = sorted(actual - set(documented))
+    stale = sorted(set(documented) - actual)
+    assert not missing, f"routes missing from the table in docs/security.md: {missing}"
+    assert not stale, f"rows in docs/security.md for routes that do not exist: {stale}"
+
+
+class World:
+    """One record of every kind, belonging to the owner actor, and a URL builder over them."""
+
+    def __init__(self):
+        owner = factories.get_actor(OWNER_ACTOR)
+        plan = factories.get_plan()
+        self.owner_user = factories.make_user(role="focal_point", actor=owner)
+        self.action_point = factories.make_action_point(plan, lead_actor=owner)
+        self.activity = plan_services.create_activity(
+            self.action_point, title="Owner's activity", lead_actor=owner, by="tests"
+        )
+        self.token, _ = auth.create_token(self.owner_user, by="tests")
+        db.session.flush()
+        # Values for the URL arguments of every rule: a new argument name must be added here.
+        self.url_values = {
+            "code": plan.code,
+            "code_or_id": plan.code,
+            "number": self.action_point.goal.number,
+            "goal_id": self.action_point.goal_id,
+            "action_point_id": self.action_point.id,
+            "activity_id": self.activity.id,
+            "actor_id": owner.id,
+            "token_id": self.token.id,
+            "user_id": self.owner_user.id,
+        }
+
+    def url(self, app, endpoint: str, method: str) -> str:
+        rule = next(
+            r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods
+        )
+        unknown = rule.arguments - self.url_values.keys()
+        assert not unknown, (
+            f"{endpoint}: add a value for {sorted(unknown)} to World.url_values "
+            "in tests/test_authorisation.py"
+        )
+        values = {name: self.url_values[name] for name in rule.arguments}
+        with app.test_request_context():
+            return url_for(endpoint, _method=method, **values)
+
+
+def signed_in_client(app, column: str):
+    """A test client acting as a fresh user of the column's role and actor (cookie or token)."""
+    client = app.test_client()
+    if COLUMNS[column] is None:
+        return client, None
+    role, actor_code = COLUMNS[column]
+    actor = factories.get_actor(actor_code) if actor_code else None
+    user = factories.make_user(role=role, actor=actor, password="a-long-test-password")
+    _, token = auth.create_token(user, by="tests")
+    db.session.commit()
+    response = client.post(
+        "/auth/sign-in", data={"email": user.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302, f"{column}: sign-in failed"
+    return client, token
+
+
+def outcome_of(response) -> str:
+    status = response.status_code
+    assert status < 500, f"server error {status}"
+    location = response.headers.get("Location", "")
+    # Flask-Login's redirect names the page asked for (`?next=`); the redirect after signing out
+    # goes to the same page without it, and that one is an allowed outcome.
+    sent_to_sign_in = re.match(r"(https?://[^/]+)?/auth/sign-in\?next=", location)
+    if status == 401 or (status == 302 and sent_to_sign_in):
+        return "login"
+    if status in (403, 404):
+        return str(status)
+    return "allow"
+
+
+@pytest.mark.parametrize("row", ROUTE_TABLE, ids=str)
+def test_route_answers_each_user_as_the_matrix_says(app, row):
+    world = World()
+    url = world.url(app, row.endpoint, row.method)
+    api = url.startswith("/api/")
+    wrong = {}
+    for column, expected in row.expected.items():
+        client, token = signed_in_client(app, column)
+        kwargs = {}
+        if api:
+            # The API never reads the cookie: it sees only the token (none for anonymous).
+            client = app.test_client()
+            if token:
+                kwargs["headers"] = {"Authorization": f"Bearer {token}"}
+            if row.method in WRITE_METHODS:
+                kwargs["json"] = {}
+        elif row.method in WRITE_METHODS:
+            kwargs["data"] = {}
+        response = client.open(url, method=row.method, **kwargs)
+        actual = outcome_of(response)
+        if actual != expected:
+            wrong[column] = f"expected {expected}, got {actual} ({response.status_code})"
+    assert not wrong, f"{row} {url}: {wrong}"

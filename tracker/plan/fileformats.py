@@ -312,26 +312,27 @@ def _raise_if(errors: list[str]) -> None:
 
 
 def _read_xlsx(data: bytes) -> list[Row]:
+    unreadable = FileError(["The .xlsx file is damaged or not an Excel workbook."])
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise FileError(["The .xlsx file is damaged (it is not a readable ZIP archive)."]) from None
-    with archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            raise FileError(["The workbook unpacks to more than 50 MB; it cannot be imported."])
-        if "xl/workbook.xml" not in archive.namelist():
-            raise FileError(["The file is a ZIP archive but not an Excel workbook."])
-        merged = {n for n in archive.namelist() if b"<mergeCell " in archive.read(n)}
-    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                raise FileError(["The workbook unpacks to more than 50 MB; it cannot be imported."])
+            if "xl/workbook.xml" not in archive.namelist():
+                raise FileError(["The file is a ZIP archive but not an Excel workbook."])
+            merged = {n for n in archive.namelist() if b"<mergeCell " in archive.read(n)}
         # data_only=False: a formula must be seen to be refused. data_only=True would give its
         # cached result, or nothing when the program that wrote the file never calculated it.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds on a malformed workbook
-        raise FileError([f"The workbook cannot be read ({type(error).__name__})."]) from None
-    try:
-        return _capped(_workbook_rows(workbook, merged))
-    finally:
-        workbook.close()
+        try:
+            return _capped(_workbook_rows(workbook, merged))
+        finally:
+            workbook.close()
+    except FileError:
+        raise
+    # A damaged ZIP or workbook XML fails in many ways (BadZipFile, zlib.error, KeyError,
+    # ValueError, XML parse errors, …) at open or while rows are read: each is the same refusal.
+    except Exception:
+        raise unreadable from None
 
 
 def _workbook_rows(workbook, merged_parts: set[str]) -> list[Row]:

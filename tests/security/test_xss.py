@@ -79,6 +79,10 @@ def pages_show(client, world, payload: str, created: str | None = None) -> tuple
             shown = shown or payload in scan_html(html)[1]
         elif response.is_json:
             shown = shown or any(payload in s for s in json_strings(response.get_json()))
+        elif response.headers.get("Content-Disposition", "").startswith("attachment"):
+            # A download (plan export, template): saved, never rendered by the browser
+            # (nosniff), so its text is data, as typed.
+            shown = shown or payload.encode() in response.data
         elif response.status_code < 300:
             problems.append(f"GET {url}: answered {response.mimetype}")
     return problems, shown

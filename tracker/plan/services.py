@@ -411,15 +411,15 @@ def link_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: 
     _record_continuations(action_point, before, f"Continued in {successor.reference}", by)
 
 
-def unlink_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: By) -> None:
-    """Remove the "continued in" link from `action_point` to `successor`."""
+def unlink_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: By) -> bool:
+    """Remove the "continued in" link from `action_point` to `successor`; False (and nothing
+    recorded) when there is no such link, so that removing twice is harmless."""
     if successor not in action_point.continued_in:
-        raise PlanError(
-            f"{action_point.reference} is not continued in {successor.reference}.", "continued_in"
-        )
+        return False
     before = [a.reference for a in action_point.continued_in]
     action_point.continued_in.remove(successor)
     _record_continuations(action_point, before, f"No longer continued in {successor.reference}", by)
+    return True
 
 
 def _record_continuations(action_point: ActionPoint, before: list[str], summary: str, by: By):

@@ -225,11 +225,7 @@ def add_continuation(action_point_id: int):
 def remove_continuation(action_point_id: int, successor_id: int):
     ap = get_editable_action_point(action_point_id)
     successor = db.get_or_404(ActionPoint, successor_id)
-    try:
-        services.unlink_continuation(ap, successor, by=current_user)
-    except services.PlanError as error:
-        flash(str(error))
-    else:
+    if services.unlink_continuation(ap, successor, by=current_user):
         db.session.commit()
         flash(f"Removed the link to {successor.reference}.")
     return redirect(url_for("plan.action_point", action_point_id=ap.id))

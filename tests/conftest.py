@@ -48,7 +48,20 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
-        return super().open(*args, **kwargs)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            # Werkzeug spools a large multipart body (an upload) to a temporary file that it
+            # never closes; a server would own and close that stream, so the test client does.
+            body = getattr(self, "_body_stream", None)
+            if body is not None and not body.closed:
+                body.close()
+            self._body_stream = None
+
+    def _request_from_builder_args(self, args, kwargs):
+        request = super()._request_from_builder_args(args, kwargs)
+        self._body_stream = request.environ.get("wsgi.input")
+        return request
 
 
 def create_test_app(database_url: str, **overrides):

@@ -52,11 +52,12 @@ def test_api_write_with_only_a_session_cookie_is_a_401_and_changes_nothing(route
     sign_in(client, world)  # the admin's cookie rides along with every request of this client
     url = walk.url_of(route, world)
     before = snapshot()
-    response = client.open(url, method=route.method, json=walk.api_valid_body(route, world))
+    no_change = walk.Mutation()
+    response = walk.send_api(client, route, url, {}, no_change, walk.api_valid_body(route, world))
     assert response.status_code == 401, f"{route}: {response.status}"
     assert response.is_json and response.get_json()["error"]["code"] == "unauthorized"
     assert not unexplained(diff(before, snapshot())), f"{route} wrote with a cookie"
     # The same request with the admin's token works: the 401 was for the missing token.
     body = walk.api_valid_body(route, world)
-    response = client.open(url, method=route.method, json=body, headers=world.bearer)
+    response = walk.send_api(client, route, url, world.bearer, no_change, body)
     assert 200 <= response.status_code < 300, f"{route}: {response.status} {response.get_data()}"

@@ -1,6 +1,7 @@
 """Settings. Defaults suit development; the environment overrides them; tests pass a dict."""
 
 import os
+from datetime import timedelta
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -34,12 +35,28 @@ class Config:
     ARGON2_MEMORY_COST = 65_536
     ARGON2_PARALLELISM = 4
 
+    # Sign-in throttling, kept in the database (tracker/auth/throttle.py explains the scheme):
+    # failures over a sliding window, per account from one address, per address, and per account
+    # from every address but those it signed in from in the last SIGN_IN_KNOWN_ADDRESS_DAYS.
+    SIGN_IN_WINDOW = timedelta(minutes=15)
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = 30
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 50
+    SIGN_IN_KNOWN_ADDRESS_DAYS = 30
+    # A signed-in session ends after this long without a request, and this long after sign-in.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    # Behind reverse proxies, how many of them set X-Forwarded-For/-Proto (werkzeug's ProxyFix).
+    # 0 trusts no such header. Throttling by address needs the client's address, not the proxy's.
+    TRUSTED_PROXY_COUNT = 0
+
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 
 
 def from_environ(environ=os.environ) -> dict:
-    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER."""
+    """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
+    TRUSTED_PROXY_COUNT."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -49,4 +66,6 @@ def from_environ(environ=os.environ) -> dict:
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
+    if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():
+        settings["TRUSTED_PROXY_COUNT"] = int(environ["TRUSTED_PROXY_COUNT"])
     return settings

@@ -3,6 +3,7 @@ test, and scratch databases for tests that need real commits (live server, concu
 
 import contextlib
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -21,6 +22,8 @@ from tracker.db import db
 from tracker.plan.shipped import load_shipped_data
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Files uploaded by any test app land here, never in the instance folder; removed after the run.
+TEST_UPLOAD_FOLDER = Path(tempfile.gettempdir()) / f"tracker-test-uploads-{os.getpid()}"
 
 
 def app_settings(database_url: str, **overrides) -> dict:
@@ -33,6 +36,7 @@ def app_settings(database_url: str, **overrides) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
+        "UPLOAD_FOLDER": str(TEST_UPLOAD_FOLDER),
         **overrides,
     }
 
@@ -95,6 +99,12 @@ def build_schema(app) -> None:
         upgrade(directory=MIGRATIONS_DIR)
         load_shipped_data()
         db.session.commit()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_test_uploads():
+    yield
+    shutil.rmtree(TEST_UPLOAD_FOLDER, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
 from tracker.auth import services as auth
 from tracker.db import db
 from tracker.plan import services as plan_services
+from tracker.plan.documents import attach_document
+from tracker.uploads.services import store_upload
 
 SECURITY_DOC = Path(__file__).parents[1] / "docs" / "security.md"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}  # public files, no data: see docs/security.md
@@ -98,6 +100,8 @@ class World:
             self.action_point, title="Owner's activity", lead_actor=owner, by="tests"
         )
         self.token, _ = auth.create_token(self.owner_user, by="tests")
+        upload = store_upload(b"%PDF-1.4 owner's document", "owner.pdf", by="tests")
+        self.document = attach_document(self.action_point, upload, by="tests")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -120,6 +124,8 @@ class World:
             "seat_id": db.session.scalar(
                 select(ReferenceGroupMembership.id).order_by(ReferenceGroupMembership.id)
             ),
+            "document_id": self.document.id,
+            "filename": upload.filename,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, from_environ
 
@@ -21,16 +22,22 @@ def create_app(config: dict | None = None) -> Flask:
     refuse_unsafe_production(app)
     if app.config["TRACKER_ENV"] == "production":
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+        if app.config["SESSION_COOKIE_NAME"] == "session":
+            # __Host-: the browser takes it only over HTTPS, for this host, path / (ASVS 3.3.1).
+            app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    if proxies := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     register_extensions(app)
     from tracker.web import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # before the blueprints: their routes use it
     register_blueprints(app)
 
-    from tracker import cli, errors, web
+    from tracker import cli, errors, uploads, web
 
     errors.init_app(app)
     web.init_app(app)
+    uploads.init_app(app)
     cli.init_app(app)
     return app
 
@@ -66,11 +73,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.actors.views import bp as actors_bp
+    from tracker.api import accounts  # noqa: F401  (adds its routes to the api blueprint)
+    from tracker.api import audit as audit_api  # noqa: F401  (routes on the api blueprint)
+    from tracker.api import documents as documents_api  # noqa: F401  (likewise)
     from tracker.api.views import bp as api_bp
+    from tracker.audit.views import bp as audit_bp
+    from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
     from tracker.plan.views import bp as plan_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
-    for bp in (auth_bp, plan_bp, actors_bp, api_bp):
+    for bp in (auth_bp, users_bp, plan_bp, actors_bp, api_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(audit_bp)

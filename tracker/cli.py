@@ -50,10 +50,7 @@ def create_user_command(email, role, actor_code, name, password_stdin):
         actor = get_actor_by_code(actor_code)
         if actor is None:
             raise click.ClickException(f"No actor with the code {actor_code!r}.")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         user = auth.create_user(
             email=email,
@@ -69,15 +66,58 @@ def create_user_command(email, role, actor_code, name, password_stdin):
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _user_by_email(email: str):
+    user = auth.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email!r}.")
+    return user
+
+
+@user_group.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+def set_password_command(email, password_stdin):
+    """Give an account a new password (the policy applies); every session of it ends."""
+    user = _user_by_email(email)
+    try:
+        auth.set_password(user, _read_password(password_stdin), by="command line")
+    except auth.AuthError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; its sessions have ended.")
+
+
+@user_group.command("deactivate")
+@with_appcontext
+@click.argument("email")
+def deactivate_command(email):
+    """Deactivate an account: it can no longer sign in or use its API tokens; sessions end."""
+    user = _user_by_email(email)
+    try:
+        changed = auth.deactivate_user(user, by="command line")
+    except auth.AuthError as error:
+        raise click.ClickException(str(error)) from None
+    if not changed:
+        click.echo(f"{user.email} was already deactivated; nothing changed.")
+        return
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; its sessions have ended.")
+
+
 @token_group.command("create")
 @with_appcontext
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
 def create_token_command(email, name):
     """Create an API token; it is printed alone on the last line, once."""
-    user = auth.get_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with the email {email!r}.")
+    user = _user_by_email(email)
     token, plain = auth.create_token(user, name=name, by="command line")
     db.session.commit()
     click.echo(f"Token {token.prefix}… for {user.email} (shown once, keep it safe):")

@@ -211,7 +211,10 @@ def header_problems(response, *, signed_in: bool) -> list[str]:
         unsafe = {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"}
         if bad := unsafe.intersection(scripts):
             problems.append(f"CSP lets scripts in from {sorted(bad)}")
-    if directives.get("frame-ancestors") != ["'none'"]:
+    # No page may be framed: X-Frame-Options DENY everywhere, and frame-ancestors 'none' in the
+    # CSP of every page (a file's own CSP may leave it out: X-Frame-Options then applies).
+    ancestors = directives.get("frame-ancestors")
+    if ancestors != ["'none'"] and (ancestors is not None or response.mimetype == "text/html"):
         problems.append("CSP lacks frame-ancestors 'none'")
     if directives.get("object-src", directives.get("default-src")) != ["'none'"]:
         problems.append("CSP lacks object-src 'none'")

@@ -27,8 +27,16 @@ from tracker.actors import services as actor_services
 from tracker.actors.forms import ActorForm, EndSeatForm, SeatForm, WorkingGroupForm
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.auth import services as auth_services
-from tracker.auth.forms import SignInForm, TokenForm
+from tracker.auth.forms import (
+    NewUserForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SignInForm,
+    TokenForm,
+    UserForm,
+)
 from tracker.db import db
+from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.fileformats import CSV_COLUMNS
 from tracker.plan.forms import (
@@ -40,8 +48,10 @@ from tracker.plan.forms import (
     PlanImportForm,
 )
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
+from tracker.uploads.forms import DocumentForm
 
 PASSWORD = "a-long-test-password"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _serial = itertools.count(1)
 
 
@@ -114,6 +124,15 @@ class World:
         )
 
     @cached_property
+    def document(self):
+        from tracker.uploads.services import store_upload
+
+        upload = store_upload(PDF, "world.pdf", by="tests")
+        return documents.attach_document(
+            self.action_point, upload, title="World document", by="tests"
+        )
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -137,6 +156,7 @@ class World:
             "successor",
             "working_group",
             "seat",
+            "document",
         ):
             getattr(self, name)
         self._token  # noqa: B018
@@ -145,11 +165,13 @@ class World:
         return self
 
     def restore(self) -> None:
-        """Undo what a fuzzed request that succeeded may have done to the world's admin and token
-        (a password change, a deactivation, a revocation), so that the next one can sign in."""
+        """Undo what a fuzzed request that succeeded may have done to the world's admin, token
+        and document (a password change, a deactivation, a revocation, a retirement), so that
+        the next example can sign in and find them."""
         admin = self.fresh(type(self.admin), self.admin.id)
         admin.password_hash, admin.is_active = self.admin_password_hash, True
         self.fresh(type(self.token), self.token.id).revoked_at = None
+        self.fresh(type(self.document), self.document.id).retired_at = None
         db.session.commit()
 
     def fresh(self, model, record_id: int):
@@ -165,6 +187,8 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "actor_id": lambda w: w.actor.id,
     "goal_id": lambda w: w.goal.id,
     "token_id": lambda w: w.token.id,
+    "document_id": lambda w: w.document.id,
+    "user_id": lambda w: w.viewer.id,
     "code": lambda w: w.plan.code,
     "code_or_id": lambda w: w.plan.code,
     "number": lambda w: w.goal.number,
@@ -178,7 +202,8 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
-    ("bootstrap.static", "filename"): lambda w: "bootstrap5/css/bootstrap.min.css",
+    ("bootstrap.static", "filename"): lambda w: "css/bootstrap.min.css",
+    ("plan.download_document", "filename"): lambda w: w.document.file.filename,
 }
 
 
@@ -279,6 +304,24 @@ def _plan_file(w: World) -> dict:
     return {"file": (io.BytesIO(f"{header}\r\n{row}\r\n".encode()), "plan.csv")}
 
 
+NEW_PASSWORD = "another long test passphrase"
+
+
+def _new_user_data() -> dict:
+    n = next(_serial)
+    return {
+        "email": f"new{n}@example.org",
+        "name": f"New person {n}",
+        "role": "viewer",
+        "actor": "",
+        "password": NEW_PASSWORD,
+    }
+
+
+def _document_data() -> dict:
+    return {"file": (io.BytesIO(PDF), "concept note.pdf"), "title": "Concept note"}
+
+
 PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_in": PageForm(
         SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
@@ -286,7 +329,18 @@ PAGE_FORMS: dict[str, PageForm] = {
     "auth.sign_out": PageForm(None, lambda w: {}),
     "auth.tokens": PageForm(TokenForm, lambda w: {"name": "reporting script"}),
     "auth.revoke_token": PageForm(None, lambda w: {}),
+    "auth.change_password": PageForm(
+        PasswordChangeForm,
+        lambda w: {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    ),
+    "users.new": PageForm(NewUserForm, lambda w: _new_user_data()),
+    "users.edit": PageForm(
+        UserForm, lambda w: {"name": "World viewer", "role": "viewer", "is_active": "y"}
+    ),
+    "users.reset_password": PageForm(PasswordResetForm, lambda w: {"password": NEW_PASSWORD}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
+    "plan.upload_document": PageForm(DocumentForm, lambda w: _document_data()),
+    "plan.retire_document": PageForm(None, lambda w: {}),
     "plan.edit_action_point": PageForm(ActionPointForm, _edit_action_point_data),
     "plan.new_goal": PageForm(GoalForm, _goal_data),
     "plan.edit_goal": PageForm(GoalForm, _edit_goal_data),
@@ -336,12 +390,17 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.update_working_group": _with_version(WorkingGroup, "working_group", name="Renamed"),
     "api.seat_in_reference_group": lambda w: {"actor": "TR", "role": "observer"},
     "api.end_reference_group_seat": lambda w: {"left_on": "2026-01-01"},
+    "api.create_user": lambda w: _new_user_data(),
+    "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
+    "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
 API_WITHOUT_BODY: set[str] = {
     "api.retire_record",
     "api.restore_record",
     "api.unlink_continuation",
+    "api.revoke_own_token",
+    "api.retire_document",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
@@ -378,17 +437,21 @@ GET_MAY_WRITE = [
 ]
 
 # Changes that a refused write may still make, by endpoint ("*": every endpoint).
+_COUNTED_PASSWORD_CHECKS = [
+    Allowed("sign_in_attempts", "insert", reason="every password check is counted, for throttling"),
+    Allowed(
+        "audit_events",
+        "insert",
+        where=lambda row: row["action"].startswith("sign_in"),
+        reason="password checks that fail or are throttled are recorded in the audit trail",
+    ),
+]
 REFUSED_WRITE_MAY_WRITE: dict[str, list[Allowed]] = {
     "*": GET_MAY_WRITE,
-    "auth.sign_in": [
-        Allowed("sign_in_attempts", "insert", reason="every sign-in is counted, for throttling"),
-        Allowed(
-            "audit_events",
-            "insert",
-            where=lambda row: row["action"].startswith("sign_in"),
-            reason="sign-in successes and failures are recorded in the audit trail",
-        ),
-    ],
+    "auth.sign_in": _COUNTED_PASSWORD_CHECKS,
+    # A wrong current password counts as a failed sign-in (else the form would be a way around
+    # the sign-in throttle for anyone holding a session).
+    "auth.change_password": _COUNTED_PASSWORD_CHECKS,
 }
 
 # GET routes that may be cached although the user is signed in, and why.
@@ -457,4 +520,6 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ),
     ("plan.add_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
     ("api.link_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
+    ("api.create_user", "actor"): "an actor code",
+    ("api.update_user", "actor"): "an actor code",
 }

@@ -35,13 +35,13 @@ def test_page_write_without_the_csrf_token_is_refused_and_changes_nothing(route,
     for attack, token in attacks:
         data = spec.valid(world) | ({"csrf_token": token} if token else {})
         before = snapshot()
-        response = client.open(url, method=route.method, data=data)
+        response = walk.send_form(client, route, url, data)
         refused = response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
         assert refused, f"{route} with {attack}: {response.status}"
         assert not unexplained(diff(before, snapshot())), f"{route} with {attack} wrote"
     # The same request with the session's own token gets past the check: the 400s were CSRF's.
     data = spec.valid(world) | {"csrf_token": csrf_token(client)}
-    response = client.open(url, method=route.method, data=data)
+    response = walk.send_form(client, route, url, data)
     assert "CSRF" not in response.get_data(as_text=True), f"{route}: {response.status}"
     assert response.status_code < 400, f"{route} refused its valid data: {response.status}"
 
@@ -52,12 +52,11 @@ def test_api_write_with_only_a_session_cookie_is_a_401_and_changes_nothing(route
     sign_in(client, world)  # the admin's cookie rides along with every request of this client
     url = walk.url_of(route, world)
     before = snapshot()
-    no_change = walk.Mutation()
-    response = walk.send_api(client, route, url, {}, no_change, walk.api_valid_body(route, world))
+    response = walk.send_api_body(client, route, url, walk.api_valid_body(route, world))
     assert response.status_code == 401, f"{route}: {response.status}"
     assert response.is_json and response.get_json()["error"]["code"] == "unauthorized"
     assert not unexplained(diff(before, snapshot())), f"{route} wrote with a cookie"
     # The same request with the admin's token works: the 401 was for the missing token.
     body = walk.api_valid_body(route, world)
-    response = walk.send_api(client, route, url, world.bearer, no_change, body)
+    response = walk.send_api_body(client, route, url, body, world.bearer)
     assert 200 <= response.status_code < 300, f"{route}: {response.status} {response.get_data()}"

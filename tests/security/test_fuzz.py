@@ -46,7 +46,7 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         data = walk.apply(mutation, spec.valid(world))
         before = snapshot()
-        response = client.open(url, method=route.method, data=data)
+        response = walk.send_form(client, route, url, data)
         changes = diff(before, snapshot())
         problems = response_problems(response)
         worked = page_write_succeeded(response)

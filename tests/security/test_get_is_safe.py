@@ -17,19 +17,22 @@ def test_the_walk_finds_pages_and_api_reads():
     assert {"plan.show", "plan.action_point", "api.get_action_point", "auth.tokens"} <= endpoints
 
 
-@pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("route", GETS, ids=str)
-def test_get_changes_nothing(route, caller, sec_app, world):
-    client = sec_app.test_client()
-    headers = {}
-    if caller == "admin" and route.is_api:
-        headers = world.bearer
-    elif caller != "anonymous":
-        sign_in(client, world, getattr(world, caller))
-    url = walk.url_of(route, world)
-    before = snapshot()
-    with client.get(url, headers=headers) as response:
-        response.get_data()  # a file is streamed: read it all, then close it
-    changes = unexplained(diff(before, snapshot()), GET_MAY_WRITE)
-    assert not changes, f"GET {url} as {caller} ({response.status}) wrote: {changes}"
-    assert not response_problems(response), f"GET {url} as {caller}: {response_problems(response)}"
+def test_get_changes_nothing(route, sec_app, world, callers=CALLERS):
+    for caller in callers:
+        client = sec_app.test_client()
+        headers = {}
+        if caller == "admin" and route.is_api:
+            headers = world.bearer
+        elif caller != "anonymous":
+            sign_in(client, world, getattr(world, caller))
+        url = walk.url_of(route, world)
+        before = snapshot()
+        with client.get(url, headers=headers) as response:
+            response.get_data()  # a file is streamed: read it all, then close it
+        changes = unexplained(diff(before, snapshot()), GET_MAY_WRITE)
+        assert not changes, f"GET {url} as {caller} ({response.status}) wrote: {changes}"
+        problems = response_problems(response)
+        if caller == "admin" and response.status_code in (400, 404):
+            problems.append("the admin cannot find it: fix its values in tests/security/routes.py")
+        assert not problems, f"GET {url} as {caller} ({response.status}): {problems}"

@@ -12,7 +12,7 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from wtforms import Field, IntegerField, SelectField, SelectMultipleField
+from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField
 
 from tracker.api.errors import invalid
 
@@ -37,6 +37,8 @@ def read_json_object() -> dict:
 
 def _type_error(field: Field, value: object) -> str | None:
     """Why `value` cannot go into `field`, or None when it can."""
+    if isinstance(field, BooleanField):  # null too: it would read as false
+        return None if isinstance(value, bool) else "Must be true or false."
     if value is None:
         return None
     if isinstance(field, SelectMultipleField):
@@ -58,7 +60,7 @@ def _formdata(values: Mapping[str, object]) -> MultiDict:
     """Values as a browser would post them; null means the field was left empty."""
     data: MultiDict = MultiDict()
     for name, value in values.items():
-        if value is None:
+        if value is None or value is False:  # an unticked checkbox is not sent at all
             continue
         for item in value if isinstance(value, list) else [value]:
             data.add(name, str(item))

@@ -658,6 +658,298 @@ _PATHS.update(
         },
     }
 )
+# Documents of action points (tracker/api/documents.py) and the audit trail (tracker/api/audit.py).
+_ERROR_DESCRIPTIONS[410] = "The file's content is missing from storage (tell the Secretariat)."
+_SCHEMAS["Document"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "action_point": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "code": {"type": "string"}},
+        },
+        "title": {"type": "string"},
+        "filename": {"type": "string", "description": "The uploader's name for it, cleaned."},
+        "media_type": {"type": "string", "description": "Detected from the content."},
+        "size": {"type": "integer", "description": "Bytes."},
+        "sha256": {"type": "string"},
+        "created_at": _TIMESTAMP,
+        "retired_at": {"type": ["string", "null"], "format": "date-time"},
+        "download_url": {"type": "string"},
+    },
+}
+_SCHEMAS["AuditEvent"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "occurred_at": _TIMESTAMP,
+        "user": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "email": {"type": "string"},
+                        "name": {"type": "string"},
+                    },
+                },
+                {"type": "null"},
+            ]
+        },
+        "agent": {**_NULLABLE_STRING, "description": "Who acted when no user did."},
+        "address": {**_NULLABLE_STRING, "description": "Client address (security events)."},
+        "action": {"type": "string", "examples": ["create", "update", "retire", "denied"]},
+        "entity": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}},
+                },
+                {"type": "null"},
+            ]
+        },
+        "summary": {"type": "string"},
+        "changes": {
+            "type": "object",
+            "description": "{field: [before, after]}",
+            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+        },
+    },
+}
+_DOCUMENT_ID = _id_param("document_id", "Document id")
+_PATHS["/action-points/{action_point_id}/documents"] = {
+    "get": {
+        "summary": "The documents of an action point",
+        "description": "Current documents; the Secretariat also gets retired ones (retired_at).",
+        "parameters": [_id_param("action_point_id", "Action point id"), *_PAGE_PARAMS],
+        "responses": {
+            "200": _ok("A page of documents", _page_of("Document")),
+            **_errors(400, 401, 403, 404),
+        },
+    },
+    "post": {
+        "summary": "Upload a document (Secretariat only)",
+        "description": "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, or UTF-8 text/CSV, at most "
+        "MAX_UPLOAD_BYTES (10 MB by default). The type is detected from the content and must "
+        "agree with the file name's extension; anything else is a 422 at `file`.",
+        "parameters": [_id_param("action_point_id", "Action point id")],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "title": {
+                                "type": "string",
+                                "maxLength": 200,
+                                "description": "Defaults to the file's name.",
+                            },
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "201": {
+                "description": "Attached; Location gives the document's URL.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                **_json(_ref("Document")),
+            },
+            **_errors(401, 403, 404, 413, 415, 422),
+        },
+    },
+}
+_PATHS["/documents/{document_id}"] = {
+    "get": {
+        "summary": "A document",
+        "description": "A retired document is a 404 to all but the Secretariat.",
+        "parameters": [_DOCUMENT_ID],
+        "responses": {"200": _ok("The document", _ref("Document")), **_errors(401, 403, 404)},
+    }
+}
+_PATHS["/documents/{document_id}/file"] = {
+    "get": {
+        "summary": "Download a document's file",
+        "description": "Sent as an attachment with its detected type. A retired document is a "
+        "404 to all but the Secretariat.",
+        "parameters": [_DOCUMENT_ID],
+        "responses": {
+            "200": {
+                "description": "The file's bytes",
+                "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **_errors(401, 403, 404, 410),
+        },
+    }
+}
+_PATHS["/documents/{document_id}/retire"] = {
+    "post": {
+        "summary": "Retire a document (Secretariat only)",
+        "description": "It leaves the action point's list and stays on record. No body.",
+        "parameters": [_DOCUMENT_ID],
+        "responses": {
+            "200": _ok("The retired document", _ref("Document")),
+            **_errors(401, 403, 404, 409),
+        },
+    }
+}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+_PATHS["/audit-events"] = {
+    "get": {
+        "summary": "The audit trail, newest first (Secretariat only)",
+        "description": "Filters combine; a filter that cannot be applied (an unknown email, "
+        "`to` before `from`, a bad date) is a 400 with error.fields naming it.",
+        "parameters": [
+            *_PAGE_PARAMS,
+            _query("user", {"type": "string"}, "The acting user's email."),
+            _query("object_type", {"type": "string"}, "Kind of record (a table name)."),
+            _query("object_id", {"type": "integer", "minimum": 1}, "Needs object_type."),
+            _query("action", {"type": "string"}, "e.g. create, update, retire, denied."),
+            _query("from", {"type": "string", "format": "date"}, "From this UTC day."),
+            _query("to", {"type": "string", "format": "date"}, "To this UTC day, included."),
+        ],
+        "responses": {
+            "200": _ok("A page of audit events", _page_of("AuditEvent")),
+            **_errors(400, 401, 403),
+        },
+    }
+}
+
+
+# Accounts: /me, one's own tokens, and the Secretariat's user accounts (tracker/api/accounts.py).
+_ROLES = ["admin", "member", "focal_point", "viewer"]
+_NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+_PASSWORD = {
+    "type": "string",
+    "minLength": 12,
+    "maxLength": 256,
+    "writeOnly": True,
+    "description": "12 to 256 characters; not a common password, nor the email or name.",
+}
+_SCHEMAS["User"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string", "format": "email"},
+        "name": {"type": "string"},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Code of its state or organisation."},
+        "is_active": {"type": "boolean"},
+        "created_at": _TIMESTAMP,
+        "last_sign_in_at": _NULLABLE_TIMESTAMP,
+    },
+}
+_SCHEMAS["UserCreate"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["email", "role", "password"],
+    "properties": {
+        "email": {"type": "string", "maxLength": 254},
+        "name": {"type": ["string", "null"], "maxLength": 200},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Actor code; required for a focal point."},
+        "password": _PASSWORD,
+    },
+}
+_SCHEMAS["UserPatch"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Only the fields sent change. Deactivating an account or setting its "
+    "password ends its sessions. An admin cannot deactivate or demote their own account.",
+    "properties": {
+        "name": {"type": ["string", "null"], "maxLength": 200},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Actor code; required for a focal point."},
+        "is_active": {"type": "boolean"},
+        "password": _PASSWORD,
+    },
+}
+_SCHEMAS["Token"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "prefix": {"type": "string", "description": "The token's first 12 characters."},
+        "created_at": _TIMESTAMP,
+        "last_used_at": {**_NULLABLE_TIMESTAMP, "description": "To the minute."},
+        "revoked_at": _NULLABLE_TIMESTAMP,
+        "is_active": {"type": "boolean"},
+    },
+}
+_USER_ID = _id_param("user_id", "User id")
+_PATHS["/me"] = {
+    "get": {
+        "summary": "The account the token belongs to",
+        "responses": {"200": _ok("Your account", _ref("User")), **_errors(401, 403)},
+    }
+}
+_PATHS["/tokens"] = {
+    "get": {
+        "summary": "Your own API tokens, revoked ones too, newest first",
+        "description": "Tokens are created on the API tokens page or with `tracker token "
+        "create`, never through the API: a leaked token cannot mint others.",
+        "parameters": _PAGE_PARAMS,
+        "responses": {"200": _ok("A page of tokens", _page_of("Token")), **_errors(400, 401, 403)},
+    }
+}
+_PATHS["/tokens/{token_id}/revoke"] = {
+    "post": {
+        "summary": "Revoke one of your own tokens (it may be the one you send)",
+        "parameters": [_id_param("token_id", "Token id")],
+        "responses": {
+            "200": _ok("The revoked token", _ref("Token")),
+            "404": {
+                "description": "No such token of yours (another user's token is not shown).",
+                **_json(_ref("Error")),
+            },
+            **_errors(401, 403),
+        },
+    }
+}
+_PATHS["/users"] = {
+    "get": {
+        "summary": "List user accounts (Secretariat only)",
+        "parameters": _PAGE_PARAMS,
+        "responses": {"200": _ok("A page of users", _page_of("User")), **_errors(*_READ_ERRORS)},
+    },
+    "post": {
+        "summary": "Create a user account (Secretariat only)",
+        "requestBody": {"required": True, **_json(_ref("UserCreate"))},
+        "responses": {
+            "201": {
+                "description": "Created; Location gives its URL.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                **_json(_ref("User")),
+            },
+            **_errors(400, 401, 403, 413, 415, 422),
+        },
+    },
+}
+_PATHS["/users/{user_id}"] = {
+    "get": {
+        "summary": "A user account (Secretariat only)",
+        "parameters": [_USER_ID],
+        "responses": {"200": _ok("The user", _ref("User")), **_errors(401, 403, 404)},
+    },
+    "patch": {
+        "summary": "Change a user account, deactivate it or set its password (Secretariat only)",
+        "parameters": [_USER_ID],
+        "requestBody": {"required": True, **_json(_ref("UserPatch"))},
+        "responses": {
+            "200": _ok("The changed user", _ref("User")),
+            **_errors(400, 401, 403, 404, 413, 415, 422),
+        },
+    },
+}
 
 
 def openapi_document() -> dict:

@@ -26,7 +26,7 @@ from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
-from tracker.db import db
+from tracker.db import READ_ONLY_METHODS, db
 from tracker.pages import download
 from tracker.plan import services as plan_services
 from tracker.plan import transfer
@@ -57,6 +57,15 @@ def authenticate() -> None:
         return
     sign_in_for_request(bearer_user())
     require(can_read(current_user))
+
+
+@bp.after_request
+def save_token_use(response):
+    # A read request writes one thing, its token's last use (at most once a minute, in a
+    # savepoint: see auth.services.user_for_token), and nothing commits a read: this does.
+    if request.method in READ_ONLY_METHODS and request.endpoint not in PUBLIC_ENDPOINTS:
+        db.session.commit()
+    return response
 
 
 def acting_user():

@@ -1,6 +1,24 @@
+import json
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from tracker.actors.models import Actor
+from tracker.auth.models import Role, User
+
+PASSWORD_HELP = (
+    "At least 12 characters; a passphrase of a few words is easiest. Not a common password, "
+    "nor your email or name."
+)
 
 
 class SignInForm(FlaskForm):
@@ -22,3 +40,93 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(), Length(max=100)],
         description="What the token is for, e.g. 'reporting script'.",
     )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    # The length rules live in services.check_password_policy, with the others.
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired()],
+        description=PASSWORD_HELP,
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired()],
+        description=PASSWORD_HELP + " Every session of the account ends.",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class _AccountFields(FlaskForm):
+    name = StringField("Name", validators=[Length(max=200)])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
+    actor = SelectField(
+        "State or organisation",
+        description="Required for a focal point.",
+        default="",  # none, when the API leaves it out
+    )
+
+    def set_actor_choices(self, actors: list[Actor]) -> None:
+        self.actor.choices = [("", "— none —")] + [(a.code, f"{a.name} ({a.code})") for a in actors]
+
+
+class NewUserForm(_AccountFields):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired()],
+        description=PASSWORD_HELP,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class UserForm(_AccountFields):
+    is_active = BooleanField("Active", description="An inactive account cannot sign in.")
+    # The values as the page showed them: only what this admin changed is saved, so that an edit
+    # made meanwhile by someone else to another field is not silently undone.
+    loaded = HiddenField()
+
+
+def user_data(user: User) -> dict:
+    """An account's editable values, as the form and the API show them."""
+    return {
+        "name": user.name,
+        "role": user.role.value,
+        "actor": user.actor.code if user.actor else "",
+        "is_active": user.is_active,
+    }
+
+
+def changed_values(form: UserForm, user: User) -> dict:
+    """The form's values where this admin changed them, the account's current ones elsewhere."""
+    try:
+        loaded = json.loads(form.loaded.data or "")
+    except ValueError:
+        loaded = None
+    if not isinstance(loaded, dict):
+        loaded = {}  # unknown: every submitted value counts as a change
+    current = user_data(user)
+    submitted = {
+        "name": form.name.data or "",
+        "role": form.role.data,
+        "actor": form.actor.data or "",
+        "is_active": bool(form.is_active.data),
+    }
+    return {
+        field: current[field] if field in loaded and loaded[field] == value else value
+        for field, value in submitted.items()
+    }

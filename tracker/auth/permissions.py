@@ -82,8 +82,7 @@ def get_readable_document(document_id: int) -> ActionPointDocument:
 
 
 def get_manageable_document(document_id: int) -> ActionPointDocument:
-    document = get_document(document_id)
-    if document is None:
-        abort(404)
+    """A document the user may retire: what they cannot even read is a 404, the rest a 403."""
+    document = get_readable_document(document_id)
     require(can_manage_plans(current_user))
     return document

@@ -1,18 +1,32 @@
+"""Accounts, passwords, sign-in and API tokens: the rules that pages, API and command line share."""
+
+import functools
+import gzip
 import hashlib
 import secrets
+from datetime import datetime, timedelta
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, add_and_record, record_event
+from tracker.audit.services import By, add_and_record, apply_changes, record_event
+from tracker.auth import throttle
 from tracker.auth.models import ApiToken, Role, User
 from tracker.db import db, guarded_write, utcnow
 
 TOKEN_PREFIX = "bpt_"
 MIN_PASSWORD_LENGTH = 12
+# argon2 takes any length; the cap keeps a megabyte "password" per request from costing anything.
+MAX_PASSWORD_LENGTH = 256
+# A token's last use is written at most this often: not a write on every API request.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+ANONYMOUS = "anonymous"
 
 
 class AuthError(Exception):
@@ -21,6 +35,17 @@ class AuthError(Exception):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class SignInThrottled(AuthError):
+    """Too many failed attempts: refused without checking the password (see auth/throttle.py)."""
+
+    def __init__(self, field: str | None = None):
+        minutes = int(current_app.config["SIGN_IN_WINDOW"].total_seconds() // 60)
+        super().__init__(
+            f"Too many failed attempts. Wait {minutes} minutes, then try again.", field
+        )
+        self.retry_after = minutes * 60
 
 
 def _hasher() -> PasswordHasher:
@@ -40,6 +65,49 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def users_query() -> Select:
+    """Every account, by email, with its actor."""
+    return select(User).options(selectinload(User.actor)).order_by(User.email, User.id)
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(users_query()))
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (auth/data/README.md says where it comes from)."""
+    data = resources.files("tracker.auth").joinpath("data/common-passwords.txt.gz").read_bytes()
+    return frozenset(line.strip() for line in gzip.decompress(data).decode().splitlines())
+
+
+def check_password_policy(password: str, *, email: str, name: str) -> None:
+    """Refuse a password that is too short or too long, common, or the account's email or name.
+
+    No composition rules (digits, capitals, symbols): they make passwords harder to remember,
+    not to guess (OWASP ASVS 5.0 V6.2, NIST SP 800-63B). Length and a list of the passwords that
+    attackers try first do the work.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AuthError(f"Use at most {MAX_PASSWORD_LENGTH} characters.", "password")
+    if "\x00" in password:
+        raise AuthError("The password must not contain NUL characters.", "password")
+    folded = password.strip().lower()
+    if folded in common_passwords():
+        raise AuthError("This password is too common: choose another.", "password")
+    email = normalise_email(email)
+    personal = {email, email.partition("@")[0], name.strip().lower()}
+    if folded.casefold() in {p.casefold() for p in personal if p}:
+        raise AuthError("The password must not be your email address or your name.", "password")
+
+
+def _check_name(name: str) -> None:
+    if len(name) > 200:
+        raise AuthError("Use at most 200 characters for the name.", "name")
+
+
 def create_user(
     *, email: str, name: str, role: Role, password: str, actor: Actor | None = None, by: By
 ) -> User:
@@ -47,14 +115,12 @@ def create_user(
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AuthError("Enter a valid email address.", "email")
-    if len(name) > 200:
-        raise AuthError("Use at most 200 characters for the name.", "name")
+    _check_name(name)
     if get_user_by_email(email):
         raise AuthError(f"A user with the email {email} already exists.", "email")
     if role == Role.FOCAL_POINT and actor is None:
         raise AuthError("A focal point must belong to a state or organisation.", "actor")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+    check_password_policy(password, email=email, name=name)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -75,46 +141,238 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None."""
-    user = get_user_by_email(email)
-    hasher = _hasher()
-    if user is None or not user.is_active:
-        # Spend the same time as a real check, so that timing does not reveal accounts.
-        hasher.hash(password)
-        return None
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    user.last_sign_in_at = utcnow()
-    return user
+def _is_self(by: By, user: User) -> bool:
+    return isinstance(by, User) and by.id == user.id
+
+
+def update_user(
+    user: User, *, name: str, role: Role, actor: Actor | None, is_active: bool, by: By
+) -> dict[str, list]:
+    """Change an account's name, role, actor or state; deactivating it ends its sessions.
+
+    Admins cannot deactivate or demote themselves: it would lock them out of the very page that
+    undoes it (and might leave no admin at all). Returns the changes, {field: [before, after]}.
+    """
+    name = name.strip() or user.email
+    _check_name(name)
+    if role == Role.FOCAL_POINT and actor is None:
+        raise AuthError("A focal point must belong to a state or organisation.", "actor")
+    if _is_self(by, user) and not is_active:
+        raise AuthError("You cannot deactivate your own account.", "is_active")
+    if _is_self(by, user) and user.role == Role.ADMIN and role != Role.ADMIN:
+        raise AuthError("You cannot take away your own admin role; ask another admin.", "role")
+    values = {"name": name, "role": role, "actor": actor, "is_active": is_active}
+    changes = apply_changes(user, values)
+    if not changes:
+        return changes
+    described = []
+    if "is_active" in changes:
+        described.append("reactivated" if is_active else "deactivated")
+        if not is_active:
+            end_sessions(user)
+    if "role" in changes:
+        described.append("role {} → {}".format(*changes["role"]))
+    if "actor" in changes:
+        described.append("actor {} → {}".format(*changes["actor"]))
+    if "name" in changes:
+        described.append("name changed")
+    action = (
+        ("reactivate" if is_active else "deactivate")
+        if "is_active" in changes
+        else ("role_change" if "role" in changes else "update")
+    )
+    db.session.flush()
+    record_event(
+        by=by,
+        action=action,
+        entity=user,
+        summary=f"Account {user.email}: {', '.join(described)}",
+        changes=changes,
+    )
+    return changes
+
+
+def deactivate_user(user: User, *, by: By) -> bool:
+    """Deactivate an account (keeping everything else); False if it already was."""
+    changes = update_user(
+        user, name=user.name, role=user.role, actor=user.actor, is_active=False, by=by
+    )
+    return bool(changes)
+
+
+def check_new_password(user: User, password: str, *, by: By, name: str | None = None) -> None:
+    """Refuse what set_password would refuse, changing nothing (`name`: the account's new name).
+
+    One's own password is not set this way: that needs the current password
+    (change_own_password), or a stolen session or admin token could take the account over.
+    """
+    if _is_self(by, user):
+        raise AuthError(
+            "Change your own password on the Change my password page, with your current one.",
+            "password",
+        )
+    check_password_policy(password, email=user.email, name=user.name if name is None else name)
 
 
 def set_password(user: User, password: str, *, by: By) -> None:
-    """Replace the user's password and end every session it had."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+    """Give an account a new password (after the policy) and end every session it had."""
+    check_new_password(user, password, by=by)
+    _store_password(user, password)
+    record_event(
+        by=by, action="password_reset", entity=user, summary=f"Password of {user.email} set"
+    )
+
+
+def _store_password(user: User, password: str) -> None:
     user.password_hash = _hasher().hash(password)
     end_sessions(user)
-    record_event(by=by, action="update", entity=user, summary=f"Password of {user.email} changed")
 
 
 def end_sessions(user: User) -> None:
     """Invalidate every session cookie of this user (sign-out that really ends the session)."""
-    user.session_version += 1
+    # In SQL, not in Python: two concurrent changes must both count, or a cookie made between
+    # them could come back to life.
+    user.session_version = User.session_version + 1
+    db.session.flush()  # the attribute holds an SQL expression until then
 
 
 def load_session_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
+    if len(session_id) > 40 or not (user_id + version).isascii():
+        return None
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Whether this active user's password is `password`, spending the same time when not."""
+    hasher = _hasher()
+    if user is None or not user.is_active:
+        # Hash anyway, so that timing does not reveal which accounts exist.
+        hasher.hash(password)
+        return False
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+_LOCK_REASONS = {
+    "pair": "from this address",
+    "address": "this address, for any account",
+    "account": "from addresses it never signed in from",
+}
+
+
+def _check_password_throttled(
+    user: User | None,
+    email: str,
+    password: str,
+    *,
+    address: str | None,
+    now: datetime,
+    field: str | None = None,
+    by: By = ANONYMOUS,
+) -> bool:
+    """Check a password under the throttle (auth/throttle.py); record and audit the attempt.
+
+    Raises SignInThrottled, checking nothing, when too many attempts failed. `by`: who is
+    asking (anonymous at sign-in; the user on the password page).
+    """
+    key = throttle.address_key(address)
+    failures = throttle.failures(email, key, now=now)
+    if failures.refusal():
+        raise SignInThrottled(field)
+    matches = _password_matches(user, password)
+    throttle.record(email, key, succeeded=matches, now=now)
+    if matches:
+        return True
+    record_event(
+        action="sign_in_failed",
+        by=by,
+        entity=user,
+        address=address,
+        summary=f"Failed sign-in as {email}"
+        if by == ANONYMOUS
+        else f"Wrong current password given on the password page of {email}",
+    )
+    if rule := failures.plus_one().refusal():
+        minutes = int(current_app.config["SIGN_IN_WINDOW"].total_seconds() // 60)
+        record_event(
+            action="sign_in_throttled",
+            by=by,
+            entity=user,
+            address=address,
+            summary=f"Sign-in as {email} refused {_LOCK_REASONS[rule]} for up to {minutes} "
+            "minutes: too many failures",
+        )
+    return False
+
+
+def authenticate(
+    email: str, password: str, *, address: str | None, now: datetime | None = None
+) -> User | None:
+    """The active user with this email and password, or None; SignInThrottled when refused.
+
+    Every checked attempt is kept for the throttle and audited, failed or not: the caller
+    commits even when it gets None.
+    """
+    now = now or utcnow()
+    email = normalise_email(email)[:254]
+    user = get_user_by_email(email)
+    if not _check_password_throttled(user, email, password, address=address, now=now):
+        return None
+    assert user is not None
+    user.last_sign_in_at = now
+    record_event(
+        by=user, action="sign_in", entity=user, address=address, summary=f"{email} signed in"
+    )
+    return user
+
+
+def change_own_password(
+    user: User,
+    *,
+    current: str,
+    new: str,
+    address: str | None,
+    now: datetime | None = None,
+) -> None:
+    """A user's own password change: the current password is required (and throttled like a
+    sign-in, or a stolen session could guess it); every session of the user ends."""
+    check_password_policy(new, email=user.email, name=user.name)
+    if not _check_password_throttled(
+        user,
+        user.email,
+        current,
+        address=address,
+        now=now or utcnow(),
+        field="current_password",
+        by=user,
+    ):
+        raise AuthError("The current password is wrong.", "current_password")
+    _store_password(user, new)
+    record_event(
+        by=user,
+        action="password_change",
+        entity=user,
+        summary=f"{user.email} changed their password",
+    )
+
+
+def sign_out(user: User, *, address: str | None) -> None:
+    """End every session of the user, and say so in the audit trail."""
+    end_sessions(user)
+    record_event(
+        by=user, action="sign_out", entity=user, address=address, summary=f"{user.email} signed out"
+    )
 
 
 def _digest(token: str) -> str:
@@ -124,9 +382,25 @@ def _digest(token: str) -> str:
 def create_token(user: User, *, name: str = "API token", by: By) -> tuple[ApiToken, str]:
     """A new API token for the user; the plain token is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
+    # user_id, not user=: the backref would load user.tokens, autoflushing a half-made token.
+    token = ApiToken(user_id=user.id, token_hash=_digest(plain), prefix=plain[:12], name=name[:100])
     add_and_record(token, by=by, summary=f"API token {token.prefix}… for {user.email}")
     return token, plain
+
+
+def tokens_query(user: User) -> Select:
+    """The user's own tokens, newest first, revoked ones too."""
+    return select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(tokens_query(user)))
+
+
+def get_own_token(user: User, token_id: int) -> ApiToken | None:
+    """One of the user's own tokens; None for anyone else's, as for a token that does not exist."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
 
 
 def revoke_token(token: ApiToken, *, by: By) -> None:
@@ -138,11 +412,27 @@ def revoke_token(token: ApiToken, *, by: By) -> None:
         )
 
 
-def user_for_token(plain: str) -> User | None:
-    """The active user behind an active token, or None."""
+def _note_token_use(token: ApiToken, now: datetime) -> None:
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_PRECISION:
+        return
+    # Best effort, in a SAVEPOINT. An API read runs in SQLite's deferred transaction, which
+    # cannot become a write once another worker has written since it began: "database is
+    # locked" at once, whatever the busy timeout. A missed "last used" is harmless (the next
+    # request tries again) and failing the request over it is not; so only that error, and only
+    # this write, is given up. Anything else still fails loudly.
+    try:
+        with db.session.begin_nested():
+            token.last_used_at = now
+    except OperationalError as error:
+        current_app.logger.info("Last use of token %s not saved: %s", token.prefix, error)
+
+
+def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:
+    """The active user behind an active token, or None; notes the token's use."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
     if token is None or not token.is_active or not token.user.is_active:
         return None
+    _note_token_use(token, now or utcnow())
     return token.user

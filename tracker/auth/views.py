@@ -1,16 +1,15 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from flask_login import current_user, login_required
 
-from tracker.auth import services
-from tracker.auth.forms import SignInForm, TokenForm
-from tracker.auth.models import ApiToken
+from tracker.auth import services, sessions
+from tracker.auth.forms import PasswordChangeForm, SignInForm, TokenForm
 from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+bp.before_app_request(sessions.enforce_timeouts)
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,10 +31,17 @@ def sign_in():
         return redirect(url_for("plan.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(
+                form.email.data, form.password.data, address=request.remote_addr
+            )
+        except services.SignInThrottled as refusal:
+            form.form_errors.append(str(refusal))
+            page = render_template("auth/sign_in.html", form=form)
+            return page, 429, {"Retry-After": str(refusal.retry_after)}
+        db.session.commit()  # a failed attempt is kept (throttle, audit trail) like a good one
         if user is not None:
-            db.session.commit()
-            login_user(user)
+            sessions.start(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Wrong email or password.")
     return render_template("auth/sign_in.html", form=form)
@@ -44,11 +50,37 @@ def sign_in():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    services.end_sessions(current_user)
+    services.sign_out(current_user._get_current_object(), address=request.remote_addr)
     db.session.commit()
-    logout_user()
+    sessions.end()
     flash("You are signed out.")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(
+                user,
+                current=form.current_password.data,
+                new=form.password.data,
+                address=request.remote_addr,
+            )
+        except services.AuthError as error:
+            db.session.commit()  # a wrong current password counts towards the throttle
+            form[error.field or "password"].errors.append(str(error))
+            status = 429 if isinstance(error, services.SignInThrottled) else 200
+        else:
+            db.session.commit()
+            sessions.start(user)  # this session goes on, renewed; every other one has ended
+            flash("Password changed. You are signed out everywhere else.")
+            return redirect(url_for("plan.index"))
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -60,9 +92,7 @@ def tokens():
         _, new_token = services.create_token(current_user, name=form.name.data, by=current_user)
         db.session.commit()
         form = TokenForm(formdata=None)
-    mine = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    )
+    mine = services.list_tokens(current_user)
     return render_template("auth/tokens.html", form=form, tokens=mine, new_token=new_token)
 
 

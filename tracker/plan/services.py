@@ -8,7 +8,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import MAX_ID, check_version, db, guarded_write
-from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal, code_sort_key
+from tracker.plan.models import (
+    ActionPoint,
+    ActionPointDocument,
+    Activity,
+    Plan,
+    PriorityGoal,
+    code_sort_key,
+)
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
 
@@ -104,6 +111,7 @@ def get_action_point(action_point_id: int) -> ActionPoint | None:
             selectinload(ActionPoint.activities).joinedload(Activity.lead_actor),
             selectinload(ActionPoint.continued_in).joinedload(ActionPoint.plan),
             selectinload(ActionPoint.continues).joinedload(ActionPoint.plan),
+            selectinload(ActionPoint.documents).joinedload(ActionPointDocument.file),
         )
     )
 

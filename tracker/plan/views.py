@@ -7,12 +7,14 @@ from tracker.audit.services import history_of
 from tracker.auth.permissions import (
     can_manage_plans,
     get_editable_action_point,
+    get_manageable_document,
+    get_readable_document,
     require,
 )
 from tracker.db import StaleVersionError, db
 from tracker.pages import conflict_page, download, render_form_page
+from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
-from tracker.plan import services, transfer
 from tracker.plan.fileformats import read_capped
 from tracker.plan.forms import (
     ActionPointForm,
@@ -28,6 +30,8 @@ from tracker.plan.forms import (
     goal_values,
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.uploads.forms import DocumentForm
+from tracker.uploads.services import UploadError, send_stored_file, store_upload
 
 bp = Blueprint("plan", __name__, url_prefix="/plans")
 
@@ -315,3 +319,49 @@ def confirm_import(code: str):
     db.session.commit()
     flash(f"Imported. {preview.summary(done=True)}")
     return redirect(url_for("plan.show", code=plan.code))
+
+
+def documents_section(action_point_id: int) -> str:
+    return url_for("plan.action_point", action_point_id=action_point_id, _anchor="documents")
+
+
+@bp.route("/action-points/<id:action_point_id>/documents", methods=["GET", "POST"])
+@login_required
+def upload_document(action_point_id: int):
+    require(can_manage_plans(current_user))
+    ap = services.get_action_point(action_point_id) or abort(404)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            upload = store_upload(form.file.data, by=current_user)
+            document = documents.attach_document(ap, upload, title=form.title.data, by=current_user)
+        except (UploadError, services.PlanError) as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Document “{document.title}” attached.")
+            return redirect(documents_section(ap.id))
+    return render_template("plan/upload_document.html", form=form, ap=ap)
+
+
+@bp.post("/documents/<id:document_id>/retire")
+@login_required
+def retire_document(document_id: int):
+    document = get_manageable_document(document_id)
+    try:
+        documents.retire_document(document, by=current_user)
+    except services.PlanError as error:
+        flash(str(error))
+    else:
+        db.session.commit()
+        flash(f"Document “{document.title}” retired.")
+    return redirect(documents_section(document.action_point_id))
+
+
+@bp.get("/documents/<id:document_id>/<filename>")
+@login_required
+def download_document(document_id: int, filename: str):
+    document = get_readable_document(document_id)
+    if filename != document.file.filename:  # one address per file: the name is part of it
+        abort(404)
+    return send_stored_file(document.file)

@@ -148,13 +148,14 @@ def clean_filename(raw: str | None) -> str:
     length (keeping the extension); it is only ever sent back as a download name."""
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[/\\]", name)[-1]  # browsers on Windows may send the whole path
+    name = re.sub(r"\s+", " ", name)  # newlines and tabs too
     # Cc: NUL and other controls; Cf: invisible formatting, such as the right-to-left override
     # that makes "invoice\u202efdp.exe" look like "invoiceexe.pdf"; Cs/Co: not real characters.
     name = "".join(
         "" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in name
     )
     name = re.sub(r'[<>:"|?*]', "_", name)  # reserved on Windows: the file must save there
-    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = re.sub(r" +", " ", name).strip(" .")
     if len(name) > MAX_FILENAME_LENGTH:
         stem, dot, ext = name.rpartition(".")
         ext = ext[:10] if dot and stem else ""

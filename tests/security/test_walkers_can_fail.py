@@ -1,0 +1,228 @@
+"""Each walker fails when the app does what it guards against: a throwaway app (never the real
+one) gets a route broken in that way, and the walker's own test is run on it."""
+
+import pytest
+from flask import render_template_string, request
+from flask_wtf import FlaskForm
+from hypothesis import Phase, settings
+from markupsafe import Markup
+from wtforms import Field, StringField
+
+from tests.conftest import create_test_app
+from tests.security import routes as registry
+from tests.security import test_csrf, test_fuzz, test_get_is_safe, test_headers, test_xss, walk
+from tests.security.checks import Allowed, Change, header_problems, leak_problems, unexplained
+from tests.security.conftest import fuzz_settings, sign_in
+from tracker.auth import services as auth_services
+from tracker.db import db
+from tracker.extensions import csrf
+from tracker.plan.models import ActionPoint
+
+
+class ProbeForm(FlaskForm):
+    text = StringField()
+
+
+class GadgetField(Field):
+    """A field type that FIELD_STRATEGIES does not know."""
+
+
+class GadgetForm(FlaskForm):
+    gadget = GadgetField()
+
+
+def _give_away_a_token(world):
+    auth_services.create_token(world.fresh(type(world.admin), world.admin.id), by="tests")
+    db.session.commit()
+
+
+@pytest.fixture
+def broken(app, database_url, world):
+    """An app with one route broken in each way the walkers look for."""
+    app_ = create_test_app(database_url, WTF_CSRF_ENABLED=True)
+
+    @app_.post("/__test__/forgeable")
+    @csrf.exempt
+    def forgeable():
+        _give_away_a_token(world)
+        return "", 204
+
+    @app_.get("/__test__/writes")
+    def writes():
+        _give_away_a_token(world)
+        return "read"
+
+    @app_.post("/__test__/crashes")
+    def crashes():
+        return str(int(request.form.get("text", "0")))
+
+    @app_.post("/__test__/refuses-but-writes")
+    def refuses_but_writes():
+        _give_away_a_token(world)
+        return '<p class="invalid-feedback">Refused.</p>'
+
+    @app_.get("/__test__/unescaped")
+    def unescaped():
+        ap = db.session.get(ActionPoint, world.action_point.id)
+        return render_template_string("<p>{{ title }}</p>", title=Markup(ap.title))
+
+    @app_.get("/__test__/evaluated")
+    def evaluated():
+        ap = db.session.get(ActionPoint, world.action_point.id)
+        return render_template_string(f"<p>{ap.title}</p>")
+
+    @app_.get("/__test__/frameable")
+    def frameable():
+        response = app_.make_response("<p>page</p>")
+        response.headers["Content-Security-Policy"] = "script-src 'self' 'unsafe-inline'"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    @app_.get("/__test__/<id:gadget_id>")
+    def needs_a_gadget(gadget_id):
+        return ""
+
+    @app_.post("/api/v1/__test__/undocumented")
+    def undocumented():
+        return {}
+
+    yield app_
+    with app_.app_context():
+        db.engine.dispose()
+
+
+def route_of(app_, path: str, method: str) -> walk.Route:
+    rule = next(r for r in app_.url_map.iter_rules() if r.rule == path)
+    return walk.Route(rule.endpoint, rule.rule, method, rule)
+
+
+def test_csrf_walker_fails_on_a_form_that_is_exempt(broken, world, monkeypatch):
+    route = route_of(broken, "/__test__/forgeable", "POST")
+    spec = registry.PageForm(None, lambda w: {})
+    monkeypatch.setitem(registry.PAGE_FORMS, route.endpoint, spec)
+    with pytest.raises(AssertionError, match="with no token: 204"):
+        test_csrf.test_page_write_without_the_csrf_token_is_refused_and_changes_nothing(
+            route, broken, world
+        )
+
+
+def test_get_walker_fails_on_a_get_that_writes(broken, world):
+    route = route_of(broken, "/__test__/writes", "GET")
+    with pytest.raises(AssertionError, match="wrote: .*insert api_tokens"):
+        test_get_is_safe.test_get_changes_nothing(route, broken, world, callers=["admin"])
+
+
+def test_allowed_change_covers_only_its_columns_and_rows():
+    allowed = Allowed("api_tokens", "update", "why", columns=frozenset({"last_used_at"}))
+    renamed = Change("api_tokens", "update", (1,), frozenset({"name"}), {"name": "x"})
+    used = Change("api_tokens", "update", (1,), frozenset({"last_used_at"}), {})
+    assert unexplained([renamed, used], [allowed]) == [str(renamed)]
+    denied = Allowed("audit_events", "insert", "why", where=lambda row: row["action"] == "denied")
+    forged = Change("audit_events", "insert", (2,), frozenset(), {"action": "update"})
+    assert unexplained([forged], [denied]) == [str(forged)]
+
+
+@pytest.mark.parametrize(
+    ("path", "finds"),
+    [
+        ("/__test__/crashes", "status 500"),
+        ("/__test__/refuses-but-writes", "refused, yet: insert api_tokens"),
+    ],
+)
+def test_fuzz_walker_fails_on_a_crash_and_on_a_refusal_that_writes(
+    path, finds, broken, world, monkeypatch
+):
+    route = route_of(broken, path, "POST")
+    spec = registry.PageForm(ProbeForm, lambda w: {"text": "1"})
+    monkeypatch.setitem(registry.PAGE_FORMS, route.endpoint, spec)
+    broken.config["WTF_CSRF_ENABLED"] = False
+    # The first failing example is enough here: no shrinking.
+    quick = settings(fuzz_settings(), phases=[Phase.explicit, Phase.generate])
+    monkeypatch.setattr(test_fuzz, "fuzz_settings", lambda: quick)
+    with pytest.raises(AssertionError, match=finds):
+        test_fuzz.test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(
+            route, broken, world
+        )
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "finds"),
+    [
+        ("/__test__/unescaped", "<script>alert(1)</script>", "inline or off-site <script"),
+        ("/__test__/unescaped", '"><img src=x onerror=alert(1)>', "event handler attribute"),
+        ("/__test__/unescaped", "<a href='javascript:alert(1)'>x</a>", "script URL"),
+    ],
+)
+def test_xss_walker_fails_on_unescaped_output(path, payload, finds, broken, world):
+    ap = world.fresh(ActionPoint, world.action_point.id)
+    ap.title = payload
+    db.session.commit()
+    client = broken.test_client()
+    route = route_of(broken, path, "GET")
+    problems, _ = test_xss.pages_show(client, world, [payload], routes=[route])
+    assert any(finds in p for p in problems), problems
+    assert any("unescaped" in p for p in problems), problems
+
+
+def test_xss_walker_sees_a_template_that_evaluates_the_payload(broken, world):
+    ap = world.fresh(ActionPoint, world.action_point.id)
+    ap.title = "{{7*7}}"
+    db.session.commit()
+    route = route_of(broken, "/__test__/evaluated", "GET")
+    _, text = test_xss.pages_show(broken.test_client(), world, ["{{7*7}}"], routes=[route])
+    assert "{{7*7}}" not in text  # so the XSS test says "accepted, but never shown as typed"
+    assert "49" in broken.test_client().get("/__test__/evaluated").get_data(as_text=True)
+
+
+def test_header_walker_fails_on_weak_headers(broken, world):
+    route = route_of(broken, "/__test__/frameable", "GET")
+    with pytest.raises(AssertionError) as failure:
+        test_headers.test_every_get_route_sends_the_security_headers(route, broken, world)
+    for problem in ["unsafe-inline", "frame-ancestors", "X-Frame-Options"]:
+        assert problem in str(failure.value)
+    client = broken.test_client()
+    sign_in(client, world)
+    signed_in = header_problems(client.get("/__test__/frameable"), signed_in=True)
+    assert "signed in, but Cache-Control lacks no-store" in signed_in
+
+
+def test_leak_check_finds_a_traceback_and_sql():
+    page = (
+        'Traceback (most recent call last):\n  File "/srv/app/tracker/db.py", line 3, in x\n'
+        "sqlalchemy.exc.OperationalError: no such table\nSELECT * FROM users"
+    )
+    assert len(leak_problems(page)) >= 4
+
+
+def test_a_route_argument_without_a_value_fails_naming_it(broken, world):
+    route = route_of(broken, "/__test__/<id:gadget_id>", "GET")
+    with pytest.raises(pytest.fail.Exception, match="add a value for <gadget_id> to URL_ARGS"):
+        walk.url_of(route, world)
+
+
+def test_a_page_post_without_a_registry_entry_fails_naming_it(broken):
+    route = route_of(broken, "/__test__/forgeable", "POST")
+    with pytest.raises(pytest.fail.Exception, match=r"add PAGE_FORMS\['forgeable'\]"):
+        walk.page_form(route)
+
+
+def test_a_field_type_without_a_strategy_fails_naming_it(broken, monkeypatch):
+    route = route_of(broken, "/__test__/crashes", "POST")
+    spec = registry.PageForm(GadgetForm, lambda w: {})
+    monkeypatch.setitem(registry.PAGE_FORMS, route.endpoint, spec)
+    with pytest.raises(pytest.fail.Exception, match="GadgetField: add a strategy"):
+        walk.page_strategy(route)
+
+
+def test_an_api_write_missing_from_openapi_fails_naming_it(broken):
+    route = route_of(broken, "/api/v1/__test__/undocumented", "POST")
+    with pytest.raises(pytest.fail.Exception, match="is not described in tracker/api/openapi.py"):
+        walk.api_body_strategy(route)
+
+
+def test_sign_in_helper_really_signs_in(sec_app, world):
+    client = sec_app.test_client()
+    assert client.get("/plans/").status_code == 302
+    sign_in(client, world)
+    assert client.get("/plans/").status_code == 200

@@ -1,0 +1,64 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from tracker.audit.services import audited_types
+from tracker.db import MAX_ID
+
+COMMON_ACTIONS = [
+    "create",
+    "update",
+    "retire",
+    "revoke",
+    "denied",
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_throttled",
+    "sign_out",
+    "password_change",
+]
+
+
+class AuditFilterForm(FlaskForm):
+    """The filters of the audit trail, read from the query string by the page and the API."""
+
+    class Meta:
+        csrf = False  # a GET search changes nothing: there is nothing to forge
+
+    user = StringField("User (email)", validators=[Optional(), Length(max=254)])
+    object_type = SelectField("Object", validators=[Optional()])
+    object_id = IntegerField(
+        "Object id",
+        validators=[Optional(), NumberRange(1, MAX_ID, f"Use a whole number from 1 to {MAX_ID}.")],
+    )
+    action = StringField(
+        "Action",
+        validators=[Optional(), Length(max=32)],
+        description="For example: " + ", ".join(COMMON_ACTIONS) + ".",
+    )
+    date_from = DateField("From", validators=[Optional()], name="from")
+    date_to = DateField("To", validators=[Optional()], name="to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = audited_types()
+        self.object_type.choices = [("", "Any"), *((t, t.replace("_", " ")) for t in types)]
+
+    def field_named(self, name: str) -> Field:
+        """The field with this query parameter name ("from" is the field date_from)."""
+        return next(field for field in self if field.name == name)
+
+    def field_errors(self) -> dict[str, str]:
+        """{query parameter: message}, as the API reports them."""
+        return {field.name: " ".join(field.errors) for field in self if field.errors}
+
+    def filter_values(self) -> dict:
+        """The keyword arguments of audit_events_query that the form stands for."""
+        return {
+            "user_email": self.user.data or None,
+            "entity_type": self.object_type.data or None,
+            "entity_id": self.object_id.data,
+            "action": self.action.data or None,
+            "date_from": self.date_from.data,
+            "date_to": self.date_to.data,
+        }

@@ -1,0 +1,105 @@
+"""The Secretariat's account pages: /admin/users."""
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from tracker.actors.services import get_actor_by_code, list_actors
+from tracker.audit.services import history_of
+from tracker.auth import services
+from tracker.auth.forms import (
+    NewUserForm,
+    PasswordResetForm,
+    UserForm,
+    changed_values,
+    user_data,
+)
+from tracker.auth.models import Role, User
+from tracker.auth.permissions import can_manage_users, require
+from tracker.db import db
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+bp.add_app_template_global(can_manage_users)
+
+
+@bp.before_request
+@login_required
+def only_admins():
+    require(can_manage_users(current_user))
+
+
+def get_user_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.get("/")
+def index():
+    return render_template("users/index.html", users=services.list_users())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = NewUserForm()
+    form.set_actor_choices(list_actors())
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                password=form.password.data,
+                actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
+                by=current_user._get_current_object(),
+            )
+        except services.AuthError as error:
+            form[error.field or "email"].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Account {user.email} created.")
+            return redirect(url_for("users.index"))
+    return render_template("users/new.html", form=form)
+
+
+@bp.route("/<id:user_id>/edit", methods=["GET", "POST"])
+def edit(user_id: int):
+    user = get_user_or_404(user_id)
+    form = UserForm(data={**user_data(user), "loaded": json.dumps(user_data(user))})
+    form.set_actor_choices(list_actors())
+    if form.validate_on_submit():
+        values = changed_values(form, user)
+        try:
+            changes = services.update_user(
+                user,
+                name=values["name"],
+                role=Role(values["role"]),
+                actor=get_actor_by_code(values["actor"]) if values["actor"] else None,
+                is_active=values["is_active"],
+                by=current_user._get_current_object(),
+            )
+        except services.AuthError as error:
+            form[error.field or "name"].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Account {user.email} saved." if changes else "Nothing to change.")
+            return redirect(url_for("users.index"))
+    history = history_of(user)
+    return render_template("users/edit.html", form=form, user=user, history=history)
+
+
+@bp.route("/<id:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    user = get_user_or_404(user_id)
+    if user.id == current_user.id:
+        return redirect(url_for("auth.change_password"))  # one's own needs the current one
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data, by=current_user._get_current_object())
+        except services.AuthError as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"New password set for {user.email}; their sessions have ended.")
+            return redirect(url_for("users.index"))
+    return render_template("users/password.html", form=form, user=user)

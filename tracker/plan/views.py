@@ -71,13 +71,18 @@ def goal(code: str, number: int):
 @login_required
 def action_point(action_point_id: int):
     action_point = services.get_action_point(action_point_id) or abort(404)
+    return render_action_point(action_point, ContinuationForm())
+
+
+def render_action_point(action_point: ActionPoint, continuation_form, status: int = 200):
     history = history_of(action_point)
-    return render_template(
+    page = render_template(
         "plan/action_point.html",
         ap=action_point,
         history=history,
-        continuation_form=ContinuationForm(),
+        continuation_form=continuation_form,
     )
+    return page, status
 
 
 @bp.route("/<code>/action-points/new", methods=["GET", "POST"])
@@ -217,11 +222,13 @@ def add_continuation(action_point_id: int):
             successor = services.resolve_reference(form.continued_in.data, "continued_in")
             services.link_continuation(ap, successor, by=current_user)
         except services.PlanError as error:
-            flash(f"Not linked: {error}")
+            form.continued_in.errors.append(str(error))
         else:
             db.session.commit()
             flash(f"Linked: continued in {successor.reference}.")
-    return redirect(url_for("plan.action_point", action_point_id=ap.id))
+            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+    ap = services.get_action_point(ap.id)
+    return render_action_point(ap, form, status=422)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations/<id:successor_id>/remove")

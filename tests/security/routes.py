@@ -3,11 +3,17 @@
 A new route fails tests/security until it has what the walkers need here; the failure says what
 to add. In short:
 - a URL argument (`<id:user_id>`): a value in URL_ARGS, made from a World record (add the record
-  kind to World if it is new);
+  kind to World if it is new, and to World.restore if a fuzzed request can spoil it); where the
+  same name means something else for one endpoint, ENDPOINT_ARGS;
 - a page POST: PAGE_FORMS[endpoint] = PageForm(form class, valid data) — its fields are fuzzed by
-  type (FIELD_STRATEGIES) and its text fields get the stored-XSS payloads;
-- an API write: its request body in tracker/api/openapi.py, and a valid body in API_BODIES;
-- a GET or a refused write that may still write something: an Allowed entry, with the reason.
+  type (FIELD_STRATEGIES; a new field type needs a strategy there) and its text fields get the
+  stored-XSS payloads (XSS_REFUSED says why a field may refuse them all);
+- an API write: its request body in tracker/api/openapi.py (JSON or multipart), and a valid body
+  in API_BODIES (or the endpoint in API_WITHOUT_BODY);
+- a GET or a refused write that may still write something: an Allowed entry in GET_MAY_WRITE or
+  REFUSED_WRITE_MAY_WRITE, with the reason; a signed-in GET that may be cached: CACHEABLE.
+The tests: test_csrf, test_get_is_safe, test_fuzz, test_xss, test_headers; test_walkers_can_fail
+shows each of them failing on a throwaway app broken on purpose.
 """
 
 import io

@@ -20,6 +20,15 @@ PAGE_WRITES = walk.page_write_routes()
 API_WRITES = walk.api_write_routes()
 
 
+# Werkzeug's multipart parser leaves a file part it has already read unclosed when a later part
+# is over MAX_FORM_MEMORY_SIZE (a 413): CPython frees it as the request ends, with this warning.
+# Only that warning is let through; any other unclosed file still fails the test.
+werkzeug_413_leaves_a_part_open = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
+
+
 def _may_write(route) -> list:
     return REFUSED_WRITE_MAY_WRITE["*"] + REFUSED_WRITE_MAY_WRITE.get(route.endpoint, [])
 
@@ -28,6 +37,7 @@ def _shown(data) -> str:
     return repr(data)[:400]
 
 
+@werkzeug_413_leaves_a_part_open
 @pytest.mark.parametrize("route", PAGE_WRITES, ids=str)
 def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route, sec_app, world):
     spec = walk.page_form(route)
@@ -60,6 +70,7 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
     attack()
 
 
+@werkzeug_413_leaves_a_part_open
 @pytest.mark.parametrize("route", API_WRITES, ids=str)
 def test_hostile_api_write_never_crashes_and_a_refused_one_writes_nothing(route, sec_app, world):
     strategy = walk.api_body_strategy(route)

@@ -170,15 +170,24 @@ class World:
         self.admin_password_hash = self.admin.password_hash
         return self
 
-    def restore(self) -> None:
+    def restore(self) -> bool:
         """Undo what a fuzzed request that succeeded may have done to the world's admin, token
         and document (a password change, a deactivation, a revocation, a retirement), so that
-        the next example can sign in and find them."""
+        the next example can sign in and find them. True if anything had to be undone."""
         admin = self.fresh(type(self.admin), self.admin.id)
-        admin.password_hash, admin.is_active = self.admin_password_hash, True
-        self.fresh(type(self.token), self.token.id).revoked_at = None
-        self.fresh(type(self.document), self.document.id).retired_at = None
-        db.session.commit()
+        token = db.session.get(type(self.token), self.token.id)
+        document = db.session.get(type(self.document), self.document.id)
+        spoiled = (
+            admin.password_hash != self.admin_password_hash
+            or not admin.is_active
+            or token.revoked_at is not None
+            or document.retired_at is not None
+        )
+        if spoiled:
+            admin.password_hash, admin.is_active = self.admin_password_hash, True
+            token.revoked_at = document.retired_at = None
+            db.session.commit()
+        return spoiled
 
     def fresh(self, model, record_id: int):
         """A record as the database holds it now (requests run in sessions of their own)."""

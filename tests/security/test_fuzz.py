@@ -43,7 +43,7 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
     spec = walk.page_form(route)
     strategy = walk.page_strategy(route)
     may_write = _may_write(route)
-    state = {"client": None}
+    state = {"client": None, "last": None}  # the last snapshot, while nothing else wrote since
 
     @fuzz_settings()
     @given(mutation=strategy)
@@ -52,12 +52,14 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
             state["client"] = sec_app.test_client()
             if spec.signed_in:
                 sign_in(state["client"], world)
+            state["last"] = None
         client = state["client"]
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         data = walk.apply(mutation, spec.valid(world))
-        before = snapshot()
+        before = state["last"] or snapshot()
         response = walk.send_form(client, route, url, data)
-        changes = diff(before, snapshot())
+        state["last"] = after = snapshot()
+        changes = diff(before, after)
         problems = response_problems(response)
         worked = page_write_succeeded(response)
         event(f"{response.status_code}, {'worked' if worked else 'refused'}")
@@ -76,16 +78,19 @@ def test_hostile_api_write_never_crashes_and_a_refused_one_writes_nothing(route,
     strategy = walk.api_body_strategy(route)
     may_write = _may_write(route)
     client = sec_app.test_client()
+    state = {"last": None}  # the last snapshot, while nothing else wrote since
 
     @fuzz_settings()
     @given(mutation=strategy)
     def attack(mutation):
-        world.restore()
+        if world.restore():
+            state["last"] = None
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         valid = walk.api_valid_body(route, world)
-        before = snapshot()
+        before = state["last"] or snapshot()
         response = walk.send_api(client, route, url, world.bearer, mutation, valid)
-        changes = diff(before, snapshot())
+        state["last"] = after = snapshot()
+        changes = diff(before, after)
         problems = response_problems(response)
         event(f"{response.status_code}")
         if not response.is_json:

@@ -71,6 +71,10 @@ def broken(app, database_url, world):
         ap = db.session.get(ActionPoint, world.action_point.id)
         return render_template_string(f"<p>{ap.title}</p>")
 
+    @app_.get("/__test__/echo")
+    def echo():
+        return f"<p>You searched for {request.args.get('q')}</p>"
+
     @app_.get("/__test__/frameable")
     def frameable():
         response = app_.make_response("<p>page</p>")
@@ -173,6 +177,12 @@ def test_xss_walker_sees_a_template_that_evaluates_the_payload(broken, world):
     _, text = test_xss.pages_show(broken.test_client(), world, ["{{7*7}}"], routes=[route])
     assert "{{7*7}}" not in text  # so the XSS test says "accepted, but never shown as typed"
     assert "49" in broken.test_client().get("/__test__/evaluated").get_data(as_text=True)
+
+
+def test_reflected_xss_walker_fails_on_a_page_that_echoes_the_query(broken, world):
+    route = route_of(broken, "/__test__/echo", "GET")
+    with pytest.raises(AssertionError, match="inline or off-site <script"):
+        test_xss.test_payload_in_the_query_string_is_escaped(route, broken, world)
 
 
 def test_header_walker_fails_on_weak_headers(broken, world):

@@ -191,3 +191,26 @@ def test_payload_in_any_stored_text_is_escaped_on_every_page(sec_app, world):
     db.session.expire_all()
     problems, _ = pages_show(client, world, [*PAYLOADS, COMBINED])
     assert not problems
+
+
+# Query parameters that a page may echo: those of the forms a GET view reads, and common ones.
+QUERY_NAMES = ["next", "page", "per_page", "plan", "kind", "q", "user", "action", "from", "to"]
+
+
+@pytest.mark.parametrize("route", SHOWN_ON, ids=str)
+def test_payload_in_the_query_string_is_escaped(route, sec_app, world):
+    """Reflected XSS: every parameter the view's forms read, and the usual ones, carry all the
+    payloads; the page that answers must not run them."""
+    view = walk.listing_app().view_functions.get(route.endpoint)
+    forms = walk.forms_used_by(view) if view else set()
+    names = {n for form in forms for n in walk.form_fields(form)}
+    query = dict.fromkeys(sorted(names | set(QUERY_NAMES)), COMBINED)
+    client = sec_app.test_client()
+    sign_in(client, world)
+    url = walk.url_of(route, world)
+    response = client.get(url, query_string=query, headers=world.bearer if route.is_api else {})
+    problems = response_problems(response)
+    if response.mimetype == "text/html":
+        html = response.get_data(as_text=True)
+        problems += [f"{p!r} unescaped" for p in PAYLOADS if p[0] in '<"' and p in html]
+    assert not problems, f"GET {url}?{sorted(query)}: {problems}"

@@ -50,13 +50,16 @@ class Config:
     # 0 trusts no such header. Throttling by address needs the client's address, not the proxy's.
     TRUSTED_PROXY_COUNT = 0
 
+    # Pledge totals are shown in this ISO 4217 currency, converted at dated exchange rates.
+    REPORTING_CURRENCY = "EUR"
+
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 
 
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
-    TRUSTED_PROXY_COUNT."""
+    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -64,6 +67,8 @@ def from_environ(environ=os.environ) -> dict:
         settings["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("TRACKER_ENV"):
         settings["TRACKER_ENV"] = environ["TRACKER_ENV"]
+    if environ.get("REPORTING_CURRENCY"):
+        settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():

@@ -1,6 +1,7 @@
 """`make bench`: page timings as ratios to a trivial route measured in the same run, and SQL
 queries per page, on small and ten-times-larger data (the query counts must not grow)."""
 
+import os
 import statistics
 import tempfile
 import time
@@ -17,8 +18,9 @@ from tracker.db import db
 from tracker.demo import load_demo
 from tracker.plan.models import ActionPoint, Plan, code_sort_key
 from tracker.plan.shipped import load_shipped_data
+from tracker.pledges.models import Pledge
 
-ROUNDS = 200
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 ADMIN_EMAIL = "demo-admin@example.org"
 
 
@@ -81,6 +83,7 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         _, token = create_token(admin, by="bench")
         db.session.commit()
         ap_id = db.session.scalar(select(ActionPoint.id).order_by(ActionPoint.id))
+        pledge_id = db.session.scalar(select(Pledge.id).order_by(Pledge.id))
     client = app.test_client()
     client.post("/auth/sign-in", data={"email": ADMIN_EMAIL, "password": admin_password})
     bearer = {"Authorization": f"Bearer {token}"}
@@ -91,6 +94,11 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         ("/plans/DEMO/goals/1", {}),
         (f"/plans/action-points/{ap_id}", {}),
         ("/actors/", {}),
+        ("/pledges/?plan=DEMO", {}),
+        ("/pledges/matrix?plan=DEMO", {}),
+        ("/pledges/funding?plan=DEMO", {}),
+        (f"/pledges/{pledge_id}", {}),
+        (f"/api/v1/pledges/{pledge_id}", bearer),
         ("/api/v1/plans/DEMO", bearer),
         ("/api/v1/action-points?plan=DEMO&per_page=50", bearer),
     ]

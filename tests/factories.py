@@ -73,5 +73,31 @@ class ApiClient:
     def patch(self, url, headers=None, **kwargs):
         return self.client.patch(url, headers=self._headers(headers), **kwargs)
 
+    def put(self, url, headers=None, **kwargs):
+        return self.client.put(url, headers=self._headers(headers), **kwargs)
+
     def delete(self, url, headers=None, **kwargs):
         return self.client.delete(url, headers=self._headers(headers), **kwargs)
+
+
+def make_pledge(actor=None, target=None, **overrides):
+    """A pledge of 1,000.00 EUR by HU to a new action point (add, flush, return)."""
+    from datetime import date
+
+    from tracker.pledges import services as pledge_services
+
+    actor = actor or get_actor("HU")
+    if target is None:
+        ap = make_action_point()
+        target = pledge_services.Target(
+            pledge_services.TargetKind.ACTION_POINT, ap.plan, ap.goal, ap
+        )
+    values = {
+        "currency": "EUR",
+        "amount_minor": 100_000,
+        "pledged_on": date(2024, 1, 15),
+        "purpose": "Test pledge",
+        "by": "tests",
+        **overrides,
+    }
+    return pledge_services.create_pledge(actor=actor, target=target, **values)

@@ -12,6 +12,7 @@ from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.plan import fileformats, services
 from tracker.plan.fileformats import CSV_COLUMNS
+from tracker.plan.models import Activity
 
 ADMIN_PAGES = [
     "/plans/BP-CFA-2019/import",
@@ -140,6 +141,10 @@ def test_activity_create_and_edit_pages(client, login):
     bad = {"title": "W", "budget_amount": "abc", "budget_currency": "EUR", "version": 1}
     response = client.post(f"/plans/activities/{activity.id}/edit", data=bad)
     assert response.status_code == 200 and "is not an amount" in response.get_data(as_text=True)
+    unknown = {"title": "W", "budget_amount": "1.00", "budget_currency": "XYZ", "version": 1}
+    response = client.post(f"/plans/activities/{activity.id}/edit", data=unknown)
+    assert response.status_code == 200 and "Unknown currency" in response.get_data(as_text=True)
+    assert db.session.get(Activity, activity.id).budget_currency == "EUR"
 
 
 def test_continuation_link_shows_on_both_pages(client, login):

@@ -107,7 +107,11 @@ def test_activity_create_with_budget_and_bad_budget(admin):
     assert body["code"] == "A1" and body["budget"] == {"amount": "10.50", "currency": "EUR"}
     bad = admin.post(url, json={"title": "W", "budget_amount": "1.234", "budget_currency": "EUR"})
     assert bad.status_code == 422
-    assert "at most 2 decimal" in bad.get_json()["error"]["fields"]["budget_amount"]
+    assert "EUR has 2 decimal places" in bad.get_json()["error"]["fields"]["budget_amount"]
+    minus = admin.post(url, json={"title": "W", "budget_amount": "-1", "budget_currency": "EUR"})
+    assert minus.get_json()["error"]["fields"] == {"budget_amount": "A budget cannot be negative."}
+    unknown = admin.post(url, json={"title": "W", "budget_amount": "1", "budget_currency": "XYZ"})
+    assert "Unknown currency" in unknown.get_json()["error"]["fields"]["budget_currency"]
     patch = admin.patch(f"/api/v1/activities/{body['id']}", json={"title": "New", "version": 1})
     assert patch.get_json()["title"] == "New"
 

@@ -99,6 +99,7 @@ class World:
         self.activity = plan_services.create_activity(
             self.action_point, title="Owner's activity", lead_actor=owner, by="tests"
         )
+        self.pledge = factories.make_pledge(actor=owner)
         self.token, _ = auth.create_token(self.owner_user, by="tests")
         upload = store_upload(b"%PDF-1.4 owner's document", "owner.pdf", by="tests")
         self.document = attach_document(self.action_point, upload, by="tests")
@@ -124,6 +125,8 @@ class World:
             "seat_id": db.session.scalar(
                 select(ReferenceGroupMembership.id).order_by(ReferenceGroupMembership.id)
             ),
+            # Issue 6: pledges.
+            "pledge_id": self.pledge.id,
             "document_id": self.document.id,
             "filename": upload.filename,
         }

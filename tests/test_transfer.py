@@ -245,7 +245,26 @@ def test_every_error_of_the_file_is_listed_not_only_the_first():
         "Row 2, column 'goal': 'x' is not a number from 1 to 99.",
         "Row 2, column 'lead_actor': no actor with the code 'XX'.",
         "Row 3, column 'action_point': no action point 99 in BP-CFA-2019.",
-        "Row 3, column 'budget_amount': EUR amounts have at most 2 decimal digits.",
+        "Row 3, column 'budget_amount': EUR has 2 decimal places; 1.234 has 3.",
+    ]
+
+
+def test_budgets_follow_the_shared_money_rules():
+    """Budgets are parsed by tracker.money, as pledges are: the ISO 4217 list, the currency's
+    decimals, no negative amounts; the error names the column at fault."""
+    messages = errors_of(
+        csv_file(
+            ap_row(),
+            activity_row(code="A1", currency="XYZ"),
+            activity_row(code="A2", amount="-5.00"),
+            activity_row(code="A3", amount="1.5", currency="JPY"),
+        )
+    )
+    assert messages == [
+        "Row 3, column 'budget_currency': Unknown currency 'XYZ': use an ISO 4217 code "
+        "such as EUR.",
+        "Row 4, column 'budget_amount': A budget cannot be negative.",
+        "Row 5, column 'budget_amount': JPY has no minor unit: give a whole amount.",
     ]
 
 

@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/tracker.sqlite"
     refuse_unsafe_production(app)
+    from tracker.money import check_currency
+
+    app.config["REPORTING_CURRENCY"] = check_currency(app.config["REPORTING_CURRENCY"])
     if app.config["TRACKER_ENV"] == "production":
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
         if app.config["SESSION_COOKIE_NAME"] == "session":
@@ -76,14 +79,16 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import accounts  # noqa: F401  (adds its routes to the api blueprint)
     from tracker.api import audit as audit_api  # noqa: F401  (routes on the api blueprint)
     from tracker.api import documents as documents_api  # noqa: F401  (likewise)
+    from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api.views import bp as api_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
     from tracker.plan.views import bp as plan_bp
+    from tracker.pledges.views import bp as pledges_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
-    for bp in (auth_bp, users_bp, plan_bp, actors_bp, api_bp):
+    for bp in (auth_bp, users_bp, plan_bp, actors_bp, pledges_bp, api_bp):
         app.register_blueprint(bp)
     app.register_blueprint(audit_bp)

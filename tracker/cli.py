@@ -161,6 +161,7 @@ def demo_command(years, reset):
 
 import_group = click.Group("import", help="Load data from files.")
 export_group = click.Group("export", help="Write data to files.")
+rates_group = click.Group("rates", help="Exchange rates into the reporting currency.")
 
 
 @import_group.command("plan")
@@ -244,6 +245,57 @@ def restore_command(path, yes):
     click.echo("Run `tracker db upgrade` if this tracker is newer than the backup.")
 
 
+def _report_import(result, what: str) -> None:
+    if result.errors:
+        db.session.rollback()
+        for error in result.errors:
+            click.echo(f"{error}", err=True)
+        raise click.ClickException(f"Nothing imported: {len(result.errors)} error(s).")
+    db.session.commit()
+    click.echo(f"Imported {result.count} {what}.")
+
+
+@import_group.command("pledges")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_pledges_command(path):
+    """Import pledges and ledger entries from a CSV or XLSX file (all rows or none)."""
+    from tracker.pledges.transfer import import_pledges
+
+    content = Path(path).read_bytes()
+    _report_import(import_pledges(content, path, by="command line"), "pledge rows")
+
+
+@export_group.command("pledges")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
+def export_pledges_command(path, plan_code):
+    """Export a plan's pledge ledger to FILE (.csv or .xlsx) with IATI transaction types."""
+    from tracker.plan.services import get_plan
+    from tracker.pledges.transfer import export_pledges
+
+    plan = get_plan(plan_code)
+    if plan is None:
+        raise click.ClickException(f"No plan {plan_code!r}.")
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        raise click.ClickException("The file name must end in .csv or .xlsx.")
+    data, _ = export_pledges(plan, fmt)
+    Path(path).write_bytes(data)
+    click.echo(f"Wrote the ledger of {plan.code} to {path}.")
+
+
+@rates_group.command("import")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_rates_command(path):
+    """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
+    from tracker.pledges.transfer import import_rates
+
+    _report_import(import_rates(Path(path).read_bytes(), path, by="command line"), "rates")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_command,
@@ -252,6 +304,7 @@ def init_app(app: Flask) -> None:
         demo_command,
         import_group,
         export_group,
+        rates_group,
         backup_command,
         restore_command,
     ):

@@ -5,10 +5,11 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
@@ -16,6 +17,7 @@ from tracker.audit.services import record_event
 from tracker.auth.models import Role
 from tracker.auth.services import create_user, get_user_by_email, set_password
 from tracker.db import db
+from tracker.money import rate_text
 from tracker.plan.models import (
     ActionPoint,
     Activity,
@@ -24,8 +26,20 @@ from tracker.plan.models import (
     action_point_partners,
     code_sort_key,
 )
+from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind
 
 DEMO_CODE = "DEMO"
+DEMO_RATE_SOURCE = "tracker demo (synthetic)"
+# Reporting currency per unit, roughly; the demo jitters them month by month.
+DEMO_RATES = {
+    "EUR": "1.0",
+    "USD": "0.9",
+    "CHF": "1.02",
+    "GBP": "1.16",
+    "JPY": "0.0063",
+    "KWD": "2.95",
+}
+PLEDGES_PER_YEAR = 400
 AGENT = "tracker demo"
 DEMO_GOALS = [
     "Irregular migration, return & smuggling",
@@ -93,7 +107,16 @@ def remove_demo_plan() -> None:
     ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
     activity_ids = select(Activity.id).where(Activity.action_point_id.in_(ap_ids))
     goal_ids = select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)
+    pledge_ids = select(Pledge.id).where(Pledge.plan_id == plan.id)
     # Synthetic records are deleted, so are the events about them: ids can be reused (SQLite).
+    db.session.execute(
+        delete(AuditEvent).where(
+            (AuditEvent.entity_type == "pledges") & AuditEvent.entity_id.in_(pledge_ids)
+        )
+    )
+    db.session.execute(delete(PledgeEntry).where(PledgeEntry.pledge_id.in_(pledge_ids)))
+    db.session.execute(delete(Pledge).where(Pledge.plan_id == plan.id))
+    db.session.execute(delete(ExchangeRate).where(ExchangeRate.source == DEMO_RATE_SOURCE))
     db.session.execute(
         delete(AuditEvent).where(
             or_(
@@ -198,11 +221,13 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
                 }
             )
     db.session.execute(insert(Activity), activity_rows)
+    entries = _demo_pledges(plan, rng, list(actors.values()), start, years)
     record_event(
         by=AGENT,
         action="create",
         entity=plan,
-        summary=f"Loaded demo: 41 action points, {len(activity_rows)} activities, {years} year(s)",
+        summary=f"Loaded demo: 41 action points, {len(activity_rows)} activities, "
+        f"{entries} ledger entries, {years} year(s)",
     )
 
     accounts = [
@@ -211,3 +236,149 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
     ]
     _save_accounts(accounts)
     return DemoResult(f"Demo plan {DEMO_CODE} loaded ({years} year(s)). Demo sign-in:", accounts)
+
+
+def _demo_rates(start: date, years: int, rng: random.Random, reporting: str) -> None:
+    """Monthly synthetic rates into the reporting currency (not over rates already there)."""
+    taken = set(
+        db.session.execute(
+            select(ExchangeRate.currency, ExchangeRate.valid_on).where(
+                ExchangeRate.reporting_currency == reporting
+            )
+        ).all()
+    )
+    rows = []
+    base = {c: Decimal(r) / Decimal(DEMO_RATES.get(reporting, "1")) for c, r in DEMO_RATES.items()}
+    for currency, rate in base.items():
+        if currency == reporting:
+            continue
+        for month in range(years * 12):
+            valid_on = date(start.year + month // 12, month % 12 + 1, 1)
+            if (currency, valid_on) in taken:
+                continue
+            jitter = Decimal(rng.randrange(950, 1050)) / 1000
+            rows.append(
+                {
+                    "currency": currency,
+                    "reporting_currency": reporting,
+                    "rate": rate_text((rate * jitter).quantize(Decimal("0.000001"))),
+                    "valid_on": valid_on,
+                    "source": DEMO_RATE_SOURCE,
+                }
+            )
+    if rows:
+        db.session.execute(insert(ExchangeRate), rows)
+
+
+def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, years: int) -> int:
+    """Pledges with ledgers (about 2,000 entries a year), inserted in bulk; the summary totals
+    are then filled from the ledger in one set-based UPDATE."""
+    _demo_rates(start, years, rng, current_app.config["REPORTING_CURRENCY"])
+    goals = list(db.session.execute(select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)))
+    aps = list(
+        db.session.execute(
+            select(ActionPoint.id, ActionPoint.goal_id).where(ActionPoint.plan_id == plan.id)
+        )
+    )
+    pledge_rows, ledgers = [], []
+    for year in range(years):
+        for n in range(PLEDGES_PER_YEAR):
+            currency = rng.choice(list(DEMO_RATES))
+            unit = 10 ** {"JPY": 0, "KWD": 3}.get(currency, 2)
+            amount = rng.randrange(5, 500) * 1000 * unit
+            pledged_on = date(start.year + year, rng.randrange(1, 7), rng.randrange(1, 28))
+            roll = rng.random()
+            ap_id, goal_id = rng.choice(aps)
+            target = {"goal_id": None, "action_point_id": None, "target_kind": TargetKind.PLAN}
+            if roll < 0.75:
+                target = {
+                    "goal_id": goal_id,
+                    "action_point_id": ap_id,
+                    "target_kind": TargetKind.ACTION_POINT,
+                }
+            elif roll < 0.95:
+                target = {
+                    "goal_id": rng.choice(goals)[0],
+                    "action_point_id": None,
+                    "target_kind": TargetKind.GOAL,
+                }
+            reference = f"DEMO-{year}-{n}"
+            pledge_rows.append(
+                {
+                    "actor_id": rng.choice(actors).id,
+                    "plan_id": plan.id,
+                    **target,
+                    "currency": currency,
+                    "pledged_on": pledged_on,
+                    "purpose": f"{rng.choice(VERBS)} {rng.choice(TOPICS)}",
+                    "reference": reference,
+                    "pledged_minor": 0,
+                    "committed_minor": 0,
+                    "disbursed_minor": 0,
+                }
+            )
+            committed = [amount * rng.randrange(20, 50) // 100 for _ in range(2)]
+            disbursed = [c * rng.randrange(30, 100) // 100 for c in committed]
+            offsets = sorted(30 * k + rng.randrange(0, 25) for k in range(1, 6))
+            ledger = [
+                (EntryKind.PLEDGED, amount, pledged_on, None),
+                (EntryKind.COMMITTED, committed[0], pledged_on + timedelta(days=offsets[0]), None),
+                (EntryKind.DISBURSED, disbursed[0], pledged_on + timedelta(days=offsets[1]), None),
+                (EntryKind.COMMITTED, committed[1], pledged_on + timedelta(days=offsets[2]), None),
+                (EntryKind.DISBURSED, disbursed[1], pledged_on + timedelta(days=offsets[3]), None),
+            ]
+            if rng.random() < 0.1:
+                cut = (amount - sum(committed)) // 2
+                if cut > 0:
+                    ledger.append(
+                        (
+                            EntryKind.PLEDGED,
+                            -cut,
+                            pledged_on + timedelta(days=offsets[4]),
+                            "Budget reduced (demo)",
+                        )
+                    )
+            ledgers.append((reference, ledger))
+    db.session.execute(insert(Pledge), pledge_rows)
+    ids = dict(
+        db.session.execute(
+            select(Pledge.reference, Pledge.id).where(Pledge.plan_id == plan.id)
+        ).all()
+    )
+    entry_rows = [
+        {
+            "pledge_id": ids[reference],
+            "kind": kind,
+            "amount_minor": amount,
+            "value_date": value_date,
+            "reason": reason,
+            "agent": AGENT,
+        }
+        for reference, ledger in ledgers
+        for kind, amount, value_date, reason in ledger
+    ]
+    db.session.execute(insert(PledgeEntry), entry_rows)
+    fill_pledge_totals(plan.id)
+    return len(entry_rows)
+
+
+def fill_pledge_totals(plan_id: int) -> None:
+    """Set every pledge's summary totals of a plan from its ledger, in one statement."""
+
+    def total(kind: EntryKind):
+        return (
+            select(func.coalesce(func.sum(PledgeEntry.amount_minor), 0))
+            .where(and_(PledgeEntry.pledge_id == Pledge.id, PledgeEntry.kind == kind))
+            .scalar_subquery()
+        )
+
+    db.session.execute(
+        update(Pledge)
+        .where(Pledge.plan_id == plan_id)
+        .values(
+            pledged_minor=total(EntryKind.PLEDGED),
+            committed_minor=total(EntryKind.COMMITTED),
+            disbursed_minor=total(EntryKind.DISBURSED),
+        )
+        .execution_options(synchronize_session=False)
+    )

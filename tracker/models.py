@@ -11,6 +11,7 @@ from tracker.plan.models import (
     Plan,
     PriorityGoal,
 )
+from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind
 from tracker.uploads.models import StoredFile
 
 __all__ = [
@@ -22,12 +23,17 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Commitment",
+    "EntryKind",
+    "ExchangeRate",
     "Plan",
+    "Pledge",
+    "PledgeEntry",
     "PriorityGoal",
     "ReferenceGroupMembership",
     "Role",
     "SignInAttempt",
     "StoredFile",
+    "TargetKind",
     "User",
     "WorkingGroup",
 ]

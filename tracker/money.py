@@ -1,16 +1,134 @@
-"""Money: integer minor units and an ISO 4217 code, shown as an exact decimal string."""
+"""Exact money: integer minor units plus an ISO 4217 code, parsed from and formatted to text.
 
+Amounts are stored and added as integers (cents, yen, fils); text is parsed with Decimal, never
+float. The one place where rounding happens is `convert`: an amount in one currency becomes the
+reporting currency at a dated rate, rounded ROUND_HALF_EVEN (banker's rounding) to the reporting
+currency's minor unit, once per converted ledger entry. Totals in the reporting currency are sums
+of those rounded entries, so every view that adds the same entries gets the same cent.
+"""
+
+import csv
 import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
 
-# ISO 4217 minor-unit exponents that differ from the usual two digits (EUR, USD, HUF, TRY …).
-MINOR_DIGITS: dict[str, int] = {
-    **dict.fromkeys(["JPY", "KRW", "ISK", "CLP", "VND", "XOF", "XAF", "UGX"], 0),
-    **dict.fromkeys(["IQD", "JOD", "KWD", "BHD", "OMR", "TND", "LYD"], 3),
-}
+CURRENCY_FILE = Path(__file__).parent / "data" / "currencies.csv"
+
+# A BIGINT holds 9.2e18: 18 digits in minor units always fit, whatever the currency.
+MAX_DIGITS = 18
+# A rate: units of the reporting currency for one unit of the other currency.
+MAX_RATE_DECIMALS = 10
+MAX_RATE_INTEGER_DIGITS = 10
+_AMOUNT = re.compile(r"^(?P<sign>-?)(?P<whole>\d+)(?:\.(?P<fraction>\d+))?$")
+
+
+class MoneyError(ValueError):
+    """Text that is not an exact amount (or rate) in the given currency; the message says why,
+    and `part` which of the two texts is at fault ("currency", or "amount" for the rest)."""
+
+    def __init__(self, message: str, part: str = "amount"):
+        super().__init__(message)
+        self.part = part
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    minor_units: int
+    name: str
+
+
+@cache
+def currencies() -> dict[str, Currency]:
+    """The shipped ISO 4217 list, by code."""
+    lines = [
+        line
+        for line in CURRENCY_FILE.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    return {
+        row["code"]: Currency(row["code"], int(row["minor_units"]), row["name"])
+        for row in csv.DictReader(lines)
+    }
+
+
+def is_currency(code: object) -> bool:
+    return isinstance(code, str) and code in currencies()
+
+
+def check_currency(code: object) -> str:
+    """The code itself (upper-cased) when it is in the shipped list; MoneyError otherwise."""
+    text = code.strip().upper() if isinstance(code, str) else ""
+    if text not in currencies():
+        raise MoneyError(
+            f"Unknown currency {str(code)[:20]!r}: use an ISO 4217 code such as EUR.", "currency"
+        )
+    return text
 
 
 def minor_digits(currency: str) -> int:
-    return MINOR_DIGITS.get(currency.upper(), 2)
+    """The currency's minor digits; a code outside the list (only ever stored by older data,
+    since parsing refuses it) is shown with two."""
+    found = currencies().get(currency.upper())
+    return found.minor_units if found else 2
+
+
+def _plain_text(text: object, what: str) -> str:
+    if isinstance(text, bool) or isinstance(text, int | float | Decimal):
+        raise MoneyError(f'Give the {what} as text (e.g. "1250.50"), not as a number.')
+    if not isinstance(text, str):
+        raise MoneyError(f'Give the {what} as text, e.g. "1250.50".')
+    # U+2212 MINUS SIGN is how "−5" is typeset; it means a minus sign.
+    cleaned = text.strip().replace("\u2212", "-")
+    if not cleaned:
+        raise MoneyError(f"Give an {what}.")
+    if "," in cleaned:
+        raise MoneyError(
+            f"Write the {what} without commas: a dot for decimals and no thousands "
+            "separators (12.50, not 12,50)."
+        )
+    if "e" in cleaned.lower():
+        raise MoneyError(f"Write the {what} in plain digits, without an exponent.")
+    return cleaned
+
+
+def parse_amount(text: object, currency: str) -> int:
+    """Decimal text in `currency` → integer minor units ("12.50" EUR → 1250). Signed.
+
+    Refused: numbers (floats lose cents), exponents, commas, more decimals than the currency has
+    (0.001 EUR, 1.5 JPY), more than 18 digits, anything else that is not plain digits.
+    """
+    code = check_currency(currency)
+    cleaned = _plain_text(text, "amount")
+    match = _AMOUNT.match(cleaned)
+    if not match or not cleaned.isascii():
+        raise MoneyError(f"{cleaned[:40]!r} is not an amount: use digits and a dot, e.g. 1250.50.")
+    digits = minor_digits(code)
+    fraction = match["fraction"] or ""
+    if len(fraction) > digits:
+        if digits == 0:
+            raise MoneyError(f"{code} has no minor unit: give a whole amount.")
+        raise MoneyError(f"{code} has {digits} decimal places; {cleaned} has {len(fraction)}.")
+    whole = match["whole"].lstrip("0") or "0"
+    minor = int(whole + fraction.ljust(digits, "0"))
+    if len(str(minor)) > MAX_DIGITS:
+        raise MoneyError(f"The amount is too large (at most {MAX_DIGITS} digits).")
+    return -minor if match["sign"] else minor
+
+
+def parse_budget(amount: object, currency: object) -> tuple[int, str]:
+    """An estimated budget (an activity's) from its two texts: (minor units, ISO code).
+
+    The rules of `check_currency` and `parse_amount`, and a budget is never negative; the
+    MoneyError's `part` names the text at fault.
+    """
+    code = check_currency(currency)
+    minor = parse_amount(amount, code)
+    if minor < 0:
+        raise MoneyError("A budget cannot be negative.")
+    return minor, code
 
 
 def format_minor(amount_minor: int, currency: str) -> str:
@@ -21,29 +139,78 @@ def format_minor(amount_minor: int, currency: str) -> str:
     return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
 
 
-def money(amount_minor: int | None, currency: str | None) -> dict | None:
+def amount_text(amount_minor: int | None, currency: str | None) -> str:
+    """An amount as a form or a file shows it ("1250000.00"), or empty when there is none."""
+    return format_minor(amount_minor, currency) if amount_minor is not None and currency else ""
+
+
+def format_grouped(amount_minor: int, currency: str) -> str:
+    """For pages: `1,250,000.00 EUR` (thousands grouped for reading, never for parsing)."""
+    text = format_minor(amount_minor, currency)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = text.partition(".")
+    grouped = f"{int(whole):,}"
+    return f"{sign}{grouped}{'.' + fraction if fraction else ''} {currency}"
+
+
+def parse_rate(text: object) -> Decimal:
+    """A positive exchange rate from decimal text, exactly (at most 10 decimals)."""
+    cleaned = _plain_text(text, "rate")
+    match = _AMOUNT.match(cleaned)
+    if not match or not cleaned.isascii():
+        raise MoneyError(f"{cleaned[:40]!r} is not a rate: use digits and a dot, e.g. 0.0025.")
+    if match["sign"] or not any(c in "123456789" for c in cleaned):
+        raise MoneyError("A rate must be greater than zero.")
+    if len(match["fraction"] or "") > MAX_RATE_DECIMALS:
+        raise MoneyError(f"A rate has at most {MAX_RATE_DECIMALS} decimal places.")
+    if len(match["whole"].lstrip("0")) > MAX_RATE_INTEGER_DIGITS:
+        raise MoneyError("The rate is too large.")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only valid text
+        raise MoneyError("Not a rate.") from None
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as stored: plain decimal text without trailing zeros ("0.0025", "1")."""
+    return format(rate.normalize(), "f")
+
+
+def rate_fraction(rate: Decimal) -> tuple[int, int]:
+    """A rate as (integer, decimal exponent): Decimal("0.925") → (925, 3)."""
+    sign, digits, exponent = rate.as_tuple()
+    numerator = int("".join(map(str, digits)) or "0")
+    if exponent >= 0:
+        return numerator * 10**exponent, 0
+    return (-numerator if sign else numerator), -exponent
+
+
+def convert(amount_minor: int, currency: str, rate: Decimal, to_currency: str) -> int:
+    """Minor units of `currency` → minor units of `to_currency` at `rate` (units of `to_currency`
+    per unit of `currency`), rounded ROUND_HALF_EVEN to `to_currency`'s minor unit, once."""
+    if currency == to_currency:
+        return amount_minor
+    numerator, exponent = rate_fraction(rate)
+    return convert_exact(
+        amount_minor, minor_digits(currency), numerator, exponent, minor_digits(to_currency)
+    )
+
+
+def convert_exact(
+    amount_minor: int, from_digits: int, numerator: int, exponent: int, to_digits: int
+) -> int:
+    """The integer arithmetic of `convert`: amount × numerator / 10^exponent, rescaled from
+    `from_digits` to `to_digits` minor digits, rounded half to even. No float, no context."""
+    dividend = abs(amount_minor) * numerator * 10**to_digits
+    divisor = 10 ** (exponent + from_digits)
+    quotient, remainder = divmod(dividend, divisor)
+    if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
+        quotient += 1
+    return -quotient if amount_minor < 0 else quotient
+
+
+def money_json(amount_minor: int | None, currency: str | None) -> dict | None:
+    """`{"amount": "1250000.00", "currency": "EUR"}`: the API's money object."""
     if amount_minor is None or currency is None:
         return None
-    return {"amount": format_minor(amount_minor, currency), "currency": currency.upper()}
-
-
-CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
-AMOUNT_PATTERN = re.compile(r"^(\d{1,15})(?:\.(\d+))?$")
-
-
-class MoneyError(ValueError):
-    """An amount or currency that cannot be stored exactly; the message says why."""
-
-
-def parse_minor(amount: str, currency: str) -> int:
-    """`"1250000.00", "EUR"` → `125000000`: exact, refusing more decimals than the currency has."""
-    if not CURRENCY_PATTERN.match(currency):
-        raise MoneyError("A currency is a three-letter ISO 4217 code, e.g. EUR.")
-    match = AMOUNT_PATTERN.match(amount.strip())
-    if not match:
-        raise MoneyError(f"{amount!r} is not an amount like 1250000.00 (digits, a dot, no signs).")
-    whole, fraction = match.group(1), match.group(2) or ""
-    digits = minor_digits(currency)
-    if len(fraction.rstrip("0")) > digits:
-        raise MoneyError(f"{currency} amounts have at most {digits} decimal digits.")
-    return int(whole) * 10**digits + int((fraction + "0" * digits)[:digits] or 0)
+    return {"amount": format_minor(amount_minor, currency.upper()), "currency": currency.upper()}

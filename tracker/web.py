@@ -8,8 +8,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from tracker.auth.permissions import can_manage_plans
+from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
+from tracker.money import format_grouped
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -70,7 +71,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_grouped, "money")
     app.add_template_global(can_manage_plans)
+    app.add_template_global(can_pledge)
 
     @app.before_request
     def refuse_nul_characters():

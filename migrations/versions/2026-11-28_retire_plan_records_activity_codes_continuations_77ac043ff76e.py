@@ -1,7 +1,7 @@
 """Retire plan records, actors and working groups; activity codes; plan-to-plan continuations
 
 Revision ID: 77ac043ff76e
-Revises: 3eab9547042d
+Revises: 8227e8c89e5f
 Create Date: 2026-11-27 21:42:23.614200
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '77ac043ff76e'
-down_revision = '3eab9547042d'
+down_revision = '8227e8c89e5f'
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,7 @@ from tracker.plan.forms import (
     PlanImportForm,
 )
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
+from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
 from tracker.uploads.forms import DocumentForm
 
 PASSWORD = "a-long-test-password"
@@ -139,6 +140,10 @@ class World:
         )
 
     @cached_property
+    def pledge(self):
+        return factories.make_pledge(actor=self.actor, amount_minor=10**12)
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -151,7 +156,7 @@ class World:
         return {"Authorization": f"Bearer {self._token[1]}"}
 
     def build(self) -> "World":
-        for name in (
+        kinds = (
             "admin",
             "viewer",
             "plan",
@@ -163,7 +168,9 @@ class World:
             "working_group",
             "seat",
             "document",
-        ):
+            "pledge",
+        )
+        for name in kinds:
             getattr(self, name)
         self._token  # noqa: B018
         db.session.commit()
@@ -214,6 +221,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "kind": lambda w: "activities",
     "change": lambda w: "retire",
     "fmt": lambda w: "csv",
+    "pledge_id": lambda w: w.pledge.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -374,6 +382,27 @@ PAGE_FORMS: dict[str, PageForm] = {
     "actors.edit_working_group": PageForm(WorkingGroupForm, _edit_group_data),
     "actors.new_seat": PageForm(SeatForm, lambda w: {"actor": "TR", "role": "observer"}),
     "actors.end_seat": PageForm(EndSeatForm, lambda w: {"left_on": "2026-01-01"}),
+    "pledges.set_need": PageForm(NeedForm, lambda w: {"currency": "EUR", "amount": "1000.00"}),
+    "pledges.new": PageForm(
+        PledgeForm,
+        lambda w: {
+            "actor": "HU",
+            "target": f"action_point:{w.action_point.id}",
+            "currency": "EUR",
+            "amount": "1250.50",
+            "pledged_on": "2024-02-01",
+            "purpose": "Border guard training",
+            "reference": "HU-1",
+        },
+    ),
+    "pledges.new_entry": PageForm(
+        EntryForm, lambda w: {"kind": "committed", "amount": "1.00", "value_date": "2024-03-01"}
+    ),
+    "pledges.rates": PageForm(
+        RateForm, lambda w: {"currency": "USD", "rate": "0.9", "valid_on": "2024-01-01"}
+    ),
+    "pledges.import_rates": PageForm(UploadForm, lambda w: {}),
+    "pledges.import_pledges": PageForm(UploadForm, lambda w: {}),
 }
 
 
@@ -407,6 +436,24 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.end_reference_group_seat": lambda w: {"left_on": "2026-01-01"},
     "api.create_user": lambda w: _new_user_data(),
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
+    "api.create_pledge": lambda w: {
+        "actor": "HU",
+        "target": {"kind": "action_point", "id": w.action_point.id},
+        "amount": {"amount": "1250.00", "currency": "EUR"},
+        "pledged_on": "2024-01-15",
+        "purpose": "Return counselling",
+    },
+    "api.create_entry": lambda w: {
+        "kind": "committed",
+        "amount": {"amount": "1.00", "currency": "EUR"},
+        "value_date": "2024-03-01",
+    },
+    "api.create_exchange_rate": lambda w: {
+        "currency": "USD",
+        "rate": "0.9",
+        "valid_on": "2024-01-01",
+    },
+    "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
@@ -486,6 +533,16 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.update_action_point", "lead_actor"): "an actor code",
     ("api.create_action_point", "partners"): "actor codes",
     ("api.update_action_point", "partners"): "actor codes",
+    ("pledges.new", "amount"): "an amount is digits and a dot",
+    ("pledges.new", "currency"): "an ISO 4217 code",
+    ("pledges.new_entry", "amount"): "an amount is digits and a dot",
+    ("pledges.set_need", "amount"): "an amount is digits and a dot",
+    ("pledges.set_need", "currency"): "an ISO 4217 code",
+    ("pledges.rates", "currency"): "an ISO 4217 code",
+    ("pledges.rates", "rate"): "a rate is digits and a dot",
+    ("api.create_pledge", "actor"): "an actor code",
+    ("api.create_exchange_rate", "currency"): "an ISO 4217 code",
+    ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
     **dict.fromkeys(
@@ -536,5 +593,7 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("plan.add_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
     ("api.link_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
     ("api.create_user", "actor"): "an actor code",
+    ("users.new", "email"): "an address has no <, >, quotes or spaces",
+    ("api.create_user", "email"): "an address has no <, >, quotes or spaces",
     ("api.update_user", "actor"): "an actor code",
 }

@@ -658,6 +658,289 @@ _PATHS.update(
         },
     }
 )
+
+_MONEY_OR_NULL = {"oneOf": [_ref("Money"), {"type": "null"}]}
+_TOTALS = {
+    "type": "object",
+    "description": "Sums in the reporting currency. Entries with no rate on or before their value "
+    "date are left out (never guessed) and counted; `complete` is false then.",
+    "properties": {
+        "pledged": _ref("Money"),
+        "committed": _ref("Money"),
+        "disbursed": _ref("Money"),
+        "complete": {"type": "boolean"},
+        "entries_without_rate": {"type": "integer"},
+        "currencies_without_rate": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_NEED = {
+    "type": "object",
+    "properties": {
+        "id": {"type": ["integer", "null"]},
+        "label": {"type": "string"},
+        "need": _MONEY_OR_NULL,
+        "budgets_without_rate": {"type": "integer"},
+        "committed": _ref("Totals"),
+        "gap": _MONEY_OR_NULL,
+        "coverage_percent": {"type": ["string", "null"], "examples": ["25.0"]},
+    },
+}
+_SCHEMAS.update(
+    {
+        "Totals": _TOTALS,
+        "Pledge": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "actor": {"type": "string"},
+                "plan": {"type": "string"},
+                "target": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"enum": ["plan", "goal", "action_point", "activity"]},
+                        "id": {"type": "integer"},
+                        "label": {"type": "string"},
+                    },
+                },
+                "currency": {"type": "string"},
+                "pledged_on": {"type": "string", "format": "date"},
+                "purpose": {"type": "string"},
+                "reference": _NULLABLE_STRING,
+                "pledged": _ref("Money"),
+                "committed": _ref("Money"),
+                "disbursed": _ref("Money"),
+                "version": {"type": "integer"},
+            },
+        },
+        "LedgerEntry": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"enum": ["pledged", "committed", "disbursed"]},
+                "amount": _ref("Money"),
+                "value_date": {"type": "string", "format": "date"},
+                "reason": _NULLABLE_STRING,
+                "rate": {
+                    "type": ["string", "null"],
+                    "description": "Reporting currency per unit, the latest rate on or before "
+                    "the value date; null: no rate.",
+                },
+                "rate_date": _NULLABLE_DATE,
+                "converted": _MONEY_OR_NULL,
+                "recorded_by": {"type": "string"},
+                "recorded_at": _TIMESTAMP,
+            },
+        },
+        "PledgeDetail": {
+            "allOf": [
+                _ref("Pledge"),
+                {
+                    "type": "object",
+                    "properties": {
+                        "entries": {"type": "array", "items": _ref("LedgerEntry")},
+                        "in_reporting_currency": _ref("Totals"),
+                    },
+                },
+            ]
+        },
+        "PledgeCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["actor", "target", "amount", "pledged_on", "purpose"],
+            "properties": {
+                "actor": {"type": "string", "description": "Actor code; a focal point: its own."},
+                "target": {
+                    "type": "object",
+                    "required": ["kind", "id"],
+                    "properties": {
+                        "kind": {"enum": ["plan", "goal", "action_point", "activity"]},
+                        "id": {"type": "integer"},
+                    },
+                },
+                "amount": _ref("Money"),
+                "pledged_on": {"type": "string", "format": "date"},
+                "purpose": {"type": "string", "maxLength": 500},
+                "reference": {"type": ["string", "null"], "maxLength": 100},
+            },
+        },
+        "EntryCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["kind", "amount", "value_date"],
+            "description": "A negative amount is a reduction or cancellation and needs a reason. "
+            "Rules: 0 <= disbursed <= committed <= pledged.",
+            "properties": {
+                "kind": {"enum": ["pledged", "committed", "disbursed"]},
+                "amount": _ref("Money"),
+                "value_date": {"type": "string", "format": "date"},
+                "reason": {"type": ["string", "null"], "maxLength": 500},
+            },
+        },
+        "ExchangeRate": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "currency": {"type": "string"},
+                "reporting_currency": {"type": "string"},
+                "rate": {"type": "string", "description": "Reporting currency per unit."},
+                "valid_on": {"type": "string", "format": "date"},
+                "source": _NULLABLE_STRING,
+            },
+        },
+        "ExchangeRateCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["currency", "rate", "valid_on"],
+            "properties": {
+                "currency": {"type": "string"},
+                "rate": {"type": "string", "examples": ["0.9245"]},
+                "valid_on": {"type": "string", "format": "date"},
+                "source": {"type": ["string", "null"]},
+            },
+        },
+        "FundingNeed": _NEED,
+    }
+)
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+_PLAN_QUERY = _query(
+    "plan", {"type": "string"}, "Plan code, e.g. BP-CFA-2019 (reports: the first plan if omitted)."
+)
+_PATHS.update(
+    {
+        "/pledges": {
+            "get": {
+                "summary": "List pledges (newest first)",
+                "parameters": [
+                    *_PAGE_PARAMS,
+                    _query("actor", {"type": "string"}, "Actor code."),
+                    _PLAN_QUERY,
+                    _query("goal_id", {"type": "integer"}),
+                    _query("action_point_id", {"type": "integer"}),
+                ],
+                "responses": {
+                    "200": _ok("A page of pledges", _page_of("Pledge")),
+                    **_errors(*_READ_ERRORS),
+                },
+            },
+            "post": {
+                "summary": "Pledge (a focal point for its own actor; the Secretariat for anyone)",
+                "requestBody": {"required": True, **_json(_ref("PledgeCreate"))},
+                "responses": {
+                    "201": _ok("The new pledge", _ref("PledgeDetail")),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/pledges/{pledge_id}": {
+            "get": {
+                "summary": "A pledge with its ledger, each entry converted with the rate used",
+                "parameters": [_id_param("pledge_id", "Pledge id")],
+                "responses": {
+                    "200": _ok("The pledge", _ref("PledgeDetail")),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/pledges/{pledge_id}/entries": {
+            "post": {
+                "summary": "Record a ledger entry (pledged, committed, disbursed)",
+                "description": "A broken ledger rule is a 422 naming the amounts; a concurrent "
+                "writer that changed the pledge first is a 409.",
+                "parameters": [_id_param("pledge_id", "Pledge id")],
+                "requestBody": {"required": True, **_json(_ref("EntryCreate"))},
+                "responses": {
+                    "201": _ok("The pledge with the new entry", _ref("PledgeDetail")),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
+        "/exchange-rates": {
+            "get": {
+                "summary": "Exchange rates into the reporting currency",
+                "parameters": [*_PAGE_PARAMS, _query("currency", {"type": "string"})],
+                "responses": {
+                    "200": _ok("A page of rates", _page_of("ExchangeRate")),
+                    **_errors(*_READ_ERRORS),
+                },
+            },
+            "post": {
+                "summary": "Add (or replace the same day's) rate (Secretariat only)",
+                "requestBody": {"required": True, **_json(_ref("ExchangeRateCreate"))},
+                "responses": {
+                    "201": _ok("The rate", _ref("ExchangeRate")),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/action-points/{action_point_id}/funding-need": {
+            "put": {
+                "summary": "Set or clear an action point's estimated budget (Secretariat only)",
+                "parameters": [_id_param("action_point_id", "Action point id")],
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "budget": {
+                                    "type": ["object", "null"],
+                                    "description": "Money; null clears the budget.",
+                                    "properties": {
+                                        "amount": {"type": "string"},
+                                        "currency": {"type": "string"},
+                                    },
+                                }
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": _ok(
+                        "The budget",
+                        {"type": "object", "properties": {"budget": _MONEY_OR_NULL}},
+                    ),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
+        "/reports/pledge-matrix": {
+            "get": {
+                "summary": "Who funds what: actors x goals in the reporting currency",
+                "parameters": [
+                    _PLAN_QUERY,
+                    _query("measure", {"enum": ["pledged", "committed", "disbursed"]}),
+                    _query("from", {"type": "string", "format": "date"}, "Value dates from."),
+                    _query("to", {"type": "string", "format": "date"}, "Value dates to."),
+                    _query("sort", {"type": "string"}, "total, name or goal:<id>."),
+                ],
+                "responses": {
+                    "200": _ok("The matrix", {"type": "object"}),
+                    **_errors(*_READ_ERRORS),
+                },
+            }
+        },
+        "/reports/funding": {
+            "get": {
+                "summary": "Needs, committed, gap and coverage per action point, goal and plan",
+                "parameters": [
+                    _PLAN_QUERY,
+                    _query("as_of", {"type": "string", "format": "date"}),
+                ],
+                "responses": {
+                    "200": _ok("The funding report", {"type": "object"}),
+                    **_errors(*_READ_ERRORS),
+                },
+            }
+        },
+    }
+)
 # Documents of action points (tracker/api/documents.py) and the audit trail (tracker/api/audit.py).
 _ERROR_DESCRIPTIONS[410] = "The file's content is missing from storage (tell the Secretariat)."
 _SCHEMAS["Document"] = {
@@ -959,7 +1242,8 @@ def openapi_document() -> dict:
         "info": {
             "title": "Budapest Process implementation tracker API",
             "version": "1",
-            "description": "Read the action plans and keep their action points. Authenticate "
+            "description": "Read the action plans, keep their action points, and record "
+            "pledges with their ledgers. Authenticate "
             "with `Authorization: Bearer <token>` (`tracker token create EMAIL`).",
         },
         "servers": [{"url": "/api/v1"}],

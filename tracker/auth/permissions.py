@@ -11,6 +11,7 @@ from tracker.auth.models import ApiToken, Role, User
 from tracker.db import db
 from tracker.plan.documents import get_document
 from tracker.plan.models import ActionPoint, ActionPointDocument
+from tracker.pledges.models import Pledge
 
 
 def can_read(user: User) -> bool:
@@ -53,6 +54,26 @@ def can_write_for(user: User, actor_id: int | None) -> bool:
     return False
 
 
+def can_pledge_for(user: User, actor_id: int | None) -> bool:
+    """Pledge, or record a ledger entry, as an actor: the Secretariat for anyone; a focal point
+    for its own actor only; members and viewers never (they read)."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.FOCAL_POINT and actor_id is not None and user.actor_id == actor_id
+
+
+def can_pledge(user: User) -> bool:
+    """Whether the user may pledge for some actor (shows the "New pledge" button)."""
+    return can_pledge_for(user, user.actor_id) if user.is_authenticated else False
+
+
+def can_manage_rates(user: User) -> bool:
+    """Exchange rates are entered and imported by the Secretariat."""
+    return is_admin(user)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
@@ -62,6 +83,13 @@ def get_editable_action_point(action_point_id: int) -> ActionPoint:
     action_point = db.get_or_404(ActionPoint, action_point_id)
     require(action_point.can_edit(current_user))
     return action_point
+
+
+def get_writable_pledge(pledge_id: int) -> Pledge:
+    """A pledge the current user may record entries on (403 otherwise)."""
+    pledge = db.get_or_404(Pledge, pledge_id)
+    require(can_pledge_for(current_user, pledge.actor_id))
+    return pledge
 
 
 def get_revocable_token(token_id: int) -> ApiToken:

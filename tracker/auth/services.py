@@ -3,6 +3,7 @@
 import functools
 import gzip
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 from importlib import resources
@@ -61,6 +62,15 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# A deliberately plain check (the address is confirmed by the person who receives it): one @, a
+# dotted domain, and none of the characters that have no business in an address we show.
+_EMAIL = re.compile(r"[^@\s<>\"'(),;:\\\[\]]+@[^@\s<>\"'(),;:\\\[\]]+\.[^@\s<>\"'(),;:\\\[\].]+")
+
+
+def is_plausible_email(email: str) -> bool:
+    return len(email) <= 254 and _EMAIL.fullmatch(email) is not None
+
+
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
@@ -113,7 +123,7 @@ def create_user(
 ) -> User:
     """Add an account; a focal point must belong to an actor."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if not is_plausible_email(email):
         raise AuthError("Enter a valid email address.", "email")
     _check_name(name)
     if get_user_by_email(email):

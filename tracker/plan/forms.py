@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
-from tracker.money import CURRENCY_PATTERN, MoneyError, money, parse_minor
+from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan.models import PriorityGoal
 
 
@@ -109,7 +109,6 @@ class ActivityForm(FlaskForm):
 
 
 def activity_data(activity) -> dict:
-    budget = money(activity.budget_minor, activity.budget_currency)
     return {
         "code": activity.code,
         "title": activity.title,
@@ -117,8 +116,8 @@ def activity_data(activity) -> dict:
         "lead_actor": activity.lead_actor.code if activity.lead_actor else "",
         "starts_on": activity.starts_on,
         "ends_on": activity.ends_on,
-        "budget_amount": budget["amount"] if budget else "",
-        "budget_currency": budget["currency"] if budget else "",
+        "budget_amount": amount_text(activity.budget_minor, activity.budget_currency),
+        "budget_currency": activity.budget_currency or "",
         "version": activity.version,
     }
 
@@ -130,13 +129,12 @@ def activity_values(form: ActivityForm) -> dict:
     lead = services.resolve_actors([form.lead_actor.data or ""], "lead_actor")
     amount = (form.budget_amount.data or "").strip()
     currency = (form.budget_currency.data or "").strip().upper()
-    budget_minor = None
+    budget_minor = budget_currency = None
     if amount or currency:
         try:
-            budget_minor = parse_minor(amount, currency)
+            budget_minor, budget_currency = parse_budget(amount, currency)
         except MoneyError as error:
-            field = "budget_currency" if not CURRENCY_PATTERN.match(currency) else "budget_amount"
-            raise services.PlanError(str(error), field) from None
+            raise services.PlanError(str(error), f"budget_{error.part}") from None
     return {
         "code": form.code.data or "",
         "title": form.title.data,
@@ -145,7 +143,7 @@ def activity_values(form: ActivityForm) -> dict:
         "starts_on": form.starts_on.data,
         "ends_on": form.ends_on.data,
         "budget_minor": budget_minor,
-        "budget_currency": currency or None,
+        "budget_currency": budget_currency,
     }
 
 

@@ -135,6 +135,9 @@ class ActionPoint(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     lead_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
     target_on: Mapped[date | None]
+    # The estimated funding need (issue 6); activities carry their own estimates.
+    budget_minor: Mapped[int | None] = mapped_column(BigInteger)
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     retired_at: Mapped[datetime | None]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from tracker.actors.models import Actor
 from tracker.audit.services import By, jsonable
 from tracker.db import db
-from tracker.money import CURRENCY_PATTERN, MoneyError, format_minor, parse_minor
+from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan import services
 from tracker.plan.fileformats import (
     MEDIA_TYPES,
@@ -341,14 +341,12 @@ class _Checker:
             missing = "budget_currency" if amount else "budget_amount"
             self._error(row, missing, "give a budget amount with its currency, or neither.")
             return {}
-        if not CURRENCY_PATTERN.match(currency):
-            self._error(row, "budget_currency", f"{currency!r} is not a currency code like EUR.")
-            return {}
         try:
-            return {"budget_minor": parse_minor(amount, currency), "budget_currency": currency}
+            budget_minor, currency = parse_budget(amount, currency)
         except MoneyError as error:
-            self._error(row, "budget_amount", str(error))
+            self._error(row, f"budget_{error.part}", str(error))
             return {}
+        return {"budget_minor": budget_minor, "budget_currency": currency}
 
     def _compare(self, row: Row, values: dict) -> RowChange:
         sheet = row.sheet
@@ -422,9 +420,7 @@ def export_rows(plan: Plan) -> dict[str, list[dict[str, str]]]:
                 "lead_actor": a.lead_actor.code if a.lead_actor else "",
                 "starts_on": a.starts_on.isoformat() if a.starts_on else "",
                 "ends_on": a.ends_on.isoformat() if a.ends_on else "",
-                "budget_amount": format_minor(a.budget_minor, a.budget_currency)
-                if a.budget_minor is not None and a.budget_currency
-                else "",
+                "budget_amount": amount_text(a.budget_minor, a.budget_currency),
                 "budget_currency": a.budget_currency or "",
             }
             for ap in action_points

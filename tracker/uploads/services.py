@@ -36,7 +36,7 @@ __all__ = ["UploadError", "send_stored_file", "store_upload", "upload_folder"]
 # attachment disposition: no sniffing, and a sandbox with nothing allowed.
 DOWNLOAD_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
     "Cache-Control": "private, no-store",
 }
 

@@ -1,0 +1,111 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
+from tracker.pledges.models import EntryKind
+
+AMOUNT_HELP = "Digits and a dot, e.g. 1250000.00 (no thousands separators)."
+
+
+def _currency(field) -> None:
+    try:
+        field.data = check_currency(field.data)
+    except MoneyError as error:
+        raise ValidationError(str(error)) from None
+
+
+def amount_minor(text: str, currency: str) -> int:
+    """The amount a validated form holds, in minor units."""
+    return parse_amount(text, currency)
+
+
+class PledgeForm(FlaskForm):
+    actor = SelectField("Pledging actor", validators=[InputRequired()])
+    target = SelectField("Funds", validators=[InputRequired()])
+    currency = StringField(
+        "Currency", validators=[DataRequired(), Length(max=10)], description="ISO 4217, e.g. EUR."
+    )
+    amount = StringField("Amount pledged", validators=[DataRequired()], description=AMOUNT_HELP)
+    pledged_on = DateField("Date of the pledge", validators=[InputRequired()])
+    purpose = StringField("Purpose", validators=[DataRequired(), Length(max=500)])
+    reference = StringField("Reference", validators=[Optional(), Length(max=100)])
+
+    def validate_currency(self, field) -> None:
+        _currency(field)
+
+    def validate_amount(self, field) -> None:
+        if self.currency.errors:
+            return
+        try:
+            minor = parse_amount(field.data, self.currency.data)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from None
+        if minor <= 0:
+            raise ValidationError("A pledge must be for an amount greater than zero.")
+
+
+class EntryForm(FlaskForm):
+    kind = SelectField("Kind", validators=[InputRequired()])
+    amount = StringField(
+        "Amount",
+        validators=[DataRequired()],
+        description="In the pledge's currency. A negative amount is a reduction or cancellation "
+        "and needs a reason.",
+    )
+    value_date = DateField("Value date", validators=[InputRequired()])
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args, currency: str = "EUR", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.value.capitalize()) for k in EntryKind]
+        self.pledge_currency = currency
+
+    def validate_amount(self, field) -> None:
+        try:
+            parse_amount(field.data, self.pledge_currency)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from None
+
+
+class RateForm(FlaskForm):
+    currency = StringField("Currency", validators=[DataRequired(), Length(max=10)])
+    rate = StringField(
+        "Rate",
+        validators=[DataRequired()],
+        description="Units of the reporting currency for one unit of this currency.",
+    )
+    valid_on = DateField("Valid from", validators=[InputRequired()])
+    source = StringField("Source", validators=[Optional(), Length(max=200)])
+
+    def validate_currency(self, field) -> None:
+        _currency(field)
+
+    def validate_rate(self, field) -> None:
+        try:
+            parse_rate(field.data)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from None
+
+
+class NeedForm(FlaskForm):
+    currency = StringField("Currency", validators=[Optional(), Length(max=10)])
+    amount = StringField(
+        "Estimated budget", validators=[Optional()], description="Leave empty to clear."
+    )
+
+    def validate_amount(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            currency = check_currency(self.currency.data)
+            minor = parse_amount(field.data, currency)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from None
+        if minor <= 0:
+            raise ValidationError("A budget is greater than zero.")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("File (CSV or XLSX)", validators=[FileRequired()])

@@ -1,0 +1,174 @@
+"""Pledges: an actor's funding for a plan, goal, action point or activity, kept as a ledger."""
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.actors.models import Actor
+from tracker.db import db, utcnow
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+    from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+
+
+class EntryKind(enum.StrEnum):
+    PLEDGED = "pledged"
+    COMMITTED = "committed"
+    DISBURSED = "disbursed"
+
+
+class TargetKind(enum.StrEnum):
+    PLAN = "plan"
+    GOAL = "goal"
+    ACTION_POINT = "action_point"
+    ACTIVITY = "activity"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+# The target's ancestors are filled in too (an activity's pledge names its action point, goal and
+# plan), so that totals by goal or action point need no join; the CHECK keeps the shape honest.
+_TARGET_SHAPE = (
+    "(target_kind = 'plan' AND goal_id IS NULL AND action_point_id IS NULL"
+    " AND activity_id IS NULL)"
+    " OR (target_kind = 'goal' AND goal_id IS NOT NULL AND action_point_id IS NULL"
+    " AND activity_id IS NULL)"
+    " OR (target_kind = 'action_point' AND goal_id IS NOT NULL AND action_point_id IS NOT NULL"
+    " AND activity_id IS NULL)"
+    " OR (target_kind = 'activity' AND goal_id IS NOT NULL AND action_point_id IS NOT NULL"
+    " AND activity_id IS NOT NULL)"
+)
+
+
+class Pledge(db.Model):
+    """The pledge and its ledger totals (a summary row kept by services.record_entry)."""
+
+    __tablename__ = "pledges"
+    __table_args__ = (
+        CheckConstraint(_TARGET_SHAPE, name="one_target"),
+        # The ledger rules again, as the database's last word: no race can leave them broken.
+        CheckConstraint(
+            "disbursed_minor >= 0 AND committed_minor >= disbursed_minor"
+            " AND pledged_minor >= committed_minor",
+            name="totals",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("priority_goals.id"), index=True)
+    action_point_id: Mapped[int | None] = mapped_column(ForeignKey("action_points.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    target_kind: Mapped[TargetKind]
+    currency: Mapped[str] = mapped_column(String(3))
+    pledged_on: Mapped[date]
+    purpose: Mapped[str] = mapped_column(String(500))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    pledged_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    committed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    disbursed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    actor: Mapped[Actor] = relationship()
+    plan: Mapped["Plan"] = relationship()
+    goal: Mapped["PriorityGoal | None"] = relationship()
+    action_point: Mapped["ActionPoint | None"] = relationship()
+    activity: Mapped["Activity | None"] = relationship()
+    entries: Mapped[list["PledgeEntry"]] = relationship(
+        back_populates="pledge", order_by="(PledgeEntry.value_date, PledgeEntry.id)"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def total(self, kind: EntryKind) -> int:
+        return {
+            EntryKind.PLEDGED: self.pledged_minor,
+            EntryKind.COMMITTED: self.committed_minor,
+            EntryKind.DISBURSED: self.disbursed_minor,
+        }[kind]
+
+    @property
+    def target_label(self) -> str:
+        if self.target_kind == TargetKind.ACTIVITY and self.activity is not None:
+            return f"Activity: {self.activity.title}"
+        if self.target_kind == TargetKind.ACTION_POINT and self.action_point is not None:
+            return f"Action point {self.action_point.code}"
+        if self.target_kind == TargetKind.GOAL and self.goal is not None:
+            return f"Goal {self.goal.number}"
+        return "The whole plan"
+
+    def __repr__(self) -> str:
+        return f"<Pledge {self.id} {self.currency}>"
+
+
+class PledgeEntry(db.Model):
+    """One dated line of a pledge's ledger. Never edited or deleted: a reduction or a
+    cancellation is a negative entry with its reason."""
+
+    __tablename__ = "pledge_entries"
+    __table_args__ = (
+        CheckConstraint("amount_minor <> 0", name="not_zero"),
+        CheckConstraint("amount_minor > 0 OR reason IS NOT NULL", name="reduction_reason"),
+        Index("ix_pledge_entries_pledge_date", "pledge_id", "value_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"))
+    kind: Mapped[EntryKind]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    value_date: Mapped[date]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Who recorded it when no user did ("command line", "tracker demo").
+    agent: Mapped[str | None] = mapped_column(String(100))
+
+    pledge: Mapped[Pledge] = relationship(back_populates="entries")
+    created_by: Mapped["User | None"] = relationship()
+
+    @property
+    def by(self) -> str:
+        return self.created_by.name if self.created_by else (self.agent or "system")
+
+
+@event.listens_for(PledgeEntry, "before_update")
+@event.listens_for(PledgeEntry, "before_delete")
+def _refuse_rewriting_the_ledger(mapper, connection, target):
+    raise RuntimeError("ledger entries are append-only: record a correcting entry instead")
+
+
+class ExchangeRate(db.Model):
+    """How many units of the reporting currency one unit of `currency` was worth on `valid_on`.
+
+    The rate is kept as exact decimal text: SQLite has no exact decimal type.
+    """
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (UniqueConstraint("currency", "reporting_currency", "valid_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    reporting_currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[str] = mapped_column(String(32))
+    valid_on: Mapped[date]
+    source: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

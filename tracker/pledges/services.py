@@ -1,0 +1,476 @@
+"""Pledges and their ledger: the rules, in one place, and the writes (flush, never commit)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.actors.models import Actor
+from tracker.audit.services import By, add_and_record, apply_changes, record_event
+from tracker.db import MAX_ID, db
+from tracker.money import MoneyError, check_currency, format_minor, rate_text
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind  # noqa: F401
+
+MAX_REASON = 500
+
+
+class PledgeError(Exception):
+    """A broken pledge rule; `field` names the form or JSON field it belongs to."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class PledgeConflict(PledgeError):
+    """Another writer changed the pledge between our read and our write."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a pledge funds, with its ancestors: the whole plan, a goal, an action point or an
+    activity."""
+
+    kind: TargetKind
+    plan: Plan
+    goal: PriorityGoal | None = None
+    action_point: ActionPoint | None = None
+    activity: Activity | None = None
+
+    @property
+    def key(self) -> str:
+        record = self.activity or self.action_point or self.goal or self.plan
+        return f"{self.kind.value}:{record.id}"
+
+
+def target_of(pledge: Pledge) -> Target:
+    return Target(
+        pledge.target_kind, pledge.plan, pledge.goal, pledge.action_point, pledge.activity
+    )
+
+
+def resolve_target(kind: str, target_id: object) -> Target:
+    """The target `kind` ("plan", "goal", "action_point", "activity") with this id."""
+    try:
+        target_kind = TargetKind(kind)
+    except ValueError:
+        raise PledgeError(
+            "Choose what the pledge funds: plan, goal, action_point or activity.", "target"
+        ) from None
+    if isinstance(target_id, bool) or not isinstance(target_id, int | str):
+        raise PledgeError("The target id must be a whole number.", "target")
+    text = str(target_id)
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
+        raise PledgeError("The target id must be a whole number.", "target")
+    model = {
+        TargetKind.PLAN: Plan,
+        TargetKind.GOAL: PriorityGoal,
+        TargetKind.ACTION_POINT: ActionPoint,
+        TargetKind.ACTIVITY: Activity,
+    }[target_kind]
+    record = db.session.get(model, int(text))
+    if record is None:
+        raise PledgeError(f"There is no {target_kind.label} {text}.", "target")
+    if isinstance(record, Plan):
+        return Target(target_kind, record)
+    if isinstance(record, PriorityGoal):
+        return Target(target_kind, record.plan, record)
+    if isinstance(record, ActionPoint):
+        return Target(target_kind, record.plan, record.goal, record)
+    ap = record.action_point
+    return Target(target_kind, ap.plan, ap.goal, ap, record)
+
+
+def parse_target_key(key: str | None) -> Target:
+    """A target from its form value, "action_point:12"."""
+    kind, _, target_id = (key or "").partition(":")
+    return resolve_target(kind, target_id)
+
+
+def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
+    """Every target a pledge may have, as (key, label), in three queries."""
+    plans = list(db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on, Plan.id)))
+    if plan is not None:
+        plans = [plan]
+    goals = db.session.scalars(
+        select(PriorityGoal)
+        .where(PriorityGoal.plan_id.in_([p.id for p in plans]))
+        .options(selectinload(PriorityGoal.action_points).selectinload(ActionPoint.activities))
+        .order_by(PriorityGoal.plan_id, PriorityGoal.number)
+    )
+    by_plan: dict[int, list[PriorityGoal]] = {}
+    for goal in goals:
+        by_plan.setdefault(goal.plan_id, []).append(goal)
+    choices = []
+    for p in plans:
+        choices.append((f"plan:{p.id}", f"{p.code} — the whole plan"))
+        for goal in by_plan.get(p.id, []):
+            choices.append((f"goal:{goal.id}", f"{p.code} · Goal {goal.number}: {goal.title}"))
+            for ap in goal.action_points:
+                choices.append(
+                    (f"action_point:{ap.id}", f"{p.code} · Action point {ap.code}: {ap.title}")
+                )
+                for activity in ap.activities:
+                    choices.append(
+                        (
+                            f"activity:{activity.id}",
+                            f"{p.code} · AP {ap.code} · Activity: {activity.title}",
+                        )
+                    )
+    return choices
+
+
+def _clean_text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if required and not text:
+        raise PledgeError("This field is required.", field)
+    if len(text) > limit:
+        raise PledgeError(f"At most {limit} characters.", field)
+    return text or None
+
+
+def create_pledge(
+    *,
+    actor: Actor,
+    target: Target,
+    currency: str,
+    amount_minor: int,
+    pledged_on: date,
+    purpose: str,
+    reference: str | None = None,
+    by: By,
+) -> Pledge:
+    """A new pledge with its first ledger entry (pledged, `amount_minor`, on `pledged_on`)."""
+    try:
+        currency = check_currency(currency)
+    except MoneyError as error:
+        raise PledgeError(str(error), "currency") from None
+    if amount_minor <= 0:
+        raise PledgeError("A pledge must be for an amount greater than zero.", "amount")
+    purpose_text = _clean_text(purpose, "purpose", 500, required=True)
+    pledge = Pledge(
+        actor_id=actor.id,
+        plan_id=target.plan.id,
+        goal_id=target.goal.id if target.goal else None,
+        action_point_id=target.action_point.id if target.action_point else None,
+        activity_id=target.activity.id if target.activity else None,
+        target_kind=target.kind,
+        currency=currency,
+        pledged_on=pledged_on,
+        purpose=purpose_text,
+        reference=_clean_text(reference, "reference", 100),
+        pledged_minor=0,
+        committed_minor=0,
+        disbursed_minor=0,
+    )
+    add_and_record(
+        pledge,
+        by=by,
+        summary=f"{actor.code} pledged {format_minor(amount_minor, currency)} {currency}",
+        changes={
+            "actor": [None, actor.code],
+            "target": [None, target.key],
+            "currency": [None, currency],
+            "purpose": [None, purpose_text],
+        },
+    )
+    record_entry(
+        pledge,
+        kind=EntryKind.PLEDGED,
+        amount_minor=amount_minor,
+        value_date=pledged_on,
+        by=by,
+        lock=False,  # a row nobody else can see yet
+    )
+    return pledge
+
+
+_LEVEL_NAMES = {
+    EntryKind.PLEDGED: "pledged",
+    EntryKind.COMMITTED: "committed",
+    EntryKind.DISBURSED: "disbursed",
+}
+
+
+def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
+    """The ledger rules: 0 ≤ disbursed ≤ committed ≤ pledged. The message names the numbers."""
+
+    def show(amount: int) -> str:
+        return f"{format_minor(amount, pledge.currency)} {pledge.currency}"
+
+    pledged = totals[EntryKind.PLEDGED]
+    committed = totals[EntryKind.COMMITTED]
+    disbursed = totals[EntryKind.DISBURSED]
+    for kind, total in totals.items():
+        if total < 0:
+            raise PledgeError(
+                f"This would bring the {_LEVEL_NAMES[kind]} total below zero (to {show(total)}).",
+                "amount",
+            )
+    if committed > pledged:
+        raise PledgeError(
+            f"The committed total would be {show(committed)}, more than the pledged total "
+            f"{show(pledged)}. Record a pledged entry first, or commit at most "
+            f"{show(pledged - pledge.committed_minor)}.",
+            "amount",
+        )
+    if disbursed > committed:
+        raise PledgeError(
+            f"The disbursed total would be {show(disbursed)}, more than the committed total "
+            f"{show(committed)}. At most {show(committed - pledge.disbursed_minor)} can still "
+            "be disbursed.",
+            "amount",
+        )
+
+
+def record_entry(
+    pledge: Pledge,
+    *,
+    kind: EntryKind | str,
+    amount_minor: int,
+    value_date: date,
+    reason: str | None = None,
+    by: By,
+    lock: bool = True,
+) -> PledgeEntry:
+    """Append one ledger entry and update the pledge's totals, under the ledger rules.
+
+    The pledge row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite the write
+    transaction already holds the database, BEGIN IMMEDIATE) and its totals re-read, so two
+    simultaneous entries are checked one after the other; the version column and the CHECK
+    constraints on the table are the last line should anything else write the row.
+    """
+    try:
+        kind = EntryKind(kind)
+    except ValueError:
+        raise PledgeError("The kind is pledged, committed or disbursed.", "kind") from None
+    if amount_minor == 0:
+        raise PledgeError("An amount of zero changes nothing: give a non-zero amount.", "amount")
+    reason_text = _clean_text(reason, "reason", MAX_REASON)
+    if amount_minor < 0 and not reason_text:
+        raise PledgeError("A reduction or cancellation needs a reason.", "reason")
+    if lock:
+        db.session.refresh(pledge, with_for_update=True)
+    totals = {k: pledge.total(k) for k in EntryKind}
+    before = totals[kind]
+    totals[kind] += amount_minor
+    check_totals(pledge, totals)
+    user = None if isinstance(by, str) else by
+    entry = PledgeEntry(
+        pledge_id=pledge.id,
+        kind=kind,
+        amount_minor=amount_minor,
+        value_date=value_date,
+        reason=reason_text,
+        created_by=user,
+        agent=by if isinstance(by, str) else None,
+    )
+    try:
+        # Changed inside the savepoint only: opening it flushes what is pending, and a refused
+        # write must leave the session usable for the page that reports it.
+        with db.session.begin_nested():
+            pledge.pledged_minor = totals[EntryKind.PLEDGED]
+            pledge.committed_minor = totals[EntryKind.COMMITTED]
+            pledge.disbursed_minor = totals[EntryKind.DISBURSED]
+            db.session.add(entry)
+            db.session.flush()
+    except (StaleDataError, IntegrityError) as error:
+        raise PledgeConflict(
+            "Someone recorded an entry on this pledge at the same moment; nothing was saved. "
+            "Reload the pledge and try again.",
+            "amount",
+        ) from error
+    amount_text = format_minor(amount_minor, pledge.currency)
+    record_event(
+        by=by,
+        action="ledger",
+        entity=pledge,
+        summary=f"Recorded {kind.value} {amount_text} {pledge.currency} on {value_date}"
+        + (f": {reason_text}" if reason_text else ""),
+        changes={
+            f"{kind.value}_total": [
+                format_minor(before, pledge.currency),
+                format_minor(totals[kind], pledge.currency),
+            ]
+        },
+    )
+    return entry
+
+
+def update_pledge(
+    pledge: Pledge, *, version: int | None, purpose: str, reference: str | None, by: By
+) -> Pledge:
+    """Change the words of a pledge (not its money: that is the ledger's)."""
+    from tracker.db import check_version
+
+    check_version(pledge, version)
+    changes = apply_changes(
+        pledge,
+        {
+            "purpose": _clean_text(purpose, "purpose", 500, required=True),
+            "reference": _clean_text(reference, "reference", 100),
+        },
+    )
+    if changes:
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except StaleDataError as error:
+            raise PledgeConflict("The pledge changed since you loaded it.", "purpose") from error
+        record_event(
+            by=by, action="update", entity=pledge, summary="Edited pledge", changes=changes
+        )
+    return pledge
+
+
+def pledges_query(
+    *,
+    actor_id: int | None = None,
+    plan_id: int | None = None,
+    goal_id: int | None = None,
+    action_point_id: int | None = None,
+) -> Select:
+    """Pledges with what a list shows, newest first (a stable order, for paging)."""
+    query = select(Pledge).options(
+        joinedload(Pledge.actor),
+        joinedload(Pledge.plan),
+        joinedload(Pledge.goal),
+        joinedload(Pledge.action_point),
+        joinedload(Pledge.activity),
+    )
+    for column, value in (
+        (Pledge.actor_id, actor_id),
+        (Pledge.plan_id, plan_id),
+        (Pledge.goal_id, goal_id),
+        (Pledge.action_point_id, action_point_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query.order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
+
+
+def list_pledges(**filters) -> list[Pledge]:
+    return list(db.session.scalars(pledges_query(**filters)))
+
+
+def get_pledge(pledge_id: int) -> Pledge | None:
+    """A pledge with its target, actor and ledger (with who recorded each entry)."""
+    return db.session.scalar(
+        select(Pledge)
+        .where(Pledge.id == pledge_id)
+        .options(
+            joinedload(Pledge.actor),
+            joinedload(Pledge.plan),
+            joinedload(Pledge.goal),
+            joinedload(Pledge.action_point),
+            joinedload(Pledge.activity),
+            selectinload(Pledge.entries).joinedload(PledgeEntry.created_by),
+        )
+    )
+
+
+# Exchange rates -----------------------------------------------------------------------------------
+
+
+def set_rate(
+    *,
+    currency: str,
+    reporting_currency: str,
+    rate: Decimal,
+    valid_on: date,
+    source: str | None = None,
+    by: By,
+) -> ExchangeRate:
+    """Record the rate of `currency` on `valid_on`; a rate already there for that day is replaced
+    (and the audit trail keeps the old one)."""
+    try:
+        currency = check_currency(currency)
+    except MoneyError as error:
+        raise PledgeError(str(error), "currency") from None
+    reporting_currency = check_currency(reporting_currency)
+    if currency == reporting_currency:
+        raise PledgeError(f"{currency} is the reporting currency: it needs no rate.", "currency")
+    if rate <= 0:
+        raise PledgeError("A rate must be greater than zero.", "rate")
+    text = rate_text(rate)
+    existing = db.session.scalar(
+        select(ExchangeRate).where(
+            ExchangeRate.currency == currency,
+            ExchangeRate.reporting_currency == reporting_currency,
+            ExchangeRate.valid_on == valid_on,
+        )
+    )
+    if existing is not None:
+        changes = apply_changes(
+            existing, {"rate": text, "source": _clean_text(source, "source", 200)}
+        )
+        if changes:
+            db.session.flush()
+            record_event(
+                by=by,
+                action="update",
+                entity=existing,
+                summary=f"Rate {currency}/{reporting_currency} on {valid_on}",
+                changes=changes,
+            )
+        return existing
+    rate_row = ExchangeRate(
+        currency=currency,
+        reporting_currency=reporting_currency,
+        rate=text,
+        valid_on=valid_on,
+        source=_clean_text(source, "source", 200),
+    )
+    add_and_record(
+        rate_row,
+        by=by,
+        summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
+        changes={"rate": [None, text]},
+    )
+    return rate_row
+
+
+def rates_query(reporting_currency: str, currency: str | None = None) -> Select:
+    query = select(ExchangeRate).where(ExchangeRate.reporting_currency == reporting_currency)
+    if currency:
+        query = query.where(ExchangeRate.currency == currency)
+    return query.order_by(ExchangeRate.currency, ExchangeRate.valid_on.desc(), ExchangeRate.id)
+
+
+def set_funding_need(
+    action_point: ActionPoint, *, amount_minor: int | None, currency: str | None, by: By
+) -> ActionPoint:
+    """Set (or clear, with None) an action point's estimated budget."""
+    if (amount_minor is None) != (currency is None):
+        raise PledgeError("Give a budget with its currency, or neither.", "amount")
+    if amount_minor is not None and amount_minor <= 0:
+        raise PledgeError("A budget is greater than zero.", "amount")
+    before = (
+        f"{format_minor(action_point.budget_minor, action_point.budget_currency)} "
+        f"{action_point.budget_currency}"
+        if action_point.budget_minor is not None
+        else None
+    )
+    after = f"{format_minor(amount_minor, currency)} {currency}" if amount_minor else None
+    if before == after:
+        return action_point
+    action_point.budget_minor = amount_minor
+    action_point.budget_currency = currency
+    db.session.flush()
+    record_event(
+        by=by,
+        action="update",
+        entity=action_point,
+        summary="Set the estimated budget" if after else "Cleared the estimated budget",
+        changes={"budget": [before, after]},
+    )
+    return action_point

@@ -1,0 +1,407 @@
+"""Pledges and rates in and out of CSV and XLSX.
+
+Imports read the whole file, check every row, and apply them through the services; any error
+(by row and column) means the caller rolls everything back. Exports write one row per ledger
+entry with its IATI transaction type and, beside the converted amount, the rate used.
+
+IATI TransactionType codes (https://iatistandard.org/en/iati-standard/203/codelists/transactiontype/),
+from the pledging actor's side: a pledge is 12 "Outgoing Pledge", a commitment 2 "Outgoing
+Commitment", a disbursement 3 "Disbursement".
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tracker.actors.models import Actor
+from tracker.audit.services import By
+from tracker.db import MAX_ID, db
+from tracker.money import MoneyError, check_currency, format_minor, parse_amount, parse_rate
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges import services, totals
+from tracker.pledges.models import EntryKind, Pledge, TargetKind
+
+IATI_TRANSACTION_TYPES = {
+    EntryKind.PLEDGED: ("12", "Outgoing Pledge"),
+    EntryKind.COMMITTED: ("2", "Outgoing Commitment"),
+    EntryKind.DISBURSED: ("3", "Disbursement"),
+}
+EXPORT_COLUMNS = [
+    "pledge_id",
+    "actor",
+    "actor_name",
+    "plan",
+    "target_kind",
+    "target",
+    "purpose",
+    "reference",
+    "currency",
+    "kind",
+    "iati_transaction_type",
+    "iati_transaction_name",
+    "amount",
+    "value_date",
+    "reason",
+    "reporting_currency",
+    "rate",
+    "rate_date",
+    "amount_reporting",
+]
+PLEDGE_COLUMNS = {"actor", "plan", "currency", "kind", "amount", "value_date"}
+RATE_COLUMNS = {"currency", "rate", "valid_on"}
+MAX_ROWS = 50_000
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read."""
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text. XLSX numbers come as int or float: a float's shortest repr is what was
+    typed (1250.5), and the money parser then refuses exponents or too many decimals."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+    """(header, rows) of a CSV or XLSX file; header names lower-cased."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            raise ImportFileError(f"Not a readable XLSX file ({type(error).__name__}).") from None
+        try:
+            sheet = workbook.worksheets[0]
+            table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()  # read-only workbooks keep their archive open until closed
+        lines: Iterator = iter(table)
+    elif name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError("The CSV file is not UTF-8 text.") from None
+        lines = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
+    else:
+        raise ImportFileError("Give a .csv or .xlsx file.")
+    header = [h.strip().lower() for h in next(lines, [])]
+    rows = []
+    for values in lines:
+        if not any(values):
+            continue
+        rows.append(dict(zip(header, values, strict=False)))
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(f"At most {MAX_ROWS} rows in one file.")
+    return header, rows
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("Give a date as YYYY-MM-DD.") from None
+
+
+# Pledges ----------------------------------------------------------------------------------------
+
+
+def _resolve_target(plan: Plan, kind: str, target: str) -> services.Target:
+    kind = (kind or "plan").strip().lower()
+    if kind == TargetKind.PLAN:
+        return services.Target(TargetKind.PLAN, plan)
+    if kind == TargetKind.GOAL:
+        record = db.session.scalar(
+            select(PriorityGoal).where(
+                PriorityGoal.plan_id == plan.id,
+                PriorityGoal.number == (int(target) if target.isdigit() else -1),
+            )
+        )
+    elif kind == TargetKind.ACTION_POINT:
+        record = db.session.scalar(
+            select(ActionPoint).where(ActionPoint.plan_id == plan.id, ActionPoint.code == target)
+        )
+    elif kind == TargetKind.ACTIVITY:
+        valid = target.isdigit() and 0 < int(target) <= MAX_ID
+        record = db.session.get(Activity, int(target)) if valid else None
+        if record is not None and record.action_point.plan_id != plan.id:
+            record = None
+    else:
+        raise services.PledgeError("Use plan, goal, action_point or activity.", "target_kind")
+    if record is None:
+        raise services.PledgeError(f"{plan.code} has no {kind.replace('_', ' ')} {target!r}.")
+    return services.resolve_target(kind, record.id)
+
+
+def import_pledges(
+    content: bytes,
+    filename: str,
+    *,
+    by: By,
+    may_pledge_for: Callable[[int], bool] = lambda actor_id: True,
+) -> ImportResult:
+    """New pledges (rows sharing a `pledge_ref`) and entries on existing ones (`pledge_id`).
+
+    Every row is checked and applied in its own savepoint; the result lists every error. The
+    caller commits only when there is none.
+    """
+    result = ImportResult()
+    try:
+        header, rows = read_table(content, filename)
+    except ImportFileError as error:
+        result.errors.append(RowError(1, "file", str(error)))
+        return result
+    missing = PLEDGE_COLUMNS - set(header)
+    if missing:
+        result.errors.append(
+            RowError(1, "header", f"Missing columns: {', '.join(sorted(missing))}.")
+        )
+        return result
+    actors = {a.code: a for a in db.session.scalars(select(Actor))}
+    plans = {p.code: p for p in db.session.scalars(select(Plan))}
+    created: dict[str, Pledge] = {}
+    for number, row in enumerate(rows, start=2):
+        errors = []
+
+        def fail(column: str, message: str) -> None:
+            errors.append(RowError(number, column, message))  # noqa: B023
+
+        actor = actors.get(row.get("actor", "").upper())
+        if actor is None:
+            fail("actor", f"Unknown actor {row.get('actor', '')!r}.")
+        elif not may_pledge_for(actor.id):
+            fail("actor", f"You may not pledge for {actor.code}.")
+        plan = plans.get(row.get("plan", ""))
+        if plan is None:
+            fail("plan", f"Unknown plan {row.get('plan', '')!r}.")
+        try:
+            currency = check_currency(row.get("currency", ""))
+        except MoneyError as error:
+            fail("currency", str(error))
+            currency = None
+        amount = None
+        if currency:
+            try:
+                amount = parse_amount(row.get("amount", ""), currency)
+            except MoneyError as error:
+                fail("amount", str(error))
+        try:
+            value_date = _date(row.get("value_date", ""))
+        except ValueError as error:
+            fail("value_date", str(error))
+        kind = row.get("kind", "").lower()
+        if kind not in {k.value for k in EntryKind}:
+            fail("kind", "Use pledged, committed or disbursed.")
+        if errors:
+            result.errors.extend(errors)
+            continue
+        ref = row.get("pledge_ref", "") or f"row {number}"
+        pledge_id = row.get("pledge_id", "")
+        try:
+            with db.session.begin_nested():
+                if pledge_id:
+                    valid = pledge_id.isdigit() and 0 < int(pledge_id) <= MAX_ID
+                    pledge = db.session.get(Pledge, int(pledge_id)) if valid else None
+                    if pledge is None or pledge.actor_id != actor.id:
+                        raise services.PledgeError(
+                            f"No pledge {pledge_id} of {actor.code}.", "pledge_id"
+                        )
+                else:
+                    pledge = created.get(ref)
+                if pledge is not None:
+                    if pledge.currency != currency:
+                        raise services.PledgeError(
+                            f"The pledge is in {pledge.currency}, not {currency}.", "currency"
+                        )
+                    services.record_entry(
+                        pledge,
+                        kind=kind,
+                        amount_minor=amount,
+                        value_date=value_date,
+                        reason=row.get("reason"),
+                        by=by,
+                    )
+                elif kind != EntryKind.PLEDGED:
+                    raise services.PledgeError(
+                        "A new pledge starts with a row of kind pledged.", "kind"
+                    )
+                else:
+                    target = _resolve_target(
+                        plan, row.get("target_kind", ""), row.get("target", "")
+                    )
+                    created[ref] = services.create_pledge(
+                        actor=actor,
+                        target=target,
+                        currency=currency,
+                        amount_minor=amount,
+                        pledged_on=value_date,
+                        purpose=row.get("purpose", "") or "",
+                        reference=row.get("reference") or None,
+                        by=by,
+                    )
+        except services.PledgeError as error:
+            result.errors.append(RowError(number, error.field or "target", str(error)))
+            continue
+        result.count += 1
+    return result
+
+
+def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None = None):
+    """Rates from a file with the columns currency, rate, valid_on (source optional)."""
+    reporting = reporting or totals.reporting_currency()
+    result = ImportResult()
+    try:
+        header, rows = read_table(content, filename)
+    except ImportFileError as error:
+        result.errors.append(RowError(1, "file", str(error)))
+        return result
+    missing = RATE_COLUMNS - set(header)
+    if missing:
+        result.errors.append(
+            RowError(1, "header", f"Missing columns: {', '.join(sorted(missing))}.")
+        )
+        return result
+    for number, row in enumerate(rows, start=2):
+        try:
+            rate = parse_rate(row.get("rate", ""))
+        except MoneyError as error:
+            result.errors.append(RowError(number, "rate", str(error)))
+            continue
+        try:
+            valid_on = _date(row.get("valid_on", ""))
+        except ValueError as error:
+            result.errors.append(RowError(number, "valid_on", str(error)))
+            continue
+        try:
+            with db.session.begin_nested():
+                services.set_rate(
+                    currency=row.get("currency", ""),
+                    reporting_currency=reporting,
+                    rate=rate,
+                    valid_on=valid_on,
+                    source=row.get("source") or None,
+                    by=by,
+                )
+        except services.PledgeError as error:
+            result.errors.append(RowError(number, error.field or "currency", str(error)))
+            continue
+        result.count += 1
+    return result
+
+
+# Export -----------------------------------------------------------------------------------------
+
+
+def neutralise(value: object) -> object:
+    """A cell that a spreadsheet could run as a formula gets a leading apostrophe. Plain decimal
+    numbers ("-500.00", which we write) are left alone: they cannot be formulas."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        if not _PLAIN_NUMBER.match(value):
+            return "'" + value
+    return value
+
+
+def export_rows(plan: Plan, reporting: str | None = None) -> list[list]:
+    """One row per ledger entry of the plan's pledges, in EXPORT_COLUMNS order (4 queries)."""
+    reporting = reporting or totals.reporting_currency()
+    rows = totals.entry_rows(reporting=reporting, plan_id=plan.id)
+    pledges = {p.id: p for p in services.list_pledges(plan_id=plan.id)}
+    out = []
+    for row in rows:
+        pledge = pledges[row.pledge_id]
+        code, name = IATI_TRANSACTION_TYPES[row.kind]
+        converted = row.converted
+        out.append(
+            [
+                str(pledge.id),
+                pledge.actor.code,
+                pledge.actor.name,
+                plan.code,
+                pledge.target_kind.value,
+                _target_code(pledge),
+                pledge.purpose,
+                pledge.reference or "",
+                row.currency,
+                row.kind.value,
+                code,
+                name,
+                format_minor(row.amount_minor, row.currency),
+                row.value_date.isoformat(),
+                row.reason or "",
+                reporting,
+                str(converted.rate) if converted.rate is not None else "no rate",
+                converted.rate_on.isoformat() if converted.rate_on else "",
+                format_minor(converted.amount_minor, reporting)
+                if converted.amount_minor is not None
+                else "",
+            ]
+        )
+    return out
+
+
+def _target_code(pledge: Pledge) -> str:
+    if pledge.target_kind == TargetKind.ACTIVITY:
+        return str(pledge.activity_id)
+    if pledge.target_kind == TargetKind.ACTION_POINT:
+        return pledge.action_point.code
+    if pledge.target_kind == TargetKind.GOAL:
+        return str(pledge.goal.number)
+    return ""
+
+
+def export_pledges(plan: Plan, fmt: str) -> tuple[bytes, str]:
+    """The plan's ledger as CSV or XLSX bytes, with the media type."""
+    rows = [[neutralise(v) for v in row] for row in export_rows(plan)]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(rows)
+        return buffer.getvalue().encode("utf-8"), "text/csv"
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Ledger")
+    sheet.append(EXPORT_COLUMNS)
+    for row in rows:
+        sheet.append(row)  # amounts as exact text: a float cell could lose cents
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return (
+        buffer.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,329 @@
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.actors.models import Actor
+from tracker.actors.services import list_actors
+from tracker.audit.services import history_of
+from tracker.auth.permissions import (
+    can_manage_rates,
+    can_pledge,
+    can_pledge_for,
+    get_editable_action_point,
+    get_writable_pledge,
+    require,
+)
+from tracker.db import db
+from tracker.money import amount_text, parse_amount, parse_rate
+from tracker.plan import services as plan_services
+from tracker.plan.models import ActionPoint, Plan, PriorityGoal
+from tracker.pledges import services, totals
+from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
+
+bp = Blueprint("pledges", __name__, url_prefix="/pledges")
+
+MEASURES = ("pledged", "committed", "disbursed")
+
+
+def selected_plan() -> Plan:
+    """The plan named by ?plan=CODE, else the first plan (real plans before the demo)."""
+    code = request.args.get("plan")
+    plan = plan_services.get_plan(code) if code else None
+    if code and plan is None:
+        abort(404)
+    plans = plan_services.list_plans()
+    return plan or (plans[0] if plans else abort(404))
+
+
+def date_arg(name: str) -> date | None:
+    text = request.args.get(name)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, f"{name} must be a date, YYYY-MM-DD.")
+
+
+def pledge_list_page(template: str, rows_filter: dict, **context):
+    """A list of pledges with each pledge's totals in the reporting currency (3 queries)."""
+    pledges = services.list_pledges(**rows_filter)
+    rows = totals.entry_rows(**rows_filter)
+    return render_template(
+        template,
+        pledges=pledges,
+        by_pledge=totals.group_totals(rows, lambda r: r.pledge_id),
+        overall=totals.overall(rows),
+        reporting=totals.reporting_currency(),
+        **context,
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    plan = selected_plan()
+    rows = totals.entry_rows(plan_id=plan.id)
+    return render_template(
+        "pledges/index.html",
+        plan=plan,
+        plans=plan_services.list_plans(),
+        actors={a.id: a for a in list_actors()},
+        by_actor=totals.group_totals(rows, lambda r: r.actor_id),
+        overall=totals.overall(rows),
+        reporting=totals.reporting_currency(),
+    )
+
+
+@bp.get("/actors/<id:actor_id>")
+@login_required
+def actor(actor_id: int):
+    actor = db.get_or_404(Actor, actor_id)
+    return pledge_list_page("pledges/actor.html", {"actor_id": actor.id}, actor=actor)
+
+
+@bp.get("/goals/<id:goal_id>")
+@login_required
+def goal(goal_id: int):
+    goal = db.get_or_404(PriorityGoal, goal_id)
+    return pledge_list_page("pledges/goal.html", {"goal_id": goal.id}, goal=goal)
+
+
+@bp.get("/action-points/<id:action_point_id>")
+@login_required
+def action_point(action_point_id: int):
+    ap = db.get_or_404(ActionPoint, action_point_id)
+    form = NeedForm(
+        data={
+            "currency": ap.budget_currency or totals.reporting_currency(),
+            "amount": amount_text(ap.budget_minor, ap.budget_currency),
+        }
+    )
+    return pledge_list_page(
+        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
+    )
+
+
+@bp.post("/action-points/<id:action_point_id>/need")
+@login_required
+def set_need(action_point_id: int):
+    ap = get_editable_action_point(action_point_id)
+    form = NeedForm()
+    if form.validate_on_submit():
+        text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
+        currency = (form.currency.data or "").strip().upper() if text else None
+        amount = parse_amount(text, currency) if currency else None
+        services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
+        db.session.commit()
+        flash(f"Estimated budget of action point {ap.code} saved.")
+        return redirect(url_for("pledges.action_point", action_point_id=ap.id))
+    return pledge_list_page(
+        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
+    )
+
+
+@bp.get("/matrix")
+@login_required
+def matrix():
+    plan = selected_plan()
+    measure = request.args.get("measure", "committed")
+    if measure not in MEASURES:
+        abort(400, f"measure must be one of {', '.join(MEASURES)}.")
+    result = totals.funding_matrix(
+        plan,
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
+        measure=measure,
+        sort=request.args.get("sort", "total"),
+    )
+    return render_template(
+        "pledges/matrix.html",
+        plan=plan,
+        plans=plan_services.list_plans(),
+        m=result,
+        measure=measure,
+        measures=MEASURES,
+    )
+
+
+@bp.get("/funding")
+@login_required
+def funding():
+    plan = selected_plan()
+    report = totals.funding_report(plan, as_of=date_arg("as_of"))
+    return render_template(
+        "pledges/funding.html", plan=plan, plans=plan_services.list_plans(), report=report
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(can_pledge(current_user))
+    form = PledgeForm()
+    actors = list_actors() if current_user.is_admin else [current_user.actor]
+    form.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
+    form.target.choices = services.target_choices()
+    if request.method == "GET":
+        form.currency.data = totals.reporting_currency()
+        form.target.data = request.args.get("target")
+    if form.validate_on_submit():
+        actor = next(a for a in actors if a.code == form.actor.data)
+        require(can_pledge_for(current_user, actor.id))
+        try:
+            pledge = services.create_pledge(
+                actor=actor,
+                target=services.parse_target_key(form.target.data),
+                currency=form.currency.data,
+                amount_minor=parse_amount(form.amount.data, form.currency.data),
+                pledged_on=form.pledged_on.data,
+                purpose=form.purpose.data,
+                reference=form.reference.data,
+                by=current_user,
+            )
+        except services.PledgeError as error:
+            form[error.field or "amount"].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Pledge recorded.")
+            return redirect(url_for("pledges.show", pledge_id=pledge.id))
+    return render_template("pledges/new.html", form=form)
+
+
+@bp.get("/<id:pledge_id>")
+@login_required
+def show(pledge_id: int):
+    pledge = services.get_pledge(pledge_id) or abort(404)
+    rows = totals.entry_rows(pledge_id=pledge.id)
+    return render_template(
+        "pledges/show.html",
+        pledge=pledge,
+        rows=rows,
+        overall=totals.overall(rows),
+        reporting=totals.reporting_currency(),
+        history=history_of(pledge),
+        can_record=can_pledge_for(current_user, pledge.actor_id),
+    )
+
+
+@bp.route("/<id:pledge_id>/entries/new", methods=["GET", "POST"])
+@login_required
+def new_entry(pledge_id: int):
+    pledge = get_writable_pledge(pledge_id)
+    form = EntryForm(currency=pledge.currency)
+    if request.method == "GET":
+        form.value_date.data = date.today()
+    if form.validate_on_submit():
+        try:
+            services.record_entry(
+                pledge,
+                kind=form.kind.data,
+                amount_minor=parse_amount(form.amount.data, pledge.currency),
+                value_date=form.value_date.data,
+                reason=form.reason.data,
+                by=current_user,
+            )
+        except services.PledgeError as error:
+            form[error.field or "amount"].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{form.kind.data.capitalize()} entry recorded.")
+            return redirect(url_for("pledges.show", pledge_id=pledge.id))
+    return render_template("pledges/new_entry.html", form=form, pledge=pledge)
+
+
+@bp.route("/rates", methods=["GET", "POST"])
+@login_required
+def rates():
+    form = RateForm()
+    upload = UploadForm()
+    if request.method == "POST":
+        require(can_manage_rates(current_user))
+        if form.validate_on_submit():
+            try:
+                services.set_rate(
+                    currency=form.currency.data,
+                    reporting_currency=totals.reporting_currency(),
+                    rate=parse_rate(form.rate.data),
+                    valid_on=form.valid_on.data,
+                    source=form.source.data,
+                    by=current_user,
+                )
+            except services.PledgeError as error:
+                form[error.field or "rate"].errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"Rate for {form.currency.data} saved.")
+                return redirect(url_for("pledges.rates"))
+    reporting = totals.reporting_currency()
+    listed = db.paginate(services.rates_query(reporting), per_page=200, error_out=False)
+    return render_template(
+        "pledges/rates.html",
+        form=form,
+        upload=upload,
+        rates=listed,
+        reporting=reporting,
+        can_manage=can_manage_rates(current_user),
+    )
+
+
+@bp.post("/rates/import")
+@login_required
+def import_rates():
+    require(can_manage_rates(current_user))
+    from tracker.pledges import transfer
+
+    upload = UploadForm()
+    if not upload.validate_on_submit():
+        flash("Choose a CSV or XLSX file of rates.")
+        return redirect(url_for("pledges.rates"))
+    result = transfer.import_rates(
+        upload.file.data.read(), upload.file.data.filename or "", by=current_user
+    )
+    if result.errors:
+        db.session.rollback()
+        return render_template("pledges/import_errors.html", result=result, back="pledges.rates")
+    db.session.commit()
+    flash(f"Imported {result.count} rates.")
+    return redirect(url_for("pledges.rates"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_pledges():
+    require(can_pledge(current_user))
+    from tracker.pledges import transfer
+
+    upload = UploadForm()
+    if upload.validate_on_submit():
+        result = transfer.import_pledges(
+            upload.file.data.read(),
+            upload.file.data.filename or "",
+            by=current_user,
+            may_pledge_for=lambda actor_id: can_pledge_for(current_user, actor_id),
+        )
+        if not result.errors:
+            db.session.commit()
+            flash(f"Imported {result.count} pledges and entries.")
+            return redirect(url_for("pledges.index"))
+        db.session.rollback()
+        return render_template("pledges/import_errors.html", result=result, back="pledges.index")
+    return render_template("pledges/import.html", upload=upload)
+
+
+@bp.get("/export")
+@login_required
+def export():
+    from tracker.pledges import transfer
+
+    plan = selected_plan()
+    fmt = request.args.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        abort(400, "format must be csv or xlsx.")
+    data, media_type = transfer.export_pledges(plan, fmt)
+    return Response(
+        data,
+        mimetype=media_type,
+        headers={"Content-Disposition": f'attachment; filename="pledges-{plan.code}.{fmt}"'},
+    )

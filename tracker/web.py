@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 import nh3
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, Request, abort, redirect, request, session, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -47,7 +47,27 @@ def format_datetime(value: datetime | None) -> str:
     return format_date(value, "%d %b %Y %H:%M UTC")
 
 
+class ClosingRequest(Request):
+    """A request that closes every file it spooled for an upload, also the part-read ones that a
+    refused body (too large, too many parts) leaves outside `request.files`."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        stream = super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+        self.__dict__.setdefault("_spooled_files", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.get("_spooled_files", []):
+            stream.close()
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = ClosingRequest
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")

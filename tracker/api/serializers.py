@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from tracker.actors.models import Actor
+from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.api.money import money
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 
@@ -52,6 +52,8 @@ def goal_detail(goal: PriorityGoal, plan_code: str | None = None) -> dict:
         "number": goal.number,
         "title": goal.title,
         "description": goal.description,
+        "version": goal.version,
+        "retired_at": iso(goal.retired_at),
         **provenance(goal),
         "action_points": [action_point_brief(ap) for ap in goal.action_points],
     }
@@ -74,6 +76,7 @@ def action_point_summary(ap: ActionPoint) -> dict:
         "partners": [a.code for a in ap.partners],
         "target_on": iso(ap.target_on),
         "version": ap.version,
+        "retired_at": iso(ap.retired_at),
     }
 
 
@@ -81,6 +84,7 @@ def activity_detail(activity: Activity) -> dict:
     return {
         "id": activity.id,
         "action_point": {"id": activity.action_point.id, "code": activity.action_point.code},
+        "code": activity.code,
         "title": activity.title,
         "description": activity.description,
         "lead_actor": code_of(activity.lead_actor),
@@ -88,6 +92,7 @@ def activity_detail(activity: Activity) -> dict:
         "ends_on": iso(activity.ends_on),
         "budget": money(activity.budget_minor, activity.budget_currency),
         "version": activity.version,
+        "retired_at": iso(activity.retired_at),
         "created_at": iso(activity.created_at),
     }
 
@@ -99,6 +104,8 @@ def action_point_detail(ap: ActionPoint) -> dict:
         "created_at": iso(ap.created_at),
         "updated_at": iso(ap.updated_at),
         "activities": [activity_detail(a) for a in ap.activities],
+        "continued_in": [{"id": a.id, "reference": a.reference} for a in ap.continued_in],
+        "continues": [{"id": a.id, "reference": a.reference} for a in ap.continues],
     }
 
 
@@ -110,7 +117,43 @@ def actor_detail(actor: Actor) -> dict:
         "kind": actor.kind.value,
         "region": actor.region,
         "note": actor.note,
+        "version": actor.version,
+        "retired_at": iso(actor.retired_at),
         **provenance(actor),
+    }
+
+
+def working_group_detail(group: WorkingGroup) -> dict:
+    return {
+        "id": group.id,
+        "code": group.code,
+        "name": group.name,
+        "chair": code_of(group.chair),
+        "note": group.note,
+        "members": [a.code for a in group.members],
+        "version": group.version,
+        "retired_at": iso(group.retired_at),
+    }
+
+
+def seat_detail(seat: ReferenceGroupMembership) -> dict:
+    return {
+        "id": seat.id,
+        "actor": seat.actor.code,
+        "role": seat.role,
+        "joined_on": iso(seat.joined_on),
+        "left_on": iso(seat.left_on),
+    }
+
+
+def import_result(preview, dry_run: bool) -> dict:
+    return {
+        "plan": preview.plan.code,
+        "dry_run": dry_run,
+        "created": preview.count("create"),
+        "updated": preview.count("update"),
+        "unchanged": preview.count("unchanged"),
+        "changes": preview.lines(),
     }
 
 
@@ -118,4 +161,12 @@ def serialize(record: object) -> dict:
     """Any record the API edits, as its full representation (the `current` of a conflict)."""
     if isinstance(record, ActionPoint):
         return action_point_detail(record)
+    if isinstance(record, PriorityGoal):
+        return goal_detail(record, plan_code=record.plan.code)
+    if isinstance(record, Activity):
+        return activity_detail(record)
+    if isinstance(record, Actor):
+        return actor_detail(record)
+    if isinstance(record, WorkingGroup):
+        return working_group_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")

@@ -52,13 +52,20 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
-        response = super().open(*args, **kwargs)
-        # Werkzeug spools a large multipart body to a temporary file that it leaves open when the
-        # app refuses the request unread (413): close it, or it warns when collected.
-        body = getattr(response, "request", None) and response.request.environ.get("wsgi.input")
-        if body is not None and hasattr(body, "close"):
-            body.close()
-        return response
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            # Werkzeug spools a large multipart body (an upload) to a temporary file that it
+            # never closes; a server would own and close that stream, so the test client does.
+            body = getattr(self, "_body_stream", None)
+            if body is not None and not body.closed:
+                body.close()
+            self._body_stream = None
+
+    def _request_from_builder_args(self, args, kwargs):
+        request = super()._request_from_builder_args(args, kwargs)
+        self._body_stream = request.environ.get("wsgi.input")
+        return request
 
 
 def create_test_app(database_url: str, **overrides):

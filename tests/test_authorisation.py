@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from tests import factories
+from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
 from tracker.auth import services as auth
 from tracker.db import db
 from tracker.plan import services as plan_services
@@ -125,6 +127,17 @@ class World:
             "actor_id": owner.id,
             "token_id": self.token.id,
             "user_id": self.owner_user.id,
+            # Issue 3: retire/restore, continuation links, exports, groups and seats.
+            "record_id": self.activity.id,
+            "kind": "activities",
+            "change": "retire",
+            "fmt": "csv",
+            "successor_id": self.action_point.id,
+            "group_id": db.session.scalar(select(WorkingGroup.id).order_by(WorkingGroup.id)),
+            "seat_id": db.session.scalar(
+                select(ReferenceGroupMembership.id).order_by(ReferenceGroupMembership.id)
+            ),
+            # Issue 6: pledges.
             "pledge_id": self.pledge.id,
             "document_id": self.document.id,
             "filename": upload.filename,

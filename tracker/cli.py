@@ -1,6 +1,7 @@
 """The `tracker` command line: Flask's commands (run, shell, db …) plus ours."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -13,6 +14,7 @@ from tracker.actors.services import get_actor_by_code
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
 from tracker.db import db
+from tracker.plan.fileformats import read_capped
 
 
 @click.command("init")
@@ -157,9 +159,90 @@ def demo_command(years, reset):
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
-import_group = click.Group("import", help="Import data from files.")
-export_group = click.Group("export", help="Export data to files.")
+import_group = click.Group("import", help="Load data from files.")
+export_group = click.Group("export", help="Write data to files.")
 rates_group = click.Group("rates", help="Exchange rates into the reporting currency.")
+
+
+@import_group.command("plan")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--plan", "plan_code", help="Plan code (default: the file's own, or BP-CFA-2019).")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
+def import_plan_command(path, plan_code, dry_run):
+    """Import goals, action points and activities from a .csv, .xlsx or .yaml file."""
+    from tracker.plan import transfer
+
+    try:
+        with open(path, "rb") as file:
+            data = read_capped(file)  # a 50 MB file is refused before it is read whole
+        preview = transfer.preview_import(data, path, plan_code)
+        if not dry_run:
+            transfer.apply_import(preview, by="command line")
+    except transfer.FileError as error:
+        db.session.rollback()
+        click.echo(f"{Path(path).name}: not imported, nothing changed.", err=True)
+        for message in error.messages:
+            click.echo(f"  {message}", err=True)
+        raise SystemExit(1) from None
+    for line in preview.lines():
+        click.echo(f"  {line}")
+    if dry_run:
+        click.echo(f"Dry run, nothing changed. {preview.summary()}")
+        return
+    db.session.commit()
+    click.echo(f"Imported. {preview.summary(done=True)}")
+
+
+@export_group.command("plan")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
+def export_plan_command(path, plan_code):
+    """Export a plan's goals, action points and activities; the extension picks the format."""
+    from tracker.plan import services, transfer
+
+    plan = services.get_plan(plan_code)
+    if plan is None:
+        raise click.ClickException(f"There is no plan {plan_code}.")
+    try:
+        fmt = transfer.format_of(path)
+    except transfer.FileError as error:
+        raise click.ClickException(error.messages[0]) from None
+    Path(path).write_bytes(transfer.export_plan(plan, fmt))
+    click.echo(f"Exported {plan.code} to {path}.")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path):
+    """Write a backup of the whole database (SQLite: a database file; PostgreSQL: pg_dump -Fc)."""
+    from tracker import backup
+
+    try:
+        backup.backup(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {path}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(path, yes):
+    """Replace the whole database with a backup, after checking the backup completely."""
+    from tracker import backup
+
+    if not yes:
+        click.confirm("Replace everything in the database with this backup?", abort=True)
+    try:
+        revision = backup.restore(path)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error} The database was not changed.") from None
+    click.echo(f"Restored the database from {path} (schema revision {revision}).")
+    click.echo("Run `tracker db upgrade` if this tracker is newer than the backup.")
 
 
 def _report_import(result, what: str) -> None:
@@ -177,8 +260,6 @@ def _report_import(result, what: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_pledges_command(path):
     """Import pledges and ledger entries from a CSV or XLSX file (all rows or none)."""
-    from pathlib import Path
-
     from tracker.pledges.transfer import import_pledges
 
     content = Path(path).read_bytes()
@@ -191,8 +272,6 @@ def import_pledges_command(path):
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 def export_pledges_command(path, plan_code):
     """Export a plan's pledge ledger to FILE (.csv or .xlsx) with IATI transaction types."""
-    from pathlib import Path
-
     from tracker.plan.services import get_plan
     from tracker.pledges.transfer import export_pledges
 
@@ -212,16 +291,23 @@ def export_pledges_command(path, plan_code):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_rates_command(path):
     """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
-    from pathlib import Path
-
     from tracker.pledges.transfer import import_rates
 
     _report_import(import_rates(Path(path).read_bytes(), path, by="command line"), "rates")
 
 
 def init_app(app: Flask) -> None:
-    commands = (init_command, user_group, token_group, demo_command)
-    for command in (*commands, import_group, export_group, rates_group):
+    for command in (
+        init_command,
+        user_group,
+        token_group,
+        demo_command,
+        import_group,
+        export_group,
+        rates_group,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
 
 

@@ -213,6 +213,7 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
             activity_rows.append(
                 {
                     "action_point_id": ap_id,
+                    "code": f"A{year + 1}",
                     "title": f"{rng.choice(VERBS)} {rng.choice(TOPICS)} ({begins.year})",
                     "lead_actor_id": rng.choice(states).id,
                     "starts_on": begins,

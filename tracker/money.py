@@ -25,7 +25,12 @@ _AMOUNT = re.compile(r"^(?P<sign>-?)(?P<whole>\d+)(?:\.(?P<fraction>\d+))?$")
 
 
 class MoneyError(ValueError):
-    """Text that is not an exact amount (or rate) in the given currency; the message says why."""
+    """Text that is not an exact amount (or rate) in the given currency; the message says why,
+    and `part` which of the two texts is at fault ("currency", or "amount" for the rest)."""
+
+    def __init__(self, message: str, part: str = "amount"):
+        super().__init__(message)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,9 @@ def check_currency(code: object) -> str:
     """The code itself (upper-cased) when it is in the shipped list; MoneyError otherwise."""
     text = code.strip().upper() if isinstance(code, str) else ""
     if text not in currencies():
-        raise MoneyError(f"Unknown currency {str(code)[:20]!r}: use an ISO 4217 code such as EUR.")
+        raise MoneyError(
+            f"Unknown currency {str(code)[:20]!r}: use an ISO 4217 code such as EUR.", "currency"
+        )
     return text
 
 
@@ -111,12 +118,30 @@ def parse_amount(text: object, currency: str) -> int:
     return -minor if match["sign"] else minor
 
 
+def parse_budget(amount: object, currency: object) -> tuple[int, str]:
+    """An estimated budget (an activity's) from its two texts: (minor units, ISO code).
+
+    The rules of `check_currency` and `parse_amount`, and a budget is never negative; the
+    MoneyError's `part` names the text at fault.
+    """
+    code = check_currency(currency)
+    minor = parse_amount(amount, code)
+    if minor < 0:
+        raise MoneyError("A budget cannot be negative.")
+    return minor, code
+
+
 def format_minor(amount_minor: int, currency: str) -> str:
     """`125000000, "EUR"` → `"1250000.00"`; integer arithmetic, so never a rounding error."""
     digits = minor_digits(currency)
     sign = "-" if amount_minor < 0 else ""
     whole, fraction = divmod(abs(amount_minor), 10**digits)
     return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def amount_text(amount_minor: int | None, currency: str | None) -> str:
+    """An amount as a form or a file shows it ("1250000.00"), or empty when there is none."""
+    return format_minor(amount_minor, currency) if amount_minor is not None and currency else ""
 
 
 def format_grouped(amount_minor: int, currency: str) -> str:

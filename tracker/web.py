@@ -17,22 +17,6 @@ from tracker.progress.display import status_badge
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
-class ClosingRequest(Request):
-    """A request that closes every temporary file its form parser opened, even when parsing
-    stopped half-way (a text field over the form memory limit after a file part: 413). Werkzeug
-    closes only the files of a completed parse; the others waited for the garbage collector."""
-
-    def _get_file_stream(self, *args, **kwargs):
-        stream = super()._get_file_stream(*args, **kwargs)
-        self.__dict__.setdefault("_file_streams", []).append(stream)
-        return stream
-
-    def close(self) -> None:
-        super().close()
-        for stream in self.__dict__.pop("_file_streams", []):
-            stream.close()
-
-
 class IdConverter(IntegerConverter):
     """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404)."""
 
@@ -63,6 +47,25 @@ def format_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
 
 def format_datetime(value: datetime | None) -> str:
     return format_date(value, "%d %b %Y %H:%M UTC")
+
+
+class ClosingRequest(Request):
+    """A request that closes every file it spooled for an upload, also the part-read ones that a
+    refused body (too large, too many parts) leaves outside `request.files`."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        stream = super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+        self.__dict__.setdefault("_spooled_files", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.get("_spooled_files", []):
+            stream.close()
 
 
 def init_app(app: Flask) -> None:

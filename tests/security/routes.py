@@ -29,6 +29,9 @@ from flask_wtf import FlaskForm
 from tests import factories
 from tests.security import strategies as hostile
 from tests.security.checks import Allowed
+from tracker.actors import services as actor_services
+from tracker.actors.forms import ActorForm, EndSeatForm, SeatForm, WorkingGroupForm
+from tracker.actors.models import Actor, WorkingGroup
 from tracker.auth import services as auth_services
 from tracker.auth.forms import (
     NewUserForm,
@@ -41,8 +44,16 @@ from tracker.auth.forms import (
 from tracker.db import db
 from tracker.plan import documents
 from tracker.plan import services as plan_services
-from tracker.plan.forms import ActionPointForm
-from tracker.plan.models import ActionPoint
+from tracker.plan.fileformats import CSV_COLUMNS
+from tracker.plan.forms import (
+    ActionPointForm,
+    ActivityForm,
+    ConfirmImportForm,
+    ContinuationForm,
+    GoalForm,
+    PlanImportForm,
+)
+from tracker.plan.models import ActionPoint, Activity, PriorityGoal
 from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
 from tracker.progress import services as progress_services
 from tracker.progress.forms import (
@@ -140,6 +151,27 @@ class World:
         )
 
     @cached_property
+    def successor(self):
+        """An action point of the later plan, that the world's action point may continue in."""
+        return factories.make_action_point(
+            factories.get_plan("BP-CFA-2025"), code="W2", title="World successor"
+        )
+
+    @cached_property
+    def working_group(self):
+        return db.session.scalars(db.select(WorkingGroup).order_by(WorkingGroup.id)).first()
+
+    @cached_property
+    def seat(self):
+        return (
+            self.actor.reference_group_memberships[0]
+            if (self.actor.reference_group_memberships)
+            else actor_services.seat_in_reference_group(
+                self.actor, role="member", joined_on=None, by="tests"
+            )
+        )
+
+    @cached_property
     def document(self):
         from tracker.uploads.services import store_upload
 
@@ -173,6 +205,9 @@ class World:
             "actor",
             "action_point",
             "activity",
+            "successor",
+            "working_group",
+            "seat",
             "document",
             "pledge",
             "update",
@@ -227,6 +262,13 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "update_id": lambda w: w.update.id,
     "round_id": lambda w: w.round.id,
     "evidence_id": lambda w: w.evidence.id,
+    "successor_id": lambda w: w.successor.id,
+    "group_id": lambda w: w.working_group.id,
+    "seat_id": lambda w: w.seat.id,
+    "record_id": lambda w: w.activity.id,
+    "kind": lambda w: "activities",
+    "change": lambda w: "retire",
+    "fmt": lambda w: "csv",
     "pledge_id": lambda w: w.pledge.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
@@ -269,6 +311,72 @@ def _action_point_data(w: World, **overrides) -> dict:
 def _edit_action_point_data(w: World) -> dict:
     current = w.fresh(ActionPoint, w.action_point.id)
     return _action_point_data(w, code=current.code, version=current.version)
+
+
+def _goal_data(w: World, **overrides) -> dict:
+    return {"number": 90 + next(_serial) % 9, "title": "A goal", "description": "Why.", **overrides}
+
+
+def _edit_goal_data(w: World) -> dict:
+    current = w.fresh(PriorityGoal, w.goal.id)
+    return _goal_data(w, number=current.number, version=current.version)
+
+
+def _activity_data(w: World, **overrides) -> dict:
+    return {
+        "code": _new_code(),
+        "title": "Workshop",
+        "description": "Two days.",
+        "lead_actor": "HU",
+        "starts_on": "2026-01-15",
+        "ends_on": "2026-02-01",
+        "budget_amount": "1250.00",
+        "budget_currency": "EUR",
+        **overrides,
+    }
+
+
+def _edit_activity_data(w: World) -> dict:
+    current = w.fresh(Activity, w.activity.id)
+    return _activity_data(w, code=current.code, version=current.version)
+
+
+def _actor_data(w: World, **overrides) -> dict:
+    return {
+        "kind": "organisation",
+        "code": _new_code(),
+        "name": "An organisation",
+        "region": "europe",
+        "note": "A note.",
+        **overrides,
+    }
+
+
+def _edit_actor_data(w: World) -> dict:
+    current = w.fresh(Actor, w.actor.id)
+    return _actor_data(w, kind=current.kind.value, code=current.code, version=current.version)
+
+
+def _group_data(w: World, **overrides) -> dict:
+    return {
+        "code": _new_code(),
+        "name": "A group",
+        "chair": "HU",
+        "note": "A note.",
+        "members": ["HU", "AT"],
+        **overrides,
+    }
+
+
+def _edit_group_data(w: World) -> dict:
+    current = w.fresh(WorkingGroup, w.working_group.id)
+    return _group_data(w, code=current.code, version=current.version)
+
+
+def _plan_file(w: World) -> dict:
+    row = "action_point,,W3,1,,Imported,,HU,AT,2026-06-30,,,,"
+    header = ",".join(CSV_COLUMNS)
+    return {"file": (io.BytesIO(f"{header}\r\n{row}\r\n".encode()), "plan.csv")}
 
 
 def _update_data(w: World, **overrides) -> dict:
@@ -361,6 +469,23 @@ PAGE_FORMS: dict[str, PageForm] = {
         EvidenceForm, lambda w: {"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")}
     ),
     "progress.upload": PageForm(ProgressUploadForm, _upload_data),
+    "plan.new_goal": PageForm(GoalForm, _goal_data),
+    "plan.edit_goal": PageForm(GoalForm, _edit_goal_data),
+    "plan.new_activity": PageForm(ActivityForm, _activity_data),
+    "plan.edit_activity": PageForm(ActivityForm, _edit_activity_data),
+    "plan.add_continuation": PageForm(
+        ContinuationForm, lambda w: {"continued_in": "BP-CFA-2025:W2"}
+    ),
+    "plan.remove_continuation": PageForm(None, lambda w: {}),
+    "plan.retire": PageForm(None, lambda w: {}),
+    "plan.import_plan": PageForm(PlanImportForm, _plan_file),
+    "plan.confirm_import": PageForm(ConfirmImportForm, lambda w: {"upload": "x" * 32}),
+    "actors.new": PageForm(ActorForm, _actor_data),
+    "actors.edit": PageForm(ActorForm, _edit_actor_data),
+    "actors.new_working_group": PageForm(WorkingGroupForm, _group_data),
+    "actors.edit_working_group": PageForm(WorkingGroupForm, _edit_group_data),
+    "actors.new_seat": PageForm(SeatForm, lambda w: {"actor": "TR", "role": "observer"}),
+    "actors.end_seat": PageForm(EndSeatForm, lambda w: {"left_on": "2026-01-01"}),
     "pledges.set_need": PageForm(NeedForm, lambda w: {"currency": "EUR", "amount": "1000.00"}),
     "pledges.new": PageForm(
         PledgeForm,
@@ -403,6 +528,13 @@ def _api_update(w: World) -> dict:
     }
 
 
+def _with_version(model, attr: str, **values) -> Callable[[World], dict]:
+    def body(w: World) -> dict:
+        return {"version": w.fresh(model, getattr(w, attr).id).version, **values}
+
+    return body
+
+
 API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.create_action_point": lambda w: _action_point_data(w),
     "api.update_action_point": _api_patch_action_point,
@@ -427,6 +559,18 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "opens_on": "2026-01-01",
         "deadline": "2026-03-31",
     },
+    "api.import_plan": _plan_file,
+    "api.create_goal": lambda w: _goal_data(w),
+    "api.update_goal": _with_version(PriorityGoal, "goal", title="Renamed goal"),
+    "api.create_activity": lambda w: _activity_data(w),
+    "api.update_activity": _with_version(Activity, "activity", title="Renamed activity"),
+    "api.link_continuation": lambda w: {"continued_in": "BP-CFA-2025:W2"},
+    "api.create_actor": lambda w: _actor_data(w),
+    "api.update_actor": _with_version(Actor, "actor", name="Hungary"),
+    "api.create_working_group": lambda w: _group_data(w),
+    "api.update_working_group": _with_version(WorkingGroup, "working_group", name="Renamed"),
+    "api.seat_in_reference_group": lambda w: {"actor": "TR", "role": "observer"},
+    "api.end_reference_group_seat": lambda w: {"left_on": "2026-01-01"},
     "api.create_user": lambda w: _new_user_data(),
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
     "api.create_pledge": lambda w: {
@@ -450,7 +594,14 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
-API_WITHOUT_BODY: set[str] = {"api.revoke_own_token", "api.retire_document", "api.close_round"}
+API_WITHOUT_BODY: set[str] = {
+    "api.retire_record",
+    "api.restore_record",
+    "api.unlink_continuation",
+    "api.revoke_own_token",
+    "api.retire_document",
+    "api.close_round",
+}
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
 # the fuzz test of every form that has one.
@@ -543,6 +694,53 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
+    **dict.fromkeys(
+        [
+            (endpoint, "code")
+            for endpoint in (
+                "plan.new_activity",
+                "plan.edit_activity",
+                "api.create_activity",
+                "api.update_activity",
+                "actors.new",
+                "actors.edit",
+                "api.create_actor",
+                "api.update_actor",
+                "actors.new_working_group",
+                "actors.edit_working_group",
+                "api.create_working_group",
+                "api.update_working_group",
+            )
+        ],
+        "codes are letters, digits, dots and hyphens only",
+    ),
+    **dict.fromkeys(
+        [
+            (endpoint, field)
+            for endpoint in (
+                "plan.new_activity",
+                "plan.edit_activity",
+                "api.create_activity",
+                "api.update_activity",
+            )
+            for field in ("budget_amount", "budget_currency")
+        ],
+        "an exact amount and an ISO currency code",
+    ),
+    **dict.fromkeys(
+        [
+            ("api.create_activity", "lead_actor"),
+            ("api.update_activity", "lead_actor"),
+            ("api.create_working_group", "chair"),
+            ("api.update_working_group", "chair"),
+            ("api.create_working_group", "members"),
+            ("api.update_working_group", "members"),
+            ("api.seat_in_reference_group", "actor"),
+        ],
+        "actor codes",
+    ),
+    ("plan.add_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
+    ("api.link_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
     ("api.create_user", "actor"): "an actor code",
     ("users.new", "email"): "an address has no <, >, quotes or spaces",
     ("api.create_user", "email"): "an address has no <, >, quotes or spaces",

@@ -43,6 +43,8 @@ class Actor(db.Model):
     sources: Mapped[list] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     users: Mapped[list["User"]] = relationship(back_populates="actor")
     working_groups: Mapped[list["WorkingGroup"]] = relationship(
@@ -51,6 +53,12 @@ class Actor(db.Model):
     reference_group_memberships: Mapped[list["ReferenceGroupMembership"]] = relationship(
         back_populates="actor"
     )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     def __repr__(self) -> str:
         return f"<Actor {self.code}>"
@@ -68,11 +76,19 @@ class WorkingGroup(db.Model):
     note: Mapped[str | None] = mapped_column(String(500))
     sources: Mapped[list] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(16))
+    retired_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     chair: Mapped[Actor | None] = relationship(foreign_keys=[chair_id])
     members: Mapped[list[Actor]] = relationship(
         secondary=working_group_members, back_populates="working_groups", order_by=Actor.name
     )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class ReferenceGroupMembership(db.Model):

@@ -1,8 +1,12 @@
+import re
+from datetime import date
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
-from tracker.db import db
+from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
+from tracker.db import check_version, db, guarded_write
 
 
 def actors_query(kind: ActorKind | None = None) -> Select:
@@ -21,10 +25,12 @@ def get_actor_by_code(code: str) -> Actor | None:
     return db.session.scalar(select(Actor).where(Actor.code == code.strip().upper()))
 
 
-def list_working_groups() -> list[WorkingGroup]:
+def list_working_groups(include_retired: bool = False) -> list[WorkingGroup]:
     query = select(WorkingGroup).options(
         selectinload(WorkingGroup.members), selectinload(WorkingGroup.chair)
     )
+    if not include_retired:
+        query = query.where(WorkingGroup.retired_at.is_(None))
     return list(db.session.scalars(query.order_by(WorkingGroup.name)))
 
 
@@ -35,3 +41,155 @@ def list_reference_group() -> list[ReferenceGroupMembership]:
         .options(selectinload(ReferenceGroupMembership.actor))
     )
     return list(db.session.scalars(query))
+
+
+ACTOR_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
+
+
+class ActorError(Exception):
+    """A broken rule about actors or groups; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _check_code(model, code: str, current=None) -> None:
+    if not ACTOR_CODE.match(code):
+        raise ActorError(
+            "Use 2 to 16 capital letters, digits or hyphens (HU, ICMPD, SILK-ROUTES).", "code"
+        )
+    clash = db.session.scalar(select(model).where(model.code == code))
+    if clash is not None and clash is not current:
+        raise ActorError(f"The code {code} is taken.", "code")
+
+
+def create_actor(
+    *, kind: ActorKind, code: str, name: str, region: str | None, note: str | None, by: By
+) -> Actor:
+    """Add a state or organisation."""
+    code = code.strip().upper()
+    _check_code(Actor, code)
+    actor = Actor(kind=kind, code=code, name=name.strip(), region=region or None, note=note or None)
+    with guarded_write(duplicate=ActorError(f"The code {code} is taken.", "code")):
+        add_and_record(actor, by=by, summary=f"Added actor {code}", changes={"code": [None, code]})
+    return actor
+
+
+def update_actor(
+    actor: Actor,
+    *,
+    version: int | None,
+    kind: ActorKind,
+    code: str,
+    name: str,
+    region: str | None,
+    note: str | None,
+    by: By,
+) -> Actor:
+    """Change an actor edited at `version`."""
+    check_version(actor, version)
+    code = code.strip().upper()
+    _check_code(Actor, code, current=actor)
+    values = {
+        "kind": kind,
+        "code": code,
+        "name": name.strip(),
+        "region": region or None,
+        "note": note or None,
+    }
+    duplicate = ActorError(f"The code {code} is taken.", "code")
+    with guarded_write(duplicate=duplicate, record=actor, version=version):
+        _record_update(actor, apply_changes(actor, values), f"actor {code}", by)
+    return actor
+
+
+def _record_update(record, changes: dict, label: str, by: By) -> None:
+    if changes:
+        db.session.flush()
+        summary = f"Edited {label}: {', '.join(changes)}"
+        record_event(by=by, action="update", entity=record, summary=summary, changes=changes)
+
+
+def create_working_group(
+    *, code: str, name: str, chair: Actor | None, note: str | None, members: list[Actor], by: By
+) -> WorkingGroup:
+    """Add a working group with its chair and members."""
+    code = code.strip().upper()
+    _check_code(WorkingGroup, code)
+    group = WorkingGroup(
+        code=code, name=name.strip(), chair_id=chair.id if chair else None, note=note or None
+    )
+    with guarded_write(duplicate=ActorError(f"The code {code} is taken.", "code")):
+        add_and_record(
+            group,
+            by=by,
+            summary=f"Added working group {code}",
+            changes={"code": [None, code], "members": [None, jsonable(members)]},
+        )
+        group.members = list(members)
+        db.session.flush()
+    return group
+
+
+def update_working_group(
+    group: WorkingGroup,
+    *,
+    version: int | None,
+    code: str,
+    name: str,
+    chair: Actor | None,
+    note: str | None,
+    members: list[Actor],
+    by: By,
+) -> WorkingGroup:
+    """Change a working group (and its members) edited at `version`."""
+    check_version(group, version)
+    code = code.strip().upper()
+    _check_code(WorkingGroup, code, current=group)
+    values = {
+        "code": code,
+        "name": name.strip(),
+        "chair": chair,
+        "note": note or None,
+        "members": list(members),
+    }
+    duplicate = ActorError(f"The code {code} is taken.", "code")
+    with guarded_write(duplicate=duplicate, record=group, version=version):
+        _record_update(group, apply_changes(group, values), f"working group {code}", by)
+    return group
+
+
+def seat_in_reference_group(
+    actor: Actor, *, role: str, joined_on: date | None, by: By
+) -> ReferenceGroupMembership:
+    """Give an actor a seat in the Reference Group."""
+    if any(seat.left_on is None for seat in actor.reference_group_memberships):
+        raise ActorError(f"{actor.name} already has a seat in the Reference Group.", "actor")
+    seat = ReferenceGroupMembership(
+        actor_id=actor.id, role=role.strip() or "member", joined_on=joined_on, sources=[]
+    )
+    add_and_record(
+        seat,
+        by=by,
+        summary=f"{actor.name} joined the Reference Group",
+        changes={"actor": [None, actor.code], "role": [None, seat.role]},
+    )
+    return seat
+
+
+def end_reference_group_seat(seat: ReferenceGroupMembership, *, left_on: date, by: By) -> None:
+    """End a seat in the Reference Group; the seat stays, for the record."""
+    if seat.left_on is not None:
+        raise ActorError("This seat has already ended.", "left_on")
+    if seat.joined_on and left_on < seat.joined_on:
+        raise ActorError("The seat cannot end before it began.", "left_on")
+    seat.left_on = left_on
+    db.session.flush()
+    record_event(
+        by=by,
+        action="update",
+        entity=seat,
+        summary=f"{seat.actor.name} left the Reference Group",
+        changes={"left_on": [None, left_on.isoformat()]},
+    )

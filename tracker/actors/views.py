@@ -1,22 +1,168 @@
+from datetime import date
 from itertools import groupby
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from tracker.actors import services
+from tracker.actors.forms import (
+    ActorForm,
+    EndSeatForm,
+    SeatForm,
+    WorkingGroupForm,
+    actor_data,
+    actor_values,
+    working_group_data,
+    working_group_values,
+)
+from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
+from tracker.audit.services import history_of
+from tracker.auth.permissions import can_manage_plans, require
+from tracker.db import StaleVersionError, db
+from tracker.pages import conflict_page, render_form_page
+from tracker.plan.services import PlanError
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
+RULE_ERRORS = (services.ActorError, PlanError)
 
 
 @bp.get("/")
 @login_required
 def index():
-    by_kind = {
-        kind: list(group) for kind, group in groupby(services.list_actors(), lambda a: a.kind)
-    }
+    include_retired = request.args.get("include_retired") == "1"
+    actors = [a for a in services.list_actors() if include_retired or a.retired_at is None]
+    by_kind = {kind: list(group) for kind, group in groupby(actors, lambda a: a.kind)}
     return render_template(
         "actors/index.html",
         by_kind=by_kind,
-        working_groups=services.list_working_groups(),
+        working_groups=services.list_working_groups(include_retired=include_retired),
         reference_group=services.list_reference_group(),
+        include_retired=include_retired,
+        end_seat_form=EndSeatForm(),
     )
+
+
+@bp.get("/<id:actor_id>")
+@login_required
+def show(actor_id: int):
+    actor = db.get_or_404(Actor, actor_id)
+    return render_template("actors/show.html", actor=actor, history=history_of(actor))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(can_manage_plans(current_user))
+    form = ActorForm()
+    if form.validate_on_submit():
+        try:
+            actor = services.create_actor(**actor_values(form), by=current_user)
+        except RULE_ERRORS as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Added {actor.name} ({actor.code}).")
+            return redirect(url_for("actors.show", actor_id=actor.id))
+    return render_form_page(form, "New actor", back=url_for("actors.index"))
+
+
+@bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(actor_id: int):
+    require(can_manage_plans(current_user))
+    actor = db.get_or_404(Actor, actor_id)
+    form = ActorForm(data=actor_data(actor))
+    back = url_for("actors.show", actor_id=actor.id)
+    try:
+        if form.validate_on_submit():
+            values = actor_values(form)
+            services.update_actor(actor, version=form.version.data, **values, by=current_user)
+            db.session.commit()
+            flash(f"Saved {actor.name}.")
+            return redirect(back)
+    except RULE_ERRORS as error:
+        form[error.field].errors.append(str(error))
+    except StaleVersionError as error:
+        return conflict_page(form, error, actor, back)
+    return render_form_page(form, f"Edit {actor.name}", back=back)
+
+
+@bp.route("/working-groups/new", methods=["GET", "POST"])
+@login_required
+def new_working_group():
+    require(can_manage_plans(current_user))
+    form = WorkingGroupForm()
+    form.set_choices(services.list_actors())
+    if form.validate_on_submit():
+        try:
+            group = services.create_working_group(**working_group_values(form), by=current_user)
+        except RULE_ERRORS as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Added {group.name}.")
+            return redirect(url_for("actors.index"))
+    return render_form_page(form, "New working group", back=url_for("actors.index"))
+
+
+@bp.route("/working-groups/<id:group_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_working_group(group_id: int):
+    require(can_manage_plans(current_user))
+    group = db.get_or_404(WorkingGroup, group_id)
+    form = WorkingGroupForm(data=working_group_data(group))
+    form.set_choices(services.list_actors())
+    back = url_for("actors.index", include_retired=1)
+    try:
+        if form.validate_on_submit():
+            values = working_group_values(form)
+            services.update_working_group(
+                group, version=form.version.data, **values, by=current_user
+            )
+            db.session.commit()
+            flash(f"Saved {group.name}.")
+            return redirect(back)
+    except RULE_ERRORS as error:
+        form[error.field].errors.append(str(error))
+    except StaleVersionError as error:
+        return conflict_page(form, error, group, back)
+    return render_form_page(form, f"Edit {group.name}", back=back)
+
+
+@bp.route("/reference-group/new", methods=["GET", "POST"])
+@login_required
+def new_seat():
+    require(can_manage_plans(current_user))
+    form = SeatForm()
+    form.set_choices(services.list_actors())
+    if form.validate_on_submit():
+        actor = services.get_actor_by_code(form.actor.data)
+        try:
+            services.seat_in_reference_group(
+                actor, role=form.role.data, joined_on=form.joined_on.data, by=current_user
+            )
+        except RULE_ERRORS as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{actor.name} joined the Reference Group.")
+            return redirect(url_for("actors.index"))
+    return render_form_page(form, "Reference Group: new seat", back=url_for("actors.index"))
+
+
+@bp.post("/reference-group/<id:seat_id>/end")
+@login_required
+def end_seat(seat_id: int):
+    require(can_manage_plans(current_user))
+    seat = db.get_or_404(ReferenceGroupMembership, seat_id)
+    form = EndSeatForm()
+    if form.validate_on_submit():
+        try:
+            left_on = form.left_on.data or date.today()
+            services.end_reference_group_seat(seat, left_on=left_on, by=current_user)
+        except RULE_ERRORS as error:
+            flash(str(error))
+        else:
+            db.session.commit()
+            flash(f"{seat.actor.name} left the Reference Group.")
+    return redirect(url_for("actors.index"))

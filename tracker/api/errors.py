@@ -2,8 +2,10 @@
 
 from flask import jsonify
 
+from tracker.actors.services import ActorError
 from tracker.db import StaleVersionError
 from tracker.errors import json_error
+from tracker.plan.fileformats import FileError
 from tracker.plan.services import PlanError
 from tracker.progress.services import ProgressBulkError, ProgressError
 
@@ -39,7 +41,15 @@ def handle_api_error(error: ApiError):
     return response, status
 
 
-def handle_plan_error(error: PlanError):
+def handle_file_error(error: FileError):
+    """A refused import: every problem, by row and column, in `errors`; nothing was changed."""
+    message = "The file was not imported; nothing changed. See errors."
+    return handle_api_error(
+        ApiError(422, message, fields={"file": error.messages[0]}, errors=error.messages)
+    )
+
+
+def handle_plan_error(error: PlanError | ActorError):
     return handle_api_error(invalid({error.field or "input": str(error)}, str(error)))
 
 
@@ -62,4 +72,6 @@ def init_blueprint(bp) -> None:
     bp.register_error_handler(ApiError, handle_api_error)
     bp.register_error_handler(PlanError, handle_plan_error)
     bp.register_error_handler(ProgressError, handle_progress_error)
+    bp.register_error_handler(ActorError, handle_plan_error)
+    bp.register_error_handler(FileError, handle_file_error)
     bp.register_error_handler(StaleVersionError, handle_stale_version)

@@ -848,6 +848,304 @@ _PATHS.update(
 )
 
 
+def _write(
+    summary: str,
+    schema: str | None,
+    answer: str,
+    *params: dict,
+    status: int = 200,
+    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+    description: str = "",
+) -> dict:
+    """A write operation (Secretariat only): JSON body in, a record out."""
+    operation: dict = {"summary": f"{summary} (Secretariat only)", "parameters": list(params)}
+    if description:
+        operation["description"] = description
+    if schema:
+        operation["requestBody"] = {"required": True, **_json(_ref(schema))}
+    operation["responses"] = {str(status): _ok(summary, _ref(answer)), **_errors(*errors)}
+    return operation
+
+
+def _object(properties: dict, required: tuple[str, ...] = ()) -> dict:
+    schema = {"type": "object", "additionalProperties": False, "properties": properties}
+    return {**schema, "required": list(required)} if required else schema
+
+
+_VERSION = {"version": {"type": "integer", "description": "The version you read and edited."}}
+_PLAN_PARAM = {
+    "name": "code_or_id",
+    "in": "path",
+    "required": True,
+    "description": "The plan's id or its code, e.g. BP-CFA-2019.",
+    "schema": {"type": "string"},
+}
+_GOAL_INPUT = {
+    "number": {"type": "integer", "minimum": 1, "maximum": 99},
+    "title": {"type": "string", "maxLength": 300},
+    "description": {"type": ["string", "null"], "maxLength": 20000},
+}
+_ACTIVITY_INPUT = {
+    "code": {"type": ["string", "null"], "description": "Unique in the action point; empty: A<n>."},
+    "title": {"type": "string", "maxLength": 300},
+    "description": {"type": ["string", "null"], "maxLength": 20000},
+    "lead_actor": {"type": ["string", "null"], "description": "Actor code."},
+    "starts_on": _NULLABLE_DATE,
+    "ends_on": _NULLABLE_DATE,
+    "budget_amount": {"type": ["string", "null"], "examples": ["1250000.00"]},
+    "budget_currency": {"type": ["string", "null"], "examples": ["EUR"]},
+}
+_ACTOR_INPUT = {
+    "kind": {"enum": ["participating_state", "observer_state", "organisation"]},
+    "code": {"type": "string", "maxLength": 16},
+    "name": {"type": "string", "maxLength": 200},
+    "region": _NULLABLE_STRING,
+    "note": _NULLABLE_STRING,
+}
+_GROUP_INPUT = {
+    "code": {"type": "string", "maxLength": 16},
+    "name": {"type": "string", "maxLength": 200},
+    "chair": {"type": ["string", "null"], "description": "Actor code."},
+    "note": _NULLABLE_STRING,
+    "members": {"type": "array", "items": {"type": "string"}, "description": "Actor codes."},
+}
+_SCHEMAS.update(
+    {
+        "GoalCreate": _object(_GOAL_INPUT, ("number", "title")),
+        "GoalPatch": _object({**_GOAL_INPUT, **_VERSION}, ("version",)),
+        "ActivityCreate": _object(_ACTIVITY_INPUT, ("title",)),
+        "ActivityPatch": _object({**_ACTIVITY_INPUT, **_VERSION}, ("version",)),
+        "ActorCreate": _object(_ACTOR_INPUT, ("kind", "code", "name")),
+        "ActorPatch": _object({**_ACTOR_INPUT, **_VERSION}, ("version",)),
+        "WorkingGroupCreate": _object(_GROUP_INPUT, ("code", "name")),
+        "WorkingGroupPatch": _object({**_GROUP_INPUT, **_VERSION}, ("version",)),
+        "WorkingGroup": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                **_GROUP_INPUT,
+                **_VERSION,
+                "retired_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
+        "SeatCreate": _object(
+            {"actor": {"type": "string"}, "role": {"type": "string"}, "joined_on": _NULLABLE_DATE},
+            ("actor",),
+        ),
+        "SeatEnd": _object({"left_on": {**_NULLABLE_DATE, "description": "Empty: today."}}),
+        "Seat": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "actor": {"type": "string"},
+                "role": {"type": "string"},
+                "joined_on": _NULLABLE_DATE,
+                "left_on": _NULLABLE_DATE,
+            },
+        },
+        "ContinuationCreate": _object(
+            {
+                "continued_in": {
+                    "type": "string",
+                    "examples": ["BP-CFA-2025:3"],
+                    "description": "The later action point, PLAN:CODE.",
+                }
+            },
+            ("continued_in",),
+        ),
+        "ImportResult": {
+            "type": "object",
+            "properties": {
+                "plan": {"type": "string"},
+                "dry_run": {"type": "boolean"},
+                "created": {"type": "integer"},
+                "updated": {"type": "integer"},
+                "unchanged": {"type": "integer"},
+                "changes": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "examples": [["update action point 17: title 'Old' → 'New'"]],
+                },
+            },
+        },
+        "Retirable": {
+            "description": "The record, as GET returns it, with retired_at set or "
+            "cleared: a Goal, ActionPoint, Activity, Actor or WorkingGroup."
+        },
+    }
+)
+_RETIRE_PARAMS = (
+    {
+        "name": "kind",
+        "in": "path",
+        "required": True,
+        "schema": {"enum": ["goals", "action-points", "activities", "actors", "working-groups"]},
+    },
+    _id_param("record_id", "The record's id"),
+)
+_IMPORT_DESCRIPTION = (
+    "Multipart form data with the file in field `file` (.csv, .xlsx or .yaml, at most 5 MB; "
+    "see README for the columns). The whole file is checked first: any problem gives 422 with "
+    "every problem, by row and column, in error.errors, and nothing is written. `?dry_run=true` "
+    "reports what would change and writes nothing. Rows are keyed by plan and code, so a "
+    "second import of the same file changes nothing."
+)
+_PATHS.update(
+    {
+        "/plans/{code_or_id}/import": {
+            "post": {
+                **_write(
+                    "Import goals, action points and activities from a file",
+                    None,
+                    "ImportResult",
+                    _PLAN_PARAM,
+                    {"name": "dry_run", "in": "query", "schema": {"type": "boolean"}},
+                    errors=(400, 401, 403, 404, 413, 422),
+                    description=_IMPORT_DESCRIPTION,
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+            }
+        },
+        "/plans/{code_or_id}/export": {
+            "get": {
+                "summary": "The plan's goals, action points and activities as a file that "
+                "imports back unchanged",
+                "parameters": [
+                    _PLAN_PARAM,
+                    {"name": "format", "in": "query", "schema": {"enum": ["csv", "xlsx", "yaml"]}},
+                ],
+                "responses": {
+                    "200": {"description": "The file (an attachment)."},
+                    **_errors(400, 401, 403, 404),
+                },
+            }
+        },
+        "/plans/{code_or_id}/goals": {
+            "post": _write("Add a priority goal", "GoalCreate", "Goal", _PLAN_PARAM, status=201)
+        },
+        "/goals/{goal_id}": {
+            **_PATHS["/goals/{goal_id}"],
+            "patch": _write(
+                "Change a priority goal", "GoalPatch", "Goal", _id_param("goal_id", "Goal id")
+            ),
+        },
+        "/action-points/{action_point_id}/activities": {
+            "post": _write(
+                "Add an activity",
+                "ActivityCreate",
+                "Activity",
+                _id_param("action_point_id", "Action point id"),
+                status=201,
+            )
+        },
+        "/activities/{activity_id}": {
+            **_PATHS["/activities/{activity_id}"],
+            "patch": _write(
+                "Change an activity",
+                "ActivityPatch",
+                "Activity",
+                _id_param("activity_id", "Activity id"),
+            ),
+        },
+        "/action-points/{action_point_id}/continuations": {
+            "post": _write(
+                "Link an action point to one of a later plan that continues it",
+                "ContinuationCreate",
+                "ActionPoint",
+                _id_param("action_point_id", "Action point id"),
+                status=201,
+            )
+        },
+        "/action-points/{action_point_id}/continuations/{successor_id}": {
+            "delete": _write(
+                "Remove a continuation link",
+                None,
+                "ActionPoint",
+                _id_param("action_point_id", "Action point id"),
+                _id_param("successor_id", "The later action point's id"),
+                errors=(401, 403, 404, 422),
+            )
+        },
+        "/{kind}/{record_id}/retire": {
+            "post": _write(
+                "Retire a record: hidden from lists, kept with its history",
+                None,
+                "Retirable",
+                *_RETIRE_PARAMS,
+                errors=(401, 403, 404),
+            )
+        },
+        "/{kind}/{record_id}/restore": {
+            "post": _write(
+                "Bring a retired record back",
+                None,
+                "Retirable",
+                *_RETIRE_PARAMS,
+                errors=(401, 403, 404),
+            )
+        },
+        "/actors": {
+            **_PATHS["/actors"],
+            "post": _write("Add a state or organisation", "ActorCreate", "Actor", status=201),
+        },
+        "/actors/{actor_id}": {
+            **_PATHS["/actors/{actor_id}"],
+            "patch": _write(
+                "Change an actor", "ActorPatch", "Actor", _id_param("actor_id", "Actor id")
+            ),
+        },
+        "/working-groups": {
+            "get": {
+                "summary": "Working groups with their members (retired ones too)",
+                "responses": {
+                    "200": _ok(
+                        "The working groups",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": _ref("WorkingGroup")}
+                            },
+                        },
+                    ),
+                    **_errors(401, 403),
+                },
+            },
+            "post": _write("Add a working group", "WorkingGroupCreate", "WorkingGroup", status=201),
+        },
+        "/working-groups/{group_id}": {
+            "patch": _write(
+                "Change a working group and its members",
+                "WorkingGroupPatch",
+                "WorkingGroup",
+                _id_param("group_id", "Working group id"),
+            ),
+        },
+        "/reference-group": {
+            "post": _write(
+                "Give an actor a seat in the Reference Group", "SeatCreate", "Seat", status=201
+            ),
+        },
+        "/reference-group/{seat_id}/end": {
+            "post": _write(
+                "End a seat in the Reference Group (it stays, for the record)",
+                "SeatEnd",
+                "Seat",
+                _id_param("seat_id", "Seat id"),
+            ),
+        },
+    }
+)
+
 _MONEY_OR_NULL = {"oneOf": [_ref("Money"), {"type": "null"}]}
 _TOTALS = {
     "type": "object",

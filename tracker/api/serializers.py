@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from tracker.actors.models import Actor
+from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.api.money import money
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.progress.models import ProgressUpdate
@@ -53,6 +53,8 @@ def goal_detail(goal: PriorityGoal, plan_code: str | None = None) -> dict:
         "number": goal.number,
         "title": goal.title,
         "description": goal.description,
+        "version": goal.version,
+        "retired_at": iso(goal.retired_at),
         **provenance(goal),
         "action_points": [action_point_brief(ap) for ap in goal.action_points],
     }
@@ -75,6 +77,7 @@ def action_point_summary(ap: ActionPoint) -> dict:
         "partners": [a.code for a in ap.partners],
         "target_on": iso(ap.target_on),
         "version": ap.version,
+        "retired_at": iso(ap.retired_at),
     }
 
 
@@ -82,6 +85,7 @@ def activity_detail(activity: Activity) -> dict:
     return {
         "id": activity.id,
         "action_point": {"id": activity.action_point.id, "code": activity.action_point.code},
+        "code": activity.code,
         "title": activity.title,
         "description": activity.description,
         "lead_actor": code_of(activity.lead_actor),
@@ -89,6 +93,7 @@ def activity_detail(activity: Activity) -> dict:
         "ends_on": iso(activity.ends_on),
         "budget": money(activity.budget_minor, activity.budget_currency),
         "version": activity.version,
+        "retired_at": iso(activity.retired_at),
         "created_at": iso(activity.created_at),
     }
 
@@ -100,6 +105,8 @@ def action_point_detail(ap: ActionPoint) -> dict:
         "created_at": iso(ap.created_at),
         "updated_at": iso(ap.updated_at),
         "activities": [activity_detail(a) for a in ap.activities],
+        "continued_in": [{"id": a.id, "reference": a.reference} for a in ap.continued_in],
+        "continues": [{"id": a.id, "reference": a.reference} for a in ap.continues],
     }
 
 
@@ -111,6 +118,8 @@ def actor_detail(actor: Actor) -> dict:
         "kind": actor.kind.value,
         "region": actor.region,
         "note": actor.note,
+        "version": actor.version,
+        "retired_at": iso(actor.retired_at),
         **provenance(actor),
     }
 
@@ -189,10 +198,52 @@ def round_summary(round_) -> dict:
     }
 
 
+def working_group_detail(group: WorkingGroup) -> dict:
+    return {
+        "id": group.id,
+        "code": group.code,
+        "name": group.name,
+        "chair": code_of(group.chair),
+        "note": group.note,
+        "members": [a.code for a in group.members],
+        "version": group.version,
+        "retired_at": iso(group.retired_at),
+    }
+
+
+def seat_detail(seat: ReferenceGroupMembership) -> dict:
+    return {
+        "id": seat.id,
+        "actor": seat.actor.code,
+        "role": seat.role,
+        "joined_on": iso(seat.joined_on),
+        "left_on": iso(seat.left_on),
+    }
+
+
+def import_result(preview, dry_run: bool) -> dict:
+    return {
+        "plan": preview.plan.code,
+        "dry_run": dry_run,
+        "created": preview.count("create"),
+        "updated": preview.count("update"),
+        "unchanged": preview.count("unchanged"),
+        "changes": preview.lines(),
+    }
+
+
 def serialize(record: object) -> dict:
     """Any record the API edits, as its full representation (the `current` of a conflict)."""
     if isinstance(record, ActionPoint):
         return action_point_detail(record)
     if isinstance(record, ProgressUpdate):
         return update_detail(record)
+    if isinstance(record, PriorityGoal):
+        return goal_detail(record, plan_code=record.plan.code)
+    if isinstance(record, Activity):
+        return activity_detail(record)
+    if isinstance(record, Actor):
+        return actor_detail(record)
+    if isinstance(record, WorkingGroup):
+        return working_group_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")

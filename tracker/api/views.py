@@ -1,25 +1,54 @@
 """JSON views over the same services and permission checks as the pages."""
 
+from datetime import date
+
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
-from tracker.actors.models import Actor, ActorKind
+from tracker import retirement
+from tracker.actors import services as actor_services
+from tracker.actors.forms import (
+    ActorForm,
+    EndSeatForm,
+    SeatForm,
+    WorkingGroupForm,
+    actor_data,
+    actor_values,
+    working_group_data,
+    working_group_values,
+)
+from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.actors.services import actors_query, list_actors
 from tracker.api import errors, queries, serializers
 from tracker.api.auth import bearer_user, sign_in_for_request
-from tracker.api.errors import ApiError
+from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
 from tracker.db import READ_ONLY_METHODS, db
+from tracker.pages import download
 from tracker.plan import services as plan_services
-from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
+from tracker.plan import transfer
+from tracker.plan.fileformats import read_capped
+from tracker.plan.forms import (
+    ActionPointForm,
+    ActivityForm,
+    ContinuationForm,
+    GoalForm,
+    action_point_data,
+    action_point_values,
+    activity_data,
+    activity_values,
+    goal_values,
+)
+from tracker.plan.models import ActionPoint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.init_blueprint(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+RETIRABLE_KINDS = "any(" + ", ".join(f"'{kind}'" for kind in retirement.RETIRABLE) + ")"
 
 
 @bp.before_request
@@ -146,3 +175,209 @@ def list_actors_page():
 def get_actor(actor_id: int):
     actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
     return serializers.actor_detail(actor)
+
+
+@bp.get("/plans/<code_or_id>/export")
+def export_plan(code_or_id: str):
+    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    fmt = request.args.get("format", "csv")
+    if fmt not in transfer.MEDIA_TYPES:
+        raise ApiError(400, "format must be one of: csv, xlsx, yaml.")
+    return download(transfer.export_plan(plan, fmt), f"{plan.code}.{fmt}", fmt)
+
+
+@bp.post("/plans/<code_or_id>/import")
+def import_plan(code_or_id: str):
+    require(can_manage_plans(current_user))
+    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise invalid({"file": "Send the plan file as multipart/form-data, field 'file'."})
+    dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "yes")
+    preview = transfer.preview_import(read_capped(upload.stream), upload.filename, plan.code)
+    if not dry_run:
+        transfer.apply_import(preview, by=acting_user())
+        db.session.commit()
+    return serializers.import_result(preview, dry_run)
+
+
+@bp.post("/plans/<code_or_id>/goals")
+def create_goal(code_or_id: str):
+    require(can_manage_plans(current_user))
+    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    form = json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
+    validate_form(form)
+    goal = plan_services.create_goal(plan, **goal_values(form), by=acting_user())
+    db.session.commit()
+    return created(serializers.goal_detail(goal, plan.code), ".get_goal", goal_id=goal.id)
+
+
+@bp.patch("/goals/<id:goal_id>")
+def update_goal(goal_id: int):
+    require(can_manage_plans(current_user))
+    goal = found(queries.get_goal(goal_id), f"There is no goal {goal_id}.")
+    current = {"number": goal.number, "title": goal.title, "description": goal.description}
+    form = json_form(GoalForm, read_json_object(), current=current, required={"version"})
+    validate_form(form)
+    values = goal_values(form)
+    plan_services.update_goal(goal, version=form.version.data, **values, by=acting_user())
+    db.session.commit()
+    return serializers.goal_detail(goal, goal.plan.code)
+
+
+@bp.post("/action-points/<id:action_point_id>/activities")
+def create_activity(action_point_id: int):
+    action_point = get_editable_action_point(action_point_id)
+    form = json_form(ActivityForm, read_json_object(), exclude={"version"})
+    form.set_choices(list_actors())
+    validate_form(form)
+    activity = plan_services.create_activity(
+        action_point, **activity_values(form), by=acting_user()
+    )
+    db.session.commit()
+    body = serializers.activity_detail(activity)
+    return created(body, ".get_activity", activity_id=activity.id)
+
+
+@bp.patch("/activities/<id:activity_id>")
+def update_activity(activity_id: int):
+    require(can_manage_plans(current_user))
+    activity = found(queries.get_activity(activity_id), f"There is no activity {activity_id}.")
+    form = json_form(
+        ActivityForm, read_json_object(), current=activity_data(activity), required={"version"}
+    )
+    form.set_choices(list_actors())
+    validate_form(form)
+    values = activity_values(form)
+    plan_services.update_activity(activity, version=form.version.data, **values, by=acting_user())
+    db.session.commit()
+    return serializers.activity_detail(activity)
+
+
+@bp.post("/action-points/<id:action_point_id>/continuations")
+def link_continuation(action_point_id: int):
+    action_point = get_editable_action_point(action_point_id)
+    form = json_form(ContinuationForm, read_json_object(), required={"continued_in"})
+    validate_form(form)
+    successor = plan_services.resolve_reference(form.continued_in.data, "continued_in")
+    plan_services.link_continuation(action_point, successor, by=acting_user())
+    db.session.commit()
+    return serializers.action_point_detail(action_point), 201
+
+
+@bp.delete("/action-points/<id:action_point_id>/continuations/<id:successor_id>")
+def unlink_continuation(action_point_id: int, successor_id: int):
+    action_point = get_editable_action_point(action_point_id)
+    successor = found(db.session.get(ActionPoint, successor_id), "No such action point.")
+    plan_services.unlink_continuation(action_point, successor, by=acting_user())
+    db.session.commit()
+    return serializers.action_point_detail(action_point)
+
+
+@bp.post(f"/<{RETIRABLE_KINDS}:kind>/<id:record_id>/retire")
+def retire_record(kind: str, record_id: int):
+    return _set_retired(kind, record_id, retired=True)
+
+
+@bp.post(f"/<{RETIRABLE_KINDS}:kind>/<id:record_id>/restore")
+def restore_record(kind: str, record_id: int):
+    return _set_retired(kind, record_id, retired=False)
+
+
+def _set_retired(kind: str, record_id: int, *, retired: bool):
+    require(can_manage_plans(current_user))
+    record = found(
+        retirement.get_retirable(kind, record_id), f"There is no such record {record_id}."
+    )
+    retirement.retire(record, retired=retired, by=acting_user())
+    db.session.commit()
+    return serializers.serialize(record)
+
+
+@bp.post("/actors")
+def create_actor():
+    require(can_manage_plans(current_user))
+    form = json_form(ActorForm, read_json_object(), exclude={"version"})
+    validate_form(form)
+    actor = actor_services.create_actor(**actor_values(form), by=acting_user())
+    db.session.commit()
+    return created(serializers.actor_detail(actor), ".get_actor", actor_id=actor.id)
+
+
+@bp.patch("/actors/<id:actor_id>")
+def update_actor(actor_id: int):
+    require(can_manage_plans(current_user))
+    actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
+    form = json_form(ActorForm, read_json_object(), current=actor_data(actor), required={"version"})
+    validate_form(form)
+    values = actor_values(form)
+    actor_services.update_actor(actor, version=form.version.data, **values, by=acting_user())
+    db.session.commit()
+    return serializers.actor_detail(actor)
+
+
+@bp.get("/working-groups")
+def list_working_groups():
+    groups = actor_services.list_working_groups(include_retired=True)
+    return {"items": [serializers.working_group_detail(g) for g in groups]}
+
+
+@bp.post("/working-groups")
+def create_working_group():
+    require(can_manage_plans(current_user))
+    form = json_form(WorkingGroupForm, read_json_object(), exclude={"version"})
+    form.set_choices(list_actors())
+    validate_form(form)
+    group = actor_services.create_working_group(**working_group_values(form), by=acting_user())
+    db.session.commit()
+    return serializers.working_group_detail(group), 201
+
+
+@bp.patch("/working-groups/<id:group_id>")
+def update_working_group(group_id: int):
+    require(can_manage_plans(current_user))
+    group = found(db.session.get(WorkingGroup, group_id), f"There is no working group {group_id}.")
+    body = read_json_object()
+    form = json_form(
+        WorkingGroupForm, body, current=working_group_data(group), required={"version"}
+    )
+    form.set_choices(list_actors())
+    validate_form(form)
+    values = working_group_values(form)
+    actor_services.update_working_group(
+        group, version=form.version.data, **values, by=acting_user()
+    )
+    db.session.commit()
+    return serializers.working_group_detail(group)
+
+
+@bp.post("/reference-group")
+def seat_in_reference_group():
+    require(can_manage_plans(current_user))
+    form = json_form(SeatForm, read_json_object(), required={"actor"})
+    form.set_choices(list_actors())
+    validate_form(form)
+    actor = actor_services.get_actor_by_code(form.actor.data)
+    seat = actor_services.seat_in_reference_group(
+        actor, role=form.role.data, joined_on=form.joined_on.data, by=acting_user()
+    )
+    db.session.commit()
+    return serializers.seat_detail(seat), 201
+
+
+@bp.post("/reference-group/<id:seat_id>/end")
+def end_reference_group_seat(seat_id: int):
+    require(can_manage_plans(current_user))
+    seat = found(db.session.get(ReferenceGroupMembership, seat_id), f"There is no seat {seat_id}.")
+    form = json_form(EndSeatForm, read_json_object())
+    validate_form(form)
+    left_on = form.left_on.data or date.today()
+    actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())
+    db.session.commit()
+    return serializers.seat_detail(seat)
+
+
+def created(body: dict, endpoint: str, **values):
+    response = jsonify(body)
+    response.headers["Location"] = url_for(endpoint, **values)
+    return response, 201

@@ -80,6 +80,24 @@ def add_and_record(entity: db.Model, *, by: By, summary: str, changes: dict | No
     return entity
 
 
+def set_retired(entity: db.Model, *, retired: bool, by: By, label: str) -> bool:
+    """Retire a record (hidden from lists, kept for the history that points to it) or bring it
+    back. Returns False when it already was so, and records nothing then."""
+    if (entity.retired_at is not None) == retired:
+        return False
+    before = entity.retired_at
+    entity.retired_at = utcnow() if retired else None
+    db.session.flush()
+    record_event(
+        by=by,
+        action="retire" if retired else "restore",
+        entity=entity,
+        summary=f"{'Retired' if retired else 'Restored'} {label}",
+        changes={"retired_at": [jsonable(before), jsonable(entity.retired_at)]},
+    )
+    return True
+
+
 def history_of(entity: db.Model, limit: int = 200) -> list[AuditEvent]:
     """The newest events about one record, with their users loaded."""
     query = (

@@ -1,18 +1,21 @@
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
+from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan.models import PriorityGoal
 
 
@@ -67,3 +70,98 @@ def action_point_values(form: ActionPointForm, plan) -> dict:
         "partners": services.resolve_actors(form.partners.data or [], "partners"),
         "target_on": form.target_on.data,
     }
+
+
+class GoalForm(FlaskForm):
+    number = IntegerField("Number", validators=[InputRequired(), NumberRange(1, 99)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+def goal_values(form: GoalForm) -> dict:
+    return {
+        "number": form.number.data,
+        "title": form.title.data,
+        "description": form.description.data,
+    }
+
+
+class ActivityForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[Optional(), Length(max=20)],
+        description="Unique within the action point, e.g. A1; left empty, the next free A<n>.",
+    )
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    lead_actor = SelectField("Lead actor", validators=[Optional()])
+    starts_on = DateField("Starts on", validators=[Optional()])
+    ends_on = DateField("Ends on", validators=[Optional()])
+    budget_amount = StringField(
+        "Estimated budget", validators=[Optional(), Length(max=20)], description="e.g. 1250000.00"
+    )
+    budget_currency = StringField("Currency", validators=[Optional(), Length(max=3)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def set_choices(self, actors: Iterable[Actor]) -> None:
+        self.lead_actor.choices = [("", "— none —"), *((a.code, a.name) for a in actors)]
+
+
+def activity_data(activity) -> dict:
+    return {
+        "code": activity.code,
+        "title": activity.title,
+        "description": activity.description,
+        "lead_actor": activity.lead_actor.code if activity.lead_actor else "",
+        "starts_on": activity.starts_on,
+        "ends_on": activity.ends_on,
+        "budget_amount": amount_text(activity.budget_minor, activity.budget_currency),
+        "budget_currency": activity.budget_currency or "",
+        "version": activity.version,
+    }
+
+
+def activity_values(form: ActivityForm) -> dict:
+    """The service arguments a validated activity form stands for (PlanError at a field)."""
+    from tracker.plan import services
+
+    lead = services.resolve_actors([form.lead_actor.data or ""], "lead_actor")
+    amount = (form.budget_amount.data or "").strip()
+    currency = (form.budget_currency.data or "").strip().upper()
+    budget_minor = budget_currency = None
+    if amount or currency:
+        try:
+            budget_minor, budget_currency = parse_budget(amount, currency)
+        except MoneyError as error:
+            raise services.PlanError(str(error), f"budget_{error.part}") from None
+    return {
+        "code": form.code.data or "",
+        "title": form.title.data,
+        "description": form.description.data,
+        "lead_actor": lead[0] if lead else None,
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "budget_minor": budget_minor,
+        "budget_currency": budget_currency,
+    }
+
+
+class ContinuationForm(FlaskForm):
+    continued_in = StringField(
+        "Continued in",
+        validators=[DataRequired(), Length(max=60)],
+        description="The later action point as PLAN:CODE, e.g. BP-CFA-2025:3.",
+    )
+
+
+class PlanImportForm(FlaskForm):
+    file = FileField(
+        "Plan file",
+        validators=[FileRequired()],
+        description="CSV (UTF-8), XLSX or YAML, at most 5 MB. You see what would change first.",
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    upload = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -20,6 +20,15 @@ action_point_partners = Table(
     Column("actor_id", ForeignKey("actors.id"), primary_key=True, index=True),
 )
 
+# "Continued in": an action point of one plan (BP-CFA-2019) carried on by action points of a
+# later one (BP-CFA-2025). A link, not a record: removing it is audited on the earlier point.
+action_point_continuations = Table(
+    "action_point_continuations",
+    db.metadata,
+    Column("action_point_id", ForeignKey("action_points.id"), primary_key=True),
+    Column("continued_in_id", ForeignKey("action_points.id"), primary_key=True, index=True),
+)
+
 
 def code_sort_key(code: str) -> str:
     """A key that orders "2" before "10" and "3.4" before "3.10"."""
@@ -89,15 +98,26 @@ class PriorityGoal(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     sources: Mapped[list] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(16))
+    retired_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     plan: Mapped[Plan] = relationship(back_populates="goals")
     action_points: Mapped[list["ActionPoint"]] = relationship(
         back_populates="goal", order_by="ActionPoint.sort_key"
     )
 
+    __mapper_args__ = {"version_id_col": version}
+
     @property
     def label(self) -> str:
         return f"Goal {self.number}: {self.title}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def can_edit(self, user: "User") -> bool:
+        return user.is_admin
 
 
 class ActionPoint(db.Model):
@@ -122,6 +142,7 @@ class ActionPoint(db.Model):
     budget_currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    retired_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     plan: Mapped[Plan] = relationship(back_populates="action_points")
@@ -131,7 +152,21 @@ class ActionPoint(db.Model):
         secondary=action_point_partners, order_by=Actor.name
     )
     activities: Mapped[list["Activity"]] = relationship(
-        back_populates="action_point", order_by="Activity.starts_on"
+        back_populates="action_point", order_by=lambda: [Activity.starts_on, Activity.id]
+    )
+    continued_in: Mapped[list["ActionPoint"]] = relationship(
+        secondary=action_point_continuations,
+        primaryjoin=lambda: ActionPoint.id == action_point_continuations.c.action_point_id,
+        secondaryjoin=lambda: ActionPoint.id == action_point_continuations.c.continued_in_id,
+        back_populates="continues",
+        order_by=lambda: (ActionPoint.plan_id, ActionPoint.sort_key),
+    )
+    continues: Mapped[list["ActionPoint"]] = relationship(
+        secondary=action_point_continuations,
+        primaryjoin=lambda: ActionPoint.id == action_point_continuations.c.continued_in_id,
+        secondaryjoin=lambda: ActionPoint.id == action_point_continuations.c.action_point_id,
+        back_populates="continued_in",
+        order_by=lambda: (ActionPoint.plan_id, ActionPoint.sort_key),
     )
     documents: Mapped[list["ActionPointDocument"]] = relationship(
         back_populates="action_point", order_by="ActionPointDocument.created_at"
@@ -142,17 +177,29 @@ class ActionPoint(db.Model):
     def can_edit(self, user: "User") -> bool:
         return user.is_admin
 
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
+    def reference(self) -> str:
+        """The plan-qualified code, as links between plans name it: `BP-CFA-2019:17`."""
+        return f"{self.plan.code}:{self.code}"
+
     def __repr__(self) -> str:
         return f"<ActionPoint {self.code}>"
 
 
 class Activity(db.Model):
-    """A concrete step under an action point."""
+    """A concrete step under an action point; its code ("A1") is unique within the action point
+    and keys it on re-import."""
 
     __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("action_point_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     lead_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
@@ -161,12 +208,20 @@ class Activity(db.Model):
     budget_minor: Mapped[int | None] = mapped_column(BigInteger)
     budget_currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     action_point: Mapped[ActionPoint] = relationship(back_populates="activities")
     lead_actor: Mapped[Actor | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def can_edit(self, user: "User") -> bool:
+        return user.is_admin
 
 
 class ActionPointDocument(db.Model):

@@ -20,6 +20,16 @@ from tracker.plan.models import (
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
 
 
+def clean_text(text: str | None) -> str | None:
+    """Text as it is stored: line breaks as LF (browsers send CRLF, spreadsheets keep LF, and a
+    difference in line endings alone must not count as an edit); empty means none."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n") or None
+
+
+def clean_title(text: str | None) -> str:
+    return (clean_text(text) or "").strip()
+
+
 class PlanError(Exception):
     """A broken plan rule; `field` names the form field it belongs to."""
 
@@ -71,7 +81,11 @@ def get_plan_outline(plan: Plan) -> list[PriorityGoal]:
 
 def count_action_points() -> dict[int, int]:
     """{plan id: number of action points defined}, for every plan at once."""
-    query = select(ActionPoint.plan_id, func.count()).group_by(ActionPoint.plan_id)
+    query = (
+        select(ActionPoint.plan_id, func.count())
+        .where(ActionPoint.retired_at.is_(None))
+        .group_by(ActionPoint.plan_id)
+    )
     return dict(db.session.execute(query).all())
 
 
@@ -95,6 +109,8 @@ def get_action_point(action_point_id: int) -> ActionPoint | None:
             joinedload(ActionPoint.lead_actor),
             selectinload(ActionPoint.partners),
             selectinload(ActionPoint.activities).joinedload(Activity.lead_actor),
+            selectinload(ActionPoint.continued_in).joinedload(ActionPoint.plan),
+            selectinload(ActionPoint.continues).joinedload(ActionPoint.plan),
             selectinload(ActionPoint.documents).joinedload(ActionPointDocument.file),
         )
     )
@@ -131,7 +147,7 @@ def create_action_point(
     by: By,
 ) -> ActionPoint:
     """Add an action point to a plan under one of its goals."""
-    code, title = code.strip(), title.strip()
+    code, title = code.strip(), clean_title(title)
     _check_action_point(plan, goal, code)
     # plan_id and goal_id, not plan= and goal=: their backrefs would add the new row to the
     # session before the savepoint below, so that it would be written outside the guard.
@@ -141,7 +157,7 @@ def create_action_point(
         code=code,
         sort_key=code_sort_key(code),
         title=title,
-        description=description or None,
+        description=clean_text(description),
         lead_actor=lead_actor,
         partners=list(partners),
         target_on=target_on,
@@ -172,7 +188,7 @@ def update_action_point(
 ) -> ActionPoint:
     """Change an action point edited at `version`; a newer saved version raises a conflict."""
     check_version(action_point, version)
-    code, title = code.strip(), title.strip()
+    code, title = code.strip(), clean_title(title)
     _check_action_point(action_point.plan, goal, code, current=action_point)
     duplicate = PlanError(
         f"Plan {action_point.plan.code} already has an action point {code}.", "code"
@@ -184,7 +200,7 @@ def update_action_point(
                 "goal": goal,
                 "code": code,
                 "title": title,
-                "description": description or None,
+                "description": clean_text(description),
                 "lead_actor": lead_actor,
                 "partners": list(partners),
                 "target_on": target_on,
@@ -203,9 +219,44 @@ def update_action_point(
     return action_point
 
 
+def _check_activity(
+    action_point: ActionPoint,
+    code: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    budget_minor: int | None,
+    budget_currency: str | None,
+    current: Activity | None = None,
+) -> None:
+    if not CODE_PATTERN.match(code):
+        raise PlanError(
+            "Use 1 to 20 letters, digits, dots or hyphens, starting with a letter or digit "
+            "(for example A1).",
+            "code",
+        )
+    if starts_on and ends_on and ends_on < starts_on:
+        raise PlanError("The end date is before the start date.", "ends_on")
+    if (budget_minor is None) != (budget_currency is None):
+        raise PlanError("Give a budget with its currency, or neither.", "budget")
+    clash = db.session.scalar(
+        select(Activity).where(Activity.action_point_id == action_point.id, Activity.code == code)
+    )
+    if clash is not None and clash is not current:
+        raise PlanError(f"Action point {action_point.code} already has an activity {code}.", "code")
+
+
+def next_activity_code(action_point: ActionPoint) -> str:
+    """The first free code of the form A<n> under an action point."""
+    taken = set(
+        db.session.scalars(select(Activity.code).where(Activity.action_point_id == action_point.id))
+    )
+    return next(f"A{n}" for n in range(1, len(taken) + 2) if f"A{n}" not in taken)
+
+
 def create_activity(
     action_point: ActionPoint,
     *,
+    code: str | None = None,
     title: str,
     description: str | None = None,
     lead_actor: Actor | None = None,
@@ -215,28 +266,193 @@ def create_activity(
     budget_currency: str | None = None,
     by: By,
 ) -> Activity:
-    """Add a concrete step under an action point."""
-    if starts_on and ends_on and ends_on < starts_on:
-        raise PlanError("The end date is before the start date.", "ends_on")
-    if (budget_minor is None) != (budget_currency is None):
-        raise PlanError("Give a budget with its currency, or neither.", "budget")
+    """Add a concrete step under an action point; without a code it gets the next A<n>."""
+    code = (code or "").strip() or next_activity_code(action_point)
+    _check_activity(action_point, code, starts_on, ends_on, budget_minor, budget_currency)
     activity = Activity(
-        action_point=action_point,
-        title=title.strip(),
-        description=description or None,
-        lead_actor=lead_actor,
+        action_point_id=action_point.id,
+        code=code,
+        title=clean_title(title),
+        description=clean_text(description),
+        lead_actor_id=lead_actor.id if lead_actor else None,
         starts_on=starts_on,
         ends_on=ends_on,
         budget_minor=budget_minor,
         budget_currency=budget_currency,
     )
-    add_and_record(
-        activity,
-        by=by,
-        summary=f"Created activity under action point {action_point.code}",
-        changes={"title": [None, activity.title]},
+    duplicate = PlanError(
+        f"Action point {action_point.code} already has an activity {code}.", "code"
     )
+    with guarded_write(duplicate=duplicate):
+        add_and_record(
+            activity,
+            by=by,
+            summary=f"Created activity {code} under action point {action_point.code}",
+            changes={"code": [None, code], "title": [None, activity.title]},
+        )
     return activity
+
+
+def update_activity(
+    activity: Activity,
+    *,
+    version: int | None,
+    code: str,
+    title: str,
+    description: str | None,
+    lead_actor: Actor | None,
+    starts_on: date | None,
+    ends_on: date | None,
+    budget_minor: int | None,
+    budget_currency: str | None,
+    by: By,
+) -> Activity:
+    """Change an activity edited at `version`; a newer saved version raises a conflict."""
+    check_version(activity, version)
+    code, ap = code.strip(), activity.action_point
+    _check_activity(ap, code, starts_on, ends_on, budget_minor, budget_currency, current=activity)
+    duplicate = PlanError(f"Action point {ap.code} already has an activity {code}.", "code")
+    with guarded_write(duplicate=duplicate, record=activity, version=version):
+        changes = apply_changes(
+            activity,
+            {
+                "code": code,
+                "title": clean_title(title),
+                "description": clean_text(description),
+                "lead_actor": lead_actor,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "budget_minor": budget_minor,
+                "budget_currency": budget_currency,
+            },
+        )
+        if changes:
+            db.session.flush()
+            record_event(
+                by=by,
+                action="update",
+                entity=activity,
+                summary=f"Edited activity {code} of action point {ap.code}: {', '.join(changes)}",
+                changes=changes,
+            )
+    return activity
+
+
+def create_goal(
+    plan: Plan, *, number: int, title: str, description: str | None = None, by: By
+) -> PriorityGoal:
+    """Add a numbered priority goal to a plan."""
+    _check_goal(plan, number)
+    goal = PriorityGoal(
+        plan_id=plan.id,
+        number=number,
+        title=clean_title(title),
+        description=clean_text(description),
+    )
+    duplicate = PlanError(f"Plan {plan.code} already has a goal {number}.", "number")
+    with guarded_write(duplicate=duplicate):
+        add_and_record(
+            goal,
+            by=by,
+            summary=f"Added goal {number} to {plan.code}",
+            changes={"number": [None, number], "title": [None, goal.title]},
+        )
+    return goal
+
+
+def update_goal(
+    goal: PriorityGoal,
+    *,
+    version: int | None,
+    number: int,
+    title: str,
+    description: str | None,
+    by: By,
+) -> PriorityGoal:
+    """Change a goal edited at `version`; a newer saved version raises a conflict."""
+    check_version(goal, version)
+    _check_goal(goal.plan, number, current=goal)
+    duplicate = PlanError(f"Plan {goal.plan.code} already has a goal {number}.", "number")
+    with guarded_write(duplicate=duplicate, record=goal, version=version):
+        changes = apply_changes(
+            goal,
+            {"number": number, "title": clean_title(title), "description": clean_text(description)},
+        )
+        if changes:
+            db.session.flush()
+            record_event(
+                by=by,
+                action="update",
+                entity=goal,
+                summary=f"Edited goal {number} of {goal.plan.code}: {', '.join(changes)}",
+                changes=changes,
+            )
+    return goal
+
+
+def _check_goal(plan: Plan, number: int, current: PriorityGoal | None = None) -> None:
+    if not 1 <= number <= 99:
+        raise PlanError("A goal number is a whole number from 1 to 99.", "number")
+    clash = db.session.scalar(
+        select(PriorityGoal).where(PriorityGoal.plan_id == plan.id, PriorityGoal.number == number)
+    )
+    if clash is not None and clash is not current:
+        raise PlanError(f"Plan {plan.code} already has a goal {number}.", "number")
+
+
+def link_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: By) -> None:
+    """Record that `successor`, of a later plan, continues `action_point`."""
+    if successor.plan_id == action_point.plan_id or (
+        successor.plan.starts_on <= action_point.plan.starts_on
+    ):
+        raise PlanError(
+            f"{successor.reference} is not in a later plan than {action_point.reference}.",
+            "continued_in",
+        )
+    if successor in action_point.continued_in:
+        raise PlanError(
+            f"{action_point.reference} is already continued in {successor.reference}.",
+            "continued_in",
+        )
+    before = [a.reference for a in action_point.continued_in]
+    action_point.continued_in.append(successor)
+    _record_continuations(action_point, before, f"Continued in {successor.reference}", by)
+
+
+def unlink_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: By) -> bool:
+    """Remove the "continued in" link from `action_point` to `successor`; False (and nothing
+    recorded) when there is no such link, so that removing twice is harmless."""
+    if successor not in action_point.continued_in:
+        return False
+    before = [a.reference for a in action_point.continued_in]
+    action_point.continued_in.remove(successor)
+    _record_continuations(action_point, before, f"No longer continued in {successor.reference}", by)
+    return True
+
+
+def _record_continuations(action_point: ActionPoint, before: list[str], summary: str, by: By):
+    db.session.flush()
+    after = [a.reference for a in action_point.continued_in]
+    changes = {"continued_in": [sorted(before), sorted(after)]}
+    record_event(by=by, action="update", entity=action_point, summary=summary, changes=changes)
+
+
+def find_action_point(plan: Plan, code: str) -> ActionPoint | None:
+    return db.session.scalar(
+        select(ActionPoint).where(ActionPoint.plan_id == plan.id, ActionPoint.code == code.strip())
+    )
+
+
+def resolve_reference(reference: str, field: str) -> ActionPoint:
+    """The action point a `PLAN:CODE` reference names (`BP-CFA-2025:3.1`), or an error."""
+    plan_code, _, code = reference.strip().partition(":")
+    plan = get_plan(plan_code) if code else None
+    action_point = find_action_point(plan, code) if plan else None
+    if action_point is None:
+        raise PlanError(
+            f"No action point {reference.strip()!r}; write PLAN:CODE, e.g. BP-CFA-2025:3.", field
+        )
+    return action_point
 
 
 def resolve_goal(plan: Plan, goal_id: int | None) -> PriorityGoal:

@@ -1,6 +1,7 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from tracker import retirement
 from tracker.actors.services import list_actors
 from tracker.audit.services import history_of
 from tracker.auth.permissions import (
@@ -11,9 +12,24 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import StaleVersionError, db
-from tracker.plan import documents, services
-from tracker.plan.forms import ActionPointForm, action_point_data, action_point_values
-from tracker.plan.models import Plan
+from tracker.pages import conflict_page, download, render_form_page
+from tracker.plan import documents, services, transfer
+from tracker.plan import pending_imports as uploads
+from tracker.plan.fileformats import read_capped
+from tracker.plan.forms import (
+    ActionPointForm,
+    ActivityForm,
+    ConfirmImportForm,
+    ContinuationForm,
+    GoalForm,
+    PlanImportForm,
+    action_point_data,
+    action_point_values,
+    activity_data,
+    activity_values,
+    goal_values,
+)
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.progress import queries as progress
 from tracker.uploads.forms import DocumentForm
 from tracker.uploads.services import UploadError, send_stored_file, store_upload
@@ -37,13 +53,15 @@ def index():
 def show(code: str):
     plan = get_plan_or_404(code)
     goals = services.get_plan_outline(plan)
-    defined = sum(len(goal.action_points) for goal in goals)
+    defined = sum(1 for goal in goals for ap in goal.action_points if ap.retired_at is None)
+    include_retired = request.args.get("include_retired") == "1"
     overall, by_goal = progress.rollup(plan)
     return render_template(
         "plan/show.html",
         plan=plan,
         goals=goals,
         defined=defined,
+        include_retired=include_retired,
         overall=overall,
         by_goal=by_goal,
         statuses=progress.plan_statuses(plan),
@@ -71,14 +89,20 @@ def goal(code: str, number: int):
 @login_required
 def action_point(action_point_id: int):
     action_point = services.get_action_point(action_point_id) or abort(404)
+    return render_action_point(action_point, ContinuationForm())
+
+
+def render_action_point(action_point: ActionPoint, continuation_form, status: int = 200):
     history = history_of(action_point)
-    return render_template(
+    page = render_template(
         "plan/action_point.html",
         ap=action_point,
         history=history,
+        continuation_form=continuation_form,
         status=progress.statuses_of([action_point.id]).get(action_point.id),
         stale_before=progress.stale_before(),
     )
+    return page, status
 
 
 @bp.route("/<code>/action-points/new", methods=["GET", "POST"])
@@ -125,6 +149,203 @@ def edit_action_point(action_point_id: int):
     return render_template(
         "plan/edit_action_point.html", form=form, plan=ap.plan, ap=ap, conflict=conflict
     )
+
+
+@bp.route("/<code>/goals/new", methods=["GET", "POST"])
+@login_required
+def new_goal(code: str):
+    require(can_manage_plans(current_user))
+    plan = get_plan_or_404(code)
+    form = GoalForm()
+    if form.validate_on_submit():
+        try:
+            goal = services.create_goal(plan, **goal_values(form), by=current_user)
+        except services.PlanError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Goal {goal.number} added to {plan.code}.")
+            return redirect(url_for("plan.goal", code=plan.code, number=goal.number))
+    return render_form_page(form, f"New goal in {plan.code}", back=url_for("plan.show", code=code))
+
+
+@bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_goal(goal_id: int):
+    require(can_manage_plans(current_user))
+    goal = db.get_or_404(PriorityGoal, goal_id)
+    form = GoalForm(obj=goal)
+    back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
+    try:
+        if form.validate_on_submit():
+            services.update_goal(
+                goal, version=form.version.data, **goal_values(form), by=current_user
+            )
+            db.session.commit()
+            flash(f"Goal {goal.number} saved.")
+            return redirect(url_for("plan.goal", code=goal.plan.code, number=goal.number))
+    except services.PlanError as error:
+        form[error.field].errors.append(str(error))
+    except StaleVersionError as error:
+        return conflict_page(form, error, goal, back)
+    return render_form_page(form, f"Edit goal {goal.number} of {goal.plan.code}", back=back)
+
+
+@bp.route("/action-points/<id:action_point_id>/activities/new", methods=["GET", "POST"])
+@login_required
+def new_activity(action_point_id: int):
+    ap = get_editable_action_point(action_point_id)
+    form = ActivityForm()
+    form.set_choices(list_actors())
+    back = url_for("plan.action_point", action_point_id=ap.id)
+    if form.validate_on_submit():
+        try:
+            activity = services.create_activity(ap, **activity_values(form), by=current_user)
+        except services.PlanError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Activity {activity.code} added.")
+            return redirect(back)
+    return render_form_page(form, f"New activity under action point {ap.code}", back=back)
+
+
+@bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_activity(activity_id: int):
+    require(can_manage_plans(current_user))
+    activity = db.get_or_404(Activity, activity_id)
+    form = ActivityForm(data=activity_data(activity))
+    form.set_choices(list_actors())
+    back = url_for("plan.action_point", action_point_id=activity.action_point_id)
+    try:
+        if form.validate_on_submit():
+            values = activity_values(form)
+            services.update_activity(activity, version=form.version.data, **values, by=current_user)
+            db.session.commit()
+            flash(f"Activity {activity.code} saved.")
+            return redirect(back)
+    except services.PlanError as error:
+        form[error.field].errors.append(str(error))
+    except StaleVersionError as error:
+        return conflict_page(form, error, activity, back)
+    return render_form_page(form, f"Edit activity {activity.code}", back=back)
+
+
+@bp.post("/action-points/<id:action_point_id>/continuations")
+@login_required
+def add_continuation(action_point_id: int):
+    ap = get_editable_action_point(action_point_id)
+    form = ContinuationForm()
+    if form.validate_on_submit():
+        try:
+            successor = services.resolve_reference(form.continued_in.data, "continued_in")
+            services.link_continuation(ap, successor, by=current_user)
+        except services.PlanError as error:
+            form.continued_in.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Linked: continued in {successor.reference}.")
+            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+    ap = services.get_action_point(ap.id)
+    return render_action_point(ap, form, status=422)
+
+
+@bp.post("/action-points/<id:action_point_id>/continuations/<id:successor_id>/remove")
+@login_required
+def remove_continuation(action_point_id: int, successor_id: int):
+    ap = get_editable_action_point(action_point_id)
+    successor = db.get_or_404(ActionPoint, successor_id)
+    if services.unlink_continuation(ap, successor, by=current_user):
+        db.session.commit()
+        flash(f"Removed the link to {successor.reference}.")
+    return redirect(url_for("plan.action_point", action_point_id=ap.id))
+
+
+@bp.post("/<any(retire, restore):change>/<kind>/<id:record_id>")
+@login_required
+def retire(change: str, kind: str, record_id: int):
+    require(can_manage_plans(current_user))
+    record = retirement.get_retirable(kind, record_id) or abort(404)
+    retirement.retire(record, retired=change == "retire", by=current_user)
+    db.session.commit()
+    flash(f"{'Retired' if change == 'retire' else 'Restored'} {retirement.describe(record)}.")
+    return redirect(page_of(record))
+
+
+def page_of(record) -> str:
+    """Where a record is shown (a retired one too, with a notice)."""
+    if isinstance(record, PriorityGoal):
+        return url_for("plan.goal", code=record.plan.code, number=record.number)
+    if isinstance(record, ActionPoint):
+        return url_for("plan.action_point", action_point_id=record.id)
+    if isinstance(record, Activity):
+        return url_for("plan.action_point", action_point_id=record.action_point_id)
+    return (
+        url_for("actors.show", actor_id=record.id)
+        if record.__tablename__ == "actors"
+        else (url_for("actors.index", include_retired=1))
+    )
+
+
+@bp.get("/<code>/export.<any(csv, xlsx, yaml):fmt>")
+@login_required
+def export_plan(code: str, fmt: str):
+    plan = get_plan_or_404(code)
+    return download(transfer.export_plan(plan, fmt), f"{plan.code}.{fmt}", fmt)
+
+
+@bp.get("/import-template.<any(csv, xlsx, yaml):fmt>")
+@login_required
+def import_template(fmt: str):
+    return download(transfer.template(fmt), f"plan-template.{fmt}", fmt)
+
+
+@bp.route("/<code>/import", methods=["GET", "POST"])
+@login_required
+def import_plan(code: str):
+    require(can_manage_plans(current_user))
+    plan = get_plan_or_404(code)
+    form, preview, errors, confirm = PlanImportForm(), None, [], None
+    if form.validate_on_submit():
+        try:
+            upload = form.file.data
+            data = read_capped(upload.stream)
+            preview = transfer.preview_import(data, upload.filename, plan.code)
+            confirm = ConfirmImportForm(upload=uploads.keep(data, upload.filename))
+        except transfer.FileError as error:
+            errors = error.messages
+    return render_template(
+        "plan/import.html", plan=plan, form=form, preview=preview, errors=errors, confirm=confirm
+    )
+
+
+@bp.post("/<code>/import/confirm")
+@login_required
+def confirm_import(code: str):
+    require(can_manage_plans(current_user))
+    plan = get_plan_or_404(code)
+    form = ConfirmImportForm()
+    kept = uploads.take(form.upload.data) if form.validate_on_submit() else None
+    if kept is None:
+        flash("That upload has expired or was already imported; upload the file again.")
+        return redirect(url_for("plan.import_plan", code=plan.code))
+    try:  # checked again: the plan may have changed since the preview
+        preview = transfer.apply_import(
+            transfer.preview_import(kept.data, kept.filename, plan.code), by=current_user
+        )
+    except transfer.FileError as error:
+        return render_template(
+            "plan/import.html",
+            plan=plan,
+            form=PlanImportForm(),
+            preview=None,
+            errors=error.messages,
+            confirm=None,
+        )
+    db.session.commit()
+    flash(f"Imported. {preview.summary(done=True)}")
+    return redirect(url_for("plan.show", code=plan.code))
 
 
 def documents_section(action_point_id: int) -> str:

@@ -324,13 +324,6 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
     return FundingReport(plan_need, list(goal_needs.values()), ap_needs, as_of, reporting)
 
 
-def amount_text(amount_minor: int | None, currency: str | None) -> str:
-    """An amount as a form shows it, or empty."""
-    from tracker.money import format_minor
-
-    return format_minor(amount_minor, currency) if amount_minor is not None and currency else ""
-
-
 # Who funds what -----------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db
-from tracker.money import parse_amount, parse_rate
+from tracker.money import amount_text, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
@@ -97,7 +97,7 @@ def action_point(action_point_id: int):
     form = NeedForm(
         data={
             "currency": ap.budget_currency or totals.reporting_currency(),
-            "amount": totals.amount_text(ap.budget_minor, ap.budget_currency),
+            "amount": amount_text(ap.budget_minor, ap.budget_currency),
         }
     )
     return pledge_list_page(

@@ -113,7 +113,7 @@ def rollup(plan: Plan) -> tuple[Progress, dict[int, Progress]]:
             func.sum(case((_is_stale(), 1), else_=0)),
         )
         .outerjoin(ActionPointStatus, ActionPointStatus.action_point_id == ActionPoint.id)
-        .where(ActionPoint.plan_id == plan.id)
+        .where(ActionPoint.plan_id == plan.id, ActionPoint.retired_at.is_(None))
         .group_by(ActionPoint.goal_id, status)
     )
     overall, goals = Progress(), defaultdict(Progress)
@@ -164,7 +164,7 @@ def action_points_with_status(plan: Plan, filters: Filters) -> list:
         .join(PriorityGoal, PriorityGoal.id == ActionPoint.goal_id)
         .outerjoin(lead, lead.id == ActionPoint.lead_actor_id)
         .outerjoin(ActionPointStatus, ActionPointStatus.action_point_id == ActionPoint.id)
-        .where(ActionPoint.plan_id == plan.id)
+        .where(ActionPoint.plan_id == plan.id, ActionPoint.retired_at.is_(None))
         .order_by(PriorityGoal.number, ActionPoint.sort_key, ActionPoint.id)
     )
     if filters.goal is not None:
@@ -409,6 +409,7 @@ def my_work(user: User, limit: int = 200) -> MyWork:
             .options(joinedload(ActionPoint.plan))
             .where(
                 _actor_condition([user.actor_id]),
+                ActionPoint.retired_at.is_(None),
                 or_(
                     ActorActionPointStatus.reported_on.is_(None),
                     ActorActionPointStatus.reported_on < stale_before(),
@@ -434,7 +435,7 @@ def actor_action_points(plan: Plan, actor: Actor) -> list[ActionPoint]:
     """The plan's action points that an actor leads or partners in (all of them if none)."""
     query = (
         select(ActionPoint)
-        .where(ActionPoint.plan_id == plan.id)
+        .where(ActionPoint.plan_id == plan.id, ActionPoint.retired_at.is_(None))
         .options(selectinload(ActionPoint.goal))
         .order_by(ActionPoint.sort_key)
     )

@@ -1,0 +1,102 @@
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from tracker.actors.models import Actor, ActorKind
+
+
+def actor_choices(actors: Iterable[Actor]) -> list[tuple[str, str]]:
+    return [(a.code, f"{a.name} ({a.code})") for a in actors]
+
+
+class ActorForm(FlaskForm):
+    kind = SelectField("Kind")
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=16)],
+        description="ISO 3166 alpha-2 for a state (HU); a short code for an organisation (ICMPD).",
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    region = StringField("Region", validators=[Optional(), Length(max=32)])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in ActorKind]
+
+
+def actor_data(actor: Actor) -> dict:
+    return {
+        "kind": actor.kind.value,
+        "code": actor.code,
+        "name": actor.name,
+        "region": actor.region,
+        "note": actor.note,
+        "version": actor.version,
+    }
+
+
+def actor_values(form: ActorForm) -> dict:
+    return {
+        "kind": ActorKind(form.kind.data),
+        "code": form.code.data,
+        "name": form.name.data,
+        "region": form.region.data,
+        "note": form.note.data,
+    }
+
+
+class WorkingGroupForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=16)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    chair = SelectField("Chair", validators=[Optional()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    members = SelectMultipleField("Members", validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def set_choices(self, actors: Iterable[Actor]) -> None:
+        choices = actor_choices(actors)
+        self.chair.choices = [("", "— none —"), *choices]
+        self.members.choices = choices
+
+
+def working_group_data(group) -> dict:
+    return {
+        "code": group.code,
+        "name": group.name,
+        "chair": group.chair.code if group.chair else "",
+        "note": group.note,
+        "members": [a.code for a in group.members],
+        "version": group.version,
+    }
+
+
+class SeatForm(FlaskForm):
+    actor = SelectField("Actor", validators=[DataRequired()])
+    role = StringField("Role", default="member", validators=[DataRequired(), Length(max=32)])
+    joined_on = DateField("Joined on", validators=[Optional()])
+
+    def set_choices(self, actors: Iterable[Actor]) -> None:
+        self.actor.choices = actor_choices(actors)
+
+
+def working_group_values(form: WorkingGroupForm) -> dict:
+    """The service arguments a validated form stands for (PlanError at a field)."""
+    from tracker.plan.services import resolve_actors
+
+    chair = resolve_actors([form.chair.data or ""], "chair")
+    return {
+        "code": form.code.data,
+        "name": form.name.data,
+        "chair": chair[0] if chair else None,
+        "note": form.note.data,
+        "members": resolve_actors(form.members.data or [], "members"),
+    }
+
+
+class EndSeatForm(FlaskForm):
+    left_on = DateField("Left on", validators=[Optional()], description="Empty: today.")

@@ -1,0 +1,442 @@
+"""Import and export of a plan's goals, action points and activities: the rules, in one place.
+
+The command line, the Import page and the API all call `preview_import` (read and check the whole
+file, work out what would change) and then `apply_import`, which writes through the plan services,
+so that every change is audited with its values before and after. Rows are keyed by plan and
+code (goals by number, activities by action point and code): importing the same file again
+changes nothing, and an import never deletes or retires anything.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.actors.models import Actor
+from tracker.audit.services import By, jsonable
+from tracker.db import db
+from tracker.money import MoneyError, amount_text, parse_budget
+from tracker.plan import services
+from tracker.plan.fileformats import (
+    MEDIA_TYPES,
+    SHEETS,
+    FileError,
+    Row,
+    format_of,
+    read_plan_file,
+    split_codes,
+    write_plan_file,
+    yaml_template,
+)
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+
+__all__ = ["MEDIA_TYPES", "FileError", "ImportPreview", "format_of"]
+
+MAX_LENGTHS = {"title": 300, "code": 20, "action_point": 20, "description": 20_000}
+KIND_LABELS = {"goals": "goal", "action_points": "action point", "activities": "activity"}
+
+
+@dataclass
+class RowChange:
+    """What importing one row does: create, update (with its changes) or nothing."""
+
+    sheet: str
+    key: str
+    action: str  # "create" | "update" | "unchanged"
+    values: dict
+    changes: dict[str, list] = field(default_factory=dict)
+    record: object | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{KIND_LABELS[self.sheet]} {self.key}"
+
+
+@dataclass
+class ImportPreview:
+    plan: Plan
+    rows: list[RowChange]
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def changed(self) -> list[RowChange]:
+        return [row for row in self.rows if row.action != "unchanged"]
+
+    def summary(self, done: bool = False) -> str:
+        created, updated = ("created", "updated") if done else ("to create", "to update")
+        return (
+            f"{self.plan.code}: {self.count('create')} {created}, {self.count('update')} "
+            f"{updated}, {self.count('unchanged')} unchanged."
+        )
+
+    def lines(self) -> list[str]:
+        """Each created or updated row, with its changes, in words."""
+        out = []
+        for row in self.changed:
+            if row.action == "create":
+                out.append(f"create {row.label}: {row.values.get('title', '')}")
+            else:
+                changes = "; ".join(
+                    f"{name} {_shown(before)} → {_shown(after)}"
+                    for name, (before, after) in row.changes.items()
+                )
+                out.append(f"update {row.label}: {changes}")
+        return out
+
+
+def _shown(value) -> str:
+    if value in (None, "", []):
+        return "(empty)"
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "…")
+
+
+def resolve_plan(code: str | None, file_plan: str | None) -> Plan:
+    """The plan to import into: the one asked for, else the file's own, else BP-CFA-2019."""
+    if code and file_plan and code != file_plan:
+        raise FileError([f"The file is for plan {file_plan}, not {code}."])
+    wanted = code or file_plan or "BP-CFA-2019"
+    plan = services.get_plan(wanted)
+    if plan is None:
+        raise FileError([f"There is no plan {wanted}."])
+    return plan
+
+
+def preview_import(data: bytes, filename: str, plan_code: str | None = None) -> ImportPreview:
+    """Read and check a whole plan file; raise FileError listing every problem, by row and
+    column, or return what importing it would change. Writes nothing."""
+    plan_file = read_plan_file(data, filename)
+    plan = resolve_plan(plan_code, plan_file.plan_code)
+    return _Checker(plan).check(plan_file.rows)
+
+
+def apply_import(preview: ImportPreview, *, by: By) -> ImportPreview:
+    """Write a checked import through the plan services (each change audited); flush only."""
+    plan = preview.plan
+    goals = {g.number: g for g in plan.goals}
+    with db.session.begin_nested():  # all or nothing, even if a service refuses a row
+        for row in preview.changed:
+            try:
+                _apply_row(plan, row, goals, by)
+            except services.PlanError as error:
+                field_name = error.field or "row"
+                raise FileError(
+                    [f"{row.values['where']}, column '{field_name}': {error}"]
+                ) from None
+    return preview
+
+
+def _apply_row(plan: Plan, row: RowChange, goals: dict[int, PriorityGoal], by: By) -> None:
+    v = row.values
+    if row.sheet == "goals":
+        if row.record is None:
+            goals[v["number"]] = services.create_goal(
+                plan, number=v["number"], title=v["title"], description=v["description"], by=by
+            )
+        else:
+            services.update_goal(row.record, version=row.record.version, **_goal_args(v), by=by)
+        return
+    if row.sheet == "action_points":
+        args = {**_action_point_args(v), "goal": goals[v["goal"]]}
+        if row.record is None:
+            services.create_action_point(plan, **args, by=by)
+        else:
+            services.update_action_point(row.record, version=row.record.version, **args, by=by)
+        return
+    args = _activity_args(v)
+    if row.record is None:
+        action_point = services.find_action_point(plan, v["action_point"])
+        services.create_activity(action_point, **args, by=by)
+    else:
+        services.update_activity(row.record, version=row.record.version, **args, by=by)
+
+
+def _goal_args(v: dict) -> dict:
+    return {"number": v["number"], "title": v["title"], "description": v["description"]}
+
+
+def _action_point_args(v: dict) -> dict:
+    return {
+        "code": v["code"],
+        "title": v["title"],
+        "description": v["description"],
+        "lead_actor": v["lead_actor"],
+        "partners": v["partners"],
+        "target_on": v["target_on"],
+    }
+
+
+def _activity_args(v: dict) -> dict:
+    return {
+        "code": v["code"],
+        "title": v["title"],
+        "description": v["description"],
+        "lead_actor": v["lead_actor"],
+        "starts_on": v["starts_on"],
+        "ends_on": v["ends_on"],
+        "budget_minor": v["budget_minor"],
+        "budget_currency": v["budget_currency"],
+    }
+
+
+class _Checker:
+    """Checks every row against the plan as it is and the rest of the file, collecting errors."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.errors: list[str] = []
+        self.actors = {a.code: a for a in db.session.scalars(select(Actor))}
+        self.goals = {g.number: g for g in plan.goals}
+        self.action_points = {
+            ap.code: ap
+            for ap in db.session.scalars(
+                select(ActionPoint)
+                .where(ActionPoint.plan_id == plan.id)
+                .options(
+                    selectinload(ActionPoint.goal),
+                    selectinload(ActionPoint.lead_actor),
+                    selectinload(ActionPoint.partners),
+                    selectinload(ActionPoint.activities).selectinload(Activity.lead_actor),
+                )
+            )
+        }
+        self.seen: dict[tuple[str, object], str] = {}
+
+    def check(self, rows: list[Row]) -> ImportPreview:
+        order = {sheet: index for index, sheet in enumerate(SHEETS)}
+        # Goals first, then action points: a row may name a goal or action point the file adds.
+        new_goals = {self._int(r, "number", quiet=True) for r in rows if r.sheet == "goals"}
+        new_codes = {r.values["code"].strip() for r in rows if r.sheet == "action_points"}
+        self.file_goals, self.file_codes = new_goals, new_codes
+        changes = [self._row(row) for row in sorted(rows, key=lambda r: order[r.sheet])]
+        if self.errors:
+            raise FileError(self.errors)
+        return ImportPreview(self.plan, [c for c in changes if c is not None])
+
+    def _row(self, row: Row) -> RowChange | None:
+        errors_before = len(self.errors)
+        for column, limit in MAX_LENGTHS.items():
+            text = row.values.get(column, "")
+            if len(text) > limit:
+                self._error(row, column, f"at most {limit:,} characters ({len(text):,} given).")
+        if len(self.errors) > errors_before:
+            return None
+        check = {"goals": self._goal, "action_points": self._action_point}.get(
+            row.sheet, self._activity
+        )
+        values = {"where": row.where, **check(row)}
+        if len(self.errors) > errors_before:
+            return None
+        return self._compare(row, values)
+
+    def _error(self, row: Row, column: str, message: str) -> None:
+        self.errors.append(f"{row.at(column)}: {message}")
+
+    def _required(self, row: Row, column: str) -> str:
+        text = row.values[column].strip()
+        if not text:
+            self._error(row, column, "required; it is empty.")
+        return text
+
+    def _int(self, row: Row, column: str, quiet: bool = False) -> int | None:
+        text = row.values[column].strip()
+        if text.isascii() and text.isdigit() and 0 < int(text) < 100:
+            return int(text)
+        if not quiet:
+            self._error(row, column, f"{text or '(empty)'!r} is not a number from 1 to 99.")
+        return None
+
+    def _date(self, row: Row, column: str) -> date | None:
+        text = row.values[column].strip()
+        if not text:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError
+            return date.fromisoformat(text)
+        except ValueError:
+            self._error(row, column, f"{text!r} is not a date written YYYY-MM-DD (2026-06-30).")
+            return None
+
+    def _actor(self, row: Row, column: str, code: str) -> Actor | None:
+        actor = self.actors.get(code.strip().upper())
+        if actor is None:
+            self._error(row, column, f"no actor with the code {code.strip()!r}.")
+        return actor
+
+    def _code(self, row: Row, column: str, example: str) -> str:
+        code = self._required(row, column)
+        if code and not services.CODE_PATTERN.match(code):
+            self._error(
+                row,
+                column,
+                f"{code!r} is not a code: use letters, digits, dots or hyphens (e.g. {example}).",
+            )
+        return code
+
+    def _unique(self, row: Row, key: tuple[str, object], label: str) -> None:
+        if key in self.seen:
+            self._error(row, key[0], f"{label} appears twice in the file (also {self.seen[key]}).")
+        else:
+            self.seen[key] = row.where
+
+    def _goal(self, row: Row) -> dict:
+        number = self._int(row, "number")
+        if number is not None:
+            self._unique(row, ("number", number), f"goal {number}")
+        title = services.clean_title(self._required(row, "title"))
+        return {"number": number, "title": title, "description": _text(row, "description")}
+
+    def _action_point(self, row: Row) -> dict:
+        code = self._code(row, "code", "17 or 3.4")
+        if code:
+            self._unique(row, ("code", code), f"action point {code}")
+        goal = self._int(row, "goal")
+        if goal is not None and goal not in self.goals and goal not in self.file_goals:
+            self._error(row, "goal", f"no priority goal {goal} in {self.plan.code}.")
+        lead = row.values["lead_actor"].strip()
+        partners = [self._actor(row, "partners", c) for c in split_codes(row.values["partners"])]
+        return {
+            "code": code,
+            "goal": goal,
+            "title": services.clean_title(self._required(row, "title")),
+            "description": _text(row, "description"),
+            "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
+            "partners": list(dict.fromkeys(p for p in partners if p is not None)),
+            "target_on": self._date(row, "target_on"),
+        }
+
+    def _activity(self, row: Row) -> dict:
+        ap_code = self._required(row, "action_point")
+        if ap_code and ap_code not in self.action_points and ap_code not in self.file_codes:
+            self._error(row, "action_point", f"no action point {ap_code} in {self.plan.code}.")
+        code = self._code(row, "code", "A1")
+        if code:
+            self._unique(row, ("code", (ap_code, code)), f"activity {ap_code}/{code}")
+        lead = row.values["lead_actor"].strip()
+        starts_on, ends_on = self._date(row, "starts_on"), self._date(row, "ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self._error(row, "ends_on", "the end date is before the start date.")
+        return {
+            "action_point": ap_code,
+            "code": code,
+            "title": services.clean_title(self._required(row, "title")),
+            "description": _text(row, "description"),
+            "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            **self._budget(row),
+        }
+
+    def _budget(self, row: Row) -> dict:
+        amount = row.values["budget_amount"].strip()
+        currency = row.values["budget_currency"].strip().upper()
+        if not amount and not currency:
+            return {"budget_minor": None, "budget_currency": None}
+        if not amount or not currency:
+            missing = "budget_currency" if amount else "budget_amount"
+            self._error(row, missing, "give a budget amount with its currency, or neither.")
+            return {}
+        try:
+            budget_minor, currency = parse_budget(amount, currency)
+        except MoneyError as error:
+            self._error(row, f"budget_{error.part}", str(error))
+            return {}
+        return {"budget_minor": budget_minor, "budget_currency": currency}
+
+    def _compare(self, row: Row, values: dict) -> RowChange:
+        sheet = row.sheet
+        if sheet == "goals":
+            key, record = str(values["number"]), self.goals.get(values["number"])
+            current = _goal_args(values)
+        elif sheet == "action_points":
+            key, record = values["code"], self.action_points.get(values["code"])
+            current = {**_action_point_args(values), "goal": values["goal"]}
+        else:
+            key = f"{values['action_point']}/{values['code']}"
+            parent = self.action_points.get(values["action_point"])
+            siblings = parent.activities if parent else []
+            record = next((a for a in siblings if a.code == values["code"]), None)
+            current = _activity_args(values)
+        if record is None:
+            return RowChange(sheet, key, "create", values)
+        changes = {}
+        for name, new in current.items():
+            old = getattr(record, name)
+            if name == "goal":
+                old = record.goal.number
+            if jsonable(old) != jsonable(new):
+                changes[name] = [jsonable(old), jsonable(new)]
+        return RowChange(sheet, key, "update" if changes else "unchanged", values, changes, record)
+
+
+def _text(row: Row, column: str) -> str | None:
+    return services.clean_text(row.values[column])
+
+
+def export_rows(plan: Plan) -> dict[str, list[dict[str, str]]]:
+    """The plan's current (not retired) goals, action points and activities as text rows."""
+    action_points = list(
+        db.session.scalars(
+            select(ActionPoint)
+            .where(ActionPoint.plan_id == plan.id, ActionPoint.retired_at.is_(None))
+            .options(
+                selectinload(ActionPoint.goal),
+                selectinload(ActionPoint.lead_actor),
+                selectinload(ActionPoint.partners),
+                selectinload(ActionPoint.activities).selectinload(Activity.lead_actor),
+            )
+            .order_by(ActionPoint.sort_key, ActionPoint.id)
+        )
+    )
+    goals = [g for g in plan.goals if g.retired_at is None]
+    return {
+        "goals": [
+            {"number": str(g.number), "title": g.title, "description": g.description or ""}
+            for g in goals
+        ],
+        "action_points": [
+            {
+                "code": ap.code,
+                "goal": str(ap.goal.number),
+                "title": ap.title,
+                "description": ap.description or "",
+                "lead_actor": ap.lead_actor.code if ap.lead_actor else "",
+                "partners": "; ".join(a.code for a in ap.partners),
+                "target_on": ap.target_on.isoformat() if ap.target_on else "",
+            }
+            for ap in action_points
+        ],
+        "activities": [
+            {
+                "action_point": ap.code,
+                "code": a.code,
+                "title": a.title,
+                "description": a.description or "",
+                "lead_actor": a.lead_actor.code if a.lead_actor else "",
+                "starts_on": a.starts_on.isoformat() if a.starts_on else "",
+                "ends_on": a.ends_on.isoformat() if a.ends_on else "",
+                "budget_amount": amount_text(a.budget_minor, a.budget_currency),
+                "budget_currency": a.budget_currency or "",
+            }
+            for ap in action_points
+            for a in ap.activities
+            if a.retired_at is None
+        ],
+    }
+
+
+def export_plan(plan: Plan, fmt: str) -> bytes:
+    """The plan as a file in `fmt` ("csv", "xlsx", "yaml") that imports back unchanged."""
+    return write_plan_file(fmt, plan.code, export_rows(plan))
+
+
+def template(fmt: str) -> bytes:
+    """An empty plan file in `fmt`, with the columns (and, in XLSX, instructions)."""
+    if fmt == "yaml":
+        return yaml_template()
+    return write_plan_file(fmt, "BP-CFA-2019", {})

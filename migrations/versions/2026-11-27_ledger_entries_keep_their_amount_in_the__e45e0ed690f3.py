@@ -53,6 +53,13 @@ def upgrade():
         batch_op.add_column(sa.Column('reporting_minor', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('rate', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('rate_on', sa.Date(), nullable=True))
+        # Wider, to cover the sums of the summary pages (an index-only read of the ledger).
+        batch_op.drop_index('ix_pledge_entries_pledge_date')
+        batch_op.create_index(
+            'ix_pledge_entries_pledge_date',
+            ['pledge_id', 'value_date', 'kind', 'reporting_currency', 'reporting_minor'],
+            unique=False,
+        )
     convert_existing_entries(current_app.config['REPORTING_CURRENCY'])
 
 
@@ -100,6 +107,10 @@ def convert_existing_entries(reporting):
 
 def downgrade():
     with op.batch_alter_table('pledge_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_pledge_entries_pledge_date')
+        batch_op.create_index(
+            'ix_pledge_entries_pledge_date', ['pledge_id', 'value_date'], unique=False
+        )
         batch_op.drop_column('rate_on')
         batch_op.drop_column('rate')
         batch_op.drop_column('reporting_minor')

@@ -125,7 +125,16 @@ class PledgeEntry(db.Model):
     __table_args__ = (
         CheckConstraint("amount_minor <> 0", name="not_zero"),
         CheckConstraint("amount_minor > 0 OR reason IS NOT NULL", name="reduction_reason"),
-        Index("ix_pledge_entries_pledge_date", "pledge_id", "value_date"),
+        # A pledge's ledger in date order, and covering for the sums by pledge attributes
+        # (totals.sum_entries reads the index alone, never the table).
+        Index(
+            "ix_pledge_entries_pledge_date",
+            "pledge_id",
+            "value_date",
+            "kind",
+            "reporting_currency",
+            "reporting_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

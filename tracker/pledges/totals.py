@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, case, func, null, select
+from sqlalchemy import Select, case, func, select
 
 from tracker.actors.models import Actor
 from tracker.db import db
@@ -159,45 +159,42 @@ def entry_rows(*, reporting: str | None = None, **filters) -> list[EntryRow]:
 
 def sum_entries(*keys, reporting: str | None = None, **filters) -> dict[tuple, Totals]:
     """{(values of `keys`): Totals} over the entries matching the filters, summed by the database
-    (one query, a few rows per group: one per kind, and one per currency left out).
+    in two queries: the sums (one row per group, a column per kind), then the entries left out,
+    by currency (few or no rows).
 
     `keys` are columns of Pledge, e.g. `sum_entries(Pledge.actor_id, Pledge.goal_id, plan_id=1)`.
+    One row per group with a column per kind, rather than a row per kind and currency left out:
+    SQLite can then add up as it reads the covering index, without sorting every entry.
     """
     reporting = reporting or reporting_currency()
     current = PledgeEntry.reporting_currency == reporting
-    converted = current & PledgeEntry.reporting_minor.is_not(None)
-    # Computed in a subquery and grouped outside: PostgreSQL refuses to match a GROUP BY
-    # expression to the SELECT one when each has its own bound parameter.
-    entries = _filtered(
-        select(
-            *(key.label(f"key{n}") for n, key in enumerate(keys)),
-            PledgeEntry.kind,
-            # NULL when converted (also when reporting_currency is NULL: never converted).
-            case((converted, null()), else_=Pledge.currency).label("left_out"),
-            case((current, 0), else_=1).label("stale"),
-            PledgeEntry.reporting_minor,
-        ),
-        **filters,
-    ).subquery()
-    key_columns = [entries.c[f"key{n}"] for n in range(len(keys))]
-    query = select(
-        *key_columns,
-        entries.c.kind,
-        entries.c.left_out,
-        func.sum(entries.c.reporting_minor),
-        func.count(),
-        func.sum(entries.c.stale),
-    ).group_by(*key_columns, entries.c.kind, entries.c.left_out)
+
+    def kind_sum(kind: EntryKind):
+        return func.sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
+
     groups: dict[tuple, Totals] = defaultdict(Totals)
-    for *key, kind, left_out, amount, count, stale in db.session.execute(query):
-        totals = groups[tuple(key)]
-        if left_out is None:
+    sums = _filtered(select(*keys, *(kind_sum(kind) for kind in EntryKind)), **filters)
+    for row in db.session.execute(sums.group_by(*keys)):
+        totals = groups[tuple(row[: len(keys)])]
+        for kind, amount in zip(EntryKind, row[len(keys) :], strict=True):
             # int(): PostgreSQL sums BIGINT as NUMERIC (a Decimal), always a whole number here.
-            setattr(totals, kind.value, totals.get(kind.value) + int(amount))
-        else:
-            totals.missing += count
-            totals.missing_currencies.add(left_out)
-            totals.stale += int(stale)
+            setattr(totals, kind.value, int(amount or 0))
+    left_out = _filtered(
+        select(*keys, Pledge.currency, func.count(), func.sum(case((current, 0), else_=1))),
+        **filters,
+    ).where(
+        # Spelled out so that a NULL reporting_currency (never converted) counts as left out.
+        PledgeEntry.reporting_currency.is_(None)
+        | (PledgeEntry.reporting_currency != reporting)
+        | PledgeEntry.reporting_minor.is_(None)
+    )
+    for *key, currency, count, stale in db.session.execute(
+        left_out.group_by(*keys, Pledge.currency)
+    ):
+        totals = groups[tuple(key)]
+        totals.missing += count
+        totals.missing_currencies.add(currency)
+        totals.stale += int(stale)
     return dict(groups)
 
 
@@ -269,7 +266,7 @@ class FundingReport:
 
 
 def funding_report(plan, *, as_of: date | None = None, reporting: str | None = None):
-    """Need, committed, gap and coverage per action point, goal and plan (five queries, the
+    """Need, committed, gap and coverage per action point, goal and plan (six queries, the
     committed amounts summed by the database).
 
     An action point's need is its own estimated budget when it has one, else the sum of its
@@ -390,7 +387,7 @@ def funding_matrix(
     """Actors × goals of a plan in the reporting currency, entries dated in [from, to].
 
     The last column holds pledges to the plan as a whole. `sort`: "total" (largest first),
-    "name", or "goal:<id>" (largest first in that column). Three queries, the amounts summed by
+    "name", or "goal:<id>" (largest first in that column). Four queries, the amounts summed by
     the database.
     """
     reporting = reporting or reporting_currency()

@@ -48,7 +48,7 @@ def date_arg(name: str) -> date | None:
 
 
 def pledge_list_page(template: str, rows_filter: dict, **context):
-    """A list of pledges with each pledge's totals in the reporting currency (2 queries)."""
+    """A list of pledges with each pledge's totals in the reporting currency (3 queries)."""
     pledges = services.list_pledges(**rows_filter)
     by_pledge = totals.sum_entries(Pledge.id, **rows_filter)
     return render_template(

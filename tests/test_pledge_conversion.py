@@ -1,5 +1,7 @@
 """Each ledger entry's stored amount in the reporting currency, and how rate changes reach it."""
 
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from tests import factories
+from tests.conftest import build_schema
 from tracker import MIGRATIONS_DIR
 from tracker.db import db
 from tracker.plan.shipped import load_shipped_data
@@ -198,3 +201,41 @@ def test_an_export_shows_the_stored_conversion_of_each_entry():
     )
     rows = transfer.export_rows(plan)
     assert [r[-3:] for r in rows] == [["0.9", "2024-01-01", "900.00"]]
+
+
+def test_an_entry_recorded_while_a_rate_is_being_added_gets_that_rate(scratch_app):
+    build_schema(scratch_app)
+    with scratch_app.app_context():
+        pledge = factories.make_pledge(
+            currency="USD", amount_minor=100_000, pledged_on=date(2024, 2, 1)
+        )
+        db.session.commit()
+        pledge_id = pledge.id
+    rate_written = threading.Event()
+
+    def add_rate():
+        with scratch_app.app_context():
+            set_rate("USD", "0.5", date(2024, 1, 1))
+            rate_written.set()
+            time.sleep(0.5)  # the other writer records its entry meanwhile, if nothing waits
+            db.session.commit()
+            db.session.remove()
+
+    def record_entry():
+        rate_written.wait(10)
+        with scratch_app.app_context():
+            entry(db.session.get(Pledge, pledge_id), "committed", 10_000, date(2024, 3, 1))
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=add_rate), threading.Thread(target=record_entry)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    with scratch_app.app_context():
+        amounts = db.session.scalars(
+            select(PledgeEntry.reporting_minor).order_by(PledgeEntry.value_date)
+        ).all()
+        assert amounts == [50_000, 5_000]

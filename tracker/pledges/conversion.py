@@ -27,7 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 
 from tracker.db import db
 from tracker.money import convert_exact, minor_digits, rate_fraction
@@ -106,10 +106,24 @@ class RateTable:
         )
 
 
+def _lock_conversions(*, shared: bool) -> None:
+    """On PostgreSQL, an entry being recorded (shared) and a rate being applied (exclusive) wait
+    for each other until commit. Side by side, the new entry would read the rates before the new
+    rate was committed, and the rate's UPDATE would not see the entry yet: it would keep "no
+    rate" for good. SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if shared:
+        db.session.execute(text("SELECT pg_advisory_xact_lock_shared(hashtext('conversions'))"))
+    else:
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('conversions'))"))
+
+
 def conversion_for(amount_minor: int, currency: str, on: date, reporting: str) -> Conversion:
-    """The conversion of one amount dated `on` (one query)."""
+    """The conversion of one amount dated `on` (one query; two on PostgreSQL)."""
     if currency == reporting:
         return Conversion(amount_minor, SAME_CURRENCY_RATE, on)
+    _lock_conversions(shared=True)
     found = db.session.execute(
         select(ExchangeRate.rate, ExchangeRate.valid_on)
         .where(
@@ -171,6 +185,7 @@ def apply_rate(rate: ExchangeRate) -> int:
     than the configured reporting currency convert nothing."""
     if rate.reporting_currency != reporting_currency():
         return 0
+    _lock_conversions(shared=False)
     next_on = db.session.scalar(
         select(func.min(ExchangeRate.valid_on)).where(
             ExchangeRate.currency == rate.currency,
@@ -203,6 +218,7 @@ def reconvert(*, currency: str | None = None, since: date | None = None) -> int:
     or those of `currency` dated from `since`); only the entries whose conversion differs are
     written. Returns how many were."""
     reporting = reporting_currency()
+    _lock_conversions(shared=False)
     rates = RateTable(reporting, currency)
     query = select(
         PledgeEntry.id,

@@ -14,6 +14,7 @@ from tracker.audit.services import By, add_and_record, apply_changes, record_eve
 from tracker.db import MAX_ID, db
 from tracker.money import MoneyError, check_currency, format_minor, rate_text
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges import conversion
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind  # noqa: F401
 
 MAX_REASON = 500
@@ -265,6 +266,8 @@ def record_entry(
     totals[kind] += amount_minor
     check_totals(pledge, totals)
     user = None if isinstance(by, str) else by
+    reporting = conversion.reporting_currency()
+    converted = conversion.conversion_for(amount_minor, pledge.currency, value_date, reporting)
     entry = PledgeEntry(
         pledge_id=pledge.id,
         kind=kind,
@@ -273,6 +276,7 @@ def record_entry(
         reason=reason_text,
         created_by=user,
         agent=by if isinstance(by, str) else None,
+        **converted.columns(reporting),
     )
     try:
         # Changed inside the savepoint only: opening it flushes what is pending, and a refused
@@ -389,9 +393,11 @@ def set_rate(
     valid_on: date,
     source: str | None = None,
     by: By,
+    reconvert: bool = True,
 ) -> ExchangeRate:
     """Record the rate of `currency` on `valid_on`; a rate already there for that day is replaced
-    (and the audit trail keeps the old one)."""
+    (and the audit trail keeps the old one). The ledger entries the rate governs are converted
+    again, unless `reconvert` is False: then the caller reconverts (a bulk import does it once)."""
     try:
         currency = check_currency(currency)
     except MoneyError as error:
@@ -422,6 +428,8 @@ def set_rate(
                 summary=f"Rate {currency}/{reporting_currency} on {valid_on}",
                 changes=changes,
             )
+        if "rate" in changes and reconvert:
+            conversion.apply_rate(existing)
         return existing
     rate_row = ExchangeRate(
         currency=currency,
@@ -436,6 +444,8 @@ def set_rate(
         summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
         changes={"rate": [None, text]},
     )
+    if reconvert:
+        conversion.apply_rate(rate_row)
     return rate_row
 
 

@@ -98,7 +98,8 @@ def parse_target_key(key: str | None) -> Target:
 
 
 def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
-    """Every target a pledge may have, as (key, label), in three queries."""
+    """Every target a new pledge may have, as (key, label), in three queries; retired goals,
+    action points and activities take no new pledges."""
     plans = list(db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on, Plan.id)))
     if plan is not None:
         plans = [plan]
@@ -115,12 +116,14 @@ def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
     for p in plans:
         choices.append((f"plan:{p.id}", f"{p.code} — the whole plan"))
         for goal in by_plan.get(p.id, []):
+            if goal.retired_at:
+                continue
             choices.append((f"goal:{goal.id}", f"{p.code} · Goal {goal.number}: {goal.title}"))
-            for ap in goal.action_points:
+            for ap in (ap for ap in goal.action_points if not ap.retired_at):
                 choices.append(
                     (f"action_point:{ap.id}", f"{p.code} · Action point {ap.code}: {ap.title}")
                 )
-                for activity in ap.activities:
+                for activity in (a for a in ap.activities if not a.retired_at):
                     choices.append(
                         (
                             f"activity:{activity.id}",
@@ -151,6 +154,12 @@ def create_pledge(
     by: By,
 ) -> Pledge:
     """A new pledge with its first ledger entry (pledged, `amount_minor`, on `pledged_on`)."""
+    retired = next(
+        (r for r in (target.goal, target.action_point, target.activity) if r and r.retired_at),
+        None,
+    )
+    if retired is not None:
+        raise PledgeError("That target is retired and takes no new pledges.", "target")
     try:
         currency = check_currency(currency)
     except MoneyError as error:

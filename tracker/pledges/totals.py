@@ -293,6 +293,7 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
                 ActionPoint.title,
                 ActionPoint.budget_minor,
                 ActionPoint.budget_currency,
+                ActionPoint.retired_at,
             )
             .where(ActionPoint.plan_id == plan.id)
             .order_by(ActionPoint.sort_key, ActionPoint.id)
@@ -302,7 +303,11 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
     for ap_id, amount, currency in db.session.execute(
         select(Activity.action_point_id, Activity.budget_minor, Activity.budget_currency)
         .join(ActionPoint, Activity.action_point_id == ActionPoint.id)
-        .where(ActionPoint.plan_id == plan.id, Activity.budget_minor.is_not(None))
+        .where(
+            ActionPoint.plan_id == plan.id,
+            Activity.budget_minor.is_not(None),
+            Activity.retired_at.is_(None),
+        )
     ):
         activity_budgets[ap_id].append((amount, currency))
 
@@ -331,9 +336,12 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
         for g in goals
     }
     ap_needs: dict[int, list[Need]] = {g.id: [] for g in goals}
-    for ap_id, goal_id, code, title, budget, currency in aps:
+    for ap_id, goal_id, code, title, budget, currency, retired_at in aps:
         need = Need(label=f"{code}: {title}", committed=by_ap.get(ap_id, Totals()), record_id=ap_id)
         budgets = [(budget, currency)] if budget is not None else activity_budgets.get(ap_id, [])
+        if retired_at is not None:
+            # A retired action point needs nothing more; what was pledged to it still counts.
+            budgets = []
         for amount, cur in budgets:
             need.has_need = True
             converted = budget_in_reporting(amount, cur)

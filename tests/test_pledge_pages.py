@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests import factories
+from tracker import retirement
 from tracker.db import db
+from tracker.plan import services as plan_services
 from tracker.pledges import services, totals, transfer
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry
 
@@ -398,3 +400,26 @@ def test_import_pledges_validates_the_whole_file_and_reports_rows(client, login)
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     assert (count(Pledge), count(PledgeEntry)) == (before[0] + 1, before[1] + 2)
+
+
+def test_retired_targets_take_no_new_pledges_and_need_nothing(client, login):
+    admin = login.as_role("admin")
+    ap = factories.make_action_point()
+    activity = plan_services.create_activity(
+        ap, title="Retired step", budget_minor=90_000, budget_currency="EUR", by="t"
+    )
+    retirement.retire(activity, retired=True, by=admin)
+    retirement.retire(ap, retired=True, by=admin)
+    db.session.commit()
+
+    choices = dict(services.target_choices(ap.plan))
+    assert f"action_point:{ap.id}" not in choices
+    assert f"activity:{activity.id}" not in choices
+    target = services.Target(services.TargetKind.ACTION_POINT, ap.plan, ap.goal, ap)
+    before = count(Pledge)
+    with pytest.raises(services.PledgeError, match="retired"):
+        factories.make_pledge(target=target)
+    assert count(Pledge) == before
+    report = totals.funding_report(ap.plan)
+    need = next(n for n in report.action_points[ap.goal_id] if n.record_id == ap.id)
+    assert (need.need, need.has_need) == (0, False)

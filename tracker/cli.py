@@ -162,6 +162,7 @@ def demo_command(years, reset):
 import_group = click.Group("import", help="Load data from files.")
 export_group = click.Group("export", help="Write data to files.")
 rates_group = click.Group("rates", help="Exchange rates into the reporting currency.")
+pledges_group = click.Group("pledges", help="Pledges and their ledgers.")
 
 
 @import_group.command("plan")
@@ -296,6 +297,21 @@ def import_rates_command(path):
     _report_import(import_rates(Path(path).read_bytes(), path, by="command line"), "rates")
 
 
+@pledges_group.command("reconvert")
+@with_appcontext
+def reconvert_command():
+    """Convert every ledger entry again into REPORTING_CURRENCY from the stored rates.
+
+    Run it after changing REPORTING_CURRENCY: until then, the totals leave out (and flag) the
+    entries converted into the previous one. Rate changes made through the tracker need no run.
+    """
+    from tracker.pledges.conversion import reconvert, reporting_currency
+
+    changed = reconvert()
+    db.session.commit()
+    click.echo(f"Converted {changed} ledger entries again into {reporting_currency()}.")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_command,
@@ -305,6 +321,7 @@ def init_app(app: Flask) -> None:
         import_group,
         export_group,
         rates_group,
+        pledges_group,
         backup_command,
         restore_command,
     ):

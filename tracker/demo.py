@@ -26,6 +26,7 @@ from tracker.plan.models import (
     action_point_partners,
     code_sort_key,
 )
+from tracker.pledges import conversion
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind
 from tracker.progress.demo import generate_updates, remove_progress
 
@@ -119,6 +120,7 @@ def remove_demo_plan() -> None:
     db.session.execute(delete(PledgeEntry).where(PledgeEntry.pledge_id.in_(pledge_ids)))
     db.session.execute(delete(Pledge).where(Pledge.plan_id == plan.id))
     db.session.execute(delete(ExchangeRate).where(ExchangeRate.source == DEMO_RATE_SOURCE))
+    conversion.reconvert()  # other plans' entries may have used the demo rates
     db.session.execute(
         delete(AuditEvent).where(
             or_(
@@ -278,9 +280,11 @@ def _demo_rates(start: date, years: int, rng: random.Random, reporting: str) -> 
 
 
 def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, years: int) -> int:
-    """Pledges with ledgers (about 2,000 entries a year), inserted in bulk; the summary totals
-    are then filled from the ledger in one set-based UPDATE."""
-    _demo_rates(start, years, rng, current_app.config["REPORTING_CURRENCY"])
+    """Pledges with ledgers (about 2,000 entries a year), inserted in bulk with their amounts in
+    the reporting currency; the summary totals are then filled from the ledger in one set-based
+    UPDATE."""
+    reporting = current_app.config["REPORTING_CURRENCY"]
+    _demo_rates(start, years, rng, reporting)
     goals = list(db.session.execute(select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)))
     aps = list(
         db.session.execute(
@@ -345,13 +349,14 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
                             "Budget reduced (demo)",
                         )
                     )
-            ledgers.append((reference, ledger))
+            ledgers.append((reference, currency, ledger))
     db.session.execute(insert(Pledge), pledge_rows)
     ids = dict(
         db.session.execute(
             select(Pledge.reference, Pledge.id).where(Pledge.plan_id == plan.id)
         ).all()
     )
+    rates = conversion.RateTable(reporting)
     entry_rows = [
         {
             "pledge_id": ids[reference],
@@ -360,11 +365,13 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
             "value_date": value_date,
             "reason": reason,
             "agent": AGENT,
+            **rates.convert(amount, currency, value_date).columns(reporting),
         }
-        for reference, ledger in ledgers
+        for reference, currency, ledger in ledgers
         for kind, amount, value_date, reason in ledger
     ]
     db.session.execute(insert(PledgeEntry), entry_rows)
+    conversion.reconvert()  # other plans' entries convert at the demo rates too now
     fill_pledge_totals(plan.id)
     return len(entry_rows)
 

@@ -125,7 +125,16 @@ class PledgeEntry(db.Model):
     __table_args__ = (
         CheckConstraint("amount_minor <> 0", name="not_zero"),
         CheckConstraint("amount_minor > 0 OR reason IS NOT NULL", name="reduction_reason"),
-        Index("ix_pledge_entries_pledge_date", "pledge_id", "value_date"),
+        # A pledge's ledger in date order, and covering for the sums by pledge attributes
+        # (totals.sum_entries reads the index alone, never the table).
+        Index(
+            "ix_pledge_entries_pledge_date",
+            "pledge_id",
+            "value_date",
+            "kind",
+            "reporting_currency",
+            "reporting_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +147,14 @@ class PledgeEntry(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Who recorded it when no user did ("command line", "tracker demo").
     agent: Mapped[str | None] = mapped_column(String(100))
+    # The amount in the reporting currency, kept by tracker.pledges.conversion so that summary
+    # pages sum it in SQL. Derived, not ledger: rewritten when a rate changes. `reporting_minor`
+    # is NULL when no rate was dated on or before the value date; `reporting_currency` says which
+    # currency it is in (a conversion into another one is never shown as this one).
+    reporting_currency: Mapped[str | None] = mapped_column(String(3))
+    reporting_minor: Mapped[int | None] = mapped_column(BigInteger)
+    rate: Mapped[str | None] = mapped_column(String(32))
+    rate_on: Mapped[date | None]
 
     pledge: Mapped[Pledge] = relationship(back_populates="entries")
     created_by: Mapped["User | None"] = relationship()

@@ -14,6 +14,7 @@ from tracker.audit.services import By, add_and_record, apply_changes, record_eve
 from tracker.db import MAX_ID, db
 from tracker.money import MoneyError, check_currency, format_minor, rate_text
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges import conversion
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind  # noqa: F401
 
 MAX_REASON = 500
@@ -97,7 +98,8 @@ def parse_target_key(key: str | None) -> Target:
 
 
 def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
-    """Every target a pledge may have, as (key, label), in three queries."""
+    """Every target a new pledge may have, as (key, label), in three queries; retired goals,
+    action points and activities take no new pledges."""
     plans = list(db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on, Plan.id)))
     if plan is not None:
         plans = [plan]
@@ -114,12 +116,14 @@ def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
     for p in plans:
         choices.append((f"plan:{p.id}", f"{p.code} — the whole plan"))
         for goal in by_plan.get(p.id, []):
+            if goal.retired_at:
+                continue
             choices.append((f"goal:{goal.id}", f"{p.code} · Goal {goal.number}: {goal.title}"))
-            for ap in goal.action_points:
+            for ap in (ap for ap in goal.action_points if not ap.retired_at):
                 choices.append(
                     (f"action_point:{ap.id}", f"{p.code} · Action point {ap.code}: {ap.title}")
                 )
-                for activity in ap.activities:
+                for activity in (a for a in ap.activities if not a.retired_at):
                     choices.append(
                         (
                             f"activity:{activity.id}",
@@ -150,6 +154,12 @@ def create_pledge(
     by: By,
 ) -> Pledge:
     """A new pledge with its first ledger entry (pledged, `amount_minor`, on `pledged_on`)."""
+    retired = next(
+        (r for r in (target.goal, target.action_point, target.activity) if r and r.retired_at),
+        None,
+    )
+    if retired is not None:
+        raise PledgeError("That target is retired and takes no new pledges.", "target")
     try:
         currency = check_currency(currency)
     except MoneyError as error:
@@ -265,6 +275,8 @@ def record_entry(
     totals[kind] += amount_minor
     check_totals(pledge, totals)
     user = None if isinstance(by, str) else by
+    reporting = conversion.reporting_currency()
+    converted = conversion.conversion_for(amount_minor, pledge.currency, value_date, reporting)
     entry = PledgeEntry(
         pledge_id=pledge.id,
         kind=kind,
@@ -273,6 +285,7 @@ def record_entry(
         reason=reason_text,
         created_by=user,
         agent=by if isinstance(by, str) else None,
+        **converted.columns(reporting),
     )
     try:
         # Changed inside the savepoint only: opening it flushes what is pending, and a refused
@@ -389,9 +402,11 @@ def set_rate(
     valid_on: date,
     source: str | None = None,
     by: By,
+    reconvert: bool = True,
 ) -> ExchangeRate:
     """Record the rate of `currency` on `valid_on`; a rate already there for that day is replaced
-    (and the audit trail keeps the old one)."""
+    (and the audit trail keeps the old one). The ledger entries the rate governs are converted
+    again, unless `reconvert` is False: then the caller reconverts (a bulk import does it once)."""
     try:
         currency = check_currency(currency)
     except MoneyError as error:
@@ -422,6 +437,8 @@ def set_rate(
                 summary=f"Rate {currency}/{reporting_currency} on {valid_on}",
                 changes=changes,
             )
+        if "rate" in changes and reconvert:
+            conversion.apply_rate(existing)
         return existing
     rate_row = ExchangeRate(
         currency=currency,
@@ -436,6 +453,8 @@ def set_rate(
         summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
         changes={"rate": [None, text]},
     )
+    if reconvert:
+        conversion.apply_rate(rate_row)
     return rate_row
 
 

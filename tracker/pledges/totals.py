@@ -1,107 +1,39 @@
 """Pledge totals in the reporting currency: the one conversion every view and export shares.
 
-Each ledger entry is converted on its own, at the latest rate dated on or before its value date
-(a rate holds until the next one is entered), rounded once (tracker.money.convert). Every view
-then adds the same converted entries with a different grouping, so their totals reconcile to the
-cent. An entry whose currency has no rate on or before its value date is never guessed: it is
-left out of the sums and counted, and views show the totals as incomplete.
-
-Reads only; two queries whatever the amount of data (the entries, then the rates).
+Each ledger entry carries its amount in the reporting currency, converted once at the latest
+rate dated on or before its value date and kept current by tracker.pledges.conversion. Every view
+adds those same stored amounts with a different grouping, so their totals reconcile to the cent:
+the summary pages with SUM … GROUP BY in the database (`sum_entries`, a query whose cost does
+not depend on Python work per entry), a pledge's ledger and the exports entry by entry
+(`entry_rows`). An entry with no rate on or before its value date is never guessed: it is left
+out of the sums and counted, and views show the totals as incomplete. So is an entry converted
+into another reporting currency than the configured one (counted as `stale`: `tracker pledges
+reconvert` converts it again).
 """
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, select
 
 from tracker.actors.models import Actor
 from tracker.db import db
-from tracker.money import minor_digits, rate_fraction
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
-from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry
+from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
+from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
 
-
-def reporting_currency() -> str:
-    return current_app.config["REPORTING_CURRENCY"]
-
-
-class RateTable:
-    """Every rate into one reporting currency, loaded in one query, looked up by date."""
-
-    def __init__(self, reporting: str):
-        self.reporting = reporting
-        rows = db.session.execute(
-            select(ExchangeRate.currency, ExchangeRate.valid_on, ExchangeRate.rate)
-            .where(ExchangeRate.reporting_currency == reporting)
-            .order_by(ExchangeRate.currency, ExchangeRate.valid_on)
-        )
-        self._dates: dict[str, list[date]] = defaultdict(list)
-        self._rates: dict[str, list[Decimal]] = defaultdict(list)
-        self._fractions: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for currency, valid_on, rate in rows:
-            self._dates[currency].append(valid_on)
-            self._rates[currency].append(Decimal(rate))
-            self._fractions[currency].append(rate_fraction(Decimal(rate)))
-        self._digits: dict[str, int] = {}
-        self._found: dict[tuple[str, date], tuple] = {}
-
-    def _index(self, currency: str, on: date) -> int | None:
-        dates = self._dates.get(currency)
-        if not dates:
-            return None
-        index = bisect_right(dates, on) - 1
-        return index if index >= 0 else None
-
-    def lookup(self, currency: str, on: date) -> tuple[Decimal, date] | None:
-        """The rate of `currency` on `on`: the latest dated on or before it, or None."""
-        if currency == self.reporting:
-            return Decimal(1), on
-        index = self._index(currency, on)
-        if index is None:
-            return None
-        return self._rates[currency][index], self._dates[currency][index]
-
-    def _minor_digits(self, currency: str) -> int:
-        if currency not in self._digits:
-            self._digits[currency] = minor_digits(currency)
-        return self._digits[currency]
-
-    def convert(self, amount_minor: int, currency: str, on: date) -> "Converted":
-        """`amount_minor` at the rate of `on`, exactly as tracker.money.convert does it (the
-        same integer arithmetic, with each rate's factors worked out once)."""
-        if currency == self.reporting:
-            return Converted(amount_minor, Decimal(1), on)
-        key = (currency, on)
-        found = self._found.get(key)
-        if found is None:
-            index = self._index(currency, on)
-            if index is None:
-                return Converted(None, None, None)
-            numerator, exponent = self._fractions[currency][index]
-            found = (
-                numerator * 10 ** self._minor_digits(self.reporting),
-                10 ** (exponent + self._minor_digits(currency)),
-                self._rates[currency][index],
-                self._dates[currency][index],
-            )
-            self._found[key] = found
-        multiplier, divisor, rate, rate_on = found
-        quotient, remainder = divmod(abs(amount_minor) * multiplier, divisor)
-        if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
-            quotient += 1
-        return Converted(-quotient if amount_minor < 0 else quotient, rate, rate_on)
+__all__ = ["reporting_currency"]  # re-exported: views and the API read it from here
 
 
 @dataclass(frozen=True)
 class Converted:
-    amount_minor: int | None  # None: no rate
+    amount_minor: int | None  # None: no rate (or converted into another reporting currency)
     rate: Decimal | None
     rate_on: date | None
+    stale: bool = False  # converted into another reporting currency: to convert again
 
 
 @dataclass(frozen=True)
@@ -125,21 +57,32 @@ class EntryRow:
 
 @dataclass
 class Totals:
-    """Sums in the reporting currency, and how many entries had no rate (left out)."""
+    """Sums in the reporting currency, and how many entries were left out (no rate, or `stale`:
+    converted into another reporting currency)."""
 
     pledged: int = 0
     committed: int = 0
     disbursed: int = 0
     missing: int = 0
     missing_currencies: set[str] = field(default_factory=set)
+    stale: int = 0
 
     def add(self, row: EntryRow) -> None:
         if row.converted.amount_minor is None:
             self.missing += 1
             self.missing_currencies.add(row.currency)
+            self.stale += row.converted.stale
             return
         attribute = row.kind.value
         setattr(self, attribute, getattr(self, attribute) + row.converted.amount_minor)
+
+    def merge(self, other: "Totals") -> None:
+        self.pledged += other.pledged
+        self.committed += other.committed
+        self.disbursed += other.disbursed
+        self.missing += other.missing
+        self.missing_currencies |= other.missing_currencies
+        self.stale += other.stale
 
     def get(self, measure: str) -> int:
         return getattr(self, measure)
@@ -149,9 +92,9 @@ class Totals:
         return self.missing == 0
 
 
-def entry_rows(
+def _filtered(
+    query: Select,
     *,
-    reporting: str | None = None,
     plan_id: int | None = None,
     actor_id: int | None = None,
     goal_id: int | None = None,
@@ -159,27 +102,8 @@ def entry_rows(
     pledge_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-) -> list[EntryRow]:
-    """The ledger entries matching the filters, each converted to the reporting currency."""
-    rates = RateTable(reporting or reporting_currency())
-    query = (
-        select(
-            PledgeEntry.id,
-            PledgeEntry.pledge_id,
-            PledgeEntry.kind,
-            PledgeEntry.amount_minor,
-            Pledge.currency,
-            PledgeEntry.value_date,
-            Pledge.actor_id,
-            Pledge.plan_id,
-            Pledge.goal_id,
-            Pledge.action_point_id,
-            Pledge.activity_id,
-            PledgeEntry.reason,
-        )
-        .join(Pledge, PledgeEntry.pledge_id == Pledge.id)
-        .order_by(PledgeEntry.value_date, PledgeEntry.id)
-    )
+) -> Select:
+    query = query.join(Pledge, PledgeEntry.pledge_id == Pledge.id)
     for column, value in (
         (Pledge.plan_id, plan_id),
         (Pledge.actor_id, actor_id),
@@ -193,10 +117,100 @@ def entry_rows(
         query = query.where(PledgeEntry.value_date >= date_from)
     if date_to is not None:
         query = query.where(PledgeEntry.value_date <= date_to)
-    return [
-        EntryRow(*row, converted=rates.convert(row[3], row[4], row[5]))
-        for row in db.session.execute(query)
-    ]
+    return query
+
+
+def entry_rows(*, reporting: str | None = None, **filters) -> list[EntryRow]:
+    """The ledger entries matching the filters (see `_filtered`), each with its stored
+    conversion, in value-date order (one query)."""
+    reporting = reporting or reporting_currency()
+    query = _filtered(
+        select(
+            PledgeEntry.id,
+            PledgeEntry.pledge_id,
+            PledgeEntry.kind,
+            PledgeEntry.amount_minor,
+            Pledge.currency,
+            PledgeEntry.value_date,
+            Pledge.actor_id,
+            Pledge.plan_id,
+            Pledge.goal_id,
+            Pledge.action_point_id,
+            Pledge.activity_id,
+            PledgeEntry.reason,
+            PledgeEntry.reporting_currency,
+            PledgeEntry.reporting_minor,
+            PledgeEntry.rate,
+            PledgeEntry.rate_on,
+        ),
+        **filters,
+    ).order_by(PledgeEntry.value_date, PledgeEntry.id)
+    rows = []
+    for *row, converted_into, minor, rate, rate_on in db.session.execute(query):
+        if converted_into != reporting:
+            converted = Converted(None, None, None, stale=True)
+        elif minor is None:
+            converted = Converted(None, None, None)
+        else:
+            converted = Converted(minor, Decimal(rate), rate_on)
+        rows.append(EntryRow(*row, converted=converted))
+    return rows
+
+
+def sum_entries(*keys, reporting: str | None = None, **filters) -> dict[tuple, Totals]:
+    """{(values of `keys`): Totals} over the entries matching the filters, summed by the database
+    in two queries: the sums (one row per group, a column per kind), then the entries left out,
+    by currency (few or no rows).
+
+    `keys` are columns of Pledge, e.g. `sum_entries(Pledge.actor_id, Pledge.goal_id, plan_id=1)`.
+    One row per group with a column per kind, rather than a row per kind and currency left out:
+    SQLite can then add up as it reads the covering index, without sorting every entry.
+    """
+    reporting = reporting or reporting_currency()
+    current = PledgeEntry.reporting_currency == reporting
+
+    def kind_sum(kind: EntryKind):
+        return func.sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
+
+    groups: dict[tuple, Totals] = defaultdict(Totals)
+    sums = _filtered(select(*keys, *(kind_sum(kind) for kind in EntryKind)), **filters)
+    for row in db.session.execute(sums.group_by(*keys)):
+        totals = groups[tuple(row[: len(keys)])]
+        for kind, amount in zip(EntryKind, row[len(keys) :], strict=True):
+            # int(): PostgreSQL sums BIGINT as NUMERIC (a Decimal), always a whole number here.
+            setattr(totals, kind.value, int(amount or 0))
+    left_out = _filtered(
+        select(*keys, Pledge.currency, func.count(), func.sum(case((current, 0), else_=1))),
+        **filters,
+    ).where(
+        # Spelled out so that a NULL reporting_currency (never converted) counts as left out.
+        PledgeEntry.reporting_currency.is_(None)
+        | (PledgeEntry.reporting_currency != reporting)
+        | PledgeEntry.reporting_minor.is_(None)
+    )
+    for *key, currency, count, stale in db.session.execute(
+        left_out.group_by(*keys, Pledge.currency)
+    ):
+        totals = groups[tuple(key)]
+        totals.missing += count
+        totals.missing_currencies.add(currency)
+        totals.stale += int(stale)
+    return dict(groups)
+
+
+def rollup(groups: dict[tuple, Totals], key: Callable[[tuple], Hashable]) -> dict:
+    """{key(group key): Totals} adding up the groups."""
+    out: dict = defaultdict(Totals)
+    for group_key, totals in groups.items():
+        out[key(group_key)].merge(totals)
+    return dict(out)
+
+
+def total_of(groups: dict) -> Totals:
+    out = Totals()
+    for totals in groups.values():
+        out.merge(totals)
+    return out
 
 
 def group_totals(rows: Iterable[EntryRow], key: Callable[[EntryRow], Hashable]) -> dict:
@@ -252,7 +266,8 @@ class FundingReport:
 
 
 def funding_report(plan, *, as_of: date | None = None, reporting: str | None = None):
-    """Need, committed, gap and coverage per action point, goal and plan (five queries).
+    """Need, committed, gap and coverage per action point, goal and plan (six queries, the
+    committed amounts summed by the database).
 
     An action point's need is its own estimated budget when it has one, else the sum of its
     activities' budgets. Budgets have no date: they convert at the latest rate on or before
@@ -262,7 +277,6 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
     """
     as_of = as_of or date.today()
     reporting = reporting or reporting_currency()
-    rates = RateTable(reporting)
     goals = list(
         db.session.scalars(
             select(PriorityGoal)
@@ -279,6 +293,7 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
                 ActionPoint.title,
                 ActionPoint.budget_minor,
                 ActionPoint.budget_currency,
+                ActionPoint.retired_at,
             )
             .where(ActionPoint.plan_id == plan.id)
             .order_by(ActionPoint.sort_key, ActionPoint.id)
@@ -288,15 +303,30 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
     for ap_id, amount, currency in db.session.execute(
         select(Activity.action_point_id, Activity.budget_minor, Activity.budget_currency)
         .join(ActionPoint, Activity.action_point_id == ActionPoint.id)
-        .where(ActionPoint.plan_id == plan.id, Activity.budget_minor.is_not(None))
+        .where(
+            ActionPoint.plan_id == plan.id,
+            Activity.budget_minor.is_not(None),
+            Activity.retired_at.is_(None),
+        )
     ):
         activity_budgets[ap_id].append((amount, currency))
 
-    rows = entry_rows(reporting=reporting, plan_id=plan.id, date_to=as_of)
-    by_ap = group_totals(rows, lambda r: r.action_point_id)
-    by_goal = group_totals(rows, lambda r: r.goal_id)
+    cells = sum_entries(
+        Pledge.goal_id, Pledge.action_point_id, reporting=reporting, plan_id=plan.id, date_to=as_of
+    )
+    by_goal = rollup(cells, lambda key: key[0])
+    by_ap = rollup(cells, lambda key: key[1])
+    rates = latest_rates(reporting, as_of)
 
-    plan_need = Need(label=f"{plan.code} — the whole plan", committed=overall(rows))
+    def budget_in_reporting(amount: int, currency: str) -> int | None:
+        if currency == reporting:
+            return amount
+        if currency not in rates:
+            return None
+        rate, rate_on = rates[currency]
+        return Conversion.at(amount, currency, rate, rate_on, reporting).amount_minor
+
+    plan_need = Need(label=f"{plan.code} — the whole plan", committed=total_of(cells))
     goal_needs = {
         g.id: Need(
             label=f"Goal {g.number}: {g.title}",
@@ -306,16 +336,19 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
         for g in goals
     }
     ap_needs: dict[int, list[Need]] = {g.id: [] for g in goals}
-    for ap_id, goal_id, code, title, budget, currency in aps:
+    for ap_id, goal_id, code, title, budget, currency, retired_at in aps:
         need = Need(label=f"{code}: {title}", committed=by_ap.get(ap_id, Totals()), record_id=ap_id)
         budgets = [(budget, currency)] if budget is not None else activity_budgets.get(ap_id, [])
+        if retired_at is not None:
+            # A retired action point needs nothing more; what was pledged to it still counts.
+            budgets = []
         for amount, cur in budgets:
             need.has_need = True
-            converted = rates.convert(amount, cur, as_of)
-            if converted.amount_minor is None:
+            converted = budget_in_reporting(amount, cur)
+            if converted is None:
                 need.need_missing += 1
             else:
-                need.need += converted.amount_minor
+                need.need += converted
         ap_needs[goal_id].append(need)
         for parent in (goal_needs[goal_id], plan_need):
             parent.need += need.need
@@ -355,10 +388,18 @@ def funding_matrix(
     """Actors × goals of a plan in the reporting currency, entries dated in [from, to].
 
     The last column holds pledges to the plan as a whole. `sort`: "total" (largest first),
-    "name", or "goal:<id>" (largest first in that column). Four queries.
+    "name", or "goal:<id>" (largest first in that column). Four queries, the amounts summed by
+    the database.
     """
     reporting = reporting or reporting_currency()
-    rows = entry_rows(reporting=reporting, plan_id=plan.id, date_from=date_from, date_to=date_to)
+    cells = sum_entries(
+        Pledge.actor_id,
+        Pledge.goal_id,
+        reporting=reporting,
+        plan_id=plan.id,
+        date_from=date_from,
+        date_to=date_to,
+    )
     goals = list(
         db.session.scalars(
             select(PriorityGoal)
@@ -367,9 +408,8 @@ def funding_matrix(
         )
     )
     columns = [(g.id, f"Goal {g.number}") for g in goals] + [(None, "Whole plan")]
-    cells = group_totals(rows, lambda r: (r.actor_id, r.goal_id))
-    by_actor = group_totals(rows, lambda r: r.actor_id)
-    by_goal = group_totals(rows, lambda r: r.goal_id)
+    by_actor = rollup(cells, lambda key: key[0])
+    by_goal = rollup(cells, lambda key: key[1])
     actors = {
         a.id: a for a in db.session.scalars(select(Actor).where(Actor.id.in_(list(by_actor))))
     }
@@ -393,6 +433,6 @@ def funding_matrix(
         columns=columns,
         rows=matrix_rows,
         column_totals={goal_id: by_goal.get(goal_id, Totals()) for goal_id, _ in columns},
-        grand=overall(rows),
+        grand=total_of(cells),
         reporting=reporting,
     )

@@ -23,7 +23,7 @@ from tracker.audit.services import By
 from tracker.db import MAX_ID, db
 from tracker.money import MoneyError, check_currency, format_minor, parse_amount, parse_rate
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
-from tracker.pledges import services, totals
+from tracker.pledges import conversion, services, totals
 from tracker.pledges.models import EntryKind, Pledge, TargetKind
 
 IATI_TRANSACTION_TYPES = {
@@ -281,8 +281,13 @@ def import_pledges(
 
 
 def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None = None):
-    """Rates from a file with the columns currency, rate, valid_on (source optional)."""
+    """Rates from a file with the columns currency, rate, valid_on (source optional).
+
+    The ledger entries are converted again once per currency at the end, from its earliest
+    imported date: rate by rate, each one would redo every later entry (rates × entries).
+    """
     reporting = reporting or totals.reporting_currency()
+    earliest: dict[str, date] = {}
     result = ImportResult()
     try:
         header, rows = read_table(content, filename)
@@ -308,18 +313,23 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
             continue
         try:
             with db.session.begin_nested():
-                services.set_rate(
+                saved = services.set_rate(
                     currency=row.get("currency", ""),
                     reporting_currency=reporting,
                     rate=rate,
                     valid_on=valid_on,
                     source=row.get("source") or None,
                     by=by,
+                    reconvert=False,
                 )
         except services.PledgeError as error:
             result.errors.append(RowError(number, error.field or "currency", str(error)))
             continue
         result.count += 1
+        earliest[saved.currency] = min(valid_on, earliest.get(saved.currency, valid_on))
+    if not result.errors and reporting == totals.reporting_currency():
+        for currency, since in earliest.items():
+            conversion.reconvert(currency=currency, since=since)
     return result
 
 

@@ -20,6 +20,7 @@ from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
 from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
+from tracker.pledges.models import Pledge
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
@@ -49,12 +50,12 @@ def date_arg(name: str) -> date | None:
 def pledge_list_page(template: str, rows_filter: dict, **context):
     """A list of pledges with each pledge's totals in the reporting currency (3 queries)."""
     pledges = services.list_pledges(**rows_filter)
-    rows = totals.entry_rows(**rows_filter)
+    by_pledge = totals.sum_entries(Pledge.id, **rows_filter)
     return render_template(
         template,
         pledges=pledges,
-        by_pledge=totals.group_totals(rows, lambda r: r.pledge_id),
-        overall=totals.overall(rows),
+        by_pledge={key[0]: t for key, t in by_pledge.items()},
+        overall=totals.total_of(by_pledge),
         reporting=totals.reporting_currency(),
         **context,
     )
@@ -64,14 +65,14 @@ def pledge_list_page(template: str, rows_filter: dict, **context):
 @login_required
 def index():
     plan = selected_plan()
-    rows = totals.entry_rows(plan_id=plan.id)
+    by_actor = totals.sum_entries(Pledge.actor_id, plan_id=plan.id)
     return render_template(
         "pledges/index.html",
         plan=plan,
         plans=plan_services.list_plans(),
         actors={a.id: a for a in list_actors()},
-        by_actor=totals.group_totals(rows, lambda r: r.actor_id),
-        overall=totals.overall(rows),
+        by_actor={key[0]: t for key, t in by_actor.items()},
+        overall=totals.total_of(by_actor),
         reporting=totals.reporting_currency(),
     )
 

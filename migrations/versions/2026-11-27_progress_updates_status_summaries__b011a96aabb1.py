@@ -1,7 +1,7 @@
 """Progress updates, evidence files, status summaries, reporting rounds, action point weight
 
 Revision ID: b011a96aabb1
-Revises: 77ac043ff76e
+Revises: e45e0ed690f3
 Create Date: 2026-11-27 21:48:12.948079
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b011a96aabb1'
-down_revision = '77ac043ff76e'
+down_revision = 'e45e0ed690f3'
 branch_labels = None
 depends_on = None
 

@@ -71,6 +71,7 @@ test-postgres: $(VENV)/.installed-test
 	bash scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
+	bash scripts/install-system-deps --bench
 	$(BIN)/python -m bench
 
 clean:

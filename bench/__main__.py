@@ -213,46 +213,61 @@ def wrk_throughput(folder: Path, cookie: str) -> list[tuple[str, float]]:
         server.wait(timeout=10)
 
 
+# (label, years of history, action points added to the plan's 41, extra audit events on one).
+# The targets are for ten years of the real plan's size; the third data set has ten times the
+# action points, only to show that no page issues a query per action point.
+DATA_SETS = [
+    ("1 year", 1, 0, 0),
+    ("10 years", 10, 0, 2000),
+    ("10y x10 AP", 10, 369, 2000),
+]
+TARGET_DATA = "10 years"
+
+
 def main() -> None:
+    measured: dict[str, list[tuple]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
-        started = time.perf_counter()
-        password = grow(app, years=1, extra_action_points=0, history=0)
-        print(f"demo --years 1 with extras: {time.perf_counter() - started:.1f} s")
-        small, _ = measure(app, "1 year", password)
-        started = time.perf_counter()
-        password = grow(app, years=10, extra_action_points=369, history=2000)
-        print(f"demo --years 10 with extras: {time.perf_counter() - started:.1f} s")
-        large, cookie = measure(app, "10 years", password)
-        with app.app_context():
-            db.engine.dispose()
-        throughput = wrk_throughput(Path(tmp), cookie)
-    baseline = {label: p50 for label, path, p50, _, _ in small + large if path == "/healthz"}
-    print(f"{'data':<9} {'route':<46} {'p50 ms':>7} {'p95 ms':>7} {'x trivial':>9} {'queries':>7}")
-    for label, path, p50, p95, queries in small + large:
+        for label, years, extra_action_points, history in DATA_SETS:
+            started = time.perf_counter()
+            password = grow(app, years, extra_action_points, history)
+            print(f"demo for {label}: {time.perf_counter() - started:.1f} s")
+            measured[label], cookie = measure(app, label, password)
+            if label == TARGET_DATA:
+                with app.app_context():
+                    db.engine.dispose()
+                throughput = wrk_throughput(Path(tmp), cookie)
+    rows = [row for label, *_ in DATA_SETS for row in measured[label]]
+    baseline = {label: p50 for label, path, p50, _, _ in rows if path == "/healthz"}
+    print(f"{'data':<11} {'route':<46} {'p50 ms':>7} {'p95 ms':>7} {'x trivial':>9} {'queries':>7}")
+    for label, path, p50, p95, queries in rows:
         ratio = p50 / baseline[label]
         print(
-            f"{label:<9} {path:<46} {p50 * 1000:7.2f} {p95 * 1000:7.2f} {ratio:9.1f} {queries:7d}"
+            f"{label:<11} {path:<46} {p50 * 1000:7.2f} {p95 * 1000:7.2f} {ratio:9.1f} {queries:7d}"
         )
     failures = []
     for path, rate in throughput:
-        print(f"gunicorn -w 2, wrk -t2 -c20 -d5s: {path:<24} {rate:9.0f} req/s")
+        print(f"gunicorn -w 2, wrk -t2 -c20 -d5s ({TARGET_DATA}): {path:<24} {rate:9.0f} req/s")
     if len(throughput) == 2:
         ratio = throughput[1][1] / throughput[0][1]
         print(f"plan progress overview throughput: {ratio:.1%} of /healthz (target ≥ 3%)")
         if ratio < TARGETS["throughput_ratio"]:
             failures.append(f"overview throughput {ratio:.1%} of /healthz")
-    for _, path, _, p95, queries in large:
+    for _, path, _, p95, queries in measured[TARGET_DATA]:
         if queries > TARGETS["queries"]:
-            failures.append(f"{path}: {queries} queries at 10 years")
+            failures.append(f"{path}: {queries} queries at {TARGET_DATA}")
         if p95 * 1000 > TARGETS["p95_ms"]:
-            failures.append(f"{path}: p95 {p95 * 1000:.1f} ms at 10 years")
-    grown = [(a[1], a[4], b[4]) for a, b in zip(small, large, strict=True) if a[4] != b[4]]
-    if grown:
-        raise SystemExit(f"query counts grew with the data: {grown}")
-    print("Query counts per page are the same at 1 and 10 years of data (41 vs 410 action points).")
+            failures.append(f"{path}: p95 {p95 * 1000:.1f} ms at {TARGET_DATA}")
+    first = measured[DATA_SETS[0][0]]
+    for label, *_ in DATA_SETS[1:]:
+        grown = [
+            (a[1], a[4], b[4]) for a, b in zip(first, measured[label], strict=True) if a[4] != b[4]
+        ]
+        if grown:
+            raise SystemExit(f"query counts grew with the data ({label}): {grown}")
+    print("Query counts per page are the same for every data set (41 and 410 action points).")
     if failures:
-        print("Targets missed (≤ 10 queries, p95 ≤ 50 ms, throughput ≥ 3%):")
+        print(f"Targets missed at {TARGET_DATA} (≤ 10 queries, p95 ≤ 50 ms, throughput ≥ 3%):")
         for failure in failures:
             print(f"  {failure}")
 

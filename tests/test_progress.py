@@ -496,6 +496,38 @@ def test_upload_of_html_claiming_to_be_xlsx_is_refused(client, login):
     assert "not a readable XLSX" in response.get_data(as_text=True)
 
 
+def test_upload_of_an_xlsx_with_broken_xml_is_refused_not_a_500(client, login):
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    plain = io.BytesIO()
+    Workbook().save(plain)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # the sheet's XML cut off in the middle
+            target.writestr(item, data)
+    plan = factories.get_plan()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    before = db.session.scalar(select(func.count()).select_from(ProgressUpdate))
+    response = client.post(
+        f"/progress/plans/{plan.code}/upload",
+        data={
+            "actor": "HU",
+            "reported_on": TODAY.isoformat(),
+            "file": (io.BytesIO(damaged.getvalue()), "report.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code < 500
+    assert "not a readable XLSX" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == before
+
+
 def test_timeline_shows_update_events_with_their_changes(app, client, login, ap, admin):
     update = factories.make_update(ap, by=admin, narrative="a")
     progress.edit_update(

@@ -3,6 +3,7 @@
 from flask import make_response, render_template
 
 from tracker.plan.fileformats import MEDIA_TYPES
+from tracker.uploads.files import content_disposition
 
 
 def render_form_page(form, heading: str, *, back: str, conflict=None, current=None, status=200):
@@ -34,5 +35,5 @@ def conflict_page(form, error, record, back: str):
 def download(data: bytes, filename: str, fmt: str):
     response = make_response(data)
     response.headers["Content-Type"] = MEDIA_TYPES[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename)
     return response

@@ -267,9 +267,11 @@ def remove_continuation(action_point_id: int, successor_id: int):
 def retire(change: str, kind: str, record_id: int):
     require(can_manage_plans(current_user))
     record = retirement.get_retirable(kind, record_id) or abort(404)
-    retirement.retire(record, retired=change == "retire", by=current_user)
-    db.session.commit()
-    flash(f"{'Retired' if change == 'retire' else 'Restored'} {retirement.describe(record)}.")
+    if retirement.retire(record, retired=change == "retire", by=current_user):
+        db.session.commit()
+        flash(f"{'Retired' if change == 'retire' else 'Restored'} {retirement.describe(record)}.")
+    else:
+        flash(f"Nothing to change: {retirement.describe(record)} was already so.")
     return redirect(page_of(record))
 
 

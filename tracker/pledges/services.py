@@ -100,9 +100,11 @@ def parse_target_key(key: str | None) -> Target:
 def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
     """Every target a new pledge may have, as (key, label), in three queries; retired goals,
     action points and activities take no new pledges."""
-    plans = list(db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on, Plan.id)))
-    if plan is not None:
-        plans = [plan]
+    plans = (
+        [plan]
+        if plan is not None
+        else list(db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on, Plan.id)))
+    )
     goals = db.session.scalars(
         select(PriorityGoal)
         .where(PriorityGoal.plan_id.in_([p.id for p in plans]))

@@ -21,6 +21,7 @@ from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
 from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
 from tracker.pledges.models import Pledge
+from tracker.uploads.files import content_disposition
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
@@ -326,5 +327,5 @@ def export():
     return Response(
         data,
         mimetype=media_type,
-        headers={"Content-Disposition": f'attachment; filename="pledges-{plan.code}.{fmt}"'},
+        headers={"Content-Disposition": content_disposition(f"pledges-{plan.code}.{fmt}")},
     )

@@ -6,7 +6,6 @@ be unified later.
 
 import csv
 import io
-import zipfile
 
 from tracker.progress.services import BulkRow, ProgressBulkError
 
@@ -54,13 +53,17 @@ def read_rows(filename: str, content: bytes) -> list[BulkRow]:
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        workbook = None
         try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            table = [list(row) for row in sheet.iter_rows(values_only=True)]
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            table = [list(row) for row in workbook.active.iter_rows(values_only=True)]
+        except Exception:  # a damaged archive fails in many ways: zip, XML, missing parts
             raise ProgressBulkError(
                 {0: {"file": "This is not a readable XLSX workbook."}}
             ) from None
+        finally:
+            if workbook is not None:
+                workbook.close()  # a read-only workbook keeps its archive open until closed
         return _rows_from_table(table)
     try:
         text = content.decode("utf-8-sig")

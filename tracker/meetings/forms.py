@@ -33,9 +33,7 @@ def _action_point_choices(action_points: Iterable[ActionPoint]) -> list[tuple[st
 
 class MeetingForm(FlaskForm):
     plan = SelectField("Plan", validators=[InputRequired()])
-    kind = SelectField(
-        "Kind", choices=[(k.value, k.label) for k in MeetingKind], validators=[InputRequired()]
-    )
+    kind = SelectField("Kind", validators=[InputRequired()])
     series = StringField(
         "Series",
         validators=[InputRequired(), Length(max=80)],
@@ -55,6 +53,10 @@ class MeetingForm(FlaskForm):
     url = StringField("Meeting link", validators=[Optional(), Length(max=2000)])
     host_actor = SelectField("Host", validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in MeetingKind]
 
     def set_choices(self, plans: Iterable[Plan], actors: Iterable[Actor]) -> None:
         self.plan.choices = [(p.code, f"{p.code} {p.title}") for p in plans]
@@ -104,14 +106,11 @@ def meeting_values(form: MeetingForm, actors: Iterable[Actor]) -> dict:
 
 class ParticipantForm(FlaskForm):
     actor = SelectField("Actor", validators=[InputRequired()])
-    attendance = SelectField(
-        "Attendance",
-        choices=[(a.value, a.label) for a in Attendance],
-        validators=[InputRequired()],
-    )
+    attendance = SelectField("Attendance", validators=[InputRequired()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
         self.actor.choices = _actor_choices(actors)
+        self.attendance.choices = [(a.value, a.label) for a in Attendance]
 
 
 class AgendaItemForm(FlaskForm):
@@ -157,13 +156,13 @@ class FollowUpForm(FlaskForm):
 
 
 class FollowUpStatusForm(FlaskForm):
-    status = SelectField(
-        "Status",
-        choices=[(s.value, s.label) for s in FollowUpStatus],
-        validators=[InputRequired()],
-    )
+    status = SelectField("Status", validators=[InputRequired()])
     note = TextAreaField("Note", validators=[InputRequired(), Length(max=MAX_NOTE)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s.value, s.label) for s in FollowUpStatus]
 
 
 class StepForm(FlaskForm):

@@ -246,7 +246,9 @@ def set_participant(
         )
     )
     if participant is None:
-        participant = MeetingParticipant(meeting=meeting, actor=actor, attendance=attendance)
+        participant = MeetingParticipant(
+            meeting_id=meeting.id, actor_id=actor.id, attendance=attendance
+        )
         with guarded_write(duplicate=MeetingError("That actor was just added.", "actor")):
             db.session.add(participant)
     before = participant.attendance
@@ -305,8 +307,9 @@ def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
     last = db.session.scalar(
         select(func.max(Minutes.number)).where(Minutes.meeting_id == meeting.id)
     )
+    # By id, not relationship: the savepoint below must be what adds it to the session.
     minutes = Minutes(
-        meeting=meeting,
+        meeting_id=meeting.id,
         number=(last or 0) + 1,
         text=text,
         created_by_id=None if isinstance(by, str) else by.id,

@@ -1,7 +1,7 @@
 """What every page shares: template filters, security headers, the home and health routes."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from flask import Flask, Request, abort, redirect, request, session, url_for
@@ -54,7 +54,13 @@ def format_in_zone(value: datetime | None, zone: str) -> str:
     """A moment in a meeting's own time zone (an IANA name the services checked)."""
     if value is None:
         return "—"
-    return f"{value.astimezone(ZoneInfo(zone)):%d %b %Y %H:%M} ({zone})"
+    try:
+        local = value.astimezone(ZoneInfo(zone))
+    except (ValueError, ZoneInfoNotFoundError):
+        # A zone dropped from the system's tz database (or a row not written by the services)
+        # must not take the page down: show UTC and say so.
+        return format_datetime(value)
+    return f"{local:%d %b %Y %H:%M} ({zone})"
 
 
 class ClosingRequest(Request):

@@ -51,5 +51,5 @@ def calendar_response(meetings):
     )
     response = make_response(data)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    response.headers["Content-Disposition"] = 'attachment; filename="meetings.ics"'
     return response

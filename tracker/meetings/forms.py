@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -81,9 +82,10 @@ def meeting_data(meeting: Meeting) -> dict:
 
 
 def _local(meeting: Meeting, moment) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(meeting.timezone)).strftime("%Y-%m-%dT%H:%M")
+    try:
+        return moment.astimezone(ZoneInfo(meeting.timezone)).strftime("%Y-%m-%dT%H:%M")
+    except (ValueError, ZoneInfoNotFoundError):
+        return moment.isoformat(timespec="minutes")  # with its offset: still unambiguous
 
 
 def meeting_values(form: MeetingForm, actors: Iterable[Actor]) -> dict:

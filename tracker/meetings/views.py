@@ -188,12 +188,16 @@ def add_participant(meeting_id: int):
     form.set_choices(actors)
     if form.validate_on_submit():
         actor = next(a for a in actors if a.code == form.actor.data)
-        services.set_participant(
-            meeting, actor=actor, attendance=form.attendance.data, by=current_user
-        )
-        db.session.commit()
-        flash(f"{actor.name}: {form.attendance.data}.")
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        try:
+            services.set_participant(
+                meeting, actor=actor, attendance=form.attendance.data, by=current_user
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{actor.name}: {form.attendance.data}.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
     return render_meeting(meeting.id, 422, participant_form=form)
 
 
@@ -287,15 +291,19 @@ def add_decision(meeting_id: int):
     form.set_choices(meeting.plan)
     if form.validate_on_submit():
         codes = set(form.action_points.data or [])
-        services.record_decision(
-            meeting,
-            text=form.text.data,
-            action_points=[ap for ap in meeting.plan.action_points if ap.code in codes],
-            by=current_user,
-        )
-        db.session.commit()
-        flash("Decision recorded.")
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        try:
+            services.record_decision(
+                meeting,
+                text=form.text.data,
+                action_points=[ap for ap in meeting.plan.action_points if ap.code in codes],
+                by=current_user,
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Decision recorded.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
     return render_meeting(meeting.id, 422, decision_form=form)
 
 

@@ -116,7 +116,7 @@ class ParticipantForm(FlaskForm):
 
 
 class AgendaItemForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=500)])
+    title = StringField("Agenda item", validators=[InputRequired(), Length(max=500)])
     action_point = SelectField("Action point", validators=[Optional()])
     goal = SelectField("Priority goal", validators=[Optional()])
 
@@ -128,15 +128,19 @@ class AgendaItemForm(FlaskForm):
 
 
 class MinutesForm(FlaskForm):
+    # Distinct ids: the meeting page holds several forms with a `text` field.
     text = TextAreaField(
         "Minutes",
+        id="minutes-text",
         validators=[InputRequired()],
         description=f"Markdown, at most {MAX_MINUTES:,} characters. Saving adds a new version.",
     )
 
 
 class DecisionForm(FlaskForm):
-    text = TextAreaField("Decision", validators=[InputRequired(), Length(max=MAX_TEXT)])
+    text = TextAreaField(
+        "Decision", id="decision-text", validators=[InputRequired(), Length(max=MAX_TEXT)]
+    )
     action_points = SelectMultipleField("Linked action points", validators=[Optional()])
 
     def set_choices(self, plan: Plan) -> None:
@@ -144,7 +148,11 @@ class DecisionForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    text = TextAreaField("Follow-up action", validators=[InputRequired(), Length(max=MAX_TEXT)])
+    text = TextAreaField(
+        "Follow-up action",
+        id="follow-up-text",
+        validators=[InputRequired(), Length(max=MAX_TEXT)],
+    )
     # Optional here: the service says what is missing, in one place for pages and API.
     owner = SelectField("Owner", validators=[Optional()])
     due_on = DateField("Due on", validators=[Optional()])

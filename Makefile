@@ -44,8 +44,11 @@ run: $(VENV)/.installed
 system-deps:
 	bash scripts/install-system-deps
 
+# The two databases' runs are independent and mostly single-threaded: run them side by side on
+# the machine's two cores (each one's output is printed whole when it ends).
 test: system-deps $(VENV)/.installed-test
-	$(MAKE) --no-print-directory lint check-migrations test-sqlite test-postgres
+	$(MAKE) --no-print-directory lint check-migrations
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -287,9 +287,14 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_follow_up_notes_follow_up_id"), ["follow_up_id"], unique=False
         )
+    with op.batch_alter_table('progress_updates', schema=None) as batch_op:
+        batch_op.create_index('ix_progress_updates_validated_at', ['validated_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('progress_updates', schema=None) as batch_op:
+        batch_op.drop_index('ix_progress_updates_validated_at')
+
     with op.batch_alter_table("follow_up_notes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_follow_up_notes_follow_up_id"))
 

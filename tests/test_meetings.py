@@ -293,7 +293,9 @@ def test_api_refuses_an_agenda_action_point_of_another_plan(admin_api):
         f"/api/v1/meetings/{meeting.id}/agenda-items",
         json={"title": "Review", "action_point": other.code},
     )
-    assert "action_point" in assert_error(response, 422)["fields"]
+    error = assert_error(response, 422)
+    assert error["fields"]["action_point"] == "Not an action point of the meeting's plan."
+    assert count(AgendaItem) == 0
 
 
 def test_api_refuses_a_follow_up_without_owner_or_due_date(admin_api):

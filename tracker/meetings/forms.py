@@ -117,8 +117,17 @@ class ParticipantForm(FlaskForm):
 
 class AgendaItemForm(FlaskForm):
     title = StringField("Agenda item", validators=[InputRequired(), Length(max=500)])
-    action_point = SelectField("Action point", validators=[Optional()])
-    goal = SelectField("Priority goal", validators=[Optional()])
+    # Only the meeting's own plan is offered, so another plan's code is refused here.
+    action_point = SelectField(
+        "Action point",
+        validators=[Optional()],
+        invalid_choice_message="Not an action point of the meeting's plan.",
+    )
+    goal = SelectField(
+        "Priority goal",
+        validators=[Optional()],
+        invalid_choice_message="Not a priority goal of the meeting's plan.",
+    )
 
     def set_choices(self, plan: Plan) -> None:
         self.action_point.choices = [("", "— none —")] + _action_point_choices(plan.action_points)
@@ -141,7 +150,11 @@ class DecisionForm(FlaskForm):
     text = TextAreaField(
         "Decision", id="decision-text", validators=[InputRequired(), Length(max=MAX_TEXT)]
     )
-    action_points = SelectMultipleField("Linked action points", validators=[Optional()])
+    action_points = SelectMultipleField(
+        "Linked action points",
+        validators=[Optional()],
+        invalid_choice_message="Not an action point of the meeting's plan.",
+    )
 
     def set_choices(self, plan: Plan) -> None:
         self.action_points.choices = _action_point_choices(plan.action_points)

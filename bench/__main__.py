@@ -23,6 +23,7 @@ from tracker.auth.models import User
 from tracker.auth.services import create_token
 from tracker.db import db
 from tracker.demo import load_demo
+from tracker.meetings.models import Meeting
 from tracker.plan.models import ActionPoint, Plan, code_sort_key
 from tracker.plan.shipped import load_shipped_data
 from tracker.pledges.models import Pledge
@@ -94,6 +95,12 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         db.session.commit()
         ap_id = db.session.scalar(select(ActionPoint.id).order_by(ActionPoint.id))
         pledge_id = db.session.scalar(select(Pledge.id).order_by(Pledge.id))
+        # The latest Reference Group meeting: its brief looks back to the one before.
+        meeting_id = db.session.scalar(
+            select(Meeting.id)
+            .where(Meeting.series == "reference-group")
+            .order_by(Meeting.starts_at.desc())
+        )
     client = app.test_client()
     client.post("/auth/sign-in", data={"email": ADMIN_EMAIL, "password": admin_password})
     bearer = {"Authorization": f"Bearer {token}"}
@@ -122,6 +129,11 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         ("/api/v1/action-points?plan=DEMO&per_page=50", bearer),
         ("/api/v1/plans/DEMO/progress", bearer),
         (f"/api/v1/action-points/{ap_id}/timeline", bearer),
+        ("/meetings/", {}),
+        (f"/meetings/{meeting_id}", {}),
+        (f"/meetings/{meeting_id}/brief", {}),
+        ("/meetings/follow-ups?overdue=1", {}),
+        (f"/api/v1/meetings/{meeting_id}/brief", bearer),
     ]
     queries = [0]
 

@@ -134,3 +134,43 @@ def make_pledge(actor=None, target=None, **overrides):
         **overrides,
     }
     return pledge_services.create_pledge(actor=actor, target=target, **values)
+
+
+def make_meeting(plan: Plan | None = None, **overrides):
+    """A Reference Group meeting starting in 30 days (a week-long window by default)."""
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.meetings import services as meeting_services
+
+    starts = overrides.pop("starts_at", datetime.now(UTC).replace(microsecond=0) + timedelta(30))
+    values = {
+        "kind": "reference_group",
+        "series": "reference-group",
+        "number": None,
+        "title": f"Reference Group meeting {next(_serial)}",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=6),
+        "timezone": "Europe/Budapest",
+        "place": "Budapest",
+        "is_virtual": False,
+        "url": None,
+        "host_actor": get_actor("HU"),
+        "by": "tests",
+        **overrides,
+    }
+    return meeting_services.create_meeting(plan or get_plan(), **values)
+
+
+def make_follow_up(meeting, **overrides):
+    from datetime import date, timedelta
+
+    from tracker.meetings import services as meeting_services
+
+    values = {
+        "text": "Share the training curriculum",
+        "owner": get_actor("HU"),
+        "due_on": date.today() + timedelta(days=30),
+        "by": "tests",
+        **overrides,
+    }
+    return meeting_services.add_follow_up(meeting, **values)

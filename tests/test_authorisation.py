@@ -17,6 +17,7 @@ from tests import factories
 from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
 from tracker.auth import services as auth
 from tracker.db import db
+from tracker.meetings import services as meeting_services
 from tracker.plan import services as plan_services
 from tracker.plan.documents import attach_document
 from tracker.progress import services as progress_services
@@ -115,6 +116,11 @@ class World:
             deadline=plan.ends_on,
             by=factories.make_user(role="admin"),
         )
+        self.meeting = factories.make_meeting()
+        self.follow_up = factories.make_follow_up(self.meeting, owner=owner)
+        self.attachment = meeting_services.attach_file(
+            self.meeting, store_upload(b"%PDF-1.4 minutes annex", "annex.pdf", by="tests"), by="t"
+        )
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -144,6 +150,10 @@ class World:
             "update_id": self.update.id,
             "round_id": self.round.id,
             "evidence_id": self.evidence.id,
+            # Issue 7: meetings.
+            "meeting_id": self.meeting.id,
+            "follow_up_id": self.follow_up.id,
+            "attachment_id": self.attachment.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import accounts  # noqa: F401  (adds its routes to the api blueprint)
     from tracker.api import audit as audit_api  # noqa: F401  (routes on the api blueprint)
     from tracker.api import documents as documents_api  # noqa: F401  (likewise)
+    from tracker.api import meetings as _api_meetings  # noqa: F401  (routes on the api bp)
     from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api import progress as _api_progress  # noqa: F401  (adds its routes to api bp)
     from tracker.api.views import bp as api_bp
@@ -86,11 +87,12 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
+    from tracker.meetings.views import bp as meetings_bp
     from tracker.plan.views import bp as plan_bp
     from tracker.pledges.views import bp as pledges_bp
     from tracker.progress.views import bp as progress_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
-    for bp in (auth_bp, users_bp, plan_bp, progress_bp, actors_bp, pledges_bp, api_bp):
+    for bp in (auth_bp, users_bp, plan_bp, progress_bp, actors_bp, pledges_bp, meetings_bp, api_bp):
         app.register_blueprint(bp)
     app.register_blueprint(audit_bp)

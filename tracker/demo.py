@@ -17,6 +17,7 @@ from tracker.audit.services import record_event
 from tracker.auth.models import Role
 from tracker.auth.services import create_user, get_user_by_email, set_password
 from tracker.db import db
+from tracker.meetings.demo import generate_meetings, remove_meetings
 from tracker.money import rate_text
 from tracker.plan.models import (
     ActionPoint,
@@ -107,6 +108,7 @@ def remove_demo_plan() -> None:
     if plan is None:
         return
     remove_progress(plan)
+    remove_meetings(plan)
     ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
     activity_ids = select(Activity.id).where(Activity.action_point_id.in_(ap_ids))
     goal_ids = select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)
@@ -227,12 +229,14 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
     db.session.execute(insert(Activity), activity_rows)
     updates = generate_updates(plan, states, rng)
     entries = _demo_pledges(plan, rng, list(actors.values()), start, years)
+    meetings = generate_meetings(plan, list(actors.values()), start, years, rng)
     record_event(
         by=AGENT,
         action="create",
         entity=plan,
         summary=f"Loaded demo: 41 action points, {len(activity_rows)} activities, "
-        f"{updates:,} progress updates, {entries} ledger entries, {years} year(s)",
+        f"{updates:,} progress updates, {entries} ledger entries, {meetings} meetings, "
+        f"{years} year(s)",
     )
 
     accounts = [

@@ -3,6 +3,17 @@
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import ApiToken, Role, SignInAttempt, User
+from tracker.meetings.models import (
+    AgendaItem,
+    Decision,
+    DecisionActionPoint,
+    FollowUp,
+    FollowUpNote,
+    Meeting,
+    MeetingAttachment,
+    MeetingParticipant,
+    Minutes,
+)
 from tracker.plan.models import (
     ActionPoint,
     ActionPointDocument,
@@ -24,6 +35,15 @@ from tracker.progress.models import (
 from tracker.uploads.models import StoredFile
 
 __all__ = [
+    "AgendaItem",
+    "Decision",
+    "DecisionActionPoint",
+    "FollowUp",
+    "FollowUpNote",
+    "Meeting",
+    "MeetingAttachment",
+    "MeetingParticipant",
+    "Minutes",
     "ActionPoint",
     "ActionPointDocument",
     "ActionPointStatus",

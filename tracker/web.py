@@ -1,6 +1,7 @@
 """What every page shares: template filters, security headers, the home and health routes."""
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from flask import Flask, Request, abort, redirect, request, session, url_for
@@ -49,6 +50,19 @@ def format_datetime(value: datetime | None) -> str:
     return format_date(value, "%d %b %Y %H:%M UTC")
 
 
+def format_in_zone(value: datetime | None, zone: str) -> str:
+    """A moment in a meeting's own time zone (an IANA name the services checked)."""
+    if value is None:
+        return "—"
+    try:
+        local = value.astimezone(ZoneInfo(zone))
+    except (ValueError, ZoneInfoNotFoundError):
+        # A zone dropped from the system's tz database (or a row not written by the services)
+        # must not take the page down: show UTC and say so.
+        return format_datetime(value)
+    return f"{local:%d %b %Y %H:%M} ({zone})"
+
+
 class ClosingRequest(Request):
     """A request that closes every file it spooled for an upload, also the part-read ones that a
     refused body (too large, too many parts) leaves outside `request.files`."""
@@ -73,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_in_zone, "in_zone")
     app.add_template_filter(format_grouped, "money")
     app.add_template_global(can_manage_plans)
     app.add_template_global(can_pledge)
@@ -83,6 +98,8 @@ def init_app(app: Flask) -> None:
         "can_manage_rounds",
         "can_set_weights",
         "can_report_for",
+        "can_manage_meetings",
+        "can_update_follow_up",
     ):
         app.add_template_global(getattr(permissions, rule), rule)
 

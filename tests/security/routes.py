@@ -42,6 +42,18 @@ from tracker.auth.forms import (
     UserForm,
 )
 from tracker.db import db
+from tracker.meetings.forms import (
+    AgendaItemForm,
+    AttachmentForm,
+    DecisionForm,
+    FollowUpForm,
+    FollowUpStatusForm,
+    MeetingForm,
+    MinutesForm,
+    ParticipantForm,
+)
+from tracker.meetings.forms import StepForm as MeetingStepForm
+from tracker.meetings.models import Meeting
 from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.fileformats import CSV_COLUMNS
@@ -185,6 +197,22 @@ class World:
         return factories.make_pledge(actor=self.actor, amount_minor=10**12)
 
     @cached_property
+    def meeting(self):
+        return factories.make_meeting(self.plan, title="World meeting")
+
+    @cached_property
+    def follow_up(self):
+        return factories.make_follow_up(self.meeting, owner=self.actor)
+
+    @cached_property
+    def meeting_attachment(self):
+        from tracker.meetings import services as meeting_services
+        from tracker.uploads.services import store_upload
+
+        upload = store_upload(PDF, "annex.pdf", by="tests")
+        return meeting_services.attach_file(self.meeting, upload, by="tests")
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -214,6 +242,9 @@ class World:
             "submitted_update",
             "evidence",
             "round",
+            "meeting",
+            "follow_up",
+            "meeting_attachment",
         )
         for name in kinds:
             getattr(self, name)
@@ -270,6 +301,9 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "change": lambda w: "retire",
     "fmt": lambda w: "csv",
     "pledge_id": lambda w: w.pledge.id,
+    "meeting_id": lambda w: w.meeting.id,
+    "follow_up_id": lambda w: w.follow_up.id,
+    "attachment_id": lambda w: w.meeting_attachment.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -507,7 +541,47 @@ PAGE_FORMS: dict[str, PageForm] = {
     ),
     "pledges.import_rates": PageForm(UploadForm, lambda w: {}),
     "pledges.import_pledges": PageForm(UploadForm, lambda w: {}),
+    "meetings.new": PageForm(MeetingForm, lambda w: _meeting_data(w)),
+    "meetings.edit": PageForm(MeetingForm, lambda w: _edit_meeting_data(w)),
+    "meetings.add_participant": PageForm(
+        ParticipantForm, lambda w: {"actor": "AT", "attendance": "attended"}
+    ),
+    "meetings.add_agenda_item": PageForm(
+        AgendaItemForm, lambda w: {"title": "Review", "action_point": w.action_point.code}
+    ),
+    "meetings.carry_over": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.record_minutes": PageForm(MinutesForm, lambda w: {"text": "We **agreed**."}),
+    "meetings.attach": PageForm(AttachmentForm, lambda w: {"file": (io.BytesIO(PDF), "annex.pdf")}),
+    "meetings.add_decision": PageForm(
+        DecisionForm, lambda w: {"text": "Agreed.", "action_points": [w.action_point.code]}
+    ),
+    "meetings.add_follow_up": PageForm(
+        FollowUpForm, lambda w: {"text": "Send it", "owner": "HU", "due_on": "2030-01-01"}
+    ),
+    "meetings.follow_up_status": PageForm(
+        FollowUpStatusForm, lambda w: {"status": "in_progress", "note": "Drafting."}
+    ),
 }
+
+
+def _meeting_data(w: World, **overrides) -> dict:
+    return {
+        "plan": w.plan.code,
+        "kind": "reference_group",
+        "series": "reference-group",
+        "number": "8",
+        "title": "Reference Group meeting",
+        "starts_at": "2030-03-10T09:00",
+        "ends_at": "2030-03-10T17:00",
+        "timezone": "Europe/Budapest",
+        "place": "Budapest",
+        "host_actor": "HU",
+        **overrides,
+    }
+
+
+def _edit_meeting_data(w: World) -> dict:
+    return _meeting_data(w, version=w.fresh(Meeting, w.meeting.id).version)
 
 
 def _api_patch_action_point(w: World) -> dict:
@@ -592,6 +666,15 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     },
     "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
+    "api.create_meeting": lambda w: {**_meeting_data(w), "number": 8},
+    "api.update_meeting": _with_version(Meeting, "meeting", title="Renamed meeting"),
+    "api.set_participant": lambda w: {"actor": "AT", "attendance": "attended"},
+    "api.add_agenda_item": lambda w: {"title": "Review", "action_point": w.action_point.code},
+    "api.record_minutes": lambda w: {"text": "We **agreed**."},
+    "api.attach_to_meeting": lambda w: {"file": (io.BytesIO(PDF), "annex.pdf")},
+    "api.record_decision": lambda w: {"text": "Agreed.", "action_points": [w.action_point.code]},
+    "api.create_follow_up": lambda w: {"text": "Send it", "owner": "HU", "due_on": "2030-01-01"},
+    "api.change_follow_up_status": lambda w: {"status": "in_progress", "note": "Drafting."},
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
 API_WITHOUT_BODY: set[str] = {
@@ -601,6 +684,7 @@ API_WITHOUT_BODY: set[str] = {
     "api.revoke_own_token",
     "api.retire_document",
     "api.close_round",
+    "api.carry_over",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
@@ -745,4 +829,31 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("users.new", "email"): "an address has no <, >, quotes or spaces",
     ("api.create_user", "email"): "an address has no <, >, quotes or spaces",
     ("api.update_user", "actor"): "an actor code",
+    **dict.fromkeys(
+        [
+            (endpoint, field)
+            for endpoint in (
+                "meetings.new",
+                "meetings.edit",
+                "api.create_meeting",
+                "api.update_meeting",
+            )
+            for field in ("series", "starts_at", "ends_at", "timezone", "url")
+        ],
+        "a series key, ISO date-times, an IANA zone name and an http(s) address",
+    ),
+    **dict.fromkeys(
+        [
+            ("api.create_meeting", "plan"),
+            ("api.create_meeting", "host_actor"),
+            ("api.update_meeting", "host_actor"),
+            ("api.set_participant", "actor"),
+            ("api.create_follow_up", "owner"),
+        ],
+        "a plan or actor code",
+    ),
+    ("api.add_agenda_item", "action_point"): "the code of an action point of the meeting's plan",
+    ("api.add_agenda_item", "goal"): "the number of a goal of the meeting's plan",
+    ("api.record_decision", "action_points"): "codes of action points of the meeting's plan",
+    ("api.create_follow_up", "decision"): "the id of a decision of the meeting",
 }

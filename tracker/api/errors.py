@@ -5,6 +5,7 @@ from flask import jsonify
 from tracker.actors.services import ActorError
 from tracker.db import StaleVersionError
 from tracker.errors import json_error
+from tracker.meetings.services import MeetingError
 from tracker.plan.fileformats import FileError
 from tracker.plan.services import PlanError
 from tracker.progress.services import ProgressBulkError, ProgressError
@@ -49,7 +50,7 @@ def handle_file_error(error: FileError):
     )
 
 
-def handle_plan_error(error: PlanError | ActorError):
+def handle_plan_error(error: PlanError | ActorError | MeetingError):
     return handle_api_error(invalid({error.field or "input": str(error)}, str(error)))
 
 
@@ -73,5 +74,6 @@ def init_blueprint(bp) -> None:
     bp.register_error_handler(PlanError, handle_plan_error)
     bp.register_error_handler(ProgressError, handle_progress_error)
     bp.register_error_handler(ActorError, handle_plan_error)
+    bp.register_error_handler(MeetingError, handle_plan_error)
     bp.register_error_handler(FileError, handle_file_error)
     bp.register_error_handler(StaleVersionError, handle_stale_version)

@@ -1722,6 +1722,298 @@ _PATHS["/users/{user_id}"] = {
 }
 
 
+_MEETING_ID = _id_param("meeting_id", "Meeting id")
+_MEETING_KINDS = [
+    "ministerial_conference",
+    "senior_officials_meeting",
+    "reference_group",
+    "working_group",
+    "joint_working_group",
+    "thematic",
+]
+_FOLLOW_UP_STATUSES = ["open", "in_progress", "done", "dropped"]
+_WHEN = (
+    "ISO 8601 date and time. With an offset (2030-03-10T09:00+03:00) it is taken as is; without "
+    "one it is read in `timezone`. Neither: 422 (a time without a time zone means nothing)."
+)
+_MEETING_INPUT = {
+    "kind": {"enum": _MEETING_KINDS},
+    "series": {"type": "string", "description": "Series key, e.g. reference-group."},
+    "number": {"type": ["integer", "null"], "description": "Number in the series."},
+    "title": {"type": "string"},
+    "starts_at": {"type": "string", "description": _WHEN},
+    "ends_at": {"type": "string", "description": _WHEN + " Must be after starts_at."},
+    "timezone": {"type": ["string", "null"], "description": "IANA name, e.g. Europe/Budapest."},
+    "place": _NULLABLE_STRING,
+    "is_virtual": {"type": "boolean"},
+    "url": {"type": ["string", "null"], "description": "http(s) link to join."},
+    "host_actor": {"type": ["string", "null"], "description": "Actor code."},
+}
+_SCHEMAS.update(
+    {
+        "MeetingCreate": _object(
+            {"plan": {"type": "string", "description": "Plan code."}, **_MEETING_INPUT},
+            ("plan", "kind", "series", "title", "starts_at", "ends_at"),
+        ),
+        "MeetingPatch": _object({**_VERSION, **_MEETING_INPUT}, ("version",)),
+        "MeetingSummary": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                **_MEETING_INPUT,
+                "starts_at": _TIMESTAMP,
+                "ends_at": _TIMESTAMP,
+                "plan": {"type": "string"},
+                "version": {"type": "integer"},
+            },
+        },
+        "FollowUp": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "meeting_id": {"type": "integer"},
+                "decision_id": {"type": ["integer", "null"]},
+                "text": {"type": "string"},
+                "owner": {"type": "string", "description": "Actor code."},
+                "due_on": {"type": "string", "format": "date"},
+                "status": {"enum": _FOLLOW_UP_STATUSES},
+                "overdue": {"type": "boolean"},
+                "version": {"type": "integer"},
+                "notes": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "Meeting": {
+            "allOf": [
+                _ref("MeetingSummary"),
+                {
+                    "type": "object",
+                    "properties": {
+                        "participants": {"type": "array", "items": {"type": "object"}},
+                        "agenda_items": {"type": "array", "items": {"type": "object"}},
+                        "minutes": {"type": ["object", "null"]},
+                        "minutes_versions": {"type": "array", "items": {"type": "object"}},
+                        "attachments": {"type": "array", "items": {"type": "object"}},
+                        "decisions": {"type": "array", "items": {"type": "object"}},
+                        "follow_ups": {"type": "array", "items": _ref("FollowUp")},
+                    },
+                },
+            ]
+        },
+        "ParticipantInput": _object(
+            {
+                "actor": {"type": "string", "description": "Actor code."},
+                "attendance": {"enum": ["invited", "attended", "excused", "absent"]},
+            },
+            ("actor", "attendance"),
+        ),
+        "AgendaItemInput": _object(
+            {
+                "title": {"type": "string"},
+                "action_point": {
+                    "type": ["string", "null"],
+                    "description": "Code of an action point of the meeting's plan (another "
+                    "plan's is a 422).",
+                },
+                "goal": {"type": ["string", "null"], "description": "Goal number in the plan."},
+            },
+            ("title",),
+        ),
+        "MinutesInput": _object(
+            {"text": {"type": "string", "description": "Markdown, at most 200,000 characters."}},
+            ("text",),
+        ),
+        "DecisionInput": _object(
+            {
+                "text": {"type": "string"},
+                "action_points": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Codes of action points of the meeting's plan.",
+                },
+            },
+            ("text",),
+        ),
+        "FollowUpInput": _object(
+            {
+                "text": {"type": "string"},
+                "owner": {"type": "string", "description": "Actor code (required)."},
+                "due_on": {"type": "string", "format": "date", "description": "Required."},
+                "decision": {"type": ["string", "null"], "description": "Decision id."},
+            },
+            ("text", "owner", "due_on"),
+        ),
+        "FollowUpStatusInput": _object(
+            {
+                "status": {"enum": _FOLLOW_UP_STATUSES},
+                "note": {"type": "string", "description": "What happened; kept, dated."},
+                "version": {"type": ["integer", "null"]},
+            },
+            ("status", "note"),
+        ),
+    }
+)
+_CALENDAR = {
+    "description": "An iCalendar (RFC 5545) feed of upcoming meetings",
+    "content": {"text/calendar": {"schema": {"type": "string"}}},
+}
+_PATHS.update(
+    {
+        "/meetings": {
+            "get": {
+                "summary": "List meetings (upcoming first when when=upcoming; else newest first)",
+                "parameters": [
+                    *_PAGE_PARAMS,
+                    _query("kind", {"enum": _MEETING_KINDS}, ""),
+                    _query("series", {"type": "string"}, ""),
+                    _query("when", {"enum": ["upcoming", "past"]}, ""),
+                ],
+                "responses": {
+                    "200": _ok("A page of meetings", _page_of("MeetingSummary")),
+                    **_errors(*_READ_ERRORS),
+                },
+            },
+            "post": _write(
+                "Create a meeting; open follow-ups of its series join its agenda",
+                "MeetingCreate",
+                "Meeting",
+                status=201,
+            ),
+        },
+        "/meetings/{meeting_id}": {
+            "get": {
+                "summary": "A meeting: participants, agenda, latest minutes, decisions, follow-ups",
+                "parameters": [_MEETING_ID],
+                "responses": {"200": _ok("The meeting", _ref("Meeting")), **_errors(401, 403, 404)},
+            },
+            "patch": _write(
+                "Change a meeting (a stale version is a 409)",
+                "MeetingPatch",
+                "Meeting",
+                _MEETING_ID,
+            ),
+        },
+        "/meetings/{meeting_id}/participants": {
+            "post": _write(
+                "Invite an actor or record its attendance",
+                "ParticipantInput",
+                "Meeting",
+                _MEETING_ID,
+            )
+        },
+        "/meetings/{meeting_id}/agenda-items": {
+            "post": _write(
+                "Add an agenda item", "AgendaItemInput", "Meeting", _MEETING_ID, status=201
+            )
+        },
+        "/meetings/{meeting_id}/carry-over": {
+            "post": _write(
+                "Carry the series' open follow-ups onto the agenda (idempotent)",
+                None,
+                "Meeting",
+                _MEETING_ID,
+            )
+        },
+        "/meetings/{meeting_id}/minutes": {
+            "post": _write(
+                "Record a new version of the minutes",
+                "MinutesInput",
+                "Meeting",
+                _MEETING_ID,
+                status=201,
+            )
+        },
+        "/meetings/{meeting_id}/attachments": {
+            "post": {
+                "summary": "Attach a file to the meeting (Secretariat only)",
+                "parameters": [_MEETING_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                                "required": ["file"],
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _ok("The meeting", _ref("Meeting")),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
+        "/meetings/{meeting_id}/attachments/{attachment_id}": {
+            "get": {
+                "summary": "Download an attachment of a meeting",
+                "parameters": [_MEETING_ID, _id_param("attachment_id", "Attachment id")],
+                "responses": {
+                    "200": {"description": "The file"},
+                    **_errors(401, 403, 404, 410),
+                },
+            }
+        },
+        "/meetings/{meeting_id}/decisions": {
+            "post": _write("Record a decision", "DecisionInput", "Meeting", _MEETING_ID, status=201)
+        },
+        "/meetings/{meeting_id}/follow-ups": {
+            "post": _write(
+                "Add a follow-up action (owner and due date required)",
+                "FollowUpInput",
+                "FollowUp",
+                _MEETING_ID,
+                status=201,
+            )
+        },
+        "/meetings/{meeting_id}/brief": {
+            "get": {
+                "summary": "The pre-meeting brief: what changed since the previous meeting of "
+                "the series",
+                "parameters": [_MEETING_ID],
+                "responses": {
+                    "200": _ok("The brief", {"type": "object"}),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/follow-ups": {
+            "get": {
+                "summary": "List follow-up actions (by due date)",
+                "parameters": [
+                    *_PAGE_PARAMS,
+                    _query("owner", {"type": "string"}, "Actor code."),
+                    _query("status", {"enum": _FOLLOW_UP_STATUSES}, ""),
+                    _query("overdue", {"enum": ["true", "false"]}, ""),
+                ],
+                "responses": {
+                    "200": _ok("A page of follow-ups", _page_of("FollowUp")),
+                    **_errors(*_READ_ERRORS),
+                },
+            }
+        },
+        "/follow-ups/{follow_up_id}/status": {
+            "post": {
+                "summary": "Change a follow-up's status with a note (its owner actor's focal "
+                "point, or the Secretariat)",
+                "parameters": [_id_param("follow_up_id", "Follow-up id")],
+                "requestBody": {"required": True, **_json(_ref("FollowUpStatusInput"))},
+                "responses": {
+                    "200": _ok("The follow-up", _ref("FollowUp")),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
+        "/calendar.ics": {
+            "get": {
+                "summary": "Upcoming meetings as an iCalendar feed (Bearer token)",
+                "responses": {"200": _CALENDAR, **_errors(401, 403)},
+            }
+        },
+    }
+)
+
+
 def openapi_document() -> dict:
     config = current_app.config
     return {
@@ -1730,7 +2022,8 @@ def openapi_document() -> dict:
             "title": "Budapest Process implementation tracker API",
             "version": "1",
             "description": "Read the action plans, keep their action points, report and review "
-            "progress, and record pledges with their ledgers. Authenticate "
+            "progress, record pledges with their ledgers, and keep meetings, minutes, decisions "
+            "and follow-ups. Authenticate "
             "with `Authorization: Bearer <token>` (`tracker token create EMAIL`).",
         },
         "servers": [{"url": "/api/v1"}],

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.api.money import money
+from tracker.meetings.models import FollowUp, Meeting
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.progress.models import ProgressUpdate
 
@@ -246,4 +247,90 @@ def serialize(record: object) -> dict:
         return actor_detail(record)
     if isinstance(record, WorkingGroup):
         return working_group_detail(record)
+    if isinstance(record, Meeting):
+        return meeting_detail(record)
+    if isinstance(record, FollowUp):
+        return follow_up_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")
+
+
+def meeting_summary(meeting: Meeting) -> dict:
+    return {
+        "id": meeting.id,
+        "kind": meeting.kind.value,
+        "series": meeting.series,
+        "number": meeting.number,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "timezone": meeting.timezone,
+        "place": meeting.place,
+        "is_virtual": meeting.is_virtual,
+        "url": meeting.url,
+        "host_actor": meeting.host_actor.code if meeting.host_actor else None,
+        "plan": meeting.plan.code,
+        "version": meeting.version,
+    }
+
+
+def follow_up_detail(follow_up: FollowUp, today: date | None = None) -> dict:
+    today = today or date.today()
+    return {
+        "id": follow_up.id,
+        "meeting_id": follow_up.meeting_id,
+        "decision_id": follow_up.decision_id,
+        "text": follow_up.text,
+        "owner": follow_up.owner_actor.code,
+        "due_on": follow_up.due_on.isoformat(),
+        "status": follow_up.status.value,
+        "overdue": follow_up.is_overdue(today),
+        "version": follow_up.version,
+        "notes": [
+            {
+                "status": note.status.value,
+                "note": note.note,
+                "created_at": note.created_at.isoformat(),
+            }
+            for note in follow_up.notes
+        ],
+    }
+
+
+def meeting_detail(meeting: Meeting) -> dict:
+    latest = meeting.minutes[0] if meeting.minutes else None
+    return {
+        **meeting_summary(meeting),
+        "participants": [
+            {"actor": p.actor.code, "attendance": p.attendance.value} for p in meeting.participants
+        ],
+        "agenda_items": [
+            {
+                "id": item.id,
+                "position": item.position,
+                "title": item.title,
+                "action_point": item.action_point.code if item.action_point else None,
+                "goal": item.goal.number if item.goal else None,
+                "carried_from": item.carried_from_id,
+            }
+            for item in meeting.agenda_items
+        ],
+        "minutes": {
+            "version": latest.number,
+            "text": latest.text,
+            "created_at": latest.created_at.isoformat(),
+        }
+        if latest
+        else None,
+        "minutes_versions": [
+            {"version": m.number, "created_at": m.created_at.isoformat()} for m in meeting.minutes
+        ],
+        "attachments": [
+            {"id": a.id, "filename": a.file.filename, "size": a.file.size}
+            for a in meeting.attachments
+        ],
+        "decisions": [
+            {"id": d.id, "text": d.text, "action_points": [ap.code for ap in d.action_points]}
+            for d in meeting.decisions
+        ],
+        "follow_ups": [follow_up_detail(f) for f in meeting.follow_ups],
+    }

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, false, or_, true
 
 from tracker.auth.models import ApiToken, Role, User
 from tracker.db import db
+from tracker.meetings.models import FollowUp, Meeting
 from tracker.plan.documents import get_document
 from tracker.plan.models import ActionPoint, ActionPointDocument
 from tracker.pledges.models import Pledge
@@ -121,6 +122,21 @@ def can_manage_rates(user: User) -> bool:
     return is_admin(user)
 
 
+def can_manage_meetings(user: User) -> bool:
+    """Meetings, their agenda, minutes, decisions and follow-ups are recorded by the Secretariat."""
+    return is_admin(user)
+
+
+def can_update_follow_up(user: User, follow_up: FollowUp) -> bool:
+    """The status of a follow-up: the owner actor's focal point, or the Secretariat. Members
+    follow decisions but do not report on them (docs/security.md)."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.FOCAL_POINT and user.actor_id == follow_up.owner_actor_id
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
@@ -175,3 +191,16 @@ def get_manageable_document(document_id: int) -> ActionPointDocument:
     document = get_readable_document(document_id)
     require(can_manage_plans(current_user))
     return document
+
+
+def get_manageable_meeting(meeting_id: int) -> Meeting:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    require(can_manage_meetings(current_user))
+    return meeting
+
+
+def get_updatable_follow_up(follow_up_id: int) -> FollowUp:
+    """A follow-up whose status the current user may change (403 otherwise)."""
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    require(can_update_follow_up(current_user, follow_up))
+    return follow_up

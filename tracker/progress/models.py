@@ -72,6 +72,8 @@ class ProgressUpdate(db.Model):
         Index("ix_progress_updates_actor_workflow", "actor_id", "workflow"),
         # The Secretariat's queue: submitted updates, oldest first.
         Index("ix_progress_updates_workflow_submitted", "workflow", "submitted_at"),
+        # The pre-meeting brief: updates validated since the previous meeting.
+        Index("ix_progress_updates_validated_at", "validated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

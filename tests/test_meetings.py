@@ -1,0 +1,378 @@
+"""Meetings: rules in the services, pages, the API, the brief and the iCalendar feed."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import event, func, select
+
+from tests import factories
+from tests.test_api import assert_error
+from tracker.db import db
+from tracker.meetings import services
+from tracker.meetings.models import AgendaItem, FollowUp, FollowUpStatus, Meeting, Minutes
+from tracker.meetings.services import MeetingError
+
+TODAY = date.today()
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def meeting_body(**overrides) -> dict:
+    return {
+        "plan": "BP-CFA-2019",
+        "kind": "reference_group",
+        "series": "reference-group",
+        "number": 7,
+        "title": "7th Reference Group meeting",
+        "starts_at": "2030-03-10T09:00",
+        "ends_at": "2030-03-10T17:30",
+        "timezone": "Europe/Istanbul",
+        "place": "Istanbul",
+        "host_actor": "TR",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def admin_api(api):
+    api.as_role("admin")
+    return api
+
+
+# Services
+
+
+def test_local_times_are_read_in_the_meetings_time_zone_and_stored_in_utc():
+    moment = services.parse_moment("2030-03-10T09:00", "Europe/Istanbul", "starts_at")
+    assert moment == datetime(2030, 3, 10, 6, 0, tzinfo=UTC)
+
+
+def test_an_explicit_offset_wins_over_the_time_zone():
+    moment = services.parse_moment("2030-03-10T09:00+01:00", "Asia/Tbilisi", "starts_at")
+    assert moment == datetime(2030, 3, 10, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "message"),
+    [
+        ("2030-03-10T09:00", "", "no time zone"),
+        ("2030-03-10", "Europe/Budapest", "time as well as the date"),
+        ("10 March", "Europe/Budapest", "Not a date and time"),
+        ("2030-03-10T09:00", "Mars/Olympus", "IANA time zone"),
+    ],
+)
+def test_a_moment_without_a_usable_time_zone_is_refused(text, zone, message):
+    with pytest.raises(MeetingError, match=message):
+        services.parse_moment(text, zone, "starts_at")
+
+
+def test_a_meeting_cannot_end_before_it_starts():
+    starts = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    with pytest.raises(MeetingError, match="end after it starts") as caught:
+        factories.make_meeting(starts_at=starts, ends_at=starts - timedelta(hours=1))
+    assert caught.value.field == "ends_at"
+
+
+def test_an_agenda_item_cannot_link_an_action_point_of_another_plan():
+    meeting = factories.make_meeting()
+    other = factories.make_action_point(factories.get_plan("BP-CFA-2025"))
+    with pytest.raises(MeetingError, match="another plan") as caught:
+        services.add_agenda_item(meeting, title="Review", action_point=other, by="tests")
+    assert caught.value.field == "action_point"
+    assert meeting.agenda_items == []
+
+
+def test_a_follow_up_needs_an_owner_and_a_due_date():
+    meeting = factories.make_meeting()
+    with pytest.raises(MeetingError, match="owns") as no_owner:
+        factories.make_follow_up(meeting, owner=None)
+    with pytest.raises(MeetingError, match="due") as no_date:
+        factories.make_follow_up(meeting, due_on=None)
+    assert (no_owner.value.field, no_date.value.field) == ("owner", "due_on")
+
+
+def test_minutes_are_versioned_and_a_huge_paste_is_refused():
+    meeting = factories.make_meeting()
+    services.record_minutes(meeting, text="First draft", by="tests")
+    services.record_minutes(meeting, text="Corrected", by="tests")
+    with pytest.raises(MeetingError, match="too long"):
+        services.record_minutes(meeting, text="x" * 5_000_000, by="tests")
+    db.session.expire(meeting)
+    assert [(m.number, m.text) for m in meeting.minutes] == [(2, "Corrected"), (1, "First draft")]
+
+
+def test_open_follow_ups_carry_onto_the_next_meeting_of_the_series_once():
+    first = factories.make_meeting(starts_at=datetime(2029, 1, 10, 9, tzinfo=UTC))
+    done = factories.make_follow_up(first, text="Done already")
+    still_open = factories.make_follow_up(first, text="Still open")
+    services.change_follow_up_status(
+        done, status="done", note="Sent.", version=done.version, by="tests"
+    )
+    other_series = factories.make_meeting(
+        series="som", starts_at=datetime(2029, 1, 5, 9, tzinfo=UTC)
+    )
+    factories.make_follow_up(other_series, text="Another series")
+    second = factories.make_meeting(starts_at=datetime(2029, 6, 10, 9, tzinfo=UTC))
+    assert [item.carried_from for item in second.agenda_items] == [still_open]
+    assert services.carry_over(second, by="tests") == []  # idempotent
+    assert count(AgendaItem) == 1
+
+
+def test_overdue_is_open_or_in_progress_past_the_due_date():
+    meeting = factories.make_meeting()
+    late = factories.make_follow_up(meeting, due_on=TODAY - timedelta(days=1))
+    assert late.is_overdue(TODAY)
+    services.change_follow_up_status(late, status="dropped", note="Moot.", version=None, by="x")
+    assert not late.is_overdue(TODAY)
+    assert [n.status for n in late.notes] == [FollowUpStatus.DROPPED]
+
+
+# Pages
+
+
+def test_admin_creates_a_meeting_in_the_page(client, login):
+    login.as_role("admin")
+    data = {**meeting_body(), "number": "7"}
+    response = client.post("/meetings/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    meeting = db.session.scalar(select(Meeting).order_by(Meeting.id.desc()))
+    assert meeting.starts_at == datetime(2030, 3, 10, 6, tzinfo=UTC)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "10 Mar 2030 09:00 (Europe/Istanbul)" in page
+
+
+def test_the_page_says_at_the_field_that_a_time_has_no_zone(client, login):
+    login.as_role("admin")
+    before = count(Meeting)
+    response = client.post("/meetings/new", data={**meeting_body(), "timezone": ""})
+    assert response.status_code == 200
+    assert "has no time zone" in response.get_data(as_text=True)
+    assert count(Meeting) == before
+
+
+def test_minutes_with_a_script_tag_are_shown_escaped(client, login):
+    meeting = factories.make_meeting()
+    services.record_minutes(meeting, text="Agreed <script>alert(1)</script> **now**", by="t")
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;" in page and "<strong>now</strong>" in page
+
+
+def test_a_five_megabyte_paste_of_minutes_is_refused_without_a_server_error(client, login):
+    meeting = factories.make_meeting()
+    db.session.commit()
+    login.as_role("admin")
+    response = client.post(f"/meetings/{meeting.id}/minutes", data={"text": "x" * 5_000_000})
+    assert response.status_code in (413, 422)
+    assert count(Minutes) == 0
+
+
+def test_a_focal_point_of_another_actor_cannot_update_a_follow_up(client, login):
+    follow_up = factories.make_follow_up(factories.make_meeting())
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("AT"))
+    response = client.post(
+        f"/meetings/follow-ups/{follow_up.id}/status", data={"status": "done", "note": "x"}
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(FollowUp, follow_up.id).status == FollowUpStatus.OPEN
+
+
+def test_the_owner_focal_point_marks_its_follow_up_done(client, login):
+    follow_up = factories.make_follow_up(factories.make_meeting())
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    response = client.post(
+        f"/meetings/follow-ups/{follow_up.id}/status",
+        data={"status": "done", "note": "Curriculum sent", "version": follow_up.version},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FollowUp, follow_up.id).status == FollowUpStatus.DONE
+
+
+def test_follow_ups_list_filters_overdue(client, login):
+    meeting = factories.make_meeting()
+    factories.make_follow_up(meeting, text="Late one", due_on=TODAY - timedelta(days=3))
+    factories.make_follow_up(meeting, text="Future one")
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get("/meetings/follow-ups?overdue=1").get_data(as_text=True)
+    assert "Late one" in page and "overdue" in page and "Future one" not in page
+
+
+def queries_during(fn) -> int:
+    statements = []
+
+    def count_statement(*args):
+        statements.append(1)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count_statement)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", count_statement)
+    return len(statements)
+
+
+def _busy_meeting(n: int):
+    meeting = factories.make_meeting()
+    for i in range(n):
+        factories.make_follow_up(meeting, text=f"Follow-up {i}", owner=factories.get_actor("AT"))
+        decision = services.record_decision(meeting, text=f"Decision {i}", by="t")
+        services.add_agenda_item(meeting, title=f"Item {i}", by="t")
+        services.record_minutes(meeting, text=f"Version {i}", by="t")
+        assert decision.id
+    db.session.commit()
+    return meeting
+
+
+def test_meeting_page_and_brief_take_the_same_number_of_queries_whatever_the_size(client, login):
+    login.as_role("viewer")
+    ids = [_busy_meeting(1).id, _busy_meeting(8).id]
+    client.get(f"/meetings/{ids[0]}")  # warm up: the first request of a session loads more
+    for path in ("/meetings/{}", "/meetings/{}/brief"):
+        counts = [queries_during(lambda i=i, p=path: client.get(p.format(i))) for i in ids]
+        assert counts[0] == counts[1], (path, counts)
+
+
+def test_the_brief_lists_follow_ups_due_and_quiet_action_points(client, login):
+    first = factories.make_meeting(starts_at=datetime(2029, 1, 10, 9, tzinfo=UTC))
+    factories.make_follow_up(first, text="Overdue item", due_on=TODAY - timedelta(days=2))
+    quiet = factories.make_action_point(title="Nothing reported here")
+    second = factories.make_meeting(starts_at=datetime.now(UTC) + timedelta(days=2))
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/meetings/{second.id}/brief").get_data(as_text=True)
+    assert "Overdue item" in page and quiet.title in page and first.title in page
+
+
+# API
+
+
+def test_api_creates_a_meeting_and_refuses_a_stale_patch(admin_api):
+    response = admin_api.post("/api/v1/meetings", json=meeting_body())
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["starts_at"] == "2030-03-10T06:00:00+00:00"
+    url = f"/api/v1/meetings/{created['id']}"
+    ok = admin_api.patch(url, json={"version": created["version"], "title": "Renamed"})
+    assert ok.status_code == 200 and ok.get_json()["title"] == "Renamed"
+    stale = admin_api.patch(url, json={"version": created["version"], "title": "Again"})
+    assert_error(stale, 409, "conflict")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"ends_at": "2030-03-09T09:00"}, "ends_at"),
+        ({"timezone": None}, "starts_at"),
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"starts_at": "2030-03-10"}, "starts_at"),
+    ],
+)
+def test_api_refuses_bad_meeting_times_at_the_field(admin_api, overrides, field):
+    before = count(Meeting)
+    error = assert_error(admin_api.post("/api/v1/meetings", json=meeting_body(**overrides)), 422)
+    assert field in error["fields"]
+    assert count(Meeting) == before
+
+
+def test_api_refuses_an_agenda_action_point_of_another_plan(admin_api):
+    meeting = factories.make_meeting()
+    other = factories.make_action_point(factories.get_plan("BP-CFA-2025"), code="X99")
+    db.session.commit()
+    response = admin_api.post(
+        f"/api/v1/meetings/{meeting.id}/agenda-items",
+        json={"title": "Review", "action_point": other.code},
+    )
+    error = assert_error(response, 422)
+    assert error["fields"]["action_point"] == "Not an action point of the meeting's plan."
+    assert count(AgendaItem) == 0
+
+
+def test_api_refuses_a_follow_up_without_owner_or_due_date(admin_api):
+    meeting = factories.make_meeting()
+    db.session.commit()
+    url = f"/api/v1/meetings/{meeting.id}/follow-ups"
+    no_owner = admin_api.post(url, json={"text": "Do it", "due_on": "2030-01-01"})
+    no_date = admin_api.post(url, json={"text": "Do it", "owner": "HU"})
+    assert "owner" in assert_error(no_owner, 422)["fields"]
+    assert "due_on" in assert_error(no_date, 422)["fields"]
+    assert count(FollowUp) == 0
+
+
+def test_api_minutes_of_five_megabytes_get_a_clear_422(admin_api):
+    meeting = factories.make_meeting()
+    db.session.commit()
+    response = admin_api.post(
+        f"/api/v1/meetings/{meeting.id}/minutes", json={"text": "y" * 5_000_000}
+    )
+    assert "too long" in assert_error(response, 422)["fields"]["text"]
+
+
+def test_api_follow_up_status_by_another_actor_is_403(api):
+    follow_up = factories.make_follow_up(factories.make_meeting())
+    api.as_role("focal_point", actor=factories.get_actor("AT"))
+    response = api.post(
+        f"/api/v1/follow-ups/{follow_up.id}/status", json={"status": "done", "note": "x"}
+    )
+    assert_error(response, 403)
+
+
+def test_api_owner_changes_status_and_lists_it(api):
+    follow_up = factories.make_follow_up(factories.make_meeting())
+    api.as_role("focal_point", actor=factories.get_actor("HU"))
+    response = api.post(
+        f"/api/v1/follow-ups/{follow_up.id}/status",
+        json={"status": "in_progress", "note": "Drafting"},
+    )
+    assert response.status_code == 200, response.get_json()
+    listed = api.get("/api/v1/follow-ups?owner=HU&status=in_progress").get_json()
+    assert [item["id"] for item in listed["items"]] == [follow_up.id]
+    assert listed["items"][0]["notes"][0]["note"] == "Drafting"
+
+
+def test_api_brief_is_json(admin_api):
+    meeting = factories.make_meeting()
+    factories.make_follow_up(meeting, due_on=TODAY - timedelta(days=1))
+    db.session.commit()
+    brief = admin_api.get(f"/api/v1/meetings/{meeting.id}/brief").get_json()
+    assert brief["follow_ups"][0]["overdue"] is True
+    assert brief["previous"] is None
+
+
+# iCalendar
+
+
+HARD_TITLE = "Türkiye; Sofia, Тбилиси — 会议 \\ with a long tail " + "x" * 80
+
+
+def test_the_feed_parses_back_with_titles_exactly(client, login):
+    factories.make_meeting(title=HARD_TITLE, place="Sofia, Bulgaria; hall 2")
+    db.session.commit()
+    login.as_role("viewer")
+    response = client.get("/meetings/calendar.ics")
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    raw = response.get_data()
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded at 75 octets
+    events = Calendar.from_ical(raw).walk("VEVENT")
+    titles = [str(e["SUMMARY"]) for e in events]
+    assert HARD_TITLE in titles
+    event_ = next(e for e in events if str(e["SUMMARY"]) == HARD_TITLE)
+    assert str(event_["LOCATION"]) == "Sofia, Bulgaria; hall 2"
+
+
+def test_the_api_feed_needs_a_token(client, api):
+    factories.make_meeting(title="Feed check")
+    assert client.get("/api/v1/calendar.ics").status_code == 401
+    api.as_role("viewer")
+    events = Calendar.from_ical(api.get("/api/v1/calendar.ics").get_data()).walk("VEVENT")
+    assert "Feed check" in [str(e["SUMMARY"]) for e in events]

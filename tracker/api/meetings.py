@@ -1,0 +1,303 @@
+"""Meetings in the API: the same services, forms and permission checks as the pages."""
+
+from datetime import date
+
+from flask import abort, jsonify, request, url_for
+from flask_login import current_user
+
+from tracker.actors.services import list_actors
+from tracker.api import serializers
+from tracker.api.errors import ApiError, invalid
+from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.pagination import page_of
+from tracker.api.views import acting_user, bp, found
+from tracker.auth.permissions import (
+    can_manage_meetings,
+    get_manageable_meeting,
+    get_updatable_follow_up,
+    require,
+)
+from tracker.db import db
+from tracker.meetings import queries, services
+from tracker.meetings.calendar import calendar_response
+from tracker.meetings.forms import (
+    AgendaItemForm,
+    DecisionForm,
+    FollowUpForm,
+    FollowUpStatusForm,
+    MeetingForm,
+    MinutesForm,
+    ParticipantForm,
+    meeting_data,
+    meeting_values,
+)
+from tracker.meetings.models import FollowUpStatus, Meeting, MeetingAttachment, MeetingKind
+from tracker.plan import services as plan_services
+from tracker.uploads.files import UploadError
+from tracker.uploads.services import send_stored_file, store_upload
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    return found(queries.meeting_page(meeting_id), f"There is no meeting {meeting_id}.")
+
+
+def _detail(meeting_id: int, status: int = 200):
+    db.session.expire_all()
+    response = jsonify(serializers.meeting_detail(_meeting(meeting_id)))
+    if status == 201:
+        response.headers["Location"] = url_for(".get_meeting", meeting_id=meeting_id)
+    return response, status
+
+
+def _choice_arg(name: str, allowed: list[str]) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise ApiError(400, f"{name} must be one of: {', '.join(allowed)}.")
+    return value
+
+
+@bp.get("/meetings")
+def list_meetings():
+    kind = _choice_arg("kind", [k.value for k in MeetingKind])
+    upcoming = _choice_arg("when", ["upcoming", "past"])
+    query = queries.meetings_query(
+        kind=kind,
+        series=request.args.get("series") or None,
+        upcoming=None if upcoming is None else upcoming == "upcoming",
+    )
+    return page_of(query, serializers.meeting_summary)
+
+
+@bp.post("/meetings")
+def create_meeting():
+    require(can_manage_meetings(current_user))
+    actors = list_actors()
+    form = json_form(MeetingForm, read_json_object(), exclude={"version"})
+    form.set_choices(plan_services.list_plans(), actors)
+    validate_form(form)
+    meeting = services.create_meeting(
+        plan_services.get_plan(form.plan.data), **meeting_values(form, actors), by=acting_user()
+    )
+    db.session.commit()
+    return _detail(meeting.id, 201)
+
+
+@bp.get("/meetings/<id:meeting_id>")
+def get_meeting(meeting_id: int):
+    return serializers.meeting_detail(_meeting(meeting_id))
+
+
+@bp.patch("/meetings/<id:meeting_id>")
+def update_meeting(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    actors = list_actors()
+    body = read_json_object()
+    if "plan" in body:
+        raise invalid({"plan": "A meeting stays with its plan; create a new meeting instead."})
+    form = json_form(MeetingForm, body, current=meeting_data(meeting), required={"version"})
+    form.set_choices(plan_services.list_plans(), actors)
+    validate_form(form)
+    services.update_meeting(
+        meeting, version=form.version.data, **meeting_values(form, actors), by=acting_user()
+    )
+    db.session.commit()
+    return _detail(meeting.id)
+
+
+@bp.post("/meetings/<id:meeting_id>/participants")
+def set_participant(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    actors = list_actors()
+    form = json_form(ParticipantForm, read_json_object(), required={"actor"})
+    form.set_choices(actors)
+    validate_form(form)
+    actor = next(a for a in actors if a.code == form.actor.data)
+    services.set_participant(
+        meeting, actor=actor, attendance=form.attendance.data, by=acting_user()
+    )
+    db.session.commit()
+    return _detail(meeting.id)
+
+
+@bp.post("/meetings/<id:meeting_id>/agenda-items")
+def add_agenda_item(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = json_form(AgendaItemForm, read_json_object(), required={"title"})
+    form.set_choices(meeting.plan)
+    # An action point or goal of another plan is not among the choices: 422 at its field.
+    validate_form(form)
+    plan = meeting.plan
+    services.add_agenda_item(
+        meeting,
+        title=form.title.data,
+        action_point=next(
+            (a for a in plan.action_points if a.code == form.action_point.data), None
+        ),
+        goal=next((g for g in plan.goals if str(g.number) == form.goal.data), None),
+        by=acting_user(),
+    )
+    db.session.commit()
+    return _detail(meeting.id, 201)
+
+
+@bp.post("/meetings/<id:meeting_id>/carry-over")
+def carry_over(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    services.carry_over(meeting, by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id)
+
+
+@bp.post("/meetings/<id:meeting_id>/minutes")
+def record_minutes(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = json_form(MinutesForm, read_json_object(), required={"text"})
+    validate_form(form)
+    services.record_minutes(meeting, text=form.text.data, by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id, 201)
+
+
+@bp.post("/meetings/<id:meeting_id>/attachments")
+def attach_to_meeting(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    upload = request.files.get("file")
+    if upload is None or len(request.files.getlist("file")) != 1:
+        raise invalid({"file": "Send one file as multipart/form-data, in the field file."})
+    try:
+        stored = store_upload(upload, by=acting_user())
+    except UploadError as error:
+        raise invalid({"file": str(error)}, str(error)) from None
+    services.attach_file(meeting, stored, by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id, 201)
+
+
+@bp.get("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
+def download_meeting_attachment(meeting_id: int, attachment_id: int):
+    item = db.session.get(MeetingAttachment, attachment_id)
+    if item is None or item.meeting_id != meeting_id:
+        abort(404, f"There is no attachment {attachment_id} of meeting {meeting_id}.")
+    return send_stored_file(item.file)
+
+
+@bp.post("/meetings/<id:meeting_id>/decisions")
+def record_decision(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = json_form(DecisionForm, read_json_object(), required={"text"})
+    form.set_choices(meeting.plan)
+    validate_form(form)
+    codes = set(form.action_points.data or [])
+    services.record_decision(
+        meeting,
+        text=form.text.data,
+        action_points=[ap for ap in meeting.plan.action_points if ap.code in codes],
+        by=acting_user(),
+    )
+    db.session.commit()
+    return _detail(meeting.id, 201)
+
+
+@bp.post("/meetings/<id:meeting_id>/follow-ups")
+def create_follow_up(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    actors = list_actors()
+    body = read_json_object()
+    if isinstance(body.get("decision"), int) and not isinstance(body["decision"], bool):
+        body["decision"] = str(body["decision"])
+    form = json_form(FollowUpForm, body)
+    form.set_choices(actors, meeting)
+    validate_form(form)
+    follow_up = services.add_follow_up(
+        meeting,
+        text=form.text.data,
+        owner=next((a for a in actors if a.code == form.owner.data), None),
+        due_on=form.due_on.data,
+        decision=next((d for d in meeting.decisions if str(d.id) == form.decision.data), None),
+        by=acting_user(),
+    )
+    db.session.commit()
+    return serializers.follow_up_detail(follow_up), 201
+
+
+@bp.get("/meetings/<id:meeting_id>/brief")
+def get_brief(meeting_id: int):
+    brief = queries.brief(_meeting(meeting_id), date.today())
+    return {
+        "meeting": serializers.meeting_summary(brief.meeting),
+        "previous": serializers.meeting_summary(brief.previous) if brief.previous else None,
+        "since": brief.since.isoformat(),
+        "follow_ups": [serializers.follow_up_detail(f, brief.today) for f in brief.follow_ups],
+        "updates": [
+            {
+                "id": u.id,
+                "action_point": u.action_point.code,
+                "actor": u.actor.code,
+                "status": u.status.value,
+                "percent": u.percent,
+                "validated_at": u.validated_at.isoformat(),
+            }
+            for u in brief.updates
+        ],
+        "pledge_entries": [
+            {
+                "id": e.id,
+                "pledge_id": e.pledge_id,
+                "actor": e.pledge.actor.code,
+                "kind": e.kind.value,
+                "amount": serializers.money(e.amount_minor, e.pledge.currency),
+                "value_date": e.value_date.isoformat(),
+                "created_at": e.created_at.isoformat(),
+            }
+            for e in brief.entries
+        ],
+        "action_points_without_update": [
+            {
+                "id": ap.id,
+                "code": ap.code,
+                "last_validated_at": status.validated_at.isoformat() if status else None,
+            }
+            for ap, status in brief.quiet
+        ],
+    }
+
+
+@bp.get("/follow-ups")
+def list_follow_ups():
+    owner = request.args.get("owner")
+    actor = next((a for a in list_actors() if a.code == owner), None) if owner else None
+    if owner and actor is None:
+        raise ApiError(400, f"owner: there is no actor {owner[:20]}.")
+    overdue = _choice_arg("overdue", ["true", "false"])
+    filters = queries.FollowUpFilters(
+        owner_id=actor.id if actor else None,
+        status=_choice_arg("status", [s.value for s in FollowUpStatus]),
+        overdue=overdue == "true",
+    )
+    today = date.today()
+    return page_of(
+        queries.follow_ups_query(filters, today),
+        lambda f: serializers.follow_up_detail(f, today),
+    )
+
+
+@bp.post("/follow-ups/<id:follow_up_id>/status")
+def change_follow_up_status(follow_up_id: int):
+    follow_up = get_updatable_follow_up(follow_up_id)
+    form = json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
+    validate_form(form)
+    services.change_follow_up_status(
+        follow_up,
+        status=form.status.data,
+        note=form.note.data,
+        version=form.version.data,
+        by=acting_user(),
+    )
+    db.session.commit()
+    return serializers.follow_up_detail(follow_up)
+
+
+@bp.get("/calendar.ics")
+def calendar_ics():
+    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
+    return calendar_response(upcoming)

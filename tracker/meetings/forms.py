@@ -1,0 +1,197 @@
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from tracker.actors.models import Actor
+from tracker.meetings.models import Attendance, FollowUpStatus, Meeting, MeetingKind
+from tracker.meetings.services import MAX_MINUTES, MAX_NOTE, MAX_TEXT, parse_moment
+from tracker.plan.models import ActionPoint, Plan
+
+WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."
+
+
+def _actor_choices(actors: Iterable[Actor], empty: str | None = None) -> list[tuple[str, str]]:
+    choices = [("", empty)] if empty else []
+    return choices + [(a.code, f"{a.name} ({a.code})") for a in actors]
+
+
+def _action_point_choices(action_points: Iterable[ActionPoint]) -> list[tuple[str, str]]:
+    return [(ap.code, f"{ap.code} {ap.title[:80]}") for ap in action_points]
+
+
+class MeetingForm(FlaskForm):
+    plan = SelectField("Plan", validators=[InputRequired()])
+    kind = SelectField("Kind", validators=[InputRequired()])
+    series = StringField(
+        "Series",
+        validators=[InputRequired(), Length(max=80)],
+        description="A short key shared by the meetings of one series, e.g. reference-group.",
+    )
+    number = IntegerField("Number in the series", validators=[Optional()])
+    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
+    starts_at = StringField("Starts", validators=[InputRequired()], description=WHEN_HELP)
+    ends_at = StringField("Ends", validators=[InputRequired()], description=WHEN_HELP)
+    timezone = StringField(
+        "Time zone",
+        validators=[Optional(), Length(max=64)],
+        description="IANA name, e.g. Europe/Budapest or Asia/Tbilisi.",
+    )
+    place = StringField("Place", validators=[Optional(), Length(max=300)])
+    is_virtual = BooleanField("Virtual meeting")
+    url = StringField("Meeting link", validators=[Optional(), Length(max=2000)])
+    host_actor = SelectField("Host", validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in MeetingKind]
+
+    def set_choices(self, plans: Iterable[Plan], actors: Iterable[Actor]) -> None:
+        self.plan.choices = [(p.code, f"{p.code} {p.title}") for p in plans]
+        self.host_actor.choices = _actor_choices(actors, "— none —")
+
+
+def meeting_data(meeting: Meeting) -> dict:
+    return {
+        "plan": meeting.plan.code,
+        "kind": meeting.kind.value,
+        "series": meeting.series,
+        "number": meeting.number,
+        "title": meeting.title,
+        "starts_at": _local(meeting, meeting.starts_at),
+        "ends_at": _local(meeting, meeting.ends_at),
+        "timezone": meeting.timezone,
+        "place": meeting.place,
+        "is_virtual": meeting.is_virtual,
+        "url": meeting.url,
+        "host_actor": meeting.host_actor.code if meeting.host_actor else "",
+    }
+
+
+def _local(meeting: Meeting, moment) -> str:
+    try:
+        return moment.astimezone(ZoneInfo(meeting.timezone)).strftime("%Y-%m-%dT%H:%M")
+    except (ValueError, ZoneInfoNotFoundError):
+        return moment.isoformat(timespec="minutes")  # with its offset: still unambiguous
+
+
+def meeting_values(form: MeetingForm, actors: Iterable[Actor]) -> dict:
+    """The form's values for create_meeting/update_meeting (MeetingError on a bad moment)."""
+    zone = form.timezone.data
+    return {
+        "kind": form.kind.data,
+        "series": form.series.data,
+        "number": form.number.data,
+        "title": form.title.data,
+        "starts_at": parse_moment(form.starts_at.data, zone, "starts_at"),
+        "ends_at": parse_moment(form.ends_at.data, zone, "ends_at"),
+        "timezone": zone,
+        "place": form.place.data,
+        "is_virtual": form.is_virtual.data,
+        "url": form.url.data,
+        "host_actor": next((a for a in actors if a.code == form.host_actor.data), None),
+    }
+
+
+class ParticipantForm(FlaskForm):
+    actor = SelectField("Actor", validators=[InputRequired()])
+    attendance = SelectField("Attendance", validators=[InputRequired()])
+
+    def set_choices(self, actors: Iterable[Actor]) -> None:
+        self.actor.choices = _actor_choices(actors)
+        self.attendance.choices = [(a.value, a.label) for a in Attendance]
+
+
+class AgendaItemForm(FlaskForm):
+    title = StringField("Agenda item", validators=[InputRequired(), Length(max=500)])
+    # Only the meeting's own plan is offered, so another plan's code is refused here.
+    action_point = SelectField(
+        "Action point",
+        validators=[Optional()],
+        invalid_choice_message="Not an action point of the meeting's plan.",
+    )
+    goal = SelectField(
+        "Priority goal",
+        validators=[Optional()],
+        invalid_choice_message="Not a priority goal of the meeting's plan.",
+    )
+
+    def set_choices(self, plan: Plan) -> None:
+        self.action_point.choices = [("", "— none —")] + _action_point_choices(plan.action_points)
+        self.goal.choices = [("", "— none —")] + [
+            (str(g.number), f"{g.number}. {g.title[:80]}") for g in plan.goals
+        ]
+
+
+class MinutesForm(FlaskForm):
+    # Distinct ids: the meeting page holds several forms with a `text` field.
+    text = TextAreaField(
+        "Minutes",
+        id="minutes-text",
+        validators=[InputRequired()],
+        description=f"Markdown, at most {MAX_MINUTES:,} characters. Saving adds a new version.",
+    )
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(
+        "Decision", id="decision-text", validators=[InputRequired(), Length(max=MAX_TEXT)]
+    )
+    action_points = SelectMultipleField(
+        "Linked action points",
+        validators=[Optional()],
+        invalid_choice_message="Not an action point of the meeting's plan.",
+    )
+
+    def set_choices(self, plan: Plan) -> None:
+        self.action_points.choices = _action_point_choices(plan.action_points)
+
+
+class FollowUpForm(FlaskForm):
+    text = TextAreaField(
+        "Follow-up action",
+        id="follow-up-text",
+        validators=[InputRequired(), Length(max=MAX_TEXT)],
+    )
+    # Optional here: the service says what is missing, in one place for pages and API.
+    owner = SelectField("Owner", validators=[Optional()])
+    due_on = DateField("Due on", validators=[Optional()])
+    decision = SelectField("Decision", validators=[Optional()])
+
+    def set_choices(self, actors: Iterable[Actor], meeting: Meeting) -> None:
+        self.owner.choices = _actor_choices(actors, "— choose the owner —")
+        self.decision.choices = [("", "— none —")] + [
+            (str(d.id), d.text[:80]) for d in meeting.decisions
+        ]
+
+
+class FollowUpStatusForm(FlaskForm):
+    status = SelectField("Status", validators=[InputRequired()])
+    note = TextAreaField("Note", validators=[InputRequired(), Length(max=MAX_NOTE)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s.value, s.label) for s in FollowUpStatus]
+
+
+class StepForm(FlaskForm):
+    """A button with no fields (carry over): the CSRF token only."""
+
+
+class AttachmentForm(FlaskForm):
+    # Size and type are checked by store_upload, the one place for upload rules.
+    file = FileField("File", validators=[FileRequired("Choose a file to attach.")])

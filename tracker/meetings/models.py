@@ -1,0 +1,231 @@
+"""Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.actors.models import Actor
+from tracker.db import db, utcnow
+from tracker.plan.models import ActionPoint, Plan, PriorityGoal
+from tracker.uploads.models import StoredFile
+
+
+class _Labelled(enum.StrEnum):
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class MeetingKind(_Labelled):
+    MINISTERIAL_CONFERENCE = "ministerial_conference"
+    SENIOR_OFFICIALS_MEETING = "senior_officials_meeting"
+    REFERENCE_GROUP = "reference_group"
+    WORKING_GROUP = "working_group"
+    JOINT_WORKING_GROUP = "joint_working_group"
+    THEMATIC = "thematic"
+
+
+class Attendance(_Labelled):
+    INVITED = "invited"
+    ATTENDED = "attended"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+class FollowUpStatus(_Labelled):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+PENDING = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_series_starts_at", "series", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MeetingKind]
+    # A key shared by the meetings of one series ("reference-group"): carry-over and the brief
+    # follow it from one meeting to the next.
+    series: Mapped[str] = mapped_column(String(80))
+    number: Mapped[int | None]
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    # IANA name: times are shown in the meeting's own zone, whatever the reader's.
+    timezone: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(String(300))
+    is_virtual: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    host_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    host_actor: Mapped[Actor | None] = relationship()
+    plan: Mapped[Plan] = relationship()
+    participants: Mapped[list["MeetingParticipant"]] = relationship(
+        back_populates="meeting", order_by="MeetingParticipant.id"
+    )
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", order_by="(AgendaItem.position, AgendaItem.id)"
+    )
+    minutes: Mapped[list["Minutes"]] = relationship(
+        back_populates="meeting", order_by="Minutes.number.desc()"
+    )
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="meeting", order_by="Decision.id"
+    )
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="meeting", order_by="FollowUp.id"
+    )
+    attachments: Mapped[list["MeetingAttachment"]] = relationship(
+        back_populates="meeting", order_by="MeetingAttachment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.id} {self.series} {self.number}>"
+
+
+class MeetingParticipant(db.Model):
+    __tablename__ = "meeting_participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    attendance: Mapped[Attendance] = mapped_column(default=Attendance.INVITED)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+    actor: Mapped[Actor] = relationship()
+
+    __table_args__ = (
+        Index("uq_meeting_participants_meeting_actor", "meeting_id", "actor_id", unique=True),
+    )
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(500))
+    action_point_id: Mapped[int | None] = mapped_column(ForeignKey("action_points.id"))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("priority_goals.id"))
+    # The open follow-up of an earlier meeting that this item carries over (at most once a meeting).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id"), index=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+    action_point: Mapped[ActionPoint | None] = relationship()
+    goal: Mapped[PriorityGoal | None] = relationship()
+    carried_from: Mapped["FollowUp | None"] = relationship()
+
+    __table_args__ = (
+        Index("uq_agenda_items_meeting_carried", "meeting_id", "carried_from_id", unique=True),
+    )
+
+
+class Minutes(db.Model):
+    """One version of a meeting's minutes; versions are only ever added, the latest is shown."""
+
+    __tablename__ = "minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="minutes")
+
+    __table_args__ = (Index("uq_minutes_meeting_number", "meeting_id", "number", unique=True),)
+
+
+class MeetingAttachment(db.Model):
+    __tablename__ = "meeting_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship()
+
+
+class DecisionActionPoint(db.Model):
+    __tablename__ = "decision_action_points"
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
+    action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), primary_key=True)
+
+
+class Decision(db.Model):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+    action_points: Mapped[list[ActionPoint]] = relationship(
+        secondary="decision_action_points", order_by=ActionPoint.id
+    )
+    follow_ups: Mapped[list["FollowUp"]] = relationship(back_populates="decision")
+
+
+class FollowUp(db.Model):
+    """A follow-up action: owned by one actor, due on a date, followed until done or dropped."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_status_due", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    due_on: Mapped[date]
+    status: Mapped[FollowUpStatus] = mapped_column(default=FollowUpStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="follow_ups")
+    decision: Mapped[Decision | None] = relationship(back_populates="follow_ups")
+    owner_actor: Mapped[Actor] = relationship()
+    notes: Mapped[list["FollowUpNote"]] = relationship(
+        back_populates="follow_up", order_by="FollowUpNote.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_pending and self.due_on < today
+
+
+class FollowUpNote(db.Model):
+    """A dated status note: what changed on a follow-up and why (append-only)."""
+
+    __tablename__ = "follow_up_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id"), index=True)
+    status: Mapped[FollowUpStatus]
+    note: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    follow_up: Mapped[FollowUp] = relationship(back_populates="notes")

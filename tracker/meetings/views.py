@@ -1,0 +1,402 @@
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from tracker.actors.services import list_actors
+from tracker.audit.services import history_of
+from tracker.auth.permissions import (
+    can_manage_meetings,
+    get_manageable_meeting,
+    get_updatable_follow_up,
+    require,
+)
+from tracker.db import StaleVersionError, db
+from tracker.meetings import queries, services
+from tracker.meetings.calendar import calendar_response
+from tracker.meetings.forms import (
+    AgendaItemForm,
+    AttachmentForm,
+    DecisionForm,
+    FollowUpForm,
+    FollowUpStatusForm,
+    MeetingForm,
+    MinutesForm,
+    ParticipantForm,
+    StepForm,
+    meeting_data,
+    meeting_values,
+)
+from tracker.meetings.models import FollowUpStatus, MeetingAttachment, MeetingKind
+from tracker.plan import services as plan_services
+from tracker.uploads.files import UploadError
+from tracker.uploads.services import send_stored_file, store_upload
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def field_error(form, error: services.MeetingError) -> None:
+    field = form._fields.get(error.field or "")
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error))
+
+
+def _meeting_or_404(meeting_id: int):
+    return queries.meeting_page(meeting_id) or abort(404)
+
+
+@bp.get("/")
+@login_required
+def index():
+    kind = request.args.get("kind") or None
+    if kind and kind not in MeetingKind.__members__.values():
+        kind = None
+    series = request.args.get("series") or None
+    page = db.paginate(
+        queries.meetings_query(kind=kind, series=series, upcoming=False),
+        per_page=50,
+        error_out=False,
+    )
+    upcoming = db.session.scalars(
+        queries.meetings_query(kind=kind, series=series, upcoming=True).limit(50)
+    ).all()
+    return render_template(
+        "meetings/index.html",
+        page=page,
+        upcoming=upcoming,
+        kinds=list(MeetingKind),
+        series_keys=queries.series_keys(),
+        kind=kind,
+        series=series,
+    )
+
+
+@bp.get("/calendar")
+@login_required
+def calendar():
+    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(200)).all()
+    return render_template("meetings/calendar.html", upcoming=upcoming)
+
+
+@bp.get("/calendar.ics")
+@login_required
+def ics():
+    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
+    return calendar_response(upcoming)
+
+
+def _meeting_form(meeting=None) -> tuple[MeetingForm, list]:
+    actors = list_actors()
+    form = MeetingForm(data=meeting_data(meeting) if meeting else {"timezone": "Europe/Budapest"})
+    form.set_choices(plan_services.list_plans(), actors)
+    return form, actors
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(can_manage_meetings(current_user))
+    form, actors = _meeting_form()
+    if form.validate_on_submit():
+        try:
+            plan = plan_services.get_plan(form.plan.data)
+            meeting = services.create_meeting(plan, **meeting_values(form, actors), by=current_user)
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Meeting created; open follow-ups of its series are on its agenda.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template("meetings/edit.html", form=form, meeting=None)
+
+
+@bp.route("/<id:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form, actors = _meeting_form(meeting)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            values = meeting_values(form, actors)
+            services.update_meeting(meeting, version=form.version.data, **values, by=current_user)
+        except services.MeetingError as error:
+            field_error(form, error)
+        except StaleVersionError as error:
+            conflict = error
+        else:
+            db.session.commit()
+            flash("Meeting saved.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    if request.method == "GET":
+        form.version.data = meeting.version
+    return render_template("meetings/edit.html", form=form, meeting=meeting, conflict=conflict)
+
+
+def render_meeting(meeting_id: int, status: int = 200, **forms):
+    meeting = _meeting_or_404(meeting_id)
+    if can_manage_meetings(current_user):
+        actors = list_actors()
+        forms.setdefault("participant_form", ParticipantForm(formdata=None))
+        forms.setdefault("agenda_form", AgendaItemForm(formdata=None))
+        latest = queries.latest_minutes(meeting)
+        # The form starts from the latest version: minutes are corrected, not retyped.
+        forms.setdefault(
+            "minutes_form", MinutesForm(formdata=None, text=latest.text if latest else "")
+        )
+        forms.setdefault("decision_form", DecisionForm(formdata=None))
+        forms.setdefault("follow_up_form", FollowUpForm(formdata=None))
+        forms.setdefault("attachment_form", AttachmentForm(formdata=None))
+        forms.setdefault("step_form", StepForm(formdata=None))
+        forms["participant_form"].set_choices(actors)
+        forms["agenda_form"].set_choices(meeting.plan)
+        forms["decision_form"].set_choices(meeting.plan)
+        forms["follow_up_form"].set_choices(actors, meeting)
+    page = render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        minutes=queries.latest_minutes(meeting),
+        today=date.today(),
+        history=history_of(meeting),
+        **forms,
+    )
+    return page, status
+
+
+@bp.get("/<id:meeting_id>")
+@login_required
+def show(meeting_id: int):
+    return render_meeting(meeting_id)
+
+
+@bp.post("/<id:meeting_id>/participants")
+@login_required
+def add_participant(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    actors = list_actors()
+    form = ParticipantForm()
+    form.set_choices(actors)
+    if form.validate_on_submit():
+        actor = next(a for a in actors if a.code == form.actor.data)
+        try:
+            services.set_participant(
+                meeting, actor=actor, attendance=form.attendance.data, by=current_user
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{actor.name}: {form.attendance.data}.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, participant_form=form)
+
+
+@bp.post("/<id:meeting_id>/agenda")
+@login_required
+def add_agenda_item(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = AgendaItemForm()
+    form.set_choices(meeting.plan)
+    if form.validate_on_submit():
+        plan = meeting.plan
+        try:
+            services.add_agenda_item(
+                meeting,
+                title=form.title.data,
+                action_point=next(
+                    (ap for ap in plan.action_points if ap.code == form.action_point.data), None
+                ),
+                goal=next((g for g in plan.goals if str(g.number) == form.goal.data), None),
+                by=current_user,
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Agenda item added.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, agenda_form=form)
+
+
+@bp.post("/<id:meeting_id>/carry-over")
+@login_required
+def carry_over(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    if StepForm().validate_on_submit():
+        items = services.carry_over(meeting, by=current_user)
+        db.session.commit()
+        flash(f"{len(items)} open follow-up(s) carried onto the agenda.")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.post("/<id:meeting_id>/minutes")
+@login_required
+def record_minutes(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        try:
+            minutes = services.record_minutes(meeting, text=form.text.data, by=current_user)
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Minutes saved (version {minutes.number}).")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, minutes_form=form)
+
+
+@bp.post("/<id:meeting_id>/attachments")
+@login_required
+def attach(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(form.file.data, by=current_user)
+            services.attach_file(meeting, stored, by=current_user)
+        except UploadError as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"{stored.filename} attached.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, attachment_form=form)
+
+
+@bp.get("/<id:meeting_id>/attachments/<id:attachment_id>")
+@login_required
+def attachment(meeting_id: int, attachment_id: int):
+    item = db.session.get(MeetingAttachment, attachment_id)
+    if item is None or item.meeting_id != meeting_id:
+        abort(404)
+    return send_stored_file(item.file)
+
+
+@bp.post("/<id:meeting_id>/decisions")
+@login_required
+def add_decision(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = DecisionForm()
+    form.set_choices(meeting.plan)
+    if form.validate_on_submit():
+        codes = set(form.action_points.data or [])
+        try:
+            services.record_decision(
+                meeting,
+                text=form.text.data,
+                action_points=[ap for ap in meeting.plan.action_points if ap.code in codes],
+                by=current_user,
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Decision recorded.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, decision_form=form)
+
+
+@bp.post("/<id:meeting_id>/follow-ups")
+@login_required
+def add_follow_up(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    actors = list_actors()
+    form = FollowUpForm()
+    form.set_choices(actors, meeting)
+    if form.validate_on_submit():
+        try:
+            services.add_follow_up(
+                meeting,
+                text=form.text.data,
+                owner=next((a for a in actors if a.code == form.owner.data), None),
+                due_on=form.due_on.data,
+                decision=next(
+                    (d for d in meeting.decisions if str(d.id) == form.decision.data), None
+                ),
+                by=current_user,
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Follow-up action added.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, follow_up_form=form)
+
+
+@bp.get("/follow-ups")
+@login_required
+def follow_ups():
+    actors = list_actors()
+    owner = next((a for a in actors if a.code == request.args.get("owner")), None)
+    status = request.args.get("status") or None
+    if status not in FollowUpStatus.__members__.values():
+        status = None
+    filters = queries.FollowUpFilters(
+        owner_id=owner.id if owner else None,
+        status=status,
+        overdue=request.args.get("overdue") == "1",
+    )
+    today = date.today()
+    page = db.paginate(queries.follow_ups_query(filters, today), per_page=100, error_out=False)
+    return render_template(
+        "meetings/follow_ups.html",
+        page=page,
+        actors=actors,
+        filters=filters,
+        owner=owner,
+        statuses=list(FollowUpStatus),
+        today=today,
+    )
+
+
+@bp.route("/follow-ups/<id:follow_up_id>/status", methods=["GET", "POST"])
+@login_required
+def follow_up_status(follow_up_id: int):
+    follow_up = get_updatable_follow_up(follow_up_id)
+    form = FollowUpStatusForm(data={"status": follow_up.status.value})
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            services.change_follow_up_status(
+                follow_up,
+                status=form.status.data,
+                note=form.note.data,
+                version=form.version.data,
+                by=current_user,
+            )
+        except services.MeetingError as error:
+            field_error(form, error)
+        except StaleVersionError as error:
+            conflict = error
+        else:
+            db.session.commit()
+            flash(f"Follow-up is now {follow_up.status.label.lower()}.")
+            return redirect(url_for("meetings.show", meeting_id=follow_up.meeting_id))
+    if request.method == "GET":
+        form.version.data = follow_up.version
+    return render_template(
+        "meetings/follow_up_status.html",
+        form=form,
+        follow_up=follow_up,
+        conflict=conflict,
+        today=date.today(),
+    )
+
+
+@bp.get("/<id:meeting_id>/brief")
+@login_required
+def brief(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return render_template("meetings/brief.html", brief=queries.brief(meeting, date.today()))

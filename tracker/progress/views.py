@@ -436,26 +436,33 @@ def bulk(code: str):
             for n, r in enumerate(form.rows, start=1)
             if r.status.data
         ]
-        try:
-            saved = services.record_bulk(
-                plan,
-                actor=actor,
-                rows=rows,
-                by=current_user,
-                reported_on=form.reported_on.data,
-                submit=form.submit_now.data,
-            )
-        except services.ProgressBulkError as error:
-            errors = error.rows
-            flash(str(error))
-        else:
-            db.session.commit()
-            flash(saved_message(saved, form.submit_now.data))
-            return redirect(url_for("progress.my_work"))
+        done, errors = record_bulk(plan, actor, form, lambda: rows)
+        if done:
+            return done
     titles = {ap.code: ap for ap in action_points}
     return render_template(
         "progress/bulk.html", form=form, plan=plan, actor=actor, titles=titles, errors=errors
     )
+
+
+def record_bulk(plan, actor, form, read):
+    """Save the rows `read()` gives (the bulk form's or an uploaded file's) as one report: a
+    redirect to "my work" when saved, else no redirect and the errors by row."""
+    try:
+        saved = services.record_bulk(
+            plan,
+            actor=actor,
+            rows=read(),
+            by=current_user,
+            reported_on=form.reported_on.data,
+            submit=form.submit_now.data,
+        )
+    except services.ProgressBulkError as error:
+        flash(str(error))
+        return None, error.rows
+    db.session.commit()
+    flash(saved_message(saved, form.submit_now.data))
+    return redirect(url_for("progress.my_work")), {}
 
 
 @bp.route("/plans/<code>/upload", methods=["GET", "POST"])
@@ -467,21 +474,10 @@ def upload(code: str):
     actor = chosen_actor(form, actors)
     errors = {}
     if form.validate_on_submit():
-        try:
-            rows = read_rows(form.file.data.filename or "", form.file.data.read())
-            saved = services.record_bulk(
-                plan,
-                actor=actor,
-                rows=rows,
-                by=current_user,
-                reported_on=form.reported_on.data,
-                submit=form.submit_now.data,
-            )
-        except services.ProgressBulkError as error:
-            errors = error.rows
-            flash(str(error))
-        else:
-            db.session.commit()
-            flash(saved_message(saved, form.submit_now.data))
-            return redirect(url_for("progress.my_work"))
+        file = form.file.data
+        done, errors = record_bulk(
+            plan, actor, form, lambda: read_rows(file.filename or "", file.read())
+        )
+        if done:
+            return done
     return render_template("progress/upload.html", form=form, plan=plan, errors=errors)

@@ -121,6 +121,7 @@ class World:
         self.attachment = meeting_services.attach_file(
             self.meeting, store_upload(b"%PDF-1.4 minutes annex", "annex.pdf", by="tests"), by="t"
         )
+        self.minutes = meeting_services.record_minutes(self.meeting, text="Minutes.", by="t")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -154,6 +155,7 @@ class World:
             "meeting_id": self.meeting.id,
             "follow_up_id": self.follow_up.id,
             "attachment_id": self.attachment.id,
+            "version": self.minutes.number,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

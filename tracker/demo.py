@@ -4,7 +4,7 @@ import os
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_event
 from tracker.auth.models import Role
 from tracker.auth.services import create_user, get_user_by_email, set_password
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.meetings.demo import generate_meetings, remove_meetings
 from tracker.money import rate_text
 from tracker.plan.models import (
@@ -361,6 +361,7 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
         ).all()
     )
     rates = conversion.RateTable(reporting)
+    now = utcnow()
     entry_rows = [
         {
             "pledge_id": ids[reference],
@@ -369,6 +370,9 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
             "value_date": value_date,
             "reason": reason,
             "agent": AGENT,
+            # Recorded on its value date, as if kept over the years (the brief asks what was
+            # recorded since the last meeting), never in the future.
+            "created_at": min(datetime.combine(value_date, time(12), UTC), now),
             **rates.convert(amount, currency, value_date).columns(reporting),
         }
         for reference, currency, ledger in ledgers

@@ -213,6 +213,15 @@ class World:
         return meeting_services.attach_file(self.meeting, upload, by="tests")
 
     @cached_property
+    def minutes(self):
+        from tracker.meetings import services as meeting_services
+
+        meeting_services.record_minutes(self.meeting, text="First draft.", by="tests")
+        return meeting_services.record_minutes(
+            self.meeting, text="First draft, corrected.", by="tests"
+        )
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -245,6 +254,7 @@ class World:
             "meeting",
             "follow_up",
             "meeting_attachment",
+            "minutes",
         )
         for name in kinds:
             getattr(self, name)
@@ -304,6 +314,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "meeting_id": lambda w: w.meeting.id,
     "follow_up_id": lambda w: w.follow_up.id,
     "attachment_id": lambda w: w.meeting_attachment.id,
+    "version": lambda w: w.minutes.number,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",

@@ -10,6 +10,7 @@ from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
+from tracker.api.pledges import totals_json
 from tracker.api.views import acting_user, bp, found
 from tracker.auth.permissions import (
     can_manage_meetings,
@@ -31,6 +32,7 @@ from tracker.meetings.forms import (
     meeting_data,
     meeting_values,
 )
+from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import FollowUpStatus, Meeting, MeetingAttachment, MeetingKind
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
@@ -38,7 +40,8 @@ from tracker.uploads.services import send_stored_file, store_upload
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return found(queries.meeting_page(meeting_id), f"There is no meeting {meeting_id}.")
+    page = queries.meeting_page(meeting_id, minutes_versions=True)
+    return found(page, f"There is no meeting {meeting_id}.")[0]
 
 
 def _detail(meeting_id: int, status: int = 200):
@@ -158,6 +161,26 @@ def record_minutes(meeting_id: int):
     return _detail(meeting.id, 201)
 
 
+@bp.get("/meetings/<id:meeting_id>/minutes/<id:version>")
+def get_minutes_version(meeting_id: int, version: int):
+    meeting = found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
+    versions, texts = queries.minutes_versions(meeting, version)
+    shown = found(texts.get(version), f"Meeting {meeting_id} has no minutes version {version}.")
+    before = texts.get(version - 1)
+    return {
+        "version": shown.number,
+        "of": len(versions),
+        "text": shown.text,
+        "created_at": shown.created_at.isoformat(),
+        "created_by": shown.created_by.name if shown.created_by else None,
+        "changes_from_previous": [
+            {"mark": mark, "line": line} for mark, line in minutes_changes(before, shown)
+        ]
+        if before
+        else None,
+    }
+
+
 @bp.post("/meetings/<id:meeting_id>/attachments")
 def attach_to_meeting(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
@@ -222,43 +245,33 @@ def create_follow_up(meeting_id: int):
 
 @bp.get("/meetings/<id:meeting_id>/brief")
 def get_brief(meeting_id: int):
-    brief = queries.brief(_meeting(meeting_id), date.today())
+    meeting = found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
+    brief = queries.brief(meeting, date.today())
     return {
         "meeting": serializers.meeting_summary(brief.meeting),
         "previous": serializers.meeting_summary(brief.previous) if brief.previous else None,
         "since": brief.since.isoformat(),
         "follow_ups": [serializers.follow_up_detail(f, brief.today) for f in brief.follow_ups],
-        "updates": [
-            {
-                "id": u.id,
-                "action_point": u.action_point.code,
-                "actor": u.actor.code,
-                "status": u.status.value,
-                "percent": u.percent,
-                "validated_at": u.validated_at.isoformat(),
-            }
-            for u in brief.updates
+        "action_points_with_updates": [_news_json(item) for item in brief.news],
+        "action_points_without_update": [_news_json(item) for item in brief.quiet],
+        "pledges_by_actor": [
+            {"actor": brief.actors[actor_id].code, **totals_json(sums, brief.reporting)}
+            for actor_id, sums in brief.pledges.items()
         ],
-        "pledge_entries": [
-            {
-                "id": e.id,
-                "pledge_id": e.pledge_id,
-                "actor": e.pledge.actor.code,
-                "kind": e.kind.value,
-                "amount": serializers.money(e.amount_minor, e.pledge.currency),
-                "value_date": e.value_date.isoformat(),
-                "created_at": e.created_at.isoformat(),
-            }
-            for e in brief.entries
-        ],
-        "action_points_without_update": [
-            {
-                "id": ap.id,
-                "code": ap.code,
-                "last_validated_at": status.validated_at.isoformat() if status else None,
-            }
-            for ap, status in brief.quiet
-        ],
+        "pledges_total": totals_json(brief.pledges_total, brief.reporting),
+    }
+
+
+def _news_json(item: queries.ActionPointNews) -> dict:
+    status = item.status
+    return {
+        "id": item.action_point.id,
+        "code": item.action_point.code,
+        "validated_updates_since": item.updates,
+        "actors_since": item.actors,
+        "status": status.status.value if status else None,
+        "percent": status.percent if status else None,
+        "last_validated_at": status.validated_at.isoformat() if status else None,
     }
 
 

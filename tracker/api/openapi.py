@@ -1922,6 +1922,17 @@ _PATHS.update(
                 status=201,
             )
         },
+        "/meetings/{meeting_id}/minutes/{version}": {
+            "get": {
+                "summary": "One version of the minutes, with what changed from the one before "
+                "(lines marked + added, - removed, space unchanged, @ a gap)",
+                "parameters": [_MEETING_ID, _id_param("version", "Version number, from 1")],
+                "responses": {
+                    "200": _ok("The version", {"type": "object"}),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
         "/meetings/{meeting_id}/attachments": {
             "post": {
                 "summary": "Attach a file to the meeting (Secretariat only)",

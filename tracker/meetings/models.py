@@ -2,6 +2,7 @@
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from tracker.actors.models import Actor
 from tracker.db import db, utcnow
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.uploads.models import StoredFile
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
 
 
 class _Labelled(enum.StrEnum):
@@ -145,6 +149,7 @@ class Minutes(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="minutes")
+    created_by: Mapped["User | None"] = relationship()
 
     __table_args__ = (Index("uq_minutes_meeting_number", "meeting_id", "number", unique=True),)
 

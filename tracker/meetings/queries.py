@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from tracker.actors.models import Actor
 from tracker.db import db, utcnow
 from tracker.meetings.models import (
     PENDING,
@@ -18,13 +20,12 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
-from tracker.meetings.services import previous_meeting
-from tracker.plan.models import ActionPoint
-from tracker.pledges.models import Pledge, PledgeEntry
+from tracker.plan.models import ActionPoint, Plan, PriorityGoal
+from tracker.pledges.models import Pledge
+from tracker.pledges.totals import Totals, reporting_currency, sum_entries, total_of
 from tracker.progress.models import ActionPointStatus, ProgressUpdate, Workflow
 
-# Each section of the brief shows at most this many rows, the latest first: more is not a brief
-# (and at ten years of data a month holds ~800 validated updates).
+# The brief lists at most this many follow-ups, the earliest due first: more is not a brief.
 BRIEF_ROWS = 200
 
 
@@ -48,32 +49,95 @@ def series_keys() -> list[str]:
     return list(db.session.scalars(select(Meeting.series).distinct().order_by(Meeting.series)))
 
 
-def meeting_page(meeting_id: int) -> Meeting | None:
-    """A meeting with everything its page shows, loaded in a fixed number of queries."""
+def _latest_minutes_join():
+    """The meeting's latest minutes, joined on the meeting's own row (none: no minutes yet)."""
+    latest_number = (
+        select(func.max(Minutes.number))
+        .where(Minutes.meeting_id == Meeting.id)
+        .correlate(Meeting)
+        .scalar_subquery()
+    )
+    return and_(Minutes.meeting_id == Meeting.id, Minutes.number == latest_number)
+
+
+def meeting_page(
+    meeting_id: int, *, minutes_versions: bool = False
+) -> tuple[Meeting, Minutes | None] | None:
+    """A meeting with everything its page shows, and its latest minutes, in seven queries
+    whatever its size: one row brings the meeting, its host, plan, participants and latest
+    minutes; one query per other list. Numbers are dense, so the latest number is the count.
+
+    `minutes_versions` adds the list of versions without their text (for the API).
+    """
+    options = [
+        joinedload(Meeting.host_actor),
+        joinedload(Meeting.plan),
+        joinedload(Meeting.participants).joinedload(MeetingParticipant.actor),
+        selectinload(Meeting.agenda_items).options(
+            joinedload(AgendaItem.action_point),
+            joinedload(AgendaItem.goal),
+            joinedload(AgendaItem.carried_from).joinedload(FollowUp.owner_actor),
+        ),
+        selectinload(Meeting.attachments).joinedload(MeetingAttachment.file),
+        selectinload(Meeting.decisions).joinedload(Decision.action_points),
+        selectinload(Meeting.follow_ups).options(
+            joinedload(FollowUp.owner_actor), joinedload(FollowUp.notes)
+        ),
+    ]
+    if minutes_versions:
+        options.append(selectinload(Meeting.minutes).load_only(Minutes.number, Minutes.created_at))
+    row = (
+        db.session.execute(
+            select(Meeting, Minutes)
+            .outerjoin(Minutes, _latest_minutes_join())
+            .where(Meeting.id == meeting_id)
+            .options(*options)
+        )
+        .unique()
+        .first()
+    )
+    return (row[0], row[1]) if row else None
+
+
+def load_plan_links(plan: Plan) -> None:
+    """Load the plan's goals and action points (what agenda items and decisions link to) into
+    its relationships in one query instead of two: the meeting page's forms need both."""
+    rows = db.session.execute(
+        select(PriorityGoal, ActionPoint)
+        .outerjoin(ActionPoint, ActionPoint.goal_id == PriorityGoal.id)
+        .where(PriorityGoal.plan_id == plan.id)
+        .order_by(ActionPoint.sort_key, PriorityGoal.number)
+    ).all()
+    goals = sorted({goal for goal, _ in rows}, key=lambda goal: goal.number)
+    action_points = [ap for _, ap in rows if ap is not None]
+    set_committed_value(plan, "goals", goals)
+    set_committed_value(plan, "action_points", action_points)
+
+
+def meeting_heading(meeting_id: int) -> Meeting | None:
+    """A meeting with its host and plan only: what the brief and the minutes pages show of it."""
     return db.session.scalar(
         select(Meeting)
         .where(Meeting.id == meeting_id)
-        .options(
-            joinedload(Meeting.host_actor),
-            joinedload(Meeting.plan),
-            selectinload(Meeting.participants).joinedload(MeetingParticipant.actor),
-            selectinload(Meeting.agenda_items).options(
-                joinedload(AgendaItem.action_point),
-                joinedload(AgendaItem.goal),
-                joinedload(AgendaItem.carried_from).joinedload(FollowUp.owner_actor),
-            ),
-            selectinload(Meeting.minutes),
-            selectinload(Meeting.attachments).joinedload(MeetingAttachment.file),
-            selectinload(Meeting.decisions).selectinload(Decision.action_points),
-            selectinload(Meeting.follow_ups).options(
-                joinedload(FollowUp.owner_actor), selectinload(FollowUp.notes)
-            ),
-        )
+        .options(joinedload(Meeting.host_actor), joinedload(Meeting.plan))
     )
 
 
-def latest_minutes(meeting: Meeting) -> Minutes | None:
-    return meeting.minutes[0] if meeting.minutes else None
+def minutes_versions(meeting: Meeting, number: int) -> tuple[list[Minutes], dict[int, Minutes]]:
+    """Every version of the meeting's minutes (without text, newest first), and version
+    `number` with its text and the one before it, for the comparison: two queries."""
+    versions = db.session.scalars(
+        select(Minutes)
+        .where(Minutes.meeting_id == meeting.id)
+        .options(load_only(Minutes.number, Minutes.created_at), joinedload(Minutes.created_by))
+        .order_by(Minutes.number.desc())
+    ).all()
+    texts = db.session.scalars(
+        select(Minutes)
+        .where(Minutes.meeting_id == meeting.id, Minutes.number.in_([number, number - 1]))
+        .execution_options(populate_existing=True)
+    ).all()
+    return list(versions), {m.number: m for m in texts}
 
 
 @dataclass
@@ -102,83 +166,125 @@ def follow_ups_query(filters: FollowUpFilters, today: date) -> Select:
 
 
 @dataclass
+class ActionPointNews:
+    """An action point in the brief: its validated updates since the previous meeting (how many,
+    from how many actors) and its current overall status."""
+
+    action_point: ActionPoint
+    status: ActionPointStatus | None
+    updates: int
+    actors: int
+
+
+@dataclass
 class Brief:
     meeting: Meeting
     previous: Meeting | None
     since: datetime
-    updates: list[ProgressUpdate]
-    entries: list[PledgeEntry]
     follow_ups: list[FollowUp]
-    quiet: list[tuple[ActionPoint, ActionPointStatus | None]]
+    news: list[ActionPointNews]  # action points with validated updates since
+    quiet: list[ActionPointNews]  # and those with none
+    pledges: dict[int, Totals]  # actor id -> entries recorded since, in the reporting currency
+    actors: dict[int, Actor]
+    reporting: str
     today: date
+
+    @property
+    def pledges_total(self) -> Totals:
+        return total_of(self.pledges)
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The meeting of the same series that started last before this one (with its host)."""
+    return db.session.scalar(
+        select(Meeting)
+        .where(Meeting.series == meeting.series, Meeting.starts_at < meeting.starts_at)
+        .options(joinedload(Meeting.host_actor), joinedload(Meeting.plan))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
 
 
 def brief(meeting: Meeting, today: date) -> Brief:
-    """What changed since the previous meeting of the series (or the plan's start): six queries
-    whatever the amount of data."""
+    """What changed since the previous meeting of the series (or the plan's start), summed up so
+    that it prints on a page or two: six queries whatever the amount of data."""
     previous = previous_meeting(meeting)
     since = (
         previous.starts_at
         if previous
         else datetime.combine(meeting.plan.starts_on, datetime.min.time(), tzinfo=utcnow().tzinfo)
     )
-    updates = db.session.scalars(
-        select(ProgressUpdate)
-        .join(ActionPoint, ProgressUpdate.action_point_id == ActionPoint.id)
-        .where(
-            ActionPoint.plan_id == meeting.plan_id,
-            ProgressUpdate.workflow == Workflow.VALIDATED,
-            ProgressUpdate.validated_at >= since,
-        )
-        .options(joinedload(ProgressUpdate.action_point), joinedload(ProgressUpdate.actor))
-        .order_by(ProgressUpdate.validated_at.desc(), ProgressUpdate.id.desc())
-        .limit(BRIEF_ROWS)
-    ).all()
-    entries = db.session.scalars(
-        select(PledgeEntry)
-        .join(Pledge, PledgeEntry.pledge_id == Pledge.id)
-        .where(Pledge.plan_id == meeting.plan_id, PledgeEntry.created_at >= since)
-        .options(joinedload(PledgeEntry.pledge).joinedload(Pledge.actor))
-        .order_by(PledgeEntry.created_at.desc(), PledgeEntry.id.desc())
-        .limit(BRIEF_ROWS)
-    ).all()
-    due_by = max(today, meeting.starts_at.date())
-    follow_ups = db.session.scalars(
-        select(FollowUp)
-        .join(Meeting, FollowUp.meeting_id == Meeting.id)
-        .where(
-            Meeting.series == meeting.series,
-            FollowUp.status.in_(PENDING),
-            FollowUp.due_on <= due_by,
-        )
-        .options(
-            joinedload(FollowUp.owner_actor),
-            joinedload(FollowUp.meeting),
-            selectinload(FollowUp.notes),
-        )
-        .order_by(FollowUp.due_on, FollowUp.id)
-        .limit(BRIEF_ROWS)
-    ).all()
-    quiet = db.session.execute(
-        select(ActionPoint, ActionPointStatus)
-        .outerjoin(ActionPointStatus, ActionPointStatus.action_point_id == ActionPoint.id)
-        .where(
-            ActionPoint.plan_id == meeting.plan_id,
-            ActionPoint.retired_at.is_(None),
-            or_(ActionPointStatus.validated_at.is_(None), ActionPointStatus.validated_at < since),
-        )
-        .order_by(ActionPoint.id)
-        .limit(BRIEF_ROWS)
-    ).all()
+    news, quiet = [], []
+    for item in _action_point_news(meeting.plan_id, since):
+        (news if item.updates else quiet).append(item)
+    pledges = {
+        key[0]: sums
+        for key, sums in sum_entries(
+            Pledge.actor_id, plan_id=meeting.plan_id, recorded_since=since
+        ).items()
+    }
+    actors = db.session.scalars(select(Actor).where(Actor.id.in_(pledges))).all()
     return Brief(
         meeting=meeting,
         previous=previous,
         since=since,
-        updates=list(updates),
-        entries=list(entries),
-        follow_ups=list(follow_ups),
-        quiet=[tuple(row) for row in quiet],
+        follow_ups=_follow_ups_due(meeting, due_by=max(today, meeting.starts_at.date())),
+        news=news,
+        quiet=quiet,
+        pledges=pledges,
+        actors={actor.id: actor for actor in actors},
+        reporting=reporting_currency(),
         today=today,
+    )
+
+
+def _action_point_news(plan_id: int, since: datetime) -> list[ActionPointNews]:
+    """Every current action point of the plan with its validated updates since `since` counted
+    and its status, in one query. The counts read ix_progress_updates_ap_validated alone: per
+    action point, a range of validation times (SQLite groups along that index whatever else
+    is offered, so the range must be in it)."""
+    counts = (
+        select(
+            ProgressUpdate.action_point_id,
+            func.count().label("updates"),
+            func.count(ProgressUpdate.actor_id.distinct()).label("actors"),
+        )
+        .where(ProgressUpdate.workflow == Workflow.VALIDATED, ProgressUpdate.validated_at >= since)
+        .group_by(ProgressUpdate.action_point_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ActionPoint, ActionPointStatus, counts.c.updates, counts.c.actors)
+        .outerjoin(counts, counts.c.action_point_id == ActionPoint.id)
+        .outerjoin(ActionPointStatus, ActionPointStatus.action_point_id == ActionPoint.id)
+        .where(ActionPoint.plan_id == plan_id, ActionPoint.retired_at.is_(None))
+        .order_by(ActionPoint.sort_key)
+    )
+    return [
+        ActionPointNews(ap, status, updates or 0, actors or 0)
+        for ap, status, updates, actors in rows
+    ]
+
+
+def _follow_ups_due(meeting: Meeting, due_by: date) -> list[FollowUp]:
+    """Open and in-progress follow-ups of the series due by the meeting (or today, if later)."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .join(Meeting, FollowUp.meeting_id == Meeting.id)
+            .where(
+                Meeting.series == meeting.series,
+                FollowUp.status.in_(PENDING),
+                FollowUp.due_on <= due_by,
+            )
+            .options(
+                joinedload(FollowUp.owner_actor),
+                joinedload(FollowUp.meeting),
+                joinedload(FollowUp.notes),
+            )
+            .order_by(FollowUp.due_on, FollowUp.id)
+            .limit(BRIEF_ROWS)
+        ).unique()
     )
 
 

@@ -174,16 +174,6 @@ def update_meeting(
     return meeting
 
 
-def previous_meeting(meeting: Meeting) -> Meeting | None:
-    """The meeting of the same series that started last before this one."""
-    return db.session.scalar(
-        select(Meeting)
-        .where(Meeting.series == meeting.series, Meeting.starts_at < meeting.starts_at)
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-        .limit(1)
-    )
-
-
 def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     """Put every open or in-progress follow-up of the series' earlier meetings on this meeting's
     agenda. Idempotent: a follow-up already carried onto this meeting is not added twice."""

@@ -35,6 +35,7 @@ from tracker.meetings.forms import (
     meeting_data,
     meeting_values,
 )
+from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import FollowUpStatus, MeetingAttachment, MeetingKind
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
@@ -52,7 +53,7 @@ def field_error(form, error: services.MeetingError) -> None:
 
 
 def _meeting_or_404(meeting_id: int):
-    return queries.meeting_page(meeting_id) or abort(404)
+    return queries.meeting_heading(meeting_id) or abort(404)
 
 
 @bp.get("/")
@@ -144,15 +145,15 @@ def edit(meeting_id: int):
 
 
 def render_meeting(meeting_id: int, status: int = 200, **forms):
-    meeting = _meeting_or_404(meeting_id)
+    meeting, minutes = queries.meeting_page(meeting_id) or abort(404)
     if can_manage_meetings(current_user):
         actors = list_actors()
+        queries.load_plan_links(meeting.plan)
         forms.setdefault("participant_form", ParticipantForm(formdata=None))
         forms.setdefault("agenda_form", AgendaItemForm(formdata=None))
-        latest = queries.latest_minutes(meeting)
         # The form starts from the latest version: minutes are corrected, not retyped.
         forms.setdefault(
-            "minutes_form", MinutesForm(formdata=None, text=latest.text if latest else "")
+            "minutes_form", MinutesForm(formdata=None, text=minutes.text if minutes else "")
         )
         forms.setdefault("decision_form", DecisionForm(formdata=None))
         forms.setdefault("follow_up_form", FollowUpForm(formdata=None))
@@ -165,7 +166,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
     page = render_template(
         "meetings/show.html",
         meeting=meeting,
-        minutes=queries.latest_minutes(meeting),
+        minutes=minutes,
         today=date.today(),
         history=history_of(meeting),
         **forms,
@@ -392,6 +393,23 @@ def follow_up_status(follow_up_id: int):
         follow_up=follow_up,
         conflict=conflict,
         today=date.today(),
+    )
+
+
+@bp.get("/<id:meeting_id>/minutes/<id:version>")
+@login_required
+def minutes_version(meeting_id: int, version: int):
+    meeting = _meeting_or_404(meeting_id)
+    versions, texts = queries.minutes_versions(meeting, version)
+    if version not in texts:
+        abort(404)
+    shown, before = texts[version], texts.get(version - 1)
+    return render_template(
+        "meetings/minutes.html",
+        meeting=meeting,
+        versions=versions,
+        minutes=shown,
+        changes=minutes_changes(before, shown) if before else None,
     )
 
 

@@ -143,7 +143,8 @@ class PledgeEntry(db.Model):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     value_date: Mapped[date]
     reason: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for "entries recorded since" (the pre-meeting brief), newest first.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Who recorded it when no user did ("command line", "tracker demo").
     agent: Mapped[str | None] = mapped_column(String(100))

@@ -14,7 +14,7 @@ reconvert` converts it again).
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, select
@@ -102,6 +102,7 @@ def _filtered(
     pledge_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    recorded_since: datetime | None = None,
 ) -> Select:
     query = query.join(Pledge, PledgeEntry.pledge_id == Pledge.id)
     for column, value in (
@@ -117,6 +118,8 @@ def _filtered(
         query = query.where(PledgeEntry.value_date >= date_from)
     if date_to is not None:
         query = query.where(PledgeEntry.value_date <= date_to)
+    if recorded_since is not None:  # when the entry was made, not its value date
+        query = query.where(PledgeEntry.created_at >= recorded_since)
     return query
 
 

@@ -68,7 +68,15 @@ class ProgressUpdate(db.Model):
 
     __tablename__ = "progress_updates"
     __table_args__ = (
-        Index("ix_progress_updates_ap_workflow", "action_point_id", "workflow"),
+        # By action point and workflow; with validation time and actor, the brief's counts of
+        # updates validated since the last meeting read the index alone.
+        Index(
+            "ix_progress_updates_ap_validated",
+            "action_point_id",
+            "workflow",
+            "validated_at",
+            "actor_id",
+        ),
         Index("ix_progress_updates_actor_workflow", "actor_id", "workflow"),
         # The Secretariat's queue: submitted updates, oldest first.
         Index("ix_progress_updates_workflow_submitted", "workflow", "submitted_at"),

@@ -28,14 +28,13 @@ bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 MEASURES = ("pledged", "committed", "disbursed")
 
 
-def selected_plan() -> Plan:
-    """The plan named by ?plan=CODE, else the first plan (real plans before the demo)."""
-    code = request.args.get("plan")
-    plan = plan_services.get_plan(code) if code else None
-    if code and plan is None:
-        abort(404)
+def selected_plan() -> tuple[Plan, list[Plan]]:
+    """The plan named by ?plan=CODE, else the first plan (real plans before the demo), and every
+    plan for the picker: one query."""
     plans = plan_services.list_plans()
-    return plan or (plans[0] if plans else abort(404))
+    code = request.args.get("plan")
+    plan = next((p for p in plans if p.code == code), None) if code else next(iter(plans), None)
+    return plan or abort(404), plans
 
 
 def date_arg(name: str) -> date | None:
@@ -65,12 +64,12 @@ def pledge_list_page(template: str, rows_filter: dict, **context):
 @bp.get("/")
 @login_required
 def index():
-    plan = selected_plan()
+    plan, plans = selected_plan()
     by_actor = totals.sum_entries(Pledge.actor_id, plan_id=plan.id)
     return render_template(
         "pledges/index.html",
         plan=plan,
-        plans=plan_services.list_plans(),
+        plans=plans,
         actors={a.id: a for a in list_actors()},
         by_actor={key[0]: t for key, t in by_actor.items()},
         overall=totals.total_of(by_actor),
@@ -128,7 +127,7 @@ def set_need(action_point_id: int):
 @bp.get("/matrix")
 @login_required
 def matrix():
-    plan = selected_plan()
+    plan, plans = selected_plan()
     measure = request.args.get("measure", "committed")
     if measure not in MEASURES:
         abort(400, f"measure must be one of {', '.join(MEASURES)}.")
@@ -142,7 +141,7 @@ def matrix():
     return render_template(
         "pledges/matrix.html",
         plan=plan,
-        plans=plan_services.list_plans(),
+        plans=plans,
         m=result,
         measure=measure,
         measures=MEASURES,
@@ -152,10 +151,10 @@ def matrix():
 @bp.get("/funding")
 @login_required
 def funding():
-    plan = selected_plan()
+    plan, plans = selected_plan()
     report = totals.funding_report(plan, as_of=date_arg("as_of"))
     return render_template(
-        "pledges/funding.html", plan=plan, plans=plan_services.list_plans(), report=report
+        "pledges/funding.html", plan=plan, plans=plans, report=report
     )
 
 
@@ -319,7 +318,7 @@ def import_pledges():
 def export():
     from tracker.pledges import transfer
 
-    plan = selected_plan()
+    plan, _ = selected_plan()
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         abort(400, "format must be csv or xlsx.")

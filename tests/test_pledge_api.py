@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.test_api import assert_error
 from tracker.db import db
 from tracker.pledges import services
 from tracker.pledges.models import ExchangeRate, Pledge, PledgeEntry
@@ -199,3 +200,37 @@ def test_pledge_list_filters_by_actor(api):
     data = api.get("/api/v1/pledges?actor=AT").get_json()
     assert data["total"] == 1 and data["items"][0]["actor"] == "AT"
     assert api.get("/api/v1/pledges?actor=NOPE").status_code == 400
+
+
+def test_a_pledge_s_words_change_through_the_api_and_a_stale_version_is_a_409(api):
+    pledge = factories.make_pledge(purpose="Typo'd purpose")
+    db.session.commit()
+    api.as_role("focal_point")
+    url, read = f"/api/v1/pledges/{pledge.id}", pledge.version
+    ok = api.patch(url, json={"version": read, "purpose": "Corrected purpose", "reference": "R-1"})
+    assert ok.status_code == 200, ok.get_json()
+    assert (ok.get_json()["purpose"], ok.get_json()["reference"]) == ("Corrected purpose", "R-1")
+    stale = api.patch(url, json={"version": read, "purpose": "Late"})
+    error = assert_error(stale, 409, "conflict")
+    assert error["current"]["purpose"] == "Corrected purpose"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"purpose": "No version"}, "version"),
+        ({"version": 0, "purpose": ""}, "purpose"),
+        ({"version": 0, "purpose": "x" * 501}, "purpose"),
+        ({"version": 0, "amount": {"amount": "1.00", "currency": "EUR"}}, "amount"),
+    ],
+)
+def test_a_bad_pledge_patch_is_a_422_and_changes_nothing(api, change, field):
+    pledge = factories.make_pledge(purpose="Kept")
+    db.session.commit()
+    version = pledge.version
+    api.as_role("focal_point")
+    body = {**change, "version": version} if "version" in change else change
+    response = api.patch(f"/api/v1/pledges/{pledge.id}", json=body)
+    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+    db.session.expire_all()
+    assert (pledge.purpose, pledge.version, pledge.pledged_minor) == ("Kept", version, 100_000)

@@ -423,3 +423,55 @@ def test_retired_targets_take_no_new_pledges_and_need_nothing(client, login):
     report = totals.funding_report(ap.plan)
     need = next(n for n in report.action_points[ap.goal_id] if n.record_id == ap.id)
     assert (need.need, need.has_need) == (0, False)
+
+
+def test_focal_point_corrects_the_purpose_and_reference_of_its_pledge(client, login):
+    pledge = factories.make_pledge(purpose="Border gaurd training")
+    db.session.commit()
+    login.as_role("focal_point")
+    url = f"/pledges/{pledge.id}/edit"
+    assert "Border gaurd training" in client.get(url).get_data(as_text=True)
+    version = pledge.version
+    response = client.post(
+        url, data={"purpose": "Border guard training", "reference": "HU-7", "version": version}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (pledge.purpose, pledge.reference) == ("Border guard training", "HU-7")
+    assert pledge.version == version + 1
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "Edited pledge" in page and "Border gaurd training" in page  # the history keeps it
+
+
+def test_a_stale_pledge_edit_shows_both_versions_and_saves_nothing(client, login):
+    pledge = factories.make_pledge(purpose="Original purpose")
+    read = pledge.version
+    services.update_pledge(
+        pledge, version=read, purpose="Saved by someone else", reference=None, by="t"
+    )
+    db.session.commit()
+    login.as_role("focal_point")
+    response = client.post(
+        f"/pledges/{pledge.id}/edit", data={"purpose": "My late change", "version": read}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Saved by someone else" in page and "My late change" in page
+    db.session.expire_all()
+    assert pledge.purpose == "Saved by someone else"
+
+
+@pytest.mark.parametrize(
+    ("purpose", "message"), [("   ", "This field is required."), ("x" * 501, "500")]
+)
+def test_a_bad_purpose_is_refused_at_the_field(client, login, purpose, message):
+    pledge = factories.make_pledge(purpose="Kept")
+    db.session.commit()
+    version = pledge.version
+    login.as_role("focal_point")
+    response = client.post(
+        f"/pledges/{pledge.id}/edit", data={"purpose": purpose, "version": version}
+    )
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (pledge.purpose, pledge.version) == ("Kept", version)

@@ -66,7 +66,15 @@ from tracker.plan.forms import (
     PlanImportForm,
 )
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
-from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
+from tracker.pledges.forms import (
+    EntryForm,
+    NeedForm,
+    PledgeEditForm,
+    PledgeForm,
+    RateForm,
+    UploadForm,
+)
+from tracker.pledges.models import Pledge
 from tracker.progress import services as progress_services
 from tracker.progress.forms import (
     BulkForm,
@@ -544,6 +552,10 @@ PAGE_FORMS: dict[str, PageForm] = {
             "reference": "HU-1",
         },
     ),
+    "pledges.edit": PageForm(
+        PledgeEditForm,
+        lambda w: {"version": w.fresh(Pledge, w.pledge.id).version, "purpose": "Border training"},
+    ),
     "pledges.new_entry": PageForm(
         EntryForm, lambda w: {"kind": "committed", "amount": "1.00", "value_date": "2024-03-01"}
     ),
@@ -665,6 +677,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "pledged_on": "2024-01-15",
         "purpose": "Return counselling",
     },
+    "api.update_pledge": _with_version(Pledge, "pledge", purpose="Return counselling"),
     "api.create_entry": lambda w: {
         "kind": "committed",
         "amount": {"amount": "1.00", "currency": "EUR"},

@@ -10,7 +10,7 @@ from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
-from tracker.api.pledges import totals_json
+from tracker.api.serializers import totals_json
 from tracker.api.views import acting_user, bp, found
 from tracker.auth.permissions import (
     can_manage_meetings,

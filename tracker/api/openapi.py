@@ -1250,6 +1250,14 @@ _SCHEMAS.update(
                 "reference": {"type": ["string", "null"], "maxLength": 100},
             },
         },
+        "PledgePatch": _object(
+            {
+                **_VERSION,
+                "purpose": {"type": "string", "maxLength": 500},
+                "reference": {"type": ["string", "null"], "maxLength": 100},
+            },
+            ("version",),
+        ),
         "EntryCreate": {
             "type": "object",
             "additionalProperties": False,
@@ -1332,7 +1340,17 @@ _PATHS.update(
                     "200": _ok("The pledge", _ref("PledgeDetail")),
                     **_errors(401, 403, 404),
                 },
-            }
+            },
+            "patch": {
+                "summary": "Change a pledge's purpose or reference (its money changes through "
+                "ledger entries); a stale version is a 409",
+                "parameters": [_id_param("pledge_id", "Pledge id")],
+                "requestBody": {"required": True, **_json(_ref("PledgePatch"))},
+                "responses": {
+                    "200": _ok("The pledge", _ref("PledgeDetail")),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            },
         },
         "/pledges/{pledge_id}/entries": {
             "post": {

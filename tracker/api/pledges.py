@@ -11,8 +11,9 @@ from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code
 from tracker.api.errors import ApiError, handle_api_error, invalid
-from tracker.api.input import read_json_object
+from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
+from tracker.api.serializers import pledge_detail, pledge_json, totals_json
 from tracker.api.views import acting_user, bp, found
 from tracker.auth.permissions import (
     can_manage_rates,
@@ -26,7 +27,7 @@ from tracker.db import db
 from tracker.money import MoneyError, check_currency, money_json, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
-from tracker.pledges.models import Pledge
+from tracker.pledges.forms import PledgeEditForm
 
 MONEY_HELP = 'Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).'
 
@@ -93,70 +94,6 @@ class Body:
     def done(self) -> None:
         if self.errors:
             raise invalid(self.errors)
-
-
-def entry_json(row: totals.EntryRow, entry=None) -> dict:
-    converted = row.converted
-    body = {
-        "id": row.entry_id,
-        "kind": row.kind.value,
-        "amount": money_json(row.amount_minor, row.currency),
-        "value_date": row.value_date.isoformat(),
-        "reason": row.reason,
-        "rate": str(converted.rate) if converted.rate is not None else None,
-        "rate_date": converted.rate_on.isoformat() if converted.rate_on else None,
-        "converted": money_json(converted.amount_minor, totals.reporting_currency())
-        if converted.amount_minor is not None
-        else None,
-    }
-    if entry is not None:
-        body["recorded_by"] = entry.by
-        body["recorded_at"] = entry.created_at.isoformat()
-    return body
-
-
-def pledge_json(pledge: Pledge) -> dict:
-    c = pledge.currency
-    return {
-        "id": pledge.id,
-        "actor": pledge.actor.code,
-        "plan": pledge.plan.code,
-        "target": {
-            "kind": pledge.target_kind.value,
-            "id": pledge.activity_id or pledge.action_point_id or pledge.goal_id or pledge.plan_id,
-            "label": pledge.target_label,
-        },
-        "currency": c,
-        "pledged_on": pledge.pledged_on.isoformat(),
-        "purpose": pledge.purpose,
-        "reference": pledge.reference,
-        "pledged": money_json(pledge.pledged_minor, c),
-        "committed": money_json(pledge.committed_minor, c),
-        "disbursed": money_json(pledge.disbursed_minor, c),
-        "version": pledge.version,
-    }
-
-
-def totals_json(t: totals.Totals, reporting: str) -> dict:
-    return {
-        "pledged": money_json(t.pledged, reporting),
-        "committed": money_json(t.committed, reporting),
-        "disbursed": money_json(t.disbursed, reporting),
-        "complete": t.complete,
-        "entries_without_rate": t.missing,
-        "currencies_without_rate": sorted(t.missing_currencies),
-    }
-
-
-def pledge_detail(pledge: Pledge) -> dict:
-    rows = totals.entry_rows(pledge_id=pledge.id)
-    entries = {e.id: e for e in pledge.entries}
-    reporting = totals.reporting_currency()
-    return {
-        **pledge_json(pledge),
-        "entries": [entry_json(r, entries.get(r.entry_id)) for r in rows],
-        "in_reporting_currency": totals_json(totals.overall(rows), reporting),
-    }
 
 
 def _id_arg(name: str) -> int | None:
@@ -255,6 +192,23 @@ def create_pledge():
 @bp.get("/pledges/<id:pledge_id>")
 def get_pledge(pledge_id: int):
     pledge = found(services.get_pledge(pledge_id), f"There is no pledge {pledge_id}.")
+    return pledge_detail(pledge)
+
+
+@bp.patch("/pledges/<id:pledge_id>")
+def update_pledge(pledge_id: int):
+    pledge = get_writable_pledge(pledge_id)
+    current = {"purpose": pledge.purpose, "reference": pledge.reference}
+    form = json_form(PledgeEditForm, read_json_object(), current=current, required={"version"})
+    validate_form(form)
+    services.update_pledge(
+        pledge,
+        version=form.version.data,
+        purpose=form.purpose.data,
+        reference=form.reference.data,
+        by=acting_user(),
+    )
+    db.session.commit()
     return pledge_detail(pledge)
 
 

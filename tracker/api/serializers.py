@@ -5,7 +5,10 @@ from datetime import date, datetime
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.api.money import money
 from tracker.meetings.models import FollowUp, Meeting
+from tracker.money import money_json
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges import totals
+from tracker.pledges.models import Pledge
 from tracker.progress.models import ProgressUpdate
 
 
@@ -251,6 +254,8 @@ def serialize(record: object) -> dict:
         return meeting_detail(record)
     if isinstance(record, FollowUp):
         return follow_up_detail(record)
+    if isinstance(record, Pledge):
+        return pledge_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")
 
 
@@ -333,4 +338,71 @@ def meeting_detail(meeting: Meeting) -> dict:
             for d in meeting.decisions
         ],
         "follow_ups": [follow_up_detail(f) for f in meeting.follow_ups],
+    }
+
+
+# Pledges -----------------------------------------------------------------------------------
+
+
+def entry_json(row: totals.EntryRow, entry=None) -> dict:
+    converted = row.converted
+    body = {
+        "id": row.entry_id,
+        "kind": row.kind.value,
+        "amount": money_json(row.amount_minor, row.currency),
+        "value_date": row.value_date.isoformat(),
+        "reason": row.reason,
+        "rate": str(converted.rate) if converted.rate is not None else None,
+        "rate_date": converted.rate_on.isoformat() if converted.rate_on else None,
+        "converted": money_json(converted.amount_minor, totals.reporting_currency())
+        if converted.amount_minor is not None
+        else None,
+    }
+    if entry is not None:
+        body["recorded_by"] = entry.by
+        body["recorded_at"] = entry.created_at.isoformat()
+    return body
+
+
+def pledge_json(pledge: Pledge) -> dict:
+    c = pledge.currency
+    return {
+        "id": pledge.id,
+        "actor": pledge.actor.code,
+        "plan": pledge.plan.code,
+        "target": {
+            "kind": pledge.target_kind.value,
+            "id": pledge.activity_id or pledge.action_point_id or pledge.goal_id or pledge.plan_id,
+            "label": pledge.target_label,
+        },
+        "currency": c,
+        "pledged_on": pledge.pledged_on.isoformat(),
+        "purpose": pledge.purpose,
+        "reference": pledge.reference,
+        "pledged": money_json(pledge.pledged_minor, c),
+        "committed": money_json(pledge.committed_minor, c),
+        "disbursed": money_json(pledge.disbursed_minor, c),
+        "version": pledge.version,
+    }
+
+
+def totals_json(t: totals.Totals, reporting: str) -> dict:
+    return {
+        "pledged": money_json(t.pledged, reporting),
+        "committed": money_json(t.committed, reporting),
+        "disbursed": money_json(t.disbursed, reporting),
+        "complete": t.complete,
+        "entries_without_rate": t.missing,
+        "currencies_without_rate": sorted(t.missing_currencies),
+    }
+
+
+def pledge_detail(pledge: Pledge) -> dict:
+    rows = totals.entry_rows(pledge_id=pledge.id)
+    entries = {e.id: e for e in pledge.entries}
+    reporting = totals.reporting_currency()
+    return {
+        **pledge_json(pledge),
+        "entries": [entry_json(r, entries.get(r.entry_id)) for r in rows],
+        "in_reporting_currency": totals_json(totals.overall(rows), reporting),
     }

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms import DateField, IntegerField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
 from tracker.pledges.models import EntryKind
@@ -44,6 +45,14 @@ class PledgeForm(FlaskForm):
             raise ValidationError(str(error)) from None
         if minor <= 0:
             raise ValidationError("A pledge must be for an amount greater than zero.")
+
+
+class PledgeEditForm(FlaskForm):
+    """The words of a pledge; its money changes through ledger entries only."""
+
+    purpose = StringField("Purpose", validators=[DataRequired(), Length(max=500)])
+    reference = StringField("Reference", validators=[Optional(), Length(max=100)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class EntryForm(FlaskForm):

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
-from tracker.db import MAX_ID, db
+from tracker.db import MAX_ID, check_version, db, guarded_write
 from tracker.money import MoneyError, check_currency, format_minor, rate_text
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges import conversion
@@ -324,23 +324,18 @@ def record_entry(
 def update_pledge(
     pledge: Pledge, *, version: int | None, purpose: str, reference: str | None, by: By
 ) -> Pledge:
-    """Change the words of a pledge (not its money: that is the ledger's)."""
-    from tracker.db import check_version
-
+    """Change the words of a pledge (not its money: that is the ledger's); a stale version is a
+    conflict (StaleVersionError)."""
+    values = {
+        "purpose": _clean_text(purpose, "purpose", 500, required=True),
+        "reference": _clean_text(reference, "reference", 100),
+    }
     check_version(pledge, version)
-    changes = apply_changes(
-        pledge,
-        {
-            "purpose": _clean_text(purpose, "purpose", 500, required=True),
-            "reference": _clean_text(reference, "reference", 100),
-        },
-    )
+    with guarded_write(
+        duplicate=PledgeConflict("Conflict.", "purpose"), record=pledge, version=version
+    ):
+        changes = apply_changes(pledge, values)
     if changes:
-        try:
-            with db.session.begin_nested():
-                db.session.flush()
-        except StaleDataError as error:
-            raise PledgeConflict("The pledge changed since you loaded it.", "purpose") from error
         record_event(
             by=by, action="update", entity=pledge, summary="Edited pledge", changes=changes
         )

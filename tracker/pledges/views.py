@@ -14,12 +14,20 @@ from tracker.auth.permissions import (
     get_writable_pledge,
     require,
 )
-from tracker.db import db
+from tracker.db import StaleVersionError, db
 from tracker.money import amount_text, parse_amount, parse_rate
+from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
-from tracker.pledges.forms import EntryForm, NeedForm, PledgeForm, RateForm, UploadForm
+from tracker.pledges.forms import (
+    EntryForm,
+    NeedForm,
+    PledgeEditForm,
+    PledgeForm,
+    RateForm,
+    UploadForm,
+)
 from tracker.pledges.models import Pledge
 from tracker.uploads.files import content_disposition
 
@@ -153,9 +161,7 @@ def matrix():
 def funding():
     plan, plans = selected_plan()
     report = totals.funding_report(plan, as_of=date_arg("as_of"))
-    return render_template(
-        "pledges/funding.html", plan=plan, plans=plans, report=report
-    )
+    return render_template("pledges/funding.html", plan=plan, plans=plans, report=report)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -206,6 +212,31 @@ def show(pledge_id: int):
         history=history_of(pledge),
         can_record=can_pledge_for(current_user, pledge.actor_id),
     )
+
+
+@bp.route("/<id:pledge_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(pledge_id: int):
+    pledge = get_writable_pledge(pledge_id)
+    form = PledgeEditForm(obj=pledge)
+    back = url_for("pledges.show", pledge_id=pledge.id)
+    try:
+        if form.validate_on_submit():
+            services.update_pledge(
+                pledge,
+                version=form.version.data,
+                purpose=form.purpose.data,
+                reference=form.reference.data,
+                by=current_user,
+            )
+            db.session.commit()
+            flash("Pledge saved.")
+            return redirect(back)
+    except services.PledgeError as error:
+        form[error.field or "purpose"].errors.append(str(error))
+    except StaleVersionError as error:
+        return conflict_page(form, error, pledge, back)
+    return render_form_page(form, f"Edit pledge: {pledge.purpose}", back=back)
 
 
 @bp.route("/<id:pledge_id>/entries/new", methods=["GET", "POST"])

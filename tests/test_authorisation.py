@@ -103,6 +103,7 @@ class World:
         )
         self.pledge = factories.make_pledge(actor=owner)
         self.token, _ = auth.create_token(self.owner_user, by="tests")
+        _, self.feed_token = auth.create_calendar_feed(self.owner_user, by="tests")
         upload = store_upload(b"%PDF-1.4 owner's document", "owner.pdf", by="tests")
         self.document = attach_document(self.action_point, upload, by="tests")
         # Submitted, not validated: readable only by the owner actor's users and the Secretariat.
@@ -156,6 +157,8 @@ class World:
             "follow_up_id": self.follow_up.id,
             "attachment_id": self.attachment.id,
             "version": self.minutes.number,
+            # The calendar feed address: its token is the credential (anyone holding it reads).
+            "feed_token": self.feed_token,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app, url_for
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -33,7 +33,7 @@ def init_command():
 
 
 user_group = click.Group("user", help="Manage accounts.")
-token_group = click.Group("token", help="Manage API tokens.")
+token_group = click.Group("token", help="Manage API tokens and calendar feed addresses.")
 
 
 @user_group.command("create")
@@ -135,6 +135,42 @@ def revoke_token_command(prefix):
     auth.revoke_token(tokens[0], by="command line")
     db.session.commit()
     click.echo(f"Revoked token {tokens[0].prefix}….")
+
+
+@token_group.command("feed")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where users reach the tracker (the address starts with it).",
+)
+def create_feed_command(email, base_url):
+    """Make EMAIL's calendar feed address, replacing any earlier one; printed alone on the last
+    line, once."""
+    user = _user_by_email(email)
+    if not user.is_active:
+        raise click.ClickException(f"{user.email} is deactivated: its feed would not work.")
+    _, plain = auth.create_calendar_feed(user, by="command line")
+    db.session.commit()
+    with current_app.test_request_context(base_url=base_url):
+        url = url_for("meetings.feed", feed_token=plain, _external=True)
+    click.echo(f"Calendar feed address for {user.email} (shown once, keep it secret):")
+    click.echo(url)
+
+
+@token_group.command("revoke-feed")
+@with_appcontext
+@click.argument("email")
+def revoke_feed_command(email):
+    """Revoke EMAIL's calendar feed address."""
+    user = _user_by_email(email)
+    if not auth.revoke_calendar_feed(user, by="command line"):
+        click.echo(f"{user.email} has no calendar feed address; nothing changed.")
+        return
+    db.session.commit()
+    click.echo(f"Revoked the calendar feed address of {user.email}.")
 
 
 @click.command("demo")

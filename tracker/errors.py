@@ -33,6 +33,17 @@ def json_error(status: int, message: str, fields: dict | None = None, code: str 
     return jsonify(error=body), status
 
 
+# URL arguments that are credentials (a calendar feed address): never written to a log or the trail.
+SECRET_URL_ARGUMENTS = {"feed_token"}
+
+
+def path_for_log() -> str:
+    """The request's path, or its route's pattern when the path holds a secret."""
+    if request.url_rule is not None and SECRET_URL_ARGUMENTS & (request.view_args or {}).keys():
+        return request.url_rule.rule
+    return request.path
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -52,7 +63,7 @@ def record_denied() -> None:
         record_denied_request(
             user,
             method=request.method,
-            path=request.path,
+            path=path_for_log(),
             status=403,
             address=request.remote_addr,
         )
@@ -60,7 +71,7 @@ def record_denied() -> None:
     except SQLAlchemyError:
         # The refusal stands even when it cannot be recorded (say, the database is read-only).
         db.session.rollback()
-        current_app.logger.exception("Could not record the denied request %s", request.path)
+        current_app.logger.exception("Could not record the denied request %s", path_for_log())
 
 
 def too_large() -> RequestEntityTooLarge:
@@ -88,7 +99,7 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_unexpected_error(error: Exception):
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, path_for_log())
     # A failed flush leaves the session unusable, and the error page itself needs it (the
     # signed-in user): roll back first. Nothing of this request is saved.
     db.session.rollback()

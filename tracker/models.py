@@ -2,7 +2,7 @@
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import ApiToken, Role, SignInAttempt, User
+from tracker.auth.models import ApiToken, CalendarFeed, Role, SignInAttempt, User
 from tracker.meetings.models import (
     AgendaItem,
     Decision,
@@ -53,6 +53,7 @@ __all__ = [
     "ActorKind",
     "ApiToken",
     "AuditEvent",
+    "CalendarFeed",
     "Commitment",
     "EntryKind",
     "ExchangeRate",

@@ -241,6 +241,15 @@ class World:
     def bearer(self) -> dict:
         return {"Authorization": f"Bearer {self._token[1]}"}
 
+    @cached_property
+    def _feed(self):
+        return auth_services.create_calendar_feed(self.admin, by="tests")
+
+    @property
+    def feed_token(self) -> str:
+        """The plain token of the admin's calendar feed address."""
+        return self._feed[1]
+
     def build(self) -> "World":
         kinds = (
             "admin",
@@ -267,26 +276,33 @@ class World:
         for name in kinds:
             getattr(self, name)
         self._token  # noqa: B018
+        self._feed  # noqa: B018
         db.session.commit()
         self.admin_password_hash = self.admin.password_hash
+        self.feed_hash = self._feed[0].token_hash
         return self
 
     def restore(self) -> bool:
-        """Undo what a fuzzed request that succeeded may have done to the world's admin, token
-        and document (a password change, a deactivation, a revocation, a retirement), so that
-        the next example can sign in and find them. True if anything had to be undone."""
+        """Undo what a fuzzed request that succeeded may have done to the world's admin, token,
+        calendar feed and document (a password change, a deactivation, a revocation or
+        replacement, a retirement), so that the next example can sign in and find them. True if
+        anything had to be undone."""
         admin = self.fresh(type(self.admin), self.admin.id)
         token = db.session.get(type(self.token), self.token.id)
+        feed = db.session.get(type(self._feed[0]), self._feed[0].id)
         document = db.session.get(type(self.document), self.document.id)
         spoiled = (
             admin.password_hash != self.admin_password_hash
             or not admin.is_active
             or token.revoked_at is not None
+            or feed.token_hash != self.feed_hash
+            or feed.revoked_at is not None
             or document.retired_at is not None
         )
         if spoiled:
             admin.password_hash, admin.is_active = self.admin_password_hash, True
-            token.revoked_at = document.retired_at = None
+            token.revoked_at = document.retired_at = feed.revoked_at = None
+            feed.token_hash = self.feed_hash
             db.session.commit()
         return spoiled
 
@@ -323,6 +339,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "follow_up_id": lambda w: w.follow_up.id,
     "attachment_id": lambda w: w.meeting_attachment.id,
     "version": lambda w: w.minutes.number,
+    "feed_token": lambda w: w.feed_token,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -573,6 +590,8 @@ PAGE_FORMS: dict[str, PageForm] = {
         AgendaItemForm, lambda w: {"title": "Review", "action_point": w.action_point.code}
     ),
     "meetings.carry_over": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.create_feed": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.revoke_feed": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.record_minutes": PageForm(MinutesForm, lambda w: {"text": "We **agreed**."}),
     "meetings.attach": PageForm(AttachmentForm, lambda w: {"file": (io.BytesIO(PDF), "annex.pdf")}),
     "meetings.add_decision": PageForm(
@@ -709,6 +728,8 @@ API_WITHOUT_BODY: set[str] = {
     "api.retire_document",
     "api.close_round",
     "api.carry_over",
+    "api.create_calendar_feed",
+    "api.revoke_calendar_feed",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
@@ -737,6 +758,12 @@ GET_MAY_WRITE = [
         "update",
         columns=frozenset({"last_used_at"}),
         reason="an API token's last use is refreshed (at most once a minute) when it is used",
+    ),
+    Allowed(
+        "calendar_feeds",
+        "update",
+        columns=frozenset({"last_used_at"}),
+        reason="a calendar feed address's last use is refreshed (at most once a minute)",
     ),
     Allowed(
         "audit_events",

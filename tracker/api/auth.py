@@ -3,7 +3,7 @@
 from flask import abort, g, request
 
 from tracker.auth.models import User
-from tracker.auth.services import user_for_token
+from tracker.auth.services import active_token
 
 
 def bearer_user() -> User:
@@ -14,10 +14,11 @@ def bearer_user() -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token or " " in token:
         abort(401, "Malformed Authorization header; expected: Bearer <token>.")
-    user = user_for_token(token)
-    if user is None:
+    api_token = active_token(token)
+    if api_token is None:
         abort(401, "The API token is invalid or has been revoked.")
-    return user
+    g.api_token = api_token  # what the request acts with (a calendar feed made with it, say)
+    return api_token.user
 
 
 def sign_in_for_request(user: User) -> None:

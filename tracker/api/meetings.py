@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, g, jsonify, request, url_for
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -10,8 +10,9 @@ from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
-from tracker.api.serializers import totals_json
+from tracker.api.serializers import iso, totals_json
 from tracker.api.views import acting_user, bp, found
+from tracker.auth import services as auth_services
 from tracker.auth.permissions import (
     can_manage_meetings,
     get_manageable_meeting,
@@ -314,3 +315,36 @@ def change_follow_up_status(follow_up_id: int):
 def calendar_ics():
     upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
     return calendar_response(upcoming)
+
+
+def _feed_detail(feed) -> dict:
+    return {
+        "active": feed is not None,
+        "created_at": iso(feed.created_at) if feed else None,
+        "last_used_at": iso(feed.last_used_at) if feed else None,
+    }
+
+
+@bp.get("/calendar/feed")
+def get_calendar_feed():
+    return _feed_detail(auth_services.get_calendar_feed(acting_user()))
+
+
+@bp.post("/calendar/feed")
+def create_calendar_feed():
+    user = acting_user()
+    try:
+        feed, plain = auth_services.create_calendar_feed(user, by=user, via_token=g.api_token)
+    except auth_services.AuthError as error:
+        raise ApiError(409, str(error)) from None
+    db.session.commit()
+    url = url_for("meetings.feed", feed_token=plain, _external=True)
+    return {**_feed_detail(feed), "url": url}, 201
+
+
+@bp.delete("/calendar/feed")
+def revoke_calendar_feed():
+    user = acting_user()
+    if auth_services.revoke_calendar_feed(user, by=user):
+        db.session.commit()
+    return "", 204

@@ -1870,6 +1870,28 @@ _SCHEMAS.update(
         ),
     }
 )
+_CALENDAR_FEED_PROPERTIES = {
+    "active": {"type": "boolean"},
+    "created_at": {"type": ["string", "null"], "format": "date-time"},
+    "last_used_at": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "Noted to the minute.",
+    },
+}
+_SCHEMAS["CalendarFeed"] = _object(_CALENDAR_FEED_PROPERTIES, tuple(_CALENDAR_FEED_PROPERTIES))
+_SCHEMAS["CalendarFeedCreated"] = _object(
+    {
+        **_CALENDAR_FEED_PROPERTIES,
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "description": "The subscription address, e.g. https://host/meetings/feed/bpf_….ics; "
+            "shown once. Keep it secret.",
+        },
+    },
+    (*_CALENDAR_FEED_PROPERTIES, "url"),
+)
 _CALENDAR = {
     "description": "An iCalendar (RFC 5545) feed of upcoming meetings",
     "content": {"text/calendar": {"schema": {"type": "string"}}},
@@ -2038,6 +2060,33 @@ _PATHS.update(
                 "summary": "Upcoming meetings as an iCalendar feed (Bearer token)",
                 "responses": {"200": _CALENDAR, **_errors(401, 403)},
             }
+        },
+        "/calendar/feed": {
+            "get": {
+                "summary": "Whether you have a calendar feed address, made when, last used when",
+                "responses": {
+                    "200": _ok("Your feed (never its address)", _ref("CalendarFeed")),
+                    **_errors(401, 403),
+                },
+            },
+            "post": {
+                "summary": "Make your secret calendar feed address, replacing any earlier one",
+                "description": "For calendar apps that cannot send a header (Google Calendar, "
+                "Outlook, Apple Calendar): they subscribe to `url`, which is shown only in this "
+                "answer. The token in it reads only that feed, never the API. Revoking the API "
+                "token that made it revokes the feed address too.",
+                "responses": {
+                    "201": _ok("The new feed, with its address", _ref("CalendarFeedCreated")),
+                    **_errors(401, 403, 409),
+                },
+            },
+            "delete": {
+                "summary": "Revoke your calendar feed address (nothing to revoke is fine too)",
+                "responses": {
+                    "204": {"description": "No feed address of yours works any more"},
+                    **_errors(401, 403),
+                },
+            },
         },
     }
 )

@@ -62,7 +62,7 @@ def authenticate() -> None:
 @bp.after_request
 def save_token_use(response):
     # A read request writes one thing, its token's last use (at most once a minute, in a
-    # savepoint: see auth.services.user_for_token), and nothing commits a read: this does.
+    # savepoint: see auth.services.active_token), and nothing commits a read: this does.
     if request.method in READ_ONLY_METHODS and request.endpoint not in PUBLIC_ENDPOINTS:
         db.session.commit()
     return response

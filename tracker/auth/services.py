@@ -18,10 +18,14 @@ from sqlalchemy.orm import selectinload
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.auth import throttle
-from tracker.auth.models import ApiToken, Role, User
+from tracker.auth.models import ApiToken, CalendarFeed, Role, User
 from tracker.db import db, guarded_write, utcnow
 
 TOKEN_PREFIX = "bpt_"
+# A feed token is told apart from an API token by its prefix too: neither is ever looked up as the
+# other (they live in different tables as well).
+FEED_TOKEN_PREFIX = "bpf_"
+MAX_TOKEN_LENGTH = 200
 MIN_PASSWORD_LENGTH = 12
 # argon2 takes any length; the cap keeps a megabyte "password" per request from costing anything.
 MAX_PASSWORD_LENGTH = 256
@@ -414,16 +418,21 @@ def get_own_token(user: User, token_id: int) -> ApiToken | None:
 
 
 def revoke_token(token: ApiToken, *, by: By) -> None:
-    """Stop a token working; it stays listed as revoked."""
+    """Stop a token working, and a calendar feed address made with it; it stays listed as
+    revoked."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record_event(
             by=by, action="revoke", entity=token, summary=f"Revoked API token {token.prefix}…"
         )
+        feed = get_calendar_feed(token.user)
+        if feed is not None and feed.api_token_id == token.id:
+            _revoke_feed(feed, by=by, why=f" (made with API token {token.prefix}…)")
 
 
-def _note_token_use(token: ApiToken, now: datetime) -> None:
-    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_PRECISION:
+def _note_use(record: ApiToken | CalendarFeed, now: datetime, *, what: str) -> None:
+    """Note when a token was last used (`what` names it in the log: never the token itself)."""
+    if record.last_used_at is not None and now - record.last_used_at < TOKEN_USE_PRECISION:
         return
     # Best effort, in a SAVEPOINT. An API read runs in SQLite's deferred transaction, which
     # cannot become a write once another worker has written since it began: "database is
@@ -432,17 +441,100 @@ def _note_token_use(token: ApiToken, now: datetime) -> None:
     # this write, is given up. Anything else still fails loudly.
     try:
         with db.session.begin_nested():
-            token.last_used_at = now
+            record.last_used_at = now
     except OperationalError as error:
-        current_app.logger.info("Last use of token %s not saved: %s", token.prefix, error)
+        current_app.logger.info("Last use of %s not saved: %s", what, error)
 
 
-def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:
-    """The active user behind an active token, or None; notes the token's use."""
-    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
+def active_token(plain: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The active token of an active user that `plain` is, or None; notes the token's use."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > MAX_TOKEN_LENGTH:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
     if token is None or not token.is_active or not token.user.is_active:
         return None
-    _note_token_use(token, now or utcnow())
-    return token.user
+    _note_use(token, now or utcnow(), what=f"token {token.prefix}")
+    return token
+
+
+def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:
+    """The active user behind an active token, or None; notes the token's use."""
+    token = active_token(plain, now=now)
+    return token.user if token is not None else None
+
+
+def get_calendar_feed(user: User) -> CalendarFeed | None:
+    """The user's calendar feed while it works; None when there is none or it was revoked."""
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    return feed if feed is not None and feed.is_active else None
+
+
+def create_calendar_feed(
+    user: User, *, by: By, via_token: ApiToken | None = None
+) -> tuple[CalendarFeed, str]:
+    """A new secret feed token for the user, replacing (and so revoking) any earlier one.
+
+    The plain token is returned once and never stored; neither it nor any part of it goes into
+    the audit trail (the address alone is the credential). `via_token`: the API token of the
+    request, whose revocation will revoke this feed too.
+    """
+    plain = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token_id = via_token.id if via_token is not None else None
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token_hash=_digest(plain), api_token_id=token_id)
+        with guarded_write(
+            duplicate=AuthError("Another calendar feed address was made just now; try again.")
+        ):
+            add_and_record(feed, by=by, summary=f"Calendar feed address for {user.email}")
+        return feed, plain
+    replaced = feed.is_active
+    feed.token_hash = _digest(plain)
+    feed.api_token_id = token_id
+    feed.created_at = utcnow()
+    feed.last_used_at = feed.revoked_at = None
+    db.session.flush()
+    record_event(
+        by=by,
+        action="replace" if replaced else "create",
+        entity=feed,
+        summary=f"{'Replaced the' if replaced else 'New'} calendar feed address for {user.email}"
+        + ("; the old one stopped working" if replaced else ""),
+    )
+    return feed, plain
+
+
+def revoke_calendar_feed(user: User, *, by: By) -> bool:
+    """Stop the user's calendar feed address working; False if there was none."""
+    feed = get_calendar_feed(user)
+    if feed is None:
+        return False
+    _revoke_feed(feed, by=by)
+    return True
+
+
+def _revoke_feed(feed: CalendarFeed, *, by: By, why: str = "") -> None:
+    feed.revoked_at = utcnow()
+    db.session.flush()
+    record_event(
+        by=by,
+        action="revoke",
+        entity=feed,
+        summary=f"Revoked the calendar feed address of {feed.user.email}{why}",
+    )
+
+
+def user_for_feed_token(plain: str, *, now: datetime | None = None) -> User | None:
+    """The active user behind an active feed token, or None (for every kind of failure alike);
+    notes the feed's use. An API token is never a feed token, nor the other way round."""
+    if (
+        not plain.startswith(FEED_TOKEN_PREFIX)
+        or len(plain) > MAX_TOKEN_LENGTH
+        or not plain.isascii()
+    ):
+        return None
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _digest(plain)))
+    if feed is None or not feed.is_active or not feed.user.is_active:
+        return None
+    _note_use(feed, now or utcnow(), what=f"the calendar feed of user {feed.user_id}")
+    return feed.user

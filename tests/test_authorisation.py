@@ -121,6 +121,8 @@ class World:
         self.attachment = meeting_services.attach_file(
             self.meeting, store_upload(b"%PDF-1.4 minutes annex", "annex.pdf", by="tests"), by="t"
         )
+        self.agenda_item = meeting_services.add_agenda_item(self.meeting, title="Item", by="t")
+        meeting_services.set_participant(self.meeting, actor=owner, attendance="invited", by="t")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -154,6 +156,8 @@ class World:
             "meeting_id": self.meeting.id,
             "follow_up_id": self.follow_up.id,
             "attachment_id": self.attachment.id,
+            "item_id": self.agenda_item.id,
+            "actor_code": owner.code,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -342,6 +342,8 @@ def set_participant(
 
 def get_participant(meeting: Meeting, actor_code: str) -> MeetingParticipant | None:
     """The participant row of the actor with this code (None when it is not on this meeting)."""
+    if len(actor_code) > 16 or "\x00" in actor_code:  # no actor has it; PostgreSQL refuses NUL
+        return None
     return db.session.scalar(
         select(MeetingParticipant)
         .join(Actor, MeetingParticipant.actor_id == Actor.id)

@@ -353,16 +353,22 @@ def get_participant(meeting: Meeting, actor_code: str) -> MeetingParticipant | N
 
 def remove_participant(participant: MeetingParticipant, *, by: By) -> None:
     """Uninvite an actor: its row goes, whatever its attendance; the audit trail keeps it."""
-    meeting, actor, attendance = participant.meeting, participant.actor, participant.attendance
-    db.session.delete(participant)
-    db.session.flush()
-    record_event(
+    code = participant.actor.code
+    _remove(
+        participant,
         by=by,
         action="participant_remove",
-        entity=meeting,
-        summary=f"{actor.code} removed from the participants",
-        changes={actor.code: [attendance.value, None]},
+        summary=f"{code} removed from the participants",
+        changes={code: [participant.attendance.value, None]},
     )
+
+
+def _remove(record: db.Model, *, by: By, action: str, summary: str, changes: dict) -> None:
+    """Delete a record of a meeting; the meeting's history says what it was."""
+    meeting = record.meeting
+    db.session.delete(record)
+    db.session.flush()
+    record_event(by=by, action=action, entity=meeting, summary=summary, changes=changes)
 
 
 def add_agenda_item(
@@ -442,18 +448,16 @@ def get_attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment | 
 def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
     """Take a file off the meeting. The stored file itself is kept, as for action point documents
     (stored files are never deleted): the audit event names it by id and SHA-256."""
-    meeting, stored, attachment_id = attachment.meeting, attachment.file, attachment.id
-    db.session.delete(attachment)
-    db.session.flush()
-    record_event(
+    stored = attachment.file
+    _remove(
+        attachment,
         by=by,
         action="attachment_remove",
-        entity=meeting,
         summary=f"File {stored.filename} removed from the meeting",
         changes={
             "attachment": [
                 {
-                    "id": attachment_id,
+                    "id": attachment.id,
                     "file_id": stored.id,
                     "filename": stored.filename,
                     "sha256": stored.sha256,

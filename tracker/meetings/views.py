@@ -210,6 +210,13 @@ def save_and_show(
     return render_meeting(meeting.id, 422, **{form_name: form})
 
 
+def remove_and_show(meeting: Meeting, remove: Callable[..., None], record, done: str):
+    """A button that removes one record of the meeting: no fields, the CSRF token only."""
+    return save_and_show(
+        meeting, StepForm(), "step_form", lambda: remove(record, by=current_user), done
+    )
+
+
 @bp.post("/<id:meeting_id>/participants")
 @login_required
 def add_participant(meeting_id: int):
@@ -233,13 +240,8 @@ def add_participant(meeting_id: int):
 def remove_participant(meeting_id: int, actor_code: str):
     meeting = get_manageable_meeting(meeting_id)
     participant = services.get_participant(meeting, actor_code) or abort(404)
-    return save_and_show(
-        meeting,
-        StepForm(),
-        "step_form",
-        lambda: services.remove_participant(participant, by=current_user),
-        f"{participant.actor.name} is no longer a participant.",
-    )
+    done = f"{participant.actor.name} is no longer a participant."
+    return remove_and_show(meeting, services.remove_participant, participant, done)
 
 
 @bp.post("/<id:meeting_id>/agenda")
@@ -282,13 +284,7 @@ def remove_agenda_item(meeting_id: int, item_id: int):
     done = f"Agenda item “{item.title[:80]}” removed."
     if item.carried_from_id:
         done += " Its follow-up is unchanged; while it is open, carrying over puts it back."
-    return save_and_show(
-        meeting,
-        StepForm(),
-        "step_form",
-        lambda: services.remove_agenda_item(item, by=current_user),
-        done,
-    )
+    return remove_and_show(meeting, services.remove_agenda_item, item, done)
 
 
 @bp.post("/<id:meeting_id>/carry-over")
@@ -346,13 +342,8 @@ def attachment(meeting_id: int, attachment_id: int):
 def remove_attachment(meeting_id: int, attachment_id: int):
     meeting = get_manageable_meeting(meeting_id)
     item = services.get_attachment(meeting, attachment_id) or abort(404)
-    return save_and_show(
-        meeting,
-        StepForm(),
-        "step_form",
-        lambda: services.remove_attachment(item, by=current_user),
-        f"{item.file.filename} removed from the meeting (the stored file is kept).",
-    )
+    done = f"{item.file.filename} removed from the meeting (the stored file is kept)."
+    return remove_and_show(meeting, services.remove_attachment, item, done)
 
 
 @bp.post("/<id:meeting_id>/decisions")

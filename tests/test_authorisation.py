@@ -123,6 +123,8 @@ class World:
             self.meeting, store_upload(b"%PDF-1.4 minutes annex", "annex.pdf", by="tests"), by="t"
         )
         self.minutes = meeting_services.record_minutes(self.meeting, text="Minutes.", by="t")
+        self.agenda_item = meeting_services.add_agenda_item(self.meeting, title="Item", by="t")
+        meeting_services.set_participant(self.meeting, actor=owner, attendance="invited", by="t")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -159,6 +161,8 @@ class World:
             "version": self.minutes.number,
             # The calendar feed address: its token is the credential (anyone holding it reads).
             "feed_token": self.feed_token,
+            "item_id": self.agenda_item.id,
+            "actor_code": owner.code,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -19,10 +19,14 @@ def render_form_page(form, heading: str, *, back: str, conflict=None, current=No
     return page, status
 
 
-def conflict_page(form, error, record, back: str):
-    """The edit form again, with the saved values: saving now overwrites them, knowingly."""
+def conflict_page(form, error, record, back: str, current: dict | None = None):
+    """The edit form again, with the saved values: saving now overwrites them, knowingly.
+
+    `current` shows the saved values as the form writes them (a time in the record's own zone,
+    say); by default, the record's attributes of the form's fields.
+    """
     form.version.data = record.version
-    current = {
+    current = current or {
         name: getattr(record, name)
         for name in form.data
         if name not in ("version", "csrf_token") and hasattr(record, name)

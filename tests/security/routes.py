@@ -44,6 +44,7 @@ from tracker.auth.forms import (
 from tracker.db import db
 from tracker.meetings.forms import (
     AgendaItemForm,
+    AgendaMoveForm,
     AttachmentForm,
     DecisionForm,
     FollowUpForm,
@@ -230,6 +231,26 @@ class World:
         )
 
     @cached_property
+    def agenda_item(self):
+        from tracker.meetings import services as meeting_services
+
+        return meeting_services.add_agenda_item(self.meeting, title="World item", by="tests")
+
+    @cached_property
+    def ids(self) -> dict:
+        """Ids of the records a fuzzed request may delete (an agenda item, an attachment): read
+        once, while they exist, so that the later examples get their 404."""
+        return {"item_id": self.agenda_item.id, "attachment_id": self.meeting_attachment.id}
+
+    @cached_property
+    def participant(self):
+        from tracker.meetings import services as meeting_services
+
+        return meeting_services.set_participant(
+            self.meeting, actor=self.actor, attendance="invited", by="tests"
+        )
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -272,6 +293,9 @@ class World:
             "follow_up",
             "meeting_attachment",
             "minutes",
+            "agenda_item",
+            "participant",
+            "ids",
         )
         for name in kinds:
             getattr(self, name)
@@ -337,7 +361,9 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "pledge_id": lambda w: w.pledge.id,
     "meeting_id": lambda w: w.meeting.id,
     "follow_up_id": lambda w: w.follow_up.id,
-    "attachment_id": lambda w: w.meeting_attachment.id,
+    "attachment_id": lambda w: w.ids["attachment_id"],
+    "item_id": lambda w: w.ids["item_id"],
+    "actor_code": lambda w: w.actor.code,  # the world's participant
     "version": lambda w: w.minutes.number,
     "feed_token": lambda w: w.feed_token,
 }
@@ -592,6 +618,10 @@ PAGE_FORMS: dict[str, PageForm] = {
     "meetings.carry_over": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.create_feed": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.revoke_feed": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.move_agenda_item": PageForm(AgendaMoveForm, lambda w: {"position": "1"}),
+    "meetings.remove_agenda_item": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.remove_participant": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.remove_attachment": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.record_minutes": PageForm(MinutesForm, lambda w: {"text": "We **agreed**."}),
     "meetings.attach": PageForm(AttachmentForm, lambda w: {"file": (io.BytesIO(PDF), "annex.pdf")}),
     "meetings.add_decision": PageForm(
@@ -713,6 +743,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.update_meeting": _with_version(Meeting, "meeting", title="Renamed meeting"),
     "api.set_participant": lambda w: {"actor": "AT", "attendance": "attended"},
     "api.add_agenda_item": lambda w: {"title": "Review", "action_point": w.action_point.code},
+    "api.move_agenda_item": lambda w: {"position": 1},
     "api.record_minutes": lambda w: {"text": "We **agreed**."},
     "api.attach_to_meeting": lambda w: {"file": (io.BytesIO(PDF), "annex.pdf")},
     "api.record_decision": lambda w: {"text": "Agreed.", "action_points": [w.action_point.code]},
@@ -730,6 +761,9 @@ API_WITHOUT_BODY: set[str] = {
     "api.carry_over",
     "api.create_calendar_feed",
     "api.revoke_calendar_feed",
+    "api.remove_agenda_item",
+    "api.remove_participant",
+    "api.remove_meeting_attachment",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails

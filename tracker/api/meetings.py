@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -24,17 +24,22 @@ from tracker.meetings import queries, services
 from tracker.meetings.calendar import calendar_response
 from tracker.meetings.forms import (
     AgendaItemForm,
+    AgendaMoveForm,
     DecisionForm,
     FollowUpForm,
     FollowUpStatusForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
+    agenda_item_values,
+    decision_values,
+    follow_up_values,
     meeting_data,
     meeting_values,
+    participant_values,
 )
 from tracker.meetings.minutes import minutes_changes
-from tracker.meetings.models import FollowUpStatus, Meeting, MeetingAttachment, MeetingKind
+from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
@@ -115,10 +120,19 @@ def set_participant(meeting_id: int):
     form = json_form(ParticipantForm, read_json_object(), required={"actor"})
     form.set_choices(actors)
     validate_form(form)
-    actor = next(a for a in actors if a.code == form.actor.data)
-    services.set_participant(
-        meeting, actor=actor, attendance=form.attendance.data, by=acting_user()
+    services.set_participant(meeting, **participant_values(form, actors), by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id)
+
+
+@bp.delete("/meetings/<id:meeting_id>/participants/<actor_code>")
+def remove_participant(meeting_id: int, actor_code: str):
+    meeting = get_manageable_meeting(meeting_id)
+    participant = found(
+        services.get_participant(meeting, actor_code),
+        f"{actor_code[:20]} is not a participant of meeting {meeting_id}.",
     )
+    services.remove_participant(participant, by=acting_user())
     db.session.commit()
     return _detail(meeting.id)
 
@@ -130,18 +144,35 @@ def add_agenda_item(meeting_id: int):
     form.set_choices(meeting.plan)
     # An action point or goal of another plan is not among the choices: 422 at its field.
     validate_form(form)
-    plan = meeting.plan
-    services.add_agenda_item(
-        meeting,
-        title=form.title.data,
-        action_point=next(
-            (a for a in plan.action_points if a.code == form.action_point.data), None
-        ),
-        goal=next((g for g in plan.goals if str(g.number) == form.goal.data), None),
-        by=acting_user(),
-    )
+    services.add_agenda_item(meeting, **agenda_item_values(form, meeting.plan), by=acting_user())
     db.session.commit()
     return _detail(meeting.id, 201)
+
+
+def _agenda_item(meeting: Meeting, item_id: int):
+    return found(
+        services.get_agenda_item(meeting, item_id),
+        f"There is no agenda item {item_id} of meeting {meeting.id}.",
+    )
+
+
+@bp.patch("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
+def move_agenda_item(meeting_id: int, item_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    item = _agenda_item(meeting, item_id)
+    form = json_form(AgendaMoveForm, read_json_object(), required={"position"})
+    validate_form(form)
+    services.move_agenda_item(item, position=form.position.data, by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id)
+
+
+@bp.delete("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
+def remove_agenda_item(meeting_id: int, item_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    services.remove_agenda_item(_agenda_item(meeting, item_id), by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id)
 
 
 @bp.post("/meetings/<id:meeting_id>/carry-over")
@@ -197,12 +228,25 @@ def attach_to_meeting(meeting_id: int):
     return _detail(meeting.id, 201)
 
 
+def _attachment(meeting: Meeting, attachment_id: int):
+    return found(
+        services.get_attachment(meeting, attachment_id),
+        f"There is no attachment {attachment_id} of meeting {meeting.id}.",
+    )
+
+
 @bp.get("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
 def download_meeting_attachment(meeting_id: int, attachment_id: int):
-    item = db.session.get(MeetingAttachment, attachment_id)
-    if item is None or item.meeting_id != meeting_id:
-        abort(404, f"There is no attachment {attachment_id} of meeting {meeting_id}.")
-    return send_stored_file(item.file)
+    meeting = found(services.get_meeting(meeting_id), f"There is no meeting {meeting_id}.")
+    return send_stored_file(_attachment(meeting, attachment_id).file)
+
+
+@bp.delete("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
+def remove_meeting_attachment(meeting_id: int, attachment_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    services.remove_attachment(_attachment(meeting, attachment_id), by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id)
 
 
 @bp.post("/meetings/<id:meeting_id>/decisions")
@@ -211,13 +255,7 @@ def record_decision(meeting_id: int):
     form = json_form(DecisionForm, read_json_object(), required={"text"})
     form.set_choices(meeting.plan)
     validate_form(form)
-    codes = set(form.action_points.data or [])
-    services.record_decision(
-        meeting,
-        text=form.text.data,
-        action_points=[ap for ap in meeting.plan.action_points if ap.code in codes],
-        by=acting_user(),
-    )
+    services.record_decision(meeting, **decision_values(form, meeting.plan), by=acting_user())
     db.session.commit()
     return _detail(meeting.id, 201)
 
@@ -233,12 +271,7 @@ def create_follow_up(meeting_id: int):
     form.set_choices(actors, meeting)
     validate_form(form)
     follow_up = services.add_follow_up(
-        meeting,
-        text=form.text.data,
-        owner=next((a for a in actors if a.code == form.owner.data), None),
-        due_on=form.due_on.data,
-        decision=next((d for d in meeting.decisions if str(d.id) == form.decision.data), None),
-        by=acting_user(),
+        meeting, **follow_up_values(form, actors, meeting), by=acting_user()
     )
     db.session.commit()
     return serializers.follow_up_detail(follow_up), 201

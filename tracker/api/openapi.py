@@ -1741,6 +1741,8 @@ _PATHS["/users/{user_id}"] = {
 
 
 _MEETING_ID = _id_param("meeting_id", "Meeting id")
+_AGENDA_ITEM_ID = _id_param("item_id", "Agenda item id (of this meeting; another's is a 404)")
+_ATTACHMENT_ID = _id_param("attachment_id", "Attachment id (of this meeting)")
 _MEETING_KINDS = [
     "ministerial_conference",
     "senior_officials_meeting",
@@ -1823,6 +1825,16 @@ _SCHEMAS.update(
                 "attendance": {"enum": ["invited", "attended", "excused", "absent"]},
             },
             ("actor", "attendance"),
+        ),
+        "AgendaItemMove": _object(
+            {
+                "position": {
+                    "type": "integer",
+                    "description": "Where the item goes: 1 is first, the number of items is last; "
+                    "the others close up, so positions stay 1..n. Outside that range: 422.",
+                }
+            },
+            ("position",),
         ),
         "AgendaItemInput": _object(
             {
@@ -1940,10 +1952,47 @@ _PATHS.update(
                 _MEETING_ID,
             )
         },
+        "/meetings/{meeting_id}/participants/{actor_code}": {
+            "delete": _write(
+                "Uninvite an actor, whatever its attendance (the audit trail keeps it)",
+                None,
+                "Meeting",
+                _MEETING_ID,
+                {
+                    "name": "actor_code",
+                    "in": "path",
+                    "required": True,
+                    "description": "The participant's actor code, e.g. HU.",
+                    "schema": {"type": "string"},
+                },
+                errors=(401, 403, 404),
+            )
+        },
         "/meetings/{meeting_id}/agenda-items": {
             "post": _write(
                 "Add an agenda item", "AgendaItemInput", "Meeting", _MEETING_ID, status=201
             )
+        },
+        "/meetings/{meeting_id}/agenda-items/{item_id}": {
+            "patch": _write(
+                "Move an agenda item to a position",
+                "AgendaItemMove",
+                "Meeting",
+                _MEETING_ID,
+                _AGENDA_ITEM_ID,
+                errors=(400, 401, 403, 404, 415, 422),
+            ),
+            "delete": _write(
+                "Remove an agenda item; the others close up",
+                None,
+                "Meeting",
+                _MEETING_ID,
+                _AGENDA_ITEM_ID,
+                errors=(401, 403, 404),
+                description="An item carried over from an open follow-up leaves the agenda "
+                "only: the follow-up is unchanged, and carrying over again puts it back while "
+                "it is open (close or drop the follow-up to keep it off).",
+            ),
         },
         "/meetings/{meeting_id}/carry-over": {
             "post": _write(
@@ -1998,12 +2047,20 @@ _PATHS.update(
         "/meetings/{meeting_id}/attachments/{attachment_id}": {
             "get": {
                 "summary": "Download an attachment of a meeting",
-                "parameters": [_MEETING_ID, _id_param("attachment_id", "Attachment id")],
+                "parameters": [_MEETING_ID, _ATTACHMENT_ID],
                 "responses": {
                     "200": {"description": "The file"},
                     **_errors(401, 403, 404, 410),
                 },
-            }
+            },
+            "delete": _write(
+                "Remove an attachment from the meeting; the stored file is kept",
+                None,
+                "Meeting",
+                _MEETING_ID,
+                _ATTACHMENT_ID,
+                errors=(401, 403, 404),
+            ),
         },
         "/meetings/{meeting_id}/decisions": {
             "post": _write("Record a decision", "DecisionInput", "Meeting", _MEETING_ID, status=201)

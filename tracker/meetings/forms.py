@@ -115,6 +115,12 @@ class ParticipantForm(FlaskForm):
         self.attendance.choices = [(a.value, a.label) for a in Attendance]
 
 
+def participant_values(form: ParticipantForm, actors: Iterable[Actor]) -> dict:
+    """The validated form's values for set_participant (the actor is one of the choices)."""
+    actor = next(a for a in actors if a.code == form.actor.data)
+    return {"actor": actor, "attendance": form.attendance.data}
+
+
 class AgendaItemForm(FlaskForm):
     title = StringField("Agenda item", validators=[InputRequired(), Length(max=500)])
     # Only the meeting's own plan is offered, so another plan's code is refused here.
@@ -134,6 +140,22 @@ class AgendaItemForm(FlaskForm):
         self.goal.choices = [("", "— none —")] + [
             (str(g.number), f"{g.number}. {g.title[:80]}") for g in plan.goals
         ]
+
+
+def agenda_item_values(form: AgendaItemForm, plan: Plan) -> dict:
+    """The validated form's values for add_agenda_item."""
+    return {
+        "title": form.title.data,
+        "action_point": next(
+            (ap for ap in plan.action_points if ap.code == form.action_point.data), None
+        ),
+        "goal": next((g for g in plan.goals if str(g.number) == form.goal.data), None),
+    }
+
+
+class AgendaMoveForm(FlaskForm):
+    # The range (1 to the number of items) is the service's to check: it knows the agenda.
+    position = IntegerField("Position", validators=[Optional()], description="1 is the first item.")
 
 
 class MinutesForm(FlaskForm):
@@ -160,6 +182,15 @@ class DecisionForm(FlaskForm):
         self.action_points.choices = _action_point_choices(plan.action_points)
 
 
+def decision_values(form: DecisionForm, plan: Plan) -> dict:
+    """The validated form's values for record_decision."""
+    codes = set(form.action_points.data or [])
+    return {
+        "text": form.text.data,
+        "action_points": [ap for ap in plan.action_points if ap.code in codes],
+    }
+
+
 class FollowUpForm(FlaskForm):
     text = TextAreaField(
         "Follow-up action",
@@ -176,6 +207,16 @@ class FollowUpForm(FlaskForm):
         self.decision.choices = [("", "— none —")] + [
             (str(d.id), d.text[:80]) for d in meeting.decisions
         ]
+
+
+def follow_up_values(form: FollowUpForm, actors: Iterable[Actor], meeting: Meeting) -> dict:
+    """The validated form's values for add_follow_up (the service says what is missing)."""
+    return {
+        "text": form.text.data,
+        "owner": next((a for a in actors if a.code == form.owner.data), None),
+        "due_on": form.due_on.data,
+        "decision": next((d for d in meeting.decisions if str(d.id) == form.decision.data), None),
+    }
 
 
 class FollowUpStatusForm(FlaskForm):

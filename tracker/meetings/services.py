@@ -215,11 +215,87 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     return items
 
 
+def _lock_agenda(meeting: Meeting) -> None:
+    """Lock the meeting's row (PostgreSQL) so that writers of its agenda go one after the other
+    and positions stay 1..n; SQLite runs one write transaction at a time anyway."""
+    db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+
+
 def _next_position(meeting: Meeting) -> int:
+    _lock_agenda(meeting)
     last = db.session.scalar(
         select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
     )
     return (last or 0) + 1
+
+
+def _agenda(meeting: Meeting) -> list[AgendaItem]:
+    _lock_agenda(meeting)
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting.id)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+
+
+def _renumber(items: list[AgendaItem]) -> None:
+    for position, item in enumerate(items, start=1):
+        item.position = position
+    db.session.flush()
+
+
+def get_agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
+    """An item of this meeting's agenda (None for another meeting's: a 404, not a 403)."""
+    return db.session.scalar(
+        select(AgendaItem).where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting.id)
+    )
+
+
+def move_agenda_item(item: AgendaItem, *, position: int | None, by: By) -> AgendaItem:
+    """Put an agenda item at a position (1 is first); the others close up around it."""
+    meeting = item.meeting
+    items = _agenda(meeting)
+    if position is None or not 1 <= position <= len(items):
+        raise MeetingError(f"Give a position from 1 to {len(items)}.", "position")
+    before = items.index(item) + 1
+    items.remove(item)
+    items.insert(position - 1, item)
+    _renumber(items)
+    if before != position:
+        record_event(
+            by=by,
+            action="agenda_move",
+            entity=meeting,
+            summary=f"Agenda item {before} moved to {position}: {item.title[:200]}",
+            changes={"position": [before, position], "agenda_item": [item.id, item.id]},
+        )
+    return item
+
+
+def remove_agenda_item(item: AgendaItem, *, by: By) -> None:
+    """Take an item off the agenda; the others close up. An item carried over from a follow-up
+    only leaves the agenda: the follow-up stays as it is, and while it is open, carrying over
+    again puts it back (close or drop the follow-up to keep it off)."""
+    meeting = item.meeting
+    items = _agenda(meeting)
+    removed = {
+        "id": item.id,
+        "position": items.index(item) + 1,
+        "title": item.title,
+        "carried_from": item.carried_from_id,
+    }
+    items.remove(item)
+    db.session.delete(item)
+    _renumber(items)
+    record_event(
+        by=by,
+        action="agenda_remove",
+        entity=meeting,
+        summary=f"Agenda item {removed['position']} removed: {removed['title'][:200]}",
+        changes={"agenda_item": [removed, None]},
+    )
 
 
 def set_participant(
@@ -252,6 +328,37 @@ def set_participant(
         changes={actor.code: [jsonable(before), attendance.value]},
     )
     return participant
+
+
+def get_participant(meeting: Meeting, actor_code: str) -> MeetingParticipant | None:
+    """The participant row of the actor with this code (None when it is not on this meeting)."""
+    if len(actor_code) > 16 or "\x00" in actor_code:  # no actor has it; PostgreSQL refuses NUL
+        return None
+    return db.session.scalar(
+        select(MeetingParticipant)
+        .join(Actor, MeetingParticipant.actor_id == Actor.id)
+        .where(MeetingParticipant.meeting_id == meeting.id, Actor.code == actor_code)
+    )
+
+
+def remove_participant(participant: MeetingParticipant, *, by: By) -> None:
+    """Uninvite an actor: its row goes, whatever its attendance; the audit trail keeps it."""
+    code = participant.actor.code
+    _remove(
+        participant,
+        by=by,
+        action="participant_remove",
+        summary=f"{code} removed from the participants",
+        changes={code: [participant.attendance.value, None]},
+    )
+
+
+def _remove(record: db.Model, *, by: By, action: str, summary: str, changes: dict) -> None:
+    """Delete a record of a meeting; the meeting's history says what it was."""
+    meeting = record.meeting
+    db.session.delete(record)
+    db.session.flush()
+    record_event(by=by, action=action, entity=meeting, summary=summary, changes=changes)
 
 
 def add_agenda_item(
@@ -317,6 +424,38 @@ def attach_file(meeting: Meeting, stored: StoredFile, *, by: By) -> MeetingAttac
     attachment = MeetingAttachment(meeting=meeting, file=stored)
     add_and_record(attachment, by=by, summary=f"File {stored.filename} attached")
     return attachment
+
+
+def get_attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment | None:
+    """An attachment of this meeting (None for another meeting's)."""
+    return db.session.scalar(
+        select(MeetingAttachment).where(
+            MeetingAttachment.id == attachment_id, MeetingAttachment.meeting_id == meeting.id
+        )
+    )
+
+
+def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
+    """Take a file off the meeting. The stored file itself is kept, as for action point documents
+    (stored files are never deleted): the audit event names it by id and SHA-256."""
+    stored = attachment.file
+    _remove(
+        attachment,
+        by=by,
+        action="attachment_remove",
+        summary=f"File {stored.filename} removed from the meeting",
+        changes={
+            "attachment": [
+                {
+                    "id": attachment.id,
+                    "file_id": stored.id,
+                    "filename": stored.filename,
+                    "sha256": stored.sha256,
+                },
+                None,
+            ]
+        },
+    )
 
 
 def _check_text(text: str | None, field: str = "text") -> str:

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import date
 
 from flask import (
@@ -25,6 +26,7 @@ from tracker.meetings import queries, services
 from tracker.meetings.calendar import calendar_response
 from tracker.meetings.forms import (
     AgendaItemForm,
+    AgendaMoveForm,
     AttachmentForm,
     DecisionForm,
     FollowUpForm,
@@ -33,11 +35,16 @@ from tracker.meetings.forms import (
     MinutesForm,
     ParticipantForm,
     StepForm,
+    agenda_item_values,
+    decision_values,
+    follow_up_values,
     meeting_data,
     meeting_values,
+    participant_values,
 )
 from tracker.meetings.minutes import minutes_changes
-from tracker.meetings.models import FollowUpStatus, MeetingAttachment, MeetingKind
+from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
+from tracker.pages import conflict_page
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
@@ -45,8 +52,10 @@ from tracker.uploads.services import send_stored_file, store_upload
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
-def field_error(form, error: services.MeetingError) -> None:
-    field = form._fields.get(error.field or "")
+def field_error(form, error: services.MeetingError | UploadError) -> None:
+    # An UploadError names no field: it is always about the form's file.
+    name = "file" if isinstance(error, UploadError) else error.field
+    field = form._fields.get(name or "")
     if field is not None:
         field.errors = [*field.errors, str(error)]
     else:
@@ -183,7 +192,7 @@ def new():
 def edit(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     form, actors = _meeting_form(meeting)
-    conflict = None
+    back = url_for("meetings.show", meeting_id=meeting.id)
     if form.validate_on_submit():
         try:
             values = meeting_values(form, actors)
@@ -191,14 +200,14 @@ def edit(meeting_id: int):
         except services.MeetingError as error:
             field_error(form, error)
         except StaleVersionError as error:
-            conflict = error
+            return conflict_page(form, error, meeting, back, current=meeting_data(meeting))
         else:
             db.session.commit()
             flash("Meeting saved.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return redirect(back)
     if request.method == "GET":
         form.version.data = meeting.version
-    return render_template("meetings/edit.html", form=form, meeting=meeting, conflict=conflict)
+    return render_template("meetings/edit.html", form=form, meeting=meeting)
 
 
 def render_meeting(meeting_id: int, status: int = 200, **forms):
@@ -237,6 +246,35 @@ def show(meeting_id: int):
     return render_meeting(meeting_id)
 
 
+def save_and_show(
+    meeting: Meeting,
+    form,
+    form_name: str,
+    write: Callable[[], object],
+    done: str | Callable[..., str],
+):
+    """Every write of the meeting page: validate the form, `write`, commit, flash `done` (or
+    `done(what write returned)`) and go back to the meeting; else the page again, 422, with
+    the form (as `form_name`) showing what was wrong."""
+    if form.validate_on_submit():
+        try:
+            result = write()
+        except (services.MeetingError, UploadError) as error:
+            field_error(form, error)
+        else:
+            db.session.commit()
+            flash(done if isinstance(done, str) else done(result))
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_meeting(meeting.id, 422, **{form_name: form})
+
+
+def remove_and_show(meeting: Meeting, remove: Callable[..., None], record, done: str):
+    """A button that removes one record of the meeting: no fields, the CSRF token only."""
+    return save_and_show(
+        meeting, StepForm(), "step_form", lambda: remove(record, by=current_user), done
+    )
+
+
 @bp.post("/<id:meeting_id>/participants")
 @login_required
 def add_participant(meeting_id: int):
@@ -244,19 +282,24 @@ def add_participant(meeting_id: int):
     actors = list_actors()
     form = ParticipantForm()
     form.set_choices(actors)
-    if form.validate_on_submit():
-        actor = next(a for a in actors if a.code == form.actor.data)
-        try:
-            services.set_participant(
-                meeting, actor=actor, attendance=form.attendance.data, by=current_user
-            )
-        except services.MeetingError as error:
-            field_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{actor.name}: {form.attendance.data}.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_meeting(meeting.id, 422, participant_form=form)
+    return save_and_show(
+        meeting,
+        form,
+        "participant_form",
+        lambda: services.set_participant(
+            meeting, **participant_values(form, actors), by=current_user
+        ),
+        lambda participant: f"{participant.actor.name}: {participant.attendance.value}.",
+    )
+
+
+@bp.post("/<id:meeting_id>/participants/<actor_code>/remove")
+@login_required
+def remove_participant(meeting_id: int, actor_code: str):
+    meeting = get_manageable_meeting(meeting_id)
+    participant = services.get_participant(meeting, actor_code) or abort(404)
+    done = f"{participant.actor.name} is no longer a participant."
+    return remove_and_show(meeting, services.remove_participant, participant, done)
 
 
 @bp.post("/<id:meeting_id>/agenda")
@@ -265,36 +308,54 @@ def add_agenda_item(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     form = AgendaItemForm()
     form.set_choices(meeting.plan)
-    if form.validate_on_submit():
-        plan = meeting.plan
-        try:
-            services.add_agenda_item(
-                meeting,
-                title=form.title.data,
-                action_point=next(
-                    (ap for ap in plan.action_points if ap.code == form.action_point.data), None
-                ),
-                goal=next((g for g in plan.goals if str(g.number) == form.goal.data), None),
-                by=current_user,
-            )
-        except services.MeetingError as error:
-            field_error(form, error)
-        else:
-            db.session.commit()
-            flash("Agenda item added.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_meeting(meeting.id, 422, agenda_form=form)
+    return save_and_show(
+        meeting,
+        form,
+        "agenda_form",
+        lambda: services.add_agenda_item(
+            meeting, **agenda_item_values(form, meeting.plan), by=current_user
+        ),
+        "Agenda item added.",
+    )
+
+
+@bp.post("/<id:meeting_id>/agenda/<id:item_id>/move")
+@login_required
+def move_agenda_item(meeting_id: int, item_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    item = services.get_agenda_item(meeting, item_id) or abort(404)
+    form = AgendaMoveForm()
+    return save_and_show(
+        meeting,
+        form,
+        "move_form",
+        lambda: services.move_agenda_item(item, position=form.position.data, by=current_user),
+        lambda moved: f"“{moved.title[:80]}” is now item {moved.position}.",
+    )
+
+
+@bp.post("/<id:meeting_id>/agenda/<id:item_id>/remove")
+@login_required
+def remove_agenda_item(meeting_id: int, item_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    item = services.get_agenda_item(meeting, item_id) or abort(404)
+    done = f"Agenda item “{item.title[:80]}” removed."
+    if item.carried_from_id:
+        done += " Its follow-up is unchanged; while it is open, carrying over puts it back."
+    return remove_and_show(meeting, services.remove_agenda_item, item, done)
 
 
 @bp.post("/<id:meeting_id>/carry-over")
 @login_required
 def carry_over(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    if StepForm().validate_on_submit():
-        items = services.carry_over(meeting, by=current_user)
-        db.session.commit()
-        flash(f"{len(items)} open follow-up(s) carried onto the agenda.")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return save_and_show(
+        meeting,
+        StepForm(),
+        "step_form",
+        lambda: services.carry_over(meeting, by=current_user),
+        lambda items: f"{len(items)} open follow-up(s) carried onto the agenda.",
+    )
 
 
 @bp.post("/<id:meeting_id>/minutes")
@@ -302,16 +363,13 @@ def carry_over(meeting_id: int):
 def record_minutes(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     form = MinutesForm()
-    if form.validate_on_submit():
-        try:
-            minutes = services.record_minutes(meeting, text=form.text.data, by=current_user)
-        except services.MeetingError as error:
-            field_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Minutes saved (version {minutes.number}).")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_meeting(meeting.id, 422, minutes_form=form)
+    return save_and_show(
+        meeting,
+        form,
+        "minutes_form",
+        lambda: services.record_minutes(meeting, text=form.text.data, by=current_user),
+        lambda minutes: f"Minutes saved (version {minutes.number}).",
+    )
 
 
 @bp.post("/<id:meeting_id>/attachments")
@@ -319,26 +377,31 @@ def record_minutes(meeting_id: int):
 def attach(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     form = AttachmentForm()
-    if form.validate_on_submit():
-        try:
-            stored = store_upload(form.file.data, by=current_user)
-            services.attach_file(meeting, stored, by=current_user)
-        except UploadError as error:
-            form.file.errors = [*form.file.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(f"{stored.filename} attached.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_meeting(meeting.id, 422, attachment_form=form)
+    return save_and_show(
+        meeting,
+        form,
+        "attachment_form",
+        lambda: services.attach_file(
+            meeting, store_upload(form.file.data, by=current_user), by=current_user
+        ),
+        lambda attachment: f"{attachment.file.filename} attached.",
+    )
 
 
 @bp.get("/<id:meeting_id>/attachments/<id:attachment_id>")
 @login_required
 def attachment(meeting_id: int, attachment_id: int):
-    item = db.session.get(MeetingAttachment, attachment_id)
-    if item is None or item.meeting_id != meeting_id:
-        abort(404)
-    return send_stored_file(item.file)
+    item = services.get_attachment(db.get_or_404(Meeting, meeting_id), attachment_id)
+    return send_stored_file(item.file) if item else abort(404)
+
+
+@bp.post("/<id:meeting_id>/attachments/<id:attachment_id>/remove")
+@login_required
+def remove_attachment(meeting_id: int, attachment_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    item = services.get_attachment(meeting, attachment_id) or abort(404)
+    done = f"{item.file.filename} removed from the meeting (the stored file is kept)."
+    return remove_and_show(meeting, services.remove_attachment, item, done)
 
 
 @bp.post("/<id:meeting_id>/decisions")
@@ -347,22 +410,15 @@ def add_decision(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     form = DecisionForm()
     form.set_choices(meeting.plan)
-    if form.validate_on_submit():
-        codes = set(form.action_points.data or [])
-        try:
-            services.record_decision(
-                meeting,
-                text=form.text.data,
-                action_points=[ap for ap in meeting.plan.action_points if ap.code in codes],
-                by=current_user,
-            )
-        except services.MeetingError as error:
-            field_error(form, error)
-        else:
-            db.session.commit()
-            flash("Decision recorded.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_meeting(meeting.id, 422, decision_form=form)
+    return save_and_show(
+        meeting,
+        form,
+        "decision_form",
+        lambda: services.record_decision(
+            meeting, **decision_values(form, meeting.plan), by=current_user
+        ),
+        "Decision recorded.",
+    )
 
 
 @bp.post("/<id:meeting_id>/follow-ups")
@@ -372,25 +428,15 @@ def add_follow_up(meeting_id: int):
     actors = list_actors()
     form = FollowUpForm()
     form.set_choices(actors, meeting)
-    if form.validate_on_submit():
-        try:
-            services.add_follow_up(
-                meeting,
-                text=form.text.data,
-                owner=next((a for a in actors if a.code == form.owner.data), None),
-                due_on=form.due_on.data,
-                decision=next(
-                    (d for d in meeting.decisions if str(d.id) == form.decision.data), None
-                ),
-                by=current_user,
-            )
-        except services.MeetingError as error:
-            field_error(form, error)
-        else:
-            db.session.commit()
-            flash("Follow-up action added.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_meeting(meeting.id, 422, follow_up_form=form)
+    return save_and_show(
+        meeting,
+        form,
+        "follow_up_form",
+        lambda: services.add_follow_up(
+            meeting, **follow_up_values(form, actors, meeting), by=current_user
+        ),
+        "Follow-up action added.",
+    )
 
 
 @bp.get("/follow-ups")

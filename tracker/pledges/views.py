@@ -153,9 +153,7 @@ def matrix():
 def funding():
     plan, plans = selected_plan()
     report = totals.funding_report(plan, as_of=date_arg("as_of"))
-    return render_template(
-        "pledges/funding.html", plan=plan, plans=plans, report=report
-    )
+    return render_template("pledges/funding.html", plan=plan, plans=plans, report=report)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -325,9 +325,12 @@ def test_api_gives_a_version_of_the_minutes_with_its_changes(admin_api):
     assert (body["version"], body["of"], body["text"]) == (2, 2, "Final")
     assert {"mark": "-", "line": "Draft"} in body["changes_from_previous"]
     assert {"mark": "+", "line": "Final"} in body["changes_from_previous"]
-    assert admin_api.get(f"/api/v1/meetings/{meeting.id}/minutes/1").get_json()[
-        "changes_from_previous"
-    ] is None
+    assert (
+        admin_api.get(f"/api/v1/meetings/{meeting.id}/minutes/1").get_json()[
+            "changes_from_previous"
+        ]
+        is None
+    )
     assert_error(admin_api.get(f"/api/v1/meetings/{meeting.id}/minutes/9"), 404)
     detail = admin_api.get(f"/api/v1/meetings/{meeting.id}").get_json()
     assert detail["minutes"]["text"] == "Final"

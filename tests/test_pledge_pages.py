@@ -13,7 +13,7 @@ from tests import factories
 from tracker import retirement, tables
 from tracker.db import db
 from tracker.plan import services as plan_services
-from tracker.pledges import services, totals, transfer
+from tracker.pledges import services, totals
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry
 
 

@@ -120,7 +120,12 @@ def check_content(data: bytes, fmt: str, text_formats: tuple[str, ...] = ("csv",
             ]
         )
     if fmt != "xlsx" and b"\x00" in data and not data.startswith(UTF16_BOMS):
-        raise FileError([f"The file is named .{fmt} but is not text (it contains NUL bytes)."])
+        raise FileError(
+            [
+                f"The file is named .{fmt} but is not text (it contains NUL bytes); if it is "
+                "UTF-16 text without a byte-order mark, save it as 'CSV UTF-8' instead."
+            ]
+        )
 
 
 def decode(data: bytes, unit: str = "Row") -> str:

@@ -315,14 +315,11 @@ def record_values(
         name = header[index] if index < len(header) else None
         return f"{record.where}, column '{name or get_column_letter(index + 1)}'"
 
-    for index, text in enumerate(record.cells):
-        if record.formulas is not None and index in record.formulas:
-            errors.append(f"{at(index)}: the cell holds a formula; type the value itself.")
-        elif record.formulas is None and looks_like_formula(text):
-            errors.append(
-                f"{at(index)}: the text starts with {text[0]!r}, so a spreadsheet would run it "
-                "as a formula; put an apostrophe (') before it to keep it as text."
-            )
+    # A formula cell's cached value is not what anyone typed: refused. CSV text that merely
+    # starts like one ("- first point" in a Markdown narrative) is text, stored as written:
+    # nothing here runs it, pages escape it, and exports neutralise it.
+    for index in sorted(record.formulas or ()):
+        errors.append(f"{at(index)}: the cell holds a formula; type the value itself.")
     cells = record.cells
     if len(cells) > len(header) and any(t.strip() for t in cells[len(header) :]):
         errors.append(f"{record.where}: it has more cells ({len(cells)}) than there are columns.")

@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests import factories
-from tracker import retirement
+from tracker import retirement, tables
 from tracker.db import db
 from tracker.plan import services as plan_services
-from tracker.pledges import services, totals, transfer
+from tracker.pledges import services, totals
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry
 
 
@@ -316,12 +316,13 @@ def test_matrix_filters_by_period_and_sorts(client, login):
 
 
 def test_export_neutralises_formulas_but_keeps_negative_amounts():
-    assert transfer.neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert transfer.neutralise("@SUM(A1)") == "'@SUM(A1)"
-    assert transfer.neutralise("-2+3") == "'-2+3"
-    assert transfer.neutralise("\tx") == "'\tx"
-    assert transfer.neutralise("-500.00") == "-500.00"
-    assert transfer.neutralise("Training") == "Training"
+    neutralise = tables.neutralise
+    assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("-2+3") == "'-2+3"
+    assert neutralise("\tx") == "'\tx"
+    assert neutralise("-500.00") == "-500.00"
+    assert neutralise("Training") == "Training"
 
 
 def test_funding_needs_gap_and_coverage(client, login):

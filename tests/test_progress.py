@@ -493,7 +493,7 @@ def test_upload_of_html_claiming_to_be_xlsx_is_refused(client, login):
         },
         content_type="multipart/form-data",
     )
-    assert "not a readable XLSX" in response.get_data(as_text=True)
+    assert "The file is named .xlsx but is not an Excel workbook" in response.get_data(as_text=True)
 
 
 def test_upload_of_an_xlsx_with_broken_xml_is_refused_not_a_500(client, login):
@@ -524,7 +524,7 @@ def test_upload_of_an_xlsx_with_broken_xml_is_refused_not_a_500(client, login):
         content_type="multipart/form-data",
     )
     assert response.status_code < 500
-    assert "not a readable XLSX" in response.get_data(as_text=True)
+    assert "The .xlsx file is damaged or not an Excel workbook." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == before
 
 

@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import func, select
 
 from tests import factories
+from tracker import tables
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.plan import fileformats, services, transfer
@@ -327,8 +328,8 @@ def test_fifty_megabyte_file_is_refused_before_it_is_read_whole(runner, tmp_path
             return b"x" * size
 
     with pytest.raises(FileError):
-        fileformats.read_capped(Stream())
-    assert Stream.asked == fileformats.MAX_FILE_BYTES + 1
+        tables.read_capped(Stream())
+    assert Stream.asked == tables.MAX_FILE_BYTES + 1
 
 
 def test_yaml_alias_bomb_is_refused_without_expanding():

@@ -14,7 +14,7 @@ from tracker.actors.services import get_actor_by_code
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
 from tracker.db import db
-from tracker.plan.fileformats import read_capped
+from tracker.tables import read_capped
 
 
 @click.command("init")

@@ -6,9 +6,9 @@ from tracker.actors.services import ActorError
 from tracker.db import StaleVersionError
 from tracker.errors import json_error
 from tracker.meetings.services import MeetingError
-from tracker.plan.fileformats import FileError
 from tracker.plan.services import PlanError
 from tracker.progress.services import ProgressBulkError, ProgressError
+from tracker.tables import FileError
 
 
 class ApiError(Exception):

@@ -30,7 +30,6 @@ from tracker.db import READ_ONLY_METHODS, db
 from tracker.pages import download
 from tracker.plan import services as plan_services
 from tracker.plan import transfer
-from tracker.plan.fileformats import read_capped
 from tracker.plan.forms import (
     ActionPointForm,
     ActivityForm,
@@ -43,6 +42,7 @@ from tracker.plan.forms import (
     goal_values,
 )
 from tracker.plan.models import ActionPoint
+from tracker.tables import read_capped
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.init_blueprint(bp)

@@ -15,7 +15,6 @@ from tracker.db import StaleVersionError, db
 from tracker.pages import conflict_page, download, render_form_page
 from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
-from tracker.plan.fileformats import read_capped
 from tracker.plan.forms import (
     ActionPointForm,
     ActivityForm,
@@ -31,6 +30,7 @@ from tracker.plan.forms import (
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.progress import queries as progress
+from tracker.tables import read_capped
 from tracker.uploads.forms import DocumentForm
 from tracker.uploads.services import UploadError, send_stored_file, store_upload
 

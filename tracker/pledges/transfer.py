@@ -11,13 +11,13 @@ Commitment", a disbursement 3 "Disbursement".
 
 import csv
 import io
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
+from tracker import tables
 from tracker.actors.models import Actor
 from tracker.audit.services import By
 from tracker.db import MAX_ID, db
@@ -54,8 +54,7 @@ EXPORT_COLUMNS = [
 ]
 PLEDGE_COLUMNS = {"actor", "plan", "currency", "kind", "amount", "value_date"}
 RATE_COLUMNS = {"currency", "rate", "valid_on"}
-MAX_ROWS = 50_000
-_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+MAX_ROWS = 5_000  # a pledge or rate file; a longer one is refused, to be split up
 
 
 @dataclass
@@ -65,7 +64,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, {self.column}: {self.message}"
+        return f"row {self.row}, {self.column}: {self.message}" if self.row else self.message
 
 
 @dataclass
@@ -74,60 +73,15 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read."""
-
-
-# Reading ----------------------------------------------------------------------------------------
-
-
-def _cell_text(value: object) -> str:
-    """A cell as text. XLSX numbers come as int or float: a float's shortest repr is what was
-    typed (1250.5), and the money parser then refuses exponents or too many decimals."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
-    """(header, rows) of a CSV or XLSX file; header names lower-cased."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise ImportFileError(f"Not a readable XLSX file ({type(error).__name__}).") from None
-        try:
-            sheet = workbook.worksheets[0]
-            table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()  # read-only workbooks keep their archive open until closed
-        lines: Iterator = iter(table)
-    elif name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError("The CSV file is not UTF-8 text.") from None
-        lines = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
-    else:
-        raise ImportFileError("Give a .csv or .xlsx file.")
-    header = [h.strip().lower() for h in next(lines, [])]
-    rows = []
-    for values in lines:
-        if not any(values):
-            continue
-        rows.append(dict(zip(header, values, strict=False)))
-        if len(rows) > MAX_ROWS:
-            raise ImportFileError(f"At most {MAX_ROWS} rows in one file.")
-    return header, rows
+def _read(
+    content: bytes, filename: str, columns: set[str], result: ImportResult
+) -> list[tables.TableRow] | None:
+    """The file's rows, or None with every problem of the file as a whole in `result`."""
+    try:
+        return tables.read_table(content, filename, required=sorted(columns), max_rows=MAX_ROWS)
+    except tables.FileError as error:
+        result.errors.extend(RowError(0, "file", message) for message in error.messages)
+        return None
 
 
 def _date(text: str) -> date:
@@ -180,21 +134,13 @@ def import_pledges(
     caller commits only when there is none.
     """
     result = ImportResult()
-    try:
-        header, rows = read_table(content, filename)
-    except ImportFileError as error:
-        result.errors.append(RowError(1, "file", str(error)))
-        return result
-    missing = PLEDGE_COLUMNS - set(header)
-    if missing:
-        result.errors.append(
-            RowError(1, "header", f"Missing columns: {', '.join(sorted(missing))}.")
-        )
+    rows = _read(content, filename, PLEDGE_COLUMNS, result)
+    if rows is None:
         return result
     actors = {a.code: a for a in db.session.scalars(select(Actor))}
     plans = {p.code: p for p in db.session.scalars(select(Plan))}
     created: dict[str, Pledge] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in ((r.number, r.values) for r in rows):
         errors = []
 
         def fail(column: str, message: str) -> None:
@@ -289,18 +235,10 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
     reporting = reporting or totals.reporting_currency()
     earliest: dict[str, date] = {}
     result = ImportResult()
-    try:
-        header, rows = read_table(content, filename)
-    except ImportFileError as error:
-        result.errors.append(RowError(1, "file", str(error)))
+    rows = _read(content, filename, RATE_COLUMNS, result)
+    if rows is None:
         return result
-    missing = RATE_COLUMNS - set(header)
-    if missing:
-        result.errors.append(
-            RowError(1, "header", f"Missing columns: {', '.join(sorted(missing))}.")
-        )
-        return result
-    for number, row in enumerate(rows, start=2):
+    for number, row in ((r.number, r.values) for r in rows):
         try:
             rate = parse_rate(row.get("rate", ""))
         except MoneyError as error:
@@ -334,15 +272,6 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
 
 
 # Export -----------------------------------------------------------------------------------------
-
-
-def neutralise(value: object) -> object:
-    """A cell that a spreadsheet could run as a formula gets a leading apostrophe. Plain decimal
-    numbers ("-500.00", which we write) are left alone: they cannot be formulas."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        if not _PLAIN_NUMBER.match(value):
-            return "'" + value
-    return value
 
 
 def export_rows(plan: Plan, reporting: str | None = None) -> list[list]:
@@ -395,7 +324,7 @@ def _target_code(pledge: Pledge) -> str:
 
 def export_pledges(plan: Plan, fmt: str) -> tuple[bytes, str]:
     """The plan's ledger as CSV or XLSX bytes, with the media type."""
-    rows = [[neutralise(v) for v in row] for row in export_rows(plan)]
+    rows = [[tables.neutralise(v) for v in row] for row in export_rows(plan)]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")

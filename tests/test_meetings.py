@@ -685,9 +685,10 @@ def test_api_moves_and_removes_agenda_items(admin_api):
         ({"position": 0}, "from 1 to 3"),
         ({"position": 4}, "from 1 to 3"),
         ({"position": "2"}, "integer"),
-        ({"position": None}, "required"),
-        ({}, "required"),
-        ({"position": 1, "title": "Renamed"}, "Unknown field"),
+        ({"position": None}, "from 1 to 3"),
+        ({}, "Give a position, a title"),
+        ({"position": 1, "colour": "red"}, "Unknown field"),
+        ({"position": 9, "title": "Renamed"}, "from 1 to 3"),
     ],
 )
 def test_api_refuses_a_bad_position_with_a_422_at_the_field(admin_api, body, message):

@@ -173,10 +173,11 @@ def update_agenda_item(meeting_id: int, item_id: int):
     form = json_form(AgendaItemChangeForm, body, current=agenda_item_data(item))
     form.set_choices(meeting.plan)
     validate_form(form)
-    values = agenda_item_values(form, meeting.plan)
-    services.update_agenda_item(item, **values, by=acting_user())
+    # The move first: a position out of range is refused before anything has changed.
     if "position" in body:
         services.move_agenda_item(item, position=form.position.data, by=acting_user())
+    values = agenda_item_values(form, meeting.plan)
+    services.update_agenda_item(item, **values, by=acting_user())
     db.session.commit()
     return _detail(meeting.id)
 

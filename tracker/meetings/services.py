@@ -531,9 +531,14 @@ def update_decision(
     meeting = decision.meeting
     values = _check_decision(meeting, text, action_points)
     check_version(decision, version)
-    with guarded_write(duplicate=MeetingError("Conflict."), record=decision, version=version):
+    # No autoflush: loading the old links must not write the new text in an UPDATE of its own
+    # (one edit, one version).
+    with (
+        guarded_write(duplicate=MeetingError("Conflict."), record=decision, version=version),
+        db.session.no_autoflush,
+    ):
         changes = apply_changes(decision, values)
-        if changes:
+        if changes and "text" not in changes:
             # Only the decision's own row carries the version: a change of its links alone
             # must move it on too, or a concurrent edit of the links would go unnoticed.
             flag_modified(decision, "text")

@@ -247,11 +247,16 @@ def _renumber(items: list[AgendaItem]) -> None:
     db.session.flush()
 
 
-def get_agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
-    """An item of this meeting's agenda (None for another meeting's: a 404, not a 403)."""
+def _of_meeting(model, record_id: int, meeting: Meeting):
+    """A record of this meeting by id (None for another meeting's: a 404, not a 403)."""
     return db.session.scalar(
-        select(AgendaItem).where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting.id)
+        select(model).where(model.id == record_id, model.meeting_id == meeting.id)
     )
+
+
+def get_agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
+    """An item of this meeting's agenda."""
+    return _of_meeting(AgendaItem, item_id, meeting)
 
 
 def move_agenda_item(item: AgendaItem, *, position: int | None, by: By) -> AgendaItem:
@@ -454,12 +459,8 @@ def attach_file(meeting: Meeting, stored: StoredFile, *, by: By) -> MeetingAttac
 
 
 def get_attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment | None:
-    """An attachment of this meeting (None for another meeting's)."""
-    return db.session.scalar(
-        select(MeetingAttachment).where(
-            MeetingAttachment.id == attachment_id, MeetingAttachment.meeting_id == meeting.id
-        )
-    )
+    """An attachment of this meeting."""
+    return _of_meeting(MeetingAttachment, attachment_id, meeting)
 
 
 def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
@@ -513,10 +514,8 @@ def record_decision(
 
 
 def get_decision(meeting: Meeting, decision_id: int) -> Decision | None:
-    """A decision of this meeting (None for another meeting's)."""
-    return db.session.scalar(
-        select(Decision).where(Decision.id == decision_id, Decision.meeting_id == meeting.id)
-    )
+    """A decision of this meeting."""
+    return _of_meeting(Decision, decision_id, meeting)
 
 
 def update_decision(
@@ -612,10 +611,8 @@ def _check_follow_up(
 
 
 def get_follow_up(meeting: Meeting, follow_up_id: int) -> FollowUp | None:
-    """A follow-up of this meeting (None for another meeting's)."""
-    return db.session.scalar(
-        select(FollowUp).where(FollowUp.id == follow_up_id, FollowUp.meeting_id == meeting.id)
-    )
+    """A follow-up of this meeting."""
+    return _of_meeting(FollowUp, follow_up_id, meeting)
 
 
 def update_follow_up(

@@ -119,6 +119,7 @@ class World:
         )
         self.meeting = factories.make_meeting()
         self.follow_up = factories.make_follow_up(self.meeting, owner=owner)
+        self.decision = meeting_services.record_decision(self.meeting, text="Agreed.", by="t")
         self.attachment = meeting_services.attach_file(
             self.meeting, store_upload(b"%PDF-1.4 minutes annex", "annex.pdf", by="tests"), by="t"
         )
@@ -157,6 +158,7 @@ class World:
             # Issue 7: meetings.
             "meeting_id": self.meeting.id,
             "follow_up_id": self.follow_up.id,
+            "decision_id": self.decision.id,
             "attachment_id": self.attachment.id,
             "version": self.minutes.number,
             # The calendar feed address: its token is the credential (anyone holding it reads).

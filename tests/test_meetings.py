@@ -1,5 +1,6 @@
 """Meetings: rules in the services, pages, the API, the brief and the iCalendar feed."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -7,12 +8,15 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import AuthActions
 from tests.test_api import assert_error, count_queries
 from tracker.audit.models import AuditEvent
-from tracker.db import db
+from tracker.db import StaleVersionError, db
 from tracker.meetings import queries, services
 from tracker.meetings.models import (
     AgendaItem,
+    Decision,
+    DecisionActionPoint,
     FollowUp,
     FollowUpStatus,
     Meeting,
@@ -685,9 +689,10 @@ def test_api_moves_and_removes_agenda_items(admin_api):
         ({"position": 0}, "from 1 to 3"),
         ({"position": 4}, "from 1 to 3"),
         ({"position": "2"}, "integer"),
-        ({"position": None}, "required"),
-        ({}, "required"),
-        ({"position": 1, "title": "Renamed"}, "Unknown field"),
+        ({"position": None}, "from 1 to 3"),
+        ({}, "Give a position, a title"),
+        ({"position": 1, "colour": "red"}, "Unknown field"),
+        ({"position": 9, "title": "Renamed"}, "from 1 to 3"),
     ],
 )
 def test_api_refuses_a_bad_position_with_a_422_at_the_field(admin_api, body, message):
@@ -730,3 +735,515 @@ def test_api_edits_of_the_agenda_are_403_for_a_focal_point(api):
     assert_error(api.delete(f"{base}/participants/AT"), 403)
     assert_error(api.delete(f"{base}/attachments/{attachment.id}"), 403)
     assert _titles_and_positions(meeting.id) == [("A", 1), ("B", 2), ("C", 3)]
+
+
+# Correcting what was recorded: edit agenda items, decisions and follow-ups; remove the last two
+
+
+def _recorded():
+    """A meeting with an agenda item, a decision linked to an action point, and a follow-up."""
+    meeting = factories.make_meeting()
+    linked = factories.make_action_point(title="Linked")
+    (item,) = _agenda(meeting, "Review the curriculum")
+    decision = services.record_decision(
+        meeting, text="Agreed to share it.", action_points=[linked], by="t"
+    )
+    follow_up = factories.make_follow_up(meeting, text="Share it", due_on=date(2030, 1, 15))
+    db.session.commit()
+    return meeting, item, decision, follow_up
+
+
+def _fresh(model, record_id: int):
+    db.session.expire_all()
+    return db.session.get(model, record_id)
+
+
+def _events(action: str) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_moving_a_due_date_or_handing_a_follow_up_over_adds_a_note_and_an_audit_event():
+    _, _, _, follow_up = _recorded()
+    services.update_follow_up(
+        follow_up,
+        text="Share the curriculum",
+        owner=factories.get_actor("AT"),
+        due_on=date(2030, 3, 1),
+        version=follow_up.version,
+        by="tests",
+    )
+    saved = _fresh(FollowUp, follow_up.id)
+    assert (saved.owner_actor.code, saved.due_on, saved.version) == ("AT", date(2030, 3, 1), 2)
+    (note,) = saved.notes
+    assert note.status == FollowUpStatus.OPEN
+    assert note.note == "Due date moved from 2030-01-15 to 2030-03-01. Handed from HU to AT."
+    (event_,) = [e for e in _events("update") if e.entity_type == "follow_ups"]
+    assert event_.entity_id == follow_up.id
+    assert event_.changes["due_on"] == ["2030-01-15", "2030-03-01"]
+    assert event_.changes["owner_actor"] == ["HU", "AT"]
+
+
+def test_correcting_only_a_follow_ups_text_adds_no_note():
+    _, _, _, follow_up = _recorded()
+    services.update_follow_up(
+        follow_up,
+        text="Share the curriculum",
+        owner=follow_up.owner_actor,
+        due_on=follow_up.due_on,
+        version=follow_up.version,
+        by="tests",
+    )
+    saved = _fresh(FollowUp, follow_up.id)
+    assert saved.text == "Share the curriculum" and saved.notes == []
+
+
+def test_a_stale_follow_up_edit_is_refused_and_changes_nothing():
+    _, _, _, follow_up = _recorded()
+    with pytest.raises(StaleVersionError):
+        services.update_follow_up(
+            follow_up,
+            text="Mine",
+            owner=follow_up.owner_actor,
+            due_on=date(2031, 1, 1),
+            version=follow_up.version - 1,
+            by="tests",
+        )
+    saved = _fresh(FollowUp, follow_up.id)
+    assert (saved.text, saved.due_on, saved.notes) == ("Share it", date(2030, 1, 15), [])
+
+
+def test_changing_only_a_decisions_links_moves_its_version_on():
+    meeting, _, decision, _ = _recorded()
+    other = factories.make_action_point(title="Other")
+    services.update_decision(
+        decision, text=decision.text, action_points=[other], version=1, by="tests"
+    )
+    saved = _fresh(Decision, decision.id)
+    assert [ap.code for ap in saved.action_points] == [other.code]
+    assert saved.version == 2
+    (event_,) = _events("decision_edit")
+    assert event_.entity_id == meeting.id and list(event_.changes) == ["action_points", "decision"]
+    with pytest.raises(StaleVersionError):
+        services.update_decision(saved, text="Again", action_points=[], version=1, by="tests")
+
+
+def test_an_agenda_item_edit_refuses_another_plans_action_point_and_keeps_the_item():
+    _, item, _, _ = _recorded()
+    foreign = factories.make_action_point(factories.get_plan("BP-CFA-2025"))
+    with pytest.raises(MeetingError, match="another plan") as caught:
+        services.update_agenda_item(
+            item, title="Renamed", action_point=foreign, goal=None, by="tests"
+        )
+    assert caught.value.field == "action_point"
+    saved = _fresh(AgendaItem, item.id)
+    assert (saved.title, saved.action_point_id) == ("Review the curriculum", None)
+
+
+def test_a_follow_up_with_notes_cannot_be_removed():
+    _, _, _, follow_up = _recorded()
+    services.change_follow_up_status(
+        follow_up, status="in_progress", note="Drafting.", version=None, by="tests"
+    )
+    with pytest.raises(MeetingError, match="drop it instead") as caught:
+        services.remove_follow_up(follow_up, by="tests")
+    assert caught.value.field == "follow_up"
+    assert _fresh(FollowUp, follow_up.id) is not None
+
+
+def test_a_follow_up_carried_onto_a_later_agenda_cannot_be_removed():
+    first = factories.make_meeting(starts_at=datetime(2029, 1, 10, 9, tzinfo=UTC))
+    follow_up = factories.make_follow_up(first)
+    factories.make_meeting(starts_at=datetime(2029, 6, 10, 9, tzinfo=UTC))
+    with pytest.raises(MeetingError, match="carried onto a later meeting"):
+        services.remove_follow_up(follow_up, by="tests")
+    assert _fresh(FollowUp, follow_up.id) is not None
+
+
+def test_a_decision_with_follow_ups_is_removed_only_once_they_are():
+    meeting, _, decision, _ = _recorded()
+    of_decision = factories.make_follow_up(meeting, decision=decision)
+    with pytest.raises(MeetingError, match="1 follow-up"):
+        services.remove_decision(decision, by="tests")
+    services.remove_follow_up(of_decision, by="tests")
+    services.remove_decision(_fresh(Decision, decision.id), by="tests")
+    assert _fresh(Decision, decision.id) is None
+    assert count(DecisionActionPoint) == 0
+    removed = {
+        e.action: e.changes for e in _events("decision_remove") + _events("follow_up_remove")
+    }
+    assert removed["decision_remove"]["decision"][0]["text"] == "Agreed to share it."
+    assert removed["follow_up_remove"]["follow_up"][0]["decision"] == decision.id
+
+
+# Correcting in the pages
+
+
+def _signed_in(app, role: str, actor: str | None = None):
+    """A client of its own: signing in again on one client keeps the first user."""
+    client = app.test_client()
+    AuthActions(client).as_role(role, actor=factories.get_actor(actor) if actor else None)
+    return client
+
+
+def test_the_meeting_page_offers_edit_and_remove_to_the_secretariat_only(app):
+    meeting, item, decision, follow_up = _recorded()
+    base = f"/meetings/{meeting.id}"
+    controls = (
+        f"{base}/agenda/{item.id}/edit",
+        f"{base}/decisions/{decision.id}/edit",
+        f"{base}/decisions/{decision.id}/remove",
+        f"{base}/follow-ups/{follow_up.id}/edit",
+        f"{base}/follow-ups/{follow_up.id}/remove",
+    )
+    page = _signed_in(app, "admin").get(base).get_data(as_text=True)
+    assert all(url in page for url in controls)
+    page = _signed_in(app, "viewer").get(base).get_data(as_text=True)
+    assert not any(url in page for url in controls)
+
+
+def test_admin_edits_an_agenda_item_a_decision_and_a_follow_up_in_the_pages(client, login):
+    meeting, item, decision, follow_up = _recorded()
+    other = factories.make_action_point(title="Other")
+    db.session.commit()
+    login.as_role("admin")
+    base = f"/meetings/{meeting.id}"
+    form = client.get(f"{base}/follow-ups/{follow_up.id}/edit").get_data(as_text=True)
+    assert "Share it" in form and 'value="2030-01-15"' in form
+    edits = {
+        f"{base}/agenda/{item.id}/edit": {"title": "Curriculum", "action_point": other.code},
+        f"{base}/decisions/{decision.id}/edit": {
+            "text": "Agreed to share it by March.",
+            "action_points": [other.code],
+            "version": "1",
+        },
+        f"{base}/follow-ups/{follow_up.id}/edit": {
+            "text": "Share it",
+            "owner": "TR",
+            "due_on": "2030-03-01",
+            "version": "1",
+        },
+    }
+    for url, data in edits.items():
+        response = client.post(url, data=data)
+        assert response.status_code == 302, (url, response.get_data(as_text=True))
+        assert response.headers["Location"] == base
+    db.session.expire_all()
+    assert (item.title, item.action_point_id) == ("Curriculum", other.id)
+    assert decision.text == "Agreed to share it by March." and decision.action_points == [other]
+    assert (decision.version, follow_up.version) == (2, 2)  # one edit, one version
+    assert (follow_up.owner_actor.code, follow_up.due_on) == ("TR", date(2030, 3, 1))
+    page = client.get(base).get_data(as_text=True)
+    assert "Agreed to share it by March." in page and "Agenda item 1 edited" in page
+
+
+def test_a_stale_decision_edit_shows_the_conflict_page_with_what_is_saved(client, login):
+    meeting, _, decision, _ = _recorded()
+    services.update_decision(
+        decision, text="Their wording.", action_points=[], version=1, by="someone else"
+    )
+    db.session.commit()
+    login.as_role("admin")
+    response = client.post(
+        f"/meetings/{meeting.id}/decisions/{decision.id}/edit",
+        data={"text": "My wording.", "version": "1"},
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Edit conflict" in page and "Their wording." in page and "My wording." in page
+    assert re.search(r'<input[^>]*name="version"[^>]*value="2"', page)
+    assert _fresh(Decision, decision.id).text == "Their wording."
+    again = client.post(
+        f"/meetings/{meeting.id}/decisions/{decision.id}/edit",
+        data={"text": "My wording.", "version": "2"},
+    )
+    assert again.status_code == 302 and _fresh(Decision, decision.id).text == "My wording."
+
+
+def test_a_stale_follow_up_edit_shows_the_conflict_page(client, login):
+    meeting, _, _, follow_up = _recorded()
+    services.change_follow_up_status(
+        follow_up, status="in_progress", note="Drafting.", version=1, by="someone else"
+    )
+    db.session.commit()
+    login.as_role("admin")
+    response = client.post(
+        f"/meetings/{meeting.id}/follow-ups/{follow_up.id}/edit",
+        data={"text": "Mine", "owner": "AT", "due_on": "2031-01-01", "version": "1"},
+    )
+    assert response.status_code == 409 and "Edit conflict" in response.get_data(as_text=True)
+    saved = _fresh(FollowUp, follow_up.id)
+    assert (saved.text, saved.owner_actor.code, len(saved.notes)) == ("Share it", "HU", 1)
+
+
+def test_the_agenda_item_page_refuses_another_plans_action_point(client, login):
+    meeting, item, _, _ = _recorded()
+    foreign = factories.make_action_point(factories.get_plan("BP-CFA-2025"), code="X98")
+    db.session.commit()
+    login.as_role("admin")
+    response = client.post(
+        f"/meetings/{meeting.id}/agenda/{item.id}/edit",
+        data={"title": "Renamed", "action_point": foreign.code},
+    )
+    assert response.status_code == 422
+    assert "Not an action point of the meeting&#39;s plan." in response.get_data(as_text=True)
+    assert _fresh(AgendaItem, item.id).title == "Review the curriculum"
+
+
+BAD_FOLLOW_UP_INPUT = [
+    ({"text": ""}, "text", "This field is required."),
+    ({"text": "x" * 50_000}, "text", "20000 characters"),
+    ({"due_on": "next week"}, "due_on", "Not a valid date value."),
+    ({"due_on": ""}, "due_on", "Give the date it is due."),
+    ({"owner": "XX"}, "owner", "Not a valid choice."),
+    ({"owner": ""}, "owner", "Give the actor that owns this follow-up."),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_FOLLOW_UP_INPUT)
+def test_bad_follow_up_input_in_the_page_is_refused_at_the_field(
+    client, login, change, field, message
+):
+    meeting, _, _, follow_up = _recorded()
+    login.as_role("admin")
+    data = {"text": "Share it", "owner": "AT", "due_on": "2030-03-01", "version": "1", **change}
+    response = client.post(f"/meetings/{meeting.id}/follow-ups/{follow_up.id}/edit", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="{field}-error-1"' in page or f'id="follow-up-{field}-error-1"' in page
+    assert message in page
+    saved = _fresh(FollowUp, follow_up.id)
+    assert (saved.text, saved.owner_actor.code, saved.version, saved.notes) == (
+        "Share it",
+        "HU",
+        1,
+        [],
+    )
+
+
+@pytest.mark.parametrize("text", ["", "  ", "x" * 50_000])
+def test_a_decision_left_empty_or_too_long_is_refused_in_the_page(client, login, text):
+    meeting, _, decision, _ = _recorded()
+    login.as_role("admin")
+    response = client.post(
+        f"/meetings/{meeting.id}/decisions/{decision.id}/edit",
+        data={"text": text, "version": "1"},
+    )
+    assert response.status_code == 422
+    assert "decision-text-error-1" in response.get_data(as_text=True)
+    assert _fresh(Decision, decision.id).text == "Agreed to share it."
+
+
+def test_the_page_says_why_a_follow_up_or_decision_is_not_removed(client, login):
+    meeting, _, decision, follow_up = _recorded()
+    of_decision = factories.make_follow_up(meeting, decision=decision)
+    services.change_follow_up_status(
+        follow_up, status="done", note="Shared.", version=None, by="tests"
+    )
+    db.session.commit()
+    login.as_role("admin")
+    base = f"/meetings/{meeting.id}"
+    refused = client.post(f"{base}/follow-ups/{follow_up.id}/remove")
+    assert refused.status_code == 422
+    assert "has status notes: drop it instead" in refused.get_data(as_text=True)
+    refused = client.post(f"{base}/decisions/{decision.id}/remove")
+    assert refused.status_code == 422
+    assert "This decision has 1 follow-up(s)" in refused.get_data(as_text=True)
+    assert _fresh(FollowUp, follow_up.id) is not None and _fresh(Decision, decision.id)
+    assert client.post(f"{base}/follow-ups/{of_decision.id}/remove").status_code == 302
+    removed = client.post(f"{base}/decisions/{decision.id}/remove", follow_redirects=True)
+    assert "Decision removed." in removed.get_data(as_text=True)
+    assert _fresh(Decision, decision.id) is None and _fresh(FollowUp, of_decision.id) is None
+
+
+def test_members_and_the_owner_get_403_on_the_correction_pages(app):
+    meeting, item, decision, follow_up = _recorded()
+    base = f"/meetings/{meeting.id}"
+    posts = {
+        f"{base}/agenda/{item.id}/edit": {"title": "Renamed"},
+        f"{base}/decisions/{decision.id}/edit": {"text": "Renamed", "version": "1"},
+        f"{base}/decisions/{decision.id}/remove": {},
+        f"{base}/follow-ups/{follow_up.id}/edit": {
+            "text": "Renamed",
+            "owner": "HU",
+            "due_on": "2030-03-01",
+            "version": "1",
+        },
+        f"{base}/follow-ups/{follow_up.id}/remove": {},
+    }
+    for role, actor in (("member", "AT"), ("focal_point", "HU")):
+        client = _signed_in(app, role, actor)
+        for url, data in posts.items():
+            assert client.post(url, data=data).status_code == 403, (role, url)
+            if url.endswith("/edit"):
+                assert client.get(url).status_code == 403, (role, url)
+    assert _fresh(AgendaItem, item.id).title == "Review the curriculum"
+    assert _fresh(Decision, decision.id).text == "Agreed to share it."
+    assert _fresh(FollowUp, follow_up.id).text == "Share it"
+
+
+def test_another_meetings_decision_follow_up_or_item_is_a_404_in_the_pages(client, login):
+    _, item, decision, follow_up = _recorded()
+    other = factories.make_meeting()
+    db.session.commit()
+    login.as_role("admin")
+    base = f"/meetings/{other.id}"
+    for url in (
+        f"{base}/agenda/{item.id}/edit",
+        f"{base}/decisions/{decision.id}/edit",
+        f"{base}/follow-ups/{follow_up.id}/edit",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"{base}/decisions/{decision.id}/remove").status_code == 404
+    assert client.post(f"{base}/follow-ups/{follow_up.id}/remove").status_code == 404
+    assert _fresh(Decision, decision.id) and _fresh(FollowUp, follow_up.id)
+
+
+# Correcting through the API
+
+
+def test_api_edits_an_agenda_item_a_decision_and_a_follow_up(admin_api):
+    meeting, item, decision, follow_up = _recorded()
+    goal = meeting.plan.goals[0]
+    base = f"/api/v1/meetings/{meeting.id}"
+    renamed = admin_api.patch(
+        f"{base}/agenda-items/{item.id}", json={"title": "Curriculum", "goal": str(goal.number)}
+    )
+    assert renamed.status_code == 200, renamed.get_json()
+    (shown,) = renamed.get_json()["agenda_items"]
+    assert (shown["title"], shown["goal"], shown["position"]) == ("Curriculum", goal.number, 1)
+    edited = admin_api.patch(
+        f"{base}/decisions/{decision.id}", json={"version": 1, "action_points": []}
+    )
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.get_json()["decisions"] == [
+        {"id": decision.id, "text": "Agreed to share it.", "action_points": [], "version": 2}
+    ]
+    moved = admin_api.patch(
+        f"/api/v1/follow-ups/{follow_up.id}", json={"version": 1, "due_on": "2030-02-01"}
+    )
+    assert moved.status_code == 200, moved.get_json()
+    body = moved.get_json()
+    assert (body["due_on"], body["owner"], body["text"], body["version"]) == (
+        "2030-02-01",
+        "HU",
+        "Share it",
+        2,
+    )
+    assert body["notes"][0]["note"] == "Due date moved from 2030-01-15 to 2030-02-01."
+
+
+def test_api_stale_edits_are_409_with_the_current_record(admin_api):
+    meeting, _, decision, follow_up = _recorded()
+    services.update_decision(decision, text="Theirs.", action_points=[], version=1, by="x")
+    services.change_follow_up_status(follow_up, status="done", note="Done.", version=1, by="x")
+    db.session.commit()
+    stale = admin_api.patch(
+        f"/api/v1/meetings/{meeting.id}/decisions/{decision.id}",
+        json={"version": 1, "text": "Mine."},
+    )
+    assert assert_error(stale, 409, "conflict")["current"]["text"] == "Theirs."
+    stale = admin_api.patch(
+        f"/api/v1/follow-ups/{follow_up.id}", json={"version": 1, "owner": "AT"}
+    )
+    assert assert_error(stale, 409, "conflict")["current"]["status"] == "done"
+    assert _fresh(Decision, decision.id).text == "Theirs."
+    assert _fresh(FollowUp, follow_up.id).owner_actor.code == "HU"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "x" * 50_000}, "text"),
+        ({"due_on": "soon"}, "due_on"),
+        ({"due_on": None}, "due_on"),
+        ({"owner": "XX"}, "owner"),
+        ({"owner": 7}, "owner"),
+        ({"text": "No version"}, "version"),
+        ({"status": "done"}, "status"),
+    ],
+)
+def test_api_refuses_bad_follow_up_edits_and_changes_nothing(admin_api, body, field):
+    _, _, _, follow_up = _recorded()
+    body = {"version": 1, **body} if field != "version" else body
+    error = assert_error(admin_api.patch(f"/api/v1/follow-ups/{follow_up.id}", json=body), 422)
+    assert field in error["fields"]
+    saved = _fresh(FollowUp, follow_up.id)
+    assert (saved.text, saved.owner_actor.code, saved.version, saved.notes) == (
+        "Share it",
+        "HU",
+        1,
+        [],
+    )
+
+
+def test_api_refuses_another_plans_action_point_in_an_agenda_item_or_decision(admin_api):
+    meeting, item, decision, _ = _recorded()
+    foreign = factories.make_action_point(factories.get_plan("BP-CFA-2025"), code="X97")
+    db.session.commit()
+    base = f"/api/v1/meetings/{meeting.id}"
+    error = assert_error(
+        admin_api.patch(f"{base}/agenda-items/{item.id}", json={"action_point": foreign.code}),
+        422,
+    )
+    assert error["fields"]["action_point"] == "Not an action point of the meeting's plan."
+    error = assert_error(
+        admin_api.patch(
+            f"{base}/decisions/{decision.id}",
+            json={"version": 1, "action_points": [foreign.code]},
+        ),
+        422,
+    )
+    assert error["fields"]["action_points"] == "Not an action point of the meeting's plan."
+    assert _fresh(AgendaItem, item.id).action_point_id is None
+    assert _fresh(Decision, decision.id).version == 1
+
+
+def test_api_removes_only_what_nothing_depends_on(admin_api):
+    meeting, _, decision, follow_up = _recorded()
+    of_decision = factories.make_follow_up(meeting, decision=decision)
+    services.change_follow_up_status(follow_up, status="dropped", note="Moot.", version=1, by="x")
+    db.session.commit()
+    base = f"/api/v1/meetings/{meeting.id}/decisions/{decision.id}"
+    assert (
+        "drop it instead"
+        in assert_error(admin_api.delete(f"/api/v1/follow-ups/{follow_up.id}"), 422)["fields"][
+            "follow_up"
+        ]
+    )
+    assert "1 follow-up" in assert_error(admin_api.delete(base), 422)["fields"]["decision"]
+    assert count(FollowUp) == 2 and _fresh(Decision, decision.id) is not None
+    removed = admin_api.delete(f"/api/v1/follow-ups/{of_decision.id}")
+    assert removed.status_code == 204 and removed.get_data() == b""
+    after = admin_api.delete(base)
+    assert after.status_code == 200 and after.get_json()["decisions"] == []
+    assert_error(admin_api.delete(base), 404)
+
+
+def test_api_corrections_are_403_for_the_owner_focal_point(api):
+    meeting, item, decision, follow_up = _recorded()
+    api.as_role("focal_point", actor=factories.get_actor("HU"))
+    base = f"/api/v1/meetings/{meeting.id}"
+    assert_error(api.patch(f"{base}/agenda-items/{item.id}", json={"title": "X"}), 403)
+    assert_error(api.patch(f"{base}/decisions/{decision.id}", json={"version": 1}), 403)
+    assert_error(api.delete(f"{base}/decisions/{decision.id}"), 403)
+    assert_error(api.patch(f"/api/v1/follow-ups/{follow_up.id}", json={"version": 1}), 403)
+    assert_error(api.delete(f"/api/v1/follow-ups/{follow_up.id}"), 403)
+    assert _fresh(AgendaItem, item.id).title == "Review the curriculum"
+    assert _fresh(Decision, decision.id) is not None and _fresh(FollowUp, follow_up.id)
+
+
+def test_api_another_meetings_decision_is_a_404(admin_api):
+    _, item, decision, _ = _recorded()
+    other = factories.make_meeting()
+    db.session.commit()
+    base = f"/api/v1/meetings/{other.id}"
+    assert_error(admin_api.patch(f"{base}/decisions/{decision.id}", json={"version": 1}), 404)
+    assert_error(admin_api.delete(f"{base}/decisions/{decision.id}"), 404)
+    assert_error(admin_api.patch(f"{base}/agenda-items/{item.id}", json={"title": "X"}), 404)
+    assert_error(admin_api.delete("/api/v1/follow-ups/999999"), 404)
+    assert _fresh(Decision, decision.id).text == "Agreed to share it."

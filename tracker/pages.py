@@ -26,6 +26,7 @@ def conflict_page(form, error, record, back: str, current: dict | None = None):
     say); by default, the record's attributes of the form's fields.
     """
     form.version.data = record.version
+    form.version.raw_data = None  # else the field shows the stale version that was posted
     current = current or {
         name: getattr(record, name)
         for name in form.data

@@ -46,7 +46,9 @@ from tracker.meetings.forms import (
     AgendaItemForm,
     AgendaMoveForm,
     AttachmentForm,
+    DecisionEditForm,
     DecisionForm,
+    FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
     MeetingForm,
@@ -54,7 +56,7 @@ from tracker.meetings.forms import (
     ParticipantForm,
 )
 from tracker.meetings.forms import StepForm as MeetingStepForm
-from tracker.meetings.models import Meeting
+from tracker.meetings.models import Decision, FollowUp, Meeting
 from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.fileformats import CSV_COLUMNS
@@ -237,10 +239,24 @@ class World:
         return meeting_services.add_agenda_item(self.meeting, title="World item", by="tests")
 
     @cached_property
+    def decision(self):
+        from tracker.meetings import services as meeting_services
+
+        return meeting_services.record_decision(
+            self.meeting, text="World decision.", action_points=[self.action_point], by="tests"
+        )
+
+    @cached_property
     def ids(self) -> dict:
-        """Ids of the records a fuzzed request may delete (an agenda item, an attachment): read
-        once, while they exist, so that the later examples get their 404."""
-        return {"item_id": self.agenda_item.id, "attachment_id": self.meeting_attachment.id}
+        """Ids of the records a fuzzed request may delete (an agenda item, an attachment, a
+        decision, a follow-up): read once, while they exist, so that the later examples get
+        their 404."""
+        return {
+            "item_id": self.agenda_item.id,
+            "attachment_id": self.meeting_attachment.id,
+            "decision_id": self.decision.id,
+            "follow_up_id": self.follow_up.id,
+        }
 
     @cached_property
     def participant(self):
@@ -295,6 +311,7 @@ class World:
             "minutes",
             "agenda_item",
             "participant",
+            "decision",
             "ids",
         )
         for name in kinds:
@@ -360,7 +377,8 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "fmt": lambda w: "csv",
     "pledge_id": lambda w: w.pledge.id,
     "meeting_id": lambda w: w.meeting.id,
-    "follow_up_id": lambda w: w.follow_up.id,
+    "follow_up_id": lambda w: w.ids["follow_up_id"],
+    "decision_id": lambda w: w.ids["decision_id"],
     "attachment_id": lambda w: w.ids["attachment_id"],
     "item_id": lambda w: w.ids["item_id"],
     "actor_code": lambda w: w.actor.code,  # the world's participant
@@ -633,6 +651,28 @@ PAGE_FORMS: dict[str, PageForm] = {
     "meetings.follow_up_status": PageForm(
         FollowUpStatusForm, lambda w: {"status": "in_progress", "note": "Drafting."}
     ),
+    "meetings.edit_agenda_item": PageForm(
+        AgendaItemForm, lambda w: {"title": "Reviewed", "goal": str(w.goal.number)}
+    ),
+    "meetings.edit_decision": PageForm(
+        DecisionEditForm,
+        lambda w: {
+            "text": "Agreed, as corrected.",
+            "action_points": [w.action_point.code],
+            "version": w.fresh(Decision, w.ids["decision_id"]).version,
+        },
+    ),
+    "meetings.remove_decision": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.edit_follow_up": PageForm(
+        FollowUpEditForm,
+        lambda w: {
+            "text": "Send it",
+            "owner": "AT",
+            "due_on": "2030-02-01",
+            "version": w.fresh(FollowUp, w.ids["follow_up_id"]).version,
+        },
+    ),
+    "meetings.remove_follow_up": PageForm(MeetingStepForm, lambda w: {}),
 }
 
 
@@ -743,12 +783,21 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.update_meeting": _with_version(Meeting, "meeting", title="Renamed meeting"),
     "api.set_participant": lambda w: {"actor": "AT", "attendance": "attended"},
     "api.add_agenda_item": lambda w: {"title": "Review", "action_point": w.action_point.code},
-    "api.move_agenda_item": lambda w: {"position": 1},
+    "api.update_agenda_item": lambda w: {"position": 1, "title": "Reviewed"},
     "api.record_minutes": lambda w: {"text": "We **agreed**."},
     "api.attach_to_meeting": lambda w: {"file": (io.BytesIO(PDF), "annex.pdf")},
     "api.record_decision": lambda w: {"text": "Agreed.", "action_points": [w.action_point.code]},
     "api.create_follow_up": lambda w: {"text": "Send it", "owner": "HU", "due_on": "2030-01-01"},
     "api.change_follow_up_status": lambda w: {"status": "in_progress", "note": "Drafting."},
+    "api.update_decision": lambda w: {
+        "version": w.fresh(Decision, w.ids["decision_id"]).version,
+        "text": "Agreed, as corrected.",
+    },
+    "api.update_follow_up": lambda w: {
+        "version": w.fresh(FollowUp, w.ids["follow_up_id"]).version,
+        "owner": "AT",
+        "due_on": "2030-02-01",
+    },
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
 API_WITHOUT_BODY: set[str] = {
@@ -764,6 +813,8 @@ API_WITHOUT_BODY: set[str] = {
     "api.remove_agenda_item",
     "api.remove_participant",
     "api.remove_meeting_attachment",
+    "api.remove_decision",
+    "api.remove_follow_up",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
@@ -934,11 +985,15 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
             ("api.update_meeting", "host_actor"),
             ("api.set_participant", "actor"),
             ("api.create_follow_up", "owner"),
+            ("api.update_follow_up", "owner"),
         ],
         "a plan or actor code",
     ),
     ("api.add_agenda_item", "action_point"): "the code of an action point of the meeting's plan",
     ("api.add_agenda_item", "goal"): "the number of a goal of the meeting's plan",
     ("api.record_decision", "action_points"): "codes of action points of the meeting's plan",
+    ("api.update_decision", "action_points"): "codes of action points of the meeting's plan",
+    ("api.update_agenda_item", "action_point"): "the code of an action point of the meeting's plan",
+    ("api.update_agenda_item", "goal"): "the number of a goal of the meeting's plan",
     ("api.create_follow_up", "decision"): "the id of a decision of the meeting",
 }

@@ -15,6 +15,7 @@ from tracker.api.views import acting_user, bp, found
 from tracker.auth import services as auth_services
 from tracker.auth.permissions import (
     can_manage_meetings,
+    get_manageable_follow_up,
     get_manageable_meeting,
     get_updatable_follow_up,
     require,
@@ -23,16 +24,22 @@ from tracker.db import db
 from tracker.meetings import queries, services
 from tracker.meetings.calendar import calendar_response
 from tracker.meetings.forms import (
+    AgendaItemChangeForm,
     AgendaItemForm,
-    AgendaMoveForm,
+    DecisionEditForm,
     DecisionForm,
+    FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
+    agenda_item_data,
     agenda_item_values,
+    decision_data,
     decision_values,
+    follow_up_data,
+    follow_up_edit_values,
     follow_up_values,
     meeting_data,
     meeting_values,
@@ -157,12 +164,20 @@ def _agenda_item(meeting: Meeting, item_id: int):
 
 
 @bp.patch("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
-def move_agenda_item(meeting_id: int, item_id: int):
+def update_agenda_item(meeting_id: int, item_id: int):
     meeting = get_manageable_meeting(meeting_id)
     item = _agenda_item(meeting, item_id)
-    form = json_form(AgendaMoveForm, read_json_object(), required={"position"})
+    body = read_json_object()
+    if not body:
+        raise invalid({"input": "Give a position, a title, an action point or a goal."})
+    form = json_form(AgendaItemChangeForm, body, current=agenda_item_data(item))
+    form.set_choices(meeting.plan)
     validate_form(form)
-    services.move_agenda_item(item, position=form.position.data, by=acting_user())
+    # The move first: a position out of range is refused before anything has changed.
+    if "position" in body:
+        services.move_agenda_item(item, position=form.position.data, by=acting_user())
+    values = agenda_item_values(form, meeting.plan)
+    services.update_agenda_item(item, **values, by=acting_user())
     db.session.commit()
     return _detail(meeting.id)
 
@@ -260,6 +275,39 @@ def record_decision(meeting_id: int):
     return _detail(meeting.id, 201)
 
 
+def _decision(meeting: Meeting, decision_id: int):
+    return found(
+        services.get_decision(meeting, decision_id),
+        f"There is no decision {decision_id} of meeting {meeting.id}.",
+    )
+
+
+@bp.patch("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
+def update_decision(meeting_id: int, decision_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    decision = _decision(meeting, decision_id)
+    body = read_json_object()
+    form = json_form(DecisionEditForm, body, current=decision_data(decision), required={"version"})
+    form.set_choices(meeting.plan)
+    validate_form(form)
+    services.update_decision(
+        decision,
+        **decision_values(form, meeting.plan),
+        version=form.version.data,
+        by=acting_user(),
+    )
+    db.session.commit()
+    return _detail(meeting.id)
+
+
+@bp.delete("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
+def remove_decision(meeting_id: int, decision_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    services.remove_decision(_decision(meeting, decision_id), by=acting_user())
+    db.session.commit()
+    return _detail(meeting.id)
+
+
 @bp.post("/meetings/<id:meeting_id>/follow-ups")
 def create_follow_up(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
@@ -326,6 +374,28 @@ def list_follow_ups():
         queries.follow_ups_query(filters, today),
         lambda f: serializers.follow_up_detail(f, today),
     )
+
+
+@bp.patch("/follow-ups/<id:follow_up_id>")
+def update_follow_up(follow_up_id: int):
+    follow_up = get_manageable_follow_up(follow_up_id)
+    actors = list_actors()
+    body = read_json_object()
+    form = json_form(
+        FollowUpEditForm, body, current=follow_up_data(follow_up), required={"version"}
+    )
+    form.set_choices(actors)
+    validate_form(form)
+    services.update_follow_up(follow_up, **follow_up_edit_values(form, actors), by=acting_user())
+    db.session.commit()
+    return serializers.follow_up_detail(follow_up)
+
+
+@bp.delete("/follow-ups/<id:follow_up_id>")
+def remove_follow_up(follow_up_id: int):
+    services.remove_follow_up(get_manageable_follow_up(follow_up_id), by=acting_user())
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/follow-ups/<id:follow_up_id>/status")

@@ -1743,6 +1743,8 @@ _PATHS["/users/{user_id}"] = {
 _MEETING_ID = _id_param("meeting_id", "Meeting id")
 _AGENDA_ITEM_ID = _id_param("item_id", "Agenda item id (of this meeting; another's is a 404)")
 _ATTACHMENT_ID = _id_param("attachment_id", "Attachment id (of this meeting)")
+_DECISION_ID = _id_param("decision_id", "Decision id (of this meeting; another's is a 404)")
+_FOLLOW_UP_ID = _id_param("follow_up_id", "Follow-up id")
 _MEETING_KINDS = [
     "ministerial_conference",
     "senior_officials_meeting",
@@ -1768,6 +1770,27 @@ _MEETING_INPUT = {
     "is_virtual": {"type": "boolean"},
     "url": {"type": ["string", "null"], "description": "http(s) link to join."},
     "host_actor": {"type": ["string", "null"], "description": "Actor code."},
+}
+_AGENDA_ITEM_INPUT = {
+    "title": {"type": "string"},
+    "action_point": {
+        "type": ["string", "null"],
+        "description": "Code of an action point of the meeting's plan (another plan's is a 422).",
+    },
+    "goal": {"type": ["string", "null"], "description": "Goal number in the plan."},
+}
+_DECISION_INPUT = {
+    "text": {"type": "string"},
+    "action_points": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Codes of action points of the meeting's plan.",
+    },
+}
+_FOLLOW_UP_INPUT = {
+    "text": {"type": "string"},
+    "owner": {"type": "string", "description": "Actor code (required)."},
+    "due_on": {"type": "string", "format": "date", "description": "Required."},
 }
 _SCHEMAS.update(
     {
@@ -1813,7 +1836,7 @@ _SCHEMAS.update(
                         "minutes": {"type": ["object", "null"]},
                         "minutes_versions": {"type": "array", "items": {"type": "object"}},
                         "attachments": {"type": "array", "items": {"type": "object"}},
-                        "decisions": {"type": "array", "items": {"type": "object"}},
+                        "decisions": {"type": "array", "items": _ref("Decision")},
                         "follow_ups": {"type": "array", "items": _ref("FollowUp")},
                     },
                 },
@@ -1826,52 +1849,35 @@ _SCHEMAS.update(
             },
             ("actor", "attendance"),
         ),
-        "AgendaItemMove": _object(
+        "AgendaItemPatch": _object(
             {
                 "position": {
                     "type": "integer",
                     "description": "Where the item goes: 1 is first, the number of items is last; "
                     "the others close up, so positions stay 1..n. Outside that range: 422.",
-                }
-            },
-            ("position",),
-        ),
-        "AgendaItemInput": _object(
-            {
-                "title": {"type": "string"},
-                "action_point": {
-                    "type": ["string", "null"],
-                    "description": "Code of an action point of the meeting's plan (another "
-                    "plan's is a 422).",
                 },
-                "goal": {"type": ["string", "null"], "description": "Goal number in the plan."},
+                **_AGENDA_ITEM_INPUT,
             },
-            ("title",),
         ),
+        "AgendaItemInput": _object(_AGENDA_ITEM_INPUT, ("title",)),
         "MinutesInput": _object(
             {"text": {"type": "string", "description": "Markdown, at most 200,000 characters."}},
             ("text",),
         ),
-        "DecisionInput": _object(
-            {
-                "text": {"type": "string"},
-                "action_points": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "Codes of action points of the meeting's plan.",
-                },
-            },
-            ("text",),
-        ),
+        "DecisionInput": _object(_DECISION_INPUT, ("text",)),
+        "DecisionPatch": _object({**_VERSION, **_DECISION_INPUT}, ("version",)),
+        "Decision": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, **_DECISION_INPUT, **_VERSION},
+        },
         "FollowUpInput": _object(
             {
-                "text": {"type": "string"},
-                "owner": {"type": "string", "description": "Actor code (required)."},
-                "due_on": {"type": "string", "format": "date", "description": "Required."},
+                **_FOLLOW_UP_INPUT,
                 "decision": {"type": ["string", "null"], "description": "Decision id."},
             },
             ("text", "owner", "due_on"),
         ),
+        "FollowUpPatch": _object({**_VERSION, **_FOLLOW_UP_INPUT}, ("version",)),
         "FollowUpStatusInput": _object(
             {
                 "status": {"enum": _FOLLOW_UP_STATUSES},
@@ -1975,12 +1981,14 @@ _PATHS.update(
         },
         "/meetings/{meeting_id}/agenda-items/{item_id}": {
             "patch": _write(
-                "Move an agenda item to a position",
-                "AgendaItemMove",
+                "Change an agenda item's title or links, or move it to a position",
+                "AgendaItemPatch",
                 "Meeting",
                 _MEETING_ID,
                 _AGENDA_ITEM_ID,
                 errors=(400, 401, 403, 404, 415, 422),
+                description="Fields left out keep their value; null clears a link. An action "
+                "point or goal of another plan is a 422.",
             ),
             "delete": _write(
                 "Remove an agenda item; the others close up",
@@ -2065,6 +2073,26 @@ _PATHS.update(
         "/meetings/{meeting_id}/decisions": {
             "post": _write("Record a decision", "DecisionInput", "Meeting", _MEETING_ID, status=201)
         },
+        "/meetings/{meeting_id}/decisions/{decision_id}": {
+            "patch": _write(
+                "Correct a decision's text or linked action points (a stale version is a 409)",
+                "DecisionPatch",
+                "Meeting",
+                _MEETING_ID,
+                _DECISION_ID,
+                description="Fields left out keep their value. An action point of another "
+                "plan is a 422.",
+            ),
+            "delete": _write(
+                "Remove a decision recorded by mistake",
+                None,
+                "Meeting",
+                _MEETING_ID,
+                _DECISION_ID,
+                errors=(401, 403, 404, 422),
+                description="A decision with follow-ups is refused (422) until they are removed.",
+            ),
+        },
         "/meetings/{meeting_id}/follow-ups": {
             "post": _write(
                 "Add a follow-up action (owner and due date required)",
@@ -2100,11 +2128,31 @@ _PATHS.update(
                 },
             }
         },
+        "/follow-ups/{follow_up_id}": {
+            "patch": _write(
+                "Correct a follow-up's text, owner or due date (a stale version is a 409)",
+                "FollowUpPatch",
+                "FollowUp",
+                _FOLLOW_UP_ID,
+                description="Fields left out keep their value. A new due date or owner also "
+                "adds a dated note saying so, its status unchanged.",
+            ),
+            "delete": {
+                "summary": "Remove a follow-up recorded by mistake (Secretariat only)",
+                "description": "Refused (422) once it has notes (a status change, a moved "
+                "date or owner) or was carried onto a later agenda: drop it instead.",
+                "parameters": [_FOLLOW_UP_ID],
+                "responses": {
+                    "204": {"description": "Removed"},
+                    **_errors(401, 403, 404, 422),
+                },
+            },
+        },
         "/follow-ups/{follow_up_id}/status": {
             "post": {
                 "summary": "Change a follow-up's status with a note (its owner actor's focal "
                 "point, or the Secretariat)",
-                "parameters": [_id_param("follow_up_id", "Follow-up id")],
+                "parameters": [_FOLLOW_UP_ID],
                 "requestBody": {"required": True, **_json(_ref("FollowUpStatusInput"))},
                 "responses": {
                     "200": _ok("The follow-up", _ref("FollowUp")),

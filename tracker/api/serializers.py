@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.api.money import money
-from tracker.meetings.models import FollowUp, Meeting
+from tracker.meetings.models import Decision, FollowUp, Meeting
 from tracker.money import money_json
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges import totals
@@ -254,6 +254,8 @@ def serialize(record: object) -> dict:
         return meeting_detail(record)
     if isinstance(record, FollowUp):
         return follow_up_detail(record)
+    if isinstance(record, Decision):
+        return decision_detail(record)
     if isinstance(record, Pledge):
         return pledge_detail(record)
     raise TypeError(f"no serialiser for {type(record).__name__}")
@@ -301,6 +303,15 @@ def follow_up_detail(follow_up: FollowUp, today: date | None = None) -> dict:
     }
 
 
+def decision_detail(decision: Decision) -> dict:
+    return {
+        "id": decision.id,
+        "text": decision.text,
+        "action_points": [ap.code for ap in decision.action_points],
+        "version": decision.version,
+    }
+
+
 def meeting_detail(meeting: Meeting) -> dict:
     latest = meeting.minutes[0] if meeting.minutes else None
     return {
@@ -333,10 +344,7 @@ def meeting_detail(meeting: Meeting) -> dict:
             {"id": a.id, "filename": a.file.filename, "size": a.file.size}
             for a in meeting.attachments
         ],
-        "decisions": [
-            {"id": d.id, "text": d.text, "action_points": [ap.code for ap in d.action_points]}
-            for d in meeting.decisions
-        ],
+        "decisions": [decision_detail(d) for d in meeting.decisions],
         "follow_ups": [follow_up_detail(f) for f in meeting.follow_ups],
     }
 

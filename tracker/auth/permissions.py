@@ -199,6 +199,13 @@ def get_manageable_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
+def get_manageable_follow_up(follow_up_id: int) -> FollowUp:
+    """A follow-up the current user may edit or remove: the Secretariat's (403 otherwise)."""
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    require(can_manage_meetings(current_user))
+    return follow_up
+
+
 def get_updatable_follow_up(follow_up_id: int) -> FollowUp:
     """A follow-up whose status the current user may change (403 otherwise)."""
     follow_up = db.get_or_404(FollowUp, follow_up_id)

@@ -16,7 +16,15 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
-from tracker.meetings.models import Attendance, FollowUpStatus, Meeting, MeetingKind
+from tracker.meetings.models import (
+    AgendaItem,
+    Attendance,
+    Decision,
+    FollowUp,
+    FollowUpStatus,
+    Meeting,
+    MeetingKind,
+)
 from tracker.meetings.services import MAX_MINUTES, MAX_NOTE, MAX_TEXT, parse_moment
 from tracker.plan.models import ActionPoint, Plan
 
@@ -153,9 +161,23 @@ def agenda_item_values(form: AgendaItemForm, plan: Plan) -> dict:
     }
 
 
+def agenda_item_data(item: AgendaItem) -> dict:
+    return {
+        "title": item.title,
+        "action_point": item.action_point.code if item.action_point else "",
+        "goal": str(item.goal.number) if item.goal else "",
+    }
+
+
 class AgendaMoveForm(FlaskForm):
     # The range (1 to the number of items) is the service's to check: it knows the agenda.
     position = IntegerField("Position", validators=[Optional()], description="1 is the first item.")
+
+
+class AgendaItemChangeForm(AgendaItemForm):
+    """The API's PATCH of an agenda item: its title and links, its position, or both."""
+
+    position = AgendaMoveForm.position
 
 
 class MinutesForm(FlaskForm):
@@ -182,8 +204,16 @@ class DecisionForm(FlaskForm):
         self.action_points.choices = _action_point_choices(plan.action_points)
 
 
+class DecisionEditForm(DecisionForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+def decision_data(decision: Decision) -> dict:
+    return {"text": decision.text, "action_points": [ap.code for ap in decision.action_points]}
+
+
 def decision_values(form: DecisionForm, plan: Plan) -> dict:
-    """The validated form's values for record_decision."""
+    """The validated form's values for record_decision and update_decision."""
     codes = set(form.action_points.data or [])
     return {
         "text": form.text.data,
@@ -191,7 +221,7 @@ def decision_values(form: DecisionForm, plan: Plan) -> dict:
     }
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpEditForm(FlaskForm):
     text = TextAreaField(
         "Follow-up action",
         id="follow-up-text",
@@ -200,13 +230,39 @@ class FollowUpForm(FlaskForm):
     # Optional here: the service says what is missing, in one place for pages and API.
     owner = SelectField("Owner", validators=[Optional()])
     due_on = DateField("Due on", validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def set_choices(self, actors: Iterable[Actor]) -> None:
+        self.owner.choices = _actor_choices(actors, "— choose the owner —")
+
+
+class FollowUpForm(FollowUpEditForm):
+    version = None  # a new follow-up has no version yet
     decision = SelectField("Decision", validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor], meeting: Meeting) -> None:
-        self.owner.choices = _actor_choices(actors, "— choose the owner —")
+        super().set_choices(actors)
         self.decision.choices = [("", "— none —")] + [
             (str(d.id), d.text[:80]) for d in meeting.decisions
         ]
+
+
+def follow_up_data(follow_up: FollowUp) -> dict:
+    return {
+        "text": follow_up.text,
+        "owner": follow_up.owner_actor.code,
+        "due_on": follow_up.due_on,
+    }
+
+
+def follow_up_edit_values(form: FollowUpEditForm, actors: Iterable[Actor]) -> dict:
+    """The validated form's values for update_follow_up (the service says what is missing)."""
+    return {
+        "text": form.text.data,
+        "owner": next((a for a in actors if a.code == form.owner.data), None),
+        "due_on": form.due_on.data,
+        "version": form.version.data,
+    }
 
 
 def follow_up_values(form: FollowUpForm, actors: Iterable[Actor], meeting: Meeting) -> dict:

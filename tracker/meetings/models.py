@@ -180,12 +180,15 @@ class Decision(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
     action_points: Mapped[list[ActionPoint]] = relationship(
         secondary="decision_action_points", order_by=ActionPoint.id
     )
     follow_ups: Mapped[list["FollowUp"]] = relationship(back_populates="decision")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class FollowUp(db.Model):

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
@@ -246,11 +247,16 @@ def _renumber(items: list[AgendaItem]) -> None:
     db.session.flush()
 
 
-def get_agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
-    """An item of this meeting's agenda (None for another meeting's: a 404, not a 403)."""
+def _of_meeting(model, record_id: int, meeting: Meeting):
+    """A record of this meeting by id (None for another meeting's: a 404, not a 403)."""
     return db.session.scalar(
-        select(AgendaItem).where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting.id)
+        select(model).where(model.id == record_id, model.meeting_id == meeting.id)
     )
+
+
+def get_agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
+    """An item of this meeting's agenda."""
+    return _of_meeting(AgendaItem, item_id, meeting)
 
 
 def move_agenda_item(item: AgendaItem, *, position: int | None, by: By) -> AgendaItem:
@@ -370,6 +376,15 @@ def add_agenda_item(
     by: By,
 ) -> AgendaItem:
     """Add an item at the end of the agenda, linked to the meeting's own plan only."""
+    values = _check_agenda_item(meeting, title=title, action_point=action_point, goal=goal)
+    item = AgendaItem(meeting=meeting, position=_next_position(meeting), **values)
+    add_and_record(item, by=by, summary=f"Agenda item added to meeting {meeting.id}")
+    return item
+
+
+def _check_agenda_item(
+    meeting: Meeting, *, title: str, action_point: ActionPoint | None, goal: PriorityGoal | None
+) -> dict:
     title = (title or "").strip()
     if not title or len(title) > 500:
         raise MeetingError("Give a title of at most 500 characters.", "title")
@@ -379,14 +394,31 @@ def add_agenda_item(
         )
     if goal is not None and goal.plan_id != meeting.plan_id:
         raise MeetingError("That goal belongs to another plan than the meeting's.", "goal")
-    item = AgendaItem(
-        meeting=meeting,
-        position=_next_position(meeting),
-        title=title,
-        action_point=action_point,
-        goal=goal,
-    )
-    add_and_record(item, by=by, summary=f"Agenda item added to meeting {meeting.id}")
+    return {"title": title, "action_point": action_point, "goal": goal}
+
+
+def update_agenda_item(
+    item: AgendaItem,
+    *,
+    title: str,
+    action_point: ActionPoint | None,
+    goal: PriorityGoal | None,
+    by: By,
+) -> AgendaItem:
+    """Correct an agenda item's title and links (the meeting's own plan only); its place and
+    the follow-up it carries over stay as they are."""
+    meeting = item.meeting
+    values = _check_agenda_item(meeting, title=title, action_point=action_point, goal=goal)
+    changes = apply_changes(item, values)
+    if changes:
+        db.session.flush()
+        record_event(
+            by=by,
+            action="agenda_edit",
+            entity=meeting,
+            summary=f"Agenda item {item.position} edited: {item.title[:200]}",
+            changes={**changes, "agenda_item": [item.id, item.id]},
+        )
     return item
 
 
@@ -427,12 +459,8 @@ def attach_file(meeting: Meeting, stored: StoredFile, *, by: By) -> MeetingAttac
 
 
 def get_attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment | None:
-    """An attachment of this meeting (None for another meeting's)."""
-    return db.session.scalar(
-        select(MeetingAttachment).where(
-            MeetingAttachment.id == attachment_id, MeetingAttachment.meeting_id == meeting.id
-        )
-    )
+    """An attachment of this meeting."""
+    return _of_meeting(MeetingAttachment, attachment_id, meeting)
 
 
 def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
@@ -467,17 +495,88 @@ def _check_text(text: str | None, field: str = "text") -> str:
     return text
 
 
-def record_decision(
-    meeting: Meeting, *, text: str, action_points: Iterable[ActionPoint] = (), by: By
-) -> Decision:
+def _check_decision(meeting: Meeting, text: str, action_points: Iterable[ActionPoint]) -> dict:
     action_points = list(action_points)
     if any(ap.plan_id != meeting.plan_id for ap in action_points):
         raise MeetingError(
             "An action point belongs to another plan than the meeting's.", "action_points"
         )
-    decision = Decision(meeting=meeting, text=_check_text(text), action_points=action_points)
+    return {"text": _check_text(text), "action_points": action_points}
+
+
+def record_decision(
+    meeting: Meeting, *, text: str, action_points: Iterable[ActionPoint] = (), by: By
+) -> Decision:
+    """Record a decision of the meeting, linked to action points of its own plan."""
+    decision = Decision(meeting=meeting, **_check_decision(meeting, text, action_points))
     add_and_record(decision, by=by, summary=f"Decision recorded at meeting {meeting.id}")
     return decision
+
+
+def get_decision(meeting: Meeting, decision_id: int) -> Decision | None:
+    """A decision of this meeting."""
+    return _of_meeting(Decision, decision_id, meeting)
+
+
+def update_decision(
+    decision: Decision,
+    *,
+    text: str,
+    action_points: Iterable[ActionPoint],
+    version: int | None,
+    by: By,
+) -> Decision:
+    """Correct a decision's text and linked action points; a stale version is a conflict."""
+    meeting = decision.meeting
+    values = _check_decision(meeting, text, action_points)
+    check_version(decision, version)
+    # No autoflush: loading the old links must not write the new text in an UPDATE of its own
+    # (one edit, one version).
+    with (
+        guarded_write(duplicate=MeetingError("Conflict."), record=decision, version=version),
+        db.session.no_autoflush,
+    ):
+        changes = apply_changes(decision, values)
+        if changes and "text" not in changes:
+            # Only the decision's own row carries the version: a change of its links alone
+            # must move it on too, or a concurrent edit of the links would go unnoticed.
+            flag_modified(decision, "text")
+    if changes:
+        record_event(
+            by=by,
+            action="decision_edit",
+            entity=meeting,
+            summary=f"Decision edited: {decision.text[:200]}",
+            changes={**changes, "decision": [decision.id, decision.id]},
+        )
+    return decision
+
+
+def remove_decision(decision: Decision, *, by: By) -> None:
+    """Delete a decision recorded by mistake. One with follow-ups stays until they are removed:
+    the follow-ups say what was to be done about it."""
+    if decision.follow_ups:
+        raise MeetingError(
+            f"This decision has {len(decision.follow_ups)} follow-up(s): remove them first "
+            "(a follow-up already worked on is dropped, not removed, and its decision stays).",
+            "decision",
+        )
+    _remove(
+        decision,
+        by=by,
+        action="decision_remove",
+        summary=f"Decision removed: {decision.text[:200]}",
+        changes={
+            "decision": [
+                {
+                    "id": decision.id,
+                    "text": decision.text,
+                    "action_points": jsonable(decision.action_points),
+                },
+                None,
+            ]
+        },
+    )
 
 
 def add_follow_up(
@@ -490,11 +589,7 @@ def add_follow_up(
     by: By,
 ) -> FollowUp:
     """A follow-up action of the meeting (or of one of its decisions): owner and due date given."""
-    text = _check_text(text)
-    if owner is None:
-        raise MeetingError("Give the actor that owns this follow-up.", "owner")
-    if due_on is None:
-        raise MeetingError("Give the date it is due.", "due_on")
+    text, owner, due_on = _check_follow_up(text, owner, due_on)
     if decision is not None and decision.meeting_id != meeting.id:
         raise MeetingError("That decision was taken at another meeting.", "decision")
     follow_up = FollowUp(
@@ -502,6 +597,104 @@ def add_follow_up(
     )
     add_and_record(follow_up, by=by, summary=f"Follow-up for {owner.code} due {due_on}")
     return follow_up
+
+
+def _check_follow_up(
+    text: str | None, owner: Actor | None, due_on: date | None
+) -> tuple[str, Actor, date]:
+    text = _check_text(text)
+    if owner is None:
+        raise MeetingError("Give the actor that owns this follow-up.", "owner")
+    if due_on is None:
+        raise MeetingError("Give the date it is due.", "due_on")
+    return text, owner, due_on
+
+
+def get_follow_up(meeting: Meeting, follow_up_id: int) -> FollowUp | None:
+    """A follow-up of this meeting."""
+    return _of_meeting(FollowUp, follow_up_id, meeting)
+
+
+def update_follow_up(
+    follow_up: FollowUp,
+    *,
+    text: str,
+    owner: Actor | None,
+    due_on: date | None,
+    version: int | None,
+    by: By,
+) -> FollowUp:
+    """Correct a follow-up's text, owner or due date; a stale version is a conflict.
+
+    A new due date or owner also adds a dated note saying so (its status unchanged), where the
+    owner's focal point reads why the follow-up changed under it.
+    """
+    text, owner, due_on = _check_follow_up(text, owner, due_on)
+    check_version(follow_up, version)
+    before_owner, before_due = follow_up.owner_actor, follow_up.due_on
+    moved = []
+    if due_on != before_due:
+        moved.append(f"Due date moved from {before_due.isoformat()} to {due_on.isoformat()}.")
+    if owner.id != before_owner.id:
+        moved.append(f"Handed from {before_owner.code} to {owner.code}.")
+    with guarded_write(duplicate=MeetingError("Conflict."), record=follow_up, version=version):
+        changes = apply_changes(follow_up, {"text": text, "owner_actor": owner, "due_on": due_on})
+        if moved:
+            db.session.add(
+                FollowUpNote(
+                    follow_up=follow_up,
+                    status=follow_up.status,
+                    note=" ".join(moved),
+                    created_by_id=None if isinstance(by, str) else by.id,
+                )
+            )
+    if changes:
+        record_event(
+            by=by,
+            action="update",
+            entity=follow_up,
+            summary=" ".join(moved) or "Follow-up text corrected",
+            changes=changes,
+        )
+    return follow_up
+
+
+def remove_follow_up(follow_up: FollowUp, *, by: By) -> None:
+    """Delete a follow-up recorded by mistake, while nothing has happened to it. One with notes
+    (a status change, a moved date) or carried onto a later agenda is part of the record: drop
+    it instead."""
+    if follow_up.notes:
+        raise MeetingError(
+            "This follow-up has status notes: drop it instead (status “dropped”, with a note "
+            "saying why), so that its history stays.",
+            "follow_up",
+        )
+    carried = select(AgendaItem.id).where(AgendaItem.carried_from_id == follow_up.id)
+    if db.session.scalar(carried.limit(1)) is not None:
+        raise MeetingError(
+            "This follow-up was carried onto a later meeting's agenda: drop it instead "
+            "(status “dropped”, with a note saying why).",
+            "follow_up",
+        )
+    _remove(
+        follow_up,
+        by=by,
+        action="follow_up_remove",
+        summary=f"Follow-up for {follow_up.owner_actor.code} removed: {follow_up.text[:200]}",
+        changes={
+            "follow_up": [
+                {
+                    "id": follow_up.id,
+                    "text": follow_up.text,
+                    "owner": follow_up.owner_actor.code,
+                    "due_on": follow_up.due_on.isoformat(),
+                    "decision": follow_up.decision_id,
+                    "status": follow_up.status.value,
+                },
+                None,
+            ]
+        },
+    )
 
 
 def change_follow_up_status(

@@ -28,15 +28,21 @@ from tracker.meetings.forms import (
     AgendaItemForm,
     AgendaMoveForm,
     AttachmentForm,
+    DecisionEditForm,
     DecisionForm,
+    FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
     StepForm,
+    agenda_item_data,
     agenda_item_values,
+    decision_data,
     decision_values,
+    follow_up_data,
+    follow_up_edit_values,
     follow_up_values,
     meeting_data,
     meeting_values,
@@ -44,7 +50,7 @@ from tracker.meetings.forms import (
 )
 from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
-from tracker.pages import conflict_page
+from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
@@ -275,6 +281,37 @@ def remove_and_show(meeting: Meeting, remove: Callable[..., None], record, done:
     )
 
 
+def edit_and_show(
+    meeting: Meeting,
+    form,
+    heading: str,
+    record,
+    write: Callable[[], object],
+    current: Callable[[], dict],
+    done: str,
+):
+    """The edit page of one record of the meeting (an agenda item, a decision, a follow-up):
+    save and go back to the meeting; else the form again (422), or the conflict page when
+    someone saved the record since (`current()`: what is saved now, as the form shows it)."""
+    back = url_for("meetings.show", meeting_id=meeting.id)
+    if form.validate_on_submit():
+        try:
+            write()
+        except services.MeetingError as error:
+            field_error(form, error)
+        except StaleVersionError as error:
+            return conflict_page(form, error, record, back, current=current())
+        else:
+            db.session.commit()
+            flash(done)
+            return redirect(back)
+    if request.method == "GET" and "version" in form:
+        form.version.data = record.version
+    return render_form_page(
+        form, heading, back=back, status=200 if request.method == "GET" else 422
+    )
+
+
 @bp.post("/<id:meeting_id>/participants")
 @login_required
 def add_participant(meeting_id: int):
@@ -343,6 +380,26 @@ def remove_agenda_item(meeting_id: int, item_id: int):
     if item.carried_from_id:
         done += " Its follow-up is unchanged; while it is open, carrying over puts it back."
     return remove_and_show(meeting, services.remove_agenda_item, item, done)
+
+
+@bp.route("/<id:meeting_id>/agenda/<id:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_agenda_item(meeting_id: int, item_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    item = services.get_agenda_item(meeting, item_id) or abort(404)
+    form = AgendaItemForm(data=agenda_item_data(item))
+    form.set_choices(meeting.plan)
+    return edit_and_show(
+        meeting,
+        form,
+        "Edit an agenda item",
+        item,
+        lambda: services.update_agenda_item(
+            item, **agenda_item_values(form, meeting.plan), by=current_user
+        ),
+        lambda: agenda_item_data(item),
+        "Agenda item saved.",
+    )
 
 
 @bp.post("/<id:meeting_id>/carry-over")
@@ -419,6 +476,66 @@ def add_decision(meeting_id: int):
         ),
         "Decision recorded.",
     )
+
+
+@bp.route("/<id:meeting_id>/decisions/<id:decision_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_decision(meeting_id: int, decision_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    decision = services.get_decision(meeting, decision_id) or abort(404)
+    form = DecisionEditForm(data=decision_data(decision))
+    form.set_choices(meeting.plan)
+    return edit_and_show(
+        meeting,
+        form,
+        "Edit a decision",
+        decision,
+        lambda: services.update_decision(
+            decision,
+            **decision_values(form, meeting.plan),
+            version=form.version.data,
+            by=current_user,
+        ),
+        lambda: decision_data(decision),
+        "Decision saved.",
+    )
+
+
+@bp.post("/<id:meeting_id>/decisions/<id:decision_id>/remove")
+@login_required
+def remove_decision(meeting_id: int, decision_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    decision = services.get_decision(meeting, decision_id) or abort(404)
+    return remove_and_show(meeting, services.remove_decision, decision, "Decision removed.")
+
+
+@bp.route("/<id:meeting_id>/follow-ups/<id:follow_up_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_follow_up(meeting_id: int, follow_up_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    follow_up = services.get_follow_up(meeting, follow_up_id) or abort(404)
+    actors = list_actors()
+    form = FollowUpEditForm(data=follow_up_data(follow_up))
+    form.set_choices(actors)
+    return edit_and_show(
+        meeting,
+        form,
+        "Edit a follow-up action",
+        follow_up,
+        lambda: services.update_follow_up(
+            follow_up, **follow_up_edit_values(form, actors), by=current_user
+        ),
+        lambda: follow_up_data(follow_up),
+        "Follow-up action saved.",
+    )
+
+
+@bp.post("/<id:meeting_id>/follow-ups/<id:follow_up_id>/remove")
+@login_required
+def remove_follow_up(meeting_id: int, follow_up_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    follow_up = services.get_follow_up(meeting, follow_up_id) or abort(404)
+    return remove_and_show(meeting, services.remove_follow_up, follow_up, "Follow-up removed.")
 
 
 @bp.post("/<id:meeting_id>/follow-ups")

@@ -116,6 +116,16 @@ def test_goal_edit_with_a_stale_version_shows_the_conflict(client, login):
     assert goal.title == "Renamed"
 
 
+def test_goal_edit_without_its_version_is_a_conflict_not_a_blind_save(client, login):
+    login.as_role("admin")
+    goal = factories.get_plan("BP-CFA-2025").goals[0]
+    title = goal.title
+    form = {"number": goal.number, "title": "Renamed blindly", "description": ""}
+    assert client.post(f"/plans/goals/{goal.id}/edit", data=form).status_code == 409
+    db.session.expire_all()
+    assert goal.title == title
+
+
 def test_retired_action_point_leaves_lists_but_keeps_its_page(client, login):
     login.as_role("admin")
     ap = factories.make_action_point(code="8", title="Soon retired")

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests import factories
 from tests.conftest import AuthActions
@@ -24,6 +24,7 @@ from tracker.meetings.models import (
     Minutes,
 )
 from tracker.meetings.services import MeetingError
+from tracker.pledges.models import PledgeEntry
 from tracker.uploads.models import StoredFile
 from tracker.uploads.services import store_upload, stored_path
 
@@ -310,6 +311,68 @@ def test_the_brief_counts_nothing_validated_before_the_previous_meeting(app):
         brief = queries.brief(later, TODAY)
     assert action_point.id in {item.action_point.id for item in brief.quiet}
     assert brief.news == [] and brief.pledges == {}
+
+
+def _validated_at(update, moment: datetime) -> None:
+    update.validated_at = moment
+    db.session.flush()
+
+
+def test_the_brief_of_a_past_meeting_counts_only_what_came_before_it(app):
+    now = datetime.now(UTC)
+    factories.make_meeting(starts_at=now - timedelta(days=40))
+    past = factories.make_meeting(starts_at=now - timedelta(days=10))
+    upcoming = factories.make_meeting(starts_at=now + timedelta(days=5))
+    action_point = factories.make_action_point()
+    before_past = factories.make_update(action_point, workflow="validated")
+    _validated_at(before_past, now - timedelta(days=20))
+    _validated_at(factories.make_update(action_point, workflow="validated"), now)
+    _validated_at(  # before the window of either brief
+        factories.make_update(action_point, workflow="validated"), now - timedelta(days=50)
+    )
+    pledge = factories.make_pledge(actor=factories.get_actor("AT"), amount_minor=70_000)
+    # Recorded 20 days ago: a Core UPDATE, since the ORM refuses to rewrite a ledger entry.
+    db.session.execute(
+        update(PledgeEntry)
+        .where(PledgeEntry.pledge_id == pledge.id)
+        .values(created_at=now - timedelta(days=20))
+    )
+    factories.make_pledge(actor=factories.get_actor("AT"), amount_minor=5_000)  # recorded now
+    db.session.commit()
+    with app.test_request_context():
+        briefs = {m: queries.brief(m, TODAY) for m in (past, upcoming)}
+    at = factories.get_actor("AT").id
+    for meeting, pledged in ((past, 70_000), (upcoming, 5_000)):
+        [news] = [n for n in briefs[meeting].news if n.action_point.id == action_point.id]
+        assert news.updates == 1, meeting.title
+        assert briefs[meeting].pledges[at].pledged == pledged
+
+
+def test_the_brief_lists_pledging_actors_by_name(app):
+    factories.make_meeting(starts_at=datetime.now(UTC) - timedelta(days=3))
+    later = factories.make_meeting(starts_at=datetime.now(UTC) + timedelta(days=3))
+    for code in ("TR", "AT", "HU"):
+        factories.make_pledge(actor=factories.get_actor(code))
+    db.session.commit()
+    with app.test_request_context():
+        brief = queries.brief(later, TODAY)
+    names = [brief.actors[actor_id].name for actor_id in brief.pledges]
+    assert names == sorted(names) and len(names) == 3
+
+
+def test_minutes_too_long_to_compare_say_so_instead_of_diffing(client, login, admin_api):
+    from tracker.meetings.minutes import MAX_COMPARED_LINES
+
+    meeting = factories.make_meeting()
+    lines = MAX_COMPARED_LINES + 1
+    services.record_minutes(meeting, text="\n".join(["x", "1"] * lines), by="t")
+    services.record_minutes(meeting, text="\n".join(["y", "1"] * lines), by="t")
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/meetings/{meeting.id}/minutes/2").get_data(as_text=True)
+    assert "too long to compare" in page and "<del>" not in page
+    body = admin_api.get(f"/api/v1/meetings/{meeting.id}/minutes/2").get_json()
+    assert body["changes_from_previous"] is None and body["version"] == 2
 
 
 def test_each_version_of_the_minutes_has_a_page_with_what_changed(client, login):

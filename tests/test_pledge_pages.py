@@ -476,3 +476,13 @@ def test_a_bad_purpose_is_refused_at_the_field(client, login, purpose, message):
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     db.session.expire_all()
     assert (pledge.purpose, pledge.version) == ("Kept", version)
+
+
+def test_a_pledge_edit_without_its_version_is_a_conflict_not_a_blind_save(client, login):
+    pledge = factories.make_pledge(purpose="Kept")
+    db.session.commit()
+    login.as_role("focal_point")
+    response = client.post(f"/pledges/{pledge.id}/edit", data={"purpose": "Blind"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert pledge.purpose == "Kept"

@@ -127,6 +127,32 @@ def test_a_good_file_is_imported_so_the_refusals_below_mean_something(importer):
     assert counts() != before
 
 
+def test_a_workbook_with_one_far_stray_cell_is_refused_without_reading_every_row(importer):
+    # One cell at XFD1048576 made openpyxl pad a million rows to 16,384 cells each.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(importer.header)
+    sheet.append(importer.good)
+    sheet.cell(row=1_048_576, column=16_384, value="x")
+    out = io.BytesIO()
+    workbook.save(out)
+    page = importer.refused(out.getvalue(), "far.xlsx")
+    assert f"goes on past row {tables.MAX_SHEET_ROWS:,}" in page
+
+
+def test_cells_beyond_the_read_columns_are_not_read(importer):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(importer.header)
+    sheet.append(importer.good)
+    sheet.cell(row=2, column=tables.MAX_COLUMNS + 1, value="=1+1")  # would be refused if read
+    out = io.BytesIO()
+    workbook.save(out)
+    before = counts()
+    assert "Nothing was" not in importer.post(out.getvalue(), "wide.xlsx")
+    assert counts() != before
+
+
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_xlsx_formula_cell_is_refused_at_its_row_and_column(importer, formula):
     page = importer.refused(importer.xlsx(importer.row(), formula=formula), "f.xlsx")

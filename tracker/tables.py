@@ -29,6 +29,11 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 # A small XLSX can unpack to gigabytes (a "zip bomb"): refuse it before openpyxl unpacks it.
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 20_000
+# A workbook's rows are read this far and no further, blank ones included, and only their first
+# MAX_COLUMNS cells: one stray cell at column XFD or row 1,048,576 would otherwise make openpyxl
+# pad every row in between to 16,384 cells (a 5 KB file kept a worker busy for minutes).
+MAX_COLUMNS = 64
+MAX_SHEET_ROWS = 20_000
 TABLE_FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -224,7 +229,15 @@ class Workbook:
         header: list[str] = []
         records: list[Record] = []
         try:
-            for number, cells in enumerate(ws.iter_rows(), 1):
+            ws.reset_dimensions()  # the sheet's declared size is not trusted: rows are counted
+            for number, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), 1):
+                if number > MAX_SHEET_ROWS:
+                    raise FileError(
+                        [
+                            f"{label or 'The sheet'} goes on past row {MAX_SHEET_ROWS:,}; delete "
+                            "the empty rows below the data (or split the file up)."
+                        ]
+                    )
                 texts = [cell_text(cell.value) for cell in cells]
                 if number == 1:
                     header = texts

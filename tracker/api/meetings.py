@@ -45,7 +45,6 @@ from tracker.meetings.forms import (
     meeting_values,
     participant_values,
 )
-from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
@@ -211,20 +210,18 @@ def record_minutes(meeting_id: int):
 @bp.get("/meetings/<id:meeting_id>/minutes/<id:version>")
 def get_minutes_version(meeting_id: int, version: int):
     meeting = found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
-    versions, texts = queries.minutes_versions(meeting, version)
-    shown = found(texts.get(version), f"Meeting {meeting_id} has no minutes version {version}.")
-    before = texts.get(version - 1)
+    found_version = queries.minutes_version(meeting, version)
+    shown = found(found_version, f"Meeting {meeting_id} has no minutes version {version}.").shown
     return {
         "version": shown.number,
-        "of": len(versions),
+        "of": len(found_version.versions),
         "text": shown.text,
         "created_at": shown.created_at.isoformat(),
         "created_by": shown.created_by.name if shown.created_by else None,
-        "changes_from_previous": [
-            {"mark": mark, "line": line} for mark, line in minutes_changes(before, shown)
-        ]
-        if before
-        else None,
+        # None for the first version, and when the versions are too long to compare.
+        "changes_from_previous": None
+        if found_version.changes is None
+        else [{"mark": mark, "line": line} for mark, line in found_version.changes],
     }
 
 

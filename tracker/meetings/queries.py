@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -9,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import (
     PENDING,
     AgendaItem,
@@ -123,21 +125,38 @@ def meeting_heading(meeting_id: int) -> Meeting | None:
     )
 
 
-def minutes_versions(meeting: Meeting, number: int) -> tuple[list[Minutes], dict[int, Minutes]]:
-    """Every version of the meeting's minutes (without text, newest first), and version
-    `number` with its text and the one before it, for the comparison: two queries."""
+@dataclass
+class MinutesVersion:
+    versions: list[Minutes]  # every version, newest first, without its text
+    shown: Minutes
+    before: Minutes | None  # the version before it (none for the first)
+    # What changed from `before`: None for the first version, or when the versions are too
+    # long to compare on a page view (minutes.MAX_COMPARED_LINES).
+    changes: list[tuple[str, str]] | None
+
+
+def minutes_version(meeting: Meeting, number: int) -> MinutesVersion | None:
+    """Version `number` of the meeting's minutes with the list of versions and what changed
+    from the one before (two queries); None if there is no such version."""
+    texts = {
+        m.number: m
+        for m in db.session.scalars(
+            select(Minutes).where(
+                Minutes.meeting_id == meeting.id, Minutes.number.in_([number, number - 1])
+            )
+        )
+    }
+    if number not in texts:
+        return None
     versions = db.session.scalars(
         select(Minutes)
         .where(Minutes.meeting_id == meeting.id)
         .options(load_only(Minutes.number, Minutes.created_at), joinedload(Minutes.created_by))
         .order_by(Minutes.number.desc())
     ).all()
-    texts = db.session.scalars(
-        select(Minutes)
-        .where(Minutes.meeting_id == meeting.id, Minutes.number.in_([number, number - 1]))
-        .execution_options(populate_existing=True)
-    ).all()
-    return list(versions), {m.number: m for m in texts}
+    shown, before = texts[number], texts.get(number - 1)
+    changes = minutes_changes(before, shown) if before else None
+    return MinutesVersion(list(versions), shown, before, changes)
 
 
 @dataclass
@@ -180,11 +199,11 @@ class ActionPointNews:
 class Brief:
     meeting: Meeting
     previous: Meeting | None
-    since: datetime
+    since: datetime  # the previous meeting's start (or the plan's), up to this one's start
     follow_ups: list[FollowUp]
-    news: list[ActionPointNews]  # action points with validated updates since
+    news: list[ActionPointNews]  # action points with updates validated in that time
     quiet: list[ActionPointNews]  # and those with none
-    pledges: dict[int, Totals]  # actor id -> entries recorded since, in the reporting currency
+    pledges: dict[int, Totals]  # actor id -> entries recorded in that time, by actor name
     actors: dict[int, Actor]
     reporting: str
     today: date
@@ -206,50 +225,60 @@ def previous_meeting(meeting: Meeting) -> Meeting | None:
 
 
 def brief(meeting: Meeting, today: date) -> Brief:
-    """What changed since the previous meeting of the series (or the plan's start), summed up so
-    that it prints on a page or two: six queries whatever the amount of data."""
+    """What changed from the previous meeting of the series (or the plan's start) to this one,
+    summed up so that it prints on a page or two: six queries whatever the amount of data.
+
+    The brief of a past meeting is what its members read then: nothing after its start counts
+    (the status shown beside an action point, and the follow-ups' status, are today's)."""
     previous = previous_meeting(meeting)
     since = (
         previous.starts_at
         if previous
         else datetime.combine(meeting.plan.starts_on, datetime.min.time(), tzinfo=utcnow().tzinfo)
     )
+    window = (since, meeting.starts_at)
     news, quiet = [], []
-    for item in _action_point_news(meeting.plan_id, since):
+    for item in _action_point_news(meeting.plan_id, *window):
         (news if item.updates else quiet).append(item)
-    pledges = {
-        key[0]: sums
-        for key, sums in sum_entries(
-            Pledge.actor_id, plan_id=meeting.plan_id, recorded_since=since
-        ).items()
+    sums = sum_entries(
+        Pledge.actor_id, plan_id=meeting.plan_id, recorded_since=since, recorded_before=window[1]
+    )
+    actors = {
+        actor.id: actor
+        for actor in db.session.scalars(select(Actor).where(Actor.id.in_(k[0] for k in sums)))
     }
-    actors = db.session.scalars(select(Actor).where(Actor.id.in_(pledges))).all()
+    by_name = sorted(sums, key=lambda key: (actors[key[0]].name, key[0]))
+    local_day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date()
     return Brief(
         meeting=meeting,
         previous=previous,
         since=since,
-        follow_ups=_follow_ups_due(meeting, due_by=max(today, meeting.starts_at.date())),
+        follow_ups=_follow_ups_due(meeting, due_by=max(today, local_day)),
         news=news,
         quiet=quiet,
-        pledges=pledges,
-        actors={actor.id: actor for actor in actors},
+        pledges={key[0]: sums[key] for key in by_name},
+        actors=actors,
         reporting=reporting_currency(),
         today=today,
     )
 
 
-def _action_point_news(plan_id: int, since: datetime) -> list[ActionPointNews]:
-    """Every current action point of the plan with its validated updates since `since` counted
-    and its status, in one query. The counts read ix_progress_updates_ap_validated alone: per
-    action point, a range of validation times (SQLite groups along that index whatever else
-    is offered, so the range must be in it)."""
+def _action_point_news(plan_id: int, since: datetime, before: datetime) -> list[ActionPointNews]:
+    """Every current action point of the plan with its updates validated from `since` to
+    `before` counted, and its status, in one query. The counts read the index
+    ix_progress_updates_ap_validated alone: per action point, a range of validation times
+    (SQLite groups along that index whatever else is offered, so the range must be in it)."""
     counts = (
         select(
             ProgressUpdate.action_point_id,
             func.count().label("updates"),
             func.count(ProgressUpdate.actor_id.distinct()).label("actors"),
         )
-        .where(ProgressUpdate.workflow == Workflow.VALIDATED, ProgressUpdate.validated_at >= since)
+        .where(
+            ProgressUpdate.workflow == Workflow.VALIDATED,
+            ProgressUpdate.validated_at >= since,
+            ProgressUpdate.validated_at < before,
+        )
         .group_by(ProgressUpdate.action_point_id)
         .subquery()
     )

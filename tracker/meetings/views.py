@@ -48,7 +48,6 @@ from tracker.meetings.forms import (
     meeting_values,
     participant_values,
 )
-from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
@@ -620,16 +619,10 @@ def follow_up_status(follow_up_id: int):
 @login_required
 def minutes_version(meeting_id: int, version: int):
     meeting = _meeting_or_404(meeting_id)
-    versions, texts = queries.minutes_versions(meeting, version)
-    if version not in texts:
-        abort(404)
-    shown, before = texts[version], texts.get(version - 1)
     return render_template(
         "meetings/minutes.html",
         meeting=meeting,
-        versions=versions,
-        minutes=shown,
-        changes=minutes_changes(before, shown) if before else None,
+        version=queries.minutes_version(meeting, version) or abort(404),
     )
 
 

@@ -174,7 +174,8 @@ def new_goal(code: str):
 def edit_goal(goal_id: int):
     require(can_manage_plans(current_user))
     goal = db.get_or_404(PriorityGoal, goal_id)
-    form = GoalForm(obj=goal)
+    # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
+    form = GoalForm(obj=goal if request.method == "GET" else None)
     back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
     try:
         if form.validate_on_submit():

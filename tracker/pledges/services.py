@@ -331,9 +331,9 @@ def update_pledge(
         "reference": _clean_text(reference, "reference", 100),
     }
     check_version(pledge, version)
-    with guarded_write(
-        duplicate=PledgeConflict("Conflict.", "purpose"), record=pledge, version=version
-    ):
+    # Pledges have no unique column a word edit could break: only the version can refuse it.
+    never = PledgeConflict("The pledge could not be saved; reload it and try again.", "purpose")
+    with guarded_write(duplicate=never, record=pledge, version=version):
         changes = apply_changes(pledge, values)
     if changes:
         record_event(

@@ -103,6 +103,7 @@ def _filtered(
     date_from: date | None = None,
     date_to: date | None = None,
     recorded_since: datetime | None = None,
+    recorded_before: datetime | None = None,
 ) -> Select:
     query = query.join(Pledge, PledgeEntry.pledge_id == Pledge.id)
     for column, value in (
@@ -118,8 +119,11 @@ def _filtered(
         query = query.where(PledgeEntry.value_date >= date_from)
     if date_to is not None:
         query = query.where(PledgeEntry.value_date <= date_to)
-    if recorded_since is not None:  # when the entry was made, not its value date
+    # When the entry was made, not its value date.
+    if recorded_since is not None:
         query = query.where(PledgeEntry.created_at >= recorded_since)
+    if recorded_before is not None:
+        query = query.where(PledgeEntry.created_at < recorded_before)
     return query
 
 

@@ -218,7 +218,8 @@ def show(pledge_id: int):
 @login_required
 def edit(pledge_id: int):
     pledge = get_writable_pledge(pledge_id)
-    form = PledgeEditForm(obj=pledge)
+    # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
+    form = PledgeEditForm(obj=pledge if request.method == "GET" else None)
     back = url_for("pledges.show", pledge_id=pledge.id)
     try:
         if form.validate_on_submit():

@@ -1,8 +1,9 @@
 """Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,6 +94,14 @@ class Meeting(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    def local_day(self) -> date:
+        """The day the meeting starts, in its own time zone (UTC if the zone is unknown: one
+        dropped from the tz database, or a row the services did not write)."""
+        try:
+            return self.starts_at.astimezone(ZoneInfo(self.timezone)).date()
+        except (ValueError, ZoneInfoNotFoundError):
+            return self.starts_at.astimezone(UTC).date()
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.series} {self.number}>"

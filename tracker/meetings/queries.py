@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -248,12 +247,11 @@ def brief(meeting: Meeting, today: date) -> Brief:
         for actor in db.session.scalars(select(Actor).where(Actor.id.in_(k[0] for k in sums)))
     }
     by_name = sorted(sums, key=lambda key: (actors[key[0]].name, key[0]))
-    local_day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date()
     return Brief(
         meeting=meeting,
         previous=previous,
         since=since,
-        follow_ups=_follow_ups_due(meeting, due_by=max(today, local_day)),
+        follow_ups=_follow_ups_due(meeting, due_by=max(today, meeting.local_day())),
         news=news,
         quiet=quiet,
         pledges={key[0]: sums[key] for key in by_name},

@@ -164,7 +164,7 @@ def make_meeting(plan: Plan | None = None, **overrides):
 def make_follow_up(meeting, **overrides):
     from datetime import date, timedelta
 
-    from tracker.meetings import services as meeting_services
+    from tracker.meetings import follow_ups
 
     values = {
         "text": "Share the training curriculum",
@@ -173,4 +173,4 @@ def make_follow_up(meeting, **overrides):
         "by": "tests",
         **overrides,
     }
-    return meeting_services.add_follow_up(meeting, **values)
+    return follow_ups.add_follow_up(meeting, **values)

@@ -17,6 +17,7 @@ from tests import factories
 from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
 from tracker.auth import services as auth
 from tracker.db import db
+from tracker.meetings import agenda, follow_ups
 from tracker.meetings import services as meeting_services
 from tracker.plan import services as plan_services
 from tracker.plan.documents import attach_document
@@ -119,12 +120,12 @@ class World:
         )
         self.meeting = factories.make_meeting()
         self.follow_up = factories.make_follow_up(self.meeting, owner=owner)
-        self.decision = meeting_services.record_decision(self.meeting, text="Agreed.", by="t")
+        self.decision = follow_ups.record_decision(self.meeting, text="Agreed.", by="t")
         self.attachment = meeting_services.attach_file(
             self.meeting, store_upload(b"%PDF-1.4 minutes annex", "annex.pdf", by="tests"), by="t"
         )
         self.minutes = meeting_services.record_minutes(self.meeting, text="Minutes.", by="t")
-        self.agenda_item = meeting_services.add_agenda_item(self.meeting, title="Item", by="t")
+        self.agenda_item = agenda.add_agenda_item(self.meeting, title="Item", by="t")
         meeting_services.set_participant(self.meeting, actor=owner, attendance="invited", by="t")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.

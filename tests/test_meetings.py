@@ -12,7 +12,7 @@ from tests.conftest import AuthActions
 from tests.test_api import assert_error, count_queries
 from tracker.audit.models import AuditEvent
 from tracker.db import StaleVersionError, db
-from tracker.meetings import queries, services
+from tracker.meetings import agenda, follow_ups, queries, services
 from tracker.meetings.models import (
     AgendaItem,
     Decision,
@@ -95,7 +95,7 @@ def test_an_agenda_item_cannot_link_an_action_point_of_another_plan():
     meeting = factories.make_meeting()
     other = factories.make_action_point(factories.get_plan("BP-CFA-2025"))
     with pytest.raises(MeetingError, match="another plan") as caught:
-        services.add_agenda_item(meeting, title="Review", action_point=other, by="tests")
+        agenda.add_agenda_item(meeting, title="Review", action_point=other, by="tests")
     assert caught.value.field == "action_point"
     assert meeting.agenda_items == []
 
@@ -123,7 +123,7 @@ def test_open_follow_ups_carry_onto_the_next_meeting_of_the_series_once():
     first = factories.make_meeting(starts_at=datetime(2029, 1, 10, 9, tzinfo=UTC))
     done = factories.make_follow_up(first, text="Done already")
     still_open = factories.make_follow_up(first, text="Still open")
-    services.change_follow_up_status(
+    follow_ups.change_follow_up_status(
         done, status="done", note="Sent.", version=done.version, by="tests"
     )
     other_series = factories.make_meeting(
@@ -140,7 +140,7 @@ def test_overdue_is_open_or_in_progress_past_the_due_date():
     meeting = factories.make_meeting()
     late = factories.make_follow_up(meeting, due_on=TODAY - timedelta(days=1))
     assert late.is_overdue(TODAY)
-    services.change_follow_up_status(late, status="dropped", note="Moot.", version=None, by="x")
+    follow_ups.change_follow_up_status(late, status="dropped", note="Moot.", version=None, by="x")
     assert not late.is_overdue(TODAY)
     assert [n.status for n in late.notes] == [FollowUpStatus.DROPPED]
 
@@ -227,10 +227,10 @@ def _busy_meeting(n: int):
     meeting = factories.make_meeting()
     for i in range(n):
         factories.make_follow_up(meeting, text=f"Follow-up {i}", owner=factories.get_actor("AT"))
-        decision = services.record_decision(
+        decision = follow_ups.record_decision(
             meeting, text=f"Decision {i}", action_points=[factories.make_action_point()], by="t"
         )
-        services.add_agenda_item(meeting, title=f"Item {i}", by="t")
+        agenda.add_agenda_item(meeting, title=f"Item {i}", by="t")
         services.record_minutes(meeting, text=f"Version {i}", by="t")
         services.set_participant(
             meeting,
@@ -544,7 +544,7 @@ def test_the_api_feed_needs_a_token(client, api):
 
 
 def _agenda(meeting, *titles):
-    items = [services.add_agenda_item(meeting, title=t, by="tests") for t in titles]
+    items = [agenda.add_agenda_item(meeting, title=t, by="tests") for t in titles]
     db.session.commit()
     return items
 
@@ -560,9 +560,9 @@ def _titles_and_positions(meeting_id: int) -> list[tuple[str, int]]:
 def test_moving_an_agenda_item_keeps_positions_one_to_n():
     meeting = factories.make_meeting()
     a, b, c = _agenda(meeting, "A", "B", "C")
-    services.move_agenda_item(c, position=1, by="tests")
+    agenda.move_agenda_item(c, position=1, by="tests")
     assert _titles_and_positions(meeting.id) == [("C", 1), ("A", 2), ("B", 3)]
-    services.move_agenda_item(c, position=3, by="tests")
+    agenda.move_agenda_item(c, position=3, by="tests")
     assert _titles_and_positions(meeting.id) == [("A", 1), ("B", 2), ("C", 3)]
 
 
@@ -571,7 +571,7 @@ def test_a_position_outside_the_agenda_is_refused_at_the_field(position):
     meeting = factories.make_meeting()
     a, _, _ = _agenda(meeting, "A", "B", "C")
     with pytest.raises(MeetingError, match="from 1 to 3") as caught:
-        services.move_agenda_item(a, position=position, by="tests")
+        agenda.move_agenda_item(a, position=position, by="tests")
     assert caught.value.field == "position"
     assert _titles_and_positions(meeting.id) == [("A", 1), ("B", 2), ("C", 3)]
 
@@ -579,7 +579,7 @@ def test_a_position_outside_the_agenda_is_refused_at_the_field(position):
 def test_removing_an_agenda_item_closes_up_the_others_and_is_audited():
     meeting = factories.make_meeting()
     _, b, _ = _agenda(meeting, "A", "B", "C")
-    services.remove_agenda_item(b, by="tests")
+    agenda.remove_agenda_item(b, by="tests")
     assert _titles_and_positions(meeting.id) == [("A", 1), ("C", 2)]
     event_ = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "agenda_remove").order_by(AuditEvent.id)
@@ -592,7 +592,7 @@ def test_a_removed_carried_over_item_leaves_its_follow_up_open_and_carry_over_pu
     follow_up = factories.make_follow_up(first, text="Still open")
     second = factories.make_meeting(starts_at=datetime(2029, 6, 10, 9, tzinfo=UTC))
     (carried,) = second.agenda_items
-    services.remove_agenda_item(carried, by="tests")
+    agenda.remove_agenda_item(carried, by="tests")
     db.session.expire_all()
     assert db.session.get(FollowUp, follow_up.id).status == FollowUpStatus.OPEN
     assert [item.carried_from_id for item in services.carry_over(second, by="t")] == [follow_up.id]
@@ -808,7 +808,7 @@ def _recorded():
     meeting = factories.make_meeting()
     linked = factories.make_action_point(title="Linked")
     (item,) = _agenda(meeting, "Review the curriculum")
-    decision = services.record_decision(
+    decision = follow_ups.record_decision(
         meeting, text="Agreed to share it.", action_points=[linked], by="t"
     )
     follow_up = factories.make_follow_up(meeting, text="Share it", due_on=date(2030, 1, 15))
@@ -831,7 +831,7 @@ def _events(action: str) -> list[AuditEvent]:
 
 def test_moving_a_due_date_or_handing_a_follow_up_over_adds_a_note_and_an_audit_event():
     _, _, _, follow_up = _recorded()
-    services.update_follow_up(
+    follow_ups.update_follow_up(
         follow_up,
         text="Share the curriculum",
         owner=factories.get_actor("AT"),
@@ -852,7 +852,7 @@ def test_moving_a_due_date_or_handing_a_follow_up_over_adds_a_note_and_an_audit_
 
 def test_correcting_only_a_follow_ups_text_adds_no_note():
     _, _, _, follow_up = _recorded()
-    services.update_follow_up(
+    follow_ups.update_follow_up(
         follow_up,
         text="Share the curriculum",
         owner=follow_up.owner_actor,
@@ -867,7 +867,7 @@ def test_correcting_only_a_follow_ups_text_adds_no_note():
 def test_a_stale_follow_up_edit_is_refused_and_changes_nothing():
     _, _, _, follow_up = _recorded()
     with pytest.raises(StaleVersionError):
-        services.update_follow_up(
+        follow_ups.update_follow_up(
             follow_up,
             text="Mine",
             owner=follow_up.owner_actor,
@@ -882,7 +882,7 @@ def test_a_stale_follow_up_edit_is_refused_and_changes_nothing():
 def test_changing_only_a_decisions_links_moves_its_version_on():
     meeting, _, decision, _ = _recorded()
     other = factories.make_action_point(title="Other")
-    services.update_decision(
+    follow_ups.update_decision(
         decision, text=decision.text, action_points=[other], version=1, by="tests"
     )
     saved = _fresh(Decision, decision.id)
@@ -891,14 +891,14 @@ def test_changing_only_a_decisions_links_moves_its_version_on():
     (event_,) = _events("decision_edit")
     assert event_.entity_id == meeting.id and list(event_.changes) == ["action_points", "decision"]
     with pytest.raises(StaleVersionError):
-        services.update_decision(saved, text="Again", action_points=[], version=1, by="tests")
+        follow_ups.update_decision(saved, text="Again", action_points=[], version=1, by="tests")
 
 
 def test_an_agenda_item_edit_refuses_another_plans_action_point_and_keeps_the_item():
     _, item, _, _ = _recorded()
     foreign = factories.make_action_point(factories.get_plan("BP-CFA-2025"))
     with pytest.raises(MeetingError, match="another plan") as caught:
-        services.update_agenda_item(
+        agenda.update_agenda_item(
             item, title="Renamed", action_point=foreign, goal=None, by="tests"
         )
     assert caught.value.field == "action_point"
@@ -908,11 +908,11 @@ def test_an_agenda_item_edit_refuses_another_plans_action_point_and_keeps_the_it
 
 def test_a_follow_up_with_notes_cannot_be_removed():
     _, _, _, follow_up = _recorded()
-    services.change_follow_up_status(
+    follow_ups.change_follow_up_status(
         follow_up, status="in_progress", note="Drafting.", version=None, by="tests"
     )
     with pytest.raises(MeetingError, match="drop it instead") as caught:
-        services.remove_follow_up(follow_up, by="tests")
+        follow_ups.remove_follow_up(follow_up, by="tests")
     assert caught.value.field == "follow_up"
     assert _fresh(FollowUp, follow_up.id) is not None
 
@@ -922,7 +922,7 @@ def test_a_follow_up_carried_onto_a_later_agenda_cannot_be_removed():
     follow_up = factories.make_follow_up(first)
     factories.make_meeting(starts_at=datetime(2029, 6, 10, 9, tzinfo=UTC))
     with pytest.raises(MeetingError, match="carried onto a later meeting"):
-        services.remove_follow_up(follow_up, by="tests")
+        follow_ups.remove_follow_up(follow_up, by="tests")
     assert _fresh(FollowUp, follow_up.id) is not None
 
 
@@ -930,9 +930,9 @@ def test_a_decision_with_follow_ups_is_removed_only_once_they_are():
     meeting, _, decision, _ = _recorded()
     of_decision = factories.make_follow_up(meeting, decision=decision)
     with pytest.raises(MeetingError, match="1 follow-up"):
-        services.remove_decision(decision, by="tests")
-    services.remove_follow_up(of_decision, by="tests")
-    services.remove_decision(_fresh(Decision, decision.id), by="tests")
+        follow_ups.remove_decision(decision, by="tests")
+    follow_ups.remove_follow_up(of_decision, by="tests")
+    follow_ups.remove_decision(_fresh(Decision, decision.id), by="tests")
     assert _fresh(Decision, decision.id) is None
     assert count(DecisionActionPoint) == 0
     removed = {
@@ -1005,7 +1005,7 @@ def test_admin_edits_an_agenda_item_a_decision_and_a_follow_up_in_the_pages(clie
 
 def test_a_stale_decision_edit_shows_the_conflict_page_with_what_is_saved(client, login):
     meeting, _, decision, _ = _recorded()
-    services.update_decision(
+    follow_ups.update_decision(
         decision, text="Their wording.", action_points=[], version=1, by="someone else"
     )
     db.session.commit()
@@ -1028,7 +1028,7 @@ def test_a_stale_decision_edit_shows_the_conflict_page_with_what_is_saved(client
 
 def test_a_stale_follow_up_edit_shows_the_conflict_page(client, login):
     meeting, _, _, follow_up = _recorded()
-    services.change_follow_up_status(
+    follow_ups.change_follow_up_status(
         follow_up, status="in_progress", note="Drafting.", version=1, by="someone else"
     )
     db.session.commit()
@@ -1103,7 +1103,7 @@ def test_a_decision_left_empty_or_too_long_is_refused_in_the_page(client, login,
 def test_the_page_says_why_a_follow_up_or_decision_is_not_removed(client, login):
     meeting, _, decision, follow_up = _recorded()
     of_decision = factories.make_follow_up(meeting, decision=decision)
-    services.change_follow_up_status(
+    follow_ups.change_follow_up_status(
         follow_up, status="done", note="Shared.", version=None, by="tests"
     )
     db.session.commit()
@@ -1201,8 +1201,8 @@ def test_api_edits_an_agenda_item_a_decision_and_a_follow_up(admin_api):
 
 def test_api_stale_edits_are_409_with_the_current_record(admin_api):
     meeting, _, decision, follow_up = _recorded()
-    services.update_decision(decision, text="Theirs.", action_points=[], version=1, by="x")
-    services.change_follow_up_status(follow_up, status="done", note="Done.", version=1, by="x")
+    follow_ups.update_decision(decision, text="Theirs.", action_points=[], version=1, by="x")
+    follow_ups.change_follow_up_status(follow_up, status="done", note="Done.", version=1, by="x")
     db.session.commit()
     stale = admin_api.patch(
         f"/api/v1/meetings/{meeting.id}/decisions/{decision.id}",
@@ -1269,7 +1269,7 @@ def test_api_refuses_another_plans_action_point_in_an_agenda_item_or_decision(ad
 def test_api_removes_only_what_nothing_depends_on(admin_api):
     meeting, _, decision, follow_up = _recorded()
     of_decision = factories.make_follow_up(meeting, decision=decision)
-    services.change_follow_up_status(follow_up, status="dropped", note="Moot.", version=1, by="x")
+    follow_ups.change_follow_up_status(follow_up, status="dropped", note="Moot.", version=1, by="x")
     db.session.commit()
     base = f"/api/v1/meetings/{meeting.id}/decisions/{decision.id}"
     assert (

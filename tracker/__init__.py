@@ -78,7 +78,9 @@ def register_blueprints(app: Flask) -> None:
     from tracker.actors.views import bp as actors_bp
     from tracker.api import accounts  # noqa: F401  (adds its routes to the api blueprint)
     from tracker.api import audit as audit_api  # noqa: F401  (routes on the api blueprint)
+    from tracker.api import calendar as _api_calendar  # noqa: F401  (routes on the api bp)
     from tracker.api import documents as documents_api  # noqa: F401  (likewise)
+    from tracker.api import follow_ups as _api_follow_ups  # noqa: F401  (likewise)
     from tracker.api import meetings as _api_meetings  # noqa: F401  (routes on the api bp)
     from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api import progress as _api_progress  # noqa: F401  (adds its routes to api bp)
@@ -87,6 +89,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
+    from tracker.meetings import (
+        calendar_views,  # noqa: F401  (adds its routes to meetings bp)
+        follow_up_views,  # noqa: F401  (likewise)
+    )
     from tracker.meetings.views import bp as meetings_bp
     from tracker.plan.views import bp as plan_bp
     from tracker.pledges.views import bp as pledges_bp

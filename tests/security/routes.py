@@ -234,15 +234,15 @@ class World:
 
     @cached_property
     def agenda_item(self):
-        from tracker.meetings import services as meeting_services
+        from tracker.meetings import agenda
 
-        return meeting_services.add_agenda_item(self.meeting, title="World item", by="tests")
+        return agenda.add_agenda_item(self.meeting, title="World item", by="tests")
 
     @cached_property
     def decision(self):
-        from tracker.meetings import services as meeting_services
+        from tracker.meetings import follow_ups
 
-        return meeting_services.record_decision(
+        return follow_ups.record_decision(
             self.meeting, text="World decision.", action_points=[self.action_point], by="tests"
         )
 

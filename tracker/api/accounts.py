@@ -3,7 +3,7 @@
 The same services, forms and permission checks as the pages, so the same rules and messages.
 Two things the pages allow are left out on purpose: creating a token and changing one's own
 password. A leaked token must not be able to mint tokens that outlive its revocation, nor lock
-its owner out of the account. (A calendar feed address made through the API, in api/meetings.py,
+its owner out of the account. (A calendar feed address made through the API, in api/calendar.py,
 is revoked with the API token that made it, for the same reason.)
 """
 

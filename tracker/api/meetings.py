@@ -1,8 +1,11 @@
-"""Meetings in the API: the same services, forms and permission checks as the pages."""
+"""Meetings in the API: the same services, forms and permission checks as the pages.
+
+Decisions and follow-ups are in api/follow_ups.py, the calendar feed in api/calendar.py.
+"""
 
 from datetime import date
 
-from flask import g, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -10,42 +13,28 @@ from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
-from tracker.api.serializers import iso, totals_json
+from tracker.api.serializers import totals_json
 from tracker.api.views import acting_user, bp, found
-from tracker.auth import services as auth_services
 from tracker.auth.permissions import (
     can_manage_meetings,
-    get_manageable_follow_up,
     get_manageable_meeting,
-    get_updatable_follow_up,
     require,
 )
 from tracker.db import db
-from tracker.meetings import queries, services
-from tracker.meetings.calendar import calendar_response
+from tracker.meetings import agenda, queries, services
 from tracker.meetings.forms import (
     AgendaItemChangeForm,
     AgendaItemForm,
-    DecisionEditForm,
-    DecisionForm,
-    FollowUpEditForm,
-    FollowUpForm,
-    FollowUpStatusForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
     agenda_item_data,
     agenda_item_values,
-    decision_data,
-    decision_values,
-    follow_up_data,
-    follow_up_edit_values,
-    follow_up_values,
     meeting_data,
     meeting_values,
     participant_values,
 )
-from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
+from tracker.meetings.models import Meeting, MeetingKind
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
@@ -56,7 +45,8 @@ def _meeting(meeting_id: int) -> Meeting:
     return found(page, f"There is no meeting {meeting_id}.")[0]
 
 
-def _detail(meeting_id: int, status: int = 200):
+def meeting_response(meeting_id: int, status: int = 200):
+    """The meeting as JSON, read afresh after a write (with its Location when 201)."""
     db.session.expire_all()
     response = jsonify(serializers.meeting_detail(_meeting(meeting_id)))
     if status == 201:
@@ -64,7 +54,7 @@ def _detail(meeting_id: int, status: int = 200):
     return response, status
 
 
-def _choice_arg(name: str, allowed: list[str]) -> str | None:
+def choice_arg(name: str, allowed: list[str]) -> str | None:
     value = request.args.get(name) or None
     if value is not None and value not in allowed:
         raise ApiError(400, f"{name} must be one of: {', '.join(allowed)}.")
@@ -73,8 +63,8 @@ def _choice_arg(name: str, allowed: list[str]) -> str | None:
 
 @bp.get("/meetings")
 def list_meetings():
-    kind = _choice_arg("kind", [k.value for k in MeetingKind])
-    upcoming = _choice_arg("when", ["upcoming", "past"])
+    kind = choice_arg("kind", [k.value for k in MeetingKind])
+    upcoming = choice_arg("when", ["upcoming", "past"])
     query = queries.meetings_query(
         kind=kind,
         series=request.args.get("series") or None,
@@ -94,7 +84,7 @@ def create_meeting():
         plan_services.get_plan(form.plan.data), **meeting_values(form, actors), by=acting_user()
     )
     db.session.commit()
-    return _detail(meeting.id, 201)
+    return meeting_response(meeting.id, 201)
 
 
 @bp.get("/meetings/<id:meeting_id>")
@@ -116,7 +106,7 @@ def update_meeting(meeting_id: int):
         meeting, version=form.version.data, **meeting_values(form, actors), by=acting_user()
     )
     db.session.commit()
-    return _detail(meeting.id)
+    return meeting_response(meeting.id)
 
 
 @bp.post("/meetings/<id:meeting_id>/participants")
@@ -128,7 +118,7 @@ def set_participant(meeting_id: int):
     validate_form(form)
     services.set_participant(meeting, **participant_values(form, actors), by=acting_user())
     db.session.commit()
-    return _detail(meeting.id)
+    return meeting_response(meeting.id)
 
 
 @bp.delete("/meetings/<id:meeting_id>/participants/<actor_code>")
@@ -140,7 +130,7 @@ def remove_participant(meeting_id: int, actor_code: str):
     )
     services.remove_participant(participant, by=acting_user())
     db.session.commit()
-    return _detail(meeting.id)
+    return meeting_response(meeting.id)
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda-items")
@@ -150,14 +140,14 @@ def add_agenda_item(meeting_id: int):
     form.set_choices(meeting.plan)
     # An action point or goal of another plan is not among the choices: 422 at its field.
     validate_form(form)
-    services.add_agenda_item(meeting, **agenda_item_values(form, meeting.plan), by=acting_user())
+    agenda.add_agenda_item(meeting, **agenda_item_values(form, meeting.plan), by=acting_user())
     db.session.commit()
-    return _detail(meeting.id, 201)
+    return meeting_response(meeting.id, 201)
 
 
 def _agenda_item(meeting: Meeting, item_id: int):
     return found(
-        services.get_agenda_item(meeting, item_id),
+        agenda.get_agenda_item(meeting, item_id),
         f"There is no agenda item {item_id} of meeting {meeting.id}.",
     )
 
@@ -174,19 +164,19 @@ def update_agenda_item(meeting_id: int, item_id: int):
     validate_form(form)
     # The move first: a position out of range is refused before anything has changed.
     if "position" in body:
-        services.move_agenda_item(item, position=form.position.data, by=acting_user())
+        agenda.move_agenda_item(item, position=form.position.data, by=acting_user())
     values = agenda_item_values(form, meeting.plan)
-    services.update_agenda_item(item, **values, by=acting_user())
+    agenda.update_agenda_item(item, **values, by=acting_user())
     db.session.commit()
-    return _detail(meeting.id)
+    return meeting_response(meeting.id)
 
 
 @bp.delete("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
 def remove_agenda_item(meeting_id: int, item_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    services.remove_agenda_item(_agenda_item(meeting, item_id), by=acting_user())
+    agenda.remove_agenda_item(_agenda_item(meeting, item_id), by=acting_user())
     db.session.commit()
-    return _detail(meeting.id)
+    return meeting_response(meeting.id)
 
 
 @bp.post("/meetings/<id:meeting_id>/carry-over")
@@ -194,7 +184,7 @@ def carry_over(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     services.carry_over(meeting, by=acting_user())
     db.session.commit()
-    return _detail(meeting.id)
+    return meeting_response(meeting.id)
 
 
 @bp.post("/meetings/<id:meeting_id>/minutes")
@@ -204,7 +194,7 @@ def record_minutes(meeting_id: int):
     validate_form(form)
     services.record_minutes(meeting, text=form.text.data, by=acting_user())
     db.session.commit()
-    return _detail(meeting.id, 201)
+    return meeting_response(meeting.id, 201)
 
 
 @bp.get("/meetings/<id:meeting_id>/minutes/<id:version>")
@@ -237,7 +227,7 @@ def attach_to_meeting(meeting_id: int):
         raise invalid({"file": str(error)}, str(error)) from None
     services.attach_file(meeting, stored, by=acting_user())
     db.session.commit()
-    return _detail(meeting.id, 201)
+    return meeting_response(meeting.id, 201)
 
 
 def _attachment(meeting: Meeting, attachment_id: int):
@@ -258,68 +248,7 @@ def remove_meeting_attachment(meeting_id: int, attachment_id: int):
     meeting = get_manageable_meeting(meeting_id)
     services.remove_attachment(_attachment(meeting, attachment_id), by=acting_user())
     db.session.commit()
-    return _detail(meeting.id)
-
-
-@bp.post("/meetings/<id:meeting_id>/decisions")
-def record_decision(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(DecisionForm, read_json_object(), required={"text"})
-    form.set_choices(meeting.plan)
-    validate_form(form)
-    services.record_decision(meeting, **decision_values(form, meeting.plan), by=acting_user())
-    db.session.commit()
-    return _detail(meeting.id, 201)
-
-
-def _decision(meeting: Meeting, decision_id: int):
-    return found(
-        services.get_decision(meeting, decision_id),
-        f"There is no decision {decision_id} of meeting {meeting.id}.",
-    )
-
-
-@bp.patch("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
-def update_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = _decision(meeting, decision_id)
-    body = read_json_object()
-    form = json_form(DecisionEditForm, body, current=decision_data(decision), required={"version"})
-    form.set_choices(meeting.plan)
-    validate_form(form)
-    services.update_decision(
-        decision,
-        **decision_values(form, meeting.plan),
-        version=form.version.data,
-        by=acting_user(),
-    )
-    db.session.commit()
-    return _detail(meeting.id)
-
-
-@bp.delete("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
-def remove_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.remove_decision(_decision(meeting, decision_id), by=acting_user())
-    db.session.commit()
-    return _detail(meeting.id)
-
-
-@bp.post("/meetings/<id:meeting_id>/follow-ups")
-def create_follow_up(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    body = read_json_object()
-    if isinstance(body.get("decision"), int) and not isinstance(body["decision"], bool):
-        body["decision"] = str(body["decision"])
-    form = json_form(FollowUpForm, body)
-    form.set_choices(actors, meeting)
-    validate_form(form)
-    follow_up = services.add_follow_up(
-        meeting, **follow_up_values(form, actors, meeting), by=acting_user()
-    )
-    db.session.commit()
-    return serializers.follow_up_detail(follow_up), 201
+    return meeting_response(meeting.id)
 
 
 @bp.get("/meetings/<id:meeting_id>/brief")
@@ -352,99 +281,3 @@ def _news_json(item: queries.ActionPointNews) -> dict:
         "percent": status.percent if status else None,
         "last_validated_at": status.validated_at.isoformat() if status else None,
     }
-
-
-@bp.get("/follow-ups")
-def list_follow_ups():
-    owner = request.args.get("owner")
-    actor = next((a for a in list_actors() if a.code == owner), None) if owner else None
-    if owner and actor is None:
-        raise ApiError(400, f"owner: there is no actor {owner[:20]}.")
-    overdue = _choice_arg("overdue", ["true", "false"])
-    filters = queries.FollowUpFilters(
-        owner_id=actor.id if actor else None,
-        status=_choice_arg("status", [s.value for s in FollowUpStatus]),
-        overdue=overdue == "true",
-    )
-    today = date.today()
-    return page_of(
-        queries.follow_ups_query(filters, today),
-        lambda f: serializers.follow_up_detail(f, today),
-    )
-
-
-@bp.patch("/follow-ups/<id:follow_up_id>")
-def update_follow_up(follow_up_id: int):
-    follow_up = get_manageable_follow_up(follow_up_id)
-    actors = list_actors()
-    body = read_json_object()
-    form = json_form(
-        FollowUpEditForm, body, current=follow_up_data(follow_up), required={"version"}
-    )
-    form.set_choices(actors)
-    validate_form(form)
-    services.update_follow_up(follow_up, **follow_up_edit_values(form, actors), by=acting_user())
-    db.session.commit()
-    return serializers.follow_up_detail(follow_up)
-
-
-@bp.delete("/follow-ups/<id:follow_up_id>")
-def remove_follow_up(follow_up_id: int):
-    services.remove_follow_up(get_manageable_follow_up(follow_up_id), by=acting_user())
-    db.session.commit()
-    return "", 204
-
-
-@bp.post("/follow-ups/<id:follow_up_id>/status")
-def change_follow_up_status(follow_up_id: int):
-    follow_up = get_updatable_follow_up(follow_up_id)
-    form = json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
-    validate_form(form)
-    services.change_follow_up_status(
-        follow_up,
-        status=form.status.data,
-        note=form.note.data,
-        version=form.version.data,
-        by=acting_user(),
-    )
-    db.session.commit()
-    return serializers.follow_up_detail(follow_up)
-
-
-@bp.get("/calendar.ics")
-def calendar_ics():
-    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
-    return calendar_response(upcoming)
-
-
-def _feed_detail(feed) -> dict:
-    return {
-        "active": feed is not None,
-        "created_at": iso(feed.created_at) if feed else None,
-        "last_used_at": iso(feed.last_used_at) if feed else None,
-    }
-
-
-@bp.get("/calendar/feed")
-def get_calendar_feed():
-    return _feed_detail(auth_services.get_calendar_feed(acting_user()))
-
-
-@bp.post("/calendar/feed")
-def create_calendar_feed():
-    user = acting_user()
-    try:
-        feed, plain = auth_services.create_calendar_feed(user, by=user, via_token=g.api_token)
-    except auth_services.AuthError as error:
-        raise ApiError(409, str(error)) from None
-    db.session.commit()
-    url = url_for("meetings.feed", feed_token=plain, _external=True)
-    return {**_feed_detail(feed), "url": url}, 201
-
-
-@bp.delete("/calendar/feed")
-def revoke_calendar_feed():
-    user = acting_user()
-    if auth_services.revoke_calendar_feed(user, by=user):
-        db.session.commit()
-    return "", 204

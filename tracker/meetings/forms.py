@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
+from tracker.meetings.follow_ups import MAX_NOTE, MAX_TEXT
 from tracker.meetings.models import (
     AgendaItem,
     Attendance,
@@ -25,7 +26,7 @@ from tracker.meetings.models import (
     Meeting,
     MeetingKind,
 )
-from tracker.meetings.services import MAX_MINUTES, MAX_NOTE, MAX_TEXT, parse_moment
+from tracker.meetings.services import MAX_MINUTES, parse_moment
 from tracker.plan.models import ActionPoint, Plan
 
 WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."

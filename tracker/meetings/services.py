@@ -1,16 +1,17 @@
-"""Meetings: every rule of meetings, minutes, decisions and follow-ups, in one place.
+"""Meetings: a meeting, its participants, minutes and attachments, and the carry-over of open
+follow-ups onto its agenda; with what the other meeting modules share (MeetingError, the agenda
+lock, a record of this meeting by id, removing a record with its audit event).
 
-Who may do what is asked of tracker/auth/permissions.py by the views and the API. A broken rule
-raises MeetingError at a field. Services flush, never commit.
+The agenda's items are edited in agenda.py, decisions and follow-ups in follow_ups.py. Who may do
+what is asked of tracker/auth/permissions.py by the views and the API. A broken rule raises
+MeetingError at a field. Services flush, never commit.
 """
 
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
@@ -19,25 +20,20 @@ from tracker.meetings.models import (
     PENDING,
     AgendaItem,
     Attendance,
-    Decision,
     FollowUp,
-    FollowUpNote,
-    FollowUpStatus,
     Meeting,
     MeetingAttachment,
     MeetingKind,
     MeetingParticipant,
     Minutes,
 )
-from tracker.plan.models import ActionPoint, Plan, PriorityGoal
+from tracker.plan.models import Plan
 from tracker.uploads.models import StoredFile
 
 MAX_TITLE = 300
-MAX_TEXT = 20_000
 # Minutes of a two-day conference run to ~100,000 characters; twice that is plenty, and a
 # pasted 5 MB document is refused at the field instead of bloating every version after it.
 MAX_MINUTES = 200_000
-MAX_NOTE = 5_000
 
 
 class MeetingError(Exception):
@@ -192,7 +188,7 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         )
         .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
-    position = _next_position(meeting)
+    position = next_position(meeting)
     items = []
     for offset, follow_up in enumerate(pending):
         items.append(
@@ -216,91 +212,25 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     return items
 
 
-def _lock_agenda(meeting: Meeting) -> None:
+def lock_agenda(meeting: Meeting) -> None:
     """Lock the meeting's row (PostgreSQL) so that writers of its agenda go one after the other
     and positions stay 1..n; SQLite runs one write transaction at a time anyway."""
     db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
 
 
-def _next_position(meeting: Meeting) -> int:
-    _lock_agenda(meeting)
+def next_position(meeting: Meeting) -> int:
+    """The position after the agenda's last item, with the agenda locked."""
+    lock_agenda(meeting)
     last = db.session.scalar(
         select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
     )
     return (last or 0) + 1
 
 
-def _agenda(meeting: Meeting) -> list[AgendaItem]:
-    _lock_agenda(meeting)
-    return list(
-        db.session.scalars(
-            select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting.id)
-            .order_by(AgendaItem.position, AgendaItem.id)
-        )
-    )
-
-
-def _renumber(items: list[AgendaItem]) -> None:
-    for position, item in enumerate(items, start=1):
-        item.position = position
-    db.session.flush()
-
-
-def _of_meeting(model, record_id: int, meeting: Meeting):
+def record_of_meeting(model, record_id: int, meeting: Meeting):
     """A record of this meeting by id (None for another meeting's: a 404, not a 403)."""
     return db.session.scalar(
         select(model).where(model.id == record_id, model.meeting_id == meeting.id)
-    )
-
-
-def get_agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
-    """An item of this meeting's agenda."""
-    return _of_meeting(AgendaItem, item_id, meeting)
-
-
-def move_agenda_item(item: AgendaItem, *, position: int | None, by: By) -> AgendaItem:
-    """Put an agenda item at a position (1 is first); the others close up around it."""
-    meeting = item.meeting
-    items = _agenda(meeting)
-    if position is None or not 1 <= position <= len(items):
-        raise MeetingError(f"Give a position from 1 to {len(items)}.", "position")
-    before = items.index(item) + 1
-    items.remove(item)
-    items.insert(position - 1, item)
-    _renumber(items)
-    if before != position:
-        record_event(
-            by=by,
-            action="agenda_move",
-            entity=meeting,
-            summary=f"Agenda item {before} moved to {position}: {item.title[:200]}",
-            changes={"position": [before, position], "agenda_item": [item.id, item.id]},
-        )
-    return item
-
-
-def remove_agenda_item(item: AgendaItem, *, by: By) -> None:
-    """Take an item off the agenda; the others close up. An item carried over from a follow-up
-    only leaves the agenda: the follow-up stays as it is, and while it is open, carrying over
-    again puts it back (close or drop the follow-up to keep it off)."""
-    meeting = item.meeting
-    items = _agenda(meeting)
-    removed = {
-        "id": item.id,
-        "position": items.index(item) + 1,
-        "title": item.title,
-        "carried_from": item.carried_from_id,
-    }
-    items.remove(item)
-    db.session.delete(item)
-    _renumber(items)
-    record_event(
-        by=by,
-        action="agenda_remove",
-        entity=meeting,
-        summary=f"Agenda item {removed['position']} removed: {removed['title'][:200]}",
-        changes={"agenda_item": [removed, None]},
     )
 
 
@@ -350,7 +280,7 @@ def get_participant(meeting: Meeting, actor_code: str) -> MeetingParticipant | N
 def remove_participant(participant: MeetingParticipant, *, by: By) -> None:
     """Uninvite an actor: its row goes, whatever its attendance; the audit trail keeps it."""
     code = participant.actor.code
-    _remove(
+    remove_record(
         participant,
         by=by,
         action="participant_remove",
@@ -359,67 +289,12 @@ def remove_participant(participant: MeetingParticipant, *, by: By) -> None:
     )
 
 
-def _remove(record: db.Model, *, by: By, action: str, summary: str, changes: dict) -> None:
+def remove_record(record: db.Model, *, by: By, action: str, summary: str, changes: dict) -> None:
     """Delete a record of a meeting; the meeting's history says what it was."""
     meeting = record.meeting
     db.session.delete(record)
     db.session.flush()
     record_event(by=by, action=action, entity=meeting, summary=summary, changes=changes)
-
-
-def add_agenda_item(
-    meeting: Meeting,
-    *,
-    title: str,
-    action_point: ActionPoint | None = None,
-    goal: PriorityGoal | None = None,
-    by: By,
-) -> AgendaItem:
-    """Add an item at the end of the agenda, linked to the meeting's own plan only."""
-    values = _check_agenda_item(meeting, title=title, action_point=action_point, goal=goal)
-    item = AgendaItem(meeting=meeting, position=_next_position(meeting), **values)
-    add_and_record(item, by=by, summary=f"Agenda item added to meeting {meeting.id}")
-    return item
-
-
-def _check_agenda_item(
-    meeting: Meeting, *, title: str, action_point: ActionPoint | None, goal: PriorityGoal | None
-) -> dict:
-    title = (title or "").strip()
-    if not title or len(title) > 500:
-        raise MeetingError("Give a title of at most 500 characters.", "title")
-    if action_point is not None and action_point.plan_id != meeting.plan_id:
-        raise MeetingError(
-            "That action point belongs to another plan than the meeting's.", "action_point"
-        )
-    if goal is not None and goal.plan_id != meeting.plan_id:
-        raise MeetingError("That goal belongs to another plan than the meeting's.", "goal")
-    return {"title": title, "action_point": action_point, "goal": goal}
-
-
-def update_agenda_item(
-    item: AgendaItem,
-    *,
-    title: str,
-    action_point: ActionPoint | None,
-    goal: PriorityGoal | None,
-    by: By,
-) -> AgendaItem:
-    """Correct an agenda item's title and links (the meeting's own plan only); its place and
-    the follow-up it carries over stay as they are."""
-    meeting = item.meeting
-    values = _check_agenda_item(meeting, title=title, action_point=action_point, goal=goal)
-    changes = apply_changes(item, values)
-    if changes:
-        db.session.flush()
-        record_event(
-            by=by,
-            action="agenda_edit",
-            entity=meeting,
-            summary=f"Agenda item {item.position} edited: {item.title[:200]}",
-            changes={**changes, "agenda_item": [item.id, item.id]},
-        )
-    return item
 
 
 def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
@@ -460,14 +335,14 @@ def attach_file(meeting: Meeting, stored: StoredFile, *, by: By) -> MeetingAttac
 
 def get_attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment | None:
     """An attachment of this meeting."""
-    return _of_meeting(MeetingAttachment, attachment_id, meeting)
+    return record_of_meeting(MeetingAttachment, attachment_id, meeting)
 
 
 def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
     """Take a file off the meeting. The stored file itself is kept, as for action point documents
     (stored files are never deleted): the audit event names it by id and SHA-256."""
     stored = attachment.file
-    _remove(
+    remove_record(
         attachment,
         by=by,
         action="attachment_remove",
@@ -484,258 +359,6 @@ def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
             ]
         },
     )
-
-
-def _check_text(text: str | None, field: str = "text") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise MeetingError("Give the text.", field)
-    if len(text) > MAX_TEXT:
-        raise MeetingError(f"At most {MAX_TEXT:,} characters.", field)
-    return text
-
-
-def _check_decision(meeting: Meeting, text: str, action_points: Iterable[ActionPoint]) -> dict:
-    action_points = list(action_points)
-    if any(ap.plan_id != meeting.plan_id for ap in action_points):
-        raise MeetingError(
-            "An action point belongs to another plan than the meeting's.", "action_points"
-        )
-    return {"text": _check_text(text), "action_points": action_points}
-
-
-def record_decision(
-    meeting: Meeting, *, text: str, action_points: Iterable[ActionPoint] = (), by: By
-) -> Decision:
-    """Record a decision of the meeting, linked to action points of its own plan."""
-    decision = Decision(meeting=meeting, **_check_decision(meeting, text, action_points))
-    add_and_record(decision, by=by, summary=f"Decision recorded at meeting {meeting.id}")
-    return decision
-
-
-def get_decision(meeting: Meeting, decision_id: int) -> Decision | None:
-    """A decision of this meeting."""
-    return _of_meeting(Decision, decision_id, meeting)
-
-
-def update_decision(
-    decision: Decision,
-    *,
-    text: str,
-    action_points: Iterable[ActionPoint],
-    version: int | None,
-    by: By,
-) -> Decision:
-    """Correct a decision's text and linked action points; a stale version is a conflict."""
-    meeting = decision.meeting
-    values = _check_decision(meeting, text, action_points)
-    check_version(decision, version)
-    # No autoflush: loading the old links must not write the new text in an UPDATE of its own
-    # (one edit, one version).
-    with (
-        guarded_write(duplicate=MeetingError("Conflict."), record=decision, version=version),
-        db.session.no_autoflush,
-    ):
-        changes = apply_changes(decision, values)
-        if changes and "text" not in changes:
-            # Only the decision's own row carries the version: a change of its links alone
-            # must move it on too, or a concurrent edit of the links would go unnoticed.
-            flag_modified(decision, "text")
-    if changes:
-        record_event(
-            by=by,
-            action="decision_edit",
-            entity=meeting,
-            summary=f"Decision edited: {decision.text[:200]}",
-            changes={**changes, "decision": [decision.id, decision.id]},
-        )
-    return decision
-
-
-def remove_decision(decision: Decision, *, by: By) -> None:
-    """Delete a decision recorded by mistake. One with follow-ups stays until they are removed:
-    the follow-ups say what was to be done about it."""
-    if decision.follow_ups:
-        raise MeetingError(
-            f"This decision has {len(decision.follow_ups)} follow-up(s): remove them first "
-            "(a follow-up already worked on is dropped, not removed, and its decision stays).",
-            "decision",
-        )
-    _remove(
-        decision,
-        by=by,
-        action="decision_remove",
-        summary=f"Decision removed: {decision.text[:200]}",
-        changes={
-            "decision": [
-                {
-                    "id": decision.id,
-                    "text": decision.text,
-                    "action_points": jsonable(decision.action_points),
-                },
-                None,
-            ]
-        },
-    )
-
-
-def add_follow_up(
-    meeting: Meeting,
-    *,
-    text: str,
-    owner: Actor | None,
-    due_on: date | None,
-    decision: Decision | None = None,
-    by: By,
-) -> FollowUp:
-    """A follow-up action of the meeting (or of one of its decisions): owner and due date given."""
-    text, owner, due_on = _check_follow_up(text, owner, due_on)
-    if decision is not None and decision.meeting_id != meeting.id:
-        raise MeetingError("That decision was taken at another meeting.", "decision")
-    follow_up = FollowUp(
-        meeting=meeting, decision=decision, text=text, owner_actor=owner, due_on=due_on
-    )
-    add_and_record(follow_up, by=by, summary=f"Follow-up for {owner.code} due {due_on}")
-    return follow_up
-
-
-def _check_follow_up(
-    text: str | None, owner: Actor | None, due_on: date | None
-) -> tuple[str, Actor, date]:
-    text = _check_text(text)
-    if owner is None:
-        raise MeetingError("Give the actor that owns this follow-up.", "owner")
-    if due_on is None:
-        raise MeetingError("Give the date it is due.", "due_on")
-    return text, owner, due_on
-
-
-def get_follow_up(meeting: Meeting, follow_up_id: int) -> FollowUp | None:
-    """A follow-up of this meeting."""
-    return _of_meeting(FollowUp, follow_up_id, meeting)
-
-
-def update_follow_up(
-    follow_up: FollowUp,
-    *,
-    text: str,
-    owner: Actor | None,
-    due_on: date | None,
-    version: int | None,
-    by: By,
-) -> FollowUp:
-    """Correct a follow-up's text, owner or due date; a stale version is a conflict.
-
-    A new due date or owner also adds a dated note saying so (its status unchanged), where the
-    owner's focal point reads why the follow-up changed under it.
-    """
-    text, owner, due_on = _check_follow_up(text, owner, due_on)
-    check_version(follow_up, version)
-    before_owner, before_due = follow_up.owner_actor, follow_up.due_on
-    moved = []
-    if due_on != before_due:
-        moved.append(f"Due date moved from {before_due.isoformat()} to {due_on.isoformat()}.")
-    if owner.id != before_owner.id:
-        moved.append(f"Handed from {before_owner.code} to {owner.code}.")
-    with guarded_write(duplicate=MeetingError("Conflict."), record=follow_up, version=version):
-        changes = apply_changes(follow_up, {"text": text, "owner_actor": owner, "due_on": due_on})
-        if moved:
-            db.session.add(
-                FollowUpNote(
-                    follow_up=follow_up,
-                    status=follow_up.status,
-                    note=" ".join(moved),
-                    created_by_id=None if isinstance(by, str) else by.id,
-                )
-            )
-    if changes:
-        record_event(
-            by=by,
-            action="update",
-            entity=follow_up,
-            summary=" ".join(moved) or "Follow-up text corrected",
-            changes=changes,
-        )
-    return follow_up
-
-
-def remove_follow_up(follow_up: FollowUp, *, by: By) -> None:
-    """Delete a follow-up recorded by mistake, while nothing has happened to it. One with notes
-    (a status change, a moved date) or carried onto a later agenda is part of the record: drop
-    it instead."""
-    if follow_up.notes:
-        raise MeetingError(
-            "This follow-up has status notes: drop it instead (status “dropped”, with a note "
-            "saying why), so that its history stays.",
-            "follow_up",
-        )
-    carried = select(AgendaItem.id).where(AgendaItem.carried_from_id == follow_up.id)
-    if db.session.scalar(carried.limit(1)) is not None:
-        raise MeetingError(
-            "This follow-up was carried onto a later meeting's agenda: drop it instead "
-            "(status “dropped”, with a note saying why).",
-            "follow_up",
-        )
-    _remove(
-        follow_up,
-        by=by,
-        action="follow_up_remove",
-        summary=f"Follow-up for {follow_up.owner_actor.code} removed: {follow_up.text[:200]}",
-        changes={
-            "follow_up": [
-                {
-                    "id": follow_up.id,
-                    "text": follow_up.text,
-                    "owner": follow_up.owner_actor.code,
-                    "due_on": follow_up.due_on.isoformat(),
-                    "decision": follow_up.decision_id,
-                    "status": follow_up.status.value,
-                },
-                None,
-            ]
-        },
-    )
-
-
-def change_follow_up_status(
-    follow_up: FollowUp,
-    *,
-    status: FollowUpStatus | str,
-    note: str,
-    version: int | None,
-    by: By,
-) -> FollowUp:
-    """Move a follow-up to a status, with a dated note saying why (kept, never edited)."""
-    try:
-        status = FollowUpStatus(status)
-    except ValueError:
-        raise MeetingError("Choose open, in_progress, done or dropped.", "status") from None
-    note = (note or "").strip()
-    if not note:
-        raise MeetingError("Say what happened, in a short note.", "note")
-    if len(note) > MAX_NOTE:
-        raise MeetingError(f"The note is at most {MAX_NOTE:,} characters.", "note")
-    if version is not None:
-        check_version(follow_up, version)
-    before = follow_up.status
-    with guarded_write(duplicate=MeetingError("Conflict."), record=follow_up, version=version):
-        follow_up.status = status
-        db.session.add(
-            FollowUpNote(
-                follow_up=follow_up,
-                status=status,
-                note=note,
-                created_by_id=None if isinstance(by, str) else by.id,
-            )
-        )
-    record_event(
-        by=by,
-        action="status",
-        entity=follow_up,
-        summary=f"Follow-up {before.value} → {status.value}",
-        changes={"status": [before.value, status.value]},
-    )
-    return follow_up
 
 
 def get_meeting(meeting_id: int) -> Meeting | None:

@@ -1,54 +1,31 @@
 from collections.abc import Callable
 from datetime import date
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
 from tracker.audit.services import history_of
-from tracker.auth import services as auth_services
-from tracker.auth.permissions import (
-    can_manage_meetings,
-    get_manageable_meeting,
-    get_updatable_follow_up,
-    require,
-)
+from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
-from tracker.meetings import queries, services
-from tracker.meetings.calendar import calendar_response
+from tracker.meetings import agenda, queries, services
 from tracker.meetings.forms import (
     AgendaItemForm,
     AgendaMoveForm,
     AttachmentForm,
-    DecisionEditForm,
     DecisionForm,
-    FollowUpEditForm,
     FollowUpForm,
-    FollowUpStatusForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
     StepForm,
     agenda_item_data,
     agenda_item_values,
-    decision_data,
-    decision_values,
-    follow_up_data,
-    follow_up_edit_values,
-    follow_up_values,
     meeting_data,
     meeting_values,
     participant_values,
 )
-from tracker.meetings.models import FollowUpStatus, Meeting, MeetingKind
+from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.uploads.files import UploadError
@@ -95,76 +72,6 @@ def index():
         kind=kind,
         series=series,
     )
-
-
-def _calendar_page(feed_url: str | None = None):
-    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(200)).all()
-    return render_template(
-        "meetings/calendar.html",
-        upcoming=upcoming,
-        feed=auth_services.get_calendar_feed(current_user),
-        feed_url=feed_url,
-        form=StepForm(formdata=None),
-    )
-
-
-@bp.get("/calendar")
-@login_required
-def calendar():
-    return _calendar_page()
-
-
-@bp.get("/calendar.ics")
-@login_required
-def ics():
-    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
-    return calendar_response(upcoming)
-
-
-@bp.post("/calendar/feed")
-@login_required
-def create_feed():
-    if not StepForm().validate_on_submit():
-        return redirect(url_for("meetings.calendar"))
-    try:
-        _, plain = auth_services.create_calendar_feed(current_user, by=current_user)
-    except auth_services.AuthError as error:
-        flash(str(error))
-        return redirect(url_for("meetings.calendar"))
-    db.session.commit()
-    # Shown in this answer only (no redirect: the address must not sit in a flash or a URL).
-    return _calendar_page(feed_url=url_for("meetings.feed", feed_token=plain, _external=True))
-
-
-@bp.post("/calendar/feed/revoke")
-@login_required
-def revoke_feed():
-    if StepForm().validate_on_submit():
-        if auth_services.revoke_calendar_feed(current_user, by=current_user):
-            db.session.commit()
-            flash("Feed address revoked: calendar apps subscribed to it get nothing more.")
-        else:
-            flash("You have no calendar feed address to revoke.")
-    return redirect(url_for("meetings.calendar"))
-
-
-@bp.get("/feed/<feed_token>.ics")
-def feed(feed_token: str):
-    """The subscription address for calendar apps: the token in it is the only credential.
-
-    An unknown, revoked or replaced token and a deactivated owner all get the same 404.
-    """
-    if auth_services.user_for_feed_token(feed_token) is None:
-        abort(404)
-    db.session.commit()  # the feed's last use
-    upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
-    response = calendar_response(upcoming)
-    # The address is a secret: no shared cache keeps the answer, and nothing it links to learns
-    # the address from a Referer.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def _meeting_form(meeting=None) -> tuple[MeetingForm, list]:
@@ -348,7 +255,7 @@ def add_agenda_item(meeting_id: int):
         meeting,
         form,
         "agenda_form",
-        lambda: services.add_agenda_item(
+        lambda: agenda.add_agenda_item(
             meeting, **agenda_item_values(form, meeting.plan), by=current_user
         ),
         "Agenda item added.",
@@ -359,13 +266,13 @@ def add_agenda_item(meeting_id: int):
 @login_required
 def move_agenda_item(meeting_id: int, item_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    item = services.get_agenda_item(meeting, item_id) or abort(404)
+    item = agenda.get_agenda_item(meeting, item_id) or abort(404)
     form = AgendaMoveForm()
     return save_and_show(
         meeting,
         form,
         "move_form",
-        lambda: services.move_agenda_item(item, position=form.position.data, by=current_user),
+        lambda: agenda.move_agenda_item(item, position=form.position.data, by=current_user),
         lambda moved: f"“{moved.title[:80]}” is now item {moved.position}.",
     )
 
@@ -374,18 +281,18 @@ def move_agenda_item(meeting_id: int, item_id: int):
 @login_required
 def remove_agenda_item(meeting_id: int, item_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    item = services.get_agenda_item(meeting, item_id) or abort(404)
+    item = agenda.get_agenda_item(meeting, item_id) or abort(404)
     done = f"Agenda item “{item.title[:80]}” removed."
     if item.carried_from_id:
         done += " Its follow-up is unchanged; while it is open, carrying over puts it back."
-    return remove_and_show(meeting, services.remove_agenda_item, item, done)
+    return remove_and_show(meeting, agenda.remove_agenda_item, item, done)
 
 
 @bp.route("/<id:meeting_id>/agenda/<id:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_agenda_item(meeting_id: int, item_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    item = services.get_agenda_item(meeting, item_id) or abort(404)
+    item = agenda.get_agenda_item(meeting, item_id) or abort(404)
     form = AgendaItemForm(data=agenda_item_data(item))
     form.set_choices(meeting.plan)
     return edit_and_show(
@@ -393,7 +300,7 @@ def edit_agenda_item(meeting_id: int, item_id: int):
         form,
         "Edit an agenda item",
         item,
-        lambda: services.update_agenda_item(
+        lambda: agenda.update_agenda_item(
             item, **agenda_item_values(form, meeting.plan), by=current_user
         ),
         lambda: agenda_item_data(item),
@@ -458,161 +365,6 @@ def remove_attachment(meeting_id: int, attachment_id: int):
     item = services.get_attachment(meeting, attachment_id) or abort(404)
     done = f"{item.file.filename} removed from the meeting (the stored file is kept)."
     return remove_and_show(meeting, services.remove_attachment, item, done)
-
-
-@bp.post("/<id:meeting_id>/decisions")
-@login_required
-def add_decision(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = DecisionForm()
-    form.set_choices(meeting.plan)
-    return save_and_show(
-        meeting,
-        form,
-        "decision_form",
-        lambda: services.record_decision(
-            meeting, **decision_values(form, meeting.plan), by=current_user
-        ),
-        "Decision recorded.",
-    )
-
-
-@bp.route("/<id:meeting_id>/decisions/<id:decision_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = services.get_decision(meeting, decision_id) or abort(404)
-    form = DecisionEditForm(data=decision_data(decision))
-    form.set_choices(meeting.plan)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit a decision",
-        decision,
-        lambda: services.update_decision(
-            decision,
-            **decision_values(form, meeting.plan),
-            version=form.version.data,
-            by=current_user,
-        ),
-        lambda: decision_data(decision),
-        "Decision saved.",
-    )
-
-
-@bp.post("/<id:meeting_id>/decisions/<id:decision_id>/remove")
-@login_required
-def remove_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = services.get_decision(meeting, decision_id) or abort(404)
-    return remove_and_show(meeting, services.remove_decision, decision, "Decision removed.")
-
-
-@bp.route("/<id:meeting_id>/follow-ups/<id:follow_up_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_follow_up(meeting_id: int, follow_up_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_up = services.get_follow_up(meeting, follow_up_id) or abort(404)
-    actors = list_actors()
-    form = FollowUpEditForm(data=follow_up_data(follow_up))
-    form.set_choices(actors)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit a follow-up action",
-        follow_up,
-        lambda: services.update_follow_up(
-            follow_up, **follow_up_edit_values(form, actors), by=current_user
-        ),
-        lambda: follow_up_data(follow_up),
-        "Follow-up action saved.",
-    )
-
-
-@bp.post("/<id:meeting_id>/follow-ups/<id:follow_up_id>/remove")
-@login_required
-def remove_follow_up(meeting_id: int, follow_up_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_up = services.get_follow_up(meeting, follow_up_id) or abort(404)
-    return remove_and_show(meeting, services.remove_follow_up, follow_up, "Follow-up removed.")
-
-
-@bp.post("/<id:meeting_id>/follow-ups")
-@login_required
-def add_follow_up(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    form = FollowUpForm()
-    form.set_choices(actors, meeting)
-    return save_and_show(
-        meeting,
-        form,
-        "follow_up_form",
-        lambda: services.add_follow_up(
-            meeting, **follow_up_values(form, actors, meeting), by=current_user
-        ),
-        "Follow-up action added.",
-    )
-
-
-@bp.get("/follow-ups")
-@login_required
-def follow_ups():
-    actors = list_actors()
-    owner = next((a for a in actors if a.code == request.args.get("owner")), None)
-    status = request.args.get("status") or None
-    if status not in FollowUpStatus.__members__.values():
-        status = None
-    filters = queries.FollowUpFilters(
-        owner_id=owner.id if owner else None,
-        status=status,
-        overdue=request.args.get("overdue") == "1",
-    )
-    today = date.today()
-    page = db.paginate(queries.follow_ups_query(filters, today), per_page=100, error_out=False)
-    return render_template(
-        "meetings/follow_ups.html",
-        page=page,
-        actors=actors,
-        filters=filters,
-        owner=owner,
-        statuses=list(FollowUpStatus),
-        today=today,
-    )
-
-
-@bp.route("/follow-ups/<id:follow_up_id>/status", methods=["GET", "POST"])
-@login_required
-def follow_up_status(follow_up_id: int):
-    follow_up = get_updatable_follow_up(follow_up_id)
-    form = FollowUpStatusForm(data={"status": follow_up.status.value})
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            services.change_follow_up_status(
-                follow_up,
-                status=form.status.data,
-                note=form.note.data,
-                version=form.version.data,
-                by=current_user,
-            )
-        except services.MeetingError as error:
-            field_error(form, error)
-        except StaleVersionError as error:
-            conflict = error
-        else:
-            db.session.commit()
-            flash(f"Follow-up is now {follow_up.status.label.lower()}.")
-            return redirect(url_for("meetings.show", meeting_id=follow_up.meeting_id))
-    if request.method == "GET":
-        form.version.data = follow_up.version
-    return render_template(
-        "meetings/follow_up_status.html",
-        form=form,
-        follow_up=follow_up,
-        conflict=conflict,
-        today=date.today(),
-    )
 
 
 @bp.get("/<id:meeting_id>/minutes/<id:version>")

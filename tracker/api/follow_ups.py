@@ -1,0 +1,153 @@
+"""Decisions and follow-ups of meetings in the API: the same services, forms and permission
+checks as the pages.
+"""
+
+from datetime import date
+
+from flask import request
+
+from tracker.actors.services import list_actors
+from tracker.api import serializers
+from tracker.api.errors import ApiError
+from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.meetings import choice_arg, meeting_response
+from tracker.api.pagination import page_of
+from tracker.api.views import acting_user, bp, found
+from tracker.auth.permissions import (
+    get_manageable_follow_up,
+    get_manageable_meeting,
+    get_updatable_follow_up,
+)
+from tracker.db import db
+from tracker.meetings import follow_ups, queries
+from tracker.meetings.forms import (
+    DecisionEditForm,
+    DecisionForm,
+    FollowUpEditForm,
+    FollowUpForm,
+    FollowUpStatusForm,
+    decision_data,
+    decision_values,
+    follow_up_data,
+    follow_up_edit_values,
+    follow_up_values,
+)
+from tracker.meetings.models import FollowUpStatus, Meeting
+
+
+@bp.post("/meetings/<id:meeting_id>/decisions")
+def record_decision(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = json_form(DecisionForm, read_json_object(), required={"text"})
+    form.set_choices(meeting.plan)
+    validate_form(form)
+    follow_ups.record_decision(meeting, **decision_values(form, meeting.plan), by=acting_user())
+    db.session.commit()
+    return meeting_response(meeting.id, 201)
+
+
+def _decision(meeting: Meeting, decision_id: int):
+    return found(
+        follow_ups.get_decision(meeting, decision_id),
+        f"There is no decision {decision_id} of meeting {meeting.id}.",
+    )
+
+
+@bp.patch("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
+def update_decision(meeting_id: int, decision_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    decision = _decision(meeting, decision_id)
+    body = read_json_object()
+    form = json_form(DecisionEditForm, body, current=decision_data(decision), required={"version"})
+    form.set_choices(meeting.plan)
+    validate_form(form)
+    follow_ups.update_decision(
+        decision,
+        **decision_values(form, meeting.plan),
+        version=form.version.data,
+        by=acting_user(),
+    )
+    db.session.commit()
+    return meeting_response(meeting.id)
+
+
+@bp.delete("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
+def remove_decision(meeting_id: int, decision_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    follow_ups.remove_decision(_decision(meeting, decision_id), by=acting_user())
+    db.session.commit()
+    return meeting_response(meeting.id)
+
+
+@bp.post("/meetings/<id:meeting_id>/follow-ups")
+def create_follow_up(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    actors = list_actors()
+    body = read_json_object()
+    if isinstance(body.get("decision"), int) and not isinstance(body["decision"], bool):
+        body["decision"] = str(body["decision"])
+    form = json_form(FollowUpForm, body)
+    form.set_choices(actors, meeting)
+    validate_form(form)
+    follow_up = follow_ups.add_follow_up(
+        meeting, **follow_up_values(form, actors, meeting), by=acting_user()
+    )
+    db.session.commit()
+    return serializers.follow_up_detail(follow_up), 201
+
+
+@bp.get("/follow-ups")
+def list_follow_ups():
+    owner = request.args.get("owner")
+    actor = next((a for a in list_actors() if a.code == owner), None) if owner else None
+    if owner and actor is None:
+        raise ApiError(400, f"owner: there is no actor {owner[:20]}.")
+    overdue = choice_arg("overdue", ["true", "false"])
+    filters = queries.FollowUpFilters(
+        owner_id=actor.id if actor else None,
+        status=choice_arg("status", [s.value for s in FollowUpStatus]),
+        overdue=overdue == "true",
+    )
+    today = date.today()
+    return page_of(
+        queries.follow_ups_query(filters, today),
+        lambda f: serializers.follow_up_detail(f, today),
+    )
+
+
+@bp.patch("/follow-ups/<id:follow_up_id>")
+def update_follow_up(follow_up_id: int):
+    follow_up = get_manageable_follow_up(follow_up_id)
+    actors = list_actors()
+    body = read_json_object()
+    form = json_form(
+        FollowUpEditForm, body, current=follow_up_data(follow_up), required={"version"}
+    )
+    form.set_choices(actors)
+    validate_form(form)
+    follow_ups.update_follow_up(follow_up, **follow_up_edit_values(form, actors), by=acting_user())
+    db.session.commit()
+    return serializers.follow_up_detail(follow_up)
+
+
+@bp.delete("/follow-ups/<id:follow_up_id>")
+def remove_follow_up(follow_up_id: int):
+    follow_ups.remove_follow_up(get_manageable_follow_up(follow_up_id), by=acting_user())
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/follow-ups/<id:follow_up_id>/status")
+def change_follow_up_status(follow_up_id: int):
+    follow_up = get_updatable_follow_up(follow_up_id)
+    form = json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
+    validate_form(form)
+    follow_ups.change_follow_up_status(
+        follow_up,
+        status=form.status.data,
+        note=form.note.data,
+        version=form.version.data,
+        by=acting_user(),
+    )
+    db.session.commit()
+    return serializers.follow_up_detail(follow_up)

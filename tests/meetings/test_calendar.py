@@ -1,4 +1,5 @@
-"""The per-user calendar feed address: a secret token in the URL, for calendar apps."""
+"""The meetings calendar: the iCalendar feed itself (signed in and through the API), and the
+per-user feed address: a secret token in the URL, for calendar apps."""
 
 import hashlib
 import logging
@@ -17,6 +18,7 @@ from tracker.auth import services
 from tracker.auth.models import CalendarFeed
 from tracker.db import db, utcnow
 
+HARD_TITLE = "Türkiye; Sofia, Тбилиси — 会议 \\ with a long tail " + "x" * 80
 FEED_URL = re.compile(r'id="feed-url"[^>]*value="(http[^"]+)"')
 
 
@@ -33,6 +35,29 @@ def make_feed(role: str = "viewer", **overrides):
     feed, plain = services.create_calendar_feed(user, by="tests")
     db.session.commit()
     return user, feed, plain
+
+
+def test_the_feed_parses_back_with_titles_exactly(client, login):
+    factories.make_meeting(title=HARD_TITLE, place="Sofia, Bulgaria; hall 2")
+    db.session.commit()
+    login.as_role("viewer")
+    response = client.get("/meetings/calendar.ics")
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    raw = response.get_data()
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded at 75 octets
+    events = Calendar.from_ical(raw).walk("VEVENT")
+    titles = [str(e["SUMMARY"]) for e in events]
+    assert HARD_TITLE in titles
+    event_ = next(e for e in events if str(e["SUMMARY"]) == HARD_TITLE)
+    assert str(event_["LOCATION"]) == "Sofia, Bulgaria; hall 2"
+
+
+def test_the_api_feed_needs_a_token(client, api):
+    factories.make_meeting(title="Feed check")
+    assert client.get("/api/v1/calendar.ics").status_code == 401
+    api.as_role("viewer")
+    events = Calendar.from_ical(api.get("/api/v1/calendar.ics").get_data()).walk("VEVENT")
+    assert "Feed check" in [str(e["SUMMARY"]) for e in events]
 
 
 def test_the_address_made_on_the_calendar_page_lists_upcoming_meetings(app, client, login):

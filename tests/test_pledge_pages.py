@@ -486,3 +486,13 @@ def test_a_pledge_edit_without_its_version_is_a_conflict_not_a_blind_save(client
     assert response.status_code == 409
     db.session.expire_all()
     assert pledge.purpose == "Kept"
+
+
+def test_an_action_point_page_leads_to_its_pledges(client, login):
+    pledge = factories.make_pledge(purpose="Reachable from the action point")
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/plans/action-points/{pledge.action_point_id}").get_data(as_text=True)
+    link = f"/pledges/action-points/{pledge.action_point_id}"
+    assert link in page
+    assert "Reachable from the action point" in client.get(link).get_data(as_text=True)

@@ -255,3 +255,34 @@ def test_demo_reset_gives_new_passwords_and_ends_old_sessions(demo_runner, app, 
     assert browser.get("/plans/").status_code == 302
     refused = app.test_client().post("/auth/sign-in", data={"email": email, "password": password})
     assert refused.status_code == 200  # the form again: the old password no longer works
+
+
+def test_import_pledges_and_rates_from_the_command_line(runner, tmp_path):
+    from tracker.pledges.models import ExchangeRate, Pledge
+
+    pledges = tmp_path / "pledges.csv"
+    pledges.write_text(
+        "actor,plan,currency,kind,amount,value_date,purpose\n"
+        "HU,BP-CFA-2019,EUR,pledged,100.00,2024-01-02,Training\n"
+    )
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate,valid_on,source\nUSD,0.9,2024-01-02,ECB\n")
+    before = count(Pledge), count(ExchangeRate)
+    for command, path in ((["import", "pledges"], pledges), (["rates", "import"], rates)):
+        result = runner.invoke(args=[*command, str(path)])
+        assert result.exit_code == 0, result.output
+    assert (count(Pledge), count(ExchangeRate)) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize("command", [["import", "pledges"], ["rates", "import"]])
+def test_a_file_too_large_to_import_is_refused_and_changes_nothing(runner, tmp_path, command):
+    from tracker.pledges.models import ExchangeRate, PledgeEntry
+    from tracker.tables import MAX_FILE_BYTES
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"currency,rate,valid_on\n" + b"x" * MAX_FILE_BYTES)
+    before = count(PledgeEntry), count(ExchangeRate)
+    result = runner.invoke(args=[*command, str(big)])
+    assert result.exit_code != 0
+    assert "Nothing imported" in result.output and "5 MB" in result.output
+    assert (count(PledgeEntry), count(ExchangeRate)) == before

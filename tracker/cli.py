@@ -14,7 +14,7 @@ from tracker.actors.services import get_actor_by_code
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
 from tracker.db import db
-from tracker.tables import read_capped
+from tracker.tables import FileError, read_capped
 
 
 @click.command("init")
@@ -292,6 +292,15 @@ def _report_import(result, what: str) -> None:
     click.echo(f"Imported {result.count} {what}.")
 
 
+def _read_upload(path: str) -> bytes:
+    """A file to import, refused (nothing changed) before it is read whole if it is too large."""
+    try:
+        with open(path, "rb") as file:
+            return read_capped(file)
+    except FileError as error:
+        raise click.ClickException(f"Nothing imported: {' '.join(error.messages)}") from None
+
+
 @import_group.command("pledges")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -299,8 +308,7 @@ def import_pledges_command(path):
     """Import pledges and ledger entries from a CSV or XLSX file (all rows or none)."""
     from tracker.pledges.transfer import import_pledges
 
-    content = Path(path).read_bytes()
-    _report_import(import_pledges(content, path, by="command line"), "pledge rows")
+    _report_import(import_pledges(_read_upload(path), path, by="command line"), "pledge rows")
 
 
 @export_group.command("pledges")
@@ -330,7 +338,7 @@ def import_rates_command(path):
     """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
     from tracker.pledges.transfer import import_rates
 
-    _report_import(import_rates(Path(path).read_bytes(), path, by="command line"), "rates")
+    _report_import(import_rates(_read_upload(path), path, by="command line"), "rates")
 
 
 @pledges_group.command("reconvert")

@@ -45,6 +45,11 @@ def _meeting(meeting_id: int) -> Meeting:
     return found(page, f"There is no meeting {meeting_id}.")[0]
 
 
+def _meeting_heading(meeting_id: int) -> Meeting:
+    """The meeting with its host and plan only (the API's twin of the pages' _meeting_or_404)."""
+    return found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
+
+
 def meeting_response(meeting_id: int, status: int = 200):
     """The meeting as JSON, read afresh after a write (with its Location when 201)."""
     db.session.expire_all()
@@ -199,7 +204,7 @@ def record_minutes(meeting_id: int):
 
 @bp.get("/meetings/<id:meeting_id>/minutes/<id:version>")
 def get_minutes_version(meeting_id: int, version: int):
-    meeting = found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
+    meeting = _meeting_heading(meeting_id)
     found_version = queries.minutes_version(meeting, version)
     shown = found(found_version, f"Meeting {meeting_id} has no minutes version {version}.").shown
     return {
@@ -239,7 +244,7 @@ def _attachment(meeting: Meeting, attachment_id: int):
 
 @bp.get("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
 def download_meeting_attachment(meeting_id: int, attachment_id: int):
-    meeting = found(services.get_meeting(meeting_id), f"There is no meeting {meeting_id}.")
+    meeting = _meeting_heading(meeting_id)
     return send_stored_file(_attachment(meeting, attachment_id).file)
 
 
@@ -253,7 +258,7 @@ def remove_meeting_attachment(meeting_id: int, attachment_id: int):
 
 @bp.get("/meetings/<id:meeting_id>/brief")
 def get_brief(meeting_id: int):
-    meeting = found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
+    meeting = _meeting_heading(meeting_id)
     brief = queries.brief(meeting, date.today())
     return {
         "meeting": serializers.meeting_summary(brief.meeting),

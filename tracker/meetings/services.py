@@ -359,7 +359,3 @@ def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
             ]
         },
     )
-
-
-def get_meeting(meeting_id: int) -> Meeting | None:
-    return db.session.get(Meeting, meeting_id)

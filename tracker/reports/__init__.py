@@ -1,1 +1,3 @@
-"""Reports: the progress report, the dashboard and published reports. It reads every other domain; nothing imports it."""
+"""Reports: the progress report, the dashboard and published reports.
+
+It reads every other domain; nothing imports it."""

@@ -1,0 +1,65 @@
+"""The report builder's form: filters, as-of day and format, sent by GET so a link reproduces it.
+
+The rules themselves live in filters.parse_filters (shared with the API and the command line);
+this form only offers the choices and shows that function's messages at their fields."""
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField, SelectMultipleField
+
+from tracker.actors.models import Actor, WorkingGroup
+from tracker.db import db
+from tracker.plan.models import Plan
+from tracker.reports.filters import FORMATS, ReportFilterError, ReportFilters
+
+FORMAT_LABELS = {
+    "html": "Web page",
+    "pdf": "PDF",
+    "xlsx": "Excel workbook (XLSX)",
+    "csv": "CSV tables (zip)",
+    "json": "JSON",
+}
+
+
+class ReportForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    plan = SelectField("Plan")
+    goal = SelectMultipleField("Priority goals", description="None chosen: every goal.")
+    actor = SelectMultipleField("Actors", description="None chosen: every actor.")
+    working_group = SelectField("Working group")
+    from_ = DateField("Period from", name="from")
+    to = DateField("to")
+    as_of = DateField("As of", description="Empty: today. A past day rebuilds the report.")
+    format = SelectField("Format", default="html")
+
+    def set_choices(self, filters: ReportFilters | None) -> None:
+        plans = db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on.desc()))
+        self.format.choices = list(FORMAT_LABELS.items())
+        self.plan.choices = [(p.code, f"{p.code} — {p.short_title or p.title}") for p in plans]
+        goals = filters.plan.goals if filters else []
+        self.goal.choices = [(str(g.number), f"Goal {g.number}: {g.title}") for g in goals]
+        actors = db.session.execute(select(Actor.code, Actor.name).order_by(Actor.name))
+        self.actor.choices = [(code, f"{name} ({code})") for code, name in actors]
+        groups = db.session.execute(
+            select(WorkingGroup.code, WorkingGroup.name).order_by(WorkingGroup.name)
+        )
+        self.working_group.choices = [("", "any")] + [(c, n) for c, n in groups]
+        if filters is not None and not self.plan.raw_data:
+            self.plan.data = filters.plan.code
+
+    def show_errors(self, error: ReportFilterError) -> None:
+        fields = {"from": self.from_, "plan": self.plan}
+        for name, message in error.fields.items():
+            field = fields.get(name) or getattr(self, name, None)
+            if field is not None:
+                field.errors = (
+                    [*field.errors, message] if isinstance(field.errors, list) else [message]
+                )
+
+
+def chosen_format(value: str | None) -> str | None:
+    """The format asked for, or None when it is not one of ours."""
+    value = (value or "html").strip().lower()
+    return value if value in FORMATS else None

@@ -1,0 +1,54 @@
+"""Report pages: the Reports page (build a report, published reports, comparison) and the
+progress report itself in every format."""
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from tracker.reports import formats
+from tracker.reports.filters import ReportFilterError, parse_filters
+from tracker.reports.forms import ReportForm, chosen_format
+from tracker.reports.queries import build_progress_report
+
+bp = Blueprint("reports", __name__)
+
+
+def _builder_page(form: ReportForm, filters=None, status: int = 200):
+    form.set_choices(filters)
+    return render_template("reports/index.html", form=form, filters=filters), status
+
+
+@bp.get("/reports/")
+@login_required
+def index():
+    form = ReportForm(request.args)
+    try:
+        filters = parse_filters(request.args)
+    except ReportFilterError as error:
+        form.show_errors(error)
+        return _builder_page(form, status=400)
+    return _builder_page(form, filters)
+
+
+@bp.get("/reports/progress")
+@login_required
+def progress():
+    """The progress report; `format` picks the rendering, the other arguments the content."""
+    form = ReportForm(request.args)
+    fmt = chosen_format(request.args.get("format"))
+    try:
+        filters = parse_filters(request.args)
+    except ReportFilterError as error:
+        form.show_errors(error)
+        return _builder_page(form, status=400)
+    if fmt is None:
+        form.format.errors = ["Choose one of the formats offered."]
+        return _builder_page(form, filters, status=400)
+    report = build_progress_report(filters, generated_by=current_user.name)
+    if fmt == "html":
+        return render_template(
+            "reports/progress.html",
+            report=report,
+            filters=filters,
+            charts=formats.charts_of(report),
+        )
+    return formats.download(report, filters, fmt)

@@ -1,5 +1,6 @@
 """`tracker demo`: a separate plan of synthetic data, so that the real plans stay clean."""
 
+import math
 import os
 import random
 import secrets
@@ -43,6 +44,16 @@ DEMO_RATES = {
     "KWD": "2.95",
 }
 PLEDGES_PER_YEAR = 400
+# Funding that looks like a real plan's: an activity costs EUR 100,000 to 1.2 million a year and
+# a pledge is worth about EUR 60,000 (median 37,000, a few in the millions), so that what donors
+# commit covers roughly two thirds of the need. Donors favour some goals over others (the weights
+# below), so that coverage differs by goal: goal 1 is about fully funded, goal 3 a quarter.
+ACTIVITY_BUDGET_EUR = (100_000, 1_200_000)
+PLEDGE_MEDIAN_EUR = 37_000
+PLEDGE_RANGE_EUR = (5_000, 3_000_000)
+GOAL_APPEAL = [1.55, 0.6, 0.4, 0.85, 1.3, 1.0]
+MINOR_DIGITS = {"JPY": 0, "KWD": 3}  # ISO 4217 minor units; 2 for the others
+ROUND_TO = {"JPY": 100_000}  # pledges are round sums in their currency; 1,000 units elsewhere
 AGENT = "tracker demo"
 DEMO_GOALS = [
     "Irregular migration, return & smuggling",
@@ -222,7 +233,8 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
                     "lead_actor_id": rng.choice(states).id,
                     "starts_on": begins,
                     "ends_on": begins + timedelta(days=rng.randrange(30, 150)),
-                    "budget_minor": rng.randrange(10_000, 500_000) * 100,
+                    # Whole thousands of euros, in cents.
+                    "budget_minor": rng.randrange(*ACTIVITY_BUDGET_EUR) // 1000 * 1000 * 100,
                     "budget_currency": "EUR",
                 }
             )
@@ -252,7 +264,8 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
 
 
 def _demo_rates(start: date, years: int, rng: random.Random, reporting: str) -> None:
-    """Monthly synthetic rates into the reporting currency (not over rates already there)."""
+    """Monthly synthetic rates into the reporting currency, none dated after today (not over
+    rates already there)."""
     taken = set(
         db.session.execute(
             select(ExchangeRate.currency, ExchangeRate.valid_on).where(
@@ -260,6 +273,7 @@ def _demo_rates(start: date, years: int, rng: random.Random, reporting: str) -> 
             )
         ).all()
     )
+    today = utcnow().date()
     rows = []
     base = {c: Decimal(r) / Decimal(DEMO_RATES.get(reporting, "1")) for c, r in DEMO_RATES.items()}
     for currency, rate in base.items():
@@ -267,9 +281,9 @@ def _demo_rates(start: date, years: int, rng: random.Random, reporting: str) -> 
             continue
         for month in range(years * 12):
             valid_on = date(start.year + month // 12, month % 12 + 1, 1)
-            if (currency, valid_on) in taken:
-                continue
             jitter = Decimal(rng.randrange(950, 1050)) / 1000
+            if (currency, valid_on) in taken or valid_on > today:
+                continue
             rows.append(
                 {
                     "currency": currency,
@@ -283,27 +297,83 @@ def _demo_rates(start: date, years: int, rng: random.Random, reporting: str) -> 
         db.session.execute(insert(ExchangeRate), rows)
 
 
+def _pledge_amount(rng: random.Random, currency: str) -> int:
+    """A round sum in the currency's minor units, worth a draw of euros from a long-tailed
+    (log-normal) spread: many small pledges, a few large ones."""
+    low, high = PLEDGE_RANGE_EUR
+    euros = min(max(rng.lognormvariate(math.log(PLEDGE_MEDIAN_EUR), 1.0), low), high)
+    step = ROUND_TO.get(currency, 1000)
+    units = max(1, round(euros / float(DEMO_RATES[currency]) / step)) * step
+    return units * 10 ** MINOR_DIGITS.get(currency, 2)
+
+
+def _ledger(rng: random.Random, amount: int, pledged_on: date) -> list[tuple]:
+    """A pledge's ledger in date order, as a donor keeps it: the pledge; 40-100 % of it committed
+    in two tranches, each 30-100 % disbursed after it was committed; now and then a cut in what
+    was pledged but never committed. Every prefix keeps disbursed <= committed <= pledged, so the
+    ledger stays sound when the entries not yet due are left out."""
+    committed = amount * rng.randrange(40, 101) // 100
+    first = committed * rng.randrange(40, 80) // 100
+    tranches = [first, committed - first]
+    disbursed = [tranche * rng.randrange(30, 101) // 100 for tranche in tranches]
+    # Strictly increasing: the k-th falls in days [30k, 30k + 24].
+    days = [30 * k + rng.randrange(0, 25) for k in range(1, 6)]
+    entries = [
+        (EntryKind.PLEDGED, amount, 0, None),
+        (EntryKind.COMMITTED, tranches[0], days[0], None),
+        (EntryKind.DISBURSED, disbursed[0], days[1], None),
+        (EntryKind.COMMITTED, tranches[1], days[2], None),
+        (EntryKind.DISBURSED, disbursed[1], days[3], None),
+    ]
+    cut = (amount - committed) // 2
+    if rng.random() < 0.1 and cut > 0:
+        entries.append((EntryKind.PLEDGED, -cut, days[4], "Budget reduced (demo)"))
+    return [
+        (kind, value, pledged_on + timedelta(days=day), reason)
+        for kind, value, day, reason in entries
+        if value != 0
+    ]
+
+
 def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, years: int) -> int:
     """Pledges with ledgers (about 2,000 entries a year), inserted in bulk with their amounts in
     the reporting currency; the summary totals are then filled from the ledger in one set-based
-    UPDATE."""
+    UPDATE. Nothing is dated after today: a pledge not yet made is left out, and so are the
+    entries of a ledger that are not yet due."""
     reporting = current_app.config["REPORTING_CURRENCY"]
     _demo_rates(start, years, rng, reporting)
-    goals = list(db.session.execute(select(PriorityGoal.id).where(PriorityGoal.plan_id == plan.id)))
-    aps = list(
-        db.session.execute(
-            select(ActionPoint.id, ActionPoint.goal_id).where(ActionPoint.plan_id == plan.id)
+    goal_ids = list(
+        db.session.scalars(
+            select(PriorityGoal.id)
+            .where(PriorityGoal.plan_id == plan.id)
+            .order_by(PriorityGoal.number)
         )
     )
+    aps_of_goal: dict[int, list[int]] = {goal_id: [] for goal_id in goal_ids}
+    for ap_id, goal_id in db.session.execute(
+        select(ActionPoint.id, ActionPoint.goal_id)
+        .where(ActionPoint.plan_id == plan.id)
+        .order_by(ActionPoint.id)
+    ):
+        aps_of_goal[goal_id].append(ap_id)
+    now = utcnow()
+    today = now.date()
+
+    def recorded(day: date) -> datetime:
+        # Recorded on its date, as if kept over the years (the brief asks what was recorded
+        # since the last meeting), never in the future.
+        return min(datetime.combine(day, time(12), UTC), now)
+
     pledge_rows, ledgers = [], []
     for year in range(years):
         for n in range(PLEDGES_PER_YEAR):
+            # The same draws whatever the date, so the demo is the same one but for its end.
             currency = rng.choice(list(DEMO_RATES))
-            unit = 10 ** {"JPY": 0, "KWD": 3}.get(currency, 2)
-            amount = rng.randrange(5, 500) * 1000 * unit
+            amount = _pledge_amount(rng, currency)
             pledged_on = date(start.year + year, rng.randrange(1, 7), rng.randrange(1, 28))
             roll = rng.random()
-            ap_id, goal_id = rng.choice(aps)
+            goal_id = rng.choices(goal_ids, weights=GOAL_APPEAL)[0]
+            ap_id = rng.choice(aps_of_goal[goal_id])
             target = {"goal_id": None, "action_point_id": None, "target_kind": TargetKind.PLAN}
             if roll < 0.75:
                 target = {
@@ -313,47 +383,34 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
                 }
             elif roll < 0.95:
                 target = {
-                    "goal_id": rng.choice(goals)[0],
+                    "goal_id": goal_id,
                     "action_point_id": None,
                     "target_kind": TargetKind.GOAL,
                 }
             reference = f"DEMO-{year}-{n}"
+            actor_id = rng.choice(actors).id
+            purpose = f"{rng.choice(VERBS)} {rng.choice(TOPICS)}"
+            ledger = [entry for entry in _ledger(rng, amount, pledged_on) if entry[2] <= today]
+            if pledged_on > today:
+                continue
             pledge_rows.append(
                 {
-                    "actor_id": rng.choice(actors).id,
+                    "actor_id": actor_id,
                     "plan_id": plan.id,
                     **target,
                     "currency": currency,
                     "pledged_on": pledged_on,
-                    "purpose": f"{rng.choice(VERBS)} {rng.choice(TOPICS)}",
+                    "purpose": purpose,
                     "reference": reference,
                     "pledged_minor": 0,
                     "committed_minor": 0,
                     "disbursed_minor": 0,
+                    "created_at": recorded(pledged_on),
                 }
             )
-            committed = [amount * rng.randrange(20, 50) // 100 for _ in range(2)]
-            disbursed = [c * rng.randrange(30, 100) // 100 for c in committed]
-            offsets = sorted(30 * k + rng.randrange(0, 25) for k in range(1, 6))
-            ledger = [
-                (EntryKind.PLEDGED, amount, pledged_on, None),
-                (EntryKind.COMMITTED, committed[0], pledged_on + timedelta(days=offsets[0]), None),
-                (EntryKind.DISBURSED, disbursed[0], pledged_on + timedelta(days=offsets[1]), None),
-                (EntryKind.COMMITTED, committed[1], pledged_on + timedelta(days=offsets[2]), None),
-                (EntryKind.DISBURSED, disbursed[1], pledged_on + timedelta(days=offsets[3]), None),
-            ]
-            if rng.random() < 0.1:
-                cut = (amount - sum(committed)) // 2
-                if cut > 0:
-                    ledger.append(
-                        (
-                            EntryKind.PLEDGED,
-                            -cut,
-                            pledged_on + timedelta(days=offsets[4]),
-                            "Budget reduced (demo)",
-                        )
-                    )
             ledgers.append((reference, currency, ledger))
+    if not pledge_rows:
+        return 0
     db.session.execute(insert(Pledge), pledge_rows)
     ids = dict(
         db.session.execute(
@@ -361,7 +418,6 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
         ).all()
     )
     rates = conversion.RateTable(reporting)
-    now = utcnow()
     entry_rows = [
         {
             "pledge_id": ids[reference],
@@ -370,9 +426,7 @@ def _demo_pledges(plan: Plan, rng: random.Random, actors: list, start: date, yea
             "value_date": value_date,
             "reason": reason,
             "agent": AGENT,
-            # Recorded on its value date, as if kept over the years (the brief asks what was
-            # recorded since the last meeting), never in the future.
-            "created_at": min(datetime.combine(value_date, time(12), UTC), now),
+            "created_at": recorded(value_date),
             **rates.convert(amount, currency, value_date).columns(reporting),
         }
         for reference, currency, ledger in ledgers

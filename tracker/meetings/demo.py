@@ -7,9 +7,10 @@ from sqlalchemy import delete, insert, select
 
 from tracker.actors.models import Actor
 from tracker.audit.models import AuditEvent
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.meetings.models import (
     AgendaItem,
+    Attendance,
     Decision,
     DecisionActionPoint,
     FollowUp,
@@ -34,6 +35,7 @@ SERIES = [
     (MeetingKind.JOINT_WORKING_GROUP, "joint-wg", "Joint working group", 25),
     (MeetingKind.THEMATIC, "thematic", "Thematic meeting", 40),
 ]
+ATTENDANCE = (Attendance.ATTENDED, Attendance.EXCUSED, Attendance.ABSENT)
 PLACES = ["Istanbul", "Budapest", "Vienna", "Tbilisi", "Baku", "Tashkent", "Ankara", "Sofia"]
 
 
@@ -47,9 +49,16 @@ def _ids(model, column, start_after: int | None) -> list[int]:
 def generate_meetings(
     plan: Plan, actors: list[Actor], start: date, years: int, rng: random.Random
 ) -> int:
-    """Meetings with participants, agenda, minutes, decisions and follow-ups; returns the count."""
+    """Meetings with participants and agenda; those already held also with minutes, a decision
+    and a follow-up. Returns the count.
+
+    Meetings may lie ahead (the calendar shows them, with invited participants); nothing that
+    happens at or after a meeting (attendance, minutes, decisions, follow-ups and their notes)
+    is dated after now.
+    """
     ap_ids = list(db.session.scalars(select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)))
-    today = date.today()
+    now = utcnow()
+    today = now.date()
     rows = []
     for year in range(years):
         for kind, series, title, per_year in SERIES:
@@ -72,17 +81,28 @@ def generate_meetings(
                         "url": None,
                         "host_actor_id": rng.choice(actors).id,
                         "plan_id": plan.id,
+                        # Scheduled six weeks ahead, as the Secretariat does.
+                        "created_at": min(begins - timedelta(weeks=6), now),
                         "version": 1,
                     }
                 )
     last = db.session.scalar(select(Meeting.id).order_by(Meeting.id.desc()).limit(1))
     db.session.execute(insert(Meeting), rows)
     meeting_ids = _ids(Meeting, Meeting.id, last)
-    starts = {mid: row["starts_at"] for mid, row in zip(meeting_ids, rows, strict=True)}
+    ends = {mid: row["ends_at"] for mid, row in zip(meeting_ids, rows, strict=True)}
+    held = [mid for mid in meeting_ids if ends[mid] <= now]
     participants, agenda, minutes, decisions = [], [], [], []
     for mid in meeting_ids:
+        was_held = ends[mid] <= now
         for actor in rng.sample(actors, min(8, len(actors))):
-            participants.append({"meeting_id": mid, "actor_id": actor.id, "attendance": "attended"})
+            attendance = rng.choices(ATTENDANCE, weights=(17, 2, 1))[0]
+            participants.append(
+                {
+                    "meeting_id": mid,
+                    "actor_id": actor.id,
+                    "attendance": attendance if was_held else Attendance.INVITED,
+                }
+            )
         for position in range(1, 4):
             agenda.append(
                 {
@@ -92,19 +112,26 @@ def generate_meetings(
                     "action_point_id": rng.choice(ap_ids) if ap_ids else None,
                 }
             )
+    for mid in held:
         minutes.append(
             {
                 "meeting_id": mid,
                 "number": 1,
                 "text": "The meeting **reviewed** progress and agreed on next steps.",
-                "created_at": starts[mid] + timedelta(days=2),
+                "created_at": min(ends[mid] + timedelta(days=2), now),
             }
         )
         decisions.append(
-            {"meeting_id": mid, "text": "Participants agreed to report before the next meeting."}
+            {
+                "meeting_id": mid,
+                "text": "Participants agreed to report before the next meeting.",
+                "created_at": ends[mid],
+            }
         )
     db.session.execute(insert(MeetingParticipant), participants)
     db.session.execute(insert(AgendaItem), agenda)
+    if not held:
+        return len(meeting_ids)
     db.session.execute(insert(Minutes), minutes)
     last_decision = db.session.scalar(select(Decision.id).order_by(Decision.id.desc()).limit(1))
     db.session.execute(insert(Decision), decisions)
@@ -114,11 +141,14 @@ def generate_meetings(
             insert(DecisionActionPoint),
             [{"decision_id": did, "action_point_id": rng.choice(ap_ids)} for did in decision_ids],
         )
-    follow_ups = []
-    for mid, did in zip(meeting_ids, decision_ids, strict=True):
-        due = (starts[mid] + timedelta(days=rng.randrange(30, 120))).date()
-        past = due < today
+    follow_ups, done_at = [], []
+    for mid, did in zip(held, decision_ids, strict=True):
+        days = rng.randrange(30, 120)
+        due = (ends[mid] + timedelta(days=days)).date()
         status = rng.choice([FollowUpStatus.DONE, FollowUpStatus.DONE, FollowUpStatus.OPEN])
+        # Done by its due date, which has passed; what is not yet due is still open.
+        status = status if due < today else FollowUpStatus.OPEN
+        done_at.append(ends[mid] + timedelta(days=rng.randrange(7, days), hours=2))
         follow_ups.append(
             {
                 "meeting_id": mid,
@@ -126,15 +156,23 @@ def generate_meetings(
                 "text": "Share the report with the Secretariat",
                 "owner_actor_id": rng.choice(actors).id,
                 "due_on": due,
-                "status": status if past else FollowUpStatus.OPEN,
+                "status": status,
+                "created_at": ends[mid],
                 "version": 1,
             }
         )
     last_follow_up = db.session.scalar(select(FollowUp.id).order_by(FollowUp.id.desc()).limit(1))
     db.session.execute(insert(FollowUp), follow_ups)
     notes = [
-        {"follow_up_id": fid, "status": row["status"], "note": "Reported at the next meeting."}
-        for fid, row in zip(_ids(FollowUp, FollowUp.id, last_follow_up), follow_ups, strict=True)
+        {
+            "follow_up_id": fid,
+            "status": row["status"],
+            "note": "Reported at the next meeting.",
+            "created_at": min(done, now),
+        }
+        for fid, row, done in zip(
+            _ids(FollowUp, FollowUp.id, last_follow_up), follow_ups, done_at, strict=True
+        )
         if row["status"] == FollowUpStatus.DONE
     ]
     if notes:

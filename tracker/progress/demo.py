@@ -49,8 +49,13 @@ def _months(start: date, today: date) -> list[date]:
 
 def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int:
     """Monthly updates from 20 actors on each action point of the plan since it started; the
-    last month's are still in review. Returns the number of updates."""
-    today = utcnow().date()
+    last month's are still in review. Returns the number of updates.
+
+    Nothing is dated after now: this month's reports are dated today at the latest, and an
+    update is validated one hour to twenty days after it was reported, but never later than now.
+    """
+    now = utcnow()
+    today = now.date()
     months = _months(plan.starts_on, today)
     action_points = db.session.execute(
         select(ActionPoint.id, ActionPoint.lead_actor_id).where(ActionPoint.plan_id == plan.id)
@@ -70,7 +75,10 @@ def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int
                     if pending
                     else Workflow.VALIDATED
                 )
-                validated = created + timedelta(days=rng.randrange(1, 20), hours=rng.randrange(24))
+                # Hours the Secretariat took to validate it: up to 20 days, and not past now
+                # (an earlier month's report is at least four days old on the 1st).
+                hours = max(2, min(20 * 24, int((now - created).total_seconds()) // 3600))
+                validated = min(created + timedelta(hours=rng.randrange(1, hours)), now)
                 rows.append(
                     {
                         "action_point_id": ap_id,

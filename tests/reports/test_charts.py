@@ -283,16 +283,22 @@ def test_line_chart_prints_the_last_value_and_at_most_five_quarter_labels():
     assert len(list(root.iter(f"{SVG}circle"))) == 20
 
 
-def test_heatmap_prints_the_count_in_every_non_empty_cell():
-    cells = {(0, 0): 3, (1, 2): 1, (2, 1): 12}
-    root = parse(
-        macros().render_heatmap("h", "T", "D", ["AT", "TR", "ICMPD"], ["G1", "G2", "G3"], cells)
-    )
-    counts = []
-    for group in root.iter(f"{SVG}g"):
-        cell = [t.text for t in group.iter(f"{SVG}text")]
-        counts.append(cell[0] if cell else None)
-    assert counts == ["3", None, None, None, None, "1", None, "12", None]
+def test_heatmap_prints_the_count_in_every_non_empty_cell_and_nothing_in_empty_ones():
+    rows, columns = ["AT", "TR", "ICMPD"], ["G1", "G2", "G3"]
+    cells = {(0, 0): 3, (1, 2): 1, (2, 1): 12, (2, 2): 0}
+    root = parse(macros().render_heatmap("h", "T", "D", rows, columns, cells))
+    at = {(t.get("x"), t.get("y")): t.text for t in root.iter(f"{SVG}text")}
+    row_of = {y: rows.index(text) for (x, y), text in at.items() if text in rows}
+    column_of = {x: columns.index(text) for (x, y), text in at.items() if text in columns}
+    printed = {
+        (row_of[y], column_of[x]): int(text)
+        for (x, y), text in at.items()
+        if y in row_of and x in column_of
+    }
+    assert printed == {(0, 0): 3, (1, 2): 1, (2, 1): 12}
+    shaded = [r for r in root.iter(f"{SVG}rect") if r.get("fill") not in ("#ffffff",)]
+    assert len(shaded) == 3
+    assert texts(root)[0] == "Darker cells: more; each count is printed."
 
 
 def test_coverage_counts_the_action_points_each_actor_reported_on_per_goal():

@@ -10,7 +10,7 @@ of those rounded entries, so every view that adds the same entries gets the same
 import csv
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -151,6 +151,28 @@ def format_grouped(amount_minor: int, currency: str) -> str:
     whole, _, fraction = text.partition(".")
     grouped = f"{int(whole):,}"
     return f"{sign}{grouped}{'.' + fraction if fraction else ''} {currency}"
+
+
+def format_compact(amount_minor: int, currency: str) -> str:
+    """For charts, where a phone has room for six characters: three significant figures and a
+    k / M / bn suffix (`125000000, "EUR"` → `"1.25 M"`), without the currency, which the chart
+    names once. Exact amounts are in the table beside the chart."""
+    value = Decimal(abs(amount_minor)).scaleb(-minor_digits(currency))
+    sign = "-" if amount_minor < 0 else ""
+    suffixes = ["", " k", " M", " bn"]
+    step = 0
+    while value >= 1000 and step < len(suffixes) - 1:
+        value, step = value / 1000, step + 1
+    if value == 0:
+        return "0"
+    places = max(0, 3 - len(str(int(value))))
+    rounded = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+    if rounded >= 1000 and step < len(suffixes) - 1:  # 999.6 k is 1.00 M
+        rounded, step = (rounded / 1000).quantize(Decimal("0.01"), ROUND_HALF_EVEN), step + 1
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{sign}{text}{suffixes[step]}"
 
 
 def parse_rate(text: object) -> Decimal:

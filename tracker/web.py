@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from tracker.auth import permissions
 from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
-from tracker.money import format_grouped
+from tracker.money import format_compact, format_grouped
 from tracker.progress.display import status_badge
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -89,6 +89,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_in_zone, "in_zone")
     app.add_template_filter(format_grouped, "money")
+    app.add_template_filter(format_compact, "money_short")
     app.add_template_global(can_manage_plans)
     app.add_template_global(can_pledge)
     app.add_template_global(status_badge)

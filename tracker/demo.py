@@ -196,6 +196,8 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
     db.session.add(plan)
     db.session.flush()
 
+    # As if the Secretariat loaded the plan when it began: "as of" reports rebuild it from then.
+    loaded_at = datetime.combine(start, time(9), tzinfo=UTC)
     ap_rows = []
     for number in range(1, 42):
         goal = plan.goals[(number - 1) * 6 // 41]
@@ -209,6 +211,8 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
                 "description": "Synthetic action point for demonstration. **Not** official text.",
                 "lead_actor_id": rng.choice(states).id,
                 "target_on": plan.ends_on,
+                "created_at": loaded_at,
+                "updated_at": loaded_at,
             }
         )
     db.session.execute(insert(ActionPoint), ap_rows)
@@ -236,6 +240,7 @@ def load_demo(*, years: int = 1, reset: bool = False) -> DemoResult:
                     # Whole thousands of euros, in cents.
                     "budget_minor": rng.randrange(*ACTIVITY_BUDGET_EUR) // 1000 * 1000 * 100,
                     "budget_currency": "EUR",
+                    "created_at": loaded_at,
                 }
             )
     db.session.execute(insert(Activity), activity_rows)

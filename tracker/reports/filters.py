@@ -30,7 +30,7 @@ class ReportFilters:
     goals: list[PriorityGoal] = field(default_factory=list)  # empty: every goal
     actors: list[Actor] = field(default_factory=list)  # empty: every actor
     working_group: WorkingGroup | None = None
-    period_from: date | None = None  # None: the plan's start
+    period_from: date | None = None  # None: a year before the report's day
     period_to: date | None = None  # None: the as-of date
     as_of: date | None = None  # None: now, from the current summary rows
 
@@ -46,7 +46,12 @@ class ReportFilters:
 
     @property
     def start(self) -> date:
-        return self.period_from or self.plan.starts_on
+        """The period's first day: as asked, else a year before the report's day (a year of
+        meetings and reporting is what a progress report covers), never before the plan."""
+        if self.period_from is not None:
+            return self.period_from
+        year_before = self.day.replace(year=self.day.year - 1) + timedelta(days=1)
+        return max(self.plan.starts_on, year_before)
 
     @property
     def end(self) -> date:

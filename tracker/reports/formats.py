@@ -4,6 +4,7 @@ import json
 
 from flask import Response
 
+from tracker.reports.charts import report_charts
 from tracker.reports.filters import ReportFilters
 from tracker.reports.model import ProgressReport
 from tracker.uploads.files import content_disposition
@@ -24,7 +25,7 @@ def filename(report: ProgressReport, fmt: str) -> str:
 
 def charts_of(report: ProgressReport) -> dict:
     """The report's charts as SVG, by name (the same on the page and in the PDF)."""
-    return {}
+    return report_charts(report)
 
 
 def render_bytes(report: ProgressReport, fmt: str) -> bytes:

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.reports import formats
+from tracker.reports.charts import chart_tables
 from tracker.reports.filters import ReportFilterError, parse_filters
 from tracker.reports.forms import ReportForm, chosen_format
 from tracker.reports.queries import build_progress_report
@@ -50,5 +51,6 @@ def progress():
             report=report,
             filters=filters,
             charts=formats.charts_of(report),
+            tables=chart_tables(report),
         )
     return formats.download(report, filters, fmt)

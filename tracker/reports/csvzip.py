@@ -10,6 +10,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from tracker.cells import Column, csv_bytes
 from tracker.reports.model import ProgressReport
@@ -17,6 +18,7 @@ from tracker.reports.sheets import UPDATE_COLUMNS, report_tables, update_csv_row
 
 MEDIA_TYPE = "application/zip"
 CHUNK_BYTES = 64 * 1024
+BATCH_ROWS = 500  # updates turned into CSV text at a time
 
 
 class _Sink:
@@ -65,17 +67,12 @@ def report_csv_zip(report: ProgressReport, updates: Iterable[tuple]) -> Iterator
             archive.writestr(_entry(table.filename, moment), data)
             yield sink.drain()
         with archive.open(_entry("updates.csv", moment), "w", force_zip64=True) as entry:
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\r\n")
-            text.write("\ufeff")
-            writer.writerow(_header(UPDATE_COLUMNS))
-            for row in updates:
-                writer.writerow(update_csv_row(row))
-                if text.tell() >= CHUNK_BYTES:
-                    entry.write(text.getvalue().encode("utf-8"))
-                    text.seek(0)
-                    text.truncate()
-                    if sink.size >= CHUNK_BYTES:
-                        yield sink.drain()
-            entry.write(text.getvalue().encode("utf-8"))
+            entry.write(csv_bytes(_header(UPDATE_COLUMNS), [], bom=True))
+            rows = iter(updates)
+            while batch := list(islice(rows, BATCH_ROWS)):
+                text = io.StringIO()
+                csv.writer(text, lineterminator="\r\n").writerows(map(update_csv_row, batch))
+                entry.write(text.getvalue().encode("utf-8"))
+                if sink.size >= CHUNK_BYTES:
+                    yield sink.drain()
     yield sink.drain()

@@ -300,7 +300,7 @@ def test_pledge_export_neutralises_formula_like_cells_and_parses_back(client, lo
     data = client.get(f"/pledges/export?plan={code}&format=xlsx").data
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     header = [c.value for c in sheet[1]]
-    [cells] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == str(pledge.id)]
+    [cells] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == pledge.id]
     purpose = cells[header.index("purpose")]
     assert (purpose.value, purpose.data_type) == ("'" + FORMULAS[0], "s")
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)

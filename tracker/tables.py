@@ -40,6 +40,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls and other old Office files
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text" is UTF-16 with one of these
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_NEUTRALISED_STARTS = frozenset("".join(FORMULA_STARTS) + "'")
 
 
 class FileError(Exception):
@@ -72,6 +73,8 @@ def looks_like_formula(text: str) -> bool:
 
 def neutralise(text: str) -> str:
     """The cell text to export: no spreadsheet runs it, and `unneutralise` gives it back."""
+    if text[:1] not in _NEUTRALISED_STARTS:  # most text: one check (CSV zips run it per cell)
+        return text
     return "'" + text if looks_like_formula(text) or text.startswith("'") else text
 
 

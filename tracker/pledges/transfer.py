@@ -9,7 +9,6 @@ from the pledging actor's side: a pledge is 12 "Outgoing Pledge", a commitment 2
 Commitment", a disbursement 3 "Disbursement".
 """
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from sqlalchemy import select
 from tracker import tables
 from tracker.actors.models import Actor
 from tracker.audit.services import By
+from tracker.cells import Column, Money, csv_bytes, csv_text, write_sheet
 from tracker.db import MAX_ID, db
-from tracker.money import MoneyError, check_currency, format_minor, parse_amount, parse_rate
+from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges import conversion, services, totals
 from tracker.pledges.models import EntryKind, Pledge, TargetKind
@@ -274,8 +274,9 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
 # Export -----------------------------------------------------------------------------------------
 
 
-def export_rows(plan: Plan, reporting: str | None = None) -> list[list]:
-    """One row per ledger entry of the plan's pledges, in EXPORT_COLUMNS order (4 queries)."""
+def export_values(plan: Plan, reporting: str | None = None) -> list[list]:
+    """One row per ledger entry of the plan's pledges, in EXPORT_COLUMNS order, as typed values
+    (`cells.Money`, dates, the rate as a Decimal) for `tracker.cells` to write (4 queries)."""
     reporting = reporting or totals.reporting_currency()
     rows = totals.entry_rows(reporting=reporting, plan_id=plan.id)
     pledges = {p.id: p for p in services.list_pledges(plan_id=plan.id)}
@@ -286,7 +287,7 @@ def export_rows(plan: Plan, reporting: str | None = None) -> list[list]:
         converted = row.converted
         out.append(
             [
-                str(pledge.id),
+                pledge.id,
                 pledge.actor.code,
                 pledge.actor.name,
                 plan.code,
@@ -298,18 +299,23 @@ def export_rows(plan: Plan, reporting: str | None = None) -> list[list]:
                 row.kind.value,
                 code,
                 name,
-                format_minor(row.amount_minor, row.currency),
-                row.value_date.isoformat(),
+                Money(row.amount_minor, row.currency),
+                row.value_date,
                 row.reason or "",
                 reporting,
-                str(converted.rate) if converted.rate is not None else "no rate",
-                converted.rate_on.isoformat() if converted.rate_on else "",
-                format_minor(converted.amount_minor, reporting)
+                converted.rate if converted.rate is not None else "no rate",
+                converted.rate_on,
+                Money(converted.amount_minor, reporting)
                 if converted.amount_minor is not None
-                else "",
+                else None,
             ]
         )
     return out
+
+
+def export_rows(plan: Plan, reporting: str | None = None) -> list[list[str]]:
+    """`export_values` as the CSV export writes them: plain text ("1250000.00", "2024-01-15")."""
+    return [[csv_text(v) for v in row] for row in export_values(plan, reporting)]
 
 
 def _target_code(pledge: Pledge) -> str:
@@ -323,21 +329,16 @@ def _target_code(pledge: Pledge) -> str:
 
 
 def export_pledges(plan: Plan, fmt: str) -> tuple[bytes, str]:
-    """The plan's ledger as CSV or XLSX bytes, with the media type."""
-    rows = [[tables.neutralise(v) for v in row] for row in export_rows(plan)]
+    """The plan's ledger as CSV or XLSX bytes, with the media type. In the workbook, amounts
+    are numbers with their currency's money format and dates are date cells; the import reads
+    them back as the same text (see `tracker.cells` for amounts too long for a number cell)."""
+    rows = export_values(plan)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8"), "text/csv"
+        return csv_bytes(EXPORT_COLUMNS, rows), "text/csv"
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Ledger")
-    sheet.append(EXPORT_COLUMNS)
-    for row in rows:
-        sheet.append(row)  # amounts as exact text: a float cell could lose cents
+    write_sheet(workbook, "Ledger", [Column(c, c) for c in EXPORT_COLUMNS], rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return (

@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import meetings as _api_meetings  # noqa: F401  (routes on the api bp)
     from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api import progress as _api_progress  # noqa: F401  (adds its routes to api bp)
+    from tracker.api import reports as _api_reports  # noqa: F401  (likewise)
     from tracker.api.views import bp as api_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.user_views import bp as users_bp

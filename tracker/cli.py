@@ -250,6 +250,47 @@ def export_plan_command(path, plan_code):
     click.echo(f"Exported {plan.code} to {path}.")
 
 
+@export_group.command("report")
+@with_appcontext
+@click.option("--format", "fmt", required=True, type=click.Choice(["pdf", "xlsx", "csv", "json"]))
+@click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
+@click.option("--as-of", "as_of", help="A past day, YYYY-MM-DD (default: today).")
+@click.option("--goal", "goals", multiple=True, help="A priority goal's number (repeatable).")
+@click.option("--actor", "actors", multiple=True, help="An actor's code (repeatable).")
+@click.option("--working-group", "working_group", help="A working group's code.")
+@click.option("--from", "period_from", help="The period's first day (default: a year back).")
+@click.option("--to", "period_to", help="The period's last day (default: the as-of day).")
+@click.option("--out", "path", required=True, type=click.Path(dir_okay=False, writable=True))
+def export_report_command(
+    fmt, plan_code, as_of, goals, actors, working_group, period_from, period_to, path
+):
+    """Write the progress report (csv: a zip of one CSV per table)."""
+    from werkzeug.datastructures import MultiDict
+
+    from tracker.reports import formats
+    from tracker.reports.filters import ReportFilterError, parse_filters
+    from tracker.reports.queries import build_progress_report
+
+    args = MultiDict(
+        [("plan", plan_code), ("as_of", as_of or ""), ("working_group", working_group or "")]
+        + [("goal", goal) for goal in goals]
+        + [("actor", actor) for actor in actors]
+        + [("from", period_from or ""), ("to", period_to or "")]
+    )
+    try:
+        filters = parse_filters(args)
+    except ReportFilterError as error:
+        raise click.ClickException(str(error)) from None
+    report = build_progress_report(filters, generated_by="command line")
+    # Written beside the target and renamed into place: a failed run leaves no half file.
+    partial = Path(path).with_name(Path(path).name + ".partial")
+    with partial.open("wb") as out:
+        for chunk in formats.chunks(report, filters, fmt):
+            out.write(chunk)
+    partial.replace(path)
+    click.echo(f"Wrote the progress report of {filters.plan.code} as of {filters.day} to {path}.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))

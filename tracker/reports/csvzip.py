@@ -16,7 +16,6 @@ from tracker.cells import Column, csv_bytes
 from tracker.reports.model import ProgressReport
 from tracker.reports.sheets import UPDATE_COLUMNS, report_tables, update_csv_row
 
-MEDIA_TYPE = "application/zip"
 CHUNK_BYTES = 64 * 1024
 BATCH_ROWS = 500  # updates turned into CSV text at a time
 

@@ -50,7 +50,8 @@ class ReportFilters:
         meetings and reporting is what a progress report covers), never before the plan."""
         if self.period_from is not None:
             return self.period_from
-        year_before = self.day.replace(year=self.day.year - 1) + timedelta(days=1)
+        day = self.day - timedelta(days=self.day.month == 2 and self.day.day == 29)
+        year_before = day.replace(year=day.year - 1) + timedelta(days=1)
         return max(self.plan.starts_on, year_before)
 
     @property
@@ -133,9 +134,7 @@ def parse_filters(args: MultiDict, *, default_plan_code: str | None = None) -> R
     today = utcnow().date()
     if filters.as_of is not None:
         if filters.as_of > today:
-            errors["as_of"] = (
-                f"{filters.as_of} is in the future: a report stands at today or before."
-            )
+            errors["as_of"] = f"{filters.as_of} is in the future: choose today or a past day."
         elif filters.as_of < plan.starts_on:
             errors["as_of"] = f"{plan.code} starts on {plan.starts_on}: choose a date from then on."
         elif filters.as_of == today:

@@ -45,7 +45,7 @@ def build_progress_report(
     """The progress report for these filters, as it stood at the end of `filters.day`."""
     plan = filters.plan
     goals, points = _definitions(filters)
-    actor_ids = _actor_ids(filters)
+    actor_ids = narrowed_actor_ids(filters)
     narratives = _latest_per_actor(filters, [p["id"] for p in points])
     activities = _activities(filters, [p["id"] for p in points])
     funding = _funding(filters, points, activities, actor_ids)
@@ -292,7 +292,7 @@ def _retired_by(retired_at: datetime | None, cutoff: datetime) -> bool:
     return retired_at is not None and _as_utc(retired_at) < cutoff
 
 
-def _actor_ids(filters: ReportFilters) -> set[int] | None:
+def narrowed_actor_ids(filters: ReportFilters) -> set[int] | None:
     """The actors the report is narrowed to (None: all): those named, and a working group's."""
     if not filters.actors and filters.working_group is None:
         return None

@@ -9,8 +9,6 @@ from tracker.cells import write_sheet
 from tracker.reports.model import ProgressReport
 from tracker.reports.sheets import report_tables
 
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def render_report_xlsx(report: ProgressReport) -> bytes:
     """The workbook's bytes. Write-only: rows stream to the file as they are added."""

@@ -62,6 +62,10 @@ def field_error(form, error: services.ProgressError) -> None:
 @login_required
 def overview(code: str):
     plan = get_plan_or_404(code)
+    if "as_of" in request.args:
+        # The overview reads today's summary rows; a past day is the progress report's job.
+        flash("This overview shows today. Here is the progress report as of the day you asked.")
+        return redirect(url_for("reports.progress", plan=plan.code, as_of=request.args["as_of"]))
     form, filters = filter_form(plan)
     overall, by_goal = queries.rollup(plan)
     return render_template(

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
-from flask import Flask, Request, abort, redirect, request, session, url_for
+from flask import Flask, Request, abort, request, session
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -129,10 +129,6 @@ def init_app(app: Flask) -> None:
         if app.config["TRACKER_ENV"] == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
-
-    @app.get("/")
-    def home():
-        return redirect(url_for("plan.index"))
 
     @app.get("/healthz")
     def health():

@@ -16,7 +16,7 @@ def _safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the plans page (no open redirect)."""
     # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil.example" means
     # "//evil.example", another site. Refuse all of those, then anything with a host.
-    fallback = url_for("plan.index")
+    fallback = url_for("reports.dashboard")
     if not target or any(c < " " or c in "\\\x7f" for c in target):
         return fallback
     parts = urlsplit(target)
@@ -28,7 +28,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("plan.index"))
+        return redirect(url_for("reports.dashboard"))
     form = SignInForm()
     if form.validate_on_submit():
         try:
@@ -79,7 +79,7 @@ def change_password():
             db.session.commit()
             sessions.start(user)  # this session goes on, renewed; every other one has ended
             flash("Password changed. You are signed out everywhere else.")
-            return redirect(url_for("plan.index"))
+            return redirect(url_for("reports.dashboard"))
     return render_template("auth/password.html", form=form), status
 
 

@@ -606,10 +606,14 @@ def quarter_ends(start: date, end: date) -> list[date]:
 
 
 _series_cache: dict[tuple, list[QuarterPoint]] = {}
+# What tells whether any validated update could have changed (see progress_over_time).
+STAMP = (func.max(ProgressUpdate.validated_at), func.max(ProgressUpdate.id))
 _SERIES_CACHE_SIZE = 64
 
 
-def progress_over_time(filters: ReportFilters, points: list[dict]) -> list[QuarterPoint]:
+def progress_over_time(
+    filters: ReportFilters, points: list[dict], stamp: tuple | None = None
+) -> list[QuarterPoint]:
     """The plan's weighted percent at the end of each quarter since it began, rebuilt from the
     validated updates (the report's action points and weights).
 
@@ -621,9 +625,8 @@ def progress_over_time(filters: ReportFilters, points: list[dict]) -> list[Quart
     highest update id (two index lookups) tell whether anything could have changed."""
     if not points:
         return []
-    stamp = db.session.execute(
-        select(func.max(ProgressUpdate.validated_at), func.max(ProgressUpdate.id))
-    ).one()
+    if stamp is None:  # the dashboard reads it with its other counts
+        stamp = tuple(db.session.execute(select(*STAMP)).one())
     weights = {p["id"]: p["weight"] for p in points}
     key = (filters.plan.id, filters.day, tuple(sorted(weights.items())), tuple(stamp))
     if (series := _series_cache.get(key)) is None:

@@ -3,9 +3,11 @@ progress report itself in every format."""
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from tracker.reports import formats
-from tracker.reports.charts import chart_tables
+from tracker.reports.charts import chart_tables, report_charts
+from tracker.reports.dashboard import build_dashboard
 from tracker.reports.filters import ReportFilterError, parse_filters
 from tracker.reports.forms import ReportForm, chosen_format
 from tracker.reports.queries import build_progress_report
@@ -16,6 +18,28 @@ bp = Blueprint("reports", __name__)
 def _builder_page(form: ReportForm, filters=None, status: int = 200):
     form.set_choices(filters)
     return render_template("reports/index.html", form=form, filters=filters), status
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """Where implementation stands: the chosen plan's charts, lists and my to-dos."""
+    form = ReportForm(request.args)
+    try:
+        filters = parse_filters(request.args)
+    except ReportFilterError as error:
+        form.show_errors(error)
+        filters = parse_filters(MultiDict())  # the default view, with the messages shown
+    board = build_dashboard(filters, current_user)
+    form.set_choices(filters)
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        form=form,
+        filters=filters,
+        charts=report_charts(board.report, board.coverage),
+        tables=chart_tables(board.report, board.coverage),
+    )
 
 
 @bp.get("/reports/")

@@ -97,8 +97,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.plan.views import bp as plan_bp
     from tracker.pledges.views import bp as pledges_bp
     from tracker.progress.views import bp as progress_bp
+    from tracker.reports.views import bp as reports_bp
 
     csrf.exempt(api_bp)  # Bearer tokens only, no cookies: nothing for CSRF to forge
     for bp in (auth_bp, users_bp, plan_bp, progress_bp, actors_bp, pledges_bp, meetings_bp, api_bp):
         app.register_blueprint(bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(reports_bp)

@@ -5,6 +5,9 @@ from flask import make_response, render_template
 from tracker.plan.fileformats import MEDIA_TYPES
 from tracker.uploads.files import content_disposition
 
+# What a page or the API sends as a file: the plan's import formats, and reports.
+DOWNLOAD_TYPES = {**MEDIA_TYPES, "pdf": "application/pdf"}
+
 
 def render_form_page(form, heading: str, *, back: str, conflict=None, current=None, status=200):
     """A page with one form (create or edit); on a conflict, also what is saved now."""
@@ -39,6 +42,6 @@ def conflict_page(form, error, record, back: str, current: dict | None = None):
 
 def download(data: bytes, filename: str, fmt: str):
     response = make_response(data)
-    response.headers["Content-Type"] = MEDIA_TYPES[fmt]
+    response.headers["Content-Type"] = DOWNLOAD_TYPES[fmt]
     response.headers["Content-Disposition"] = content_disposition(filename)
     return response

@@ -1,0 +1,1 @@
+"""Tests of the reports domain: the report data object and each of its formats."""

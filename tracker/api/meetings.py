@@ -35,7 +35,9 @@ from tracker.meetings.forms import (
     participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
+from tracker.pages import download
 from tracker.plan import services as plan_services
+from tracker.reports.pdf import brief_filename, render_brief_pdf
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -258,8 +260,11 @@ def remove_meeting_attachment(meeting_id: int, attachment_id: int):
 
 @bp.get("/meetings/<id:meeting_id>/brief")
 def get_brief(meeting_id: int):
+    fmt = choice_arg("format", ["json", "pdf"]) or "json"
     meeting = _meeting_heading(meeting_id)
     brief = queries.brief(meeting, date.today())
+    if fmt == "pdf":
+        return download(render_brief_pdf(brief, meeting), brief_filename(meeting), "pdf")
     return {
         "meeting": serializers.meeting_summary(brief.meeting),
         "previous": serializers.meeting_summary(brief.previous) if brief.previous else None,

@@ -2105,11 +2105,14 @@ _PATHS.update(
         "/meetings/{meeting_id}/brief": {
             "get": {
                 "summary": "The pre-meeting brief: what changed since the previous meeting of "
-                "the series",
-                "parameters": [_MEETING_ID],
+                "the series (JSON, or with format=pdf the printable brief as an attachment)",
+                "parameters": [
+                    _MEETING_ID,
+                    {"name": "format", "in": "query", "schema": {"enum": ["json", "pdf"]}},
+                ],
                 "responses": {
                     "200": _ok("The brief", {"type": "object"}),
-                    **_errors(401, 403, 404),
+                    **_errors(400, 401, 403, 404),
                 },
             }
         },

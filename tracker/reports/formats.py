@@ -9,6 +9,7 @@ from tracker.reports.charts import report_charts
 from tracker.reports.csvzip import report_csv_zip
 from tracker.reports.filters import ReportFilters
 from tracker.reports.model import ProgressReport
+from tracker.reports.pdf import render_report_pdf
 from tracker.reports.queries import narrowed_actor_ids
 from tracker.reports.updates import validated_updates
 from tracker.reports.xlsx import render_report_xlsx
@@ -39,6 +40,8 @@ def render_bytes(report: ProgressReport, fmt: str) -> bytes:
         return json.dumps(report.to_json(), ensure_ascii=False, indent=1).encode()
     if fmt == "xlsx":
         return render_report_xlsx(report)
+    if fmt == "pdf":
+        return render_report_pdf(report, {k: str(v) for k, v in charts_of(report).items()})
     raise ValueError(f"{fmt!r} is not a whole-file format")
 
 

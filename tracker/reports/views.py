@@ -1,15 +1,21 @@
-"""Report pages: the Reports page (build a report, published reports, comparison) and the
-progress report itself in every format."""
+"""Report pages: the dashboard, the Reports page (build a report, published reports,
+comparison), the progress report in every format, and a meeting's brief as PDF. The reports
+domain owns its routes, also those under another domain's path, so that nothing imports it."""
 
-from flask import Blueprint, render_template, request
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from tracker.meetings import queries as meeting_queries
+from tracker.pages import download
 from tracker.reports import formats
 from tracker.reports.charts import chart_tables, report_charts
 from tracker.reports.dashboard import build_dashboard
 from tracker.reports.filters import ReportFilterError, parse_filters
 from tracker.reports.forms import ReportForm, chosen_format
+from tracker.reports.pdf import brief_filename, render_brief_pdf
 from tracker.reports.queries import build_progress_report
 
 bp = Blueprint("reports", __name__)
@@ -78,3 +84,11 @@ def progress():
             tables=chart_tables(report),
         )
     return formats.download(report, filters, fmt)
+
+
+@bp.get("/meetings/<id:meeting_id>/brief.pdf")
+@login_required
+def brief_pdf(meeting_id: int):
+    meeting = meeting_queries.meeting_heading(meeting_id) or abort(404)
+    brief = meeting_queries.brief(meeting, date.today())
+    return download(render_brief_pdf(brief, meeting), brief_filename(meeting), "pdf")

@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 
 from tracker.actors.models import Actor
-from tracker.db import db
+from tracker.db import db, exact_sum
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
 from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
@@ -177,15 +177,15 @@ def sum_entries(*keys, reporting: str | None = None, **filters) -> dict[tuple, T
     current = PledgeEntry.reporting_currency == reporting
 
     def kind_sum(kind: EntryKind):
-        return func.sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
+        # exact_sum, not SUM: many entries near the bound add up to more than a BIGINT holds.
+        return exact_sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
 
     groups: dict[tuple, Totals] = defaultdict(Totals)
     sums = _filtered(select(*keys, *(kind_sum(kind) for kind in EntryKind)), **filters)
     for row in db.session.execute(sums.group_by(*keys)):
         totals = groups[tuple(row[: len(keys)])]
         for kind, amount in zip(EntryKind, row[len(keys) :], strict=True):
-            # int(): PostgreSQL sums BIGINT as NUMERIC (a Decimal), always a whole number here.
-            setattr(totals, kind.value, int(amount or 0))
+            setattr(totals, kind.value, amount or 0)
     left_out = _filtered(
         select(*keys, Pledge.currency, func.count(), func.sum(case((current, 0), else_=1))),
         **filters,

@@ -40,7 +40,9 @@ def record(pledge, kind, amount_minor, reason=None, on=date(2024, 3, 1)):
         ("1.234", "KWD", 1234),
         ("−5", "EUR", -500),
         ("0.01", "EUR", 1),
-        ("999999999999999999", "JPY", 999_999_999_999_999_999),
+        ("1000000000000", "JPY", 10**12),
+        ("1000000000000.000", "KWD", 10**15),
+        ("-1000000000000.00", "EUR", -(10**14)),
     ],
 )
 def test_amounts_parse_to_exact_minor_units(text, currency, minor):
@@ -55,6 +57,9 @@ def test_amounts_parse_to_exact_minor_units(text, currency, minor):
         ("1.5", "JPY", "no minor unit"),
         ("12,50", "EUR", "without commas"),
         ("1" * 40, "EUR", "too large"),
+        ("1" * 5000, "EUR", "too large"),
+        ("1000000000000.01", "EUR", "at most 1,000,000,000,000 EUR"),
+        ("-1000000000001", "JPY", "at most 1,000,000,000,000 JPY"),
         ("10", "XXX1", "Unknown currency"),
         (1.5, "EUR", "as text"),
         (12, "EUR", "as text"),

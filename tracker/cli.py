@@ -390,9 +390,12 @@ def reconvert_command():
     Run it after changing REPORTING_CURRENCY: until then, the totals leave out (and flag) the
     entries converted into the previous one. Rate changes made through the tracker need no run.
     """
-    from tracker.pledges.conversion import reconvert, reporting_currency
+    from tracker.pledges.conversion import ConversionTooLarge, reconvert, reporting_currency
 
-    changed = reconvert()
+    try:
+        changed = reconvert()
+    except ConversionTooLarge as error:
+        raise click.ClickException(f"{error} Nothing was converted.") from None
     db.session.commit()
     click.echo(f"Converted {changed} ledger entries again into {reporting_currency()}.")
 

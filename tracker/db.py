@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -69,6 +71,48 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+class _WholeNumber(TypeDecorator):
+    """What exact_sum answers, as a Python int of any size (None over no rows)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            high, _, low = value.partition(":")
+            return int(high) * 2**32 + int(low or 0)
+        return int(value)  # PostgreSQL: a NUMERIC (Decimal) that is a whole number
+
+
+class exact_sum(FunctionElement):  # noqa: N801 - used like func.sum
+    """SUM of a BIGINT money column, exact whatever the number of rows and however large the
+    total: a Python int.
+
+    PostgreSQL adds it as NUMERIC. SQLite has no exact type wider than 64 bits, and its SUM of
+    integers stops with "integer overflow" (a CAST to NUMERIC stays an integer there, and TOTAL
+    is a float): it adds the high and the low 32 bits of each value apart, as two sums that
+    cannot overflow before 2^31 rows, and Python puts them together."""
+
+    type = _WholeNumber()
+    inherit_cache = True
+    name = "exact_sum"
+
+
+@compiles(exact_sum)
+def _exact_sum_numeric(element, compiler, **kw):
+    return f"sum(CAST({compiler.process(element.clauses, **kw)} AS NUMERIC))"
+
+
+@compiles(exact_sum, "sqlite")
+def _exact_sum_sqlite(element, compiler, **kw):
+    value = compiler.process(element.clauses, **kw)
+    # >> is an arithmetic shift: value = (value >> 32) * 2^32 + (value & 0xFFFFFFFF), sign and all.
+    return f"(sum(({value}) >> 32) || ':' || sum(({value}) & 4294967295))"
+
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys: a larger id is a database error, not a 404
 

@@ -16,8 +16,16 @@ from pathlib import Path
 
 CURRENCY_FILE = Path(__file__).parent / "data" / "currencies.csv"
 
-# A BIGINT holds 9.2e18: 18 digits in minor units always fit, whatever the currency.
-MAX_DIGITS = 18
+# The most one amount may be, in whole units of its currency, and the most a pledge's pledged
+# total may reach (so its committed and disbursed totals too): a trillion. The largest funds in
+# the field are single-digit billions of euros (the EU Facility for Refugees in Türkiye, €6
+# billion; the EU Trust Fund for Africa, €5 billion): a trillion euros, dollars or pounds is two
+# hundred times that, and anything near it is a typing slip. In the weakest currencies it is less
+# (a trillion rials, dong or Lebanese pounds is a few million to a few tens of millions of euros):
+# a larger pledge in those is stated in a convertible currency. In minor units it is at most
+# 10^16 (four minor digits), so a stored total or converted amount is 900 times inside a BIGINT
+# (9.2 × 10^18); sums over many of them are added exactly by tracker.db.exact_sum.
+MAX_AMOUNT = 10**12
 # A rate: units of the reporting currency for one unit of the other currency.
 MAX_RATE_DECIMALS = 10
 MAX_RATE_INTEGER_DIGITS = 10
@@ -98,7 +106,7 @@ def parse_amount(text: object, currency: str) -> int:
     """Decimal text in `currency` → integer minor units ("12.50" EUR → 1250). Signed.
 
     Refused: numbers (floats lose cents), exponents, commas, more decimals than the currency has
-    (0.001 EUR, 1.5 JPY), more than 18 digits, anything else that is not plain digits.
+    (0.001 EUR, 1.5 JPY), more than MAX_AMOUNT either way, anything else that is not plain digits.
     """
     code = check_currency(currency)
     cleaned = _plain_text(text, "amount")
@@ -112,10 +120,33 @@ def parse_amount(text: object, currency: str) -> int:
             raise MoneyError(f"{code} has no minor unit: give a whole amount.")
         raise MoneyError(f"{code} has {digits} decimal places; {cleaned} has {len(fraction)}.")
     whole = match["whole"].lstrip("0") or "0"
+    if len(whole) > len(str(MAX_AMOUNT)):
+        # Before int(): a long enough string of digits is refused by int() itself (a 500).
+        raise MoneyError(too_large_message(code))
     minor = int(whole + fraction.ljust(digits, "0"))
-    if len(str(minor)) > MAX_DIGITS:
-        raise MoneyError(f"The amount is too large (at most {MAX_DIGITS} digits).")
-    return -minor if match["sign"] else minor
+    return check_amount(-minor if match["sign"] else minor, code)
+
+
+def max_minor(currency: str) -> int:
+    """MAX_AMOUNT in the currency's minor units."""
+    return MAX_AMOUNT * 10 ** minor_digits(currency)
+
+
+def bound_text(currency: str) -> str:
+    """The bound as a message says it: "1,000,000,000,000 EUR"."""
+    return f"{MAX_AMOUNT:,} {currency}"
+
+
+def too_large_message(currency: str) -> str:
+    return f"The amount is too large: at most {bound_text(currency)} (a trillion)."
+
+
+def check_amount(amount_minor: int, currency: str) -> int:
+    """`amount_minor` itself when it is at most MAX_AMOUNT either way; MoneyError otherwise.
+    Every amount that is stored (a ledger entry, a budget, a converted amount) passes here."""
+    if abs(amount_minor) > max_minor(currency):
+        raise MoneyError(too_large_message(currency))
+    return amount_minor
 
 
 def parse_budget(amount: object, currency: object) -> tuple[int, str]:

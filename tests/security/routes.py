@@ -997,3 +997,42 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.update_agenda_item", "goal"): "the number of a goal of the meeting's plan",
     ("api.create_follow_up", "decision"): "the id of a decision of the meeting",
 }
+
+
+# Numbers in the query string, read through tracker.query_args: endpoint -> the parameters it
+# reads. test_query_numbers sends every GET route each QUERY_NUMBER_NAMES parameter with hostile
+# values; exactly these must react (the API with a 400 naming the parameter, a page with a
+# message), and nothing may crash. A parameter holding a number in other text (sort=goal:<id>)
+# is sent in that shape (QUERY_NUMBER_SHAPES).
+_PAGED = ("page", "per_page")
+QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
+    "audit.index": ("page",),
+    "meetings.index": ("page",),
+    "meetings.follow_ups": ("page",),
+    "pledges.rates": ("page",),
+    "progress.index": ("page",),
+    "progress.timeline": ("before",),
+    "pledges.matrix": ("sort",),
+    "api.get_timeline": ("before",),
+    "api.pledge_matrix": ("sort",),
+    "api.list_pledges": (*_PAGED, "goal_id", "action_point_id"),
+    "api.list_updates": (*_PAGED, "action_point"),
+    **dict.fromkeys(
+        [
+            "api.list_action_points",
+            "api.list_documents",
+            "api.list_actors_page",
+            "api.list_audit_events",
+            "api.list_exchange_rates",
+            "api.list_follow_ups",
+            "api.list_meetings",
+            "api.list_plans",
+            "api.list_tokens",
+            "api.list_users",
+        ],
+        _PAGED,
+    ),
+}
+QUERY_NUMBER_SHAPES = {"sort": "goal:{}"}
+QUERY_NUMBER_NAMES = ("page", "per_page", "before", "goal_id", "action_point_id", "action_point")
+QUERY_NUMBER_NAMES += tuple(QUERY_NUMBER_SHAPES)

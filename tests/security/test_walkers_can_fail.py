@@ -2,7 +2,7 @@
 one) gets a route broken in that way, and the walker's own test is run on it."""
 
 import pytest
-from flask import render_template_string, request
+from flask import get_flashed_messages, render_template_string, request
 from flask_wtf import FlaskForm
 from hypothesis import Phase, settings
 from markupsafe import Markup
@@ -10,13 +10,22 @@ from wtforms import Field, StringField
 
 from tests.conftest import create_test_app
 from tests.security import routes as registry
-from tests.security import test_csrf, test_fuzz, test_get_is_safe, test_headers, test_xss, walk
+from tests.security import (
+    test_csrf,
+    test_fuzz,
+    test_get_is_safe,
+    test_headers,
+    test_query_numbers,
+    test_xss,
+    walk,
+)
 from tests.security.checks import Allowed, Change, header_problems, leak_problems, unexplained
 from tests.security.conftest import fuzz_settings, sign_in
 from tracker.auth import services as auth_services
 from tracker.db import db
 from tracker.extensions import csrf
 from tracker.plan.models import ActionPoint
+from tracker.query_args import page_arg
 
 
 class ProbeForm(FlaskForm):
@@ -82,6 +91,15 @@ def broken(app, database_url, world):
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response
+
+    @app_.get("/__test__/paged")
+    def paged():
+        return f"<p>Page {int(request.args.get('page', '1'))}</p>"
+
+    @app_.get("/__test__/unregistered-paged")
+    def unregistered_paged():
+        page = page_arg()
+        return f"<p>Page {page}. {' '.join(get_flashed_messages())}</p>"
 
     @app_.get("/__test__/<id:gadget_id>")
     def needs_a_gadget(gadget_id):
@@ -195,6 +213,19 @@ def test_header_walker_fails_on_weak_headers(broken, world):
     sign_in(client, world)
     signed_in = header_problems(client.get("/__test__/frameable"), signed_in=True)
     assert "signed in, but Cache-Control lacks no-store" in signed_in
+
+
+def test_query_number_walker_fails_on_a_crash(broken, world, monkeypatch):
+    route = route_of(broken, "/__test__/paged", "GET")
+    monkeypatch.setitem(registry.QUERY_NUMBERS, route.endpoint, ("page",))
+    with pytest.raises(AssertionError, match=r"\?page=abc: status 500"):
+        test_query_numbers.test_numbers_in_the_query_string_never_crash(route, broken, world)
+
+
+def test_query_number_walker_fails_on_a_reader_missing_from_the_registry(broken, world):
+    route = route_of(broken, "/__test__/unregistered-paged", "GET")
+    with pytest.raises(AssertionError, match=r"reads \['page'\] as numbers: set QUERY_NUMBERS"):
+        test_query_numbers.test_numbers_in_the_query_string_never_crash(route, broken, world)
 
 
 def test_leak_check_finds_a_traceback_and_sql():

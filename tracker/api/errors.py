@@ -8,6 +8,7 @@ from tracker.errors import json_error
 from tracker.meetings.services import MeetingError
 from tracker.plan.services import PlanError
 from tracker.progress.services import ProgressBulkError, ProgressError
+from tracker.query_args import QueryArgError
 from tracker.tables import FileError
 
 
@@ -61,6 +62,10 @@ def handle_progress_error(error: ProgressError):
     return handle_api_error(invalid({error.field or "input": str(error)}, str(error)))
 
 
+def handle_query_arg_error(error: QueryArgError):
+    return handle_api_error(ApiError(400, str(error), fields={error.name: str(error)}))
+
+
 def handle_stale_version(error: StaleVersionError):
     from tracker.api.serializers import serialize
 
@@ -77,3 +82,4 @@ def init_blueprint(bp) -> None:
     bp.register_error_handler(MeetingError, handle_plan_error)
     bp.register_error_handler(FileError, handle_file_error)
     bp.register_error_handler(StaleVersionError, handle_stale_version)
+    bp.register_error_handler(QueryArgError, handle_query_arg_error)

@@ -5,6 +5,10 @@ Kept by hand beside the views; tests/test_api.py fails when a route is missing f
 
 from flask import current_app
 
+from tracker.db import MAX_ID
+from tracker.money import MAX_AMOUNT
+from tracker.query_args import MAX_PAGE
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -106,7 +110,8 @@ _SCHEMAS = {
     "Money": {
         "type": "object",
         "required": ["amount", "currency"],
-        "description": "An exact amount: a string with the currency's ISO 4217 minor digits.",
+        "description": "An exact amount: a string with the currency's ISO 4217 minor digits, "
+        f"at most {MAX_AMOUNT:,} either way; a pledge's pledged total too.",
         "properties": {
             "amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1250000.00"]},
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]},
@@ -638,7 +643,7 @@ _PATHS.update(
                     {
                         "name": "before",
                         "in": "query",
-                        "schema": {"type": "integer"},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         "description": "next_before of the previous answer.",
                     },
                 ],
@@ -2221,7 +2226,7 @@ def openapi_document() -> dict:
                 "page": {
                     "name": "page",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "default": 1},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
                 },
                 "per_page": {
                     "name": "per_page",

@@ -28,6 +28,7 @@ from tracker.money import MoneyError, check_currency, money_json, parse_amount, 
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
 from tracker.pledges.forms import PledgeEditForm
+from tracker.query_args import arg, int_arg
 
 MONEY_HELP = 'Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).'
 
@@ -96,15 +97,6 @@ class Body:
             raise invalid(self.errors)
 
 
-def _id_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= 2**31 - 1:
-        raise ApiError(400, f"{name} must be a record id.")
-    return int(raw)
-
-
 def _plan_arg(required: bool = False):
     code = request.args.get("plan")
     if code is None:
@@ -142,8 +134,8 @@ def list_pledges():
     query = services.pledges_query(
         actor_id=actor_id,
         plan_id=plan.id if plan else None,
-        goal_id=_id_arg("goal_id"),
-        action_point_id=_id_arg("action_point_id"),
+        goal_id=int_arg("goal_id"),
+        action_point_id=int_arg("action_point_id"),
     )
     return page_of(query, pledge_json)
 
@@ -310,7 +302,7 @@ def pledge_matrix():
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
         measure=measure,
-        sort=request.args.get("sort", "total"),
+        sort=arg("sort", totals.parse_sort, "total"),
     )
     r = matrix.reporting
     return {

@@ -19,6 +19,7 @@ from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
 from tracker.progress.forms import FilterForm, UpdateForm, update_data, update_values
 from tracker.progress.models import Round, UpdateEvidence
+from tracker.query_args import int_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -78,10 +79,7 @@ def _pop_flag(body: dict, name: str) -> bool:
 def list_updates():
     plan = _plan(request.args["plan"]) if request.args.get("plan") else None
     action_point = None
-    if request.args.get("action_point"):
-        ap_id = request.args.get("action_point", type=int)
-        if not ap_id or not 0 < ap_id <= MAX_ID:
-            raise ApiError(400, "action_point must be an action point id.")
+    if ap_id := int_arg("action_point"):
         action_point = _action_point(ap_id)
     since = _date_arg("since")
     query = queries.updates_query(
@@ -217,7 +215,7 @@ def return_update(update_id: int):
 @bp.get("/action-points/<id:action_point_id>/timeline")
 def get_timeline(action_point_id: int):
     action_point = _action_point(action_point_id)
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     entries = queries.timeline(action_point, current_user, before=before)
     items = [
         {

@@ -1,11 +1,11 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.api.pagination import MAX_PAGE
 from tracker.audit import services
 from tracker.audit.forms import AuditFilterForm
 from tracker.auth.permissions import can_view_audit_trail, require
 from tracker.db import db
+from tracker.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 bp.add_app_template_global(can_view_audit_trail)  # the navigation shows the page to admins only
@@ -25,8 +25,7 @@ def index():
         except services.AuditFilterError as error:
             form.field_named(error.field).errors.append(str(error))
         else:
-            page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-            events = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+            events = db.paginate(query, page=page_arg(), per_page=PER_PAGE, error_out=False)
     # Page links keep the filters; the page number is theirs to set.
     filters = {name: value for name, value in request.args.items() if name != "page" and value}
     return render_template("audit/index.html", form=form, events=events, filters=filters)

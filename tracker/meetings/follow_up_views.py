@@ -28,6 +28,7 @@ from tracker.meetings.forms import (
 )
 from tracker.meetings.models import FollowUpStatus
 from tracker.meetings.views import bp, edit_and_show, field_error, remove_and_show, save_and_show
+from tracker.query_args import page_arg
 
 
 @bp.post("/<id:meeting_id>/decisions")
@@ -143,7 +144,9 @@ def follow_ups():
         overdue=request.args.get("overdue") == "1",
     )
     today = date.today()
-    page = db.paginate(queries.follow_ups_query(filters, today), per_page=100, error_out=False)
+    page = db.paginate(
+        queries.follow_ups_query(filters, today), page=page_arg(), per_page=100, error_out=False
+    )
     return render_template(
         "meetings/follow_ups.html",
         page=page,

@@ -28,6 +28,7 @@ from tracker.meetings.forms import (
 from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
+from tracker.query_args import page_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -57,6 +58,7 @@ def index():
     series = request.args.get("series") or None
     page = db.paginate(
         queries.meetings_query(kind=kind, series=series, upcoming=False),
+        page=page_arg(),
         per_page=50,
         error_out=False,
     )

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import MAX_ID, check_version, db, guarded_write
+from tracker.money import MoneyError, check_amount
 from tracker.plan.models import (
     ActionPoint,
     ActionPointDocument,
@@ -238,6 +239,11 @@ def _check_activity(
         raise PlanError("The end date is before the start date.", "ends_on")
     if (budget_minor is None) != (budget_currency is None):
         raise PlanError("Give a budget with its currency, or neither.", "budget")
+    if budget_minor is not None:
+        try:
+            check_amount(budget_minor, budget_currency)
+        except MoneyError as error:
+            raise PlanError(str(error), "budget") from None
     clash = db.session.scalar(
         select(Activity).where(Activity.action_point_id == action_point.id, Activity.code == code)
     )

@@ -30,7 +30,14 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select, text
 
 from tracker.db import db
-from tracker.money import convert_exact, minor_digits, rate_fraction
+from tracker.money import (
+    bound_text,
+    convert_exact,
+    format_grouped,
+    max_minor,
+    minor_digits,
+    rate_fraction,
+)
 from tracker.pledges.models import ExchangeRate, Pledge, PledgeEntry
 
 ENTRIES = PledgeEntry.__table__
@@ -38,6 +45,20 @@ ENTRIES = PledgeEntry.__table__
 
 def reporting_currency() -> str:
     return current_app.config["REPORTING_CURRENCY"]
+
+
+class ConversionTooLarge(Exception):
+    """A rate that would turn an entry into more than the most an amount may be (MAX_AMOUNT) in
+    the reporting currency. A stored conversion is an amount like any other, and must fit its
+    BIGINT: the entry (or the rate) is refused instead."""
+
+    def __init__(self, conversion: "Conversion", reporting: str, entry_id: int | None = None):
+        what = f"ledger entry {entry_id}" if entry_id is not None else "the amount"
+        super().__init__(
+            f"At the rate of {conversion.rate} (from {conversion.rate_on}), {what} would be "
+            f"{format_grouped(conversion.amount_minor, reporting)}: more than "
+            f"{bound_text(reporting)}, the most an amount may be. Check the rate."
+        )
 
 
 @dataclass(frozen=True)
@@ -60,7 +81,10 @@ class Conversion:
             rate_on,
         )
 
-    def columns(self, reporting: str) -> dict:
+    def columns(self, reporting: str, entry_id: int | None = None) -> dict:
+        """The entry's columns for this conversion; ConversionTooLarge beyond the bound."""
+        if self.amount_minor is not None and abs(self.amount_minor) > max_minor(reporting):
+            raise ConversionTooLarge(self, reporting, entry_id)
         return {
             "reporting_currency": reporting,
             "reporting_minor": self.amount_minor,
@@ -182,7 +206,8 @@ def _write(changes: list[dict]) -> None:
 
 def apply_rate(rate: ExchangeRate) -> int:
     """Convert again the entries `rate` governs; returns how many. Rates into a currency other
-    than the configured reporting currency convert nothing."""
+    than the configured reporting currency convert nothing. ConversionTooLarge, before anything
+    is written, when the rate would take one of them beyond the bound."""
     if rate.reporting_currency != reporting_currency():
         return 0
     _lock_conversions(shared=False)
@@ -205,7 +230,7 @@ def apply_rate(rate: ExchangeRate) -> int:
             "entry_id": entry_id,
             **Conversion.at(
                 amount, rate.currency, rate.rate, rate.valid_on, rate.reporting_currency
-            ).columns(rate.reporting_currency),
+            ).columns(rate.reporting_currency, entry_id),
         }
         for entry_id, amount in db.session.execute(query)
     ]
@@ -216,7 +241,8 @@ def apply_rate(rate: ExchangeRate) -> int:
 def reconvert(*, currency: str | None = None, since: date | None = None) -> int:
     """Convert entries again from the rates table into the configured reporting currency (all,
     or those of `currency` dated from `since`); only the entries whose conversion differs are
-    written. Returns how many were."""
+    written. Returns how many were. ConversionTooLarge, before anything is written, when a rate
+    would take an entry beyond the bound."""
     reporting = reporting_currency()
     _lock_conversions(shared=False)
     rates = RateTable(reporting, currency)
@@ -236,7 +262,7 @@ def reconvert(*, currency: str | None = None, since: date | None = None) -> int:
         query = query.where(PledgeEntry.value_date >= since)
     changes = []
     for entry_id, amount, code, value_date, *stored in db.session.execute(query):
-        columns = rates.convert(amount, code, value_date).columns(reporting)
+        columns = rates.convert(amount, code, value_date).columns(reporting, entry_id)
         if list(columns.values()) != stored:
             changes.append({"entry_id": entry_id, **columns})
     _write(changes)

@@ -12,12 +12,25 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import MAX_ID, check_version, db, guarded_write
-from tracker.money import MoneyError, check_currency, format_minor, rate_text
+from tracker.money import (
+    MoneyError,
+    bound_text,
+    check_amount,
+    check_currency,
+    format_minor,
+    max_minor,
+    rate_text,
+)
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges import conversion
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry, TargetKind  # noqa: F401
 
 MAX_REASON = 500
+# The window of a pledge's date, a ledger entry's value date and a rate's date. No ledger is
+# older than the Budapest Process (1991); an entry may look ahead to a tranche scheduled for a
+# later year of a plan (plans run five years), not further than the end of the tenth year on.
+EARLIEST_DATE = date(1990, 1, 1)
+YEARS_AHEAD = 10
 
 
 class PledgeError(Exception):
@@ -135,6 +148,30 @@ def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
     return choices
 
 
+def latest_date() -> date:
+    return date(date.today().year + YEARS_AHEAD, 12, 31)
+
+
+def check_date(day: date, field: str) -> date:
+    """`day` itself when it is inside the window (EARLIEST_DATE to latest_date()); a PledgeError
+    at `field` saying the window otherwise."""
+    if not EARLIEST_DATE <= day <= latest_date():
+        raise PledgeError(
+            f"Give a date from {EARLIEST_DATE.isoformat()} to {latest_date().isoformat()}: "
+            "nothing in the ledger is older than the Budapest Process, and nothing looks more "
+            f"than {YEARS_AHEAD} years ahead.",
+            field,
+        )
+    return day
+
+
+def _check_amount(amount_minor: int, currency: str) -> int:
+    try:
+        return check_amount(amount_minor, currency)
+    except MoneyError as error:
+        raise PledgeError(str(error), "amount") from None
+
+
 def _clean_text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
     text = (value or "").strip()
     if required and not text:
@@ -168,6 +205,8 @@ def create_pledge(
         raise PledgeError(str(error), "currency") from None
     if amount_minor <= 0:
         raise PledgeError("A pledge must be for an amount greater than zero.", "amount")
+    _check_amount(amount_minor, currency)
+    check_date(pledged_on, "pledged_on")
     purpose_text = _clean_text(purpose, "purpose", 500, required=True)
     pledge = Pledge(
         actor_id=actor.id,
@@ -184,25 +223,27 @@ def create_pledge(
         committed_minor=0,
         disbursed_minor=0,
     )
-    add_and_record(
-        pledge,
-        by=by,
-        summary=f"{actor.code} pledged {format_minor(amount_minor, currency)} {currency}",
-        changes={
-            "actor": [None, actor.code],
-            "target": [None, target.key],
-            "currency": [None, currency],
-            "purpose": [None, purpose_text],
-        },
-    )
-    record_entry(
-        pledge,
-        kind=EntryKind.PLEDGED,
-        amount_minor=amount_minor,
-        value_date=pledged_on,
-        by=by,
-        lock=False,  # a row nobody else can see yet
-    )
+    # A savepoint: should the first entry be refused (its conversion), no pledge is left behind.
+    with db.session.begin_nested():
+        add_and_record(
+            pledge,
+            by=by,
+            summary=f"{actor.code} pledged {format_minor(amount_minor, currency)} {currency}",
+            changes={
+                "actor": [None, actor.code],
+                "target": [None, target.key],
+                "currency": [None, currency],
+                "purpose": [None, purpose_text],
+            },
+        )
+        record_entry(
+            pledge,
+            kind=EntryKind.PLEDGED,
+            amount_minor=amount_minor,
+            value_date=pledged_on,
+            by=by,
+            lock=False,  # a row nobody else can see yet
+        )
     return pledge
 
 
@@ -214,7 +255,8 @@ _LEVEL_NAMES = {
 
 
 def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
-    """The ledger rules: 0 ≤ disbursed ≤ committed ≤ pledged. The message names the numbers."""
+    """The ledger rules: 0 ≤ disbursed ≤ committed ≤ pledged ≤ the most an amount may be (so
+    every total fits its BIGINT). The message names the numbers."""
 
     def show(amount: int) -> str:
         return f"{format_minor(amount, pledge.currency)} {pledge.currency}"
@@ -222,6 +264,13 @@ def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
     pledged = totals[EntryKind.PLEDGED]
     committed = totals[EntryKind.COMMITTED]
     disbursed = totals[EntryKind.DISBURSED]
+    if pledged > max_minor(pledge.currency):
+        raise PledgeError(
+            f"The pledged total would be {show(pledged)}, more than a pledge may hold: at most "
+            f"{bound_text(pledge.currency)} (a trillion). At most "
+            f"{show(max_minor(pledge.currency) - pledge.pledged_minor)} can still be pledged.",
+            "amount",
+        )
     for kind, total in totals.items():
         if total < 0:
             raise PledgeError(
@@ -270,6 +319,8 @@ def record_entry(
     reason_text = _clean_text(reason, "reason", MAX_REASON)
     if amount_minor < 0 and not reason_text:
         raise PledgeError("A reduction or cancellation needs a reason.", "reason")
+    _check_amount(amount_minor, pledge.currency)
+    check_date(value_date, "value_date")
     if lock:
         db.session.refresh(pledge, with_for_update=True)
     totals = {k: pledge.total(k) for k in EntryKind}
@@ -279,6 +330,10 @@ def record_entry(
     user = None if isinstance(by, str) else by
     reporting = conversion.reporting_currency()
     converted = conversion.conversion_for(amount_minor, pledge.currency, value_date, reporting)
+    try:
+        columns = converted.columns(reporting)
+    except conversion.ConversionTooLarge as error:
+        raise PledgeError(str(error), "amount") from None
     entry = PledgeEntry(
         pledge_id=pledge.id,
         kind=kind,
@@ -287,7 +342,7 @@ def record_entry(
         reason=reason_text,
         created_by=user,
         agent=by if isinstance(by, str) else None,
-        **converted.columns(reporting),
+        **columns,
     )
     try:
         # Changed inside the savepoint only: opening it flushes what is pending, and a refused
@@ -413,6 +468,24 @@ def set_rate(
         raise PledgeError(f"{currency} is the reporting currency: it needs no rate.", "currency")
     if rate <= 0:
         raise PledgeError("A rate must be greater than zero.", "rate")
+    check_date(valid_on, "valid_on")
+    try:
+        # A savepoint: a rate refused for what it does to the ledger leaves nothing behind.
+        with db.session.begin_nested():
+            return _write_rate(currency, reporting_currency, rate, valid_on, source, by, reconvert)
+    except conversion.ConversionTooLarge as error:
+        raise PledgeError(str(error), "rate") from None
+
+
+def _write_rate(
+    currency: str,
+    reporting_currency: str,
+    rate: Decimal,
+    valid_on: date,
+    source: str | None,
+    by: By,
+    reconvert: bool,
+) -> ExchangeRate:
     text = rate_text(rate)
     existing = db.session.scalar(
         select(ExchangeRate).where(
@@ -470,6 +543,8 @@ def set_funding_need(
         raise PledgeError("Give a budget with its currency, or neither.", "amount")
     if amount_minor is not None and amount_minor <= 0:
         raise PledgeError("A budget is greater than zero.", "amount")
+    if amount_minor is not None:
+        _check_amount(amount_minor, currency)
     before = (
         f"{format_minor(action_point.budget_minor, action_point.budget_currency)} "
         f"{action_point.budget_currency}"

@@ -20,10 +20,11 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 
 from tracker.actors.models import Actor
-from tracker.db import db
+from tracker.db import db, exact_sum
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
 from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
+from tracker.query_args import QueryArgError, whole_number
 
 __all__ = ["reporting_currency"]  # re-exported: views and the API read it from here
 
@@ -177,15 +178,15 @@ def sum_entries(*keys, reporting: str | None = None, **filters) -> dict[tuple, T
     current = PledgeEntry.reporting_currency == reporting
 
     def kind_sum(kind: EntryKind):
-        return func.sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
+        # exact_sum, not SUM: many entries near the bound add up to more than a BIGINT holds.
+        return exact_sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
 
     groups: dict[tuple, Totals] = defaultdict(Totals)
     sums = _filtered(select(*keys, *(kind_sum(kind) for kind in EntryKind)), **filters)
     for row in db.session.execute(sums.group_by(*keys)):
         totals = groups[tuple(row[: len(keys)])]
         for kind, amount in zip(EntryKind, row[len(keys) :], strict=True):
-            # int(): PostgreSQL sums BIGINT as NUMERIC (a Decimal), always a whole number here.
-            setattr(totals, kind.value, int(amount or 0))
+            setattr(totals, kind.value, amount or 0)
     left_out = _filtered(
         select(*keys, Pledge.currency, func.count(), func.sum(case((current, 0), else_=1))),
         **filters,
@@ -383,6 +384,20 @@ class Matrix:
     reporting: str
 
 
+def parse_sort(name: str, text: str) -> str:
+    """A matrix order as the query string gives it: "total", "name" or "goal:<goal id>";
+    QueryArgError otherwise (see tracker.query_args.arg)."""
+    if text in ("total", "name"):
+        return text
+    kind, _, goal_id = text.partition(":")
+    try:
+        if kind != "goal":
+            raise QueryArgError(name, "")
+        return f"goal:{whole_number(name, goal_id)}"
+    except QueryArgError:
+        raise QueryArgError(name, f"{name} must be total, name or goal:<goal id>.") from None
+
+
 def funding_matrix(
     plan,
     *,
@@ -395,8 +410,8 @@ def funding_matrix(
     """Actors × goals of a plan in the reporting currency, entries dated in [from, to].
 
     The last column holds pledges to the plan as a whole. `sort`: "total" (largest first),
-    "name", or "goal:<id>" (largest first in that column). Four queries, the amounts summed by
-    the database.
+    "name", or "goal:<id>" (largest first in that column; see parse_sort). Four queries, the
+    amounts summed by the database.
     """
     reporting = reporting or reporting_currency()
     cells = sum_entries(
@@ -431,8 +446,7 @@ def funding_matrix(
     if sort == "name":
         matrix_rows.sort(key=lambda r: r.actor.name)
     elif sort.startswith("goal:"):
-        wanted = sort.partition(":")[2]
-        goal_id = int(wanted) if wanted.isdigit() else None
+        goal_id = int(parse_sort("sort", sort).partition(":")[2])
         matrix_rows.sort(key=lambda r: (-r.cells.get(goal_id, Totals()).get(measure), r.actor.name))
     else:
         matrix_rows.sort(key=lambda r: (-r.total.get(measure), r.actor.name))

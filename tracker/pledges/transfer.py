@@ -220,7 +220,9 @@ def import_pledges(
                         by=by,
                     )
         except services.PledgeError as error:
-            result.errors.append(RowError(number, error.field or "target", str(error)))
+            # The file's one date column is the new pledge's date too.
+            column = "value_date" if error.field == "pledged_on" else error.field or "target"
+            result.errors.append(RowError(number, column, str(error)))
             continue
         result.count += 1
     return result
@@ -266,8 +268,11 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
         result.count += 1
         earliest[saved.currency] = min(valid_on, earliest.get(saved.currency, valid_on))
     if not result.errors and reporting == totals.reporting_currency():
-        for currency, since in earliest.items():
-            conversion.reconvert(currency=currency, since=since)
+        try:
+            for currency, since in earliest.items():
+                conversion.reconvert(currency=currency, since=since)
+        except conversion.ConversionTooLarge as error:
+            result.errors.append(RowError(0, "rate", str(error)))
     return result
 
 

@@ -29,6 +29,7 @@ from tracker.pledges.forms import (
     UploadForm,
 )
 from tracker.pledges.models import Pledge
+from tracker.query_args import arg, page_arg
 from tracker.uploads.files import content_disposition
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
@@ -144,7 +145,7 @@ def matrix():
         date_from=date_arg("from"),
         date_to=date_arg("to"),
         measure=measure,
-        sort=request.args.get("sort", "total"),
+        sort=arg("sort", totals.parse_sort, "total"),
     )
     return render_template(
         "pledges/matrix.html",
@@ -290,7 +291,9 @@ def rates():
                 flash(f"Rate for {form.currency.data} saved.")
                 return redirect(url_for("pledges.rates"))
     reporting = totals.reporting_currency()
-    listed = db.paginate(services.rates_query(reporting), per_page=200, error_out=False)
+    listed = db.paginate(
+        services.rates_query(reporting), page=page_arg(), per_page=200, error_out=False
+    )
     return render_template(
         "pledges/rates.html",
         form=form,

@@ -26,6 +26,7 @@ from tracker.progress.forms import (
     update_values,
 )
 from tracker.progress.models import Round, UpdateEvidence
+from tracker.query_args import int_arg, page_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -129,7 +130,7 @@ def changes(code: str):
 @login_required
 def timeline(action_point_id: int):
     ap = plan_services.get_action_point(action_point_id) or abort(404)
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     entries = queries.timeline(ap, current_user, before=before)
     return render_template(
         "progress/timeline.html",
@@ -191,7 +192,10 @@ def index():
     )
     form, filters = filter_form(plan)
     page = db.paginate(
-        queries.updates_query(current_user, filters, plan=plan), per_page=50, error_out=False
+        queries.updates_query(current_user, filters, plan=plan),
+        page=page_arg(),
+        per_page=50,
+        error_out=False,
     )
     args = {name: value for name, value in request.args.items() if name != "page"}
     return render_template("progress/index.html", form=form, plan=plan, page=page, args=args)

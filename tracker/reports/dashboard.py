@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from tracker.actors.models import Actor
 from tracker.auth.models import User
 from tracker.auth.permissions import can_write_for, is_admin
-from tracker.db import db, utcnow
+from tracker.db import db, exact_sum, utcnow
 from tracker.meetings.models import PENDING, FollowUp, Meeting
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal, action_point_partners
 from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
@@ -224,7 +224,8 @@ def _add_ledger_sums(goals: dict[int, GoalLine], plan_id: int, reporting: str, d
     current = PledgeEntry.reporting_currency == reporting
 
     def kind_sum(kind: EntryKind):
-        return func.sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
+        # exact_sum, not SUM: many entries near the bound add up to more than a BIGINT holds.
+        return exact_sum(case((current & (PledgeEntry.kind == kind), PledgeEntry.reporting_minor)))
 
     left_out = func.sum(case((current & PledgeEntry.reporting_minor.is_not(None), 0), else_=1))
     query = (
@@ -236,9 +237,9 @@ def _add_ledger_sums(goals: dict[int, GoalLine], plan_id: int, reporting: str, d
     plan_level = Funding()
     for goal_id, pledged, committed, disbursed, missing in db.session.execute(query):
         target = goals[goal_id].funding if goal_id in goals else plan_level
-        target.pledged += int(pledged or 0)
-        target.committed += int(committed or 0)
-        target.disbursed += int(disbursed or 0)
+        target.pledged += pledged or 0
+        target.committed += committed or 0
+        target.disbursed += disbursed or 0
         target.missing += int(missing or 0)
     goals.setdefault(None, GoalLine(0, 0, "", 0.0, {}, 0, plan_level, []))  # type: ignore[index]
 

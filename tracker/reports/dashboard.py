@@ -104,7 +104,7 @@ def _summary(filters: ReportFilters, user: User, stamp: tuple) -> ProgressReport
     # converted below at the latest rates, one more query: rare, and never on the demo).
     own_budgets = and_(Activity.action_point_id == ActionPoint.id, Activity.retired_at.is_(None))
     activity_need = (
-        select(func.sum(Activity.budget_minor))
+        select(exact_sum(Activity.budget_minor))
         .where(own_budgets, Activity.budget_currency == reporting)
         .scalar_subquery()
     )

@@ -1,4 +1,4 @@
-"""The dashboard at /: figures, lists and to-dos of the chosen plan, in a fixed number of queries."""
+"""The dashboard at /: the chosen plan's figures, lists and to-dos, in a fixed number of queries."""
 
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta

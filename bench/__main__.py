@@ -107,6 +107,7 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
     since = (date.today() - timedelta(days=90)).isoformat()
     routes = [
         ("/healthz", {}),
+        ("/?plan=DEMO", {}),
         ("/plans/", {}),
         ("/plans/DEMO", {}),
         ("/plans/DEMO/goals/1", {}),
@@ -163,6 +164,72 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return results, session_cookie
+
+
+REPORT_ROUNDS = int(os.environ.get("BENCH_REPORT_ROUNDS", "5"))
+REPORT_TARGETS_S = {"pdf": 1.0, "xlsx": 0.5}
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure_reports(app, admin_password: str) -> list[str]:
+    """The progress report of DEMO in each format (median of a few), the as-of report against
+    the current one, and the worker's memory while the CSV zip of every update streams."""
+    client = app.test_client()
+    client.post("/auth/sign-in", data={"email": ADMIN_EMAIL, "password": admin_password})
+    with app.app_context():
+        plan = db.session.scalar(select(Plan).where(Plan.code == "DEMO"))
+        start, middle = plan.starts_on, plan.starts_on + (date.today() - plan.starts_on) / 2
+    base = "/reports/progress?plan=DEMO"
+    cases = [
+        ("trivial /healthz", "/healthz"),
+        ("report as JSON, now", base + "&format=json"),
+        ("report as JSON, as of", base + f"&format=json&as_of={middle.isoformat()}"),
+        ("report as web page", base),
+        ("full-plan PDF", base + "&format=pdf"),
+        ("summary XLSX", base + "&format=xlsx"),
+    ]
+    timings = {}
+    for name, path in cases:
+        client.get(path)
+        times = []
+        for _ in range(REPORT_ROUNDS if name != "trivial /healthz" else ROUNDS):
+            began = time.perf_counter()
+            answer = client.get(path)
+            times.append(time.perf_counter() - began)
+            assert answer.status_code == 200, path
+        timings[name] = statistics.median(times)
+    lines, failures = [], []
+    trivial = timings["trivial /healthz"]
+    for name, seconds in timings.items():
+        lines.append(f"  {name:<24} {seconds * 1000:9.1f} ms {seconds / trivial:9.0f} x trivial")
+    for fmt, limit in REPORT_TARGETS_S.items():
+        name = "full-plan PDF" if fmt == "pdf" else "summary XLSX"
+        if timings[name] > limit:
+            failures.append(f"{name}: {timings[name]:.2f} s (target ≤ {limit} s)")
+    as_of_ratio = timings["report as JSON, as of"] / timings["report as JSON, now"]
+    lines.append(f"  as-of report / current report: {as_of_ratio:.1f} x (target ≤ 3)")
+    if as_of_ratio > 3:
+        failures.append(f"as-of report {as_of_ratio:.1f} x the current one")
+    before = peak = rss_bytes()
+    answer = client.get(base + f"&format=csv&from={start.isoformat()}", buffered=False)
+    size = 0
+    for chunk in answer.response:
+        size += len(chunk)
+        peak = max(peak, rss_bytes())
+    answer.close()
+    growth = (peak - before) / 2**20
+    lines.append(
+        f"  CSV zip of every update: {size / 2**20:.1f} MB streamed, worker memory +"
+        f"{growth:.1f} MB (target < 20 MB)"
+    )
+    if growth >= 20:
+        failures.append(f"CSV zip grew the worker by {growth:.1f} MB")
+    return lines + [f"  MISSED: {failure}" for failure in failures]
 
 
 def wrk_throughput(folder: Path, cookie: str) -> list[tuple[str, float]]:
@@ -238,6 +305,7 @@ TARGET_DATA = "10 years"
 
 def main() -> None:
     measured: dict[str, list[tuple]] = {}
+    report_lines: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
         for label, years, extra_action_points, history in DATA_SETS:
@@ -245,6 +313,8 @@ def main() -> None:
             password = grow(app, years, extra_action_points, history)
             print(f"demo for {label}: {time.perf_counter() - started:.1f} s")
             measured[label], cookie = measure(app, label, password)
+            if label != DATA_SETS[-1][0]:
+                report_lines[label] = measure_reports(app, password)
             if label == TARGET_DATA:
                 with app.app_context():
                     db.engine.dispose()
@@ -278,6 +348,9 @@ def main() -> None:
         if grown:
             raise SystemExit(f"query counts grew with the data ({label}): {grown}")
     print("Query counts per page are the same for every data set (41 and 410 action points).")
+    for label, lines in report_lines.items():
+        print(f"Progress report of DEMO ({label}; median of {REPORT_ROUNDS}):")
+        print("\n".join(lines))
     if failures:
         print(f"Targets missed at {TARGET_DATA} (≤ 10 queries, p95 ≤ 50 ms, throughput ≥ 3%):")
         for failure in failures:

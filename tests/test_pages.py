@@ -113,7 +113,7 @@ def test_sign_in_never_redirects_off_site(client, next_path):
         f"/auth/sign-in?next={next_path}",
         data={"email": user.email, "password": "a-long-test-password"},
     )
-    assert response.headers["Location"] == "/plans/"
+    assert response.headers["Location"] == "/"  # the dashboard
 
 
 def test_sign_in_follows_a_local_next_address(client):

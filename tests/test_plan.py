@@ -28,6 +28,24 @@ def test_shipped_2025_plan_has_six_goals_and_no_action_points():
     assert len(plan.goals) == 6 and plan.action_points == []
 
 
+def test_shipped_2025_goals_carry_their_official_wording():
+    goals = factories.get_plan("BP-CFA-2025").goals
+    assert goals[0].description.startswith("Prevent irregular migration and fight against")
+    assert all(goal.description for goal in goals)
+
+
+def test_an_older_database_gets_the_official_wording_once_and_keeps_the_secretariats():
+    first, second = factories.get_plan("BP-CFA-2025").goals[:2]
+    first.description, second.description = None, "Written by the Secretariat."
+    db.session.flush()
+    load_shipped_data()
+    assert first.description.startswith("Prevent irregular migration")
+    assert second.description == "Written by the Secretariat."
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    load_shipped_data()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
 def test_shipped_actors_match_the_reference_counts():
     def count(kind):
         return db.session.scalar(select(func.count()).where(Actor.kind == kind))

@@ -88,9 +88,7 @@ def test_the_round_says_how_many_actors_have_not_reported(client, login):
 
 def test_stale_action_points_are_listed(client, login):
     ap = factories.make_action_point(title="Forgotten point")
-    factories.make_update(
-        ap, workflow="validated", reported_on=date.today() - timedelta(days=400)
-    )
+    factories.make_update(ap, workflow="validated", reported_on=date.today() - timedelta(days=400))
     login.as_role("viewer")
     page = client.get("/?plan=BP-CFA-2019").get_data(as_text=True)
     stale = page.split('id="stale-heading"')[1]

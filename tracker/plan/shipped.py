@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import select
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
-from tracker.audit.services import By, add_and_record
+from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import db
 from tracker.plan.models import Commitment, Plan, PriorityGoal
 
@@ -19,6 +19,24 @@ def read_shipped_data() -> dict:
 
 def _facts(item: dict) -> dict:
     return {"sources": item.get("sources", []), "source_confidence": item.get("source_confidence")}
+
+
+def _add_missing_description(goal: PriorityGoal, item: dict, by: By) -> None:
+    """A goal shipped before its official wording was found gets it now; a description the
+    Secretariat wrote is never replaced."""
+    if goal.description or not item.get("description"):
+        return
+    changes = apply_changes(
+        goal, {"description": item["description"], "sources": item.get("sources", [])}
+    )
+    db.session.flush()
+    record_event(
+        by=by,
+        action="update",
+        entity=goal,
+        summary=f"Official wording of goal {goal.number} of {goal.plan.code}",
+        changes=changes,
+    )
 
 
 def _created(entity, summary: str, by: By, created: list) -> None:
@@ -64,9 +82,11 @@ def load_shipped_data(*, by: By = "tracker init") -> list:
                     plan=plan, number=c["number"], title=c["title"], **_facts(c)
                 )
                 _created(commitment, f"Added commitment {c['number']} to {plan.code}", by, created)
-        have = {g.number for g in plan.goals}
+        have = {g.number: g for g in plan.goals}
         for g in item.get("goals", []):
-            if g["number"] not in have:
+            if g["number"] in have:
+                _add_missing_description(have[g["number"]], g, by)
+            else:
                 goal = PriorityGoal(
                     plan=plan,
                     number=g["number"],

@@ -16,10 +16,12 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Action plans")).to_be_visible()
+    # Signed in, one lands on the dashboard.
+    expect(page.get_by_role("heading", name="Where implementation stands")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
+    page.locator("#account-menu").click()  # the account menu holds "Sign out"
     page.get_by_role("button", name="Sign out").click()
 
 

@@ -82,6 +82,15 @@ class ProgressUpdate(db.Model):
         Index("ix_progress_updates_workflow_submitted", "workflow", "submitted_at"),
         # The pre-meeting brief: updates validated since the previous meeting.
         Index("ix_progress_updates_validated_at", "validated_at"),
+        # A reporting round: who reported in its window (the round page, the dashboard's map);
+        # covering, so the window is read from the index alone.
+        Index(
+            "ix_progress_updates_reported_on",
+            "reported_on",
+            "workflow",
+            "action_point_id",
+            "actor_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

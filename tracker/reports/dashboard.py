@@ -38,6 +38,7 @@ from tracker.reports.model import (
 from tracker.reports.queries import STAMP, build_progress_report, progress_over_time
 
 LIST_LENGTH = 5
+REPORTED = (Workflow.SUBMITTED, Workflow.VALIDATED, Workflow.RETURNED)  # drafts do not count
 
 
 @dataclass
@@ -84,14 +85,14 @@ def build_dashboard(filters: ReportFilters, user: User) -> Dashboard:
     stale.sort(key=lambda ap: (ap.reported_on or date.min, ap.goal_number, ap.code))
     return Dashboard(
         report=report,
-        coverage=_coverage(filters, report, counts["round_id"]),
+        coverage=_coverage(filters, report, counts["round"]),
         round=counts["round"],
         stale=stale,
         overdue_follow_ups=_overdue_follow_ups(filters, today),
         overdue_count=counts["overdue"],
         upcoming_meetings=_upcoming_meetings(filters),
         todos=counts["todos"],
-        actor_code=user.actor.code if user.actor_id and user.actor else None,
+        actor_code=counts["actor_code"],
     )
 
 
@@ -367,25 +368,27 @@ def _counts(filters: ReportFilters, user: User, today: date) -> dict:
                 FollowUp, FollowUp.meeting_id.in_(plan_meetings), pending, FollowUp.due_on < today
             ),
             *(select(column).scalar_subquery() for column in STAMP),
+            select(Actor.code).where(Actor.id == user.actor_id).scalar_subquery(),
         )
     ).one()
     round_state = None
     if row[0] is not None:
         round_state = RoundState(row[0], row[1], row[2], row[3], row[4] is None, row[5])
     return {
-        "round_id": row[0],
         "round": round_state,
         "todos": Todos(row[6], row[7], row[8], row[9]),
         "overdue": row[10],
-        "stamp": tuple(row[11:]),
+        "stamp": tuple(row[11:13]),
+        "actor_code": row[13],
     }
 
 
-def _coverage(filters: ReportFilters, report: ProgressReport, round_id: int | None):
+def _coverage(filters: ReportFilters, report: ProgressReport, round_state):
     """Actors × goals: how many of each goal's action points each actor reported on (submitted
     or validated) in the open or last round; None without a round."""
-    if round_id is None:
+    if round_state is None:
         return None
+    round_id = round_state.id
     goal_index = {goal.id: index for index, goal in enumerate(report.goals)}
     query = (
         select(
@@ -400,7 +403,7 @@ def _coverage(filters: ReportFilters, report: ProgressReport, round_id: int | No
         .where(
             ActionPoint.plan_id == filters.plan.id,
             ActionPoint.retired_at.is_(None),
-            ProgressUpdate.workflow != Workflow.DRAFT,
+            ProgressUpdate.workflow.in_(REPORTED),
             ProgressUpdate.reported_on.between(Round.opens_on, Round.deadline),
         )
         .group_by(Actor.code, ActionPoint.goal_id)

@@ -4,7 +4,7 @@ The rules themselves live in filters.parse_filters (shared with the API and the 
 this form only offers the choices and shows that function's messages at their fields."""
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select, union_all
 from wtforms import DateField, SelectField, SelectMultipleField
 
 from tracker.actors.models import Actor, WorkingGroup
@@ -34,18 +34,31 @@ class ReportForm(FlaskForm):
     as_of = DateField("As of", description="Empty: today. A past day rebuilds the report.")
     format = SelectField("Format", default="html")
 
-    def set_choices(self, filters: ReportFilters | None) -> None:
-        plans = db.session.scalars(select(Plan).order_by(Plan.is_demo, Plan.starts_on.desc()))
-        self.format.choices = list(FORMAT_LABELS.items())
-        self.plan.choices = [(p.code, f"{p.code} — {p.short_title or p.title}") for p in plans]
-        goals = filters.plan.goals if filters else []
-        self.goal.choices = [(str(g.number), f"Goal {g.number}: {g.title}") for g in goals]
-        actors = db.session.execute(select(Actor.code, Actor.name).order_by(Actor.name))
-        self.actor.choices = [(code, f"{name} ({code})") for code, name in actors]
-        groups = db.session.execute(
-            select(WorkingGroup.code, WorkingGroup.name).order_by(WorkingGroup.name)
+    def set_choices(self, filters: ReportFilters | None, goals=None) -> None:
+        """Offer the plans, the chosen plan's goals (`goals`: anything with number and title,
+        by default the plan's own), actors and working groups: one query for the three lists,
+        as the dashboard counts its queries."""
+        kind = literal_column("'plan'")
+        rows = db.session.execute(
+            union_all(
+                select(kind, Plan.code, func.coalesce(Plan.short_title, Plan.title)),
+                select(literal_column("'actor'"), Actor.code, Actor.name),
+                select(literal_column("'group'"), WorkingGroup.code, WorkingGroup.name),
+            )
+        ).all()
+        plans = sorted(
+            ((code, name) for k, code, name in rows if k == "plan"),
+            key=lambda plan: (plan[0] == "DEMO", plan[0]),
         )
-        self.working_group.choices = [("", "any")] + [(c, n) for c, n in groups]
+        self.format.choices = list(FORMAT_LABELS.items())
+        self.plan.choices = [(code, f"{code} — {name}") for code, name in plans]
+        if goals is None:
+            goals = filters.plan.goals if filters else []
+        self.goal.choices = [(str(g.number), f"Goal {g.number}: {g.title}") for g in goals]
+        actors = sorted((name, code) for k, code, name in rows if k == "actor")
+        self.actor.choices = [(code, f"{name} ({code})") for name, code in actors]
+        groups = sorted((name, code) for k, code, name in rows if k == "group")
+        self.working_group.choices = [("", "any")] + [(code, name) for name, code in groups]
         if filters is not None and not self.plan.raw_data:
             self.plan.data = filters.plan.code
 

@@ -37,7 +37,7 @@ def dashboard():
         form.show_errors(error)
         filters = parse_filters(MultiDict())  # the default view, with the messages shown
     board = build_dashboard(filters, current_user)
-    form.set_choices(filters)
+    form.set_choices(filters, goals=board.report.goals)
     return render_template(
         "reports/dashboard.html",
         board=board,

@@ -2,7 +2,7 @@
 summary rows filled by set-based SQL, so that ten years (~100k updates) take seconds."""
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text
 
@@ -109,8 +109,22 @@ def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int
             "closed_at": datetime(year, 7, 1, tzinfo=UTC),
             "created_at": datetime(year, 4, 1, tzinfo=UTC),
         }
-        for year in range(plan.starts_on.year, today.year)
+        for year in range(plan.starts_on.year, today.year + 1)
+        if date(year, 7, 1) <= today
     ]
+    # And one round open now, as before the next Reference Group meeting: the dashboard shows
+    # its deadline and who has not reported yet.
+    opens_on = max(plan.starts_on, today - timedelta(days=45))
+    rounds.append(
+        {
+            "plan_id": plan.id,
+            "title": f"Reference Group, {today + timedelta(days=15):%B %Y}",
+            "opens_on": opens_on,
+            "deadline": today + timedelta(days=15),
+            "closed_at": None,
+            "created_at": min(datetime.combine(opens_on, time(9), tzinfo=UTC), utcnow()),
+        }
+    )
     if rounds:
         db.session.execute(insert(Round.__table__), rounds)
     # Fresh planner statistics after a bulk load: without them SQLite walks every update of a

@@ -14,7 +14,9 @@ from tracker.plan import services as plan_services
 from tracker.pledges import services, transfer
 from tracker.pledges.models import Pledge
 
-HUGE = 12_345_678_901_234_567  # 17 digits: more than a spreadsheet number holds
+# Just under a trillion Chilean UF (the bound) in ten-thousandths: 16 significant digits, more
+# than a spreadsheet number holds.
+HUGE = 9_999_999_999_999_999
 
 
 def _seed(plan):
@@ -58,6 +60,7 @@ def _seed(plan):
         actor=tr,
         target=services.resolve_target("activity", activity.id),
         amount_minor=HUGE,
+        currency="CLF",
         pledged_on=date(2024, 5, 4),
         purpose="+large",
     )
@@ -113,7 +116,7 @@ def test_the_workbook_has_number_money_and_date_cells():
     reduction = next(r for r in rows if r["reason"].value == "'-correction")
     assert reduction["amount"].value == pytest.approx(-0.05)
     huge = next(r for r in rows if r["purpose"].value == "'+large")
-    assert (huge["amount"].value, huge["amount"].data_type) == ("123456789012345.67", "s")
+    assert (huge["amount"].value, huge["amount"].data_type) == ("999999999999.9999", "s")
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
 
 
@@ -145,4 +148,4 @@ def test_an_export_imports_back_into_the_same_pledges(runner, tmp_path, fmt):
     again = [p for p in _plan_pledges(plan) if p.id not in old]
     assert len(again) == len(before) == 4
     assert _ledger(again) == _ledger(before)
-    assert any(p.currency == "EUR" and p.pledged_minor == HUGE for p in again)
+    assert any(p.currency == "CLF" and p.pledged_minor == HUGE for p in again)

@@ -14,6 +14,7 @@ its exact text instead: a number cell would lose digits, and a re-import could n
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -196,14 +197,23 @@ def write_sheet(workbook, title: str, columns: Sequence[Column], rows: Sequence[
     # Beside a wrapped (tall) cell, the others read best from the top.
     wraps = any(column.wrap for column in columns)
     aligned = [_WRAP if c.wrap else _TOP if wraps else None for c in columns]
+    styles: dict = {}  # (number format, alignment) -> the style of a cell that has them
     for row in rows:
         out = []
         for value, alignment in zip(row, aligned, strict=True):
             cell_value, number_format = xlsx_value(value)
             cell = WriteOnlyCell(sheet, cell_value)
-            if number_format:
-                cell.number_format = number_format
-            if alignment is not None:
-                cell.alignment = alignment
+            if number_format or alignment is not None:
+                # Setting a format or an alignment looks the style up in the workbook's tables
+                # (a third of the time of a 15,000-cell report): do it once per combination and
+                # copy the result, which is what openpyxl's own cell.copy does.
+                key = (number_format, id(alignment))
+                if key not in styles:
+                    if number_format:
+                        cell.number_format = number_format
+                    if alignment is not None:
+                        cell.alignment = alignment
+                    styles[key] = cell._style
+                cell._style = copy(styles[key])
             out.append(cell)
         sheet.append(out)

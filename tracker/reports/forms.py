@@ -26,8 +26,12 @@ class ReportForm(FlaskForm):
         csrf = False  # a GET form: it changes nothing
 
     plan = SelectField("Plan")
-    goal = SelectMultipleField("Priority goals", description="None chosen: every goal.")
-    actor = SelectMultipleField("Actors", description="None chosen: every actor.")
+    goal = SelectMultipleField(
+        "Priority goals", description="None chosen: every goal. Ctrl or ⌘ chooses several."
+    )
+    actor = SelectMultipleField(
+        "Actors", description="None chosen: every actor. Ctrl or ⌘ chooses several."
+    )
     working_group = SelectField("Working group")
     from_ = DateField("Period from", name="from")
     to = DateField("to")

@@ -270,3 +270,16 @@ def test_the_progress_overview_sends_as_of_to_the_report(client, login):
     assert "/reports/progress?plan=BP-CFA-2019&as_of=2024-06-30" in answer.headers["Location"]
     report = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "30 Jun 2024" in report
+
+
+def test_narrowed_to_an_actor_the_funding_is_that_actors_pledges():
+    ap = backdated_point(lead_actor=factories.get_actor("AT"))
+    plan = ap.plan
+    whole_plan = pledge_services.Target(pledge_services.TargetKind.PLAN, plan, None, None)
+    factories.make_pledge(actor=factories.get_actor("AT"), target=whole_plan, amount_minor=700)
+    factories.make_pledge(actor=factories.get_actor("HU"), target=whole_plan, amount_minor=50)
+    at_only = report_of(plan="BP-CFA-2019", actor="AT")
+    everyone = report_of(plan="BP-CFA-2019")
+    assert at_only.funding.pledged == 700
+    assert everyone.funding.pledged == 750
+    assert [a.id for a in at_only.action_points] == [ap.id]

@@ -433,24 +433,24 @@ def _funding(filters, points, activities, actor_ids) -> dict:
         date_to=filters.day,
     )
     wanted_points = {p["id"] for p in points}
-    wanted_goals = {p["goal_id"] for p in points} | {g.id for g in filters.goals}
-    narrowed = bool(filters.goals) or actor_ids is not None
+    wanted_goals = {g.id for g in filters.goals}
     rates = latest_rates(reporting, filters.day)
 
     def funding_for(key) -> Funding:
         return out.setdefault(key, Funding())
 
+    # Narrowed to actors, the sums are those actors' pledges (to the whole plan too); narrowed
+    # to goals, the pledges to those goals. An action point left out of the report still counts
+    # for its goal and the plan.
     for (actor_id, goal_id, ap_id), totals in cells.items():
         if actor_ids is not None and actor_id not in actor_ids:
             continue
-        if narrowed and goal_id not in wanted_goals:
+        if wanted_goals and goal_id not in wanted_goals:
             continue
         keys = [("plan",)]
         if goal_id is not None:
             keys.append(("goal", goal_id))
-        if ap_id is not None:
-            if ap_id not in wanted_points:
-                continue
+        if ap_id in wanted_points:
             keys.append(("ap", ap_id))
         for key in keys:
             funding = funding_for(key)

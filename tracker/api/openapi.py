@@ -1756,7 +1756,9 @@ _MEETING_KINDS = [
 _FOLLOW_UP_STATUSES = ["open", "in_progress", "done", "dropped"]
 _WHEN = (
     "ISO 8601 date and time. With an offset (2030-03-10T09:00+03:00) it is taken as is; without "
-    "one it is read in `timezone`. Neither: 422 (a time without a time zone means nothing)."
+    "one it is read in `timezone`. Neither: 422 (a time without a time zone means nothing). "
+    "A local time the clocks skip (2027-03-28T02:30 in Europe/Budapest) is a 422 naming the "
+    "gap; one they pass twice is its first occurrence unless an offset says which."
 )
 _MEETING_INPUT = {
     "kind": {"enum": _MEETING_KINDS},

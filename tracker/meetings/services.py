@@ -7,7 +7,7 @@ what is asked of tracker/auth/permissions.py by the views and the API. A broken 
 MeetingError at a field. Services flush, never commit.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -81,8 +81,49 @@ def parse_moment(text: str | None, timezone: str | None, field: str) -> datetime
                 "meeting's time zone.",
                 field,
             )
-        moment = moment.replace(tzinfo=ZoneInfo(check_timezone(timezone)))
+        zone_name = check_timezone(timezone)
+        moment = moment.replace(tzinfo=ZoneInfo(zone_name))
+        if gap := clock_gap(moment):
+            start, end = gap
+            raise MeetingError(
+                f"There is no {moment:%H:%M} on {moment:%Y-%m-%d} in {zone_name}: the clocks go "
+                f"forward from {start:%H:%M} to {end:%H:%M} that night. Choose a time before "
+                f"{start:%H:%M} or from {end:%H:%M}.",
+                field,
+            )
+        # A time the clocks pass twice (when they go back) is its first occurrence, as in
+        # iCalendar (RFC 5545 §3.3.5); an offset chooses the second (README, Meetings).
     return moment.astimezone(UTC)
+
+
+def clock_gap(local: datetime) -> tuple[datetime, datetime] | None:
+    """The local times the clocks skip around `local`, a wall time in its zone (start and end
+    of the gap, on the local clock), or None when `local` exists.
+
+    zoneinfo accepts a skipped time without a word and moves it by the gap's length on
+    conversion; a skipped time is one that does not come back from a round trip through UTC.
+    """
+    naive = local.replace(tzinfo=None)
+    if local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == naive:
+        return None
+    before, after = local.replace(fold=0).utcoffset(), local.replace(fold=1).utcoffset()
+    # The transition is between these two instants; find it to the second (a gap lasts hours
+    # at most: about 14 steps), so that the message can name where the gap starts and ends.
+    low, high = naive - after, naive - before
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.replace(tzinfo=UTC).astimezone(local.tzinfo).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high + before, high + after
+
+
+def is_ambiguous(local: datetime) -> bool:
+    """Whether the clocks show this wall time twice (the hour they go back)."""
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset() and (
+        clock_gap(local) is None
+    )
 
 
 def _check_url(url: str | None) -> str | None:

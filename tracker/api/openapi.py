@@ -56,7 +56,8 @@ _TIMESTAMP = {"type": "string", "format": "date-time"}
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON, a body that is not an object, or a bad query parameter.",
-    401: "Missing, malformed, wrong or revoked Bearer token.",
+    401: "Missing, malformed, wrong or revoked Bearer token. After 30 wrong tokens from one "
+    "address in 15 minutes, every request from it gets 429 with Retry-After.",
     403: "The token's user may not do this.",
     404: "No such resource.",
     405: "Method not allowed on this path.",

@@ -53,6 +53,18 @@ class SignInThrottled(AuthError):
         self.retry_after = minutes * 60
 
 
+class TokensThrottled(Exception):
+    """Too many failed tokens from one address: refused without checking (auth/throttle.py)."""
+
+    def __init__(self, retry_after: int):
+        minutes = -(-retry_after // 60)
+        super().__init__(
+            "Too many failed tokens from this address. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+        self.retry_after = retry_after
+
+
 def _hasher() -> PasswordHasher:
     config = current_app.config
     return PasswordHasher(
@@ -455,6 +467,32 @@ def active_token(plain: str, *, now: datetime | None = None) -> ApiToken | None:
         return None
     _note_use(token, now or utcnow(), what=f"token {token.prefix}")
     return token
+
+
+def refuse_throttled_tokens(address: str | None, *, now: datetime | None = None) -> None:
+    """Raise TokensThrottled, checking nothing, when too many tokens failed from `address`."""
+    retry_after = throttle.token_refusal(throttle.address_key(address), now=now or utcnow())
+    if retry_after is not None:
+        raise TokensThrottled(retry_after)
+
+
+def record_failed_token(address: str | None, *, what: str, now: datetime | None = None) -> None:
+    """Keep a failed token (`what`: an API token, a calendar feed address) for the throttle; the
+    failure that reaches the limit is audited (not each one: a script with a revoked token
+    would fill the trail)."""
+    now = now or utcnow()
+    key = throttle.address_key(address)
+    throttle.record(throttle.TOKEN, key, succeeded=False, now=now)
+    if (retry_after := throttle.token_refusal(key, now=now)) is not None:
+        limit = current_app.config["TOKEN_MAX_FAILURES_PER_ADDRESS"]
+        record_event(
+            by=ANONYMOUS,
+            action="token_throttled",
+            entity=None,
+            address=address,
+            summary=f"Tokens from this address refused for {-(-retry_after // 60)} minutes: "
+            f"{limit} failed (the last: {what})",
+        )
 
 
 def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
@@ -462,7 +462,12 @@ def active_token(plain: str, *, now: datetime | None = None) -> ApiToken | None:
     """The active token of an active user that `plain` is, or None; notes the token's use."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > MAX_TOKEN_LENGTH:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    # With its user in the same query: every API request makes this one, and the throttle's.
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(plain))
+        .options(joinedload(ApiToken.user))
+    )
     if token is None or not token.is_active or not token.user.is_active:
         return None
     _note_use(token, now or utcnow(), what=f"token {token.prefix}")

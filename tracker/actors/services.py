@@ -164,7 +164,13 @@ def seat_in_reference_group(
     actor: Actor, *, role: str, joined_on: date | None, by: By
 ) -> ReferenceGroupMembership:
     """Give an actor a seat in the Reference Group."""
-    if any(seat.left_on is None for seat in actor.reference_group_memberships):
+    # One open seat an actor: a second request at the same moment waits here, then sees the
+    # first's seat (PostgreSQL; SQLite writes one at a time). No unique index guards it.
+    db.session.execute(select(Actor.id).where(Actor.id == actor.id).with_for_update())
+    open_seat = select(ReferenceGroupMembership.id).where(
+        ReferenceGroupMembership.actor_id == actor.id, ReferenceGroupMembership.left_on.is_(None)
+    )
+    if db.session.scalar(open_seat.limit(1)) is not None:
         raise ActorError(f"{actor.name} already has a seat in the Reference Group.", "actor")
     seat = ReferenceGroupMembership(
         actor_id=actor.id, role=role.strip() or "member", joined_on=joined_on, sources=[]

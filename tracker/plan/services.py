@@ -267,7 +267,14 @@ def create_activity(
     by: By,
 ) -> Activity:
     """Add a concrete step under an action point; without a code it gets the next A<n>."""
-    code = (code or "").strip() or next_activity_code(action_point)
+    code = (code or "").strip()
+    if not code:
+        # Two at once without a code would both pick the same A<n>: the second waits for the
+        # first and takes the next one, as it would a moment later.
+        db.session.execute(
+            select(ActionPoint.id).where(ActionPoint.id == action_point.id).with_for_update()
+        )
+        code = next_activity_code(action_point)
     _check_activity(action_point, code, starts_on, ends_on, budget_minor, budget_currency)
     activity = Activity(
         action_point_id=action_point.id,
@@ -415,7 +422,12 @@ def link_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: 
             "continued_in",
         )
     before = [a.reference for a in action_point.continued_in]
-    action_point.continued_in.append(successor)
+    duplicate = PlanError(
+        f"{action_point.reference} is already continued in {successor.reference}.",
+        "continued_in",
+    )
+    with guarded_write(duplicate=duplicate):
+        action_point.continued_in.append(successor)
     _record_continuations(action_point, before, f"Continued in {successor.reference}", by)
 
 

@@ -389,3 +389,57 @@ def test_two_carry_overs_at_once_in_the_page_carry_each_follow_up_once(race_app)
     assert [r.status_code for r in responses] == [302, 302]
     with race_app.app_context():
         assert count(AgendaItem, AgendaItem.carried_from_id == context["follow_up"]) == 1
+
+
+def _action_point_version() -> dict:
+    record_id = factories.make_action_point().id
+    return {
+        "url": f"/api/v1/action-points/{record_id}",
+        "version": 1,
+        "read": lambda: db.session.get(ActionPoint, record_id),
+    }
+
+
+def _working_group_version() -> dict:
+    record_id = actor_services.create_working_group(
+        code=f"WG-L{next(_serial)}", name="Links", chair=None, note=None, members=[], by="tests"
+    ).id
+    return {
+        "url": f"/api/v1/working-groups/{record_id}",
+        "version": 1,
+        "read": lambda: db.session.get(WorkingGroup, record_id),
+    }
+
+
+@pytest.mark.parametrize(
+    ("prepare", "links", "table"),
+    [
+        (_action_point_version, "partners", "action_point_partners"),
+        (_working_group_version, "members", "working_group_members"),
+    ],
+)
+def test_two_edits_of_one_version_that_only_add_links_are_a_save_and_a_conflict(
+    race_app, prepare, links, table
+):
+    with race_app.app_context():
+        context = prepare()
+        db.session.commit()
+    _, tokens = race_app.config["RACE_ADMIN"]
+
+    def send(client, i: int):
+        body = {"version": context["version"], links: [["AT", "DE"][i]]}
+        return client.patch(
+            context["url"], json=body, headers={"Authorization": f"Bearer {tokens[i]}"}
+        )
+
+    responses = run_twice_at_once(race_app, table, send)
+
+    saved, conflict = sorted(responses, key=lambda r: r.status_code)
+    assert saved.status_code == 200, saved.get_json()
+    assert conflict.status_code == 409, conflict.get_json()
+    assert conflict.get_json()["error"]["code"] == "conflict"
+    with race_app.app_context():
+        record = context["read"]()
+        # The winner's list, not a merge of both, and one version on.
+        assert [a.code for a in getattr(record, links)] == saved.get_json()[links]
+        assert record.version == context["version"] + 1

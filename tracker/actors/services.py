@@ -3,6 +3,7 @@ from datetime import date
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
@@ -156,7 +157,12 @@ def update_working_group(
     }
     duplicate = ActorError(f"The code {code} is taken.", "code")
     with guarded_write(duplicate=duplicate, record=group, version=version):
-        _record_update(group, apply_changes(group, values), f"working group {code}", by)
+        changes = apply_changes(group, values)
+        if changes:
+            # Only the group's own row carries the version: a change of its members alone must
+            # move it on too, or two edits of one version would both be saved.
+            flag_modified(group, "name")
+        _record_update(group, changes, f"working group {code}", by)
     return group
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
@@ -208,6 +209,9 @@ def update_action_point(
         )
         if changes:
             action_point.sort_key = code_sort_key(code)
+            # Only the action point's own row carries the version: a change of its partners
+            # alone must move it on too, or two edits of one version would both be saved.
+            flag_modified(action_point, "title")
             db.session.flush()
             record_event(
                 by=by,

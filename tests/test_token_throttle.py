@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import build_schema, create_test_app
 from tests.test_api import assert_error
 from tracker.audit.models import AuditEvent
 from tracker.auth import services
@@ -142,3 +143,25 @@ def test_failed_tokens_do_not_lock_sign_ins_from_the_address_nor_the_other_way(
         services.authenticate(user.email, password, address=ELSEWHERE)
     plain, _ = make_token()
     assert api_get(client, plain, ELSEWHERE).status_code == 200
+
+
+@pytest.mark.no_db_session
+def test_failed_tokens_count_across_two_workers_sharing_the_database(scratch_app):
+    build_schema(scratch_app)
+    other_worker = create_test_app(scratch_app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        for worker in (scratch_app, other_worker):
+            worker.config["TOKEN_MAX_FAILURES_PER_ADDRESS"] = LIMIT
+        with scratch_app.app_context():
+            plain, _ = make_token()
+        clients = [scratch_app.test_client(), other_worker.test_client()]
+        for i in range(LIMIT):  # the guesses alternate between the two workers
+            assert api_get(clients[i % 2], WRONG).status_code == 401
+
+        assert api_get(clients[0], plain).status_code == 429
+        assert api_get(clients[1], plain).status_code == 429
+        assert api_get(clients[1], plain, ELSEWHERE).status_code == 200
+    finally:
+        with other_worker.app_context():
+            db.session.remove()
+            db.engine.dispose()

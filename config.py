@@ -43,6 +43,9 @@ class Config:
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = 30
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 50
     SIGN_IN_KNOWN_ADDRESS_DAYS = 30
+    # Failed tokens (API, calendar feed) from one address in SIGN_IN_WINDOW that refuse every
+    # token from it until the oldest of them leaves the window (tracker/auth/throttle.py).
+    TOKEN_MAX_FAILURES_PER_ADDRESS = 30
     # A signed-in session ends after this long without a request, and this long after sign-in.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)

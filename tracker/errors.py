@@ -87,15 +87,19 @@ def handle_http_error(error: HTTPException):
         record_denied()
     if status == 413:
         error = too_large()  # werkzeug's own wording says nothing of the limit
+    headers = {}
+    if retry_after := getattr(error, "retry_after", None):  # a 429 (or 503) says when
+        headers["Retry-After"] = str(retry_after)
     if wants_json():
         response = json_error(status, error.description or error.name)
         if status == 401:
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
         if status == 405 and getattr(error, "valid_methods", None):  # HTTP requires Allow
             response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response[0].headers.update(headers)
         return response
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, error=error), status
+    return render_template(template, error=error), status, headers
 
 
 def handle_unexpected_error(error: Exception):

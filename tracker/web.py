@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from tracker.auth import permissions
 from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
+from tracker.meetings.services import is_ambiguous
 from tracker.money import format_compact, format_grouped
 from tracker.progress.display import status_badge
 
@@ -60,6 +61,8 @@ def format_in_zone(value: datetime | None, zone: str) -> str:
         # A zone dropped from the system's tz database (or a row not written by the services)
         # must not take the page down: show UTC and say so.
         return format_datetime(value)
+    if is_ambiguous(local):  # the hour the clocks go back comes twice: say which one
+        return f"{local:%d %b %Y %H:%M} ({zone}, {local.isoformat(timespec='minutes')[-6:]})"
     return f"{local:%d %b %Y %H:%M} ({zone})"
 
 

@@ -3,6 +3,7 @@ from datetime import date
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
@@ -156,7 +157,12 @@ def update_working_group(
     }
     duplicate = ActorError(f"The code {code} is taken.", "code")
     with guarded_write(duplicate=duplicate, record=group, version=version):
-        _record_update(group, apply_changes(group, values), f"working group {code}", by)
+        changes = apply_changes(group, values)
+        if changes:
+            # Only the group's own row carries the version: a change of its members alone must
+            # move it on too, or two edits of one version would both be saved.
+            flag_modified(group, "name")
+        _record_update(group, changes, f"working group {code}", by)
     return group
 
 
@@ -164,7 +170,13 @@ def seat_in_reference_group(
     actor: Actor, *, role: str, joined_on: date | None, by: By
 ) -> ReferenceGroupMembership:
     """Give an actor a seat in the Reference Group."""
-    if any(seat.left_on is None for seat in actor.reference_group_memberships):
+    # One open seat an actor: a second request at the same moment waits here, then sees the
+    # first's seat (PostgreSQL; SQLite writes one at a time). No unique index guards it.
+    db.session.execute(select(Actor.id).where(Actor.id == actor.id).with_for_update())
+    open_seat = select(ReferenceGroupMembership.id).where(
+        ReferenceGroupMembership.actor_id == actor.id, ReferenceGroupMembership.left_on.is_(None)
+    )
+    if db.session.scalar(open_seat.limit(1)) is not None:
         raise ActorError(f"{actor.name} already has a seat in the Reference Group.", "actor")
     seat = ReferenceGroupMembership(
         actor_id=actor.id, role=role.strip() or "member", joined_on=joined_on, sources=[]

@@ -14,7 +14,7 @@ from tracker.api.errors import handle_api_error, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import code_of, iso
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth import services
 from tracker.auth.forms import NewUserForm, UserForm, user_data
 from tracker.auth.models import ApiToken, Role, User
@@ -69,8 +69,7 @@ def revoke_own_token(token_id: int):
     user = acting_user()
     token = found(services.get_own_token(user, token_id), f"You have no token {token_id}.")
     services.revoke_token(token, by=user)
-    db.session.commit()
-    return token_detail(token)
+    return answer(token_detail(token))
 
 
 def _actor(code: str | None):
@@ -97,8 +96,7 @@ def create_user():
         actor=_actor(form.actor.data),
         by=acting_user(),
     )
-    db.session.commit()
-    return user_detail(user), 201, {"Location": url_for(".get_user", user_id=user.id)}
+    return answer(user_detail(user), 201, {"Location": url_for(".get_user", user_id=user.id)})
 
 
 @bp.get("/users/<id:user_id>")
@@ -130,5 +128,4 @@ def update_user(user_id: int):
     )
     if password is not None:
         services.set_password(user, password, by=acting_user())
-    db.session.commit()
-    return user_detail(user)
+    return answer(user_detail(user))

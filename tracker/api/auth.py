@@ -2,12 +2,15 @@
 
 from flask import abort, g, request
 
+from tracker.auth import token_guard
 from tracker.auth.models import User
 from tracker.auth.services import active_token
 
 
 def bearer_user() -> User:
-    """The user behind the request's `Authorization: Bearer <token>`, or a 401."""
+    """The user behind the request's `Authorization: Bearer <token>`, or a 401; a 429 when too
+    many tokens failed from the request's address (checking nothing then)."""
+    token_guard.refuse_if_throttled()
     header = request.headers.get("Authorization")
     if not header:
         abort(401, "Send an API token: Authorization: Bearer <token>.")
@@ -16,6 +19,7 @@ def bearer_user() -> User:
         abort(401, "Malformed Authorization header; expected: Bearer <token>.")
     api_token = active_token(token)
     if api_token is None:
+        token_guard.keep_failed_token("API token")
         abort(401, "The API token is invalid or has been revoked.")
     g.api_token = api_token  # what the request acts with (a calendar feed made with it, say)
     return api_token.user

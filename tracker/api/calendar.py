@@ -6,7 +6,7 @@ from flask import g, url_for
 
 from tracker.api.errors import ApiError
 from tracker.api.serializers import iso
-from tracker.api.views import acting_user, bp
+from tracker.api.views import acting_user, answer, bp
 from tracker.auth import services as auth_services
 from tracker.db import db
 from tracker.meetings import queries
@@ -39,14 +39,12 @@ def create_calendar_feed():
         feed, plain = auth_services.create_calendar_feed(user, by=user, via_token=g.api_token)
     except auth_services.AuthError as error:
         raise ApiError(409, str(error)) from None
-    db.session.commit()
     url = url_for("meetings.feed", feed_token=plain, _external=True)
-    return {**_feed_detail(feed), "url": url}, 201
+    return answer({**_feed_detail(feed), "url": url}, 201)
 
 
 @bp.delete("/calendar/feed")
 def revoke_calendar_feed():
     user = acting_user()
-    if auth_services.revoke_calendar_feed(user, by=user):
-        db.session.commit()
-    return "", 204
+    auth_services.revoke_calendar_feed(user, by=user)
+    return answer("", 204)

@@ -3,13 +3,13 @@
 Routes on the `api` blueprint (its token check and error handlers apply), kept out of views.py.
 """
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from tracker.api.errors import ApiError, handle_api_error, invalid
 from tracker.api.pagination import page_of
 from tracker.api.serializers import iso
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth.permissions import (
     can_manage_plans,
     get_manageable_document,
@@ -74,10 +74,7 @@ def upload_document(action_point_id: int):
     document = documents.attach_document(
         action_point, upload, title=form.title.data, by=acting_user()
     )
-    db.session.commit()
-    response = jsonify(document_detail(document))
-    response.headers["Location"] = url_for(".get_document", document_id=document.id)
-    return response, 201
+    return created(document_detail(document), ".get_document", document_id=document.id)
 
 
 @bp.get("/documents/<id:document_id>")
@@ -97,5 +94,4 @@ def retire_document(document_id: int):
         documents.retire_document(document, by=acting_user())
     except plan_services.PlanError as error:
         raise ApiError(409, str(error), code="conflict") from None
-    db.session.commit()
-    return document_detail(document)
+    return answer(document_detail(document))

@@ -12,13 +12,12 @@ from tracker.api.errors import ApiError
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.meetings import choice_arg, meeting_response
 from tracker.api.pagination import page_of
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import (
     get_manageable_follow_up,
     get_manageable_meeting,
     get_updatable_follow_up,
 )
-from tracker.db import db
 from tracker.meetings import follow_ups, queries
 from tracker.meetings.forms import (
     DecisionEditForm,
@@ -42,7 +41,6 @@ def record_decision(meeting_id: int):
     form.set_choices(meeting.plan)
     validate_form(form)
     follow_ups.record_decision(meeting, **decision_values(form, meeting.plan), by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id, 201)
 
 
@@ -67,7 +65,6 @@ def update_decision(meeting_id: int, decision_id: int):
         version=form.version.data,
         by=acting_user(),
     )
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -75,7 +72,6 @@ def update_decision(meeting_id: int, decision_id: int):
 def remove_decision(meeting_id: int, decision_id: int):
     meeting = get_manageable_meeting(meeting_id)
     follow_ups.remove_decision(_decision(meeting, decision_id), by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -92,8 +88,7 @@ def create_follow_up(meeting_id: int):
     follow_up = follow_ups.add_follow_up(
         meeting, **follow_up_values(form, actors, meeting), by=acting_user()
     )
-    db.session.commit()
-    return serializers.follow_up_detail(follow_up), 201
+    return answer(serializers.follow_up_detail(follow_up), 201)
 
 
 @bp.get("/follow-ups")
@@ -126,15 +121,13 @@ def update_follow_up(follow_up_id: int):
     form.set_choices(actors)
     validate_form(form)
     follow_ups.update_follow_up(follow_up, **follow_up_edit_values(form, actors), by=acting_user())
-    db.session.commit()
-    return serializers.follow_up_detail(follow_up)
+    return answer(serializers.follow_up_detail(follow_up))
 
 
 @bp.delete("/follow-ups/<id:follow_up_id>")
 def remove_follow_up(follow_up_id: int):
     follow_ups.remove_follow_up(get_manageable_follow_up(follow_up_id), by=acting_user())
-    db.session.commit()
-    return "", 204
+    return answer("", 204)
 
 
 @bp.post("/follow-ups/<id:follow_up_id>/status")
@@ -149,5 +142,4 @@ def change_follow_up_status(follow_up_id: int):
         version=form.version.data,
         by=acting_user(),
     )
-    db.session.commit()
-    return serializers.follow_up_detail(follow_up)
+    return answer(serializers.follow_up_detail(follow_up))

@@ -5,7 +5,7 @@ Decisions and follow-ups are in api/follow_ups.py, the calendar feed in api/cale
 
 from datetime import date
 
-from flask import jsonify, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -14,7 +14,7 @@ from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import totals_json
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import (
     can_manage_meetings,
     get_manageable_meeting,
@@ -53,12 +53,16 @@ def _meeting_heading(meeting_id: int) -> Meeting:
 
 
 def meeting_response(meeting_id: int, status: int = 200):
-    """The meeting as JSON, read afresh after a write (with its Location when 201)."""
+    """Commit, and answer with the meeting as this request left it (with its Location when 201).
+
+    Read afresh, with everything the write changed, inside the request's transaction: after the
+    commit it could show another client's later write (see api.views.answer).
+    """
+    db.session.flush()
     db.session.expire_all()
-    response = jsonify(serializers.meeting_detail(_meeting(meeting_id)))
-    if status == 201:
-        response.headers["Location"] = url_for(".get_meeting", meeting_id=meeting_id)
-    return response, status
+    body = serializers.meeting_detail(_meeting(meeting_id))
+    location = {"Location": url_for(".get_meeting", meeting_id=meeting_id)} if status == 201 else {}
+    return answer(body, status, location)
 
 
 def choice_arg(name: str, allowed: list[str]) -> str | None:
@@ -90,7 +94,6 @@ def create_meeting():
     meeting = services.create_meeting(
         plan_services.get_plan(form.plan.data), **meeting_values(form, actors), by=acting_user()
     )
-    db.session.commit()
     return meeting_response(meeting.id, 201)
 
 
@@ -112,7 +115,6 @@ def update_meeting(meeting_id: int):
     services.update_meeting(
         meeting, version=form.version.data, **meeting_values(form, actors), by=acting_user()
     )
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -124,7 +126,6 @@ def set_participant(meeting_id: int):
     form.set_choices(actors)
     validate_form(form)
     services.set_participant(meeting, **participant_values(form, actors), by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -136,7 +137,6 @@ def remove_participant(meeting_id: int, actor_code: str):
         f"{actor_code[:20]} is not a participant of meeting {meeting_id}.",
     )
     services.remove_participant(participant, by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -148,7 +148,6 @@ def add_agenda_item(meeting_id: int):
     # An action point or goal of another plan is not among the choices: 422 at its field.
     validate_form(form)
     agenda.add_agenda_item(meeting, **agenda_item_values(form, meeting.plan), by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id, 201)
 
 
@@ -174,7 +173,6 @@ def update_agenda_item(meeting_id: int, item_id: int):
         agenda.move_agenda_item(item, position=form.position.data, by=acting_user())
     values = agenda_item_values(form, meeting.plan)
     agenda.update_agenda_item(item, **values, by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -182,7 +180,6 @@ def update_agenda_item(meeting_id: int, item_id: int):
 def remove_agenda_item(meeting_id: int, item_id: int):
     meeting = get_manageable_meeting(meeting_id)
     agenda.remove_agenda_item(_agenda_item(meeting, item_id), by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -190,7 +187,6 @@ def remove_agenda_item(meeting_id: int, item_id: int):
 def carry_over(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     services.carry_over(meeting, by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 
@@ -200,7 +196,6 @@ def record_minutes(meeting_id: int):
     form = json_form(MinutesForm, read_json_object(), required={"text"})
     validate_form(form)
     services.record_minutes(meeting, text=form.text.data, by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id, 201)
 
 
@@ -233,7 +228,6 @@ def attach_to_meeting(meeting_id: int):
     except UploadError as error:
         raise invalid({"file": str(error)}, str(error)) from None
     services.attach_file(meeting, stored, by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id, 201)
 
 
@@ -254,7 +248,6 @@ def download_meeting_attachment(meeting_id: int, attachment_id: int):
 def remove_meeting_attachment(meeting_id: int, attachment_id: int):
     meeting = get_manageable_meeting(meeting_id)
     services.remove_attachment(_attachment(meeting, attachment_id), by=acting_user())
-    db.session.commit()
     return meeting_response(meeting.id)
 
 

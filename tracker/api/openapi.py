@@ -60,7 +60,8 @@ _TIMESTAMP = {"type": "string", "format": "date-time"}
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON, a body that is not an object, or a bad query parameter.",
-    401: "Missing, malformed, wrong or revoked Bearer token.",
+    401: "Missing, malformed, wrong or revoked Bearer token. After 30 wrong tokens from one "
+    "address in 15 minutes, every request from it gets 429 with Retry-After.",
     403: "The token's user may not do this.",
     404: "No such resource.",
     405: "Method not allowed on this path.",
@@ -1761,7 +1762,9 @@ _MEETING_KINDS = [
 _FOLLOW_UP_STATUSES = ["open", "in_progress", "done", "dropped"]
 _WHEN = (
     "ISO 8601 date and time. With an offset (2030-03-10T09:00+03:00) it is taken as is; without "
-    "one it is read in `timezone`. Neither: 422 (a time without a time zone means nothing)."
+    "one it is read in `timezone`. Neither: 422 (a time without a time zone means nothing). "
+    "A local time the clocks skip (2027-03-28T02:30 in Europe/Budapest) is a 422 naming the "
+    "gap; one they pass twice is its first occurrence unless an offset says which."
 )
 _MEETING_INPUT = {
     "kind": {"enum": _MEETING_KINDS},

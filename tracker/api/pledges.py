@@ -6,7 +6,7 @@ refused with 422, so that no client can send an amount through a float.
 
 from datetime import date
 
-from flask import jsonify, request, url_for
+from flask import request
 from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code
@@ -14,7 +14,7 @@ from tracker.api.errors import ApiError, handle_api_error, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import pledge_detail, pledge_json, totals_json
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth.permissions import (
     can_manage_rates,
     can_pledge,
@@ -23,7 +23,6 @@ from tracker.auth.permissions import (
     get_writable_pledge,
     require,
 )
-from tracker.db import db
 from tracker.money import MoneyError, check_currency, money_json, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
@@ -175,10 +174,7 @@ def create_pledge():
         reference=reference,
         by=acting_user(),
     )
-    db.session.commit()
-    response = jsonify(pledge_detail(pledge))
-    response.headers["Location"] = url_for(".get_pledge", pledge_id=pledge.id)
-    return response, 201
+    return created(pledge_detail(pledge), ".get_pledge", pledge_id=pledge.id)
 
 
 @bp.get("/pledges/<id:pledge_id>")
@@ -200,8 +196,7 @@ def update_pledge(pledge_id: int):
         reference=form.reference.data,
         by=acting_user(),
     )
-    db.session.commit()
-    return pledge_detail(pledge)
+    return answer(pledge_detail(pledge))
 
 
 @bp.post("/pledges/<id:pledge_id>/entries")
@@ -221,8 +216,7 @@ def create_entry(pledge_id: int):
         reason=reason,
         by=acting_user(),
     )
-    db.session.commit()
-    return pledge_detail(services.get_pledge(pledge.id)), 201
+    return answer(pledge_detail(services.get_pledge(pledge.id)), 201)
 
 
 @bp.get("/exchange-rates")
@@ -264,15 +258,17 @@ def create_exchange_rate():
         source=source,
         by=acting_user(),
     )
-    db.session.commit()
-    return {
-        "id": row.id,
-        "currency": row.currency,
-        "reporting_currency": row.reporting_currency,
-        "rate": row.rate,
-        "valid_on": row.valid_on.isoformat(),
-        "source": row.source,
-    }, 201
+    return answer(
+        {
+            "id": row.id,
+            "currency": row.currency,
+            "reporting_currency": row.reporting_currency,
+            "rate": row.rate,
+            "valid_on": row.valid_on.isoformat(),
+            "source": row.source,
+        },
+        201,
+    )
 
 
 @bp.put("/action-points/<id:action_point_id>/funding-need")
@@ -287,8 +283,7 @@ def set_funding_need(action_point_id: int):
         currency=money[1] if money else None,
         by=acting_user(),
     )
-    db.session.commit()
-    return {"budget": money_json(action_point.budget_minor, action_point.budget_currency)}
+    return answer({"budget": money_json(action_point.budget_minor, action_point.budget_currency)})
 
 
 @bp.get("/reports/pledge-matrix")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, request
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -10,7 +10,7 @@ from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, require
 from tracker.db import MAX_ID, db
@@ -117,10 +117,7 @@ def create_update():
         submit=submit,
         by=acting_user(),
     )
-    db.session.commit()
-    response = jsonify(serializers.update_detail(update))
-    response.headers["Location"] = url_for(".get_update", update_id=update.id)
-    return response, 201
+    return created(serializers.update_detail(update), ".get_update", update_id=update.id)
 
 
 @bp.get("/updates/<id:update_id>")
@@ -139,8 +136,7 @@ def add_evidence(update_id: int):
     except UploadError as error:
         raise invalid({"file": str(error)}, str(error)) from None
     item = services.attach_evidence(update, stored, by=acting_user())
-    db.session.commit()
-    return serializers.evidence_file(item), 201
+    return answer(serializers.evidence_file(item), 201)
 
 
 @bp.get("/updates/<id:update_id>/evidence/<id:evidence_id>")
@@ -163,8 +159,7 @@ def edit_update(update_id: int):
     validate_form(form)
     values = update_values(form, update.action_point.activities)
     services.edit_update(update, version=form.version.data, **values, by=acting_user())
-    db.session.commit()
-    return serializers.update_detail(update)
+    return answer(serializers.update_detail(update))
 
 
 def _version(body: dict) -> int | None:
@@ -186,8 +181,7 @@ def _step_body(*allowed: str) -> dict:
 def submit_update(update_id: int):
     update = get_editable_update(update_id)
     services.submit_update(update, version=_version(_step_body()), by=acting_user())
-    db.session.commit()
-    return serializers.update_detail(update)
+    return answer(serializers.update_detail(update))
 
 
 @bp.post("/updates/<id:update_id>/validate")
@@ -195,8 +189,7 @@ def validate_update(update_id: int):
     update = get_readable_update(update_id)
     require(permissions.can_validate_updates(current_user))
     services.validate_update(update, version=_version(_step_body()), by=acting_user())
-    db.session.commit()
-    return serializers.update_detail(update)
+    return answer(serializers.update_detail(update))
 
 
 @bp.post("/updates/<id:update_id>/return")
@@ -208,8 +201,7 @@ def return_update(update_id: int):
     if reason is not None and not isinstance(reason, str):
         raise invalid({"reason": "Must be a string."})
     services.return_update(update, reason=reason, version=_version(body), by=acting_user())
-    db.session.commit()
-    return serializers.update_detail(update)
+    return answer(serializers.update_detail(update))
 
 
 @bp.get("/action-points/<id:action_point_id>/timeline")
@@ -238,8 +230,7 @@ def set_weight(action_point_id: int):
     action_point = _action_point(action_point_id)
     body = read_json_object()
     services.set_weight(action_point, weight=body.get("weight"), by=acting_user())
-    db.session.commit()
-    return {"id": action_point.id, "weight": action_point.weight}
+    return answer({"id": action_point.id, "weight": action_point.weight})
 
 
 @bp.get("/plans/<code_or_id>/progress")
@@ -337,8 +328,7 @@ def bulk_updates(code_or_id: str):
     saved = services.record_bulk(
         plan, actor=actor, rows=bulk_rows, reported_on=reported_on, submit=submit, by=acting_user()
     )
-    db.session.commit()
-    return {"items": [serializers.update_detail(u) for u in saved]}, 201
+    return answer({"items": [serializers.update_detail(u) for u in saved]}, 201)
 
 
 def _bulk_row(number: int, row: dict) -> services.BulkRow:
@@ -404,8 +394,7 @@ def create_round():
     if not isinstance(title, str):
         raise invalid({"title": "Must be a string."})
     round_ = services.create_round(plan, title=title, **dates, by=acting_user())
-    db.session.commit()
-    return serializers.round_summary(round_), 201
+    return answer(serializers.round_summary(round_), 201)
 
 
 @bp.get("/rounds/<id:round_id>")
@@ -434,5 +423,4 @@ def close_round(round_id: int):
     require(permissions.can_manage_rounds(current_user))
     round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
     services.close_round(round_, by=acting_user())
-    db.session.commit()
-    return serializers.round_summary(round_)
+    return answer(serializers.round_summary(round_))

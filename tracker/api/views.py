@@ -68,6 +68,19 @@ def save_token_use(response):
     return response
 
 
+def answer(body, status: int = 200, headers: dict | None = None):
+    """Commit the request's writes, then answer with `body`, built before the commit.
+
+    The body is this function's argument, so it is read from the session inside the request's
+    transaction: it is the state that this request wrote. Read after the commit, the rows would
+    be loaded again, and under concurrent editors the answer could carry another client's later
+    write and version, which the client would then send back as its own (issue 13). Every API
+    write answers through here (tests/test_answers.py checks it).
+    """
+    db.session.commit()
+    return body, status, headers or {}
+
+
 def acting_user():
     """The real User object, for services that record who acted."""
     return current_user._get_current_object()
@@ -135,10 +148,8 @@ def create_action_point():
     assert plan is not None
     values = action_point_values(form, plan)
     action_point = plan_services.create_action_point(plan, **values, by=acting_user())
-    db.session.commit()
-    response = jsonify(serializers.action_point_detail(action_point))
-    response.headers["Location"] = url_for(".get_action_point", action_point_id=action_point.id)
-    return response, 201
+    body = serializers.action_point_detail(action_point)
+    return created(body, ".get_action_point", action_point_id=action_point.id)
 
 
 @bp.patch("/action-points/<id:action_point_id>")
@@ -152,8 +163,7 @@ def update_action_point(action_point_id: int):
     plan_services.update_action_point(
         action_point, version=form.version.data, **values, by=acting_user()
     )
-    db.session.commit()
-    return serializers.action_point_detail(action_point)
+    return answer(serializers.action_point_detail(action_point))
 
 
 @bp.get("/activities/<id:activity_id>")
@@ -195,10 +205,10 @@ def import_plan(code_or_id: str):
         raise invalid({"file": "Send the plan file as multipart/form-data, field 'file'."})
     dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "yes")
     preview = transfer.preview_import(read_capped(upload.stream), upload.filename, plan.code)
-    if not dry_run:
-        transfer.apply_import(preview, by=acting_user())
-        db.session.commit()
-    return serializers.import_result(preview, dry_run)
+    if dry_run:
+        return serializers.import_result(preview, dry_run)
+    transfer.apply_import(preview, by=acting_user())
+    return answer(serializers.import_result(preview, dry_run))
 
 
 @bp.post("/plans/<code_or_id>/goals")
@@ -208,7 +218,6 @@ def create_goal(code_or_id: str):
     form = json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
     validate_form(form)
     goal = plan_services.create_goal(plan, **goal_values(form), by=acting_user())
-    db.session.commit()
     return created(serializers.goal_detail(goal, plan.code), ".get_goal", goal_id=goal.id)
 
 
@@ -221,8 +230,7 @@ def update_goal(goal_id: int):
     validate_form(form)
     values = goal_values(form)
     plan_services.update_goal(goal, version=form.version.data, **values, by=acting_user())
-    db.session.commit()
-    return serializers.goal_detail(goal, goal.plan.code)
+    return answer(serializers.goal_detail(goal, goal.plan.code))
 
 
 @bp.post("/action-points/<id:action_point_id>/activities")
@@ -234,9 +242,7 @@ def create_activity(action_point_id: int):
     activity = plan_services.create_activity(
         action_point, **activity_values(form), by=acting_user()
     )
-    db.session.commit()
-    body = serializers.activity_detail(activity)
-    return created(body, ".get_activity", activity_id=activity.id)
+    return created(serializers.activity_detail(activity), ".get_activity", activity_id=activity.id)
 
 
 @bp.patch("/activities/<id:activity_id>")
@@ -250,8 +256,7 @@ def update_activity(activity_id: int):
     validate_form(form)
     values = activity_values(form)
     plan_services.update_activity(activity, version=form.version.data, **values, by=acting_user())
-    db.session.commit()
-    return serializers.activity_detail(activity)
+    return answer(serializers.activity_detail(activity))
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations")
@@ -261,8 +266,7 @@ def link_continuation(action_point_id: int):
     validate_form(form)
     successor = plan_services.resolve_reference(form.continued_in.data, "continued_in")
     plan_services.link_continuation(action_point, successor, by=acting_user())
-    db.session.commit()
-    return serializers.action_point_detail(action_point), 201
+    return answer(serializers.action_point_detail(action_point), 201)
 
 
 @bp.delete("/action-points/<id:action_point_id>/continuations/<id:successor_id>")
@@ -270,8 +274,7 @@ def unlink_continuation(action_point_id: int, successor_id: int):
     action_point = get_editable_action_point(action_point_id)
     successor = found(db.session.get(ActionPoint, successor_id), "No such action point.")
     plan_services.unlink_continuation(action_point, successor, by=acting_user())
-    db.session.commit()
-    return serializers.action_point_detail(action_point)
+    return answer(serializers.action_point_detail(action_point))
 
 
 @bp.post(f"/<{RETIRABLE_KINDS}:kind>/<id:record_id>/retire")
@@ -290,8 +293,7 @@ def _set_retired(kind: str, record_id: int, *, retired: bool):
         retirement.get_retirable(kind, record_id), f"There is no such record {record_id}."
     )
     retirement.retire(record, retired=retired, by=acting_user())
-    db.session.commit()
-    return serializers.serialize(record)
+    return answer(serializers.serialize(record))
 
 
 @bp.post("/actors")
@@ -300,7 +302,6 @@ def create_actor():
     form = json_form(ActorForm, read_json_object(), exclude={"version"})
     validate_form(form)
     actor = actor_services.create_actor(**actor_values(form), by=acting_user())
-    db.session.commit()
     return created(serializers.actor_detail(actor), ".get_actor", actor_id=actor.id)
 
 
@@ -312,8 +313,7 @@ def update_actor(actor_id: int):
     validate_form(form)
     values = actor_values(form)
     actor_services.update_actor(actor, version=form.version.data, **values, by=acting_user())
-    db.session.commit()
-    return serializers.actor_detail(actor)
+    return answer(serializers.actor_detail(actor))
 
 
 @bp.get("/working-groups")
@@ -329,8 +329,7 @@ def create_working_group():
     form.set_choices(list_actors())
     validate_form(form)
     group = actor_services.create_working_group(**working_group_values(form), by=acting_user())
-    db.session.commit()
-    return serializers.working_group_detail(group), 201
+    return answer(serializers.working_group_detail(group), 201)
 
 
 @bp.patch("/working-groups/<id:group_id>")
@@ -347,8 +346,7 @@ def update_working_group(group_id: int):
     actor_services.update_working_group(
         group, version=form.version.data, **values, by=acting_user()
     )
-    db.session.commit()
-    return serializers.working_group_detail(group)
+    return answer(serializers.working_group_detail(group))
 
 
 @bp.post("/reference-group")
@@ -361,8 +359,7 @@ def seat_in_reference_group():
     seat = actor_services.seat_in_reference_group(
         actor, role=form.role.data, joined_on=form.joined_on.data, by=acting_user()
     )
-    db.session.commit()
-    return serializers.seat_detail(seat), 201
+    return answer(serializers.seat_detail(seat), 201)
 
 
 @bp.post("/reference-group/<id:seat_id>/end")
@@ -373,11 +370,9 @@ def end_reference_group_seat(seat_id: int):
     validate_form(form)
     left_on = form.left_on.data or date.today()
     actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())
-    db.session.commit()
-    return serializers.seat_detail(seat)
+    return answer(serializers.seat_detail(seat))
 
 
 def created(body: dict, endpoint: str, **values):
-    response = jsonify(body)
-    response.headers["Location"] = url_for(endpoint, **values)
-    return response, 201
+    """Commit, and answer 201 with `body` (built before the commit: see answer) and its address."""
+    return answer(body, 201, {"Location": url_for(endpoint, **values)})

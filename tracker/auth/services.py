@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
@@ -51,6 +51,18 @@ class SignInThrottled(AuthError):
             f"Too many failed attempts. Wait {minutes} minutes, then try again.", field
         )
         self.retry_after = minutes * 60
+
+
+class TokensThrottled(Exception):
+    """Too many failed tokens from one address: refused without checking (auth/throttle.py)."""
+
+    def __init__(self, retry_after: int):
+        minutes = -(-retry_after // 60)
+        super().__init__(
+            "Too many failed tokens from this address. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+        self.retry_after = retry_after
 
 
 def _hasher() -> PasswordHasher:
@@ -450,11 +462,42 @@ def active_token(plain: str, *, now: datetime | None = None) -> ApiToken | None:
     """The active token of an active user that `plain` is, or None; notes the token's use."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > MAX_TOKEN_LENGTH:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    # With its user in the same query: every API request makes this one, and the throttle's.
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(plain))
+        .options(joinedload(ApiToken.user))
+    )
     if token is None or not token.is_active or not token.user.is_active:
         return None
     _note_use(token, now or utcnow(), what=f"token {token.prefix}")
     return token
+
+
+def refuse_throttled_tokens(address: str | None, *, now: datetime | None = None) -> None:
+    """Raise TokensThrottled, checking nothing, when too many tokens failed from `address`."""
+    retry_after = throttle.token_refusal(throttle.address_key(address), now=now or utcnow())
+    if retry_after is not None:
+        raise TokensThrottled(retry_after)
+
+
+def record_failed_token(address: str | None, *, what: str, now: datetime | None = None) -> None:
+    """Keep a failed token (`what`: an API token, a calendar feed address) for the throttle; the
+    failure that reaches the limit is audited (not each one: a script with a revoked token
+    would fill the trail)."""
+    now = now or utcnow()
+    key = throttle.address_key(address)
+    throttle.record(throttle.TOKEN, key, succeeded=False, now=now)
+    if (retry_after := throttle.token_refusal(key, now=now)) is not None:
+        limit = current_app.config["TOKEN_MAX_FAILURES_PER_ADDRESS"]
+        record_event(
+            by=ANONYMOUS,
+            action="token_throttled",
+            entity=None,
+            address=address,
+            summary=f"Tokens from this address refused for {-(-retry_after // 60)} minutes: "
+            f"{limit} failed (the last: {what})",
+        )
 
 
 def user_for_token(plain: str, *, now: datetime | None = None) -> User | None:

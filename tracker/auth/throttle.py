@@ -25,6 +25,16 @@ neither the page nor its timing tells whether an account exists.
 Failures are kept for a day, successes for the known-address period; older rows are deleted
 whenever an attempt is recorded.
 
+**Tokens** (an API token in `Authorization: Bearer`, a calendar feed address) are guessed like
+passwords, and are throttled by the same scheme, by address only (a token names no account):
+`TOKEN_MAX_FAILURES_PER_ADDRESS` (30) failed tokens from one address in the window refuse every
+request from that address that carries a token, with 429 and `Retry-After`, before anything is
+checked: a valid token too, or a guesser would learn from the one answer that differs. Their
+rows are kept in the same table with `email` = `TOKEN`, and count only against tokens: a script
+with a revoked token behind an office's one address does not lock its people out of signing in.
+No lock serialises token checks (every API request makes one, and most succeed): requests in
+flight when the limit is reached may each still be checked, at most one per worker.
+
 Two workers must not both read "4 failures" and both check a fifth password. SQLite runs each
 sign-in (a POST) in a BEGIN IMMEDIATE transaction, one writer at a time; PostgreSQL runs them
 side by side, so there `check` first takes a transaction-scoped advisory lock per email and per
@@ -32,6 +42,7 @@ address (always in that order: no deadlock), held until the attempt is recorded 
 """
 
 import ipaddress
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +54,7 @@ from tracker.db import db
 
 FAILURES_KEPT = timedelta(days=1)
 UNKNOWN_ADDRESS = "unknown"
+TOKEN = "(token)"  # the `email` of a failed token's row: never a normalised email address
 
 
 def address_key(address: str | None) -> str:
@@ -98,7 +110,9 @@ def failures(email: str, address: str, *, now: datetime) -> Failures:
             func.count(
                 case((and_(SignInAttempt.email == email, SignInAttempt.address == address), 1))
             ),
-            func.count(case((SignInAttempt.address == address, 1))),
+            func.count(
+                case((and_(SignInAttempt.address == address, SignInAttempt.email != TOKEN), 1))
+            ),
             func.count(case((SignInAttempt.email == email, 1))),
         ).where(
             SignInAttempt.occurred_at >= now - config["SIGN_IN_WINDOW"],
@@ -146,3 +160,25 @@ def record(email: str, address: str, *, succeeded: bool, now: datetime) -> None:
         SignInAttempt(email=email, address=address, succeeded=succeeded, occurred_at=now)
     )
     db.session.flush()
+
+
+def token_refusal(address: str, *, now: datetime) -> int | None:
+    """Seconds until tokens from `address` (a key) are checked again, or None when they are:
+    until the failure that completes the limit leaves the window."""
+    config = current_app.config
+    window = config["SIGN_IN_WINDOW"]
+    completing = db.session.scalar(
+        select(SignInAttempt.occurred_at)
+        .where(
+            SignInAttempt.address == address,
+            SignInAttempt.email == TOKEN,
+            SignInAttempt.succeeded.is_(False),
+            SignInAttempt.occurred_at >= now - window,
+        )
+        .order_by(SignInAttempt.occurred_at.desc())
+        .offset(config["TOKEN_MAX_FAILURES_PER_ADDRESS"] - 1)
+        .limit(1)
+    )
+    if completing is None:
+        return None
+    return max(1, math.ceil((completing + window - now).total_seconds()))

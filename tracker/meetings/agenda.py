@@ -8,12 +8,12 @@ from sqlalchemy import select
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.db import db
 from tracker.meetings.models import AgendaItem, Meeting
-from tracker.meetings.services import MeetingError, lock_agenda, next_position, record_of_meeting
+from tracker.meetings.services import MeetingError, lock_meeting, next_position, record_of_meeting
 from tracker.plan.models import ActionPoint, PriorityGoal
 
 
 def _agenda(meeting: Meeting) -> list[AgendaItem]:
-    lock_agenda(meeting)
+    lock_meeting(meeting)
     return list(
         db.session.scalars(
             select(AgendaItem)

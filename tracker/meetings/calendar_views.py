@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.auth import services as auth_services
+from tracker.auth import token_guard
 from tracker.db import db
 from tracker.meetings import queries
 from tracker.meetings.calendar import calendar_response
@@ -72,7 +73,9 @@ def feed(feed_token: str):
 
     An unknown, revoked or replaced token and a deactivated owner all get the same 404.
     """
+    token_guard.refuse_if_throttled()
     if auth_services.user_for_feed_token(feed_token) is None:
+        token_guard.keep_failed_token("calendar feed address")
         abort(404)
     db.session.commit()  # the feed's last use
     upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()

@@ -26,7 +26,7 @@ from tracker.meetings.models import (
     Meeting,
     MeetingKind,
 )
-from tracker.meetings.services import MAX_MINUTES, parse_moment
+from tracker.meetings.services import MAX_MINUTES, is_ambiguous, parse_moment
 from tracker.plan.models import ActionPoint, Plan
 
 WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."
@@ -92,9 +92,14 @@ def meeting_data(meeting: Meeting) -> dict:
 
 def _local(meeting: Meeting, moment) -> str:
     try:
-        return moment.astimezone(ZoneInfo(meeting.timezone)).strftime("%Y-%m-%dT%H:%M")
+        local = moment.astimezone(ZoneInfo(meeting.timezone))
     except (ValueError, ZoneInfoNotFoundError):
         return moment.isoformat(timespec="minutes")  # with its offset: still unambiguous
+    if is_ambiguous(local):
+        # Without its offset, saving the form again would move the second occurrence of the
+        # hour the clocks go back to the first.
+        return local.isoformat(timespec="minutes")
+    return local.strftime("%Y-%m-%dT%H:%M")
 
 
 def meeting_values(form: MeetingForm, actors: Iterable[Actor]) -> dict:

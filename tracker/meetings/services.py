@@ -7,7 +7,7 @@ what is asked of tracker/auth/permissions.py by the views and the API. A broken 
 MeetingError at a field. Services flush, never commit.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -81,8 +81,49 @@ def parse_moment(text: str | None, timezone: str | None, field: str) -> datetime
                 "meeting's time zone.",
                 field,
             )
-        moment = moment.replace(tzinfo=ZoneInfo(check_timezone(timezone)))
+        zone_name = check_timezone(timezone)
+        moment = moment.replace(tzinfo=ZoneInfo(zone_name))
+        if gap := clock_gap(moment):
+            start, end = gap
+            raise MeetingError(
+                f"There is no {moment:%H:%M} on {moment:%Y-%m-%d} in {zone_name}: the clocks go "
+                f"forward from {start:%H:%M} to {end:%H:%M} that night. Choose a time before "
+                f"{start:%H:%M} or from {end:%H:%M}.",
+                field,
+            )
+        # A time the clocks pass twice (when they go back) is its first occurrence, as in
+        # iCalendar (RFC 5545 §3.3.5); an offset chooses the second (README, Meetings).
     return moment.astimezone(UTC)
+
+
+def clock_gap(local: datetime) -> tuple[datetime, datetime] | None:
+    """The local times the clocks skip around `local`, a wall time in its zone (start and end
+    of the gap, on the local clock), or None when `local` exists.
+
+    zoneinfo accepts a skipped time without a word and moves it by the gap's length on
+    conversion; a skipped time is one that does not come back from a round trip through UTC.
+    """
+    naive = local.replace(tzinfo=None)
+    if local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == naive:
+        return None
+    before, after = local.replace(fold=0).utcoffset(), local.replace(fold=1).utcoffset()
+    # The transition is between these two instants; find it to the second (a gap lasts hours
+    # at most: about 14 steps), so that the message can name where the gap starts and ends.
+    low, high = naive - after, naive - before
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.replace(tzinfo=UTC).astimezone(local.tzinfo).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high + before, high + after
+
+
+def is_ambiguous(local: datetime) -> bool:
+    """Whether the clocks show this wall time twice (the hour they go back)."""
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset() and (
+        clock_gap(local) is None
+    )
 
 
 def _check_url(url: str | None) -> str | None:
@@ -174,6 +215,9 @@ def update_meeting(
 def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     """Put every open or in-progress follow-up of the series' earlier meetings on this meeting's
     agenda. Idempotent: a follow-up already carried onto this meeting is not added twice."""
+    # Locked before reading what is already carried: a second carry-over at the same moment
+    # waits, then finds the first's items (and the unique index is the last word).
+    lock_meeting(meeting)
     already = select(AgendaItem.carried_from_id).where(
         AgendaItem.meeting_id == meeting.id, AgendaItem.carried_from_id.is_not(None)
     )
@@ -189,19 +233,20 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
     position = next_position(meeting)
-    items = []
-    for offset, follow_up in enumerate(pending):
-        items.append(
-            AgendaItem(
-                meeting=meeting,
-                position=position + offset,
-                title=f"Follow-up: {follow_up.text[:480]}",
-                carried_from=follow_up,
-            )
+    # By id, not relationship: the savepoint below must be what adds them to the session.
+    items = [
+        AgendaItem(
+            meeting_id=meeting.id,
+            position=position + offset,
+            title=f"Follow-up: {follow_up.text[:480]}",
+            carried_from_id=follow_up.id,
         )
+        for offset, follow_up in enumerate(pending)
+    ]
     if items:
-        db.session.add_all(items)
-        db.session.flush()
+        with guarded_write(duplicate=MeetingError("The follow-ups were carried over just now.")):
+            db.session.add_all(items)
+        db.session.expire(meeting, ["agenda_items"])
         record_event(
             by=by,
             action="carry_over",
@@ -212,15 +257,16 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     return items
 
 
-def lock_agenda(meeting: Meeting) -> None:
-    """Lock the meeting's row (PostgreSQL) so that writers of its agenda go one after the other
-    and positions stay 1..n; SQLite runs one write transaction at a time anyway."""
+def lock_meeting(meeting: Meeting) -> None:
+    """Lock the meeting's row (PostgreSQL) so that writers of its agenda and participants go one
+    after the other: positions stay 1..n, and the second of two writers sees the first's rows.
+    SQLite runs one write transaction at a time anyway."""
     db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
 
 
 def next_position(meeting: Meeting) -> int:
     """The position after the agenda's last item, with the agenda locked."""
-    lock_agenda(meeting)
+    lock_meeting(meeting)
     last = db.session.scalar(
         select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
     )
@@ -242,6 +288,8 @@ def set_participant(
         attendance = Attendance(attendance)
     except ValueError:
         raise MeetingError("Choose invited, attended, excused or absent.", "attendance") from None
+    # One row per actor: the second of two at once waits here, then updates the first's row.
+    lock_meeting(meeting)
     participant = db.session.scalar(
         select(MeetingParticipant).where(
             MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.actor_id == actor.id
@@ -308,6 +356,8 @@ def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
             "Attach a long document as a file instead.",
             "text",
         )
+    # Two saved at once: the second waits, then becomes the next version, as a moment later.
+    lock_meeting(meeting)
     last = db.session.scalar(
         select(func.max(Minutes.number)).where(Minutes.meeting_id == meeting.id)
     )

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
@@ -209,6 +210,9 @@ def update_action_point(
         )
         if changes:
             action_point.sort_key = code_sort_key(code)
+            # Only the action point's own row carries the version: a change of its partners
+            # alone must move it on too, or two edits of one version would both be saved.
+            flag_modified(action_point, "title")
             db.session.flush()
             record_event(
                 by=by,
@@ -273,7 +277,14 @@ def create_activity(
     by: By,
 ) -> Activity:
     """Add a concrete step under an action point; without a code it gets the next A<n>."""
-    code = (code or "").strip() or next_activity_code(action_point)
+    code = (code or "").strip()
+    if not code:
+        # Two at once without a code would both pick the same A<n>: the second waits for the
+        # first and takes the next one, as it would a moment later.
+        db.session.execute(
+            select(ActionPoint.id).where(ActionPoint.id == action_point.id).with_for_update()
+        )
+        code = next_activity_code(action_point)
     _check_activity(action_point, code, starts_on, ends_on, budget_minor, budget_currency)
     activity = Activity(
         action_point_id=action_point.id,
@@ -421,7 +432,12 @@ def link_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: 
             "continued_in",
         )
     before = [a.reference for a in action_point.continued_in]
-    action_point.continued_in.append(successor)
+    duplicate = PlanError(
+        f"{action_point.reference} is already continued in {successor.reference}.",
+        "continued_in",
+    )
+    with guarded_write(duplicate=duplicate):
+        action_point.continued_in.append(successor)
     _record_continuations(action_point, before, f"Continued in {successor.reference}", by)
 
 

@@ -143,6 +143,12 @@ def _lock_conversions(*, shared: bool) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('conversions'))"))
 
 
+def lock_rates() -> None:
+    """Hold the rates until commit (PostgreSQL): a rate being set waits for one being set or
+    applied, so that two writers of one currency and day never both find no row and insert."""
+    _lock_conversions(shared=False)
+
+
 def conversion_for(amount_minor: int, currency: str, on: date, reporting: str) -> Conversion:
     """The conversion of one amount dated `on` (one query; two on PostgreSQL)."""
     if currency == reporting:

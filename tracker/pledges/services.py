@@ -487,6 +487,9 @@ def _write_rate(
     reconvert: bool,
 ) -> ExchangeRate:
     text = rate_text(rate)
+    # Setting a rate replaces the one of that day: the second of two at once must find the
+    # first's row and replace it, not insert beside it (PostgreSQL; SQLite writes one at a time).
+    conversion.lock_rates()
     existing = db.session.scalar(
         select(ExchangeRate).where(
             ExchangeRate.currency == currency,
@@ -517,12 +520,18 @@ def _write_rate(
         valid_on=valid_on,
         source=_clean_text(source, "source", 200),
     )
-    add_and_record(
-        rate_row,
-        by=by,
-        summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
-        changes={"rate": [None, text]},
+    duplicate = PledgeError(
+        f"A rate for {currency} on {valid_on} was saved at the same moment; send it again to "
+        "replace that one.",
+        "valid_on",
     )
+    with guarded_write(duplicate=duplicate):
+        add_and_record(
+            rate_row,
+            by=by,
+            summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
+            changes={"rate": [None, text]},
+        )
     if reconvert:
         conversion.apply_rate(rate_row)
     return rate_row

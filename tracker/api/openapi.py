@@ -1450,6 +1450,51 @@ _PATHS.update(
                 },
             }
         },
+        "/reports/progress": {
+            "get": {
+                "summary": "The progress report (JSON: the report object itself; or a file)",
+                "description": (
+                    "The same report as the pages and `tracker export report`. Without `as_of`,"
+                    " today from the current summary rows; with a past day, rebuilt from history"
+                    " as it stood at the end of that day (UTC). Only validated updates appear."
+                    " `format=pdf|xlsx|csv` answers a file (csv: a zip of one CSV per table)"
+                    " with a Content-Disposition name. A filter naming an unknown plan, goal,"
+                    " actor or working group, or a day before the plan or in the future, is a"
+                    " 400 with the field named."
+                ),
+                "parameters": [
+                    _query("plan", {"type": "string"}),
+                    _query("goal", {"type": "array", "items": {"type": "string"}}),
+                    _query("actor", {"type": "array", "items": {"type": "string"}}),
+                    _query("working_group", {"type": "string"}),
+                    _query("from", {"type": "string", "format": "date"}),
+                    _query("to", {"type": "string", "format": "date"}),
+                    _query("as_of", {"type": "string", "format": "date"}),
+                    _query(
+                        "format",
+                        {
+                            "type": "string",
+                            "enum": ["json", "pdf", "xlsx", "csv"],
+                            "default": "json",
+                        },
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The report",
+                        "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                "schema": {"type": "string", "format": "binary"}
+                            },
+                            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    **_errors(*_READ_ERRORS),
+                },
+            }
+        },
     }
 )
 # Documents of action points (tracker/api/documents.py) and the audit trail (tracker/api/audit.py).

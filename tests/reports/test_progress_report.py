@@ -283,3 +283,13 @@ def test_narrowed_to_an_actor_the_funding_is_that_actors_pledges():
     assert at_only.funding.pledged == 700
     assert everyone.funding.pledged == 750
     assert [a.id for a in at_only.action_points] == [ap.id]
+
+
+def test_narrowed_to_a_goal_the_cover_still_counts_the_whole_plan():
+    first = backdated_point()
+    other_goal = first.plan.goals[1]
+    backdated_point(goal=other_goal)
+    report = report_of(plan="BP-CFA-2019", goal=str(other_goal.number))
+    assert len(report.action_points) == 1
+    assert report.cover.defined_action_points == 2
+    assert any("2 of 41 action points" in note for note in report.notes)

@@ -44,7 +44,7 @@ def build_progress_report(
 ) -> ProgressReport:
     """The progress report for these filters, as it stood at the end of `filters.day`."""
     plan = filters.plan
-    goals, points = _definitions(filters)
+    goals, points, defined = _definitions(filters)
     actor_ids = narrowed_actor_ids(filters)
     narratives = _latest_per_actor(filters, [p["id"] for p in points])
     activities = _activities(filters, [p["id"] for p in points])
@@ -97,7 +97,6 @@ def build_progress_report(
             counts[status] += n
         weight, weighted, stale = weight + g_weight, weighted + g_weighted, stale + goal.stale
 
-    defined = len(points)
     cover = Cover(
         plan_code=plan.code,
         plan_title=plan.title,
@@ -150,8 +149,9 @@ def _notes(filters: ReportFilters, defined: int) -> list[str]:
 # How the plan was defined -----------------------------------------------------------------------
 
 
-def _definitions(filters: ReportFilters) -> tuple[list[dict], list[dict]]:
-    """The plan's goals and action points (plain dicts), as they stood at the report's day.
+def _definitions(filters: ReportFilters) -> tuple[list[dict], list[dict], int]:
+    """The plan's goals and action points (plain dicts) as they stood at the report's day, the
+    action points narrowed by the filters, and how many the whole plan had defined then.
 
     For a past day, every audited change made after it is taken back, newest first, from its
     "before" value; records created after it are left out, as are those retired by then."""
@@ -220,15 +220,16 @@ def _definitions(filters: ReportFilters) -> tuple[list[dict], list[dict]]:
         {**p, "goal_number": goal_number[p["goal_id"]]}
         for p in points
         if p["goal_id"] in live_goals
-        and p["goal_id"] in wanted_goals
         and _as_utc(p["created_at"]) < filters.cutoff
         and not _retired_by(p["retired_at"], filters.cutoff)
     ]
+    defined = len(points)
+    points = [p for p in points if p["goal_id"] in wanted_goals]
     if (actor_codes := _actor_codes(filters)) is not None:
         points = [p for p in points if p["lead"] in actor_codes or actor_codes & set(p["partners"])]
     if filters.goals:
         goals = [g for g in goals if g["id"] in wanted_goals]
-    return goals, points
+    return goals, points, defined
 
 
 def _take_back_later_changes(cutoff: datetime, goals: list[dict], points: list[dict]) -> None:

@@ -138,7 +138,8 @@ def assert_refused(result, *, says: str = "damaged") -> None:
     assert says in result.output and REFUSED in result.output, result.output
 
 
-def test_backup_holds_the_database_and_every_uploaded_file_with_checksums(source, archive):
+def test_backup_holds_the_database_and_every_uploaded_file_with_checksums(source, good_archive):
+    archive = good_archive
     with zipfile.ZipFile(archive) as zipped:
         manifest = json.loads(zipped.read("manifest.json"))
         members = {m["name"]: m for m in manifest["members"]}
@@ -155,6 +156,7 @@ def test_backup_holds_the_database_and_every_uploaded_file_with_checksums(source
         assert manifest["schema_revision"] == db.session.scalar(
             sa.text("SELECT version_num FROM alembic_version")
         )
+    assert archive.stat().st_mode & 0o777 == 0o600  # it holds password hashes
     backend = "postgresql" if TEST_DATABASE_URL else "sqlite"
     assert manifest["backend"] == backend and manifest["database"] in members
     assert manifest["format"] == "tracker-backup" and manifest["taken_at"].startswith("20")
@@ -219,6 +221,21 @@ def test_files_kept_with_the_right_content_are_left_alone_and_damaged_ones_repla
     assert minutes.read_bytes() == MINUTES
 
 
+def test_a_file_that_cannot_be_written_stops_the_restore_before_the_database(archive, target):
+    with target.app_context():
+        blocked = stored_path(hashlib.sha256(MINUTES).hexdigest()).parent.parent
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_bytes(b"a file where a folder must go")  # a folder root cannot write into
+    before = table_counts(target), sample(target)
+
+    result = restore(target, archive)
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Could not write the uploaded file" in result.output
+    assert "The database was not changed." in result.output
+    assert (table_counts(target), sample(target)) == before
+
+
 def damage_positions(data: bytes, *values: bytes) -> list[int]:
     """Every Nth byte (300 of them), the first and last 64, and a few inside each of `values`
     (a text value of the dump, a stored file) where they lie in the archive."""
@@ -276,7 +293,7 @@ def test_pg_restore_output_that_is_not_utf8_gives_a_message_not_a_traceback(arch
     path = archive.with_name("damaged.pgdump")
     refused = 0
     with target.app_context():
-        for position in range(5, 200, 3):
+        for position in range(5, 200, 4):
             changed = bytearray(dump)
             changed[position] ^= 0xFF
             path.write_bytes(changed)

@@ -158,7 +158,8 @@ def _backup(path: Path) -> BackupSummary:
         # The checks a restore makes, made now: a backup that would be refused is not written.
         revision = _check_dump(dump, backend, dump.name)
         partial = Path(work) / "backup.partial"
-        with partial.open("w+b") as out:
+        # Readable by its owner only: it holds password hashes and every uploaded file.
+        with os.fdopen(os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b") as out:
             summary = _write_archive(out, dump, backend, revision)
             _seal(out)
             out.flush()
@@ -243,13 +244,19 @@ def _seal(out) -> None:
     """Write the SHA-256 of every byte before it over the placeholder at the archive's end."""
     end = out.seek(0, os.SEEK_END)
     out.seek(0)
+    out.write(_hash_start(out, end - 64).encode("ascii"))
+
+
+def _hash_start(file, length: int) -> str:
+    """The SHA-256 of the next `length` bytes of `file`; raises BackupError if it has fewer."""
     digest = hashlib.sha256()
-    remaining = end - 64
-    while remaining:
-        chunk = out.read(min(CHUNK, remaining))
+    while length:
+        chunk = file.read(min(CHUNK, length))
+        if not chunk:
+            raise BackupError(f"{Path(file.name).name} was cut off while it was read.")
         digest.update(chunk)
-        remaining -= len(chunk)
-    out.write(digest.hexdigest().encode("ascii"))
+        length -= len(chunk)
+    return digest.hexdigest()
 
 
 # --- checking a backup ----------------------------------------------------------------------
@@ -295,13 +302,8 @@ def _check_seal(path: Path) -> None:
                 "with a tracker backup's checksum."
             )
         file.seek(0)
-        digest = hashlib.sha256()
-        remaining = size - 64
-        while remaining:
-            chunk = file.read(min(CHUNK, remaining))
-            digest.update(chunk)
-            remaining -= len(chunk)
-    if digest.hexdigest().encode("ascii") != tail[len(SEAL) :]:
+        digest = _hash_start(file, size - 64)
+    if digest.encode("ascii") != tail[len(SEAL) :]:
         raise BackupError(
             f"{path.name} is damaged: its content does not match the checksum it was written "
             "with (a byte changed or lost)."
@@ -473,12 +475,6 @@ def _check_revision(shown: str | Path, revision: str | None) -> str:
 # --- restore --------------------------------------------------------------------------------
 
 
-def restore(path: str | Path) -> RestoreSummary:
-    """Check the backup at `path` completely, then restore its files and its database."""
-    with checked_backup(path) as checked:
-        return restore_checked(checked)
-
-
 def restore_checked(checked: CheckedBackup) -> RestoreSummary:
     """Add the backup's files to the upload folder, then replace the database in one
     transaction. If this fails, the database is as it was (added files are harmless)."""
@@ -488,11 +484,15 @@ def restore_checked(checked: CheckedBackup) -> RestoreSummary:
             with checked.archive.open(member.name) as source:
                 chunks = iter(lambda source=source: source.read(CHUNK), b"")
                 written += uploads.keep_stored(member.sha256, chunks)
-        except (*_UNREADABLE, ValueError, OSError) as error:
+        except (*_UNREADABLE, ValueError) as error:
             raise BackupError(
-                f"Could not restore the uploaded file {member.sha256} ({error}); was the backup "
-                "changed while it was restored? The database was not changed; the files restored "
-                "so far are kept, unused and harmless."
+                f"{checked.path.name} changed while it was restored ({error}). The uploaded "
+                "files restored so far are kept, unused and harmless."
+            ) from None
+        except OSError as error:
+            raise BackupError(
+                f"Could not write the uploaded file {member.sha256} ({error}). The uploaded "
+                "files restored so far are kept, unused and harmless."
             ) from None
     db.session.remove()
     if checked.backend == "sqlite":

@@ -1,8 +1,10 @@
 """Backup and restore of everything the tracker keeps: the database and the uploaded files, in one
 archive that carries its own checksums.
 
-The archive is a ZIP file (readable by any unzip tool; its central directory lets a restore read
-the manifest first and each member on its own):
+The archive is a ZIP file rather than a tar: any unzip tool lists it, its directory lets a restore
+read the manifest and each member on its own, and its comment, at the very end, is a place for a
+checksum of every byte before it (a tar's headers have checksums, but its padding and end blocks
+are covered by nothing):
 
     database.sqlite | database.pgdump   SQLite's online backup, or pg_dump --format=custom
     files/<sha256>                      every file kept in the upload folder
@@ -11,16 +13,17 @@ the manifest first and each member on its own):
 
 Its comment, the last bytes of the file, is the seal: "tracker-backup 1 sha256=" and the SHA-256
 of every byte before that hash, the manifest included. The manifest and the ZIP's CRCs cover the
-members' contents only; the seal also covers the ZIP's own headers, padding and directory, so
-any byte changed, cut off or added anywhere is found.
+members' contents only; the seal also covers the ZIP's own headers and directory, so any byte
+changed, cut off or added anywhere is found.
 
 A restore checks all of it first (the seal, the ZIP structure, the manifest, each member's size
 and SHA-256, then the database dump's own checks) and changes nothing if anything is wrong. It
 then adds the files (each written to a temporary file and renamed; a file already kept with the
 right content is left alone), and last replaces the database in one transaction. Files are
 named by their content, so adding them first is harmless if the database step then fails: the
-old database finds its files where they were. Files kept now but not in the backup stay, for the
-same reason: nothing refers to them, and deleting files is not a restore's business.
+old database finds its files where they were. Files kept now but not in the backup stay: the
+restored database does not refer to them, and a file nothing refers to is harmless (a rolled-back
+upload leaves one too).
 """
 
 import hashlib

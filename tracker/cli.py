@@ -295,14 +295,22 @@ def export_report_command(
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup_command(path):
-    """Write a backup of the whole database (SQLite: a database file; PostgreSQL: pg_dump -Fc)."""
+    """Write the database and every uploaded file into one archive, with checksums."""
     from tracker import backup
+    from tracker.uploads.files import format_size
 
     try:
-        backup.backup(path)
+        summary = backup.backup(path)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up the database to {path}.")
+    for digest in summary.missing:
+        click.echo(f"Warning: the uploaded file {digest} is not in the upload folder.", err=True)
+    for digest in summary.damaged:
+        click.echo(f"Warning: the uploaded file {digest} is damaged; left out.", err=True)
+    click.echo(
+        f"Backed up the database and {summary.files} uploaded files to {path} "
+        f"({format_size(summary.size)})."
+    )
 
 
 @click.command("restore")
@@ -310,16 +318,32 @@ def backup_command(path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
 def restore_command(path, yes):
-    """Replace the whole database with a backup, after checking the backup completely."""
+    """Replace the database with a backup and add its uploaded files, after checking all of it."""
     from tracker import backup
 
-    if not yes:
-        click.confirm("Replace everything in the database with this backup?", abort=True)
     try:
-        revision = backup.restore(path)
+        with backup.checked_backup(path) as checked:
+            if not yes:
+                click.confirm(
+                    f"Replace everything in the database with this backup, taken at "
+                    f"{checked.taken_at}?",
+                    abort=True,
+                )
+            try:
+                summary = backup.restore_checked(checked)
+            except backup.BackupError as error:
+                raise click.ClickException(f"{error} The database was not changed.") from None
     except backup.BackupError as error:
-        raise click.ClickException(f"{error} The database was not changed.") from None
-    click.echo(f"Restored the database from {path} (schema revision {revision}).")
+        raise click.ClickException(f"{error} Nothing was changed.") from None
+    click.echo(
+        f"Restored the database (schema revision {summary.schema_revision}, taken at "
+        f"{summary.taken_at}) and {summary.files} uploaded files ({summary.files_written} "
+        f"written, {summary.files - summary.files_written} there already) from {path}."
+    )
+    click.echo(
+        "Uploaded files that are not in the backup were kept: they are named by their content, "
+        "and files nothing refers to are harmless."
+    )
     click.echo("Run `tracker db upgrade` if this tracker is newer than the backup.")
 
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -30,7 +31,15 @@ from tracker.uploads.files import (
 )
 from tracker.uploads.models import StoredFile
 
-__all__ = ["UploadError", "send_stored_file", "store_upload", "upload_folder"]
+__all__ = [
+    "UploadError",
+    "keep_stored",
+    "open_stored",
+    "send_stored_file",
+    "store_upload",
+    "stored_digests",
+    "upload_folder",
+]
 
 # A downloaded file must never run in the tracker's origin, even if a browser ignored the
 # attachment disposition: no sniffing, and a sandbox with nothing allowed.
@@ -51,10 +60,57 @@ def upload_folder() -> Path:
     return folder
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def stored_path(sha256: str) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+    if not _SHA256.fullmatch(sha256):
         raise ValueError(f"not a SHA-256: {sha256!r}")
     return upload_folder() / sha256[:2] / sha256[2:4] / sha256
+
+
+def stored_digests() -> Iterator[str]:
+    """The SHA-256 of every file kept in the upload folder, sorted, whatever links to it (a
+    rolled-back upload leaves an unlinked one). Temporary files of writes under way are skipped."""
+    folder = upload_folder()
+    for path in sorted(folder.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+        name = path.name
+        if _SHA256.fullmatch(name) and path.parent.name == name[2:4] and path.is_file():
+            if path.parent.parent.name == name[:2]:
+                yield name
+
+
+def open_stored(sha256: str) -> BinaryIO:
+    """The kept file's bytes, to read; FileNotFoundError if it is not kept."""
+    return stored_path(sha256).open("rb")
+
+
+def keep_stored(sha256: str, chunks: Iterable[bytes]) -> bool:
+    """Keep the content `chunks` under its hash `sha256`, unless that exact content is kept
+    already (a damaged copy is replaced); returns whether it wrote. Raises ValueError, with
+    nothing written, if the content's hash is not `sha256`. Readers never see half a file."""
+    path = stored_path(sha256)
+    with suppress(FileNotFoundError), path.open("rb") as kept:
+        if hashlib.file_digest(kept, "sha256").hexdigest() == sha256:
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as file:
+            for chunk in chunks:
+                digest.update(chunk)
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+        if digest.hexdigest() != sha256:
+            raise ValueError(f"the content's SHA-256 is {digest.hexdigest()}, not {sha256}")
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return True
 
 
 def _read_limited(source: FileStorage | BinaryIO | bytes, limit: int) -> bytes:

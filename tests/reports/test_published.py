@@ -406,7 +406,6 @@ def test_the_comparison_page_and_api_show_the_change(client, login, api, funded_
 @pytest.mark.parametrize(
     ("query", "says"),
     [
-        ("", "choose the published report"),
         ("from=abc", "give the number of a published report"),
         ("from=99999999999999999999", "give the number of a published report"),
         ("from=999999", "there is no published report 999999"),
@@ -416,7 +415,7 @@ def test_the_comparison_page_and_api_show_the_change(client, login, api, funded_
 def test_bad_comparison_arguments_get_a_message_not_a_500(client, login, api, admin, query, says):
     published = services.publish_report(make_round(admin), by=admin)
     db.session.commit()
-    query = query.format(id=published.id) or "to=now"
+    query = query.format(id=published.id)
     login.as_role("viewer")
     response = client.get(f"/reports/compare?{query}")
     assert response.status_code == 400
@@ -425,6 +424,20 @@ def test_bad_comparison_arguments_get_a_message_not_a_500(client, login, api, ad
     response = api.get(f"/api/v1/reports/compare?{query}")
     assert response.status_code == 400
     assert says in response.get_json()["error"]["message"]
+
+
+def test_without_arguments_the_newest_report_is_compared_with_now(client, login, admin):
+    login.as_role("viewer")
+    assert "No report has been published yet" in client.get("/reports/compare").get_data(
+        as_text=True
+    )
+    services.publish_report(make_round(admin, title="Round one"), by=admin)
+    newest = services.publish_report(make_round(admin, title="Round two"), by=admin)
+    db.session.commit()
+    comparison = services.compare_published(None, None, by=admin)
+    assert (comparison.source.id, comparison.to) == (newest.id, None)
+    page = client.get("/reports/compare").get_data(as_text=True)
+    assert 'id="comparison"' in page and "Round two" in page
 
 
 def test_reports_of_two_plans_are_not_compared(admin):

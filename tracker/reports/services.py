@@ -183,13 +183,19 @@ def _published_arg(name: str, text: str) -> PublishedReport:
     return published
 
 
+def newest_published() -> PublishedReport | None:
+    return db.session.scalars(published_query().limit(1)).first()
+
+
 def compare_published(source: str | None, target: str | None, *, by: By) -> Comparison:
-    """Compare published report `source` (an id) with `target`: another one's id, or "now" (the
-    plan's report built now, by `by`). PublishError names the argument that is wrong."""
+    """Compare published report `source` (an id; absent: the newest) with `target`: another
+    one's id, or "now" (absent too: the plan's report built now, by `by`). PublishError names
+    the argument that is wrong."""
     source, target = (source or "").strip(), (target or "now").strip().lower()
-    if not source:
-        raise PublishError("from: choose the published report to compare from.", "from")
-    old = _published_arg("from", source)
+    if source:
+        old = _published_arg("from", source)
+    elif (old := newest_published()) is None:
+        raise PublishError("from: no report has been published yet.", "from")
     new = None if target == "now" else _published_arg("to", target)
     if new is not None and new.plan_id != old.plan_id:
         raise PublishError(

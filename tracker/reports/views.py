@@ -152,11 +152,12 @@ def publish(round_id: int):
 @bp.get("/reports/compare")
 @login_required
 def compare():
-    """Two published reports compared (`from`, `to`), or one with now (`to=now`)."""
+    """Two published reports compared (`from`, `to`), or one with now (`to=now`); without
+    arguments, the newest published report with now."""
     published = _published_reports()
     source, target = request.args.get("from"), request.args.get("to")
     page = {"published": published, "source": source, "target": target or "now"}
-    if source is None and target is None:
+    if not published and source is None and target is None:
         return render_template("reports/compare.html", comparison=None, error=None, **page)
     try:
         comparison = services.compare_published(source, target, by=current_user.name)

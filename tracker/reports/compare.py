@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 FUNDING_FIELDS = ("need", "pledged", "committed", "disbursed")
 DIFF_CONTEXT = 8  # words of unchanged text kept on each side of a change
 DIFF_SEGMENT = 600  # characters of one inserted, deleted or kept run, at most
-_WORDS = re.compile(r"\S+\s*")
+# Words and runs of punctuation apart, so that "held." to "held, and more." keeps "held".
+_WORDS = re.compile(r"\w+\s*|[^\w\s]+\s*|\s+")
 
 
 class CompareError(ValueError):

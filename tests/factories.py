@@ -174,3 +174,23 @@ def make_follow_up(meeting, **overrides):
         **overrides,
     }
     return follow_ups.add_follow_up(meeting, **values)
+
+
+def make_published_report(round_, *, by="tests"):
+    """A published report of `round_`, cheaply: the real JSON data object, and small stand-ins
+    for the PDF, XLSX and CSV zip (rendering them is tests/reports/test_published.py's job)."""
+    import json
+
+    from tracker.reports import services as report_services
+
+    filters = report_services.publication_filters(round_)
+    report = report_services.build_progress_report(
+        filters, generated_by="tests", published_for=round_.title
+    )
+    files = {
+        "pdf": PDF_BYTES,
+        "xlsx": b"PK\x03\x04 a stand-in workbook",
+        "csv": b"PK\x03\x04 a stand-in zip",
+        "json": json.dumps(report.to_json()).encode(),
+    }
+    return report_services.store_published(round_, report, files, by=by)

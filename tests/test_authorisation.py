@@ -118,6 +118,8 @@ class World:
             deadline=plan.ends_on,
             by=factories.make_user(role="admin"),
         )
+        # Published for the owner's round: publishing again is refused at once (no rendering).
+        self.published_report = factories.make_published_report(self.round)
         self.meeting = factories.make_meeting()
         self.follow_up = factories.make_follow_up(self.meeting, owner=owner)
         self.decision = follow_ups.record_decision(self.meeting, text="Agreed.", by="t")
@@ -166,6 +168,8 @@ class World:
             "feed_token": self.feed_token,
             "item_id": self.agenda_item.id,
             "actor_code": owner.code,
+            # Issue 12: published reports (`fmt` above names one of its files).
+            "report_id": self.published_report.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -13,7 +13,7 @@ from tracker import MIGRATIONS_DIR, create_app
 from tracker.actors.services import get_actor_by_code
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
-from tracker.db import db
+from tracker.db import MAX_ID, db
 from tracker.tables import FileError, read_capped
 
 
@@ -199,6 +199,7 @@ import_group = click.Group("import", help="Load data from files.")
 export_group = click.Group("export", help="Write data to files.")
 rates_group = click.Group("rates", help="Exchange rates into the reporting currency.")
 pledges_group = click.Group("pledges", help="Pledges and their ledgers.")
+report_group = click.Group("report", help="Published progress reports.")
 
 
 @import_group.command("plan")
@@ -424,6 +425,30 @@ def reconvert_command():
     click.echo(f"Converted {changed} ledger entries again into {reporting_currency()}.")
 
 
+@report_group.command("publish")
+@with_appcontext
+@click.option("--round", "round_id", required=True, type=int, help="The reporting round's id.")
+def publish_report_command(round_id):
+    """Publish a round's progress report: PDF, XLSX, CSV zip and JSON, stored for good."""
+    from tracker.progress.models import Round
+    from tracker.reports import services
+
+    round_ = db.session.get(Round, round_id) if 1 <= round_id <= MAX_ID else None
+    if round_ is None:
+        raise click.ClickException(f"No reporting round {round_id}; see /progress/rounds.")
+    try:
+        published = services.publish_report(round_, by="command line")
+    except services.PublishError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"Published the progress report of {round_.plan.code} for round {round_.title} "
+        f"(report {published.id}, as of {published.as_of}):"
+    )
+    for fmt, stored in published.files.items():
+        click.echo(f"  {fmt:<4} {stored.filename}  {stored.size} bytes  sha256 {stored.sha256}")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_command,
@@ -434,6 +459,7 @@ def init_app(app: Flask) -> None:
         export_group,
         rates_group,
         pledges_group,
+        report_group,
         backup_command,
         restore_command,
     ):

@@ -32,6 +32,7 @@ from tracker.progress.models import (
     UpdateEvidence,
     Workflow,
 )
+from tracker.reports.models import PublishedReport
 from tracker.uploads.models import StoredFile
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "PledgeEntry",
     "PriorityGoal",
     "ProgressUpdate",
+    "PublishedReport",
     "ReferenceGroupMembership",
     "Role",
     "Round",

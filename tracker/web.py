@@ -100,6 +100,7 @@ def init_app(app: Flask) -> None:
         "can_edit_update",
         "can_validate_updates",
         "can_manage_rounds",
+        "can_publish_reports",
         "can_set_weights",
         "can_report_for",
         "can_manage_meetings",

@@ -174,6 +174,18 @@ class World:
         )
 
     @cached_property
+    def published_report(self):
+        """A published report, of a round of its own: the world's round stays publishable."""
+        round_ = progress_services.create_round(
+            self.plan,
+            title="World published round",
+            opens_on=self.plan.starts_on,
+            deadline=date.today(),
+            by=self.admin,
+        )
+        return factories.make_published_report(round_, by=self.admin)
+
+    @cached_property
     def successor(self):
         """An action point of the later plan, that the world's action point may continue in."""
         return factories.make_action_point(
@@ -305,6 +317,7 @@ class World:
             "submitted_update",
             "evidence",
             "round",
+            "published_report",
             "meeting",
             "follow_up",
             "meeting_attachment",
@@ -384,6 +397,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "actor_code": lambda w: w.actor.code,  # the world's participant
     "version": lambda w: w.minutes.number,
     "feed_token": lambda w: w.feed_token,
+    "report_id": lambda w: w.published_report.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -578,6 +592,7 @@ PAGE_FORMS: dict[str, PageForm] = {
         lambda w: {"title": "SOM 2027", "opens_on": "2026-01-01", "deadline": "2026-03-31"},
     ),
     "progress.close_round": PageForm(None, lambda w: {}),
+    "reports.publish": PageForm(None, lambda w: {}),
     "progress.bulk": PageForm(BulkForm, _bulk_data),
     "progress.add_evidence": PageForm(
         EvidenceForm, lambda w: {"file": (io.BytesIO(factories.PDF_BYTES), "report.pdf")}
@@ -807,6 +822,7 @@ API_WITHOUT_BODY: set[str] = {
     "api.revoke_own_token",
     "api.retire_document",
     "api.close_round",
+    "api.publish_round",
     "api.carry_over",
     "api.create_calendar_feed",
     "api.revoke_calendar_feed",
@@ -1027,6 +1043,7 @@ QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
             "api.list_follow_ups",
             "api.list_meetings",
             "api.list_plans",
+            "api.list_published_reports",
             "api.list_tokens",
             "api.list_users",
         ],

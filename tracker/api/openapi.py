@@ -1450,51 +1450,6 @@ _PATHS.update(
                 },
             }
         },
-        "/reports/progress": {
-            "get": {
-                "summary": "The progress report (JSON: the report object itself; or a file)",
-                "description": (
-                    "The same report as the pages and `tracker export report`. Without `as_of`,"
-                    " today from the current summary rows; with a past day, rebuilt from history"
-                    " as it stood at the end of that day (UTC). Only validated updates appear."
-                    " `format=pdf|xlsx|csv` answers a file (csv: a zip of one CSV per table)"
-                    " with a Content-Disposition name. A filter naming an unknown plan, goal,"
-                    " actor or working group, or a day before the plan or in the future, is a"
-                    " 400 with the field named."
-                ),
-                "parameters": [
-                    _query("plan", {"type": "string"}),
-                    _query("goal", {"type": "array", "items": {"type": "string"}}),
-                    _query("actor", {"type": "array", "items": {"type": "string"}}),
-                    _query("working_group", {"type": "string"}),
-                    _query("from", {"type": "string", "format": "date"}),
-                    _query("to", {"type": "string", "format": "date"}),
-                    _query("as_of", {"type": "string", "format": "date"}),
-                    _query(
-                        "format",
-                        {
-                            "type": "string",
-                            "enum": ["json", "pdf", "xlsx", "csv"],
-                            "default": "json",
-                        },
-                    ),
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The report",
-                        "content": {
-                            "application/json": {"schema": {"type": "object"}},
-                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                                "schema": {"type": "string", "format": "binary"}
-                            },
-                            "application/zip": {"schema": {"type": "string", "format": "binary"}},
-                        },
-                    },
-                    **_errors(*_READ_ERRORS),
-                },
-            }
-        },
     }
 )
 # Documents of action points (tracker/api/documents.py) and the audit trail (tracker/api/audit.py).
@@ -2248,6 +2203,334 @@ _PATHS.update(
                     **_errors(401, 403),
                 },
             },
+        },
+    }
+)
+
+
+# The progress report, published reports and their comparison (tracker/api/reports.py).
+_MONEY_TEXT = {
+    "type": ["string", "null"],
+    "pattern": r"^-?\d+(\.\d+)?$",
+    "description": "An exact amount in the report's currency; null: no need was set.",
+}
+_SCHEMAS["ReportFunding"] = {
+    "type": "object",
+    "description": "In the reporting currency; gap = need - committed. `missing`: entries or "
+    "budgets left out for want of an exchange rate on or before their date.",
+    "properties": {
+        **{name: _MONEY_TEXT for name in ("need", "pledged", "committed", "disbursed", "gap")},
+        "missing": {"type": "integer"},
+    },
+}
+_REPORT_STATUS = {
+    "type": "string",
+    "description": "A progress status (not_started, planned, in_progress, ongoing, completed, "
+    "on_hold, discontinued), or not_reported: no validated update.",
+}
+_SCHEMAS["ProgressReport"] = {
+    "type": "object",
+    "description": "The progress report's data object, which the PDF, XLSX and CSV render too. "
+    "Only validated updates appear; percents are 0-100 with one decimal.",
+    "properties": {
+        "cover": {
+            "type": "object",
+            "properties": {
+                "plan_code": {"type": "string"},
+                "plan_title": {"type": "string"},
+                "as_of": {"type": "string", "format": "date"},
+                "is_historical": {"type": "boolean"},
+                "period_from": {"type": "string", "format": "date"},
+                "period_to": {"type": "string", "format": "date"},
+                "filters": {"type": "object"},
+                "generated_at": _TIMESTAMP,
+                "generated_by": {"type": "string"},
+                "published_for": _NULLABLE_STRING,
+                "state": {"type": "string", "examples": ["DRAFT", "Published for SOM 2026"]},
+            },
+        },
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "percent": {"type": "number"},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "stale": {"type": "integer"},
+        "funding": _ref("ReportFunding"),
+        "goals": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "number": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "percent": {"type": "number"},
+                    "funding": _ref("ReportFunding"),
+                    "action_points": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "code": {"type": "string"},
+                                "title": {"type": "string"},
+                                "status": _REPORT_STATUS,
+                                "percent": {"type": "number"},
+                                "stale": {"type": "boolean"},
+                                "narratives": {"type": "array", "items": {"type": "object"}},
+                                "funding": _ref("ReportFunding"),
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "over_time": {"type": "array", "items": {"type": "object"}},
+        "meetings": {"type": "array", "items": {"type": "object"}},
+        "reporters": {"type": "array", "items": {"type": "object"}},
+        "notes": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_PUBLISHED_FILE = {
+    "type": "object",
+    "properties": {
+        "filename": {"type": "string"},
+        "media_type": {"type": "string"},
+        "size": {"type": "integer"},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "url": {"type": "string", "description": "Where to download it, byte for byte."},
+    },
+}
+_SCHEMAS["PublishedReport"] = {
+    "type": "object",
+    "description": "A round's progress report as published: four files, never made again.",
+    "properties": {
+        "id": {"type": "integer"},
+        "plan": {"type": "string"},
+        "round": _ref("Round"),
+        "as_of": {
+            "type": "string",
+            "format": "date",
+            "description": "The round's deadline "
+            "if it had passed when published, else the day published.",
+        },
+        "published_at": _TIMESTAMP,
+        "published_by": {"type": "string"},
+        "files": {
+            "type": "object",
+            "properties": {fmt: _PUBLISHED_FILE for fmt in ("pdf", "xlsx", "csv", "json")},
+        },
+        "url": {"type": "string"},
+    },
+}
+_CHANGE = {
+    "type": "object",
+    "properties": {"old": {}, "new": {}, "change": {}},
+    "description": "The value in each report; change: new - old (null when not a number).",
+}
+_SCHEMAS["ReportComparison"] = {
+    "type": "object",
+    "description": "What changed from one published report to another, or to now.",
+    "properties": {
+        "from": _ref("PublishedReport"),
+        "to": {"oneOf": [_ref("PublishedReport"), {"const": "now"}]},
+        "covers": {"type": "object", "description": "Both reports' as-of dates and states."},
+        "plan_code": {"type": "string"},
+        "currency": {"type": "string"},
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "plan": _CHANGE,
+        "funding": {"type": "object", "additionalProperties": _CHANGE},
+        "counts": {"type": "object", "description": "Action points per status, where it changed."},
+        "goals": {"type": "array", "items": _CHANGE},
+        "action_points": {
+            "type": "array",
+            "description": "Only those that changed.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"oneOf": [_CHANGE, {"type": "null"}]},
+                    "percent": {"oneOf": [_CHANGE, {"type": "null"}]},
+                    "funding": {
+                        "type": "object",
+                        "description": "need, pledged, committed, disbursed: where changed.",
+                        "additionalProperties": _CHANGE,
+                    },
+                    "narratives": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "actor_code": {"type": "string"},
+                                "change": {"enum": ["changed", "added", "removed"]},
+                                "old": _NULLABLE_STRING,
+                                "new": _NULLABLE_STRING,
+                                "diff": {
+                                    "type": ["array", "null"],
+                                    "description": "Word runs [op, text], op one of equal, "
+                                    "delete, insert; long unchanged runs cut to a few words.",
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "added": {"type": "array", "items": {"type": "object"}},
+        "removed": {"type": "array", "items": {"type": "object"}},
+        "unchanged": {"type": "integer"},
+    },
+}
+_REPORT_ID = _id_param("report_id", "Published report id")
+_FILE_ANSWER = {
+    "description": "The file's bytes",
+    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+    "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in (
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/zip",
+        )
+    },
+}
+_PATHS.update(
+    {
+        "/reports/progress": {
+            "get": {
+                "summary": "The progress report, now or as of a past day",
+                "description": "JSON is the report's data object; pdf, xlsx and csv (a zip of "
+                "one UTF-8 CSV per table) come as attachments. A filter naming nothing real or "
+                "a date out of bounds is a 400 with error.fields naming it.",
+                "parameters": [
+                    _query(
+                        "plan",
+                        {"type": "string"},
+                        "Plan code (default: the newest plan with action points).",
+                    ),
+                    {
+                        **_query(
+                            "goal",
+                            {"type": "array", "items": {"type": "integer"}},
+                            "Priority goal numbers (repeat the parameter).",
+                        ),
+                        "explode": True,
+                    },
+                    {
+                        **_query(
+                            "actor",
+                            {"type": "array", "items": {"type": "string"}},
+                            "Actor codes (repeat the parameter).",
+                        ),
+                        "explode": True,
+                    },
+                    _query("working_group", {"type": "string"}, "A working group's code."),
+                    _query("from", {"type": "string", "format": "date"}, "Period from."),
+                    _query("to", {"type": "string", "format": "date"}, "Period to."),
+                    _query(
+                        "as_of",
+                        {"type": "string", "format": "date"},
+                        "Rebuild the report as it stood at the end of this day (UTC).",
+                    ),
+                    _query(
+                        "format", {"enum": ["json", "pdf", "xlsx", "csv"], "default": "json"}, ""
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        **_ok("The report", _ref("ProgressReport")),
+                        "content": {
+                            "application/json": {"schema": _ref("ProgressReport")},
+                            **_FILE_ANSWER["content"],
+                        },
+                    },
+                    **_errors(*_READ_ERRORS),
+                },
+            }
+        },
+        "/reports/published": {
+            "get": {
+                "summary": "Published reports, newest first",
+                "parameters": list(_PAGE_PARAMS),
+                "responses": {
+                    "200": _ok("A page of published reports", _page_of("PublishedReport")),
+                    **_errors(*_READ_ERRORS),
+                },
+            }
+        },
+        "/reports/published/{report_id}": {
+            "get": {
+                "summary": "A published report: its round, as-of day, and each file's SHA-256",
+                "parameters": [_REPORT_ID],
+                "responses": {
+                    "200": _ok("The published report", _ref("PublishedReport")),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/reports/published/{report_id}/{fmt}": {
+            "get": {
+                "summary": "Download a published report's file, byte for byte as published",
+                "description": "A stored file whose bytes no longer match its SHA-256 is a 410, "
+                "never the changed bytes.",
+                "parameters": [
+                    _REPORT_ID,
+                    {
+                        "name": "fmt",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["pdf", "xlsx", "csv", "json"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        **_FILE_ANSWER,
+                        "content": {
+                            **_FILE_ANSWER["content"],
+                            "application/json": {"schema": _ref("ProgressReport")},
+                        },
+                    },
+                    **_errors(401, 403, 404, 410),
+                },
+            }
+        },
+        "/rounds/{round_id}/publish": {
+            "post": {
+                "summary": "Publish the round's progress report (Secretariat only)",
+                "description": "Builds the plan's report over the round's period, as of its "
+                'deadline if that has passed (else today), marked "Published for <round>", '
+                "and keeps it as PDF, XLSX, CSV zip and JSON for good. No body. Once per round: "
+                "a second time is a 409 whose error.published_report is the one published.",
+                "parameters": [_id_param("round_id", "Round id")],
+                "responses": {
+                    "201": _ok("The published report", _ref("PublishedReport")),
+                    "409": _ok("The round's report was published already", _ref("Error")),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/reports/compare": {
+            "get": {
+                "summary": "What changed between two published reports, or one and now",
+                "description": "Per action point: status, percent, funding (need, pledged, "
+                "committed, disbursed) and each actor's narrative; plan and goal percents; "
+                "action points added and removed. Both reports must be of one plan.",
+                "parameters": [
+                    _query("from", {"type": "integer", "minimum": 1}, "A published report id."),
+                    _query(
+                        "to",
+                        {
+                            "oneOf": [{"type": "integer", "minimum": 1}, {"const": "now"}],
+                            "default": "now",
+                        },
+                        "Another published report's id, or now.",
+                    ),
+                ],
+                "responses": {
+                    "200": _ok("The comparison", _ref("ReportComparison")),
+                    **_errors(*_READ_ERRORS, 410),
+                },
+            }
         },
     }
 )

@@ -1,13 +1,22 @@
-"""The progress report in the JSON API: the same report object as the pages, in any format."""
+"""The progress report in the JSON API: the same report object as the pages, in any format;
+published reports (list, metadata, files, publishing) and the comparison of two."""
 
-from flask import request
+from flask import abort, request, url_for
+from flask_login import current_user
 
 from tracker.api.errors import ApiError
-from tracker.api.views import acting_user, bp
-from tracker.reports import formats
+from tracker.api.pagination import page_of
+from tracker.api.serializers import iso, round_summary
+from tracker.api.views import acting_user, bp, found
+from tracker.auth.permissions import can_publish_reports, require
+from tracker.db import db
+from tracker.progress.models import Round
+from tracker.reports import formats, services
 from tracker.reports.filters import ReportFilterError, parse_filters
 from tracker.reports.forms import chosen_format
+from tracker.reports.models import PUBLISHED_FORMATS, PublishedReport
 from tracker.reports.queries import build_progress_report
+from tracker.uploads.services import send_stored_file
 
 
 def report_filters():
@@ -29,3 +38,85 @@ def progress_report():
     if fmt == "json":
         return report.to_json()
     return formats.download(report, filters, fmt)
+
+
+def published_detail(published: PublishedReport) -> dict:
+    return {
+        "id": published.id,
+        "plan": published.plan.code,
+        "round": round_summary(published.round),
+        "as_of": iso(published.as_of),
+        "published_at": iso(published.published_at),
+        "published_by": published.published_by,
+        "files": {
+            fmt: {
+                "filename": stored.filename,
+                "media_type": stored.media_type,
+                "size": stored.size,
+                "sha256": stored.sha256,
+                "url": url_for("api.download_published_report", report_id=published.id, fmt=fmt),
+            }
+            for fmt, stored in published.files.items()
+        },
+        "url": url_for("api.get_published_report", report_id=published.id),
+    }
+
+
+def _published_or_404(report_id: int) -> PublishedReport:
+    return found(
+        db.session.get(PublishedReport, report_id), f"There is no published report {report_id}."
+    )
+
+
+@bp.get("/reports/published")
+def list_published_reports():
+    return page_of(services.published_query(), published_detail)
+
+
+@bp.get("/reports/published/<id:report_id>")
+def get_published_report(report_id: int):
+    return published_detail(_published_or_404(report_id))
+
+
+@bp.get("/reports/published/<id:report_id>/<fmt>")
+def download_published_report(report_id: int, fmt: str):
+    """A published file, byte for byte as stored: 410 if its bytes changed since."""
+    published = _published_or_404(report_id)
+    if fmt not in PUBLISHED_FORMATS:
+        abort(404, "A published report has these files: pdf, xlsx, csv, json.")
+    return send_stored_file(published.file(fmt))
+
+
+@bp.post("/rounds/<id:round_id>/publish")
+def publish_round(round_id: int):
+    """Publish the round's progress report (Secretariat). 201 with its metadata; 409 when the
+    round has its report already (`published_report` in the error: that one)."""
+    require(can_publish_reports(current_user))
+    round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    try:
+        published = services.publish_report(round_, by=acting_user())
+    except services.AlreadyPublished as error:
+        db.session.rollback()
+        extra = {"published_report": published_detail(error.report)} if error.report else {}
+        raise ApiError(
+            409, str(error), code="conflict", fields={"round": str(error)}, **extra
+        ) from None
+    db.session.commit()
+    return published_detail(published), 201, {"Location": published_detail(published)["url"]}
+
+
+@bp.get("/reports/compare")
+def compare_reports():
+    """What changed from published report `from` to published report `to`, or to now."""
+    try:
+        comparison = services.compare_published(
+            request.args.get("from"), request.args.get("to"), by=acting_user().name
+        )
+    except services.PublishError as error:
+        raise ApiError(400, str(error), fields={error.field: str(error)}) from None
+    return {
+        "from": published_detail(comparison.source),
+        "to": published_detail(comparison.to) if comparison.to else "now",
+        **{k: v for k, v in comparison.changes.items() if k not in ("from", "to")},
+        "covers": {"from": comparison.changes["from"], "to": comparison.changes["to"]},
+    }

@@ -98,6 +98,12 @@ def can_manage_rounds(user: User) -> bool:
     return is_admin(user)
 
 
+def can_publish_reports(user: User) -> bool:
+    """Publish a round's progress report (frozen for good): the Secretariat. Everyone signed in
+    reads and downloads published reports (can_read)."""
+    return is_admin(user)
+
+
 def can_set_weights(user: User) -> bool:
     return is_admin(user)
 

@@ -4,26 +4,52 @@ domain owns its routes, also those under another domain's path, so that nothing 
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from tracker.auth.permissions import can_publish_reports, require
+from tracker.db import db
 from tracker.meetings import queries as meeting_queries
 from tracker.pages import download
-from tracker.reports import formats
+from tracker.progress.models import Round
+from tracker.reports import formats, services
 from tracker.reports.charts import chart_tables, report_charts
 from tracker.reports.dashboard import build_dashboard
 from tracker.reports.filters import ReportFilterError, parse_filters
 from tracker.reports.forms import ReportForm, chosen_format
+from tracker.reports.models import PUBLISHED_FORMATS, PublishedReport
 from tracker.reports.pdf import brief_filename, render_brief_pdf
 from tracker.reports.queries import build_progress_report
+from tracker.uploads.services import send_stored_file
 
 bp = Blueprint("reports", __name__)
 
 
+@bp.app_template_global()
+def round_publication(round_: Round) -> dict:
+    """What the round page shows of its published report (the progress domain does not know
+    reports exist: its template asks this global)."""
+    return {
+        "report": services.published_for_round(round_.id),
+        "as_of": services.publication_day(round_),
+    }
+
+
+def _published_reports() -> list[PublishedReport]:
+    return list(db.session.scalars(services.published_query()))
+
+
 def _builder_page(form: ReportForm, filters=None, status: int = 200):
     form.set_choices(filters)
-    return render_template("reports/index.html", form=form, filters=filters), status
+    page = render_template(
+        "reports/index.html",
+        form=form,
+        filters=filters,
+        published=_published_reports(),
+        formats=PUBLISHED_FORMATS,
+    )
+    return page, status
 
 
 @bp.get("/")
@@ -92,3 +118,50 @@ def brief_pdf(meeting_id: int):
     meeting = meeting_queries.meeting_heading(meeting_id) or abort(404)
     brief = meeting_queries.brief(meeting, date.today())
     return download(render_brief_pdf(brief, meeting), brief_filename(meeting), "pdf")
+
+
+@bp.get("/reports/published/<id:report_id>/<fmt>")
+@login_required
+def download_published(report_id: int, fmt: str):
+    """A published report's file, byte for byte as stored (410 if its bytes changed since)."""
+    published = db.get_or_404(PublishedReport, report_id)
+    if fmt not in PUBLISHED_FORMATS:
+        abort(404, f"A published report has no {fmt[:20]!r} file: pdf, xlsx, csv or json.")
+    return send_stored_file(published.file(fmt))
+
+
+@bp.post("/reports/rounds/<id:round_id>/publish")
+@login_required
+def publish(round_id: int):
+    require(can_publish_reports(current_user))
+    round_ = db.get_or_404(Round, round_id)
+    try:
+        published = services.publish_report(round_, by=current_user)
+    except services.PublishError as error:
+        db.session.rollback()
+        flash(str(error))
+    else:
+        db.session.commit()
+        flash(
+            f"Published the progress report for {round_.title}, as of {published.as_of:%d %b %Y}:"
+            " PDF, XLSX, CSV and JSON, kept as they are now."
+        )
+    return redirect(url_for("progress.round", round_id=round_.id, _anchor="published"))
+
+
+@bp.get("/reports/compare")
+@login_required
+def compare():
+    """Two published reports compared (`from`, `to`), or one with now (`to=now`); without
+    arguments, the newest published report with now."""
+    published = _published_reports()
+    source, target = request.args.get("from"), request.args.get("to")
+    page = {"published": published, "source": source, "target": target or "now"}
+    if not published and source is None and target is None:
+        return render_template("reports/compare.html", comparison=None, error=None, **page)
+    try:
+        comparison = services.compare_published(source, target, by=current_user.name)
+    except services.PublishError as error:
+        page = render_template("reports/compare.html", comparison=None, error=error, **page)
+        return page, 400
+    return render_template("reports/compare.html", comparison=comparison, error=None, **page)

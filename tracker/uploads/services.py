@@ -35,7 +35,9 @@ __all__ = [
     "UploadError",
     "keep_stored",
     "open_stored",
+    "read_stored_file",
     "send_stored_file",
+    "store_generated",
     "store_upload",
     "stored_digests",
     "upload_folder",
@@ -173,7 +175,47 @@ def store_upload(
     return stored
 
 
-def _read_stored(stored: StoredFile) -> bytes:
+# Files the tracker makes itself (published reports), by media type and the one extension each
+# is saved under. Not uploads: nobody sends their bytes, so the upload checks (which refuse a
+# ZIP that is no Office document, and JSON as markup-free text only by luck) do not apply.
+GENERATED_TYPES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/zip": "zip",
+    "application/json": "json",
+}
+
+
+def store_generated(data: bytes, filename: str, media_type: str, *, by: By) -> StoredFile:
+    """Keep a file the tracker rendered itself (a published report), as store_upload keeps an
+    upload: named by its SHA-256, written once, with a StoredFile row.
+
+    Server-side only: never pass it bytes or a name that came from a request. The media type
+    must be one the tracker generates, and the name must end in its extension.
+    """
+    extension = GENERATED_TYPES.get(media_type)
+    if extension is None:
+        raise ValueError(f"{media_type!r} is not a type the tracker generates")
+    name = clean_filename(filename)
+    if not data or not name.lower().endswith(f".{extension}"):
+        raise ValueError(f"a generated {extension} file needs bytes and a .{extension} name")
+    digest = hashlib.sha256(data).hexdigest()
+    _write_once(stored_path(digest), data)
+    stored = StoredFile(
+        sha256=digest,
+        filename=name,
+        media_type=media_type,
+        size=len(data),
+        created_by_id=None if isinstance(by, str) else by.id,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def read_stored_file(stored: StoredFile) -> bytes:
+    """The file's bytes, checked against its SHA-256: a missing file, or one whose bytes were
+    changed on disk, is a 410 with a message, never the changed bytes."""
     try:
         data = stored_path(stored.sha256).read_bytes()
     except FileNotFoundError:
@@ -185,17 +227,23 @@ def _read_stored(stored: StoredFile) -> bytes:
             stored.sha256,
             "missing" if data is None else "damaged",
         )
-        abort(410, "The file's content is no longer in storage. Please tell the Secretariat.")
+        if data is None:
+            abort(410, "The file's content is no longer in storage. Please tell the Secretariat.")
+        abort(
+            410,
+            "The file's content is no longer in storage as it was saved: its bytes have changed "
+            "since (they no longer match its SHA-256). Please tell the Secretariat.",
+        )
     return data
 
 
 def send_stored_file(stored: StoredFile) -> Response:
     """The file as a download. Call it only after checking that the user may read it."""
-    data = _read_stored(stored)
-    # Only types the detector allows are ever stored; anything else is served as opaque bytes.
-    media_type = (
-        stored.media_type if stored.media_type in MEDIA_TYPES else "application/octet-stream"
-    )
+    data = read_stored_file(stored)
+    # Only types the detector allows, or the tracker generates, are ever stored; anything else
+    # is served as opaque bytes.
+    known = stored.media_type in MEDIA_TYPES or stored.media_type in GENERATED_TYPES
+    media_type = stored.media_type if known else "application/octet-stream"
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     response = Response(data, content_type=media_type)

@@ -93,20 +93,21 @@ def test_publishing_is_in_the_round_audit_trail_with_the_hashes(admin):
     assert event.changes["published_report"] == [None, published.id]
 
 
-def test_a_past_deadline_is_the_day_the_report_stands_at(admin, funded_point):
+def test_a_report_stands_on_the_day_it_is_published_over_the_rounds_period(admin, funded_point):
     ap, _ = funded_point
     ap.created_at = utcnow() - timedelta(days=400)  # loaded long before the deadline
     deadline = TODAY - timedelta(days=3)
     round_ = make_round(admin, deadline=deadline)
-    # Validated today, after the deadline: not in a report as of the deadline.
+    # Validated today, after the deadline, as the Secretariat's review is: in the report.
     reported(ap, admin, status="completed", percent=100, narrative="Finished.")
     published = services.publish_report(round_, by=admin)
-    assert published.as_of == deadline
+    assert published.as_of == TODAY
     data = services.published_data(published)
-    assert data["cover"]["as_of"] == deadline.isoformat()
+    assert data["cover"]["as_of"] == TODAY.isoformat()
     assert data["cover"]["period_from"] == round_.opens_on.isoformat()
+    assert data["cover"]["period_to"] == deadline.isoformat()
     line = next(p for g in data["goals"] for p in g["action_points"] if p["id"] == ap.id)
-    assert line["status"] == "not_reported"  # the first update was validated today too
+    assert line["status"] == "completed"
 
 
 def test_a_deadline_still_ahead_publishes_as_of_today(admin):

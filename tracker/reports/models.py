@@ -34,7 +34,7 @@ class PublishedReport(db.Model):
         ForeignKey("reporting_rounds.id", ondelete="CASCADE"), unique=True
     )
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
-    # The day the report stands at: the round's deadline once past, else the day published.
+    # The day the report stands at: the day it was published.
     as_of: Mapped[date]
     published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

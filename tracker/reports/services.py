@@ -44,21 +44,16 @@ def published_for_round(round_id: int) -> PublishedReport | None:
 
 
 def publication_day(round_: Round, today: date | None = None) -> date:
-    """The day a round's report stands at: its deadline once that is past, else today."""
-    today = today or utcnow().date()
-    return min(round_.deadline, today)
+    """The day a round's report stands at: the day it is published. The Secretariat publishes
+    once it has validated what came in by the deadline; a report as of the deadline would leave
+    all of that out."""
+    return today or utcnow().date()
 
 
 def publication_filters(round_: Round) -> ReportFilters:
-    """The whole plan, over the round's period (reports dated from its opening to its
-    deadline), as of publication_day: the past deadline rebuilt from history, or now."""
-    day = publication_day(round_)
-    return ReportFilters(
-        plan=round_.plan,
-        period_from=round_.opens_on,
-        period_to=round_.deadline,
-        as_of=day if day < utcnow().date() else None,
-    )
+    """The whole plan, now, over the round's period (reports dated from its opening to its
+    deadline)."""
+    return ReportFilters(plan=round_.plan, period_from=round_.opens_on, period_to=round_.deadline)
 
 
 def _name_of(by: By) -> str:

@@ -4,6 +4,8 @@ in every format (read back: JSON, XLSX with openpyxl, the CSV zip with csv)."""
 import csv
 import io
 import json
+import re
+import subprocess
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 
@@ -216,7 +218,23 @@ def _figures_in_every_format(api) -> dict:
     with archive.open("action_points.csv") as file:
         table = list(csv.DictReader(io.TextIOWrapper(file, encoding="utf-8-sig")))
     from_csv = {r["code"]: (r["status"], float(r["percent"])) for r in table}
-    return {"json": from_json, "xlsx": from_xlsx, "csv": from_csv}
+
+    pdf = api.get(base + "&format=pdf")
+    assert pdf.headers["Content-Disposition"].startswith("attachment;")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf.data, capture_output=True, check=True
+    ).stdout.decode()
+    plan_percent = re.search(r"Plan progress: ([\d.]+) %", text)
+    from_pdf = {
+        "percent": float(plan_percent[1]),
+        "points": {
+            code: (status.lower().replace(" ", "_"), float(percent))
+            for code, status, percent in re.findall(
+                r"^(T-[A-Z])\s.*?\n(?:.*\n)*?Status\s+([A-Za-z ]+?), ([\d.]+) %", text, re.M
+            )
+        },
+    }
+    return {"json": from_json, "xlsx": from_xlsx, "csv": from_csv, "pdf": from_pdf}
 
 
 def test_every_format_carries_the_same_figures(api):
@@ -231,6 +249,8 @@ def test_every_format_carries_the_same_figures(api):
     assert points["T-B"] == ("in_progress", 35.0)
     assert points["T-C"] == ("not_reported", 0.0)
     assert figures["csv"] == points
+    assert figures["pdf"]["percent"] == figures["json"]["percent"]
+    assert figures["pdf"]["points"] == points
     statuses = {code: value[0] for code, value in figures["xlsx"].items()}
     assert set(statuses) == set(points)
     assert {code: value[1] for code, value in figures["xlsx"].items()} == {

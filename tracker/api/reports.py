@@ -7,7 +7,7 @@ from flask_login import current_user
 from tracker.api.errors import ApiError
 from tracker.api.pagination import page_of
 from tracker.api.serializers import iso, round_summary
-from tracker.api.views import acting_user, bp, found
+from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import can_publish_reports, require
 from tracker.db import db
 from tracker.progress.models import Round
@@ -101,8 +101,8 @@ def publish_round(round_id: int):
         raise ApiError(
             409, str(error), code="conflict", fields={"round": str(error)}, **extra
         ) from None
-    db.session.commit()
-    return published_detail(published), 201, {"Location": published_detail(published)["url"]}
+    body = published_detail(published)
+    return answer(body, 201, {"Location": body["url"]})
 
 
 @bp.get("/reports/compare")

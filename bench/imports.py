@@ -80,7 +80,11 @@ def pledge_file(actor_codes: list[str], rows: int = ROWS) -> bytes:
     n = 0
     while n < rows:
         ref = f"p{n}"
-        base = {"pledge_ref": ref, "actor": actor_codes[n % len(actor_codes)], "plan": "BP-CFA-2019"}
+        base = {
+            "pledge_ref": ref,
+            "actor": actor_codes[n % len(actor_codes)],
+            "plan": "BP-CFA-2019",
+        }
         writer.writerow(
             {
                 **base,

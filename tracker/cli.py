@@ -380,9 +380,11 @@ def export_pledges_command(path, plan_code):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_rates_command(path):
     """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
-    from tracker.pledges.transfer import import_rates
+    from tracker.pledges.transfer import apply_rates, check_rates
 
-    _report_import(import_rates(_read_upload(path), path, by="command line"), "rates")
+    with reading():  # the checks, outside the write lock; then the writes, in bulk
+        checked = check_rates(_read_upload(path), path)
+    _report_import(apply_rates(checked, by="command line"), "rates")
 
 
 @pledges_group.command("reconvert")

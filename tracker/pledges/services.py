@@ -1,5 +1,6 @@
 """Pledges and their ledger: the rules, in one place, and the writes (flush, never commit)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from tracker.audit.services import (
     By,
     add_and_record,
     apply_changes,
+    changed_values,
     record_event,
     record_events,
 )
@@ -752,6 +754,19 @@ def set_rate(
     """Record the rate of `currency` on `valid_on`; a rate already there for that day is replaced
     (and the audit trail keeps the old one). The ledger entries the rate governs are converted
     again, unless `reconvert` is False: then the caller reconverts (a bulk import does it once)."""
+    currency, reporting_currency = _check_rate(currency, reporting_currency, rate, valid_on)
+    try:
+        # A savepoint: a rate refused for what it does to the ledger leaves nothing behind.
+        with db.session.begin_nested():
+            return _write_rate(currency, reporting_currency, rate, valid_on, source, by, reconvert)
+    except conversion.ConversionTooLarge as error:
+        raise PledgeError(str(error), "rate") from None
+
+
+def _check_rate(
+    currency: str, reporting_currency: str, rate: Decimal, valid_on: date
+) -> tuple[str, str]:
+    """The rules of a rate; its two currencies' codes."""
     try:
         currency = check_currency(currency)
     except MoneyError as error:
@@ -762,12 +777,110 @@ def set_rate(
     if rate <= 0:
         raise PledgeError("A rate must be greater than zero.", "rate")
     check_date(valid_on, "valid_on")
+    return currency, reporting_currency
+
+
+def _rate_set(currency: str, reporting: str, valid_on: date, text: str | None = None) -> str:
+    """The audit summary of a new rate (with its value) or a replaced one."""
+    summary = f"Rate {currency}/{reporting} on {valid_on}"
+    return f"{summary}: {text}" if text is not None else summary
+
+
+@dataclass
+class RateLine:
+    """A rate to record (see set_rates), checked as set_rate checks one."""
+
+    currency: str
+    rate: str
+    valid_on: date
+    source: str | None
+    index: int
+
+
+def check_rate_line(
+    *,
+    currency: str,
+    reporting_currency: str,
+    rate: Decimal,
+    valid_on: date,
+    source: str | None,
+    index: int,
+) -> RateLine:
+    """One rate of a batch, by the rules of set_rate; a PledgeError with its `index` if not."""
     try:
-        # A savepoint: a rate refused for what it does to the ledger leaves nothing behind.
-        with db.session.begin_nested():
-            return _write_rate(currency, reporting_currency, rate, valid_on, source, by, reconvert)
-    except conversion.ConversionTooLarge as error:
-        raise PledgeError(str(error), "rate") from None
+        currency, _ = _check_rate(currency, reporting_currency, rate, valid_on)
+        source_text = _clean_text(source, "source", 200)
+    except PledgeError as error:
+        error.index = index
+        raise
+    return RateLine(currency, rate_text(rate), valid_on, source_text, index)
+
+
+def set_rates(lines: Sequence[RateLine], *, reporting_currency: str, by: By) -> int:
+    """Record many checked rates at once (an import), as set_rate would with reconvert=False
+    (the caller converts the entries again, once per currency): new ones in one INSERT, the
+    ones that replace a rate of that day in one UPDATE, and their audit events in one more.
+    Returns how many were written. A rate changed by someone else meanwhile refuses all."""
+    reporting_currency = check_currency(reporting_currency)
+    saved = {
+        (r.currency, r.valid_on): r
+        for r in db.session.scalars(
+            select(ExchangeRate).where(
+                ExchangeRate.reporting_currency == reporting_currency,
+                ExchangeRate.currency.in_({line.currency for line in lines}),
+            )
+        )
+    }
+    new, changed, events = [], [], []
+    for line in lines:
+        existing = saved.get((line.currency, line.valid_on))
+        if existing is None:
+            new.append(line)
+            continue
+        changes = changed_values(existing, {"rate": line.rate, "source": line.source})
+        if changes:
+            changed.append((existing, line))
+            summary = _rate_set(line.currency, reporting_currency, line.valid_on)
+            events.append(("update", existing.id, summary, changes))
+    ids = insert_many(
+        ExchangeRate,
+        [
+            {
+                "currency": line.currency,
+                "reporting_currency": reporting_currency,
+                "rate": line.rate,
+                "valid_on": line.valid_on,
+                "source": line.source,
+            }
+            for line in new
+        ],
+    )
+    for id_, line in zip(ids, new, strict=True):
+        summary = _rate_set(line.currency, reporting_currency, line.valid_on, line.rate)
+        events.append(("create", id_, summary, {"rate": [None, line.rate]}))
+    if changed:
+        table = ExchangeRate.__table__
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(version=table.c.version + 1, rate=bindparam("rate"), source=bindparam("source"))
+        )
+        rows = [
+            {"b_id": r.id, "b_version": r.version, "rate": line.rate, "source": line.source}
+            for r, line in changed
+        ]
+        if db.session.execute(statement, rows).rowcount != len(rows):
+            raise PledgeConflict(
+                "Someone changed one of these rates while they were being saved; nothing was "
+                "saved. Try again.",
+                "rate",
+            )
+        for rate, line in changed:  # the loaded rates show what is saved now
+            for name, value in (("rate", line.rate), ("source", line.source)):
+                set_committed_value(rate, name, value)
+            set_committed_value(rate, "version", rate.version + 1)
+    record_events(by=by, entity_type=ExchangeRate.__tablename__, items=events)
+    return len(new) + len(changed)
 
 
 def _write_rate(
@@ -797,7 +910,7 @@ def _write_rate(
                 by=by,
                 action="update",
                 entity=existing,
-                summary=f"Rate {currency}/{reporting_currency} on {valid_on}",
+                summary=_rate_set(currency, reporting_currency, valid_on),
                 changes=changes,
             )
         if "rate" in changes and reconvert:
@@ -813,7 +926,7 @@ def _write_rate(
     add_and_record(
         rate_row,
         by=by,
-        summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
+        summary=_rate_set(currency, reporting_currency, valid_on, text),
         changes={"rate": [None, text]},
     )
     if reconvert:

@@ -275,18 +275,26 @@ def import_pledges(
     return apply_pledges(check_pledges(content, filename, may_pledge_for=may_pledge_for), by=by)
 
 
-def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None = None):
-    """Rates from a file with the columns currency, rate, valid_on (source optional).
+@dataclass
+class CheckedRates:
+    """A rates file read and checked: every error in `result`, else the rates to record."""
 
-    The ledger entries are converted again once per currency at the end, from its earliest
-    imported date: rate by rate, each one would redo every later entry (rates × entries).
-    """
+    result: ImportResult
+    reporting: str
+    lines: list[services.RateLine] = field(default_factory=list)
+
+
+def check_rates(content: bytes, filename: str, *, reporting: str | None = None) -> CheckedRates:
+    """Read and check a rates file (columns currency, rate, valid_on; source optional) by the
+    rules of set_rate; a currency and day twice in the file is an error. Writes nothing (run it
+    outside the write lock: see tracker.db.reading)."""
     reporting = reporting or totals.reporting_currency()
-    earliest: dict[str, date] = {}
-    result = ImportResult()
+    checked = CheckedRates(ImportResult(), reporting)
+    result = checked.result
     rows = _read(content, filename, RATE_COLUMNS, result)
     if rows is None:
-        return result
+        return checked
+    seen: dict[tuple[str, date], int] = {}
     for number, row in ((r.number, r.values) for r in rows):
         try:
             rate = parse_rate(row.get("rate", ""))
@@ -299,28 +307,56 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
             result.errors.append(RowError(number, "valid_on", str(error)))
             continue
         try:
-            with db.session.begin_nested():
-                saved = services.set_rate(
-                    currency=row.get("currency", ""),
-                    reporting_currency=reporting,
-                    rate=rate,
-                    valid_on=valid_on,
-                    source=row.get("source") or None,
-                    by=by,
-                    reconvert=False,
-                )
+            line = services.check_rate_line(
+                currency=row.get("currency", ""),
+                reporting_currency=reporting,
+                rate=rate,
+                valid_on=valid_on,
+                source=row.get("source") or None,
+                index=number,
+            )
         except services.PledgeError as error:
             result.errors.append(RowError(number, error.field or "currency", str(error)))
             continue
+        key = (line.currency, line.valid_on)
+        if key in seen:
+            message = f"{key[0]} on {key[1]} appears twice in the file (also row {seen[key]})."
+            result.errors.append(RowError(number, "valid_on", message))
+            continue
+        seen[key] = number
+        checked.lines.append(line)
         result.count += 1
-        earliest[saved.currency] = min(valid_on, earliest.get(saved.currency, valid_on))
-    if not result.errors and reporting == totals.reporting_currency():
-        try:
-            for currency, since in earliest.items():
-                conversion.reconvert(currency=currency, since=since)
-        except conversion.ConversionTooLarge as error:
-            result.errors.append(RowError(0, "rate", str(error)))
+    return checked
+
+
+def apply_rates(checked: CheckedRates, *, by: By) -> ImportResult:
+    """Record a checked rates file (flush only), unless it had errors, and convert the ledger
+    entries again once per currency from its earliest imported date: rate by rate, each one
+    would redo every later entry (rates × entries)."""
+    result = checked.result
+    if result.errors:
+        return result
+    try:
+        with db.session.begin_nested():
+            services.set_rates(checked.lines, reporting_currency=checked.reporting, by=by)
+            if checked.reporting == totals.reporting_currency():
+                earliest: dict[str, date] = {}
+                for line in checked.lines:
+                    since = earliest.get(line.currency, line.valid_on)
+                    earliest[line.currency] = min(line.valid_on, since)
+                for currency, since in earliest.items():
+                    conversion.reconvert(currency=currency, since=since)
+    except conversion.ConversionTooLarge as error:
+        result.errors.append(RowError(0, "rate", str(error)))
+    except services.PledgeError as error:
+        result.errors.append(RowError(error.index or 0, error.field or "rate", str(error)))
     return result
+
+
+def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None = None):
+    """check_rates and apply_rates in one transaction (the pages and the command line run the
+    check outside the write lock instead)."""
+    return apply_rates(check_rates(content, filename, reporting=reporting), by=by)
 
 
 # Export -----------------------------------------------------------------------------------------

@@ -314,9 +314,9 @@ def import_rates():
     if not upload.validate_on_submit():
         flash("Choose a CSV or XLSX file of rates.")
         return redirect(url_for("pledges.rates"))
-    result = transfer.import_rates(
-        upload.file.data.read(), upload.file.data.filename or "", by=current_user
-    )
+    with reading():  # the checks, outside the write lock; then the writes, in bulk
+        checked = transfer.check_rates(upload.file.data.read(), upload.file.data.filename or "")
+    result = transfer.apply_rates(checked, by=current_user)
     if result.errors:
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.rates")

@@ -485,6 +485,7 @@ class LedgerBatch:
         self.new: list[NewPledge] = []
         self.lines: list[_Line] = []
         self.running: dict[Pledge | NewPledge, _Running] = {}
+        self.versions: dict[Pledge, int] = {}  # of the pledges added to, as they were checked
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -556,6 +557,8 @@ class LedgerBatch:
             error.index = index
             raise
         self.running[pledge] = _Running(pledge.currency, *totals.values())
+        if isinstance(pledge, Pledge):
+            self.versions.setdefault(pledge, pledge.version)
         event = _entry_recorded(
             pledge.currency, kind, amount_minor, value_date, reason_text, before, totals[kind]
         )
@@ -634,7 +637,7 @@ class LedgerBatch:
         )
 
     def _update_totals(self) -> None:
-        existing = [p for p in self.running if isinstance(p, Pledge)]
+        existing = list(self.versions)
         if not existing:
             return
         table = Pledge.__table__
@@ -649,7 +652,8 @@ class LedgerBatch:
             )
         )
         rows = [
-            {"b_id": p.id, "b_version": p.version, **_columns(self.running[p])} for p in existing
+            {"b_id": p.id, "b_version": self.versions[p], **_columns(self.running[p])}
+            for p in existing
         ]
         if db.session.execute(statement, rows).rowcount != len(rows):
             raise PledgeConflict(
@@ -660,7 +664,7 @@ class LedgerBatch:
         for pledge in existing:  # the loaded pledges show what is saved now
             for name, value in _columns(self.running[pledge]).items():
                 set_committed_value(pledge, name, value)
-            set_committed_value(pledge, "version", pledge.version + 1)
+            set_committed_value(pledge, "version", self.versions[pledge] + 1)
 
 
 def _columns(running: _Running) -> dict:

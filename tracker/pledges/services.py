@@ -826,6 +826,8 @@ def set_rates(lines: Sequence[RateLine], *, reporting_currency: str, by: By) -> 
     ones that replace a rate of that day in one UPDATE, and their audit events in one more.
     Returns how many were written. A rate changed by someone else meanwhile refuses all."""
     reporting_currency = check_currency(reporting_currency)
+    # As set_rate: a second writer of the same currency and day waits, then finds our row.
+    conversion._lock_conversions(shared=False)
     saved = {
         (r.currency, r.valid_on): r
         for r in db.session.scalars(
@@ -846,19 +848,24 @@ def set_rates(lines: Sequence[RateLine], *, reporting_currency: str, by: By) -> 
             changed.append((existing, line))
             summary = _rate_set(line.currency, reporting_currency, line.valid_on)
             events.append(("update", existing.id, summary, changes))
-    ids = insert_many(
-        ExchangeRate,
-        [
-            {
-                "currency": line.currency,
-                "reporting_currency": reporting_currency,
-                "rate": line.rate,
-                "valid_on": line.valid_on,
-                "source": line.source,
-            }
-            for line in new
-        ],
+    duplicate = PledgeConflict(
+        "Someone saved one of these rates at the same moment; nothing was saved. Try again.",
+        "rate",
     )
+    with guarded_write(duplicate=duplicate):
+        ids = insert_many(
+            ExchangeRate,
+            [
+                {
+                    "currency": line.currency,
+                    "reporting_currency": reporting_currency,
+                    "rate": line.rate,
+                    "valid_on": line.valid_on,
+                    "source": line.source,
+                }
+                for line in new
+            ],
+        )
     for id_, line in zip(ids, new, strict=True):
         summary = _rate_set(line.currency, reporting_currency, line.valid_on, line.rate)
         events.append(("create", id_, summary, {"rate": [None, line.rate]}))

@@ -325,7 +325,9 @@ def test_another_writer_is_not_kept_waiting_by_a_large_import(busy_app, kind):
         time.sleep(0.05)
     thread.join(timeout=120)
 
-    assert answers[0].status_code in (200, 302), answers[0].get_data(as_text=True)[:500]
+    # The plan's API answers 200; the pledge page sends to the list (302) when all is imported.
+    expected = 200 if kind == "plan" else 302
+    assert answers[0].status_code == expected, answers[0].get_data(as_text=True)[:500]
     # Before the batches, a 5,000-row import held the lock for 6 to 15 s.
     assert max(waits) < 4.0, waits
 

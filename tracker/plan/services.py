@@ -59,7 +59,8 @@ class Ref(NamedTuple):
     code: str
 
 
-# A plan's taken codes, {code: id}, read once for a batch instead of once per row.
+# The codes a batch may not take, read once instead of once per row: {code: id} for action
+# points, {(action point id, code): id} for activities.
 Taken = dict[Any, int]
 
 
@@ -288,6 +289,8 @@ def create_action_points(plan: Plan, items: Sequence[dict], *, by: By) -> dict[s
     arguments of create_action_point and passes its rules, all checked before anything is
     written; then one INSERT for them, one for their partners and one for their audit events.
     Returns {code: id}. A broken rule raises PlanError with the item's `index`."""
+    if not items:
+        return {}
     taken = _taken_codes(plan)
     rows, partners, created = [], [], []
     for index, item in enumerate(items):
@@ -313,8 +316,6 @@ def create_action_points(plan: Plan, items: Sequence[dict], *, by: By) -> dict[s
         )
         partners.append(item.get("partners") or ())
         created.append(_action_point_created(plan, code, title, goal))
-    if not rows:
-        return {}
     with guarded_write(duplicate=_batch_refused(f"the action points of {plan.code}")):
         ids = insert_many(ActionPoint, rows)
         _replace_partners(dict(zip(ids, partners, strict=True)))

@@ -73,6 +73,7 @@ test-postgres: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	bash scripts/install-system-deps --bench
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.imports
 
 clean:
 	rm -rf build test-results .pytest_cache .ruff_cache *.egg-info

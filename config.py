@@ -61,10 +61,17 @@ class Config:
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 
+    # Logs: JSON lines on stderr (tracker/logs.py), one per request at INFO; a request slower
+    # than SLOW_REQUEST_MS is logged at WARNING, and so is a request's query slower than
+    # SLOW_QUERY_MS (milliseconds both).
+    LOG_LEVEL = "INFO"
+    SLOW_REQUEST_MS = 1000
+    SLOW_QUERY_MS = 200
+
 
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
-    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY."""
+    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS, SLOW_QUERY_MS."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -78,4 +85,9 @@ def from_environ(environ=os.environ) -> dict:
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():
         settings["TRUSTED_PROXY_COUNT"] = int(environ["TRUSTED_PROXY_COUNT"])
+    for name in ("SLOW_REQUEST_MS", "SLOW_QUERY_MS"):
+        if environ.get(name, "").isdigit():
+            settings[name] = int(environ[name])
+    if environ.get("LOG_LEVEL", "").upper() in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        settings["LOG_LEVEL"] = environ["LOG_LEVEL"].upper()
     return settings

@@ -40,6 +40,7 @@ def make_app(folder: Path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
             "SECRET_KEY": SECRET_KEY,
             "WTF_CSRF_ENABLED": False,
+            "LOG_LEVEL": "WARNING",  # a line a request would bury the results
         }
     )
     app.instance_path = str(folder)
@@ -247,6 +248,7 @@ def wrk_throughput(folder: Path, cookie: str) -> list[tuple[str, float]]:
         "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
         "SECRET_KEY": SECRET_KEY,
         "TRACKER_ENV": "development",
+        "LOG_LEVEL": "WARNING",  # slow requests and errors only: not 1,000 lines a second
     }
     server = subprocess.Popen(
         [

@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/tracker.sqlite"
     refuse_unsafe_production(app)
+    from tracker import logs
+
+    logs.init_app(app)  # first: its hooks time the whole request, and app.logger writes JSON
     from tracker.money import check_currency
 
     app.config["REPORTING_CURRENCY"] = check_currency(app.config["REPORTING_CURRENCY"])

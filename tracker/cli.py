@@ -13,7 +13,7 @@ from tracker import MIGRATIONS_DIR, create_app
 from tracker.actors.services import get_actor_by_code
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
-from tracker.db import MAX_ID, db
+from tracker.db import MAX_ID, db, reading
 from tracker.tables import FileError, read_capped
 
 
@@ -214,7 +214,8 @@ def import_plan_command(path, plan_code, dry_run):
     try:
         with open(path, "rb") as file:
             data = read_capped(file)  # a 50 MB file is refused before it is read whole
-        preview = transfer.preview_import(data, path, plan_code)
+        with reading():  # the checks, outside the write lock; then the writes, in bulk
+            preview = transfer.preview_import(data, path, plan_code)
         if not dry_run:
             transfer.apply_import(preview, by="command line")
     except transfer.FileError as error:
@@ -372,9 +373,11 @@ def _read_upload(path: str) -> bytes:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_pledges_command(path):
     """Import pledges and ledger entries from a CSV or XLSX file (all rows or none)."""
-    from tracker.pledges.transfer import import_pledges
+    from tracker.pledges.transfer import apply_pledges, check_pledges
 
-    _report_import(import_pledges(_read_upload(path), path, by="command line"), "pledge rows")
+    with reading():  # the checks, outside the write lock; then the writes, in bulk
+        checked = check_pledges(_read_upload(path), path)
+    _report_import(apply_pledges(checked, by="command line"), "pledge rows")
 
 
 @export_group.command("pledges")
@@ -402,9 +405,11 @@ def export_pledges_command(path, plan_code):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_rates_command(path):
     """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
-    from tracker.pledges.transfer import import_rates
+    from tracker.pledges.transfer import apply_rates, check_rates
 
-    _report_import(import_rates(_read_upload(path), path, by="command line"), "rates")
+    with reading():  # the checks, outside the write lock; then the writes, in bulk
+        checked = check_rates(_read_upload(path), path)
+    _report_import(apply_rates(checked, by="command line"), "rates")
 
 
 @pledges_group.command("reconvert")

@@ -4,13 +4,14 @@ import enum
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.orm.exc import StaleDataError
@@ -114,6 +115,18 @@ def _exact_sum_sqlite(element, compiler, **kw):
     return f"(sum(({value}) >> 32) || ':' || sum(({value}) & 4294967295))"
 
 
+def insert_many(model: type, rows: list[dict]) -> list[int]:
+    """Insert many rows of `model` at once and return their new ids, in the rows' order.
+
+    Core, not the ORM: a batch (an import) needs no object per row, and the ORM's bookkeeping
+    of each would cost more than the INSERT itself. Column defaults apply as usual."""
+    if not rows:
+        return []
+    table = model.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(db.session.scalars(statement, rows))
+
+
 MAX_ID = 2**31 - 1  # INTEGER primary keys: a larger id is a database error, not a 404
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -142,6 +155,11 @@ def _busy_timeout_ms() -> int:
         return 15_000
 
 
+# Set while a block that only reads runs inside a writing request or command (see `reading`).
+_reading: ContextVar[bool] = ContextVar("tracker_reading", default=False)
+_READ_ONLY = "_tracker_read_only"  # in `g`: the rest of this request only reads
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
@@ -149,10 +167,61 @@ def _begin_sqlite(conn):
     # A deferred transaction that reads and then writes fails at once with "database is locked"
     # when another worker wrote in between; IMMEDIATE takes the write lock up front and waits for
     # it (busy timeout). Page reads stay deferred so that they never queue behind writers.
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if _reading.get() or (
+        has_request_context() and (request.method in READ_ONLY_METHODS or g.get(_READ_ONLY))
+    ):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _end_transaction() -> None:
+    """Commit what the session holds without expiring its objects: they stay loaded for what
+    follows (thousands of records an import checked would otherwise be reloaded one by one)."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run a block that only reads (an import reading and checking its whole file) in a
+    transaction of its own that takes no write lock.
+
+    A writing request takes SQLite's write lock at its first query (BEGIN IMMEDIATE, above) and
+    holds it to the end, so every other writer queues behind its slowest part. Here what the
+    request did so far is committed first (reads, and at most its API token's last use), the
+    block runs in a deferred transaction that ends with it, and the writes that follow start a
+    new, IMMEDIATE one: the services re-check there whatever may have changed in between (a
+    version, a unique code, a pledge's totals). The same on PostgreSQL, so that both behave
+    alike. The block must not write.
+    """
+    _end_transaction()
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+        _end_transaction()
+
+
+def read_only_from_now() -> None:
+    """Open every further transaction of this request deferred: after a write failed on a lock,
+    the error page (which loads the signed-in user) must not wait for the lock again."""
+    setattr(g, _READ_ONLY, True)
+
+
+def is_lock_timeout(error: BaseException | None) -> bool:
+    """Whether `error` is the database giving up waiting for a lock: SQLite's "database is
+    locked" after the busy timeout, or PostgreSQL's lock_timeout (SQLSTATE 55P03)."""
+    if not isinstance(error, OperationalError):
+        return False
+    if getattr(error.orig, "sqlstate", None) == "55P03":
+        return True
+    return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
 
 
 class StaleVersionError(Exception):

@@ -2,11 +2,16 @@
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 from tracker.audit.services import record_denied_request
-from tracker.db import db
+from tracker.db import db, is_lock_timeout, read_only_from_now
 from tracker.uploads.files import format_size
 
 ERROR_CODES = {
@@ -21,7 +26,10 @@ ERROR_CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
+# How long a client told that the database is busy (503) should wait before trying again.
+RETRY_AFTER_SECONDS = 5
 
 
 def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
@@ -81,7 +89,31 @@ def too_large() -> RequestEntityTooLarge:
     )
 
 
+def database_busy() -> ServiceUnavailable:
+    """The answer when a write waited for the database's lock longer than the busy timeout
+    (another worker holds it): try again soon, nothing was saved. Never a 500."""
+    # Nothing of this request is saved, and the error page must not queue for the lock again.
+    db.session.rollback()
+    read_only_from_now()
+    current_app.logger.warning(
+        "Database busy: %s %s gave up waiting for a lock", request.method, path_for_log()
+    )
+    return ServiceUnavailable(
+        "The database is busy with another change; nothing was saved. "
+        f"Try again in {RETRY_AFTER_SECONDS} seconds.",
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
+def handle_database_error(error: OperationalError):
+    if is_lock_timeout(error):
+        return handle_http_error(database_busy())
+    return handle_unexpected_error(error)
+
+
 def handle_http_error(error: HTTPException):
+    if isinstance(error, InternalServerError) and is_lock_timeout(error.original_exception):
+        error = database_busy()  # raised outside the view (an after_request commit, say)
     status = error.code or 500
     if status == 403:
         record_denied()
@@ -112,4 +144,5 @@ def handle_unexpected_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

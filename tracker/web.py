@@ -138,3 +138,12 @@ def init_app(app: Flask) -> None:
     def health():
         """A trivial route: liveness probe, and the yardstick of the benchmarks."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def ready():
+        """Readiness probe: database, migrations at head, upload storage (tracker/health.py)."""
+        from tracker.health import readiness
+
+        ok, checks = readiness()
+        body = {"status": "ready" if ok else "not ready", "checks": checks}
+        return body, 200 if ok else 503, {"Cache-Control": "no-store"}

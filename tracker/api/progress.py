@@ -13,7 +13,7 @@ from tracker.api.pagination import page_of
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, require
-from tracker.db import MAX_ID, db
+from tracker.db import MAX_ID, db, reading
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
@@ -325,9 +325,11 @@ def bulk_updates(code_or_id: str):
     except ValueError:
         raise invalid({"reported_on": "Must be a date, YYYY-MM-DD."}) from None
     bulk_rows = [_bulk_row(n, row) for n, row in enumerate(rows, start=1)]
-    saved = services.record_bulk(
-        plan, actor=actor, rows=bulk_rows, reported_on=reported_on, submit=submit, by=acting_user()
-    )
+    with reading():  # the checks, outside the write lock; then one batch of writes
+        checked = services.check_bulk(
+            plan, actor=actor, rows=bulk_rows, reported_on=reported_on, by=acting_user()
+        )
+    saved = services.save_bulk(checked, submit=submit, by=acting_user())
     return answer({"items": [serializers.update_detail(u) for u in saved]}, 201)
 
 

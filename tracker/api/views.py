@@ -26,7 +26,7 @@ from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
-from tracker.db import READ_ONLY_METHODS, db
+from tracker.db import READ_ONLY_METHODS, db, reading
 from tracker.pages import download
 from tracker.plan import services as plan_services
 from tracker.plan import transfer
@@ -204,7 +204,8 @@ def import_plan(code_or_id: str):
     if upload is None or not upload.filename:
         raise invalid({"file": "Send the plan file as multipart/form-data, field 'file'."})
     dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "yes")
-    preview = transfer.preview_import(read_capped(upload.stream), upload.filename, plan.code)
+    with reading():  # the checks, outside the write lock; then the writes, in bulk
+        preview = transfer.preview_import(read_capped(upload.stream), upload.filename, plan.code)
     if dry_run:
         return serializers.import_result(preview, dry_run)
     transfer.apply_import(preview, by=acting_user())

@@ -1,5 +1,6 @@
 import enum
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -31,14 +32,22 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def apply_changes(obj: db.Model, values: dict[str, Any]) -> dict[str, list]:
-    """Set each attribute that differs; return {field: [before, after]} for the audit trail."""
+def changed_values(obj: db.Model, values: dict[str, Any]) -> dict[str, list]:
+    """{field: [before, after]} for each attribute that `values` would change, as the audit
+    trail keeps it; sets nothing (a batch writes them with one UPDATE)."""
     changes = {}
     for field, new in values.items():
         old = getattr(obj, field)
         if jsonable(old) != jsonable(new):
             changes[field] = [jsonable(old), jsonable(new)]
-            setattr(obj, field, new)
+    return changes
+
+
+def apply_changes(obj: db.Model, values: dict[str, Any]) -> dict[str, list]:
+    """Set each attribute that differs; return {field: [before, after]} for the audit trail."""
+    changes = changed_values(obj, values)
+    for field in changes:
+        setattr(obj, field, values[field])
     return changes
 
 
@@ -70,6 +79,34 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def record_events(
+    *, by: By, entity_type: str, items: Iterable[tuple[str, int, str, dict | None]]
+) -> int:
+    """Append many events about records of one kind at once, as record_event would one by
+    one: `items` are (action, entity id, summary, changes). One INSERT, for the thousands of
+    rows of an import; returns how many were written."""
+    user = None if isinstance(by, str) else by
+    now = utcnow()
+    rows = [
+        {
+            "occurred_at": now,
+            "user_id": user.id if user else None,
+            "agent": by if isinstance(by, str) else None,
+            "address": None,
+            "action": action[:32],
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "summary": summary[:300],
+            "changes": changes or {},
+        }
+        for action, entity_id, summary, changes in items
+    ]
+    if rows:
+        # Core, not the ORM: an executemany with nothing to return or track per row.
+        db.session.execute(AuditEvent.__table__.insert(), rows)
+    return len(rows)
 
 
 def add_and_record(entity: db.Model, *, by: By, summary: str, changes: dict | None = None):

@@ -1,14 +1,22 @@
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, add_and_record, apply_changes, record_event
-from tracker.db import MAX_ID, check_version, db, guarded_write
+from tracker.audit.services import (
+    By,
+    add_and_record,
+    apply_changes,
+    changed_values,
+    record_event,
+    record_events,
+)
+from tracker.db import MAX_ID, check_version, db, guarded_write, insert_many, utcnow
 from tracker.money import MoneyError, check_amount
 from tracker.plan.models import (
     ActionPoint,
@@ -16,6 +24,7 @@ from tracker.plan.models import (
     Activity,
     Plan,
     PriorityGoal,
+    action_point_partners,
     code_sort_key,
 )
 
@@ -33,11 +42,26 @@ def clean_title(text: str | None) -> str:
 
 
 class PlanError(Exception):
-    """A broken plan rule; `field` names the form field it belongs to."""
+    """A broken plan rule; `field` names the form field it belongs to, and `index` the item of
+    a batch (create_action_points and the like) that broke it."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, index: int | None = None):
         super().__init__(message)
         self.field = field
+        self.index = index
+
+
+class Ref(NamedTuple):
+    """An action point as a batch of activities needs it: one created in the same batch has
+    no loaded object yet."""
+
+    id: int
+    code: str
+
+
+# The codes a batch may not take, read once instead of once per row: {code: id} for action
+# points, {(action point id, code): id} for activities.
+Taken = dict[Any, int]
 
 
 def plans_query() -> Select:
@@ -119,8 +143,14 @@ def get_action_point(action_point_id: int) -> ActionPoint | None:
 
 
 def _check_action_point(
-    plan: Plan, goal: PriorityGoal, code: str, current: ActionPoint | None = None
+    plan: Plan,
+    goal: PriorityGoal,
+    code: str,
+    current: ActionPoint | None = None,
+    taken: Taken | None = None,
 ) -> None:
+    """The rules of an action point's goal and code; `taken` ({code: id}) spares a batch the
+    query for a clash."""
     if goal.plan_id != plan.id:
         raise PlanError(f"Goal {goal.number} does not belong to plan {plan.code}.", "goal")
     if not CODE_PATTERN.match(code):
@@ -129,11 +159,35 @@ def _check_action_point(
             "(for example 17 or 3.4).",
             "code",
         )
-    clash = db.session.scalar(
-        select(ActionPoint).where(ActionPoint.plan_id == plan.id, ActionPoint.code == code)
-    )
-    if clash is not None and clash is not current:
+    if taken is not None:
+        clash_id = taken.get(code)
+    else:
+        clash_id = db.session.scalar(
+            select(ActionPoint.id).where(ActionPoint.plan_id == plan.id, ActionPoint.code == code)
+        )
+    if clash_id is not None and (current is None or clash_id != current.id):
         raise PlanError(f"Plan {plan.code} already has an action point {code}.", "code")
+
+
+def _action_point_created(plan: Plan, code: str, title: str, goal: PriorityGoal):
+    """The audit summary and changes of a new action point."""
+    return (
+        f"Created action point {code} in {plan.code}",
+        {"code": [None, code], "title": [None, title], "goal": [None, goal.number]},
+    )
+
+
+def _action_point_changes(values: dict) -> dict:
+    """An action point's editable values as apply_changes takes them."""
+    return {
+        "goal": values["goal"],
+        "code": values["code"].strip(),
+        "title": clean_title(values["title"]),
+        "description": clean_text(values["description"]),
+        "lead_actor": values["lead_actor"],
+        "partners": list(values["partners"]),
+        "target_on": values["target_on"],
+    }
 
 
 def create_action_point(
@@ -165,13 +219,9 @@ def create_action_point(
         target_on=target_on,
     )
     duplicate = PlanError(f"Plan {plan.code} already has an action point {code}.", "code")
+    summary, changes = _action_point_created(plan, code, title, goal)
     with guarded_write(duplicate=duplicate):
-        add_and_record(
-            action_point,
-            by=by,
-            summary=f"Created action point {code} in {plan.code}",
-            changes={"code": [None, code], "title": [None, title], "goal": [None, goal.number]},
-        )
+        add_and_record(action_point, by=by, summary=summary, changes=changes)
     return action_point
 
 
@@ -190,24 +240,22 @@ def update_action_point(
 ) -> ActionPoint:
     """Change an action point edited at `version`; a newer saved version raises a conflict."""
     check_version(action_point, version)
-    code, title = code.strip(), clean_title(title)
+    code = code.strip()
     _check_action_point(action_point.plan, goal, code, current=action_point)
     duplicate = PlanError(
         f"Plan {action_point.plan.code} already has an action point {code}.", "code"
     )
+    values = {
+        "goal": goal,
+        "code": code,
+        "title": title,
+        "description": description,
+        "lead_actor": lead_actor,
+        "partners": partners,
+        "target_on": target_on,
+    }
     with guarded_write(duplicate=duplicate, record=action_point, version=version):
-        changes = apply_changes(
-            action_point,
-            {
-                "goal": goal,
-                "code": code,
-                "title": title,
-                "description": clean_text(description),
-                "lead_actor": lead_actor,
-                "partners": list(partners),
-                "target_on": target_on,
-            },
-        )
+        changes = apply_changes(action_point, _action_point_changes(values))
         if changes:
             action_point.sort_key = code_sort_key(code)
             # Only the action point's own row carries the version: a change of its partners
@@ -224,15 +272,170 @@ def update_action_point(
     return action_point
 
 
+def _taken_codes(plan: Plan) -> Taken:
+    return dict(
+        db.session.execute(
+            select(ActionPoint.code, ActionPoint.id).where(ActionPoint.plan_id == plan.id)
+        ).all()
+    )
+
+
+def _batch_refused(what: str) -> PlanError:
+    return PlanError(
+        f"Someone else changed {what} while these changes were being saved; nothing was saved. "
+        "Try again.",
+    )
+
+
+def create_action_points(plan: Plan, items: Sequence[dict], *, by: By) -> dict[str, int]:
+    """Add many action points to a plan at once (an import): each item holds the keyword
+    arguments of create_action_point and passes its rules, all checked before anything is
+    written; then one INSERT for them, one for their partners and one for their audit events.
+    Returns {code: id}. A broken rule raises PlanError with the item's `index`."""
+    if not items:
+        return {}
+    taken = _taken_codes(plan)
+    rows, partners, created = [], [], []
+    for index, item in enumerate(items):
+        code, title = item["code"].strip(), clean_title(item["title"])
+        goal = item["goal"]
+        try:
+            _check_action_point(plan, goal, code, taken=taken)
+        except PlanError as error:
+            error.index = index
+            raise
+        taken[code] = 0  # a later item with this code clashes
+        rows.append(
+            {
+                "plan_id": plan.id,
+                "goal_id": goal.id,
+                "code": code,
+                "sort_key": code_sort_key(code),
+                "title": title,
+                "description": clean_text(item.get("description")),
+                "lead_actor_id": item["lead_actor"].id if item.get("lead_actor") else None,
+                "target_on": item.get("target_on"),
+            }
+        )
+        partners.append(item.get("partners") or ())
+        created.append(_action_point_created(plan, code, title, goal))
+    with guarded_write(duplicate=_batch_refused(f"the action points of {plan.code}")):
+        ids = insert_many(ActionPoint, rows)
+        _replace_partners(dict(zip(ids, partners, strict=True)))
+        record_events(
+            by=by,
+            entity_type=ActionPoint.__tablename__,
+            items=[("create", id_, *event) for id_, event in zip(ids, created, strict=True)],
+        )
+    return {row["code"]: id_ for row, id_ in zip(rows, ids, strict=True)}
+
+
+def update_action_points(updates: Sequence[tuple[ActionPoint, dict]], *, by: By) -> int:
+    """Change many action points at once (an import), each as update_action_point would with
+    the values given (its keyword arguments; the version is the one loaded, and a record saved
+    by someone else since refuses the whole batch): one UPDATE for them all, their partners
+    replaced, one INSERT for the audit events. Returns how many changed. A broken rule raises
+    PlanError with the item's `index`."""
+    if not updates:
+        return 0
+    plan = updates[0][0].plan
+    taken = _taken_codes(plan)
+    rows, events, partners, written = [], [], {}, []
+    for index, (action_point, values) in enumerate(updates):
+        wanted = _action_point_changes(values)
+        try:
+            _check_action_point(plan, wanted["goal"], wanted["code"], action_point, taken)
+        except PlanError as error:
+            error.index = index
+            raise
+        taken.pop(action_point.code, None)
+        taken[wanted["code"]] = action_point.id
+        changes = changed_values(action_point, wanted)
+        if not changes:
+            continue
+        events.append(("update", action_point.id, f"Edited {', '.join(changes)}", changes))
+        written.append((action_point, wanted))
+        if "partners" in changes:
+            partners[action_point.id] = wanted["partners"]
+        lead = wanted["lead_actor"]
+        rows.append(
+            {
+                "b_id": action_point.id,
+                "b_version": action_point.version,
+                "goal_id": wanted["goal"].id,
+                "code": wanted["code"],
+                "sort_key": code_sort_key(wanted["code"]),
+                "title": wanted["title"],
+                "description": wanted["description"],
+                "lead_actor_id": lead.id if lead else None,
+                "target_on": wanted["target_on"],
+            }
+        )
+    what, now = f"the action points of {plan.code}", utcnow()
+    with guarded_write(duplicate=_batch_refused(what)):
+        _update_versioned(ActionPoint, rows, what, updated_at=now)
+        if partners:
+            _replace_partners(partners)
+        record_events(by=by, entity_type=ActionPoint.__tablename__, items=events)
+    _show_written(written, updated_at=now)
+    return len(events)
+
+
+def _replace_partners(partners: dict[int, list[Actor]]) -> None:
+    """{action point id: its partners}, written as such (two statements)."""
+    links = action_point_partners
+    db.session.execute(delete(links).where(links.c.action_point_id.in_(partners)))
+    rows = [
+        {"action_point_id": id_, "actor_id": actor.id}
+        for id_, actors in partners.items()
+        for actor in dict.fromkeys(actors)
+    ]
+    if rows:
+        db.session.execute(insert(links), rows)
+
+
+def _show_written(written: list[tuple[db.Model, dict]], **fixed) -> None:
+    """Give the loaded records what a batch wrote past the ORM, as their saved values: they
+    read as they are now in the database (one version further), and nothing is flushed again."""
+    for record, values in written:
+        version = record.version + 1
+        for key, value in {**values, **fixed, "version": version}.items():
+            set_committed_value(record, key, value)
+            if key in ("goal", "lead_actor"):
+                set_committed_value(record, f"{key}_id", value.id if value else None)
+        if isinstance(record, ActionPoint):
+            set_committed_value(record, "sort_key", code_sort_key(record.code))
+
+
+def _update_versioned(model, rows: list[dict], what: str, **fixed) -> None:
+    """One executemany UPDATE of the rows ({b_id, b_version, column: value}), each only if
+    its version is still the one read, and one version further; a row saved by someone else
+    meanwhile refuses the batch (PlanError)."""
+    if not rows:
+        return
+    table = model.__table__
+    columns = [name for name in rows[0] if not name.startswith("b_")]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(version=table.c.version + 1, **fixed, **{c: bindparam(c) for c in columns})
+    )
+    if db.session.execute(statement, rows).rowcount != len(rows):
+        raise _batch_refused(what)
+
+
 def _check_activity(
-    action_point: ActionPoint,
+    action_point: ActionPoint | Ref,
     code: str,
     starts_on: date | None,
     ends_on: date | None,
     budget_minor: int | None,
     budget_currency: str | None,
     current: Activity | None = None,
+    taken: Taken | None = None,
 ) -> None:
+    """The rules of an activity's code, dates and budget; `taken` ({(action point id, code):
+    id}) spares a batch the query for a clash."""
     if not CODE_PATTERN.match(code):
         raise PlanError(
             "Use 1 to 20 letters, digits, dots or hyphens, starting with a letter or digit "
@@ -248,11 +451,43 @@ def _check_activity(
             check_amount(budget_minor, budget_currency)
         except MoneyError as error:
             raise PlanError(str(error), "budget") from None
-    clash = db.session.scalar(
-        select(Activity).where(Activity.action_point_id == action_point.id, Activity.code == code)
-    )
-    if clash is not None and clash is not current:
+    if taken is not None:
+        clash_id = taken.get((action_point.id, code))
+    else:
+        clash_id = db.session.scalar(
+            select(Activity.id).where(
+                Activity.action_point_id == action_point.id, Activity.code == code
+            )
+        )
+    if clash_id is not None and (current is None or clash_id != current.id):
         raise PlanError(f"Action point {action_point.code} already has an activity {code}.", "code")
+
+
+def _activity_changes(values: dict) -> dict:
+    """An activity's editable values as apply_changes takes them."""
+    return {
+        "code": values["code"].strip(),
+        "title": clean_title(values["title"]),
+        "description": clean_text(values["description"]),
+        "lead_actor": values["lead_actor"],
+        "starts_on": values["starts_on"],
+        "ends_on": values["ends_on"],
+        "budget_minor": values["budget_minor"],
+        "budget_currency": values["budget_currency"],
+    }
+
+
+def _check_activity_values(action_point, values: dict, current=None, taken=None) -> None:
+    _check_activity(
+        action_point,
+        values["code"],
+        values["starts_on"],
+        values["ends_on"],
+        values["budget_minor"],
+        values["budget_currency"],
+        current=current,
+        taken=taken,
+    )
 
 
 def next_activity_code(action_point: ActionPoint) -> str:
@@ -300,14 +535,18 @@ def create_activity(
     duplicate = PlanError(
         f"Action point {action_point.code} already has an activity {code}.", "code"
     )
+    summary, changes = _activity_created(action_point, code, activity.title)
     with guarded_write(duplicate=duplicate):
-        add_and_record(
-            activity,
-            by=by,
-            summary=f"Created activity {code} under action point {action_point.code}",
-            changes={"code": [None, code], "title": [None, activity.title]},
-        )
+        add_and_record(activity, by=by, summary=summary, changes=changes)
     return activity
+
+
+def _activity_created(action_point: ActionPoint | Ref, code: str, title: str):
+    """The audit summary and changes of a new activity."""
+    return (
+        f"Created activity {code} under action point {action_point.code}",
+        {"code": [None, code], "title": [None, title]},
+    )
 
 
 def update_activity(
@@ -329,30 +568,119 @@ def update_activity(
     code, ap = code.strip(), activity.action_point
     _check_activity(ap, code, starts_on, ends_on, budget_minor, budget_currency, current=activity)
     duplicate = PlanError(f"Action point {ap.code} already has an activity {code}.", "code")
+    values = {
+        "code": code,
+        "title": title,
+        "description": description,
+        "lead_actor": lead_actor,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "budget_minor": budget_minor,
+        "budget_currency": budget_currency,
+    }
     with guarded_write(duplicate=duplicate, record=activity, version=version):
-        changes = apply_changes(
-            activity,
-            {
-                "code": code,
-                "title": clean_title(title),
-                "description": clean_text(description),
-                "lead_actor": lead_actor,
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-                "budget_minor": budget_minor,
-                "budget_currency": budget_currency,
-            },
-        )
+        changes = apply_changes(activity, _activity_changes(values))
         if changes:
             db.session.flush()
             record_event(
                 by=by,
                 action="update",
                 entity=activity,
-                summary=f"Edited activity {code} of action point {ap.code}: {', '.join(changes)}",
+                summary=_activity_edited(ap, code, changes),
                 changes=changes,
             )
     return activity
+
+
+def _activity_edited(action_point: ActionPoint, code: str, changes: dict) -> str:
+    return f"Edited activity {code} of action point {action_point.code}: {', '.join(changes)}"
+
+
+def _taken_activity_codes(action_point_ids: Iterable[int]) -> Taken:
+    ids = list(set(action_point_ids))
+    rows = db.session.execute(
+        select(Activity.action_point_id, Activity.code, Activity.id).where(
+            Activity.action_point_id.in_(ids)
+        )
+    )
+    return {(ap_id, code): id_ for ap_id, code, id_ in rows}
+
+
+def create_activities(items: Sequence[dict], *, by: By) -> int:
+    """Add many activities at once (an import): each item holds the keyword arguments of
+    create_activity (its code given) and `action_point`, an ActionPoint or a Ref, and passes
+    its rules, all checked before anything is written; then one INSERT for them and one for
+    their audit events. Returns how many. A broken rule raises PlanError with the item's
+    `index`."""
+    if not items:
+        return 0
+    taken = _taken_activity_codes(item["action_point"].id for item in items)
+    rows, created = [], []
+    for index, item in enumerate(items):
+        action_point = item["action_point"]
+        values = _activity_changes({"description": None, "lead_actor": None, **item})
+        try:
+            _check_activity_values(action_point, values, taken=taken)
+        except PlanError as error:
+            error.index = index
+            raise
+        taken[(action_point.id, values["code"])] = 0
+        lead = values.pop("lead_actor")
+        rows.append(
+            {**values, "action_point_id": action_point.id, "lead_actor_id": lead and lead.id}
+        )
+        created.append(_activity_created(action_point, values["code"], values["title"]))
+    with guarded_write(duplicate=_batch_refused("these activities")):
+        ids = insert_many(Activity, rows)
+        record_events(
+            by=by,
+            entity_type=Activity.__tablename__,
+            items=[("create", id_, *event) for id_, event in zip(ids, created, strict=True)],
+        )
+    return len(ids)
+
+
+def update_activities(updates: Sequence[tuple[Activity, dict]], *, by: By) -> int:
+    """Change many activities at once (an import), each as update_activity would with the
+    values given (the version is the one loaded, and a record saved by someone else since
+    refuses the whole batch): one UPDATE for them all and one INSERT for the audit events.
+    Returns how many changed. A broken rule raises PlanError with the item's `index`."""
+    if not updates:
+        return 0
+    taken = _taken_activity_codes(activity.action_point_id for activity, _ in updates)
+    rows, events, written = [], [], []
+    for index, (activity, values) in enumerate(updates):
+        wanted = _activity_changes(values)
+        ap = activity.action_point
+        try:
+            _check_activity_values(ap, wanted, current=activity, taken=taken)
+        except PlanError as error:
+            error.index = index
+            raise
+        taken.pop((ap.id, activity.code), None)
+        taken[(ap.id, wanted["code"])] = activity.id
+        changes = changed_values(activity, wanted)
+        if not changes:
+            continue
+        events.append(
+            ("update", activity.id, _activity_edited(ap, wanted["code"], changes), changes)
+        )
+        written.append((activity, wanted))
+        columns = {k: v for k, v in wanted.items() if k != "lead_actor"}
+        lead = wanted["lead_actor"]
+        rows.append(
+            {
+                "b_id": activity.id,
+                "b_version": activity.version,
+                **columns,
+                "lead_actor_id": lead.id if lead else None,
+            }
+        )
+    with guarded_write(duplicate=_batch_refused("these activities")):
+        _update_versioned(Activity, rows, "these activities")
+        record_events(by=by, entity_type=Activity.__tablename__, items=events)
+    _show_written(written)
+    return len(events)
 
 
 def create_goal(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, jsonable
-from tracker.db import db
+from tracker.db import StaleVersionError, db
 from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan import services
 from tracker.plan.fileformats import (
@@ -48,6 +48,7 @@ class RowChange:
     values: dict
     changes: dict[str, list] = field(default_factory=dict)
     record: object | None = None
+    parent: ActionPoint | None = None  # an activity's action point, when it exists already
 
     @property
     def label(self) -> str:
@@ -115,44 +116,73 @@ def preview_import(data: bytes, filename: str, plan_code: str | None = None) -> 
 
 
 def apply_import(preview: ImportPreview, *, by: By) -> ImportPreview:
-    """Write a checked import through the plan services (each change audited); flush only."""
+    """Write a checked import through the plan services (each change audited); flush only.
+
+    Goals go one by one (a plan has at most 99); action points and activities in batches of
+    a few statements each, so that thousands of rows hold the database's write lock for a
+    moment, not for seconds. Run `preview_import` outside the write transaction (see
+    `tracker.db.reading`): the services check here again what may have changed since."""
     plan = preview.plan
     goals = {g.number: g for g in plan.goals}
-    with db.session.begin_nested():  # all or nothing, even if a service refuses a row
-        for row in preview.changed:
-            try:
-                _apply_row(plan, row, goals, by)
-            except services.PlanError as error:
-                field_name = error.field or "row"
-                raise FileError(
-                    [f"{row.values['where']}, column '{field_name}': {error}"]
-                ) from None
+    by_sheet: dict[tuple[str, bool], list[RowChange]] = {}
+    for row in preview.changed:
+        by_sheet.setdefault((row.sheet, row.record is None), []).append(row)
+    rows: list[RowChange] = []  # the batch being written, for naming the row of an error
+    try:
+        with db.session.begin_nested():  # all or nothing, even if a service refuses a row
+            for row in by_sheet.get(("goals", True), []) + by_sheet.get(("goals", False), []):
+                rows = [row]
+                _apply_goal(plan, row, goals, by)
+            rows = by_sheet.get(("action_points", True), [])
+            new_ids = services.create_action_points(
+                plan,
+                [{**_action_point_args(r.values), "goal": goals[r.values["goal"]]} for r in rows],
+                by=by,
+            )
+            rows = by_sheet.get(("action_points", False), [])
+            services.update_action_points(
+                [
+                    (r.record, {**_action_point_args(r.values), "goal": goals[r.values["goal"]]})
+                    for r in rows
+                ],
+                by=by,
+            )
+            rows = by_sheet.get(("activities", True), [])
+            services.create_activities(
+                [{**_activity_args(r.values), "action_point": _parent(r, new_ids)} for r in rows],
+                by=by,
+            )
+            rows = by_sheet.get(("activities", False), [])
+            services.update_activities([(r.record, _activity_args(r.values)) for r in rows], by=by)
+    except StaleVersionError as error:
+        raise FileError(
+            [f"{error} Nothing was imported: check the file against the plan and import it again."]
+        ) from None
+    except services.PlanError as error:
+        where = rows[error.index].values["where"] if error.index is not None else None
+        if len(rows) == 1 and where is None:
+            where = rows[0].values["where"]
+        if where is None:
+            raise FileError([str(error)]) from None
+        raise FileError([f"{where}, column '{error.field or 'row'}': {error}"]) from None
     return preview
 
 
-def _apply_row(plan: Plan, row: RowChange, goals: dict[int, PriorityGoal], by: By) -> None:
+def _parent(row: RowChange, new_ids: dict[str, int]) -> ActionPoint | services.Ref:
+    if row.parent is not None:
+        return row.parent
+    code = row.values["action_point"]
+    return services.Ref(new_ids[code], code)
+
+
+def _apply_goal(plan: Plan, row: RowChange, goals: dict[int, PriorityGoal], by: By) -> None:
     v = row.values
-    if row.sheet == "goals":
-        if row.record is None:
-            goals[v["number"]] = services.create_goal(
-                plan, number=v["number"], title=v["title"], description=v["description"], by=by
-            )
-        else:
-            services.update_goal(row.record, version=row.record.version, **_goal_args(v), by=by)
-        return
-    if row.sheet == "action_points":
-        args = {**_action_point_args(v), "goal": goals[v["goal"]]}
-        if row.record is None:
-            services.create_action_point(plan, **args, by=by)
-        else:
-            services.update_action_point(row.record, version=row.record.version, **args, by=by)
-        return
-    args = _activity_args(v)
     if row.record is None:
-        action_point = services.find_action_point(plan, v["action_point"])
-        services.create_activity(action_point, **args, by=by)
+        goals[v["number"]] = services.create_goal(
+            plan, number=v["number"], title=v["title"], description=v["description"], by=by
+        )
     else:
-        services.update_activity(row.record, version=row.record.version, **args, by=by)
+        services.update_goal(row.record, version=row.record.version, **_goal_args(v), by=by)
 
 
 def _goal_args(v: dict) -> dict:
@@ -363,7 +393,8 @@ class _Checker:
             record = next((a for a in siblings if a.code == values["code"]), None)
             current = _activity_args(values)
         if record is None:
-            return RowChange(sheet, key, "create", values)
+            parent = self.action_points.get(values.get("action_point"))
+            return RowChange(sheet, key, "create", values, parent=parent)
         changes = {}
         for name, new in current.items():
             old = getattr(record, name)

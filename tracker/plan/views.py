@@ -11,7 +11,7 @@ from tracker.auth.permissions import (
     get_readable_document,
     require,
 )
-from tracker.db import StaleVersionError, db
+from tracker.db import StaleVersionError, db, reading
 from tracker.pages import conflict_page, download, render_form_page
 from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
@@ -314,7 +314,8 @@ def import_plan(code: str):
         try:
             upload = form.file.data
             data = read_capped(upload.stream)
-            preview = transfer.preview_import(data, upload.filename, plan.code)
+            with reading():  # the preview writes nothing: it must not hold the write lock
+                preview = transfer.preview_import(data, upload.filename, plan.code)
             confirm = ConfirmImportForm(upload=uploads.keep(data, upload.filename))
         except transfer.FileError as error:
             errors = error.messages
@@ -334,9 +335,9 @@ def confirm_import(code: str):
         flash("That upload has expired or was already imported; upload the file again.")
         return redirect(url_for("plan.import_plan", code=plan.code))
     try:  # checked again: the plan may have changed since the preview
-        preview = transfer.apply_import(
-            transfer.preview_import(kept.data, kept.filename, plan.code), by=current_user
-        )
+        with reading():  # the checks, outside the write lock; then the writes, in bulk
+            preview = transfer.preview_import(kept.data, kept.filename, plan.code)
+        transfer.apply_import(preview, by=current_user)
     except transfer.FileError as error:
         return render_template(
             "plan/import.html",

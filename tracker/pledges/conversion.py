@@ -115,6 +115,18 @@ class RateTable:
             self._dates[code].append(valid_on)
             self._rates[code].append(rate)
 
+    def __eq__(self, other: object) -> bool:
+        """The same rates into the same currency (say, before and after another writer ran)."""
+        if not isinstance(other, RateTable):
+            return NotImplemented
+        return (self.reporting, self._dates, self._rates) == (
+            other.reporting,
+            other._dates,
+            other._rates,
+        )
+
+    __hash__ = None  # mutable contents: not a dict key
+
     def convert(self, amount_minor: int, currency: str, on: date) -> Conversion:
         if currency == self.reporting:
             return Conversion(amount_minor, SAME_CURRENCY_RATE, on)

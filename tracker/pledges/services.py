@@ -1,17 +1,26 @@
 """Pledges and their ledger: the rules, in one place, and the writes (flush, never commit)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, add_and_record, apply_changes, record_event
-from tracker.db import MAX_ID, check_version, db, guarded_write
+from tracker.audit.services import (
+    By,
+    add_and_record,
+    apply_changes,
+    changed_values,
+    record_event,
+    record_events,
+)
+from tracker.db import MAX_ID, check_version, db, guarded_write, insert_many, utcnow
 from tracker.money import (
     MoneyError,
     bound_text,
@@ -38,9 +47,10 @@ class PledgeError(Exception):
 
     status = 422
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, index: int | None = None):
         super().__init__(message)
         self.field = field
+        self.index = index  # the line of a LedgerBatch that broke the rule
 
 
 class PledgeConflict(PledgeError):
@@ -193,6 +203,42 @@ def create_pledge(
     by: By,
 ) -> Pledge:
     """A new pledge with its first ledger entry (pledged, `amount_minor`, on `pledged_on`)."""
+    values = _check_new_pledge(
+        actor=actor,
+        target=target,
+        currency=currency,
+        amount_minor=amount_minor,
+        pledged_on=pledged_on,
+        purpose=purpose,
+        reference=reference,
+    )
+    pledge = Pledge(**values, pledged_minor=0, committed_minor=0, disbursed_minor=0)
+    summary, changes = _pledge_created(actor, target, values, amount_minor)
+    # A savepoint: should the first entry be refused (its conversion), no pledge is left behind.
+    with db.session.begin_nested():
+        add_and_record(pledge, by=by, summary=summary, changes=changes)
+        record_entry(
+            pledge,
+            kind=EntryKind.PLEDGED,
+            amount_minor=amount_minor,
+            value_date=pledged_on,
+            by=by,
+            lock=False,  # a row nobody else can see yet
+        )
+    return pledge
+
+
+def _check_new_pledge(
+    *,
+    actor: Actor,
+    target: Target,
+    currency: str,
+    amount_minor: int,
+    pledged_on: date,
+    purpose: str,
+    reference: str | None,
+) -> dict:
+    """The rules of a new pledge; its columns (but the totals) when they hold."""
     retired = next(
         (r for r in (target.goal, target.action_point, target.activity) if r and r.retired_at),
         None,
@@ -207,44 +253,32 @@ def create_pledge(
         raise PledgeError("A pledge must be for an amount greater than zero.", "amount")
     _check_amount(amount_minor, currency)
     check_date(pledged_on, "pledged_on")
-    purpose_text = _clean_text(purpose, "purpose", 500, required=True)
-    pledge = Pledge(
-        actor_id=actor.id,
-        plan_id=target.plan.id,
-        goal_id=target.goal.id if target.goal else None,
-        action_point_id=target.action_point.id if target.action_point else None,
-        activity_id=target.activity.id if target.activity else None,
-        target_kind=target.kind,
-        currency=currency,
-        pledged_on=pledged_on,
-        purpose=purpose_text,
-        reference=_clean_text(reference, "reference", 100),
-        pledged_minor=0,
-        committed_minor=0,
-        disbursed_minor=0,
+    return {
+        "actor_id": actor.id,
+        "plan_id": target.plan.id,
+        "goal_id": target.goal.id if target.goal else None,
+        "action_point_id": target.action_point.id if target.action_point else None,
+        "activity_id": target.activity.id if target.activity else None,
+        "target_kind": target.kind,
+        "currency": currency,
+        "pledged_on": pledged_on,
+        "purpose": _clean_text(purpose, "purpose", 500, required=True),
+        "reference": _clean_text(reference, "reference", 100),
+    }
+
+
+def _pledge_created(actor: Actor, target: Target, values: dict, amount_minor: int):
+    """The audit summary and changes of a new pledge."""
+    currency = values["currency"]
+    return (
+        f"{actor.code} pledged {format_minor(amount_minor, currency)} {currency}",
+        {
+            "actor": [None, actor.code],
+            "target": [None, target.key],
+            "currency": [None, currency],
+            "purpose": [None, values["purpose"]],
+        },
     )
-    # A savepoint: should the first entry be refused (its conversion), no pledge is left behind.
-    with db.session.begin_nested():
-        add_and_record(
-            pledge,
-            by=by,
-            summary=f"{actor.code} pledged {format_minor(amount_minor, currency)} {currency}",
-            changes={
-                "actor": [None, actor.code],
-                "target": [None, target.key],
-                "currency": [None, currency],
-                "purpose": [None, purpose_text],
-            },
-        )
-        record_entry(
-            pledge,
-            kind=EntryKind.PLEDGED,
-            amount_minor=amount_minor,
-            value_date=pledged_on,
-            by=by,
-            lock=False,  # a row nobody else can see yet
-        )
-    return pledge
 
 
 _LEVEL_NAMES = {
@@ -310,17 +344,7 @@ def record_entry(
     simultaneous entries are checked one after the other; the version column and the CHECK
     constraints on the table are the last line should anything else write the row.
     """
-    try:
-        kind = EntryKind(kind)
-    except ValueError:
-        raise PledgeError("The kind is pledged, committed or disbursed.", "kind") from None
-    if amount_minor == 0:
-        raise PledgeError("An amount of zero changes nothing: give a non-zero amount.", "amount")
-    reason_text = _clean_text(reason, "reason", MAX_REASON)
-    if amount_minor < 0 and not reason_text:
-        raise PledgeError("A reduction or cancellation needs a reason.", "reason")
-    _check_amount(amount_minor, pledge.currency)
-    check_date(value_date, "value_date")
+    kind, reason_text = _check_entry(pledge.currency, kind, amount_minor, value_date, reason)
     if lock:
         db.session.refresh(pledge, with_for_update=True)
     totals = {k: pledge.total(k) for k in EntryKind}
@@ -359,21 +383,296 @@ def record_entry(
             "Reload the pledge and try again.",
             "amount",
         ) from error
-    amount_text = format_minor(amount_minor, pledge.currency)
-    record_event(
-        by=by,
-        action="ledger",
-        entity=pledge,
-        summary=f"Recorded {kind.value} {amount_text} {pledge.currency} on {value_date}"
-        + (f": {reason_text}" if reason_text else ""),
-        changes={
-            f"{kind.value}_total": [
-                format_minor(before, pledge.currency),
-                format_minor(totals[kind], pledge.currency),
-            ]
-        },
+    summary, changes = _entry_recorded(
+        pledge.currency, kind, amount_minor, value_date, reason_text, before, totals[kind]
     )
+    record_event(by=by, action="ledger", entity=pledge, summary=summary, changes=changes)
     return entry
+
+
+def _check_entry(
+    currency: str, kind: EntryKind | str, amount_minor: int, value_date: date, reason: str | None
+) -> tuple[EntryKind, str | None]:
+    """The rules of one ledger entry on its own (the totals apart): its kind and reason."""
+    try:
+        kind = EntryKind(kind)
+    except ValueError:
+        raise PledgeError("The kind is pledged, committed or disbursed.", "kind") from None
+    if amount_minor == 0:
+        raise PledgeError("An amount of zero changes nothing: give a non-zero amount.", "amount")
+    reason_text = _clean_text(reason, "reason", MAX_REASON)
+    if amount_minor < 0 and not reason_text:
+        raise PledgeError("A reduction or cancellation needs a reason.", "reason")
+    _check_amount(amount_minor, currency)
+    check_date(value_date, "value_date")
+    return kind, reason_text
+
+
+def _entry_recorded(
+    currency: str,
+    kind: EntryKind,
+    amount_minor: int,
+    value_date: date,
+    reason: str | None,
+    before: int,
+    after: int,
+):
+    """The audit summary and changes of a ledger entry: the kind's total before and after."""
+    amount_text = format_minor(amount_minor, currency)
+    return (
+        f"Recorded {kind.value} {amount_text} {currency} on {value_date}"
+        + (f": {reason}" if reason else ""),
+        {f"{kind.value}_total": [format_minor(before, currency), format_minor(after, currency)]},
+    )
+
+
+@dataclass(eq=False)
+class _Running:
+    """A pledge's totals as a batch runs on; check_totals reads them as it reads a Pledge's."""
+
+    currency: str
+    pledged_minor: int = 0
+    committed_minor: int = 0
+    disbursed_minor: int = 0
+
+    def total(self, kind: EntryKind) -> int:
+        return getattr(self, f"{EntryKind(kind).value}_minor")
+
+
+@dataclass(eq=False)
+class NewPledge:
+    """A pledge a LedgerBatch creates: its columns, until `write` gives it an id."""
+
+    values: dict
+    actor: Actor
+    target: Target
+    amount_minor: int
+    id: int | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.values["currency"]
+
+
+@dataclass(eq=False)
+class _Line:
+    """An entry of a batch, with what is worked out before the write: its conversion and its
+    audit events (action, summary, changes)."""
+
+    pledge: "Pledge | NewPledge"
+    index: int
+    kind: EntryKind
+    amount_minor: int
+    value_date: date
+    reason: str | None
+    converted: dict
+    events: list[tuple[str, str, dict]]
+
+
+class LedgerBatch:
+    """Many new pledges and ledger entries at once (an import), under the rules of create_pledge
+    and record_entry: each is checked as it is added, the totals running on from one to the
+    next, and `write` stores them all in a few statements, so that thousands of rows hold the
+    database's write lock for a moment. A refused line raises PledgeError (with its `index`)
+    and leaves the batch as it was, so that the caller may go on and list every error.
+
+    Check in one transaction (outside the write lock: see tracker.db.reading) and write in the
+    next: `write` refuses the whole batch if a pledge it adds to was changed in between."""
+
+    def __init__(self, reporting: str | None = None):
+        self.reporting = reporting or conversion.reporting_currency()
+        self.rates = conversion.RateTable(self.reporting)
+        self.new: list[NewPledge] = []
+        self.lines: list[_Line] = []
+        self.running: dict[Pledge | NewPledge, _Running] = {}
+        self.versions: dict[Pledge, int] = {}  # of the pledges added to, as they were checked
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def create_pledge(
+        self,
+        *,
+        actor: Actor,
+        target: Target,
+        currency: str,
+        amount_minor: int,
+        pledged_on: date,
+        purpose: str,
+        reference: str | None = None,
+        index: int,
+    ) -> NewPledge:
+        """A new pledge with its first entry, as create_pledge checks it."""
+        values = _check_new_pledge(
+            actor=actor,
+            target=target,
+            currency=currency,
+            amount_minor=amount_minor,
+            pledged_on=pledged_on,
+            purpose=purpose,
+            reference=reference,
+        )
+        pledge = NewPledge(values, actor, target, amount_minor)
+        self.record_entry(
+            pledge,
+            kind=EntryKind.PLEDGED,
+            amount_minor=amount_minor,
+            value_date=pledged_on,
+            index=index,
+        )
+        self.new.append(pledge)
+        summary, changes = _pledge_created(actor, target, values, amount_minor)
+        self.lines[-1].events.insert(0, ("create", summary, changes))
+        return pledge
+
+    def record_entry(
+        self,
+        pledge: "Pledge | NewPledge",
+        *,
+        kind: EntryKind | str,
+        amount_minor: int,
+        value_date: date,
+        reason: str | None = None,
+        index: int,
+    ) -> None:
+        """One more entry, as record_entry checks it, on the totals the batch has reached."""
+        try:
+            kind, reason_text = _check_entry(
+                pledge.currency, kind, amount_minor, value_date, reason
+            )
+            running = self.running.get(pledge) or _Running(
+                pledge.currency,
+                *(
+                    (0, 0, 0)
+                    if isinstance(pledge, NewPledge)
+                    else (pledge.pledged_minor, pledge.committed_minor, pledge.disbursed_minor)
+                ),
+            )
+            totals = {k: running.total(k) for k in EntryKind}
+            before = totals[kind]
+            totals[kind] += amount_minor
+            check_totals(running, totals)
+            converted = self._convert(pledge.currency, amount_minor, value_date, self.rates)
+        except PledgeError as error:
+            error.index = index
+            raise
+        self.running[pledge] = _Running(pledge.currency, *totals.values())
+        if isinstance(pledge, Pledge):
+            self.versions.setdefault(pledge, pledge.version)
+        event = _entry_recorded(
+            pledge.currency, kind, amount_minor, value_date, reason_text, before, totals[kind]
+        )
+        self.lines.append(
+            _Line(
+                pledge,
+                index,
+                kind,
+                amount_minor,
+                value_date,
+                reason_text,
+                converted,
+                [("ledger", *event)],
+            )
+        )
+
+    def _convert(self, currency: str, amount_minor: int, on: date, rates) -> dict:
+        try:
+            return rates.convert(amount_minor, currency, on).columns(self.reporting)
+        except conversion.ConversionTooLarge as error:
+            raise PledgeError(str(error), "amount") from None
+
+    def write(self, *, by: By) -> None:
+        """Store the batch: the new pledges, the entries, the totals of the pledges added to
+        (each only if nobody changed it since it was read) and every audit event. Flush only."""
+        if not self.lines:
+            return
+        # Under the lock a rate's writer waits for, a rate changed since the check converts
+        # every entry again.
+        conversion._lock_conversions(shared=True)
+        rates = conversion.RateTable(self.reporting)
+        if rates != self.rates:
+            for line in self.lines:
+                try:
+                    line.converted = self._convert(
+                        line.pledge.currency, line.amount_minor, line.value_date, rates
+                    )
+                except PledgeError as error:
+                    error.index = line.index
+                    raise
+        user = None if isinstance(by, str) else by
+        now = utcnow()
+        if self.new:
+            ids = insert_many(
+                Pledge,
+                [{**p.values, **_columns(self.running[p]), "created_at": now} for p in self.new],
+            )
+            for pledge, id_ in zip(self.new, ids, strict=True):
+                pledge.id = id_
+        self._update_totals()
+        db.session.execute(
+            PledgeEntry.__table__.insert(),
+            [
+                {
+                    "pledge_id": line.pledge.id,
+                    "kind": line.kind,
+                    "amount_minor": line.amount_minor,
+                    "value_date": line.value_date,
+                    "reason": line.reason,
+                    "created_at": now,
+                    "created_by_id": user.id if user else None,
+                    "agent": by if isinstance(by, str) else None,
+                    **line.converted,
+                }
+                for line in self.lines
+            ],
+        )
+        record_events(
+            by=by,
+            entity_type=Pledge.__tablename__,
+            items=[
+                (action, line.pledge.id, summary, changes)
+                for line in self.lines
+                for action, summary, changes in line.events
+            ],
+        )
+
+    def _update_totals(self) -> None:
+        existing = list(self.versions)
+        if not existing:
+            return
+        table = Pledge.__table__
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(
+                version=table.c.version + 1,
+                pledged_minor=bindparam("pledged_minor"),
+                committed_minor=bindparam("committed_minor"),
+                disbursed_minor=bindparam("disbursed_minor"),
+            )
+        )
+        rows = [
+            {"b_id": p.id, "b_version": self.versions[p], **_columns(self.running[p])}
+            for p in existing
+        ]
+        if db.session.execute(statement, rows).rowcount != len(rows):
+            raise PledgeConflict(
+                "Someone recorded an entry on one of these pledges while the file was being "
+                "checked; nothing was saved. Import the file again.",
+                "pledge_id",
+            )
+        for pledge in existing:  # the loaded pledges show what is saved now
+            for name, value in _columns(self.running[pledge]).items():
+                set_committed_value(pledge, name, value)
+            set_committed_value(pledge, "version", self.versions[pledge] + 1)
+
+
+def _columns(running: _Running) -> dict:
+    return {
+        "pledged_minor": running.pledged_minor,
+        "committed_minor": running.committed_minor,
+        "disbursed_minor": running.disbursed_minor,
+    }
 
 
 def update_pledge(
@@ -459,6 +758,19 @@ def set_rate(
     """Record the rate of `currency` on `valid_on`; a rate already there for that day is replaced
     (and the audit trail keeps the old one). The ledger entries the rate governs are converted
     again, unless `reconvert` is False: then the caller reconverts (a bulk import does it once)."""
+    currency, reporting_currency = _check_rate(currency, reporting_currency, rate, valid_on)
+    try:
+        # A savepoint: a rate refused for what it does to the ledger leaves nothing behind.
+        with db.session.begin_nested():
+            return _write_rate(currency, reporting_currency, rate, valid_on, source, by, reconvert)
+    except conversion.ConversionTooLarge as error:
+        raise PledgeError(str(error), "rate") from None
+
+
+def _check_rate(
+    currency: str, reporting_currency: str, rate: Decimal, valid_on: date
+) -> tuple[str, str]:
+    """The rules of a rate; its two currencies' codes."""
     try:
         currency = check_currency(currency)
     except MoneyError as error:
@@ -469,12 +781,117 @@ def set_rate(
     if rate <= 0:
         raise PledgeError("A rate must be greater than zero.", "rate")
     check_date(valid_on, "valid_on")
+    return currency, reporting_currency
+
+
+def _rate_set(currency: str, reporting: str, valid_on: date, text: str | None = None) -> str:
+    """The audit summary of a new rate (with its value) or a replaced one."""
+    summary = f"Rate {currency}/{reporting} on {valid_on}"
+    return f"{summary}: {text}" if text is not None else summary
+
+
+@dataclass
+class RateLine:
+    """A rate to record (see set_rates), checked as set_rate checks one."""
+
+    currency: str
+    rate: str
+    valid_on: date
+    source: str | None
+    index: int
+
+
+def check_rate_line(
+    *,
+    currency: str,
+    reporting_currency: str,
+    rate: Decimal,
+    valid_on: date,
+    source: str | None,
+    index: int,
+) -> RateLine:
+    """One rate of a batch, by the rules of set_rate; a PledgeError with its `index` if not."""
     try:
-        # A savepoint: a rate refused for what it does to the ledger leaves nothing behind.
-        with db.session.begin_nested():
-            return _write_rate(currency, reporting_currency, rate, valid_on, source, by, reconvert)
-    except conversion.ConversionTooLarge as error:
-        raise PledgeError(str(error), "rate") from None
+        currency, _ = _check_rate(currency, reporting_currency, rate, valid_on)
+        source_text = _clean_text(source, "source", 200)
+    except PledgeError as error:
+        error.index = index
+        raise
+    return RateLine(currency, rate_text(rate), valid_on, source_text, index)
+
+
+def set_rates(lines: Sequence[RateLine], *, reporting_currency: str, by: By) -> int:
+    """Record many checked rates at once (an import), as set_rate would with reconvert=False
+    (the caller converts the entries again, once per currency): new ones in one INSERT, the
+    ones that replace a rate of that day in one UPDATE, and their audit events in one more.
+    Returns how many were written. A rate changed by someone else meanwhile refuses all."""
+    reporting_currency = check_currency(reporting_currency)
+    # As set_rate: a second writer of the same currency and day waits, then finds our row.
+    conversion.lock_rates()
+    saved = {
+        (r.currency, r.valid_on): r
+        for r in db.session.scalars(
+            select(ExchangeRate).where(
+                ExchangeRate.reporting_currency == reporting_currency,
+                ExchangeRate.currency.in_({line.currency for line in lines}),
+            )
+        )
+    }
+    new, changed, events = [], [], []
+    for line in lines:
+        existing = saved.get((line.currency, line.valid_on))
+        if existing is None:
+            new.append(line)
+            continue
+        changes = changed_values(existing, {"rate": line.rate, "source": line.source})
+        if changes:
+            changed.append((existing, line))
+            summary = _rate_set(line.currency, reporting_currency, line.valid_on)
+            events.append(("update", existing.id, summary, changes))
+    duplicate = PledgeConflict(
+        "Someone saved one of these rates at the same moment; nothing was saved. Try again.",
+        "rate",
+    )
+    with guarded_write(duplicate=duplicate):
+        ids = insert_many(
+            ExchangeRate,
+            [
+                {
+                    "currency": line.currency,
+                    "reporting_currency": reporting_currency,
+                    "rate": line.rate,
+                    "valid_on": line.valid_on,
+                    "source": line.source,
+                }
+                for line in new
+            ],
+        )
+    for id_, line in zip(ids, new, strict=True):
+        summary = _rate_set(line.currency, reporting_currency, line.valid_on, line.rate)
+        events.append(("create", id_, summary, {"rate": [None, line.rate]}))
+    if changed:
+        table = ExchangeRate.__table__
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(version=table.c.version + 1, rate=bindparam("rate"), source=bindparam("source"))
+        )
+        rows = [
+            {"b_id": r.id, "b_version": r.version, "rate": line.rate, "source": line.source}
+            for r, line in changed
+        ]
+        if db.session.execute(statement, rows).rowcount != len(rows):
+            raise PledgeConflict(
+                "Someone changed one of these rates while they were being saved; nothing was "
+                "saved. Try again.",
+                "rate",
+            )
+        for rate, line in changed:  # the loaded rates show what is saved now
+            for name, value in (("rate", line.rate), ("source", line.source)):
+                set_committed_value(rate, name, value)
+            set_committed_value(rate, "version", rate.version + 1)
+    record_events(by=by, entity_type=ExchangeRate.__tablename__, items=events)
+    return len(new) + len(changed)
 
 
 def _write_rate(
@@ -507,7 +924,7 @@ def _write_rate(
                 by=by,
                 action="update",
                 entity=existing,
-                summary=f"Rate {currency}/{reporting_currency} on {valid_on}",
+                summary=_rate_set(currency, reporting_currency, valid_on),
                 changes=changes,
             )
         if "rate" in changes and reconvert:
@@ -529,7 +946,7 @@ def _write_rate(
         add_and_record(
             rate_row,
             by=by,
-            summary=f"Rate {currency}/{reporting_currency} on {valid_on}: {text}",
+            summary=_rate_set(currency, reporting_currency, valid_on, text),
             changes={"rate": [None, text]},
         )
     if reconvert:

@@ -121,25 +121,34 @@ def _resolve_target(plan: Plan, kind: str, target: str) -> services.Target:
     return services.resolve_target(kind, record.id)
 
 
-def import_pledges(
+@dataclass
+class CheckedPledges:
+    """A pledge file read and checked: every error in `result`, else the batch to write."""
+
+    result: ImportResult
+    batch: services.LedgerBatch | None = None
+
+
+def check_pledges(
     content: bytes,
     filename: str,
     *,
-    by: By,
     may_pledge_for: Callable[[int], bool] = lambda actor_id: True,
-) -> ImportResult:
-    """New pledges (rows sharing a `pledge_ref`) and entries on existing ones (`pledge_id`).
-
-    Every row is checked and applied in its own savepoint; the result lists every error. The
-    caller commits only when there is none.
-    """
+) -> CheckedPledges:
+    """Read and check a whole pledge file: new pledges (rows sharing a `pledge_ref`) and
+    entries on existing ones (`pledge_id`), by the rules of create_pledge and record_entry with
+    the totals running on from row to row. Writes nothing (run it outside the write lock: see
+    tracker.db.reading); the result lists every error, by row and column."""
     result = ImportResult()
     rows = _read(content, filename, PLEDGE_COLUMNS, result)
     if rows is None:
-        return result
+        return CheckedPledges(result)
     actors = {a.code: a for a in db.session.scalars(select(Actor))}
     plans = {p.code: p for p in db.session.scalars(select(Plan))}
-    created: dict[str, Pledge] = {}
+    existing = _pledges_named(rows)
+    targets: dict[tuple, services.Target] = {}
+    batch = services.LedgerBatch()
+    created: dict[str, services.NewPledge] = {}
     for number, row in ((r.number, r.values) for r in rows):
         errors = []
 
@@ -178,68 +187,114 @@ def import_pledges(
         ref = row.get("pledge_ref", "") or f"row {number}"
         pledge_id = row.get("pledge_id", "")
         try:
-            with db.session.begin_nested():
-                if pledge_id:
-                    valid = pledge_id.isdigit() and 0 < int(pledge_id) <= MAX_ID
-                    pledge = db.session.get(Pledge, int(pledge_id)) if valid else None
-                    if pledge is None or pledge.actor_id != actor.id:
-                        raise services.PledgeError(
-                            f"No pledge {pledge_id} of {actor.code}.", "pledge_id"
-                        )
-                else:
-                    pledge = created.get(ref)
-                if pledge is not None:
-                    if pledge.currency != currency:
-                        raise services.PledgeError(
-                            f"The pledge is in {pledge.currency}, not {currency}.", "currency"
-                        )
-                    services.record_entry(
-                        pledge,
-                        kind=kind,
-                        amount_minor=amount,
-                        value_date=value_date,
-                        reason=row.get("reason"),
-                        by=by,
-                    )
-                elif kind != EntryKind.PLEDGED:
+            if pledge_id:
+                pledge = existing.get(pledge_id)
+                if pledge is None or pledge.actor_id != actor.id:
                     raise services.PledgeError(
-                        "A new pledge starts with a row of kind pledged.", "kind"
+                        f"No pledge {pledge_id} of {actor.code}.", "pledge_id"
                     )
-                else:
-                    target = _resolve_target(
-                        plan, row.get("target_kind", ""), row.get("target", "")
+            else:
+                pledge = created.get(ref)
+            if pledge is not None:
+                if pledge.currency != currency:
+                    raise services.PledgeError(
+                        f"The pledge is in {pledge.currency}, not {currency}.", "currency"
                     )
-                    created[ref] = services.create_pledge(
-                        actor=actor,
-                        target=target,
-                        currency=currency,
-                        amount_minor=amount,
-                        pledged_on=value_date,
-                        purpose=row.get("purpose", "") or "",
-                        reference=row.get("reference") or None,
-                        by=by,
-                    )
+                batch.record_entry(
+                    pledge,
+                    kind=kind,
+                    amount_minor=amount,
+                    value_date=value_date,
+                    reason=row.get("reason"),
+                    index=number,
+                )
+            elif kind != EntryKind.PLEDGED:
+                raise services.PledgeError(
+                    "A new pledge starts with a row of kind pledged.", "kind"
+                )
+            else:
+                key = (plan.id, row.get("target_kind", ""), row.get("target", ""))
+                if key not in targets:
+                    targets[key] = _resolve_target(plan, *key[1:])
+                created[ref] = batch.create_pledge(
+                    actor=actor,
+                    target=targets[key],
+                    currency=currency,
+                    amount_minor=amount,
+                    pledged_on=value_date,
+                    purpose=row.get("purpose", "") or "",
+                    reference=row.get("reference") or None,
+                    index=number,
+                )
         except services.PledgeError as error:
-            # The file's one date column is the new pledge's date too.
-            column = "value_date" if error.field == "pledged_on" else error.field or "target"
-            result.errors.append(RowError(number, column, str(error)))
+            result.errors.append(RowError(number, _column(error), str(error)))
             continue
         result.count += 1
+    return CheckedPledges(result, batch)
+
+
+def _column(error: services.PledgeError) -> str:
+    # The file's one date column is the new pledge's date too.
+    return "value_date" if error.field == "pledged_on" else error.field or "target"
+
+
+def _pledges_named(rows: list[tables.TableRow]) -> dict[str, Pledge]:
+    """{pledge_id as written: pledge} for the existing pledges the rows add entries to."""
+    named = {r.values.get("pledge_id", "") for r in rows}
+    ids = {int(text) for text in named if text.isdigit() and 0 < int(text) <= MAX_ID}
+    if not ids:
+        return {}
+    found = {p.id: p for p in db.session.scalars(select(Pledge).where(Pledge.id.in_(ids)))}
+    return {text: found[int(text)] for text in named if text.isdigit() and int(text) in found}
+
+
+def apply_pledges(checked: CheckedPledges, *, by: By) -> ImportResult:
+    """Write a checked pledge file (flush only), unless it had errors; a pledge changed since
+    it was checked refuses all of it (an error in the result). The caller commits only when
+    the result has no error."""
+    result = checked.result
+    if result.errors or checked.batch is None:
+        return result
+    try:
+        with db.session.begin_nested():
+            checked.batch.write(by=by)
+    except services.PledgeError as error:
+        result.errors.append(RowError(error.index or 0, _column(error), str(error)))
     return result
 
 
-def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None = None):
-    """Rates from a file with the columns currency, rate, valid_on (source optional).
+def import_pledges(
+    content: bytes,
+    filename: str,
+    *,
+    by: By,
+    may_pledge_for: Callable[[int], bool] = lambda actor_id: True,
+) -> ImportResult:
+    """check_pledges and apply_pledges in one transaction (the pages and the command line run
+    the check outside the write lock instead)."""
+    return apply_pledges(check_pledges(content, filename, may_pledge_for=may_pledge_for), by=by)
 
-    The ledger entries are converted again once per currency at the end, from its earliest
-    imported date: rate by rate, each one would redo every later entry (rates × entries).
-    """
+
+@dataclass
+class CheckedRates:
+    """A rates file read and checked: every error in `result`, else the rates to record."""
+
+    result: ImportResult
+    reporting: str
+    lines: list[services.RateLine] = field(default_factory=list)
+
+
+def check_rates(content: bytes, filename: str, *, reporting: str | None = None) -> CheckedRates:
+    """Read and check a rates file (columns currency, rate, valid_on; source optional) by the
+    rules of set_rate; a currency and day twice in the file is an error. Writes nothing (run it
+    outside the write lock: see tracker.db.reading)."""
     reporting = reporting or totals.reporting_currency()
-    earliest: dict[str, date] = {}
-    result = ImportResult()
+    checked = CheckedRates(ImportResult(), reporting)
+    result = checked.result
     rows = _read(content, filename, RATE_COLUMNS, result)
     if rows is None:
-        return result
+        return checked
+    seen: dict[tuple[str, date], int] = {}
     for number, row in ((r.number, r.values) for r in rows):
         try:
             rate = parse_rate(row.get("rate", ""))
@@ -252,28 +307,56 @@ def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None
             result.errors.append(RowError(number, "valid_on", str(error)))
             continue
         try:
-            with db.session.begin_nested():
-                saved = services.set_rate(
-                    currency=row.get("currency", ""),
-                    reporting_currency=reporting,
-                    rate=rate,
-                    valid_on=valid_on,
-                    source=row.get("source") or None,
-                    by=by,
-                    reconvert=False,
-                )
+            line = services.check_rate_line(
+                currency=row.get("currency", ""),
+                reporting_currency=reporting,
+                rate=rate,
+                valid_on=valid_on,
+                source=row.get("source") or None,
+                index=number,
+            )
         except services.PledgeError as error:
             result.errors.append(RowError(number, error.field or "currency", str(error)))
             continue
+        key = (line.currency, line.valid_on)
+        if key in seen:
+            message = f"{key[0]} on {key[1]} appears twice in the file (also row {seen[key]})."
+            result.errors.append(RowError(number, "valid_on", message))
+            continue
+        seen[key] = number
+        checked.lines.append(line)
         result.count += 1
-        earliest[saved.currency] = min(valid_on, earliest.get(saved.currency, valid_on))
-    if not result.errors and reporting == totals.reporting_currency():
-        try:
-            for currency, since in earliest.items():
-                conversion.reconvert(currency=currency, since=since)
-        except conversion.ConversionTooLarge as error:
-            result.errors.append(RowError(0, "rate", str(error)))
+    return checked
+
+
+def apply_rates(checked: CheckedRates, *, by: By) -> ImportResult:
+    """Record a checked rates file (flush only), unless it had errors, and convert the ledger
+    entries again once per currency from its earliest imported date: rate by rate, each one
+    would redo every later entry (rates × entries)."""
+    result = checked.result
+    if result.errors:
+        return result
+    try:
+        with db.session.begin_nested():
+            services.set_rates(checked.lines, reporting_currency=checked.reporting, by=by)
+            if checked.reporting == totals.reporting_currency():
+                earliest: dict[str, date] = {}
+                for line in checked.lines:
+                    since = earliest.get(line.currency, line.valid_on)
+                    earliest[line.currency] = min(line.valid_on, since)
+                for currency, since in earliest.items():
+                    conversion.reconvert(currency=currency, since=since)
+    except conversion.ConversionTooLarge as error:
+        result.errors.append(RowError(0, "rate", str(error)))
+    except services.PledgeError as error:
+        result.errors.append(RowError(error.index or 0, error.field or "rate", str(error)))
     return result
+
+
+def import_rates(content: bytes, filename: str, *, by: By, reporting: str | None = None):
+    """check_rates and apply_rates in one transaction (the pages and the command line run the
+    check outside the write lock instead)."""
+    return apply_rates(check_rates(content, filename, reporting=reporting), by=by)
 
 
 # Export -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from tracker.auth.permissions import (
     get_writable_pledge,
     require,
 )
-from tracker.db import StaleVersionError, db
+from tracker.db import StaleVersionError, db, reading
 from tracker.money import amount_text, parse_amount, parse_rate
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
@@ -314,9 +314,9 @@ def import_rates():
     if not upload.validate_on_submit():
         flash("Choose a CSV or XLSX file of rates.")
         return redirect(url_for("pledges.rates"))
-    result = transfer.import_rates(
-        upload.file.data.read(), upload.file.data.filename or "", by=current_user
-    )
+    with reading():  # the checks, outside the write lock; then the writes, in bulk
+        checked = transfer.check_rates(upload.file.data.read(), upload.file.data.filename or "")
+    result = transfer.apply_rates(checked, by=current_user)
     if result.errors:
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.rates")
@@ -333,12 +333,13 @@ def import_pledges():
 
     upload = UploadForm()
     if upload.validate_on_submit():
-        result = transfer.import_pledges(
-            upload.file.data.read(),
-            upload.file.data.filename or "",
-            by=current_user,
-            may_pledge_for=lambda actor_id: can_pledge_for(current_user, actor_id),
-        )
+        with reading():  # the checks, outside the write lock; then the writes, in bulk
+            checked = transfer.check_pledges(
+                upload.file.data.read(),
+                upload.file.data.filename or "",
+                may_pledge_for=lambda actor_id: can_pledge_for(current_user, actor_id),
+            )
+        result = transfer.apply_pledges(checked, by=current_user)
         if not result.errors:
             db.session.commit()
             flash(f"Imported {result.count} pledges and entries.")

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from tracker.actors.models import Actor
-from tracker.audit.services import apply_changes, jsonable, record_event
+from tracker.audit.services import apply_changes, jsonable, record_event, record_events
 from tracker.auth import permissions
 from tracker.auth.models import User
-from tracker.db import check_version, db, guarded_write, utcnow
+from tracker.db import check_version, db, guarded_write, insert_many, utcnow
 from tracker.plan.models import ActionPoint, Activity, Plan
 from tracker.progress.models import (
     ActionPointStatus,
@@ -128,14 +128,28 @@ def default_percent(action_point: ActionPoint, actor: Actor, status: Status) -> 
     return own.percent if own else overall.percent if overall else 0
 
 
+def _summary(summary: str, actor: Actor, action_point: ActionPoint) -> str:
+    return f"{summary} ({actor.code} on action point {action_point.code})"
+
+
 def _event(update: ProgressUpdate, by: User | str, action: str, summary: str, changes=None):
     record_event(
         by=by,
         action=action,
         entity=update,
-        summary=f"{summary} ({update.actor.code} on action point {update.action_point.code})",
+        summary=_summary(summary, update.actor, update.action_point),
         changes=changes,
     )
+
+
+def _created_changes(status: Status, percent: int, reported_on: date, workflow: Workflow):
+    """The audit changes of a new update."""
+    return {
+        "status": [None, status.value],
+        "percent": [None, percent],
+        "reported_on": [None, jsonable(reported_on)],
+        "workflow": [None, workflow.value],
+    }
 
 
 def create_update(
@@ -181,12 +195,7 @@ def create_update(
         by,
         "create",
         "Submitted an update" if submit else "Drafted an update",
-        {
-            "status": [None, update.status.value],
-            "percent": [None, update.percent],
-            "reported_on": [None, jsonable(update.reported_on)],
-            "workflow": [None, update.workflow.value],
-        },
+        _created_changes(update.status, update.percent, update.reported_on, update.workflow),
     )
     return update
 
@@ -445,17 +454,25 @@ class BulkRow:
     evidence_links: Sequence[str] = ()
 
 
-def record_bulk(
+@dataclass
+class CheckedBulk:
+    """A bulk report whose every row passed the rules: (action point, checked values)."""
+
+    actor: Actor
+    rows: list[tuple[ActionPoint, dict]]
+
+
+def check_bulk(
     plan: Plan,
     *,
     actor: Actor,
     rows: Sequence[BulkRow],
     reported_on: date | None,
-    submit: bool,
     by: User,
-) -> list[ProgressUpdate]:
-    """Report on many action points at once: every row is checked first, and nothing is saved
-    unless all are right (ProgressBulkError lists each row's problems)."""
+) -> CheckedBulk:
+    """Check every row of a report on many action points by the rules of create_update;
+    ProgressBulkError lists each row's problems. Writes nothing (run it outside the write lock:
+    see tracker.db.reading)."""
     _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
     by_code = {
         ap.code: ap
@@ -486,7 +503,7 @@ def record_bulk(
             text = percent.strip()
             percent = int(text) if text.isascii() and text.isdigit() else (None if not text else -1)
         try:
-            _check_values(
+            values = _check_values(
                 action_point,
                 activity=None,
                 status=(row.status or "").strip(),
@@ -498,23 +515,78 @@ def record_bulk(
         except ProgressError as error:
             errors[row.line] = {error.field or "row": str(error)}
             continue
-        checked.append((action_point, row, percent))
+        checked.append((action_point, values))
     if errors:
         raise ProgressBulkError(errors)
-    return [
-        create_update(
-            action_point,
-            actor=actor,
-            status=row.status.strip(),
-            percent=percent,
-            reported_on=reported_on,
-            narrative=row.narrative,
-            evidence_links=row.evidence_links,
-            submit=submit,
-            by=by,
+    return CheckedBulk(actor, checked)
+
+
+def save_bulk(checked: CheckedBulk, *, submit: bool, by: User) -> list[ProgressUpdate]:
+    """Save a checked bulk report as create_update would row by row (drafts, or submitted at
+    once), in one INSERT for the updates and one for their audit events."""
+    actor = checked.actor
+    _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
+    now = utcnow()
+    workflow = Workflow.SUBMITTED if submit else Workflow.DRAFT
+    rows = []
+    for action_point, values in checked.rows:
+        status = values["status"]
+        percent = values["percent"]
+        rows.append(
+            {
+                "action_point_id": action_point.id,
+                "activity_id": None,
+                "actor_id": actor.id,
+                "status": status,
+                "percent": percent
+                if percent is not None
+                else default_percent(action_point, actor, status),
+                "narrative": values["narrative"],
+                "evidence_links": values["evidence_links"],
+                "reported_on": values["reported_on"],
+                "workflow": workflow,
+                "created_by_id": by.id,
+                "created_at": now,
+                "updated_at": now,
+                "submitted_at": now if submit else None,
+            }
         )
-        for action_point, row, percent in checked
-    ]
+    ids = insert_many(ProgressUpdate, rows)
+    summary = "Submitted an update" if submit else "Drafted an update"
+    record_events(
+        by=by,
+        entity_type=ProgressUpdate.__tablename__,
+        items=[
+            (
+                "create",
+                id_,
+                _summary(summary, actor, action_point),
+                _created_changes(row["status"], row["percent"], row["reported_on"], workflow),
+            )
+            for id_, row, (action_point, _) in zip(ids, rows, checked.rows, strict=True)
+        ],
+    )
+    return list(
+        db.session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(ids)).order_by(ProgressUpdate.id)
+        )
+    )
+
+
+def record_bulk(
+    plan: Plan,
+    *,
+    actor: Actor,
+    rows: Sequence[BulkRow],
+    reported_on: date | None,
+    submit: bool,
+    by: User,
+) -> list[ProgressUpdate]:
+    """Report on many action points at once: every row is checked first, and nothing is saved
+    unless all are right (ProgressBulkError lists each row's problems). check_bulk and
+    save_bulk in one transaction; the pages check outside the write lock instead."""
+    checked = check_bulk(plan, actor=actor, rows=rows, reported_on=reported_on, by=by)
+    return save_bulk(checked, submit=submit, by=by)
 
 
 class ProgressBulkError(ProgressError):

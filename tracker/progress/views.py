@@ -7,7 +7,7 @@ from tracker.actors.services import list_actors
 from tracker.audit.services import history_of
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
-from tracker.db import StaleVersionError, db
+from tracker.db import StaleVersionError, db, reading
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
@@ -457,14 +457,11 @@ def record_bulk(plan, actor, form, read):
     """Save the rows `read()` gives (the bulk form's or an uploaded file's) as one report: a
     redirect to "my work" when saved, else no redirect and the errors by row."""
     try:
-        saved = services.record_bulk(
-            plan,
-            actor=actor,
-            rows=read(),
-            by=current_user,
-            reported_on=form.reported_on.data,
-            submit=form.submit_now.data,
-        )
+        with reading():  # the file and the checks, outside the write lock
+            checked = services.check_bulk(
+                plan, actor=actor, rows=read(), reported_on=form.reported_on.data, by=current_user
+            )
+        saved = services.save_bulk(checked, submit=form.submit_now.data, by=current_user)
     except services.ProgressBulkError as error:
         flash(str(error))
         return None, error.rows

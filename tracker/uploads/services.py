@@ -144,6 +144,19 @@ def _write_once(path: Path, data: bytes) -> None:
         raise
 
 
+def check_writable() -> None:
+    """Keep, read back and remove a small file where uploads go (the readiness check); OSError
+    if the storage cannot keep files."""
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".ready-") as probe:
+        probe.write(b"ready")
+        probe.flush()
+        probe.seek(0)
+        if probe.read() != b"ready":
+            raise OSError(f"{folder} gave back other bytes than were written")
+
+
 def store_upload(
     source: FileStorage | BinaryIO | bytes, filename: str | None = None, *, by: By
 ) -> StoredFile:

@@ -142,3 +142,26 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(app, client, login):
     many = count_queries(app, lambda: client.get("/?plan=BP-CFA-2019"))
     assert many == few, (few, many)
     assert few <= 10, few
+
+
+def test_a_need_in_another_currency_is_converted_at_the_latest_rate(client, login):
+    from decimal import Decimal
+
+    from tracker.pledges import services as pledge_services
+
+    login.as_role("viewer")
+    ap = factories.make_action_point(code="D-USD")
+    ap.budget_minor, ap.budget_currency = 100_000, "USD"  # 1,000.00 USD
+    pledge_services.set_rate(
+        currency="USD",
+        reporting_currency="EUR",
+        rate=Decimal("0.9"),
+        valid_on=date.today() - timedelta(days=1),
+        by="tests",
+    )
+    plain = factories.make_action_point(code="D-EUR")
+    plain.budget_minor, plain.budget_currency = 50_000, "EUR"
+    db.session.commit()
+    page = client.get("/?plan=BP-CFA-2019").get_data(as_text=True)
+    funding = page.split("Funding in EUR")[1]
+    assert "1,400.00 EUR" in funding  # 900.00 converted + 500.00

@@ -264,6 +264,17 @@ class Need:
         )
 
 
+def budget_in(amount: int, currency: str, reporting: str, rates: dict) -> int | None:
+    """An (undated) budget in the reporting currency at `rates` (from `latest_rates`); None
+    when its currency has no rate."""
+    if currency == reporting:
+        return amount
+    if currency not in rates:
+        return None
+    rate, rate_on = rates[currency]
+    return Conversion.at(amount, currency, rate, rate_on, reporting).amount_minor
+
+
 @dataclass
 class FundingReport:
     plan: Need
@@ -327,12 +338,7 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
     rates = latest_rates(reporting, as_of)
 
     def budget_in_reporting(amount: int, currency: str) -> int | None:
-        if currency == reporting:
-            return amount
-        if currency not in rates:
-            return None
-        rate, rate_on = rates[currency]
-        return Conversion.at(amount, currency, rate, rate_on, reporting).amount_minor
+        return budget_in(amount, currency, reporting, rates)
 
     plan_need = Need(label=f"{plan.code} — the whole plan", committed=total_of(cells))
     goal_needs = {

@@ -22,20 +22,27 @@ from tracker.auth.permissions import can_write_for, is_admin
 from tracker.db import db, exact_sum, utcnow
 from tracker.meetings.models import PENDING, FollowUp, Meeting
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal, action_point_partners
-from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
+from tracker.pledges.conversion import latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
+from tracker.pledges.totals import budget_in
 from tracker.progress.models import ActionPointStatus, ProgressUpdate, Round, Workflow
 from tracker.reports.charts import Coverage
 from tracker.reports.filters import ReportFilters
 from tracker.reports.model import (
     NOT_REPORTED,
     ActionPointLine,
-    Cover,
     Funding,
     GoalLine,
     ProgressReport,
+    roll_up,
 )
-from tracker.reports.queries import STAMP, build_progress_report, progress_over_time
+from tracker.reports.queries import (
+    STAMP,
+    build_progress_report,
+    cover_of,
+    progress_over_time,
+    report_notes,
+)
 
 LIST_LENGTH = 5
 REPORTED = (Workflow.SUBMITTED, Workflow.VALIDATED, Workflow.RETURNED)  # drafts do not count
@@ -209,14 +216,11 @@ def _convert_foreign_budgets(goals, ap_ids: set[int], reporting: str, day: date)
     for ap in (ap for goal in goals.values() for ap in goal.action_points if ap.id in ap_ids):
         ap.funding.need = ap.funding.missing = 0
         for amount, currency in budgets.get(ap.id, []):
-            if currency == reporting:
-                ap.funding.need += amount
-            elif currency in rates:
-                rate, rate_on = rates[currency]
-                converted = Conversion.at(amount, currency, rate, rate_on, reporting)
-                ap.funding.need += converted.amount_minor
-            else:
+            converted = budget_in(amount, currency, reporting, rates)
+            if converted is None:
                 ap.funding.missing += 1
+            else:
+                ap.funding.need += converted
 
 
 def _add_ledger_sums(goals: dict[int, GoalLine], plan_id: int, reporting: str, day: date):
@@ -246,56 +250,27 @@ def _add_ledger_sums(goals: dict[int, GoalLine], plan_id: int, reporting: str, d
 
 
 def _report_from(goals, filters: ReportFilters, user: User, reporting: str) -> ProgressReport:
-    plan_level = goals.pop(None).funding
-    total = Funding()
-    total.add(plan_level)
-    counts: dict[str, int] = defaultdict(int)
-    weight = weighted = stale = 0
+    total = goals.pop(None).funding  # pledges to the whole plan
     for goal in goals.values():
-        g_weight = g_weighted = 0
         for ap in goal.action_points:
             goal.funding.need += ap.funding.need
             goal.funding.has_need = goal.funding.has_need or ap.funding.has_need
             goal.funding.missing += ap.funding.missing
-            goal.counts[ap.status] = goal.counts.get(ap.status, 0) + 1
-            goal.stale += ap.stale
-            g_weight += ap.weight
-            g_weighted += ap.weight * ap.percent
-        goal.percent = round(g_weighted / g_weight, 1) if g_weight else 0.0
-        for status, n in goal.counts.items():
-            counts[status] += n
-        weight, weighted, stale = weight + g_weight, weighted + g_weighted, stale + goal.stale
         total.add(goal.funding)
-    plan = filters.plan
+    percent, counts, stale = roll_up(list(goals.values()))
     defined = sum(len(goal.action_points) for goal in goals.values())
-    notes = []
-    if plan.expected_action_points and defined < plan.expected_action_points:
-        notes.append(f"{defined} of {plan.expected_action_points} action points are defined.")
     return ProgressReport(
-        cover=Cover(
-            plan_code=plan.code,
-            plan_title=plan.title,
-            plan_period=plan.period,
-            expected_action_points=plan.expected_action_points,
-            defined_action_points=defined,
-            as_of=filters.day,
-            is_historical=False,
-            period_from=filters.start,
-            period_to=filters.end,
-            filters={},
-            generated_at=utcnow().replace(microsecond=0),
-            generated_by=user.name,
-        ),
+        cover=cover_of(filters, defined, user.name),
         currency=reporting,
-        percent=round(weighted / weight, 1) if weight else 0.0,
-        counts=dict(counts),
+        percent=percent,
+        counts=counts,
         stale=stale,
         funding=total,
         goals=list(goals.values()),
         over_time=[],
         meetings=[],
         reporters=[],
-        notes=notes,
+        notes=report_notes(filters, defined),
     )
 
 

@@ -212,6 +212,26 @@ class ProgressReport:
         }
 
 
+def roll_up(goals: list[GoalLine]) -> tuple[float, dict[str, int], int]:
+    """Set each goal's percent (the weighted mean of its action points'), status counts and
+    stale count from its action point lines; return the plan's three."""
+    counts: dict[str, int] = {}
+    weight = weighted = stale = 0
+    for goal in goals:
+        goal.counts, goal.stale = {}, 0
+        g_weight = g_weighted = 0
+        for ap in goal.action_points:
+            goal.counts[ap.status] = goal.counts.get(ap.status, 0) + 1
+            goal.stale += ap.stale
+            g_weight += ap.weight
+            g_weighted += ap.weight * ap.percent
+        goal.percent = round(g_weighted / g_weight, 1) if g_weight else 0.0
+        for status, n in goal.counts.items():
+            counts[status] = counts.get(status, 0) + n
+        weight, weighted, stale = weight + g_weight, weighted + g_weighted, stale + goal.stale
+    return (round(weighted / weight, 1) if weight else 0.0), counts, stale
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

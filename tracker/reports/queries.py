@@ -18,9 +18,9 @@ from tracker.audit.models import AuditEvent
 from tracker.db import db, utcnow
 from tracker.meetings.models import FollowUp, FollowUpNote, FollowUpStatus, Meeting
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal, action_point_partners
-from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
+from tracker.pledges.conversion import latest_rates, reporting_currency
 from tracker.pledges.models import Pledge
-from tracker.pledges.totals import sum_entries
+from tracker.pledges.totals import budget_in, sum_entries
 from tracker.progress.models import ActorActionPointStatus, ProgressUpdate, Status, Workflow
 from tracker.reports.filters import ReportFilters
 from tracker.reports.model import (
@@ -36,6 +36,7 @@ from tracker.reports.model import (
     ProgressReport,
     QuarterPoint,
     Reporter,
+    roll_up,
 )
 
 
@@ -43,7 +44,6 @@ def build_progress_report(
     filters: ReportFilters, *, generated_by: str, published_for: str | None = None
 ) -> ProgressReport:
     """The progress report for these filters, as it stood at the end of `filters.day`."""
-    plan = filters.plan
     goals, points, defined = _definitions(filters)
     actor_ids = narrowed_actor_ids(filters)
     narratives = _latest_per_actor(filters, [p["id"] for p in points])
@@ -81,23 +81,29 @@ def build_progress_report(
         )
         goal_lines[point["goal_id"]].action_points.append(line)
 
-    report_funding = funding.get(("plan",), Funding())
-    counts: dict[str, int] = defaultdict(int)
-    weight = weighted = stale = 0
     for goal in goal_lines.values():
         goal.funding = funding.get(("goal", goal.id), Funding())
-        g_weight = g_weighted = 0
-        for ap in goal.action_points:
-            goal.counts[ap.status] = goal.counts.get(ap.status, 0) + 1
-            goal.stale += ap.stale
-            g_weight += ap.weight
-            g_weighted += ap.weight * ap.percent
-        goal.percent = round(g_weighted / g_weight, 1) if g_weight else 0.0
-        for status, n in goal.counts.items():
-            counts[status] += n
-        weight, weighted, stale = weight + g_weight, weighted + g_weighted, stale + goal.stale
+    percent, counts, stale = roll_up(list(goal_lines.values()))
+    return ProgressReport(
+        cover=cover_of(filters, defined, generated_by, published_for),
+        currency=funding["currency"],
+        percent=percent,
+        counts=counts,
+        stale=stale,
+        funding=funding.get(("plan",), Funding()),
+        goals=[goal_lines[g["id"]] for g in goals],
+        over_time=progress_over_time(filters, points),
+        meetings=_meetings(filters),
+        reporters=_reporters(filters, [p["id"] for p in points], actor_ids),
+        notes=report_notes(filters, defined),
+    )
 
-    cover = Cover(
+
+def cover_of(
+    filters: ReportFilters, defined: int, generated_by: str, published_for: str | None = None
+) -> Cover:
+    plan = filters.plan
+    return Cover(
         plan_code=plan.code,
         plan_title=plan.title,
         plan_period=plan.period,
@@ -112,22 +118,9 @@ def build_progress_report(
         generated_by=generated_by,
         published_for=published_for,
     )
-    return ProgressReport(
-        cover=cover,
-        currency=funding["currency"],
-        percent=round(weighted / weight, 1) if weight else 0.0,
-        counts=dict(counts),
-        stale=stale,
-        funding=report_funding,
-        goals=[goal_lines[g["id"]] for g in goals],
-        over_time=progress_over_time(filters, points),
-        meetings=_meetings(filters),
-        reporters=_reporters(filters, [p["id"] for p in points], actor_ids),
-        notes=_notes(filters, defined),
-    )
 
 
-def _notes(filters: ReportFilters, defined: int) -> list[str]:
+def report_notes(filters: ReportFilters, defined: int) -> list[str]:
     plan, notes = filters.plan, []
     if plan.expected_action_points and defined < plan.expected_action_points:
         notes.append(
@@ -460,14 +453,6 @@ def _funding(filters, points, activities, actor_ids) -> dict:
             funding.disbursed += totals.disbursed
             funding.missing += totals.missing
 
-    def in_reporting(amount: int, currency: str) -> int | None:
-        if currency == reporting:
-            return amount
-        if currency not in rates:
-            return None
-        rate, rate_on = rates[currency]
-        return Conversion.at(amount, currency, rate, rate_on, reporting).amount_minor
-
     for point in points:
         amount, currency = point["budget"]
         budgets = (
@@ -478,7 +463,7 @@ def _funding(filters, points, activities, actor_ids) -> dict:
         need = Funding()
         for minor, cur in budgets:
             need.has_need = True
-            converted = in_reporting(minor, cur)
+            converted = budget_in(minor, cur, reporting, rates)
             if converted is None:
                 need.missing += 1
             else:

@@ -188,8 +188,8 @@ def _summary(filters: ReportFilters, user: User, stamp: tuple) -> ProgressReport
         )
     if foreign:
         _convert_foreign_budgets(goals, set(foreign), reporting, filters.day)
-    _add_ledger_sums(goals, plan.id, reporting, filters.day)
-    report = _report_from(goals, filters, user, reporting)
+    plan_level = _add_ledger_sums(goals, plan.id, reporting, filters.day)
+    report = _report_from(goals, plan_level, filters, user, reporting)
     points = [{"id": ap.id, "weight": ap.weight} for ap in report.action_points]
     report.over_time = progress_over_time(filters, points, stamp=stamp)
     return report
@@ -223,9 +223,12 @@ def _convert_foreign_budgets(goals, ap_ids: set[int], reporting: str, day: date)
                 ap.funding.need += converted
 
 
-def _add_ledger_sums(goals: dict[int, GoalLine], plan_id: int, reporting: str, day: date):
-    """Pledged, committed and disbursed by goal (None: the whole plan), in one grouped query;
-    entries converted into another reporting currency or without a rate are counted apart."""
+def _add_ledger_sums(
+    goals: dict[int, GoalLine], plan_id: int, reporting: str, day: date
+) -> Funding:
+    """Pledged, committed and disbursed added to each goal, in one grouped query; returns the
+    pledges to the whole plan (and to retired goals). Entries converted into another reporting
+    currency or without a rate are counted apart."""
     current = PledgeEntry.reporting_currency == reporting
 
     def kind_sum(kind: EntryKind):
@@ -246,11 +249,17 @@ def _add_ledger_sums(goals: dict[int, GoalLine], plan_id: int, reporting: str, d
         target.committed += committed or 0
         target.disbursed += disbursed or 0
         target.missing += int(missing or 0)
-    goals.setdefault(None, GoalLine(0, 0, "", 0.0, {}, 0, plan_level, []))  # type: ignore[index]
+    return plan_level
 
 
-def _report_from(goals, filters: ReportFilters, user: User, reporting: str) -> ProgressReport:
-    total = goals.pop(None).funding  # pledges to the whole plan
+def _report_from(
+    goals: dict[int, GoalLine],
+    total: Funding,
+    filters: ReportFilters,
+    user: User,
+    reporting: str,
+) -> ProgressReport:
+    """The summary report from the goals' lines; `total` starts as the whole plan's pledges."""
     for goal in goals.values():
         for ap in goal.action_points:
             goal.funding.need += ap.funding.need

@@ -1,14 +1,10 @@
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import db, utcnow
-
-if TYPE_CHECKING:
-    from tracker.auth.models import User
 
 
 class ActorKind(enum.StrEnum):
@@ -46,7 +42,6 @@ class Actor(db.Model):
     retired_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
-    users: Mapped[list["User"]] = relationship(back_populates="actor")
     working_groups: Mapped[list["WorkingGroup"]] = relationship(
         secondary=working_group_members, back_populates="members"
     )

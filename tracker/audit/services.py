@@ -2,16 +2,14 @@ import enum
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.audit.models import AuditEvent
+from tracker.auth.models import User, normalise_email
 from tracker.db import MAX_ID, db, utcnow
-
-if TYPE_CHECKING:
-    from tracker.auth.models import User
 
 # Who did something: a signed-in user, or a label for the command line ("tracker init").
 By: TypeAlias = "User | str"
@@ -217,12 +215,9 @@ def audit_events_query(
     email, "to" before "from") raises AuditFilterError at its query parameter, rather than
     quietly answering with nothing.
     """
-    # Imported here: auth.services records events through this module.
-    from tracker.auth.services import get_user_by_email
-
     query = select(AuditEvent).options(joinedload(AuditEvent.user))
     if user_email:
-        user = get_user_by_email(user_email)
+        user = db.session.scalar(select(User).where(User.email == normalise_email(user_email)))
         if user is None:
             raise AuditFilterError("No account has this email.", "user")
         query = query.where(AuditEvent.user_id == user.id)

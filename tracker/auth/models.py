@@ -22,6 +22,11 @@ class Role(enum.StrEnum):
         )
 
 
+def normalise_email(email: str) -> str:
+    """The form an email is stored and looked up in."""
+    return email.strip().lower()
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -37,7 +42,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
 
-    actor: Mapped[Actor | None] = relationship(back_populates="users")
+    actor: Mapped[Actor | None] = relationship()
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
     calendar_feed: Mapped["CalendarFeed | None"] = relationship(back_populates="user")
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
 from tracker.auth import throttle
-from tracker.auth.models import ApiToken, CalendarFeed, Role, User
+from tracker.auth.models import ApiToken, CalendarFeed, Role, User, normalise_email
 from tracker.db import db, guarded_write, utcnow
 
 TOKEN_PREFIX = "bpt_"
@@ -72,10 +72,6 @@ def _hasher() -> PasswordHasher:
         memory_cost=config["ARGON2_MEMORY_COST"],
         parallelism=config["ARGON2_PARALLELISM"],
     )
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 # A deliberately plain check (the address is confirmed by the person who receives it): one @, a

@@ -1,6 +1,7 @@
 """Real SMTP servers for the mail tests: aiosmtpd on a free local port, answering as told, and a
 bare socket server that hangs up in the middle of a message."""
 
+import asyncio
 import socket
 import socketserver
 import threading
@@ -25,6 +26,7 @@ class Recorder:
         self.messages = []  # (mail from, [rcpt to], parsed message)
         self.rcpt_answers = deque()
         self.data_answers = deque()
+        self.delay = 0.0  # seconds each message takes to be accepted: a busy server
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -36,6 +38,7 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.data_answers:
             return self.data_answers.popleft()
+        await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))

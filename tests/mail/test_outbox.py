@@ -133,3 +133,22 @@ def test_only_admins_read_the_outbox(client, login, role):
     assert client.get("/admin/mail/").status_code == 403
     assert client.get(f"/admin/mail/{mail.id}").status_code == 403
     assert b"Outbox" not in client.get("/").data
+
+
+@pytest.mark.parametrize(
+    ("settings", "domain"),
+    [
+        (
+            {"MAIL_DOMAIN": "mail.example.org", "SERVER_NAME": "tracker.example.org"},
+            "mail.example.org",
+        ),
+        ({"SERVER_NAME": "tracker.example.org:8443"}, "tracker.example.org"),
+        ({"MAIL_FROM": "noreply@bp.example.org"}, "bp.example.org"),
+    ],
+)
+def test_message_ids_are_of_our_own_domain(app, monkeypatch, settings, domain):
+    for name in ("MAIL_DOMAIN", "SERVER_NAME"):
+        monkeypatch.setitem(app.config, name, None)
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    assert factories.make_mail().message_id.endswith(f"@{domain}>")

@@ -164,10 +164,12 @@ def _failure(error: Exception, url: MailUrl, connection=None) -> _Failure:
     if isinstance(error, ConnectionRefusedError):
         answer = f"Connection refused by {url.host}:{url.port}."
         return _Failure(answer, temporary=True, connection_lost=True)
-    if isinstance(error, OSError | smtplib.SMTPException):
-        answer = f"{type(error).__name__}: {error}"
-        return _Failure(answer, temporary=True, connection_lost=True)
-    raise error
+    if not isinstance(error, OSError | smtplib.SMTPException):
+        # Not the network's doing: a fault of ours. The message is deferred like any other, so
+        # that it is neither lost nor left claimed, and gives up after MAIL_MAX_ATTEMPTS.
+        log.error("unexpected error while sending mail", exc_info=error)
+    answer = f"{type(error).__name__}: {error}"
+    return _Failure(answer, temporary=True, connection_lost=True)
 
 
 def _connect(url: MailUrl) -> smtplib.SMTP:

@@ -179,6 +179,7 @@ def test_without_mail_url_send_refuses_and_the_messages_stay(app, runner, monkey
         ("smtps://mail.example.org?starttls=1", "TLS already"),
         ("smtp://mail.example.org?timeout=soon", "timeout must be"),
         ("smtp://mail.example.org?timeout=0", "timeout must be"),
+        ("smtp://mail.example.org?timeout=61", "from 0 to 60"),
         ("smtp://mail.example.org?tls=1", "unknown option 'tls'"),
         ("smtp://mail.example.org:99999", "not a valid URL"),
         ("smtp://mail.example.org?starttls=maybe", "starttls must be"),

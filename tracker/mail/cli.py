@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.db import db
+from tracker.db import db, reading
 from tracker.mail import sender, services
 from tracker.mail.models import MailStatus
 
@@ -21,8 +21,9 @@ mail_group = click.Group("mail", help="The outbox, and its delivery over SMTP (M
 def outbox_command(status, limit):
     """List the outbox, newest first: id, status, attempts, queued, recipient, subject."""
     query = services.outbox_query(MailStatus(status) if status else None).limit(limit)
-    messages = db.session.scalars(query).all()
-    counts = services.status_counts()
+    with reading():  # takes no write lock: senders and requests go on meanwhile
+        messages = db.session.scalars(query).all()
+        counts = services.status_counts()
     click.echo(", ".join(f"{counts.get(s, 0)} {s.value}" for s in MailStatus) + ".")
     for mail in messages:
         click.echo(
@@ -57,7 +58,8 @@ def send_command(loop, interval):
         raise click.ClickException(str(error)) from None
     if not loop:
         result = sender.deliver_outbox(mail_url)
-        waiting = sum(n for s, n in services.status_counts().items() if s.is_waiting)
+        with reading():
+            waiting = sum(n for s, n in services.status_counts().items() if s.is_waiting)
         click.echo(f"{result}; {waiting} waiting in the outbox.")
         return
     stop = threading.Event()

@@ -78,8 +78,10 @@ def parse_mail_url(url: str) -> MailUrl:
         timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
     except ValueError:
         timeout = -1.0
-    if not 0 < timeout <= 600:
-        raise MailConfigError("MAIL_URL: timeout must be a number of seconds from 0 to 600.")
+    # At most a minute a step: a message's dozen steps then end well within MAIL_CLAIM_SECONDS,
+    # before another sender may take a claim for abandoned.
+    if not 0 < timeout <= 60:
+        raise MailConfigError("MAIL_URL: timeout must be a number of seconds from 0 to 60.")
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password is not None else None
     if username and not (implicit_tls or starttls):

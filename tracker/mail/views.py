@@ -27,6 +27,14 @@ def _delivery() -> str:
         return f"Nothing can be sent: {error}"
 
 
+def _shown(part) -> str:
+    """A part as text to read; a binary attachment by its name and size only."""
+    content = part.get_content()
+    if isinstance(content, bytes):
+        return f"(an attachment, {part.get_filename() or 'no name'}: {len(content)} bytes)"
+    return content
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -57,7 +65,7 @@ def show(mail_id: int):
     mail = db.get_or_404(OutgoingMail, mail_id)
     message = message_from_string(mail.content, policy=policy.default)
     parts = [
-        (part.get_content_type(), part.get_content())
+        (part.get_content_type(), _shown(part))
         for part in message.walk()
         if not part.is_multipart()
     ]

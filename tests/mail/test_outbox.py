@@ -152,3 +152,17 @@ def test_message_ids_are_of_our_own_domain(app, monkeypatch, settings, domain):
     for name, value in settings.items():
         monkeypatch.setitem(app.config, name, value)
     assert factories.make_mail().message_id.endswith(f"@{domain}>")
+
+
+def test_the_outbox_is_paged_newest_first(client, login):
+    login.as_role("admin")
+    oldest = factories.make_mail(subject="The oldest")
+    for _ in range(50):
+        factories.make_mail()
+    db.session.commit()
+
+    first, second = client.get("/admin/mail/"), client.get("/admin/mail/?page=2")
+
+    assert first.data.count(b'id="mail-') == 50 and b"The oldest" not in first.data
+    assert f'id="mail-{oldest.id}"'.encode() in second.data
+    assert second.data.count(b'id="mail-') == 1

@@ -58,6 +58,22 @@ class Config:
     # Pledge totals are shown in this ISO 4217 currency, converted at dated exchange rates.
     REPORTING_CURRENCY = "EUR"
 
+    # Mail (tracker/mail/): every message goes to the outbox table. MAIL_URL unset: it stays there
+    # (admins read it on the Outbox page); set (smtp://user:pass@host:587?starttls=1, smtps://…,
+    # ?timeout=SECONDS): `tracker mail send` delivers it. Message-IDs are @MAIL_DOMAIN (else
+    # SERVER_NAME's host, else MAIL_FROM's domain). A temporary failure is tried again after
+    # MAIL_RETRY_BASE_SECONDS, doubled each time up to MAIL_RETRY_MAX_SECONDS, MAIL_MAX_ATTEMPTS
+    # times in all (about three days). A sender's claim on a message lapses after
+    # MAIL_CLAIM_SECONDS (it died mid-message): far longer than any SMTP timeout.
+    MAIL_URL: str | None = None
+    MAIL_FROM = "tracker@localhost"
+    MAIL_FROM_NAME = "Budapest Process tracker"
+    MAIL_DOMAIN: str | None = None
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_MAX_ATTEMPTS = 20
+    MAIL_CLAIM_SECONDS = 15 * 60
+
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 
@@ -71,7 +87,8 @@ class Config:
 
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
-    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS, SLOW_QUERY_MS."""
+    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS, SLOW_QUERY_MS, MAIL_URL,
+    MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -83,6 +100,9 @@ def from_environ(environ=os.environ) -> dict:
         settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
+    for name in ("MAIL_URL", "MAIL_FROM", "MAIL_FROM_NAME", "MAIL_DOMAIN"):
+        if environ.get(name):
+            settings[name] = environ[name]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():
         settings["TRUSTED_PROXY_COUNT"] = int(environ["TRUSTED_PROXY_COUNT"])
     for name in ("SLOW_REQUEST_MS", "SLOW_QUERY_MS"):

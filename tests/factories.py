@@ -194,3 +194,17 @@ def make_published_report(round_, *, by="tests"):
         "json": json.dumps(report.to_json()).encode(),
     }
     return report_services.store_published(round_, report, files, by=by)
+
+
+def make_mail(**overrides):
+    """A message in the outbox (queued: MAIL_URL is unset in tests)."""
+    from tracker.mail.services import queue_mail
+
+    values = {
+        "to": f"person{next(_serial)}@example.org",
+        "subject": "Your update was returned",
+        "text": "Please add evidence.",
+        "html": "<p>Please add <b>evidence</b>.</p>",
+        **overrides,
+    }
+    return queue_mail(**values)

@@ -129,6 +129,7 @@ class World:
         self.minutes = meeting_services.record_minutes(self.meeting, text="Minutes.", by="t")
         self.agenda_item = agenda.add_agenda_item(self.meeting, title="Item", by="t")
         meeting_services.set_participant(self.meeting, actor=owner, attendance="invited", by="t")
+        self.mail = factories.make_mail(to="owner@example.org")
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -170,6 +171,8 @@ class World:
             "actor_code": owner.code,
             # Issue 12: published reports (`fmt` above names one of its files).
             "report_id": self.published_report.id,
+            # Issue 16: a message in the outbox.
+            "mail_id": self.mail.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

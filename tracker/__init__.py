@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf
+    from tracker.mail.views import bp as mail_bp
     from tracker.meetings import (
         calendar_views,  # noqa: F401  (adds its routes to meetings bp)
         follow_up_views,  # noqa: F401  (likewise)
@@ -117,3 +118,4 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(mail_bp)

@@ -455,6 +455,8 @@ def publish_report_command(round_id):
 
 
 def init_app(app: Flask) -> None:
+    from tracker.mail.cli import mail_group
+
     for command in (
         init_command,
         user_group,
@@ -467,6 +469,7 @@ def init_app(app: Flask) -> None:
         report_group,
         backup_command,
         restore_command,
+        mail_group,
     ):
         app.cli.add_command(command)
 

@@ -3,6 +3,7 @@
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import ApiToken, CalendarFeed, Role, SignInAttempt, User
+from tracker.mail.models import MailStatus, OutgoingMail
 from tracker.meetings.models import (
     AgendaItem,
     Decision,
@@ -45,6 +46,8 @@ __all__ = [
     "MeetingAttachment",
     "MeetingParticipant",
     "Minutes",
+    "MailStatus",
+    "OutgoingMail",
     "ActionPoint",
     "ActionPointDocument",
     "ActionPointStatus",

@@ -279,6 +279,12 @@ class World:
         )
 
     @cached_property
+    def mail(self):
+        return factories.make_mail(
+            to="world@example.org", subject="World mail", html="<p>World <b>mail</b></p>"
+        )
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -326,6 +332,7 @@ class World:
             "participant",
             "decision",
             "ids",
+            "mail",
         )
         for name in kinds:
             getattr(self, name)
@@ -398,6 +405,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "version": lambda w: w.minutes.number,
     "feed_token": lambda w: w.feed_token,
     "report_id": lambda w: w.published_report.id,
+    "mail_id": lambda w: w.mail.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -1023,6 +1031,7 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
 _PAGED = ("page", "per_page")
 QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
     "audit.index": ("page",),
+    "mail.index": ("page",),
     "meetings.index": ("page",),
     "meetings.follow_ups": ("page",),
     "pledges.rates": ("page",),

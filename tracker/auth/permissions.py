@@ -39,6 +39,11 @@ def can_view_audit_trail(user: User) -> bool:
     return is_admin(user)
 
 
+def can_view_outbox(user: User) -> bool:
+    """Queued and sent mail (with its links, invitations and resets among them): the Secretariat."""
+    return is_admin(user)
+
+
 def can_read_document(user: User, document: ActionPointDocument) -> bool:
     """Current documents are read by everyone signed in; a retired one only by the Secretariat
     (who retired it and may need what it replaced)."""

@@ -1,0 +1,75 @@
+from email import message_from_string, policy
+
+from flask import Blueprint, current_app, flash, render_template, request
+from flask_login import current_user, login_required
+
+from tracker.auth.permissions import can_view_outbox, require
+from tracker.db import db
+from tracker.mail import services
+from tracker.mail.models import MailStatus, OutgoingMail
+from tracker.mail.sender import MailConfigError, parse_mail_url
+from tracker.query_args import page_arg
+
+bp = Blueprint("mail", __name__, url_prefix="/admin/mail")
+bp.add_app_template_global(can_view_outbox)  # the navigation shows the page to admins only
+
+PER_PAGE = 50
+
+
+def _delivery() -> str:
+    """How the outbox leaves the machine, in words (MAIL_URL without its password)."""
+    url = current_app.config.get("MAIL_URL")
+    if not url:
+        return "MAIL_URL is not set: messages stay here, nothing is sent."
+    try:
+        return f"Delivered by `tracker mail send` to {parse_mail_url(url)}."
+    except MailConfigError as error:
+        return f"Nothing can be sent: {error}"
+
+
+def _shown(part) -> str:
+    """A part as text to read; a binary attachment by its name and size only."""
+    content = part.get_content()
+    if isinstance(content, bytes):
+        return f"(an attachment, {part.get_filename() or 'no name'}: {len(content)} bytes)"
+    return content
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(can_view_outbox(current_user))
+    status = None
+    if wanted := request.args.get("status"):
+        try:
+            status = MailStatus(wanted)
+        except ValueError:
+            flash(f"There is no status {wanted!r}; showing every message.", "warning")
+    messages = db.paginate(
+        services.outbox_query(status), page=page_arg(), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "mail/index.html",
+        messages=messages,
+        status=status,
+        counts=services.status_counts(),
+        statuses=list(MailStatus),
+        delivery=_delivery(),
+    )
+
+
+@bp.get("/<id:mail_id>")
+@login_required
+def show(mail_id: int):
+    require(can_view_outbox(current_user))
+    mail = db.get_or_404(OutgoingMail, mail_id)
+    message = message_from_string(mail.content, policy=policy.default)
+    parts = [
+        (part.get_content_type(), _shown(part))
+        for part in message.walk()
+        if not part.is_multipart()
+    ]
+    headers = [(name, str(value)) for name, value in message.items()]
+    return render_template(
+        "mail/show.html", mail=mail, headers=headers, parts=parts, delivery=_delivery()
+    )

@@ -160,7 +160,8 @@ def exec_commands(path: Path) -> list[Command]:
     """The commands a unit runs: its ExecStart lines, and those inside `/bin/sh -c '…'`."""
     commands = []
     for value in unit_value(path, "ExecStart"):
-        words = shlex.split(value.replace("%%", "%"))
+        # systemd's escapes: %% for a %, $$ for a $.
+        words = shlex.split(value.replace("%%", "%").replace("$$", "$"))
         if words[:2] == ["/bin/sh", "-c"]:
             commands += simple_commands(words[2].removeprefix("exec "))
         else:
@@ -342,6 +343,14 @@ def test_every_command_of_the_guide_and_the_units_exists(production):
             assert url.rsplit("/", 1)[1] in {p.strip("/") for p in PROBES}, url
         else:
             assert Path(program).name in SYSTEM_PROGRAMS, f"{where}: what is {program}?"
+    # Every file of deploy/ is installed by the guide.
+    installed = {
+        Path(word).name
+        for _, command in all_commands()
+        for word in command.words
+        if word.startswith(f"{HOME}/deploy/")
+    }
+    assert installed == {path.name for path in DEPLOY.iterdir() if path.is_file()}
     # What the units run and the sections the tests below run are among them.
     assert {"init", "backup", "restore", "db upgrade", "db check", "db optimize"} <= checked
     assert {"mail send", "mail outbox", "run", "user create"} <= checked

@@ -208,6 +208,37 @@ def reading() -> Iterator[None]:
         _end_transaction()
 
 
+# PRAGMA optimize's mask: 0x02 analyses the tables that might benefit, 0x10000 (SQLite 3.46+)
+# checks every table rather than only those this connection has queried (none, for a command
+# just started), and 0x01 only lists the ANALYZE statements it would run.
+SQLITE_OPTIMIZE_ALL_TABLES = 0x10002
+SQLITE_OPTIMIZE_CHECKS_ALL_TABLES = (3, 46, 0)
+# Rows ANALYZE samples per index (SQLite 3.32+): recent statistics in milliseconds at any size.
+SQLITE_ANALYSIS_LIMIT = 1000
+
+
+def optimize_database() -> list[str]:
+    """Bring the query planner's statistics up to date; return the statements that did it (none
+    when they were current).
+
+    SQLite: `PRAGMA optimize`, which analyses only the tables whose statistics are missing or out
+    of date. Before 3.46 it looks only at the tables its own connection has queried, which for a
+    command just started is none: there `ANALYZE` itself runs, bounded by analysis_limit as
+    optimize is. PostgreSQL: `ANALYZE` (autovacuum does it too, in its own time)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.exec_driver_sql("ANALYZE")
+        return ["ANALYZE"]
+    connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+    if sqlite3.sqlite_version_info < SQLITE_OPTIMIZE_CHECKS_ALL_TABLES:
+        connection.exec_driver_sql("ANALYZE")
+        return ["ANALYZE"]
+    mask = SQLITE_OPTIMIZE_ALL_TABLES
+    statements = list(connection.exec_driver_sql(f"PRAGMA optimize({mask | 0x01})").scalars())
+    connection.exec_driver_sql(f"PRAGMA optimize({mask})")
+    return statements
+
+
 def read_only_from_now() -> None:
     """Open every further transaction of this request deferred: after a write failed on a lock,
     the error page (which loads the signed-in user) must not wait for the lock again."""

@@ -352,10 +352,10 @@ def make_storage(app: Flask) -> Storage:
 
 
 def storage_of(app: Flask) -> Storage:
-    """The app's storage, made once; made anew only if its settings were changed since (tests)."""
+    """The app's storage, made once; another is made only if its settings were changed since
+    (tests switch between a folder and a bucket)."""
     settings = (app.config.get("STORAGE_URL") or None, app.config.get("UPLOAD_FOLDER"))
-    made = app.extensions.get("tracker_storage")
-    if made is None or made[0] != settings:
-        made = (settings, make_storage(app))
-        app.extensions["tracker_storage"] = made
-    return made[1]
+    made = app.extensions.setdefault("tracker_storage", {})
+    if settings not in made:
+        made[settings] = make_storage(app)
+    return made[settings]

@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import uuid
 from base64 import b64encode
 from collections.abc import Iterable, Iterator
@@ -138,6 +139,10 @@ class LocalFolder:
                 raise OSError(f"{self.folder} gave back other bytes than were written")
 
 
+_SESSION_LOCK = threading.Lock()
+_session = None
+
+
 class S3Bucket:
     """Objects in a bucket of an S3-compatible object storage: <prefix>/ab/cd/<sha256>."""
 
@@ -162,9 +167,14 @@ class S3Bucket:
             response_checksum_validation="when_required",
         )
         region = region or ("us-east-1" if endpoint and not _default_region() else None)
-        self.client = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint, region_name=region, config=config
-        )
+        with _SESSION_LOCK:  # a boto3 session may make one client at a time
+            global _session
+            if _session is None:
+                _session = boto3.session.Session()
+            # Made from one session: the second and later clients (tests) reuse its models.
+            self.client = _session.client(
+                "s3", endpoint_url=endpoint, region_name=region, config=config
+            )
 
     def __str__(self) -> str:
         where = f" at {self.endpoint}" if self.endpoint else ""

@@ -165,17 +165,21 @@ class Kept:
             bucket.client.put_object(Bucket=bucket.bucket, Key=bucket.key(sha256), Body=data)
 
     def everything(self) -> dict[str, bytes]:
-        """Every file or object kept (temporary ones too), by its name in the folder or bucket."""
+        """Every file or object kept (temporary ones too), by its name in the folder or under the
+        bucket's prefix."""
         storage = self.storage
         if isinstance(storage, LocalFolder):
             folder = storage.folder
             return {
                 str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
             }
-        client, name = storage.client, storage.bucket
-        pages = client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=storage.prefix)
+        client, name, prefix = storage.client, storage.bucket, storage.prefix
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix)
         keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        return {key: client.get_object(Bucket=name, Key=key)["Body"].read() for key in keys}
+        return {
+            key.removeprefix(prefix): client.get_object(Bucket=name, Key=key)["Body"].read()
+            for key in keys
+        }
 
 
 @pytest.fixture(params=["local", "s3"])

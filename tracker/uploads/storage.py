@@ -90,7 +90,13 @@ class LocalFolder:
         return self.path(sha256).open("rb")
 
     def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        path = self.path(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError as error:  # a folder the app may not read, a disk that fails
+            raise StorageUnavailable(f"{self} cannot send the file ({error})") from error
 
     def keep(self, sha256: str, chunks: Iterable[bytes]) -> bool:
         path = self.path(sha256)

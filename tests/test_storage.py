@@ -223,6 +223,23 @@ def test_a_download_while_the_storage_does_not_answer_is_a_503_not_a_410(
     assert "the file cannot be sent" in response.get_data(as_text=True)
 
 
+def test_a_stored_file_the_folder_cannot_read_is_a_503_not_a_500(client, login):
+    ap = factories.make_action_point()
+    data = b"unreadable soon\n"
+    document = attach_document(ap, services.store_upload(data, "u.txt", by="tests"), by="tests")
+    db.session.commit()
+    path = services.stored_path(sha(data))
+    path.unlink()
+    path.mkdir()  # read as root too, a folder where the file should be cannot be read
+    try:
+        login.as_role("viewer")
+        response = client.get(f"/plans/documents/{document.id}/u.txt")
+        assert response.status_code == 503
+        assert "the file cannot be sent" in response.get_data(as_text=True)
+    finally:
+        path.rmdir()
+
+
 # Two app servers, one database, one bucket -------------------------------------------------
 
 

@@ -38,6 +38,7 @@ def app_settings(database_url: str, **overrides) -> dict:
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "UPLOAD_FOLDER": str(TEST_UPLOAD_FOLDER),
+        "STORAGE_URL": None,  # never the bucket of the shell's STORAGE_URL
         **overrides,
     }
 

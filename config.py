@@ -22,10 +22,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Uploads: a file may have MAX_UPLOAD_BYTES (refused at the form field past that); a whole
     # request a little more, for the other form fields, so that a huge body is refused with 413
-    # before it is read. Stored files live in UPLOAD_FOLDER (None: <instance>/uploads).
+    # before it is read. Stored files live in UPLOAD_FOLDER (None: <instance>/uploads), or, with
+    # STORAGE_URL (s3://BUCKET/PREFIX?endpoint=URL&region=R), in an S3-compatible bucket that
+    # several app servers share (tracker/uploads/storage.py).
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
     UPLOAD_FOLDER: str | None = None
+    STORAGE_URL: str | None = None
 
     BOOTSTRAP_SERVE_LOCAL = True  # the app must work on a closed network: no CDN
     BOOTSTRAP_BOOTSWATCH_THEME = None
@@ -87,8 +90,8 @@ class Config:
 
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
-    TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS, SLOW_QUERY_MS, MAIL_URL,
-    MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN."""
+    STORAGE_URL, TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS,
+    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -100,7 +103,7 @@ def from_environ(environ=os.environ) -> dict:
         settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
-    for name in ("MAIL_URL", "MAIL_FROM", "MAIL_FROM_NAME", "MAIL_DOMAIN"):
+    for name in ("STORAGE_URL", "MAIL_URL", "MAIL_FROM", "MAIL_FROM_NAME", "MAIL_DOMAIN"):
         if environ.get(name):
             settings[name] = environ[name]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():

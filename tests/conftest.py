@@ -17,6 +17,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
+from tests.object_storage import s3_server, storage  # noqa: F401  (fixtures: a real S3 server)
 from tracker import MIGRATIONS_DIR, create_app
 from tracker.db import db
 from tracker.plan.shipped import load_shipped_data
@@ -37,6 +38,7 @@ def app_settings(database_url: str, **overrides) -> dict:
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "UPLOAD_FOLDER": str(TEST_UPLOAD_FOLDER),
+        "STORAGE_URL": None,  # never the bucket of the shell's STORAGE_URL
         **overrides,
     }
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, create_test_app, scratch_database_url
+from tests.object_storage import BUCKET, Kept, free_ports
 from tracker import backup
 from tracker.db import db
 from tracker.uploads.services import store_upload, stored_digests, stored_path
@@ -34,10 +35,11 @@ MINUTES = ("Протокол заседания, пункт 3: решение п
 REFUSED = "Nothing was changed."
 
 
-def new_app(stack: contextlib.ExitStack, folder: Path):
-    """An app on its own empty database with its own upload folder, initialised."""
+def new_app(stack: contextlib.ExitStack, folder: Path, **settings):
+    """An app on its own empty database with its own upload folder (or STORAGE_URL),
+    initialised."""
     url = stack.enter_context(scratch_database_url())
-    app = create_test_app(url, UPLOAD_FOLDER=str(folder))
+    app = create_test_app(url, UPLOAD_FOLDER=str(folder), **settings)
     stack.callback(dispose, app)  # before the database is dropped
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
     return app
@@ -49,23 +51,27 @@ def dispose(app) -> None:
         db.engine.dispose()
 
 
+def filled_app(stack: contextlib.ExitStack, folder: Path, **settings):
+    """A tracker with a plan (non-ASCII text), an update with evidence, and a large file."""
+    app = new_app(stack, folder / "uploads", **settings)
+    folder.mkdir(exist_ok=True)
+    plan_file = folder / "plan.csv"
+    plan_file.write_text(PLAN_FILE, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", "plan", str(plan_file)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = factories.make_user(role="admin")
+        factories.make_evidence(factories.make_update(by=admin), by=admin, content=EVIDENCE)
+        store_upload(MINUTES, "протокол.txt", by=admin)
+        db.session.commit()
+    return app
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    """A tracker with a plan (non-ASCII text), an update with evidence, and a large file; the
-    tests only read it."""
-    folder = tmp_path_factory.mktemp("source")
+    """A tracker with its files in a folder, filled; the tests only read it."""
     with contextlib.ExitStack() as stack:
-        app = new_app(stack, folder / "uploads")
-        plan_file = folder / "plan.csv"
-        plan_file.write_text(PLAN_FILE, encoding="utf-8")
-        result = app.test_cli_runner().invoke(args=["import", "plan", str(plan_file)])
-        assert result.exit_code == 0, result.output
-        with app.app_context():
-            admin = factories.make_user(role="admin")
-            factories.make_evidence(factories.make_update(by=admin), by=admin, content=EVIDENCE)
-            store_upload(MINUTES, "протокол.txt", by=admin)
-            db.session.commit()
-        yield app
+        yield filled_app(stack, tmp_path_factory.mktemp("source"))
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +125,10 @@ def sample(app) -> list:
 
 
 def folder_contents(app) -> dict[str, bytes]:
-    """Every file in the app's upload folder (temporary ones too), by its path in the folder."""
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Every file in the app's upload folder or bucket (temporary ones too), by its path in the
+    folder or under the bucket's prefix."""
+    with app.app_context():
+        return Kept("app's").everything()
 
 
 def state(app) -> tuple:
@@ -439,3 +446,88 @@ def test_restore_asks_before_replacing_the_database(archive, target):
     assert result.exit_code == 1 and "Aborted" in result.output
     assert "taken at 20" in result.output
     assert state(target) == before
+
+
+# On object storage (STORAGE_URL): the same archive, the files read from and written to a bucket
+
+
+@pytest.fixture
+def s3_target(s3_server, tmp_path):
+    """Another tracker, its files in a bucket, one of them its own, to restore backups into."""
+    with contextlib.ExitStack() as stack:
+        app = new_app(stack, tmp_path / "unused", STORAGE_URL=s3_server.url())
+        with app.app_context():
+            store_upload(b"Only in the target.\n", "own.txt", by="tests")
+            db.session.commit()
+        yield app
+
+
+def unreachable_storage() -> str:
+    (port,) = free_ports(1)  # nothing listens there
+    return f"s3://{BUCKET}/down?endpoint=http://127.0.0.1:{port}"
+
+
+def test_a_backup_from_a_bucket_restores_into_a_bucket_and_any_damage_is_refused(
+    s3_server, s3_target, tmp_path
+):
+    with contextlib.ExitStack() as stack:
+        s3_source = filled_app(stack, tmp_path / "source", STORAGE_URL=s3_server.url())
+        path = tmp_path / "tracker.backup"
+        result = s3_source.test_cli_runner().invoke(args=["backup", str(path)])
+        assert result.exit_code == 0 and "and 2 uploaded files" in result.output, result.output
+        source_files = folder_contents(s3_source)
+        source_counts, source_sample = table_counts(s3_source), sample(s3_source)
+    assert sorted(source_files.values()) == sorted([EVIDENCE, MINUTES])
+    assert not list((tmp_path / "source").glob("uploads*"))  # in the bucket, not in the folder
+
+    # Fewer positions than on the folder above: the checks are the same, the storage is not.
+    data = path.read_bytes()
+    positions = damage_positions(data, EVIDENCE, MINUTES[:200])[::8]
+    before = state(s3_target)
+    damaged = tmp_path / "damaged.backup"
+    for position in positions:
+        changed = bytearray(data)
+        changed[position] ^= 0xFF
+        damaged.write_bytes(changed)
+        assert_refused(restore(s3_target, damaged))
+        damaged.write_bytes(data[:position])
+        assert_refused(restore(s3_target, damaged))
+    assert state(s3_target) == before
+
+    result = restore(s3_target, path)
+
+    assert result.exit_code == 0, result.output
+    assert "2 uploaded files (2 written" in result.output
+    assert folder_contents(s3_target) == {**before[2], **source_files}
+    assert (table_counts(s3_target), sample(s3_target)) == (source_counts, source_sample)
+
+
+def test_a_backup_of_a_folder_restores_into_a_bucket(source, archive, s3_target):
+    """The way from one app server to several: back up the folder, restore into the bucket."""
+    result = restore(s3_target, archive)
+    assert result.exit_code == 0, result.output
+    assert folder_contents(source).items() <= folder_contents(s3_target).items()
+    assert table_counts(s3_target) == table_counts(source)
+
+
+def test_a_restore_into_a_bucket_that_does_not_answer_changes_nothing(archive, tmp_path):
+    with contextlib.ExitStack() as stack:
+        target = new_app(stack, tmp_path / "unused", STORAGE_URL=unreachable_storage())
+        before = table_counts(target), sample(target)
+
+        result = restore(target, archive)
+
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        assert "Could not write the uploaded file" in result.output
+        assert "The database was not changed." in result.output
+        assert (table_counts(target), sample(target)) == before
+
+
+def test_a_backup_while_the_bucket_does_not_answer_writes_no_file(tmp_path):
+    with contextlib.ExitStack() as stack:
+        app = new_app(stack, tmp_path / "unused", STORAGE_URL=unreachable_storage())
+        path = tmp_path / "tracker.backup"
+        result = app.test_cli_runner().invoke(args=["backup", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Could not read the uploaded files" in result.output
+    assert not path.exists() and not list(tmp_path.glob(".backup-*"))

@@ -53,7 +53,7 @@ def test_healthz_stays_trivial_no_query_and_no_log_line(app, client, caplog):
     assert request_lines(caplog) == []  # load balancers probe it every few seconds
 
 
-def test_readyz_reports_each_check_when_ready(client):
+def test_readyz_reports_each_check_when_ready(client, storage):
     response = client.get("/readyz")
 
     assert response.status_code == 200

@@ -197,7 +197,7 @@ def test_stored_file_records_its_uploader():
 # Documents on the action point page
 
 
-def test_admin_uploads_a_document_and_a_viewer_downloads_it(client, login):
+def test_admin_uploads_a_document_and_a_viewer_downloads_it(client, login, storage):
     ap = factories.make_action_point()
     admin = login.as_role("admin")
     response = client.post(
@@ -208,6 +208,7 @@ def test_admin_uploads_a_document_and_a_viewer_downloads_it(client, login):
     assert response.headers["Location"] == f"/plans/action-points/{ap.id}#documents"
     document = db.session.scalar(select(ActionPointDocument))
     assert document.file.created_by_id == admin.id
+    assert storage.read(document.file.sha256) == PDF
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.entity_type == "action_point_documents")
     )
@@ -262,17 +263,19 @@ def test_the_title_defaults_to_the_file_name(client, login):
         (PDF, "../../etc/passwd", "A file without an extension is not accepted"),
     ],
 )
-def test_page_refuses_a_bad_file_at_the_field_and_keeps_nothing(client, login, data, name, message):
+def test_page_refuses_a_bad_file_at_the_field_and_keeps_nothing(
+    client, login, storage, data, name, message
+):
     ap = factories.make_action_point()
     login.as_role("admin")
-    before = count(StoredFile), count(ActionPointDocument), count(AuditEvent), files_on_disk()
+    before = count(StoredFile), count(ActionPointDocument), count(AuditEvent), storage.everything()
     response = client.post(
         f"/plans/action-points/{ap.id}/documents", data={"file": file_part(data, name)}
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'class="invalid-feedback"' in page and message in page
-    after = count(StoredFile), count(ActionPointDocument), count(AuditEvent), files_on_disk()
+    after = count(StoredFile), count(ActionPointDocument), count(AuditEvent), storage.everything()
     assert after == before
 
 
@@ -400,22 +403,23 @@ def test_anonymous_download_is_sent_to_sign_in(client):
     assert response.headers["Location"].startswith("/auth/sign-in")
 
 
-def test_missing_bytes_on_disk_are_a_clear_410_not_a_500(client, login):
+def test_missing_bytes_on_disk_are_a_clear_410_not_a_500(client, login, storage):
     document = make_document(data=b"gone soon\n", name="gone.txt")
     db.session.commit()
-    stored_path(document.file.sha256).unlink()
+    storage.remove(document.file.sha256)
     login.as_role("viewer")
     response = client.get(f"/plans/documents/{document.id}/gone.txt")
     assert response.status_code == 410
     assert "no longer in storage" in response.get_data(as_text=True)
 
 
-def test_damaged_bytes_on_disk_are_not_served(client, login):
+def test_damaged_bytes_on_disk_are_not_served(client, login, storage):
     document = make_document(data=b"original\n", name="damaged.txt")
     db.session.commit()
-    stored_path(document.file.sha256).write_bytes(b"tampered\n")
+    storage.replace(document.file.sha256, b"tampered\n")
     login.as_role("viewer")
-    assert client.get(f"/plans/documents/{document.id}/damaged.txt").status_code == 410
+    response = client.get(f"/plans/documents/{document.id}/damaged.txt")
+    assert response.status_code == 410 and b"tampered" not in response.data
 
 
 def test_titles_and_names_are_escaped_on_the_page(client, login):
@@ -454,7 +458,7 @@ def admin(api):
     return api
 
 
-def test_api_uploads_lists_and_downloads_a_document(admin):
+def test_api_uploads_lists_and_downloads_a_document(admin, storage):
     ap = factories.make_action_point()
     db.session.commit()
     response = admin.post(
@@ -464,6 +468,7 @@ def test_api_uploads_lists_and_downloads_a_document(admin):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["title"] == "ToR" and body["media_type"] == DOCX_TYPE
+    assert DOCX in storage.everything().values()
     assert body["action_point"] == {"id": ap.id, "code": ap.code}
     assert response.headers["Location"] == f"/api/v1/documents/{body['id']}"
     listing = admin.get(f"/api/v1/action-points/{ap.id}/documents").get_json()
@@ -557,11 +562,11 @@ def test_api_retire_hides_the_document_from_non_admins(api):
     assert api.get(f"/api/v1/documents/{document.id}/file").status_code == 404
 
 
-def test_api_missing_file_is_a_json_410(api):
+def test_api_missing_file_is_a_json_410(api, storage):
     api.as_role("viewer")
     document = make_document(data=b"short-lived\n", name="gone.txt")
     db.session.commit()
-    stored_path(document.file.sha256).unlink()
+    storage.remove(document.file.sha256)
     response = api.get(f"/api/v1/documents/{document.id}/file")
     assert response.status_code == 410
     assert "no longer in storage" in response.get_json()["error"]["message"]

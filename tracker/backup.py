@@ -140,6 +140,8 @@ def backup(path: str | Path) -> BackupSummary:
     path = Path(path)
     try:
         return _backup(path)
+    except uploads.StorageUnavailable as error:
+        raise BackupError(f"Could not read the uploaded files ({error}).") from None
     except OSError as error:
         raise BackupError(f"Could not write the backup {path} ({error}).") from None
 

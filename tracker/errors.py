@@ -13,6 +13,7 @@ from werkzeug.exceptions import (
 from tracker.audit.services import record_denied_request
 from tracker.db import db, is_lock_timeout, read_only_from_now
 from tracker.uploads.files import format_size
+from tracker.uploads.storage import StorageUnavailable
 
 ERROR_CODES = {
     400: "bad_request",
@@ -30,6 +31,8 @@ ERROR_CODES = {
 }
 # How long a client told that the database is busy (503) should wait before trying again.
 RETRY_AFTER_SECONDS = 5
+# ... and that the file storage does not answer.
+STORAGE_RETRY_AFTER_SECONDS = 60
 
 
 def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
@@ -134,6 +137,23 @@ def handle_http_error(error: HTTPException):
     return render_template(template, error=error), status, headers
 
 
+def handle_storage_unavailable(error: StorageUnavailable):
+    """The file storage (an object storage, say) does not answer: a 503 that says so, never a
+    500. Files are kept before their rows are flushed, so nothing of the request is saved."""
+    current_app.logger.error(
+        "File storage unavailable on %s %s: %s", request.method, path_for_log(), error
+    )
+    db.session.rollback()
+    done = "the file cannot be sent" if request.method in ("GET", "HEAD") else "nothing was saved"
+    return handle_http_error(
+        ServiceUnavailable(
+            f"The file storage does not answer just now, so {done}. Try again in a minute; "
+            "if it goes on, please tell the Secretariat.",
+            retry_after=STORAGE_RETRY_AFTER_SECONDS,
+        )
+    )
+
+
 def handle_unexpected_error(error: Exception):
     current_app.logger.exception("Unhandled error on %s %s", request.method, path_for_log())
     # A failed flush leaves the session unusable, and the error page itself needs it (the
@@ -145,4 +165,5 @@ def handle_unexpected_error(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(StorageUnavailable, handle_storage_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

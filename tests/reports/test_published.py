@@ -19,7 +19,7 @@ from tracker.reports import services
 from tracker.reports.compare import CompareError, compare_reports, short_diff
 from tracker.reports.models import PUBLISHED_FORMATS, PublishedReport
 from tracker.uploads.models import StoredFile
-from tracker.uploads.services import stored_path
+from tracker.uploads.services import storage as current_storage
 
 TODAY = utcnow().date()
 
@@ -56,10 +56,10 @@ def funded_point(admin):
 
 
 def on_disk(stored: StoredFile) -> bytes:
-    return stored_path(stored.sha256).read_bytes()
+    return current_storage().read(stored.sha256)
 
 
-def test_publishing_keeps_four_files_with_their_sha256(admin, funded_point):
+def test_publishing_keeps_four_files_with_their_sha256(admin, funded_point, storage):
     round_ = make_round(admin)
     published = services.publish_report(round_, by=admin)
     assert set(published.files) == set(PUBLISHED_FORMATS)
@@ -239,14 +239,14 @@ def test_downloads_are_the_stored_bytes_also_after_new_validations(client, login
     assert before["json"].mimetype == "application/json"
 
 
-def test_altered_bytes_are_a_410_never_the_altered_bytes(client, login, api, admin):
+def test_altered_bytes_are_a_410_never_the_altered_bytes(client, login, api, admin, storage):
     published = services.publish_report(make_round(admin), by=admin)
     db.session.commit()
-    path = stored_path(published.json_file.sha256)
-    original = path.read_bytes()
+    digest = published.json_file.sha256
+    original = storage.read(digest)
     altered = original.replace(b"Published for", b"Forged for   ")
     assert altered != original and len(altered) == len(original)
-    path.write_bytes(altered)
+    storage.replace(digest, altered)
     try:
         login.as_role("viewer")
         response = client.get(f"/reports/published/{published.id}/json")
@@ -260,7 +260,7 @@ def test_altered_bytes_are_a_410_never_the_altered_bytes(client, login, api, adm
         response = client.get(f"/reports/compare?from={published.id}&to=now")
         assert response.status_code == 410
     finally:
-        path.write_bytes(original)
+        storage.replace(digest, original)
 
 
 def test_an_unknown_format_or_report_is_a_404(client, login, admin):

@@ -4,8 +4,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Let templates say what may be uploaded: `upload_rules()` and the `filesize` filter."""
+    """Choose the storage of file contents (a STORAGE_URL that cannot work stops the app here,
+    with a message), and let templates say what may be uploaded: `upload_rules()` and the
+    `filesize` filter."""
     from tracker.uploads.files import ALLOWED_LIST, format_size
+    from tracker.uploads.storage import storage_of
+
+    storage_of(app)
 
     def upload_rules() -> dict:
         return {

@@ -1,18 +1,15 @@
 """Keeping uploaded files and sending them back: the one place every feature with files uses.
 
-The bytes live under UPLOAD_FOLDER (default `<instance>/uploads`), never under static/, in a file
-named by their SHA-256: the same content is kept once, and nothing the uploader sends (least of
-all the file name) reaches the path. Each upload gets a StoredFile row with the cleaned name and
-the type detected from the content. A feature links its records to StoredFile and serves it with
-send_stored_file, after checking that the user may read the linking record.
+The bytes live in the storage (storage.py): under UPLOAD_FOLDER (default `<instance>/uploads`,
+never under static/), or in the bucket of STORAGE_URL, named by their SHA-256: the same content
+is kept once, and nothing the uploader sends (least of all the file name) reaches the name. Each
+upload gets a StoredFile row with the cleaned name and the type detected from the content. A
+feature links its records to StoredFile and serves it with send_stored_file, after checking that
+the user may read the linking record.
 """
 
 import hashlib
-import os
-import re
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,8 +27,10 @@ from tracker.uploads.files import (
     format_size,
 )
 from tracker.uploads.models import StoredFile
+from tracker.uploads.storage import LocalFolder, Storage, StorageUnavailable, storage_of
 
 __all__ = [
+    "StorageUnavailable",
     "UploadError",
     "keep_stored",
     "open_stored",
@@ -52,67 +51,42 @@ DOWNLOAD_HEADERS = {
 }
 
 
+def storage() -> Storage:
+    """The app's storage of file contents: the upload folder, or the bucket of STORAGE_URL."""
+    return storage_of(current_app)
+
+
 def upload_folder() -> Path:
-    """Where stored files live; refuses a folder under static/, which anyone could fetch."""
-    configured = current_app.config.get("UPLOAD_FOLDER")
-    folder = Path(configured or Path(current_app.instance_path) / "uploads").resolve()
-    static = current_app.static_folder
-    if static and folder.is_relative_to(Path(static).resolve()):
-        raise RuntimeError("UPLOAD_FOLDER must not be inside the static folder.")
-    return folder
-
-
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+    """Where stored files live when they are kept in a local folder (the default); refuses a
+    folder under static/, which anyone could fetch."""
+    kept = storage()
+    if not isinstance(kept, LocalFolder):
+        raise RuntimeError(f"Files are kept in {kept}, not in a local folder.")
+    return kept.folder
 
 
 def stored_path(sha256: str) -> Path:
-    if not _SHA256.fullmatch(sha256):
-        raise ValueError(f"not a SHA-256: {sha256!r}")
-    return upload_folder() / sha256[:2] / sha256[2:4] / sha256
+    """The file of a stored content in the local upload folder (not for object storage)."""
+    upload_folder()
+    return storage().path(sha256)
 
 
 def stored_digests() -> Iterator[str]:
-    """The SHA-256 of every file kept in the upload folder, sorted, whatever links to it (a
+    """The SHA-256 of every file kept in the storage, sorted, whatever links to it (a
     rolled-back upload leaves an unlinked one). Temporary files of writes under way are skipped."""
-    folder = upload_folder()
-    for path in sorted(folder.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
-        name = path.name
-        if _SHA256.fullmatch(name) and path.parent.name == name[2:4] and path.is_file():
-            if path.parent.parent.name == name[:2]:
-                yield name
+    return storage().digests()
 
 
 def open_stored(sha256: str) -> BinaryIO:
-    """The kept file's bytes, to read; FileNotFoundError if it is not kept."""
-    return stored_path(sha256).open("rb")
+    """The kept file's bytes, to read (a real file); FileNotFoundError if it is not kept."""
+    return storage().open(sha256)
 
 
 def keep_stored(sha256: str, chunks: Iterable[bytes]) -> bool:
     """Keep the content `chunks` under its hash `sha256`, unless that exact content is kept
     already (a damaged copy is replaced); returns whether it wrote. Raises ValueError, with
     nothing written, if the content's hash is not `sha256`. Readers never see half a file."""
-    path = stored_path(sha256)
-    with suppress(FileNotFoundError), path.open("rb") as kept:
-        if hashlib.file_digest(kept, "sha256").hexdigest() == sha256:
-            return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as file:
-            for chunk in chunks:
-                digest.update(chunk)
-                file.write(chunk)
-            file.flush()
-            os.fsync(file.fileno())
-        if digest.hexdigest() != sha256:
-            raise ValueError(f"the content's SHA-256 is {digest.hexdigest()}, not {sha256}")
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return True
+    return storage().keep(sha256, chunks)
 
 
 def _read_limited(source: FileStorage | BinaryIO | bytes, limit: int) -> bytes:
@@ -126,35 +100,16 @@ def _read_limited(source: FileStorage | BinaryIO | bytes, limit: int) -> bytes:
     return data
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Write `data` to `path` unless it is there already; readers never see half a file."""
-    if path.is_file() and path.stat().st_size == len(data):
-        return  # the name is the content's hash: the same bytes are kept already
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+def _write_once(sha256: str, data: bytes) -> None:
+    """Keep `data` under its hash unless it is kept already; readers never see half a file.
+    StorageUnavailable if the storage cannot keep it: the caller has written nothing else yet."""
+    storage().write_once(sha256, data)
 
 
 def check_writable() -> None:
     """Keep, read back and remove a small file where uploads go (the readiness check); OSError
     if the storage cannot keep files."""
-    folder = upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".ready-") as probe:
-        probe.write(b"ready")
-        probe.flush()
-        probe.seek(0)
-        if probe.read() != b"ready":
-            raise OSError(f"{folder} gave back other bytes than were written")
+    storage().check_writable()
 
 
 def store_upload(
@@ -175,7 +130,7 @@ def store_upload(
         raise UploadError("The file has no usable name. Rename it and upload it again.")
     kind = check_kind(data, name)
     digest = hashlib.sha256(data).hexdigest()
-    _write_once(stored_path(digest), data)
+    _write_once(digest, data)
     stored = StoredFile(
         sha256=digest,
         filename=name,
@@ -213,7 +168,7 @@ def store_generated(data: bytes, filename: str, media_type: str, *, by: By) -> S
     if not data or not name.lower().endswith(f".{extension}"):
         raise ValueError(f"a generated {extension} file needs bytes and a .{extension} name")
     digest = hashlib.sha256(data).hexdigest()
-    _write_once(stored_path(digest), data)
+    _write_once(digest, data)
     stored = StoredFile(
         sha256=digest,
         filename=name,
@@ -228,9 +183,10 @@ def store_generated(data: bytes, filename: str, media_type: str, *, by: By) -> S
 
 def read_stored_file(stored: StoredFile) -> bytes:
     """The file's bytes, checked against its SHA-256: a missing file, or one whose bytes were
-    changed on disk, is a 410 with a message, never the changed bytes."""
+    changed in storage, is a 410 with a message, never the changed bytes. Storage that does not
+    answer raises StorageUnavailable (a 503)."""
     try:
-        data = stored_path(stored.sha256).read_bytes()
+        data = storage().read(stored.sha256)
     except FileNotFoundError:
         data = None
     if data is None or hashlib.sha256(data).hexdigest() != stored.sha256:

@@ -168,7 +168,9 @@ def test_no_code_step_without_the_password_step(client, enrolled):
 def test_turning_it_off_needs_the_password(client, login):
     user = login.as_role("member")
     enrol(client, user)
-    client.post("/auth/two-factor/off", data={"current_password": "not the password"})
+    refused = client.post("/auth/two-factor/off", data={"current_password": "not the password"})
+    assert refused.status_code == 200
+    assert "The current password is wrong." in refused.get_data(as_text=True)
     db.session.refresh(user)
     assert user.has_second_factor
     client.post("/auth/two-factor/off", data={"current_password": PASSWORD})

@@ -119,14 +119,18 @@ SETUP_SECRET = "two_factor_setup"
 NEW_RECOVERY_CODES = "recovery_codes"
 
 
-@bp.get("/two-factor")
-@login_required
-def two_factor_page():
+def _two_factor_page(
+    setup_form: TwoFactorSetupForm | None = None,
+    password_form: ConfirmPasswordForm | None = None,
+    status: int = 200,
+):
+    """The two-factor page: set-up (QR code, key, code) when off; recovery codes and turning
+    off when on. A refused POST shows it again with its form's errors."""
     user = current_user._get_current_object()
     context: dict = {"user": user, "required": two_factor.required_for(user)}
     if user.has_second_factor:
         context["codes_left"] = two_factor.recovery_codes_left(user)
-        context["password_form"] = ConfirmPasswordForm()
+        context["password_form"] = password_form or ConfirmPasswordForm(formdata=None)
     else:
         if not two_factor.is_secret(session.get(SETUP_SECRET)):
             session[SETUP_SECRET] = two_factor.new_secret()
@@ -134,8 +138,14 @@ def two_factor_page():
         # segno's own SVG: path data and a fixed title, no text from the user.
         context["qr_code"] = Markup(two_factor.qr_code_svg(user, secret))  # nosec B704
         context["secret"] = two_factor.grouped(secret)
-        context["form"] = TwoFactorSetupForm()
-    return render_template("auth/two_factor.html", **context)
+        context["form"] = setup_form or TwoFactorSetupForm(formdata=None)
+    return render_template("auth/two_factor.html", **context), status
+
+
+@bp.get("/two-factor")
+@login_required
+def two_factor_page():
+    return _two_factor_page()
 
 
 @bp.post("/two-factor")
@@ -143,17 +153,19 @@ def two_factor_page():
 def two_factor_on():
     user = current_user._get_current_object()
     form = TwoFactorSetupForm()
+    if user.has_second_factor:
+        return redirect(url_for("auth.two_factor_page"))
     if form.validate_on_submit():
         try:
             codes = two_factor.enable(user, session.get(SETUP_SECRET, ""), form.code.data)
         except services.AuthError as error:
-            flash(str(error), "danger")
+            form.code.errors.append(str(error))
         else:
             db.session.commit()
             session.pop(SETUP_SECRET, None)
             session[NEW_RECOVERY_CODES] = codes
             return redirect(url_for("auth.recovery_codes"))
-    return redirect(url_for("auth.two_factor_page"))
+    return _two_factor_page(setup_form=form)
 
 
 @bp.get("/two-factor/recovery-codes")
@@ -165,11 +177,11 @@ def recovery_codes():
     return render_template("auth/recovery_codes.html", codes=codes)
 
 
-def _confirm_password(form: ConfirmPasswordForm) -> bool:
-    """Whether the posted password is the user's (the attempt is committed: it counts)."""
+def _password_confirmed(form: ConfirmPasswordForm) -> int | None:
+    """None if the posted password is the user's; else the status to answer with, the error at
+    the field (a wrong password is committed: it counts towards the throttle)."""
     if not form.validate_on_submit():
-        flash("Type your password to confirm.", "danger")
-        return False
+        return 200
     try:
         services.confirm_own_password(
             current_user._get_current_object(),
@@ -178,32 +190,40 @@ def _confirm_password(form: ConfirmPasswordForm) -> bool:
         )
     except services.AuthError as error:
         db.session.commit()
-        flash(str(error), "danger")
-        return False
-    return True
+        form.current_password.errors.append(str(error))
+        return 429 if isinstance(error, services.SignInThrottled) else 200
+    return None
 
 
 @bp.post("/two-factor/recovery-codes")
 @login_required
 def new_recovery_codes():
     user = current_user._get_current_object()
-    if user.has_second_factor and _confirm_password(ConfirmPasswordForm()):
-        session[NEW_RECOVERY_CODES] = two_factor.replace_recovery_codes(user)
-        db.session.commit()
-        return redirect(url_for("auth.recovery_codes"))
-    return redirect(url_for("auth.two_factor_page"))
+    if not user.has_second_factor:
+        return redirect(url_for("auth.two_factor_page"))
+    form = ConfirmPasswordForm()
+    if (status := _password_confirmed(form)) is not None:
+        return _two_factor_page(password_form=form, status=status)
+    session[NEW_RECOVERY_CODES] = two_factor.replace_recovery_codes(user)
+    db.session.commit()
+    return redirect(url_for("auth.recovery_codes"))
 
 
 @bp.post("/two-factor/off")
 @login_required
 def two_factor_off():
     user = current_user._get_current_object()
+    if not user.has_second_factor:
+        return redirect(url_for("auth.two_factor_page"))
     if user.is_admin and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]:
         flash("Two-factor sign-in is required for the Secretariat: it cannot be turned off.")
-    elif _confirm_password(ConfirmPasswordForm()):
-        two_factor.turn_off(user, by=user)
-        db.session.commit()
-        flash("Two-factor sign-in is off. Signing in now asks for your password only.")
+        return redirect(url_for("auth.two_factor_page"))
+    form = ConfirmPasswordForm()
+    if (status := _password_confirmed(form)) is not None:
+        return _two_factor_page(password_form=form, status=status)
+    two_factor.turn_off(user, by=user)
+    db.session.commit()
+    flash("Two-factor sign-in is off. Signing in now asks for your password only.")
     return redirect(url_for("auth.two_factor_page"))
 
 

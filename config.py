@@ -52,6 +52,10 @@ class Config:
     # A signed-in session ends after this long without a request, and this long after sign-in.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    # Two-factor sign-in: when true, an admin without a second factor must set one up before
+    # doing anything else. A password step waits this long for its code.
+    TWO_FACTOR_REQUIRED_FOR_ADMINS = False
+    TWO_FACTOR_STEP_TIMEOUT = timedelta(minutes=5)
     # Behind reverse proxies, how many of them set X-Forwarded-For/-Proto (werkzeug's ProxyFix).
     # 0 trusts no such header. Throttling by address needs the client's address, not the proxy's.
     TRUSTED_PROXY_COUNT = 0
@@ -91,7 +95,8 @@ class Config:
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
     STORAGE_URL, TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS,
-    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN."""
+    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN,
+    TWO_FACTOR_REQUIRED_FOR_ADMINS (1/true/yes)."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
@@ -111,6 +116,9 @@ def from_environ(environ=os.environ) -> dict:
     for name in ("SLOW_REQUEST_MS", "SLOW_QUERY_MS"):
         if environ.get(name, "").isdigit():
             settings[name] = int(environ[name])
+    if environ.get("TWO_FACTOR_REQUIRED_FOR_ADMINS"):
+        flag = environ["TWO_FACTOR_REQUIRED_FOR_ADMINS"].strip().lower()
+        settings["TWO_FACTOR_REQUIRED_FOR_ADMINS"] = flag in ("1", "true", "yes", "on")
     if environ.get("LOG_LEVEL", "").upper() in ("DEBUG", "INFO", "WARNING", "ERROR"):
         settings["LOG_LEVEL"] = environ["LOG_LEVEL"].upper()
     return settings

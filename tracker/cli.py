@@ -111,6 +111,22 @@ def deactivate_command(email):
     click.echo(f"Deactivated {user.email}; its sessions have ended.")
 
 
+@user_group.command("reset-two-factor")
+@with_appcontext
+@click.argument("email")
+def reset_two_factor_command(email):
+    """Forget an account's second factor and recovery codes (a lost phone); its sessions end."""
+    from tracker.auth import two_factor
+
+    user = _user_by_email(email)
+    if not user.has_second_factor:
+        click.echo(f"{user.email} has no second factor; nothing changed.")
+        return
+    two_factor.turn_off(user, by="command line")
+    db.session.commit()
+    click.echo(f"Second factor of {user.email} reset; its sessions have ended.")
+
+
 @token_group.command("create")
 @with_appcontext
 @click.argument("email")

@@ -92,9 +92,9 @@ _FOREIGN_TAGS = {
     "math",
     "foreignobject",
 }
-# Our charts are SVG drawn by templates/_macros/charts.html, every one marked with this class;
-# an <svg> without it is injected markup.
-_OWN_SVG_CLASS = "chart-svg"
+# Our charts are SVG drawn by templates/_macros/charts.html, and the two-factor page's QR code by
+# segno, each marked with one of these classes; an <svg> without one is injected markup.
+_OWN_SVG_CLASSES = {"chart-svg", "qr-code"}
 _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
 _DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
 
@@ -123,7 +123,7 @@ class _Scan(HTMLParser):
                 self.problems.append(f"meta refresh in <{tag} {shown}>")
             if value:
                 self.texts.append(value)  # what an input shows is text too
-        own_chart = tag == "svg" and dict(attrs).get("class") == _OWN_SVG_CLASS
+        own_chart = tag == "svg" and dict(attrs).get("class") in _OWN_SVG_CLASSES
         if tag in _FOREIGN_TAGS and not own_chart:
             self.problems.append(f"unexpected <{tag} {shown}>")
         if tag == "script":

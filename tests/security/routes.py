@@ -34,11 +34,14 @@ from tracker.actors.forms import ActorForm, EndSeatForm, SeatForm, WorkingGroupF
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.auth import services as auth_services
 from tracker.auth.forms import (
+    ConfirmPasswordForm,
     NewUserForm,
     PasswordChangeForm,
     PasswordResetForm,
+    SecondFactorForm,
     SignInForm,
     TokenForm,
+    TwoFactorSetupForm,
     UserForm,
 )
 from tracker.db import db
@@ -585,6 +588,14 @@ PAGE_FORMS: dict[str, PageForm] = {
         UserForm, lambda w: {"name": "World viewer", "role": "viewer", "is_active": "y"}
     ),
     "users.reset_password": PageForm(PasswordResetForm, lambda w: {"password": NEW_PASSWORD}),
+    "users.reset_two_factor": PageForm(None, lambda w: {}),
+    # Without a password step passed (the walkers' world has none), it sends to sign-in.
+    "auth.second_factor": PageForm(SecondFactorForm, lambda w: {"code": "123456"}),
+    "auth.two_factor_on": PageForm(TwoFactorSetupForm, lambda w: {"code": "123456"}),
+    "auth.new_recovery_codes": PageForm(
+        ConfirmPasswordForm, lambda w: {"current_password": PASSWORD}
+    ),
+    "auth.two_factor_off": PageForm(ConfirmPasswordForm, lambda w: {"current_password": PASSWORD}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
     "plan.upload_document": PageForm(DocumentForm, lambda w: _document_data()),
     "plan.retire_document": PageForm(None, lambda w: {}),
@@ -898,6 +909,8 @@ REFUSED_WRITE_MAY_WRITE: dict[str, list[Allowed]] = {
     # A wrong current password counts as a failed sign-in (else the form would be a way around
     # the sign-in throttle for anyone holding a session).
     "auth.change_password": _COUNTED_PASSWORD_CHECKS,
+    "auth.new_recovery_codes": _COUNTED_PASSWORD_CHECKS,
+    "auth.two_factor_off": _COUNTED_PASSWORD_CHECKS,
 }
 
 # GET routes that may be cached although the user is signed in, and why.

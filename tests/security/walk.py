@@ -154,7 +154,8 @@ def field_strategy(route: Route, name: str, form_field: Field) -> st.SearchStrat
 
 
 def text_fields(route: Route) -> list[str]:
-    """The fields of a page form where a user types text that may be shown again."""
+    """The fields of a page form where a user types text that may be shown again (not a
+    password, nor a one-time code: secrets that no page shows)."""
     fields = form_fields(page_form(route).form)
     return [
         name
@@ -162,6 +163,7 @@ def text_fields(route: Route) -> list[str]:
         if isinstance(f, StringField)
         and not isinstance(f, PasswordField)
         and getattr(f.widget, "input_type", None) != "hidden"
+        and (f.render_kw or {}).get("autocomplete") != "one-time-code"
     ]
 
 

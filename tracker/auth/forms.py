@@ -130,3 +130,29 @@ def changed_values(form: UserForm, user: User) -> dict:
         field: current[field] if field in loaded and loaded[field] == value else value
         for field, value in submitted.items()
     }
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=32)],
+        description="The six digits your authenticator app shows, or one of your recovery codes.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        validators=[DataRequired(), Length(max=32)],
+        description="After adding the account, type the six digits the app shows for it.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -41,6 +41,11 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), set once the user confirmed
+    # a code from it; the last time step a code was accepted for, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     actor: Mapped[Actor | None] = relationship()
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
@@ -52,6 +57,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -101,6 +110,19 @@ class CalendarFeed(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a TOTP code when the phone is lost; only its SHA-256
+    is stored (the code is random, so a plain digest cannot be reversed by guessing)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class SignInAttempt(db.Model):

@@ -352,11 +352,38 @@ def authenticate(
     if not _check_password_throttled(user, email, password, address=address, now=now):
         return None
     assert user is not None
+    if user.has_second_factor:
+        # Not signed in yet: two_factor.check_code records the sign-in once the code is right.
+        record_event(
+            by=user,
+            action="password_accepted",
+            entity=user,
+            address=address,
+            summary=f"{email} gave the right password; second factor asked",
+        )
+        return user
     user.last_sign_in_at = now
     record_event(
         by=user, action="sign_in", entity=user, address=address, summary=f"{email} signed in"
     )
     return user
+
+
+def confirm_own_password(
+    user: User, password: str, *, address: str | None, now: datetime | None = None
+) -> None:
+    """Check the signed-in user's password before a change that needs it (throttled like a
+    sign-in, or a stolen session could guess it); AuthError at `current_password` if wrong."""
+    if not _check_password_throttled(
+        user,
+        user.email,
+        password,
+        address=address,
+        now=now or utcnow(),
+        field="current_password",
+        by=user,
+    ):
+        raise AuthError("The current password is wrong.", "current_password")
 
 
 def change_own_password(
@@ -370,16 +397,7 @@ def change_own_password(
     """A user's own password change: the current password is required (and throttled like a
     sign-in, or a stolen session could guess it); every session of the user ends."""
     check_password_policy(new, email=user.email, name=user.name)
-    if not _check_password_throttled(
-        user,
-        user.email,
-        current,
-        address=address,
-        now=now or utcnow(),
-        field="current_password",
-        by=user,
-    ):
-        raise AuthError("The current password is wrong.", "current_password")
+    confirm_own_password(user, current, address=address, now=now)
     _store_password(user, new)
     record_event(
         by=user,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.audit.services import history_of
-from tracker.auth import services
+from tracker.auth import services, two_factor
 from tracker.auth.forms import (
     NewUserForm,
     PasswordResetForm,
@@ -103,3 +103,15 @@ def reset_password(user_id: int):
             flash(f"New password set for {user.email}; their sessions have ended.")
             return redirect(url_for("users.index"))
     return render_template("users/password.html", form=form, user=user)
+
+
+@bp.post("/<id:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    user = get_user_or_404(user_id)
+    if user.has_second_factor:
+        two_factor.turn_off(user, by=current_user._get_current_object())
+        db.session.commit()
+        flash(f"Two-factor sign-in of {user.email} reset; their sessions have ended.")
+    else:
+        flash(f"{user.email} has no second factor; nothing changed.")
+    return redirect(url_for("users.edit", user_id=user.id))

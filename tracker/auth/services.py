@@ -362,11 +362,20 @@ def authenticate(
             summary=f"{email} gave the right password; second factor asked",
         )
         return user
+    record_sign_in(user, address=address, now=now)
+    return user
+
+
+def record_sign_in(user: User, *, address: str | None, now: datetime, how: str = "") -> None:
+    """The user is signed in (the password, and the second factor if they have one, checked)."""
     user.last_sign_in_at = now
     record_event(
-        by=user, action="sign_in", entity=user, address=address, summary=f"{email} signed in"
+        by=user,
+        action="sign_in",
+        entity=user,
+        address=address,
+        summary=f"{user.email} signed in{f' with {how}' if how else ''}",
     )
-    return user
 
 
 def confirm_own_password(

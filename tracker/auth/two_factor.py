@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select, update
 from tracker.audit.services import By, record_event
 from tracker.auth import throttle
 from tracker.auth.models import RecoveryCode, User
-from tracker.auth.services import AuthError, SignInThrottled, end_sessions
+from tracker.auth.services import AuthError, SignInThrottled, end_sessions, record_sign_in
 from tracker.db import db, utcnow
 
 ISSUER = "Budapest Process tracker"
@@ -172,14 +172,7 @@ def check_code(user: User, code: str, *, address: str | None, now: datetime | No
             summary=f"Wrong or reused second-factor code for {user.email}",
         )
         return False
-    user.last_sign_in_at = now
-    record_event(
-        by=user,
-        action="sign_in",
-        entity=user,
-        address=address,
-        summary=f"{user.email} signed in with {how}",
-    )
+    record_sign_in(user, address=address, now=now, how=how)
     return True
 
 

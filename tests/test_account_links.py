@@ -519,3 +519,33 @@ def test_email_change_link_needs_sign_in(client, app, login):
     path = link_in(outbox_to("later@example.org")[0])
     response = app.test_client().get(path)
     assert response.status_code == 302 and "/auth/sign-in?next=" in response.headers["Location"]
+
+
+# API -----------------------------------------------------------------------------------------
+
+
+def test_admin_invites_through_the_api_and_the_answer_holds_no_link(api):
+    api.as_role("admin")
+    response = api.post(
+        "/api/v1/users/invitations",
+        json={"email": "api.invitee@example.org", "role": "focal_point", "actor": "AT"},
+    )
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert answer["has_password"] is False and answer["actor"] == "AT"
+    assert "bpl_" not in response.get_data(as_text=True)
+    assert response.headers["Location"] == f"/api/v1/users/{answer['id']}"
+    [mail] = outbox_to("api.invitee@example.org")
+    assert "/auth/invitation/bpl_" in body(mail)
+
+
+def test_api_invitation_is_refused_to_others_and_checks_its_input(api):
+    api.as_role("member")
+    body_ = {"email": "x@example.org", "role": "viewer"}
+    assert api.post("/api/v1/users/invitations", json=body_).status_code == 403
+    api.as_role("admin")
+    refused = api.post("/api/v1/users/invitations", json={**body_, "password": "x" * 20})
+    assert refused.status_code == 422 and "password" in refused.get_json()["error"]["fields"]
+    focal = api.post("/api/v1/users/invitations", json={**body_, "role": "focal_point"})
+    assert focal.status_code == 422 and "actor" in focal.get_json()["error"]["fields"]
+    assert outbox_to("x@example.org") == []

@@ -854,6 +854,9 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.seat_in_reference_group": lambda w: {"actor": "TR", "role": "observer"},
     "api.end_reference_group_seat": lambda w: {"left_on": "2026-01-01"},
     "api.create_user": lambda w: _new_user_data(),
+    "api.invite_user": lambda w: {
+        k: v for k, v in _new_user_data().items() if k not in ("password", "actor")
+    },
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
     "api.create_pledge": lambda w: {
         "actor": "HU",
@@ -1067,6 +1070,8 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("auth.forgot_password", "email"): "an address has no <, >, quotes or spaces",
     ("auth.change_email", "new_email"): "an address has no <, >, quotes or spaces",
     ("api.create_user", "email"): "an address has no <, >, quotes or spaces",
+    ("api.invite_user", "email"): "an address has no <, >, quotes or spaces",
+    ("api.invite_user", "actor"): "an actor code",
     ("api.update_user", "actor"): "an actor code",
     **dict.fromkeys(
         [

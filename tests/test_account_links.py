@@ -549,3 +549,31 @@ def test_api_invitation_is_refused_to_others_and_checks_its_input(api):
     focal = api.post("/api/v1/users/invitations", json={**body_, "role": "focal_point"})
     assert focal.status_code == 422 and "actor" in focal.get_json()["error"]["fields"]
     assert outbox_to("x@example.org") == []
+
+
+def test_link_pages_are_not_cached_and_send_no_referrer(client):
+    user, _ = invite()
+    db.session.commit()
+    for path in (link_in(outbox_to(user.email)[0]), "/auth/reset/bpl_unknown"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/auth/forgot-password").headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_name_with_a_line_break_is_refused_on_every_way_in(client, login, api):
+    login.as_role("admin")
+    page = client.post(
+        "/admin/users/new",
+        data={"email": "n@example.org", "name": "N\r\nBcc: x@example.org", "role": "viewer"}
+        | {"password": NEW_PASSWORD},
+    )
+    assert page.status_code == 200 and b"one line" in page.data
+    api.as_role("admin")
+    answer = api.post(
+        "/api/v1/users/invitations",
+        json={"email": "m@example.org", "name": "M\nBcc: x@example.org", "role": "viewer"},
+    )
+    assert answer.status_code == 422 and "name" in answer.get_json()["error"]["fields"]
+    assert services.get_user_by_email("n@example.org") is None
+    assert services.get_user_by_email("m@example.org") is None

@@ -577,3 +577,20 @@ def test_a_name_with_a_line_break_is_refused_on_every_way_in(client, login, api)
     assert answer.status_code == 422 and "name" in answer.get_json()["error"]["fields"]
     assert services.get_user_by_email("n@example.org") is None
     assert services.get_user_by_email("m@example.org") is None
+
+
+def test_of_two_requests_holding_one_link_only_the_first_uses_it():
+    user, _ = invite()
+    plain = links.issue_link(user, LinkPurpose.PASSWORD_RESET)[1]
+    link = links.find_link(plain, LinkPurpose.PASSWORD_RESET)  # both requests got this far
+    links.use_link(link)
+    with pytest.raises(links.LinkError, match="used already"):
+        links.use_link(link)  # the claim is the database's: the second UPDATE changes no row
+
+
+def test_the_users_page_says_when_an_invitation_expired(client, login):
+    login.as_role("admin")
+    user, _ = invite()
+    links.pending_link(user, LinkPurpose.INVITATION).expires_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert "invited, link expired" in client.get("/admin/users/").get_data(as_text=True)

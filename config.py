@@ -81,6 +81,15 @@ class Config:
     MAIL_MAX_ATTEMPTS = 20
     MAIL_CLAIM_SECONDS = 15 * 60
 
+    # Links mailed to people (tracker/auth/links.py) start with BASE_URL, the address people
+    # reach the tracker at (https://tracker.example.org); never with a request's Host header.
+    # Unset: http://127.0.0.1:5000 in development; production makes no link without it. Each
+    # link works once, for this many hours.
+    BASE_URL: str | None = None
+    INVITATION_LINK_HOURS = 72
+    PASSWORD_RESET_LINK_HOURS = 1
+    EMAIL_CHANGE_LINK_HOURS = 24
+
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
 
@@ -95,7 +104,7 @@ class Config:
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
     STORAGE_URL, TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS,
-    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN,
+    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN, BASE_URL,
     TWO_FACTOR_REQUIRED_FOR_ADMINS (1/true/yes)."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
@@ -108,7 +117,8 @@ def from_environ(environ=os.environ) -> dict:
         settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
-    for name in ("STORAGE_URL", "MAIL_URL", "MAIL_FROM", "MAIL_FROM_NAME", "MAIL_DOMAIN"):
+    names = ("STORAGE_URL", "MAIL_URL", "MAIL_FROM", "MAIL_FROM_NAME", "MAIL_DOMAIN", "BASE_URL")
+    for name in names:
         if environ.get(name):
             settings[name] = environ[name]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():

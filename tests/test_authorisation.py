@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from tests import factories
 from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
+from tracker.auth import lifecycle, links
 from tracker.auth import services as auth
+from tracker.auth.models import LinkPurpose, Role
 from tracker.db import db
 from tracker.meetings import agenda, follow_ups
 from tracker.meetings import services as meeting_services
@@ -130,6 +132,16 @@ class World:
         self.agenda_item = agenda.add_agenda_item(self.meeting, title="Item", by="t")
         meeting_services.set_participant(self.meeting, actor=owner, attendance="invited", by="t")
         self.mail = factories.make_mail(to="owner@example.org")
+        # Issue 16: links mailed to people. The email change is the owner user's: nobody else,
+        # signed in, may confirm it (403).
+        invited, _ = lifecycle.invite_user(
+            email=f"invited-{self.owner_user.id}@example.org", name="", role=Role.VIEWER, by="t"
+        )
+        _, self.invitation_token = links.issue_link(invited, LinkPurpose.INVITATION)
+        _, self.reset_token = links.issue_link(self.owner_user, LinkPurpose.PASSWORD_RESET)
+        _, self.email_token = links.issue_link(
+            self.owner_user, LinkPurpose.EMAIL_CHANGE, new_email="moved@example.org"
+        )
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -173,6 +185,9 @@ class World:
             "report_id": self.published_report.id,
             # Issue 16: a message in the outbox.
             "mail_id": self.mail.id,
+            "invitation_token": self.invitation_token,
+            "reset_token": self.reset_token,
+            "email_token": self.email_token,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

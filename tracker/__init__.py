@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import reports as _api_reports  # noqa: F401  (likewise)
     from tracker.api.views import bp as api_bp
     from tracker.audit.views import bp as audit_bp
+    from tracker.auth import account_views  # noqa: F401  (adds its routes to the auth bp)
     from tracker.auth.user_views import bp as users_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.extensions import csrf

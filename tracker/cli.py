@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tracker import MIGRATIONS_DIR, create_app
 from tracker.actors.services import get_actor_by_code
+from tracker.auth import lifecycle
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
 from tracker.db import MAX_ID, db, reading
@@ -64,6 +65,38 @@ def create_user_command(email, role, actor_code, name, password_stdin):
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@user_group.command("invite")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--actor", "actor_code", help="Code of the user's state or organisation (HU, ICMPD…)")
+@click.option("--name", default="", help="Display name (defaults to the email).")
+def invite_user_command(email, role, actor_code, name):
+    """Invite EMAIL: an account without a password, and a mail with a link to choose one. The
+    link is printed alone on the last line too (for a machine without mail). Inviting an
+    invited account again sends a new link; the old one stops working. Links start with
+    BASE_URL."""
+    actor = None
+    if actor_code:
+        actor = get_actor_by_code(actor_code)
+        if actor is None:
+            raise click.ClickException(f"No actor with the code {actor_code!r}.")
+    existing = auth.get_user_by_email(email)
+    try:
+        if existing is not None and not existing.has_password:
+            user, url = existing, lifecycle.reinvite_user(existing, by="command line")
+        else:
+            user, url = lifecycle.invite_user(
+                email=email, name=name, role=Role(role), actor=actor, by="command line"
+            )
+    except (auth.AuthError, lifecycle.BaseUrlMissing) as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    hours = current_app.config["INVITATION_LINK_HOURS"]
+    click.echo(f"Invited {user.role.value} {user.email}; the link works once, for {hours} hours:")
+    click.echo(url)
 
 
 def _read_password(from_stdin: bool) -> str:

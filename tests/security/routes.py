@@ -32,18 +32,26 @@ from tests.security.checks import Allowed
 from tracker.actors import services as actor_services
 from tracker.actors.forms import ActorForm, EndSeatForm, SeatForm, WorkingGroupForm
 from tracker.actors.models import Actor, WorkingGroup
+from tracker.auth import lifecycle, links
 from tracker.auth import services as auth_services
 from tracker.auth.forms import (
     ConfirmPasswordForm,
+    EmailChangeForm,
+    EmailConfirmForm,
+    ForgotPasswordForm,
+    InviteForm,
+    NewPasswordForm,
     NewUserForm,
     PasswordChangeForm,
     PasswordResetForm,
+    ProfileForm,
     SecondFactorForm,
     SignInForm,
     TokenForm,
     TwoFactorSetupForm,
     UserForm,
 )
+from tracker.auth.models import LinkPurpose, Role
 from tracker.db import db
 from tracker.meetings.forms import (
     AgendaItemForm,
@@ -308,6 +316,27 @@ class World:
         """The plain token of the admin's calendar feed address."""
         return self._feed[1]
 
+    @cached_property
+    def invitation_token(self) -> str:
+        """The link of an invited account, waiting for its password."""
+        _, url = lifecycle.invite_user(
+            email=f"invited{next(_serial)}@example.org", name="", role=Role.VIEWER, by="tests"
+        )
+        return url.rpartition("/")[2]
+
+    @cached_property
+    def reset_token(self) -> str:
+        """A password reset link of the viewer (whose password nobody signs in with)."""
+        return links.issue_link(self.viewer, LinkPurpose.PASSWORD_RESET)[1]
+
+    @cached_property
+    def email_token(self) -> str:
+        """An email change of the admin, the user the walkers sign in as (World.restore undoes
+        it)."""
+        return links.issue_link(
+            self.admin, LinkPurpose.EMAIL_CHANGE, new_email=f"moved{next(_serial)}@example.org"
+        )[1]
+
     def build(self) -> "World":
         kinds = (
             "admin",
@@ -336,6 +365,9 @@ class World:
             "decision",
             "ids",
             "mail",
+            "invitation_token",
+            "reset_token",
+            "email_token",
         )
         for name in kinds:
             getattr(self, name)
@@ -343,12 +375,13 @@ class World:
         self._feed  # noqa: B018
         db.session.commit()
         self.admin_password_hash = self.admin.password_hash
+        self.admin_email = self.admin.email
         self.feed_hash = self._feed[0].token_hash
         return self
 
     def restore(self) -> bool:
         """Undo what a fuzzed request that succeeded may have done to the world's admin, token,
-        calendar feed and document (a password change, a deactivation, a revocation or
+        calendar feed and document (a password or email change, a deactivation, a revocation or
         replacement, a retirement), so that the next example can sign in and find them. True if
         anything had to be undone."""
         admin = self.fresh(type(self.admin), self.admin.id)
@@ -357,6 +390,7 @@ class World:
         document = db.session.get(type(self.document), self.document.id)
         spoiled = (
             admin.password_hash != self.admin_password_hash
+            or admin.email != self.admin_email
             or not admin.is_active
             or token.revoked_at is not None
             or feed.token_hash != self.feed_hash
@@ -365,6 +399,7 @@ class World:
         )
         if spoiled:
             admin.password_hash, admin.is_active = self.admin_password_hash, True
+            admin.email = self.admin_email
             token.revoked_at = document.retired_at = feed.revoked_at = None
             feed.token_hash = self.feed_hash
             db.session.commit()
@@ -409,6 +444,9 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "feed_token": lambda w: w.feed_token,
     "report_id": lambda w: w.published_report.id,
     "mail_id": lambda w: w.mail.id,
+    "invitation_token": lambda w: w.invitation_token,
+    "reset_token": lambda w: w.reset_token,
+    "email_token": lambda w: w.email_token,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -596,6 +634,30 @@ PAGE_FORMS: dict[str, PageForm] = {
         ConfirmPasswordForm, lambda w: {"current_password": PASSWORD}
     ),
     "auth.two_factor_off": PageForm(ConfirmPasswordForm, lambda w: {"current_password": PASSWORD}),
+    "auth.forgot_password": PageForm(
+        ForgotPasswordForm, lambda w: {"email": w.viewer.email}, signed_in=False
+    ),
+    "auth.reset_password": PageForm(
+        NewPasswordForm, lambda w: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, False
+    ),
+    "auth.accept_invitation": PageForm(
+        NewPasswordForm, lambda w: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, False
+    ),
+    "auth.confirm_email": PageForm(EmailConfirmForm, lambda w: {}),
+    "auth.profile": PageForm(ProfileForm, lambda w: {"name": "World admin"}),
+    "auth.change_email": PageForm(
+        EmailChangeForm,
+        lambda w: {"new_email": f"moved{next(_serial)}@example.org", "current_password": PASSWORD},
+    ),
+    "users.invite": PageForm(
+        InviteForm,
+        lambda w: (
+            {"email": f"invited{next(_serial)}@example.org", "name": "An invitee"}
+            | {"role": "viewer", "actor": ""}
+        ),
+    ),
+    "users.reinvite": PageForm(None, lambda w: {}),
+    "users.revoke_invitation": PageForm(None, lambda w: {}),
     "plan.new_action_point": PageForm(ActionPointForm, _action_point_data),
     "plan.upload_document": PageForm(DocumentForm, lambda w: _document_data()),
     "plan.retire_document": PageForm(None, lambda w: {}),
@@ -792,6 +854,9 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     "api.seat_in_reference_group": lambda w: {"actor": "TR", "role": "observer"},
     "api.end_reference_group_seat": lambda w: {"left_on": "2026-01-01"},
     "api.create_user": lambda w: _new_user_data(),
+    "api.invite_user": lambda w: {
+        k: v for k, v in _new_user_data().items() if k not in ("password", "actor")
+    },
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
     "api.create_pledge": lambda w: {
         "actor": "HU",
@@ -911,6 +976,7 @@ REFUSED_WRITE_MAY_WRITE: dict[str, list[Allowed]] = {
     "auth.change_password": _COUNTED_PASSWORD_CHECKS,
     "auth.new_recovery_codes": _COUNTED_PASSWORD_CHECKS,
     "auth.two_factor_off": _COUNTED_PASSWORD_CHECKS,
+    "auth.change_email": _COUNTED_PASSWORD_CHECKS,
 }
 
 # GET routes that may be cached although the user is signed in, and why.
@@ -1000,7 +1066,12 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.link_continuation", "continued_in"): "a PLAN:CODE reference to an action point",
     ("api.create_user", "actor"): "an actor code",
     ("users.new", "email"): "an address has no <, >, quotes or spaces",
+    ("users.invite", "email"): "an address has no <, >, quotes or spaces",
+    ("auth.forgot_password", "email"): "an address has no <, >, quotes or spaces",
+    ("auth.change_email", "new_email"): "an address has no <, >, quotes or spaces",
     ("api.create_user", "email"): "an address has no <, >, quotes or spaces",
+    ("api.invite_user", "email"): "an address has no <, >, quotes or spaces",
+    ("api.invite_user", "actor"): "an actor code",
     ("api.update_user", "actor"): "an actor code",
     **dict.fromkeys(
         [

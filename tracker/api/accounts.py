@@ -10,13 +10,13 @@ is revoked with the API token that made it, for the same reason.)
 from flask import url_for
 
 from tracker.actors.services import get_actor_by_code, list_actors
-from tracker.api.errors import handle_api_error, invalid
+from tracker.api.errors import ApiError, handle_api_error, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import code_of, iso
 from tracker.api.views import acting_user, answer, bp, found
-from tracker.auth import services
-from tracker.auth.forms import NewUserForm, UserForm, user_data
+from tracker.auth import lifecycle, services
+from tracker.auth.forms import InviteForm, NewUserForm, UserForm, user_data
 from tracker.auth.models import ApiToken, Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
@@ -30,6 +30,7 @@ def user_detail(user: User) -> dict:
         "role": user.role.value,
         "actor": code_of(user.actor),
         "is_active": user.is_active,
+        "has_password": user.has_password,
         "created_at": iso(user.created_at),
         "last_sign_in_at": iso(user.last_sign_in_at),
     }
@@ -96,6 +97,27 @@ def create_user():
         actor=_actor(form.actor.data),
         by=acting_user(),
     )
+    return answer(user_detail(user), 201, {"Location": url_for(".get_user", user_id=user.id)})
+
+
+@bp.post("/users/invitations")
+def invite_user():
+    """Invite by email: the account, without a password, and the mailed link (never answered
+    here: the link is the invitee's credential, and goes only to their address)."""
+    require(can_manage_users(acting_user()))
+    form = json_form(InviteForm, read_json_object(), required={"email", "role"})
+    form.set_actor_choices(list_actors())
+    validate_form(form)
+    try:
+        user, _ = lifecycle.invite_user(
+            email=form.email.data,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            actor=_actor(form.actor.data),
+            by=acting_user(),
+        )
+    except lifecycle.BaseUrlMissing as error:
+        raise ApiError(503, str(error)) from None
     return answer(user_detail(user), 201, {"Location": url_for(".get_user", user_id=user.id)})
 
 

@@ -69,6 +69,7 @@ _ERROR_DESCRIPTIONS = {
     413: "The body is too large.",
     415: "The body is not JSON (Content-Type: application/json).",
     422: "Invalid input; error.fields maps each field to its message.",
+    503: "The server lacks a setting this needs (the message names it).",
 }
 
 _ACTION_POINT_INPUT_PROPERTIES = {
@@ -1638,8 +1639,24 @@ _SCHEMAS["User"] = {
         "role": {"enum": _ROLES},
         "actor": {**_NULLABLE_STRING, "description": "Code of its state or organisation."},
         "is_active": {"type": "boolean"},
+        "has_password": {
+            "type": "boolean",
+            "description": "False for an invited account whose person has not chosen a password "
+            "yet (nobody can sign in to it until then).",
+        },
         "created_at": _TIMESTAMP,
         "last_sign_in_at": _NULLABLE_TIMESTAMP,
+    },
+}
+_SCHEMAS["Invitation"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["email", "role"],
+    "properties": {
+        "email": {"type": "string", "maxLength": 254},
+        "name": {"type": ["string", "null"], "maxLength": 200},
+        "role": {"enum": _ROLES},
+        "actor": {**_NULLABLE_STRING, "description": "Actor code; required for a focal point."},
     },
 }
 _SCHEMAS["UserCreate"] = {
@@ -1725,6 +1742,23 @@ _PATHS["/users"] = {
                 **_json(_ref("User")),
             },
             **_errors(400, 401, 403, 413, 415, 422),
+        },
+    },
+}
+_PATHS["/users/invitations"] = {
+    "post": {
+        "summary": "Invite someone by email (Secretariat only)",
+        "description": "Makes the account, without a password, and mails its person a link to "
+        "choose one (single use; INVITATION_LINK_HOURS, 72 by default). The link is not in the "
+        "answer: it is the invitee's credential. 503 when BASE_URL is not set in production.",
+        "requestBody": {"required": True, **_json(_ref("Invitation"))},
+        "responses": {
+            "201": {
+                "description": "Invited; Location gives the account's URL.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                **_json(_ref("User")),
+            },
+            **_errors(400, 401, 403, 413, 415, 422, 503),
         },
     },
 }

@@ -156,3 +156,60 @@ class ConfirmPasswordForm(FlaskForm):
         validators=[DataRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        description="The address you sign in with.",
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A password chosen through a link: an invitation's first one, or a reset's."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired()],
+        description=PASSWORD_HELP,
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class InviteForm(_AccountFields):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        description="The invitation goes here; the person signs in with it.",
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[Length(max=200)], description="Empty: your email address is shown."
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Length(max=254)],
+        description="A link goes there; the address changes when you open it.",
+    )
+    current_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class EmailConfirmForm(FlaskForm):
+    """The button that confirms a new email address (a GET changes nothing: mail scanners open
+    links)."""

@@ -27,6 +27,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# The password hash of an account that has none yet (invited): no argon2 hash starts with "!", so
+# no password ever matches it (the "!" convention of Django and /etc/shadow).
+UNUSABLE_PASSWORD = "!"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -61,6 +66,11 @@ class User(UserMixin, db.Model):
     @property
     def has_second_factor(self) -> bool:
         return self.totp_enabled_at is not None
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited account whose person has not set a password yet."""
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -140,3 +150,33 @@ class SignInAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool]
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_CHANGE = "email_change"
+
+
+class AccountLink(db.Model):
+    """A single-use, expiring link mailed to a person (an invitation, a password reset, an email
+    change to confirm); only the SHA-256 of its random token is stored. tracker/auth/links.py
+    makes and uses them."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[LinkPurpose]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address an email change is to, confirmed by opening the link mailed to it.
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # Voided before use: by a newer link of the same purpose ("replaced"), or withdrawn (an
+    # invitation revoked, an address changed meanwhile).
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()

@@ -17,8 +17,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, record_event
-from tracker.auth import throttle
-from tracker.auth.models import ApiToken, CalendarFeed, Role, User, normalise_email
+from tracker.auth import links, throttle
+from tracker.auth.models import (
+    UNUSABLE_PASSWORD,
+    ApiToken,
+    CalendarFeed,
+    LinkPurpose,
+    Role,
+    User,
+    normalise_email,
+)
 from tracker.db import db, guarded_write, utcnow
 
 TOKEN_PREFIX = "bpt_"
@@ -125,15 +133,23 @@ def check_password_policy(password: str, *, email: str, name: str) -> None:
         raise AuthError("The password must not be your email address or your name.", "password")
 
 
+# Control characters, line breaks among them: a name goes into the To: header of mail, where a
+# line break would start a header of the sender's choosing ("\r\nBcc: …").
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _check_name(name: str) -> None:
     if len(name) > 200:
         raise AuthError("Use at most 200 characters for the name.", "name")
+    if _CONTROL.search(name):
+        raise AuthError("The name must be one line, without control characters.", "name")
 
 
 def create_user(
-    *, email: str, name: str, role: Role, password: str, actor: Actor | None = None, by: By
+    *, email: str, name: str, role: Role, password: str | None, actor: Actor | None = None, by: By
 ) -> User:
-    """Add an account; a focal point must belong to an actor."""
+    """Add an account; a focal point must belong to an actor. Without a password (an
+    invitation, tracker/auth/lifecycle.py) nobody can sign in to it until one is set."""
     email = normalise_email(email)
     if not is_plausible_email(email):
         raise AuthError("Enter a valid email address.", "email")
@@ -142,14 +158,15 @@ def create_user(
         raise AuthError(f"A user with the email {email} already exists.", "email")
     if role == Role.FOCAL_POINT and actor is None:
         raise AuthError("A focal point must belong to a state or organisation.", "actor")
-    check_password_policy(password, email=email, name=name)
+    if password is not None:
+        check_password_policy(password, email=email, name=name)
     user = User(
         email=email,
         name=name.strip() or email,
         role=role,
         # actor_id, not actor=: its backref would add the user before guarded_write's savepoint.
         actor_id=actor.id if actor else None,
-        password_hash=_hasher().hash(password),
+        password_hash=UNUSABLE_PASSWORD if password is None else _hasher().hash(password),
     )
     with guarded_write(
         duplicate=AuthError(f"A user with the email {email} already exists.", "email")
@@ -157,7 +174,8 @@ def create_user(
         add_and_record(
             user,
             by=by,
-            summary=f"Created account {email} ({role.value})",
+            summary=f"{'Invited' if password is None else 'Created account'} {email} "
+            f"({role.value})",
             changes={"role": [None, role.value], "actor": [None, actor.code if actor else None]},
         )
     return user
@@ -248,6 +266,8 @@ def set_password(user: User, password: str, *, by: By) -> None:
 def _store_password(user: User, password: str) -> None:
     user.password_hash = _hasher().hash(password)
     end_sessions(user)
+    # A reset or invitation link mailed before would set the password again: no longer.
+    links.void_links(user, LinkPurpose.INVITATION, LinkPurpose.PASSWORD_RESET, reason="withdrawn")
 
 
 def end_sessions(user: User) -> None:
@@ -273,7 +293,7 @@ def load_session_user(session_id: str) -> User | None:
 def _password_matches(user: User | None, password: str) -> bool:
     """Whether this active user's password is `password`, spending the same time when not."""
     hasher = _hasher()
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not user.has_password:
         # Hash anyway, so that timing does not reveal which accounts exist.
         hasher.hash(password)
         return False

@@ -35,6 +35,11 @@ with a revoked token behind an office's one address does not lock its people out
 No lock serialises token checks (every API request makes one, and most succeed): requests in
 flight when the limit is reached may each still be checked, at most one per worker.
 
+**Password reset requests** (tracker/auth/lifecycle.py) are counted by the same rules under
+their own key, `(password reset) EMAIL`: each request counts as a failure, whether or not the
+address has an account, so five requests for one address from one place refuse the sixth for a
+window; they count towards their address's limit too, as wrong passwords do.
+
 Two workers must not both read "4 failures" and both check a fifth password. SQLite runs each
 sign-in (a POST) in a BEGIN IMMEDIATE transaction, one writer at a time; PostgreSQL runs them
 side by side, so there `check` first takes a transaction-scoped advisory lock per email and per

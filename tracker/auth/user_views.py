@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.audit.services import history_of
-from tracker.auth import services, two_factor
+from tracker.auth import lifecycle, services, two_factor
 from tracker.auth.forms import (
+    InviteForm,
     NewUserForm,
     PasswordResetForm,
     UserForm,
@@ -35,7 +36,59 @@ def get_user_or_404(user_id: int) -> User:
 
 @bp.get("/")
 def index():
-    return render_template("users/index.html", users=services.list_users())
+    users = services.list_users()
+    invitations = lifecycle.invitation_states(users)
+    return render_template("users/index.html", users=users, invitations=invitations)
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite():
+    form = InviteForm()
+    form.set_actor_choices(list_actors())
+    if form.validate_on_submit():
+        try:
+            user, _ = lifecycle.invite_user(
+                email=form.email.data,
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
+                by=current_user._get_current_object(),
+            )
+        except services.AuthError as error:
+            form[error.field or "email"].errors.append(str(error))
+        except lifecycle.BaseUrlMissing as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Invitation mailed to {user.email}.")
+            return redirect(url_for("users.index"))
+    return render_template("users/invite.html", form=form)
+
+
+@bp.post("/<id:user_id>/invite")
+def reinvite(user_id: int):
+    user = get_user_or_404(user_id)
+    try:
+        lifecycle.reinvite_user(user, by=current_user._get_current_object())
+    except (services.AuthError, lifecycle.BaseUrlMissing) as error:
+        flash(str(error))
+    else:
+        db.session.commit()
+        flash(f"A new invitation was mailed to {user.email}; the earlier link no longer works.")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<id:user_id>/invitation/revoke")
+def revoke_invitation(user_id: int):
+    user = get_user_or_404(user_id)
+    try:
+        lifecycle.revoke_invitation(user, by=current_user._get_current_object())
+    except services.AuthError as error:
+        flash(str(error))
+    else:
+        db.session.commit()
+        flash(f"The invitation of {user.email} was withdrawn; the account is deactivated.")
+    return redirect(url_for("users.index"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -49,6 +49,24 @@ def test_focal_point_pledges_for_its_own_actor(client, login, ap):
     assert "1,250.50 EUR" in page and "Border guard training" in page
 
 
+@pytest.mark.parametrize(
+    ("amount", "minor"),
+    [
+        ("250,000", 25_000_000),
+        ("250 000", 25_000_000),
+        ("250\u202f000", 25_000_000),
+        ("250.000,50", 25_000_050),
+        ("250,000.50", 25_000_050),
+    ],
+)
+def test_a_pledge_may_group_its_thousands(client, login, ap, amount, minor):
+    login.as_role("focal_point")
+    response = client.post("/pledges/new", data=pledge_form(ap, amount=amount))
+    assert response.status_code == 302
+    pledge = db.session.scalar(select(Pledge).order_by(Pledge.id.desc()))
+    assert pledge.pledged_minor == minor
+
+
 def test_focal_point_cannot_pledge_for_another_state(client, login, ap):
     login.as_role("focal_point")
     before = count(Pledge)
@@ -71,7 +89,9 @@ def test_member_may_not_pledge(client, login):
         ("1e309", "EUR", "exponent"),
         ("0.001", "EUR", "2 decimal places"),
         ("1.5", "JPY", "no minor unit"),
-        ("12,50", "EUR", "without commas"),
+        ("1,23,456", "EUR", "group its thousands in threes"),
+        ("1,234", "KWD", "write it with a dot for decimals and no separator (1234 or 1.234)"),
+        ("12 5", "EUR", "write it as 250000.50 or 250,000.50"),
         ("1" * 40, "EUR", "too large"),
         ("10", "XXX1", "Unknown currency"),
     ],
@@ -385,7 +405,7 @@ def test_import_pledges_validates_the_whole_file_and_reports_rows(client, login)
     bad = good + (
         f"B,XX,BP-CFA-2019,goal,1,EUR,pledged,5,2024-01-01,Oops,\n"
         f"A,HU,BP-CFA-2019,action_point,{ap.code},EUR,disbursed,400.01,2024-03-01,,\n"
-        f'C,AT,BP-CFA-2019,goal,1,EUR,pledged,"12,50",2024-01-01,Comma,\n'
+        f'C,AT,BP-CFA-2019,goal,1,EUR,pledged,"1,23,456",2024-01-01,Comma,\n'
     )
     before = (count(Pledge), count(PledgeEntry))
     response = client.post(
@@ -395,7 +415,8 @@ def test_import_pledges_validates_the_whole_file_and_reports_rows(client, login)
     )
     page = response.get_data(as_text=True)
     assert "Nothing was imported" in page
-    assert "Unknown actor" in page and "more than the committed total" in page and "commas" in page
+    assert "Unknown actor" in page and "more than the committed total" in page
+    assert "in threes" in page
     assert (count(Pledge), count(PledgeEntry)) == before
     response = client.post(
         "/pledges/import",

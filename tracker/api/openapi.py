@@ -112,7 +112,9 @@ _SCHEMAS = {
         "type": "object",
         "required": ["amount", "currency"],
         "description": "An exact amount: a string with the currency's ISO 4217 minor digits, "
-        f"at most {MAX_AMOUNT:,} either way; a pledge's pledged total too.",
+        f"at most {MAX_AMOUNT:,} either way; a pledge's pledged total too. Responses write it "
+        "plainly; a request may also group thousands as people write them (250,000.00, "
+        "250.000,00, 250 000), read by the same rule as the pages (tracker/money.py).",
         "properties": {
             "amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1250000.00"]},
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]},

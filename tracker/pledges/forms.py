@@ -7,7 +7,7 @@ from wtforms.widgets import HiddenInput
 from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
 from tracker.pledges.models import EntryKind
 
-AMOUNT_HELP = "Digits and a dot, e.g. 1250000.00 (no thousands separators)."
+AMOUNT_HELP = "For example 250,000 or 250 000 or 1,250,000.50."
 
 
 def _currency(field) -> None:

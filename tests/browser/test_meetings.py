@@ -15,12 +15,20 @@ FOCAL_PASSWORD = "browser-focal-password"
 def create_meeting(page: Page, base: str, title: str, number: str, day: str) -> None:
     page.goto(f"{base}/meetings/new")
     page.get_by_label("Kind").select_option("reference_group")
-    page.get_by_label("Series", exact=True).fill("reference-group")
-    page.get_by_label("Number in the series").fill(number)
+    series = page.get_by_label("Series", exact=True)
+    if series.locator("option", has_text="Reference Group").count():
+        series.select_option(label="Reference Group meeting")
+        # The page's script fills in the series' next number and hides the new series' name.
+        expect(page.get_by_label("Number in the series")).to_have_value(number)
+        expect(page.get_by_label("Name of the new series")).to_be_hidden()
+    else:
+        series.select_option("new")
+        page.get_by_label("Name of the new series").fill("Reference Group meeting")
+        page.get_by_label("Number in the series").fill(number)
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Starts", exact=True).fill(f"{day}T09:00")
     page.get_by_label("Ends", exact=True).fill(f"{day}T17:00")
-    page.get_by_label("Time zone").fill("Europe/Istanbul")
+    page.get_by_label("Time zone").select_option("Europe/Istanbul")
     page.get_by_label("Place", exact=True).fill("Istanbul")
     page.get_by_label("Host").select_option("TR")
     page.get_by_role("button", name="Save meeting").click()

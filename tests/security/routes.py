@@ -51,7 +51,7 @@ from tracker.meetings.forms import (
     FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
-    MeetingForm,
+    MeetingPageForm,
     MinutesForm,
     ParticipantForm,
 )
@@ -640,8 +640,8 @@ PAGE_FORMS: dict[str, PageForm] = {
     ),
     "pledges.import_rates": PageForm(UploadForm, lambda w: {}),
     "pledges.import_pledges": PageForm(UploadForm, lambda w: {}),
-    "meetings.new": PageForm(MeetingForm, lambda w: _meeting_data(w)),
-    "meetings.edit": PageForm(MeetingForm, lambda w: _edit_meeting_data(w)),
+    "meetings.new": PageForm(MeetingPageForm, lambda w: _meeting_data(w)),
+    "meetings.edit": PageForm(MeetingPageForm, lambda w: _edit_meeting_data(w)),
     "meetings.add_participant": PageForm(
         ParticipantForm, lambda w: {"actor": "AT", "attendance": "attended"}
     ),
@@ -991,8 +991,13 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
                 "api.update_meeting",
             )
             for field in ("series", "starts_at", "ends_at", "timezone", "url")
+            if endpoint.startswith("api.") or field not in ("series", "timezone")
         ],
         "a series key, ISO date-times, an IANA zone name and an http(s) address",
+    ),
+    **dict.fromkeys(
+        [("meetings.new", "new_series"), ("meetings.edit", "new_series")],
+        "read only with “Start a new series…”, and the walkers' meeting is in an existing one",
     ),
     **dict.fromkeys(
         [

@@ -21,6 +21,7 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
+from tracker.meetings.services import series_name
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges.models import Pledge
 from tracker.pledges.totals import Totals, reporting_currency, sum_entries, total_of
@@ -44,6 +45,41 @@ def meetings_query(
     if upcoming is False:
         query = query.where(Meeting.ends_at < now)
     return query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    name: str
+    kind: str
+    next_number: int
+
+
+def series_list() -> list[Series]:
+    """Every series by name, with its kind and the number its next meeting takes (two queries:
+    the series' latest start and top number, then those latest meetings' titles and kinds)."""
+    latest = (
+        select(
+            Meeting.series,
+            func.max(Meeting.starts_at).label("starts_at"),
+            func.max(Meeting.number).label("top"),
+        )
+        .group_by(Meeting.series)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(latest.c.series, latest.c.top, Meeting.title, Meeting.kind)
+        .join(
+            Meeting,
+            and_(Meeting.series == latest.c.series, Meeting.starts_at == latest.c.starts_at),
+        )
+        .order_by(Meeting.id)
+    ).all()
+    found = {
+        key: Series(key, series_name(key, title), kind.value, (top or 0) + 1)
+        for key, top, title, kind in rows
+    }
+    return sorted(found.values(), key=lambda series: series.name.lower())
 
 
 def series_keys() -> list[str]:

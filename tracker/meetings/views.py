@@ -10,19 +10,20 @@ from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting
 from tracker.db import StaleVersionError, db
 from tracker.meetings import agenda, queries, services
 from tracker.meetings.forms import (
+    DEFAULT_ZONE,
     AgendaItemForm,
     AgendaMoveForm,
     AttachmentForm,
     DecisionForm,
     FollowUpForm,
-    MeetingForm,
+    MeetingPageForm,
     MinutesForm,
     ParticipantForm,
     StepForm,
     agenda_item_data,
     agenda_item_values,
     meeting_data,
-    meeting_values,
+    page_meeting_values,
     participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
@@ -76,10 +77,15 @@ def index():
     )
 
 
-def _meeting_form(meeting=None) -> tuple[MeetingForm, list]:
+def _meeting_form(meeting=None) -> tuple[MeetingPageForm, list]:
     actors = list_actors()
-    form = MeetingForm(data=meeting_data(meeting) if meeting else {"timezone": "Europe/Budapest"})
-    form.set_choices(plan_services.list_plans(), actors)
+    if meeting:
+        data = meeting_data(meeting)
+    else:
+        # "New meeting in this series" on a meeting's page, or the kind picked in the list.
+        data = {"timezone": DEFAULT_ZONE, "series": request.args.get("series", "")}
+    form = MeetingPageForm(data=data)
+    form.set_page_choices(plan_services.list_plans(), actors, queries.series_list())
     return form, actors
 
 
@@ -91,7 +97,8 @@ def new():
     if form.validate_on_submit():
         try:
             plan = plan_services.get_plan(form.plan.data)
-            meeting = services.create_meeting(plan, **meeting_values(form, actors), by=current_user)
+            values = page_meeting_values(form, actors, new=True)
+            meeting = services.create_meeting(plan, **values, by=current_user)
         except services.MeetingError as error:
             field_error(form, error)
         else:
@@ -109,7 +116,7 @@ def edit(meeting_id: int):
     back = url_for("meetings.show", meeting_id=meeting.id)
     if form.validate_on_submit():
         try:
-            values = meeting_values(form, actors)
+            values = page_meeting_values(form, actors, new=False)
             services.update_meeting(meeting, version=form.version.data, **values, by=current_user)
         except services.MeetingError as error:
             field_error(form, error)

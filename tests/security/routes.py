@@ -54,6 +54,7 @@ from tracker.meetings.forms import (
     MeetingPageForm,
     MinutesForm,
     ParticipantForm,
+    ParticipantGroupForm,
 )
 from tracker.meetings.forms import StepForm as MeetingStepForm
 from tracker.meetings.models import Decision, FollowUp, Meeting
@@ -645,6 +646,9 @@ PAGE_FORMS: dict[str, PageForm] = {
     "meetings.add_participant": PageForm(
         ParticipantForm, lambda w: {"actor": "AT", "attendance": "attended"}
     ),
+    "meetings.add_participant_group": PageForm(
+        ParticipantGroupForm, lambda w: {"group": "reference-group", "attendance": "invited"}
+    ),
     "meetings.add_agenda_item": PageForm(
         AgendaItemForm, lambda w: {"title": "Review", "action_point": w.action_point.code}
     ),
@@ -696,7 +700,7 @@ def _meeting_data(w: World, **overrides) -> dict:
         "plan": w.plan.code,
         "kind": "reference_group",
         "series": "reference-group",
-        "number": "8",
+        "number": "",  # the next of the series: a fixed one is refused the second time
         "title": "Reference Group meeting",
         "starts_at": "2030-03-10T09:00",
         "ends_at": "2030-03-10T17:00",
@@ -794,9 +798,13 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     },
     "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
-    "api.create_meeting": lambda w: {**_meeting_data(w), "number": 8},
+    "api.create_meeting": lambda w: {**_meeting_data(w), "number": None},
     "api.update_meeting": _with_version(Meeting, "meeting", title="Renamed meeting"),
     "api.set_participant": lambda w: {"actor": "AT", "attendance": "attended"},
+    "api.add_participant_group": lambda w: {
+        "group": f"working-group:{w.working_group.code}",
+        "attendance": "invited",
+    },
     "api.add_agenda_item": lambda w: {"title": "Review", "action_point": w.action_point.code},
     "api.update_agenda_item": lambda w: {"position": 1, "title": "Reviewed"},
     "api.record_minutes": lambda w: {"text": "We **agreed**."},

@@ -1859,6 +1859,17 @@ _SCHEMAS.update(
             },
             ("actor", "attendance"),
         ),
+        "ParticipantGroupInput": _object(
+            {
+                "group": {
+                    "type": "string",
+                    "description": "reference-group, or working-group:CODE (a working group's "
+                    "code, e.g. working-group:SR).",
+                },
+                "attendance": {"enum": ["invited", "attended", "excused", "absent"]},
+            },
+            ("group", "attendance"),
+        ),
         "AgendaItemPatch": _object(
             {
                 "position": {
@@ -1964,6 +1975,14 @@ _PATHS.update(
             "post": _write(
                 "Invite an actor or record its attendance",
                 "ParticipantInput",
+                "Meeting",
+                _MEETING_ID,
+            )
+        },
+        "/meetings/{meeting_id}/participants/group": {
+            "post": _write(
+                "Invite a whole group: its members not yet participants are added",
+                "ParticipantGroupInput",
                 "Meeting",
                 _MEETING_ID,
             )

@@ -252,6 +252,34 @@ def participant_values(form: ParticipantForm, actors: Iterable[Actor]) -> dict:
     return {"actor": actor, "attendance": form.attendance.data}
 
 
+class ParticipantGroupForm(FlaskForm):
+    group = SelectField(
+        "Group",
+        validators=[InputRequired()],
+        invalid_choice_message="Choose the Reference Group or a working group.",
+    )
+    # Its own id: the meeting page also holds ParticipantForm's `attendance`.
+    attendance = SelectField("Attendance", id="group-attendance", validators=[InputRequired()])
+
+    def set_choices(self, groups: list[tuple[str, str, list[int]]], actors: Iterable[Actor]):
+        """The groups of queries.participant_groups, with their members that are not retired."""
+        by_id = {actor.id: actor for actor in actors if not actor.is_retired}
+        self.groups = {
+            value: (name, [by_id[i] for i in ids if i in by_id]) for value, name, ids in groups
+        }
+        self.group.choices = [
+            (value, f"{name[:1].upper()}{name[1:]} ({len(members)} members)")
+            for value, (name, members) in self.groups.items()
+        ]
+        self.attendance.choices = [(a.value, a.label) for a in Attendance]
+
+
+def participant_group_values(form: ParticipantGroupForm) -> dict:
+    """The validated form's values for add_participants."""
+    name, actors = form.groups[form.group.data]
+    return {"group": name, "actors": actors, "attendance": form.attendance.data}
+
+
 class AgendaItemForm(FlaskForm):
     title = StringField("Agenda item", validators=[InputRequired(), Length(max=500)])
     # Only the meeting's own plan is offered, so another plan's code is refused here.

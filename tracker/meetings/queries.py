@@ -3,11 +3,16 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from tracker.actors.models import Actor
+from tracker.actors.models import (
+    Actor,
+    ReferenceGroupMembership,
+    WorkingGroup,
+    working_group_members,
+)
 from tracker.db import db, utcnow
 from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import (
@@ -80,6 +85,34 @@ def series_list() -> list[Series]:
         for key, top, title, kind in rows
     }
     return sorted(found.values(), key=lambda series: series.name.lower())
+
+
+REFERENCE_GROUP = "reference-group"
+
+
+def participant_groups() -> list[tuple[str, str, list[int]]]:
+    """The groups a meeting may invite at once, in one query: the Reference Group (its current
+    seats) and each working group not retired, as (value, name, member actor ids)."""
+    seats = select(
+        literal(REFERENCE_GROUP).label("value"),
+        literal("the Reference Group").label("name"),
+        ReferenceGroupMembership.actor_id.label("actor_id"),
+    ).where(ReferenceGroupMembership.left_on.is_(None))
+    groups = (
+        select(
+            (literal("working-group:") + WorkingGroup.code).label("value"),
+            WorkingGroup.name.label("name"),
+            working_group_members.c.actor_id.label("actor_id"),
+        )
+        .join(working_group_members, working_group_members.c.working_group_id == WorkingGroup.id)
+        .where(WorkingGroup.retired_at.is_(None))
+    )
+    found: dict[str, tuple[str, list[int]]] = {REFERENCE_GROUP: ("the Reference Group", [])}
+    for value, name, actor_id in db.session.execute(union_all(seats, groups)):
+        found.setdefault(value, (name, []))[1].append(actor_id)
+    first, *rest = found.items()
+    rest.sort(key=lambda item: item[1][0].lower())
+    return [(value, name, ids) for value, (name, ids) in [first, *rest]]
 
 
 def series_keys() -> list[str]:

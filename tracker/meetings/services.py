@@ -404,6 +404,46 @@ def set_participant(
     return participant
 
 
+def add_participants(
+    meeting: Meeting,
+    *,
+    actors: list[Actor],
+    attendance: Attendance | str,
+    group: str,
+    by: By,
+) -> list[MeetingParticipant]:
+    """Invite a whole group at once (the Reference Group, a working group): every member not yet
+    a participant is added with `attendance`; those already on the meeting keep theirs."""
+    try:
+        attendance = Attendance(attendance)
+    except ValueError:
+        raise MeetingError("Choose invited, attended, excused or absent.", "attendance") from None
+    lock_meeting(meeting)
+    present = set(
+        db.session.scalars(
+            select(MeetingParticipant.actor_id).where(MeetingParticipant.meeting_id == meeting.id)
+        )
+    )
+    added = [actor for actor in actors if actor.id not in present]
+    if not added:  # asked twice, or everyone was added one by one: nothing to do, no event
+        return []
+    rows = [
+        MeetingParticipant(meeting_id=meeting.id, actor_id=actor.id, attendance=attendance)
+        for actor in added
+    ]
+    with guarded_write(duplicate=MeetingError("Participants were added just now.", "group")):
+        db.session.add_all(rows)
+    db.session.expire(meeting, ["participants"])
+    record_event(
+        by=by,
+        action="participant",
+        entity=meeting,
+        summary=f"{group}: {len(rows)} {attendance.value}",
+        changes={actor.code: [None, attendance.value] for actor in added},
+    )
+    return rows
+
+
 def get_participant(meeting: Meeting, actor_code: str) -> MeetingParticipant | None:
     """The participant row of the actor with this code (None when it is not on this meeting)."""
     if len(actor_code) > 16 or "\x00" in actor_code:  # no actor has it; PostgreSQL refuses NUL

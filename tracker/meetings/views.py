@@ -19,11 +19,13 @@ from tracker.meetings.forms import (
     MeetingPageForm,
     MinutesForm,
     ParticipantForm,
+    ParticipantGroupForm,
     StepForm,
     agenda_item_data,
     agenda_item_values,
     meeting_data,
     page_meeting_values,
+    participant_group_values,
     participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
@@ -137,6 +139,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
         actors = list_actors()
         queries.load_plan_links(meeting.plan)
         forms.setdefault("participant_form", ParticipantForm(formdata=None))
+        forms.setdefault("group_form", ParticipantGroupForm(formdata=None, attendance="invited"))
         forms.setdefault("agenda_form", AgendaItemForm(formdata=None))
         # The form starts from the latest version: minutes are corrected, not retyped.
         forms.setdefault(
@@ -147,6 +150,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
         forms.setdefault("attachment_form", AttachmentForm(formdata=None))
         forms.setdefault("step_form", StepForm(formdata=None))
         forms["participant_form"].set_choices(actors)
+        forms["group_form"].set_choices(queries.participant_groups(), actors)
         forms["agenda_form"].set_choices(meeting.plan)
         forms["decision_form"].set_choices(meeting.plan)
         forms["follow_up_form"].set_choices(actors, meeting)
@@ -242,6 +246,27 @@ def add_participant(meeting_id: int):
             meeting, **participant_values(form, actors), by=current_user
         ),
         lambda participant: f"{participant.actor.name}: {participant.attendance.value}.",
+    )
+
+
+@bp.post("/<id:meeting_id>/participants/group")
+@login_required
+def add_participant_group(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = ParticipantGroupForm()
+    form.set_choices(queries.participant_groups(), list_actors())
+    return save_and_show(
+        meeting,
+        form,
+        "group_form",
+        lambda: services.add_participants(
+            meeting, **participant_group_values(form), by=current_user
+        ),
+        lambda rows: (
+            f"{len(rows)} participant(s) added."
+            if rows
+            else "Every member of the group is already a participant."
+        ),
     )
 
 

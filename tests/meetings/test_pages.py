@@ -37,7 +37,7 @@ def test_admin_creates_a_meeting_in_the_page(client, login):
     assert "10 Mar 2030 09:00 (Europe/Istanbul)" in page
 
 
-def test_the_page_says_at_the_field_that_a_time_has_no_zone(client, login):
+def test_the_page_asks_for_the_time_zone_at_the_field(client, login):
     login.as_role("admin")
     before = count(Meeting)
     response = client.post("/meetings/new", data={**page_body(), "timezone": ""})

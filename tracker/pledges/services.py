@@ -318,6 +318,8 @@ def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
             f"{show(pledged - pledge.committed_minor)}.",
             "amount",
         )
+    if disbursed > committed and committed == 0:
+        raise PledgeError("Record a commitment first: nothing is committed yet.", "amount")
     if disbursed > committed:
         raise PledgeError(
             f"The disbursed total would be {show(disbursed)}, more than the committed total "

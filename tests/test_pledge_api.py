@@ -109,6 +109,11 @@ def test_ledger_rules_through_the_api(api):
         payload = {"kind": kind, "amount": {"amount": amount, "currency": "EUR"}}
         return api.post(url, json={"value_date": "2024-03-01", **payload, **extra})
 
+    first = entry("disbursed", "1")
+    assert first.status_code == 422
+    assert first.get_json()["error"]["fields"]["amount"] == (
+        "Record a commitment first: nothing is committed yet."
+    )
     assert entry("committed", "600.00").status_code == 201
     refused = entry("disbursed", "600.01")
     assert refused.status_code == 422

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -520,3 +521,59 @@ def test_an_action_point_page_leads_to_its_pledges(client, login):
     link = f"/pledges/action-points/{pledge.action_point_id}"
     assert link in page
     assert "Reachable from the action point" in client.get(link).get_data(as_text=True)
+
+
+def test_the_funds_list_is_grouped_by_plan_and_goal_and_searchable(client, login):
+    ap = factories.make_action_point(code="G7", title="Grouped action point")
+    db.session.commit()
+    login.as_role("admin")
+    page = client.get("/pledges/new").get_data(as_text=True)
+    label = escape(f"{ap.plan.code} · Goal {ap.goal.number}: {ap.goal.title}")
+    goal_group = f'<optgroup label="{label}">'
+    assert goal_group in page
+    group = page.split(goal_group)[1].split("</optgroup>")[0]
+    assert f"Action point G7: Grouped action point ({ap.plan.code})" in group
+    assert f'value="goal:{ap.goal.id}"' in group
+    assert 'data-searchable="Search the funds"' in page and "select-search.js" in page
+
+
+def test_the_pledge_page_shows_what_remains_to_disburse_and_no_rate_of_one(client, login):
+    pledge = factories.make_pledge(amount_minor=100_000)
+    services.record_entry(
+        pledge, kind="committed", amount_minor=60_000, value_date=date(2024, 2, 1), by="t"
+    )
+    services.record_entry(
+        pledge, kind="disbursed", amount_minor=25_000, value_date=date(2024, 3, 1), by="t"
+    )
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert 'id="remaining">350.00 EUR' in page
+    assert "Rate (EUR per EUR)" not in page
+
+
+def test_a_pledge_in_another_currency_shows_its_rate_column(client, login):
+    pledge = factories.make_pledge(currency="USD")
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "Rate (EUR per USD)" in page
+
+
+def test_the_funding_page_shows_what_remains_to_disburse(client, login):
+    ap = factories.make_action_point()
+    pledge = factories.make_pledge(
+        target=services.Target(services.TargetKind.ACTION_POINT, ap.plan, ap.goal, ap)
+    )
+    services.record_entry(
+        pledge, kind="committed", amount_minor=80_000, value_date=date(2024, 2, 1), by="t"
+    )
+    services.record_entry(
+        pledge, kind="disbursed", amount_minor=30_000, value_date=date(2024, 3, 1), by="t"
+    )
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/pledges/funding?plan={ap.plan.code}").get_data(as_text=True)
+    assert "Remaining to disburse" in page
+    cells = page.split(f"/pledges/action-points/{ap.id}")[1].split("</tr>")[0]
+    assert "800.00 EUR" in cells and "500.00 EUR" in cells

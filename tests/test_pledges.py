@@ -317,3 +317,12 @@ def test_many_concurrent_writers_keep_totals_equal_to_the_ledger(scratch_app):
             EntryKind.COMMITTED: pledge.committed_minor,
             EntryKind.DISBURSED: pledge.disbursed_minor,
         }
+
+
+def test_disbursing_before_any_commitment_says_to_commit_first():
+    pledge = factories.make_pledge(amount_minor=100_000)
+    with pytest.raises(
+        services.PledgeError, match="^Record a commitment first: nothing is committed yet.$"
+    ):
+        record(pledge, EntryKind.DISBURSED, 1)
+    assert entries_of(pledge) == 1

@@ -24,7 +24,14 @@ def amount_minor(text: str, currency: str) -> int:
 
 class PledgeForm(FlaskForm):
     actor = SelectField("Pledging actor", validators=[InputRequired()])
-    target = SelectField("Funds", validators=[InputRequired()])
+    # Over a hundred options: grouped by plan and goal, and searchable (tracker/static/
+    # select-search.js adds a search box; without JavaScript the groups still help).
+    target = SelectField(
+        "Funds",
+        validators=[InputRequired()],
+        render_kw={"data-searchable": "Search the funds"},
+        description="The whole plan, a goal, an action point or an activity.",
+    )
     currency = StringField(
         "Currency", validators=[DataRequired(), Length(max=10)], description="ISO 4217, e.g. EUR."
     )

@@ -154,6 +154,11 @@ class MeetingPageForm(MeetingForm):
             (s.key, s.name, {"data-next": s.next_number, "data-kind": s.kind}) for s in series
         ] + [(NEW_SERIES, "Start a new series…", {})]
         self.timezone.choices = timezone_choices(self.timezone.data, self.host_actor.data)
+        # The host state's zone rides on its option: the page's script proposes it.
+        self.host_actor.choices = [("", "— none —", {})] + [
+            (a.code, f"{a.name} ({a.code})", {"data-zone": next(iter(country_zones(a.code)), "")})
+            for a in actors
+        ]
 
     def validate_new_series(self, field) -> None:
         named = bool((field.data or "").strip())

@@ -30,4 +30,19 @@
   }
   series.addEventListener("change", update);
   update();
+
+  // Choosing a host state proposes its time zone, until the zone is chosen by hand.
+  var host = document.getElementById("host_actor");
+  var zone = document.getElementById("timezone");
+  var zoneTouched = !creating;
+  if (host && zone) {
+    zone.addEventListener("change", function () { zoneTouched = true; });
+    host.addEventListener("change", function () {
+      var option = host.options[host.selectedIndex];
+      var proposed = option && option.getAttribute("data-zone");
+      if (!zoneTouched && proposed) {
+        zone.value = proposed;
+      }
+    });
+  }
 })();

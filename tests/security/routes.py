@@ -1018,6 +1018,7 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
         ],
         "a plan or actor code",
     ),
+    ("api.add_participant_group", "group"): "reference-group or working-group: and a group's code",
     ("api.add_agenda_item", "action_point"): "the code of an action point of the meeting's plan",
     ("api.add_agenda_item", "goal"): "the number of a goal of the meeting's plan",
     ("api.record_decision", "action_points"): "codes of action points of the meeting's plan",

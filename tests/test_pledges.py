@@ -5,13 +5,22 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, build_schema
 from tracker.audit.models import AuditEvent
 from tracker.db import db
-from tracker.money import MoneyError, convert, format_minor, parse_amount, parse_rate
+from tracker.money import (
+    MoneyError,
+    convert,
+    format_grouped,
+    format_minor,
+    parse_amount,
+    parse_rate,
+)
 from tracker.pledges import services
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
 
@@ -326,3 +335,15 @@ def test_disbursing_before_any_commitment_says_to_commit_first():
     ):
         record(pledge, EntryKind.DISBURSED, 1)
     assert entries_of(pledge) == 1
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    currency=st.sampled_from(["EUR", "JPY", "KWD", "CLF"]),  # 2, 0, 3 and 4 minor digits
+)
+def test_every_amount_the_app_writes_reads_back_the_same(minor, currency):
+    # Plain (forms, files, the API) and grouped (pages): what one screen shows, another reads.
+    assert parse_amount(format_minor(minor, currency), currency) == minor
+    grouped = format_grouped(minor, currency).removesuffix(f" {currency}")
+    assert parse_amount(grouped, currency) == minor

@@ -51,7 +51,8 @@ def test_focal_point_pledges_through_the_api(api, ap):
         ({"amount": "1e309", "currency": "EUR"}, "exponent"),
         ({"amount": "0.001", "currency": "EUR"}, "decimal places"),
         ({"amount": "1.5", "currency": "JPY"}, "no minor unit"),
-        ({"amount": "12,50", "currency": "EUR"}, "commas"),
+        ({"amount": "1,23,456", "currency": "EUR"}, "in threes"),
+        ({"amount": "1,234", "currency": "KWD"}, "1234 or 1.234"),
         ({"amount": "9" * 40, "currency": "EUR"}, "too large"),
         ({"amount": "10", "currency": "XXX1"}, "Unknown currency"),
         ({"amount": "-5", "currency": "EUR"}, "greater than zero"),
@@ -65,6 +66,16 @@ def test_bad_money_is_a_422_and_changes_nothing(api, ap, amount, message):
     assert response.status_code == 422, response.get_json()
     assert message in response.get_json()["error"]["fields"]["amount"]
     assert count(Pledge) == before
+
+
+@pytest.mark.parametrize("text", ["250,000", "250 000", "250.000,00", "250,000.00"])
+def test_the_api_reads_thousands_separators_as_the_pages_do(api, ap, text):
+    api.as_role("admin")
+    response = api.post(
+        "/api/v1/pledges", json=body(ap, amount={"amount": text, "currency": "EUR"})
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["pledged"] == {"amount": "250000.00", "currency": "EUR"}
 
 
 def test_focal_point_cannot_pledge_for_another_state(api, ap):
@@ -98,6 +109,11 @@ def test_ledger_rules_through_the_api(api):
         payload = {"kind": kind, "amount": {"amount": amount, "currency": "EUR"}}
         return api.post(url, json={"value_date": "2024-03-01", **payload, **extra})
 
+    first = entry("disbursed", "1")
+    assert first.status_code == 422
+    assert first.get_json()["error"]["fields"]["amount"] == (
+        "Record a commitment first: nothing is committed yet."
+    )
     assert entry("committed", "600.00").status_code == 201
     refused = entry("disbursed", "600.01")
     assert refused.status_code == 422

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -49,6 +50,24 @@ def test_focal_point_pledges_for_its_own_actor(client, login, ap):
     assert "1,250.50 EUR" in page and "Border guard training" in page
 
 
+@pytest.mark.parametrize(
+    ("amount", "minor"),
+    [
+        ("250,000", 25_000_000),
+        ("250 000", 25_000_000),
+        ("250\u202f000", 25_000_000),
+        ("250.000,50", 25_000_050),
+        ("250,000.50", 25_000_050),
+    ],
+)
+def test_a_pledge_may_group_its_thousands(client, login, ap, amount, minor):
+    login.as_role("focal_point")
+    response = client.post("/pledges/new", data=pledge_form(ap, amount=amount))
+    assert response.status_code == 302
+    pledge = db.session.scalar(select(Pledge).order_by(Pledge.id.desc()))
+    assert pledge.pledged_minor == minor
+
+
 def test_focal_point_cannot_pledge_for_another_state(client, login, ap):
     login.as_role("focal_point")
     before = count(Pledge)
@@ -71,7 +90,9 @@ def test_member_may_not_pledge(client, login):
         ("1e309", "EUR", "exponent"),
         ("0.001", "EUR", "2 decimal places"),
         ("1.5", "JPY", "no minor unit"),
-        ("12,50", "EUR", "without commas"),
+        ("1,23,456", "EUR", "group its thousands in threes"),
+        ("1,234", "KWD", "write it with a dot for decimals and no separator (1234 or 1.234)"),
+        ("12 5", "EUR", "write it as 250000.50 or 250,000.50"),
         ("1" * 40, "EUR", "too large"),
         ("10", "XXX1", "Unknown currency"),
     ],
@@ -385,7 +406,7 @@ def test_import_pledges_validates_the_whole_file_and_reports_rows(client, login)
     bad = good + (
         f"B,XX,BP-CFA-2019,goal,1,EUR,pledged,5,2024-01-01,Oops,\n"
         f"A,HU,BP-CFA-2019,action_point,{ap.code},EUR,disbursed,400.01,2024-03-01,,\n"
-        f'C,AT,BP-CFA-2019,goal,1,EUR,pledged,"12,50",2024-01-01,Comma,\n'
+        f'C,AT,BP-CFA-2019,goal,1,EUR,pledged,"1,23,456",2024-01-01,Comma,\n'
     )
     before = (count(Pledge), count(PledgeEntry))
     response = client.post(
@@ -395,7 +416,8 @@ def test_import_pledges_validates_the_whole_file_and_reports_rows(client, login)
     )
     page = response.get_data(as_text=True)
     assert "Nothing was imported" in page
-    assert "Unknown actor" in page and "more than the committed total" in page and "commas" in page
+    assert "Unknown actor" in page and "more than the committed total" in page
+    assert "in threes" in page
     assert (count(Pledge), count(PledgeEntry)) == before
     response = client.post(
         "/pledges/import",
@@ -499,3 +521,59 @@ def test_an_action_point_page_leads_to_its_pledges(client, login):
     link = f"/pledges/action-points/{pledge.action_point_id}"
     assert link in page
     assert "Reachable from the action point" in client.get(link).get_data(as_text=True)
+
+
+def test_the_funds_list_is_grouped_by_plan_and_goal_and_searchable(client, login):
+    ap = factories.make_action_point(code="G7", title="Grouped action point")
+    db.session.commit()
+    login.as_role("admin")
+    page = client.get("/pledges/new").get_data(as_text=True)
+    label = escape(f"{ap.plan.code} · Goal {ap.goal.number}: {ap.goal.title}")
+    goal_group = f'<optgroup label="{label}">'
+    assert goal_group in page
+    group = page.split(goal_group)[1].split("</optgroup>")[0]
+    assert f"Action point G7: Grouped action point ({ap.plan.code})" in group
+    assert f'value="goal:{ap.goal.id}"' in group
+    assert 'data-searchable="Search the funds"' in page and "select-search.js" in page
+
+
+def test_the_pledge_page_shows_what_remains_to_disburse_and_no_rate_of_one(client, login):
+    pledge = factories.make_pledge(amount_minor=100_000)
+    services.record_entry(
+        pledge, kind="committed", amount_minor=60_000, value_date=date(2024, 2, 1), by="t"
+    )
+    services.record_entry(
+        pledge, kind="disbursed", amount_minor=25_000, value_date=date(2024, 3, 1), by="t"
+    )
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert 'id="remaining">350.00 EUR' in page
+    assert "Rate (EUR per EUR)" not in page
+
+
+def test_a_pledge_in_another_currency_shows_its_rate_column(client, login):
+    pledge = factories.make_pledge(currency="USD")
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "Rate (EUR per USD)" in page
+
+
+def test_the_funding_page_shows_what_remains_to_disburse(client, login):
+    ap = factories.make_action_point()
+    pledge = factories.make_pledge(
+        target=services.Target(services.TargetKind.ACTION_POINT, ap.plan, ap.goal, ap)
+    )
+    services.record_entry(
+        pledge, kind="committed", amount_minor=80_000, value_date=date(2024, 2, 1), by="t"
+    )
+    services.record_entry(
+        pledge, kind="disbursed", amount_minor=30_000, value_date=date(2024, 3, 1), by="t"
+    )
+    db.session.commit()
+    login.as_role("viewer")
+    page = client.get(f"/pledges/funding?plan={ap.plan.code}").get_data(as_text=True)
+    assert "Remaining to disburse" in page
+    cells = page.split(f"/pledges/action-points/{ap.id}")[1].split("</tr>")[0]
+    assert "800.00 EUR" in cells and "500.00 EUR" in cells

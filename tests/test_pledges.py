@@ -5,13 +5,22 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, build_schema
 from tracker.audit.models import AuditEvent
 from tracker.db import db
-from tracker.money import MoneyError, convert, format_minor, parse_amount, parse_rate
+from tracker.money import (
+    MoneyError,
+    convert,
+    format_grouped,
+    format_minor,
+    parse_amount,
+    parse_rate,
+)
 from tracker.pledges import services
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
 
@@ -43,6 +52,19 @@ def record(pledge, kind, amount_minor, reason=None, on=date(2024, 3, 1)):
         ("1000000000000", "JPY", 10**12),
         ("1000000000000.000", "KWD", 10**15),
         ("-1000000000000.00", "EUR", -(10**14)),
+        ("250,000", "EUR", 25_000_000),
+        ("250 000", "EUR", 25_000_000),
+        ("250\u00a0000", "EUR", 25_000_000),
+        ("250\u2009000,5", "EUR", 25_000_050),
+        ("250.000,50", "EUR", 25_000_050),
+        ("250,000.50", "EUR", 25_000_050),
+        ("1,250,000", "EUR", 125_000_000),
+        ("1.250.000", "EUR", 125_000_000),
+        ("12,50", "EUR", 1250),
+        ("1,234", "EUR", 123_400),  # a single mark and three digits: thousands
+        ("1,000", "JPY", 1000),
+        ("1.234,5", "KWD", 1234_500),
+        ("−1 000", "EUR", -100_000),
     ],
 )
 def test_amounts_parse_to_exact_minor_units(text, currency, minor):
@@ -55,7 +77,14 @@ def test_amounts_parse_to_exact_minor_units(text, currency, minor):
         ("1e309", "EUR", "exponent"),
         ("0.001", "EUR", "2 decimal places"),
         ("1.5", "JPY", "no minor unit"),
-        ("12,50", "EUR", "without commas"),
+        ("1,234", "KWD", "1234 or 1.234"),  # three decimals in KWD: truly ambiguous
+        ("1,23,456", "EUR", "in threes"),
+        ("0,500", "EUR", "2 decimal places"),
+        ("12 5", "EUR", "in threes"),
+        ("1.234,567.89", "EUR", "more than one decimal mark"),
+        ("1 234.567,89", "EUR", "mixes separators"),
+        ("250,", "EUR", "not an amount"),
+        ("1,000,000,000,000.01", "EUR", "too large"),
         ("1" * 40, "EUR", "too large"),
         ("1" * 5000, "EUR", "too large"),
         ("1000000000000.01", "EUR", "at most 1,000,000,000,000 EUR"),
@@ -297,3 +326,24 @@ def test_many_concurrent_writers_keep_totals_equal_to_the_ledger(scratch_app):
             EntryKind.COMMITTED: pledge.committed_minor,
             EntryKind.DISBURSED: pledge.disbursed_minor,
         }
+
+
+def test_disbursing_before_any_commitment_says_to_commit_first():
+    pledge = factories.make_pledge(amount_minor=100_000)
+    with pytest.raises(
+        services.PledgeError, match="^Record a commitment first: nothing is committed yet.$"
+    ):
+        record(pledge, EntryKind.DISBURSED, 1)
+    assert entries_of(pledge) == 1
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    currency=st.sampled_from(["EUR", "JPY", "KWD", "CLF"]),  # 2, 0, 3 and 4 minor digits
+)
+def test_every_amount_the_app_writes_reads_back_the_same(minor, currency):
+    # Plain (forms, files, the API) and grouped (pages): what one screen shows, another reads.
+    assert parse_amount(format_minor(minor, currency), currency) == minor
+    grouped = format_grouped(minor, currency).removesuffix(f" {currency}")
+    assert parse_amount(grouped, currency) == minor

@@ -92,33 +92,108 @@ def _plain_text(text: object, what: str) -> str:
     cleaned = text.strip().replace("\u2212", "-")
     if not cleaned:
         raise MoneyError(f"Give an {what}.")
-    if "," in cleaned:
-        raise MoneyError(
-            f"Write the {what} without commas: a dot for decimals and no thousands "
-            "separators (12.50, not 12,50)."
-        )
     if "e" in cleaned.lower():
         raise MoneyError(f"Write the {what} in plain digits, without an exponent.")
     return cleaned
 
 
-def parse_amount(text: object, currency: str) -> int:
-    """Decimal text in `currency` → integer minor units ("12.50" EUR → 1250). Signed.
+# What people type between groups of thousands besides a comma or a dot: a space, and the
+# no-break and thin spaces that word processors and locales put there ("250 000").
+SPACES = " \u00a0\u202f\u2009"
+_WRITTEN = re.compile(rf"^(?P<sign>-?)(?P<body>[0-9][0-9.,{SPACES}]*)$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:[0-9]{3})*$")
+HOW_TO_WRITE = "write it as 250000.50 or 250,000.50"
 
-    Refused: numbers (floats lose cents), exponents, commas, more decimals than the currency has
-    (0.001 EUR, 1.5 JPY), more than MAX_AMOUNT either way, anything else that is not plain digits.
+
+def _grouped_digits(whole: str, separators: str, original: str) -> str:
+    """The digits of a whole part written with `separators` between groups of three."""
+    groups = re.split(f"[{re.escape(separators)}]", whole) if separators else [whole]
+    if len(groups) > 1 and not (
+        1 <= len(groups[0]) <= 3
+        and not groups[0].startswith("0")
+        and all(len(group) == 3 for group in groups[1:])
+    ):
+        raise MoneyError(
+            f"{original[:40]!r} does not group its thousands in threes: {HOW_TO_WRITE}."
+        )
+    if not all(group.isdigit() for group in groups):
+        raise MoneyError(f"{original[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+    return "".join(groups)
+
+
+def plain_amount(text: str, digits: int) -> str:
+    """An amount as people write it → plain digits with a dot for decimals ("-250000.5").
+
+    The one rule for thousands separators, for pages, API and imports alike:
+    - spaces (also no-break and thin) only ever separate thousands: "250 000";
+    - with both a comma and a dot, the last of them is the decimal mark and the other separates
+      thousands: "250.000,50" and "250,000.50";
+    - a mark written more than once separates thousands: "1,250,000", "1.250.000";
+    - a mark written once, followed by exactly three digits, separates thousands ("250,000",
+      "1.000" is a thousand), unless the currency itself has three decimals or more (KWD): there
+      a dot is the decimal point, as this app writes amounts, and a comma is ambiguous ("1,234"
+      KWD could be 1234 or 1.234) and refused with how to write it;
+    - a mark written once otherwise is the decimal mark: "12,50", "12.5".
+    Groups of thousands are three digits each; anything else is refused. Every amount the app
+    itself writes (format_minor) reads back unchanged.
+    """
+    match = _WRITTEN.match(text)
+    if not match:
+        raise MoneyError(f"{text[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+    body = match["body"]
+    marks = [c for c in body if c in ",."]
+    spaced = any(c in SPACES for c in body)
+    decimal_mark = None
+    if len(set(marks)) == 2:
+        decimal_mark = marks[-1]
+        if marks.count(decimal_mark) > 1:
+            raise MoneyError(f"{text[:40]!r} has more than one decimal mark: {HOW_TO_WRITE}.")
+    elif len(marks) == 1:
+        mark = marks[0]
+        before, after = body.split(mark)
+        # "0,500" is half of something, written with a decimal comma: no group starts with 0.
+        if spaced or len(after) != 3 or before.startswith("0"):
+            decimal_mark = mark
+        elif digits >= 3 and mark == ".":
+            decimal_mark = mark
+        elif digits >= 3:
+            raise MoneyError(
+                f"{text[:40]!r} could be a whole amount or one with three decimals: write it "
+                f"with a dot for decimals and no separator (1234 or 1.234)."
+            )
+    whole, _, fraction = body.rpartition(decimal_mark) if decimal_mark else (body, "", "")
+    if decimal_mark and not fraction.isdigit():
+        raise MoneyError(f"{text[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+    separators = "".join(sorted({c for c in whole if not c.isdigit()}))
+    if len(separators) > 1 and set(separators) - set(SPACES):
+        raise MoneyError(f"{text[:40]!r} mixes separators of thousands: {HOW_TO_WRITE}.")
+    if not whole:
+        raise MoneyError(f"{text[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+    plain = _grouped_digits(whole, separators, text)
+    return f"{match['sign']}{plain}{'.' + fraction if decimal_mark else ''}"
+
+
+def parse_amount(text: object, currency: str) -> int:
+    """Text in `currency` → integer minor units ("12.50" EUR → 1250, "250,000" → 25000000).
+    Signed; thousands separators as `plain_amount` reads them.
+
+    Refused: numbers (floats lose cents), exponents, more decimals than the currency has
+    (0.001 EUR, 1.5 JPY), more than MAX_AMOUNT either way, thousands not grouped in threes,
+    anything else that is not digits and separators.
     """
     code = check_currency(currency)
-    cleaned = _plain_text(text, "amount")
-    match = _AMOUNT.match(cleaned)
-    if not match or not cleaned.isascii():
-        raise MoneyError(f"{cleaned[:40]!r} is not an amount: use digits and a dot, e.g. 1250.50.")
     digits = minor_digits(code)
+    cleaned = plain_amount(_plain_text(text, "amount"), digits)
+    match = _AMOUNT.match(cleaned)
+    if not match:  # pragma: no cover - plain_amount returns only this shape
+        raise MoneyError(f"{cleaned[:40]!r} is not an amount: {HOW_TO_WRITE}.")
     fraction = match["fraction"] or ""
     if len(fraction) > digits:
         if digits == 0:
             raise MoneyError(f"{code} has no minor unit: give a whole amount.")
-        raise MoneyError(f"{code} has {digits} decimal places; {cleaned} has {len(fraction)}.")
+        raise MoneyError(
+            f"{code} has {digits} decimal places; {text.strip()[:40]} has {len(fraction)}."
+        )
     whole = match["whole"].lstrip("0") or "0"
     if len(whole) > len(str(MAX_AMOUNT)):
         # Before int(): a long enough string of digits is refused by int() itself (a 500).
@@ -209,6 +284,8 @@ def format_compact(amount_minor: int, currency: str) -> str:
 def parse_rate(text: object) -> Decimal:
     """A positive exchange rate from decimal text, exactly (at most 10 decimals)."""
     cleaned = _plain_text(text, "rate")
+    if "," in cleaned:
+        raise MoneyError("Write the rate with a dot for decimals and no commas (0.0025).")
     match = _AMOUNT.match(cleaned)
     if not match or not cleaned.isascii():
         raise MoneyError(f"{cleaned[:40]!r} is not a rate: use digits and a dot, e.g. 0.0025.")

@@ -41,9 +41,16 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(cleaned)  # nosec B704
 
 
-def format_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
+def format_date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
+    """Every date a page shows, day first ("10 Mar 2026"); also an ISO text (as a stored report
+    keeps its dates), shown as it is when it is not one."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return value.strftime(fmt)
 
 

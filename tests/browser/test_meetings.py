@@ -15,14 +15,25 @@ FOCAL_PASSWORD = "browser-focal-password"
 def create_meeting(page: Page, base: str, title: str, number: str, day: str) -> None:
     page.goto(f"{base}/meetings/new")
     page.get_by_label("Kind").select_option("reference_group")
-    page.get_by_label("Series", exact=True).fill("reference-group")
-    page.get_by_label("Number in the series").fill(number)
+    series = page.get_by_label("Series", exact=True)
+    if series.locator("option", has_text="Reference Group").count():
+        series.select_option(label="Reference Group meeting")
+        # The page's script fills in the series' next number and hides the new series' name.
+        expect(page.get_by_label("Number in the series")).to_have_value(number)
+        expect(page.get_by_label("Name of the new series")).to_be_hidden()
+    else:
+        series.select_option("new")
+        page.get_by_label("Name of the new series").fill("Reference Group meeting")
+        page.get_by_label("Number in the series").fill(number)
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Starts", exact=True).fill(f"{day}T09:00")
     page.get_by_label("Ends", exact=True).fill(f"{day}T17:00")
-    page.get_by_label("Time zone").fill("Europe/Istanbul")
     page.get_by_label("Place", exact=True).fill("Istanbul")
+    page.get_by_label("Virtual meeting").check()  # a checkbox one can tick, not an empty bar
+    expect(page.get_by_label("Virtual meeting")).to_be_checked()
     page.get_by_label("Host").select_option("TR")
+    # The host state's zone is proposed; Budapest was the default.
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Istanbul")
     page.get_by_role("button", name="Save meeting").click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
 
@@ -85,6 +96,12 @@ def test_a_reference_group_meeting_is_followed_to_done_across_the_next_meeting(
     agenda = page.locator("#agenda + ol")
     expect(agenda).to_contain_text("Follow-up: Translate the handbook")
     expect(agenda).not_to_contain_text("Share the curriculum")
+    page.get_by_text("Add a whole group").click()
+    page.get_by_label("Group").select_option("reference-group")
+    page.get_by_role("button", name="Add the group").click()
+    expect(page.get_by_role("status")).to_contain_text("participant(s) added.")
+    expect(page.locator("#participants + ul li")).not_to_have_count(0)
+    expect(page.locator("#participants + ul")).to_contain_text("Invited")
     page.get_by_role("link", name="Pre-meeting brief").click()
     expect(page.get_by_role("heading", name="Pre-meeting brief: 13th")).to_be_visible()
     expect(page.locator(".brief")).to_contain_text("Translate the handbook")

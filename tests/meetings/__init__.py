@@ -34,6 +34,11 @@ def meeting_body(**overrides) -> dict:
     }
 
 
+def page_body(**overrides) -> dict:
+    """meeting_body as the new-meeting page posts it: the first meeting starts its series."""
+    return meeting_body(**{"series": "new", "new_series": "Reference Group meeting", **overrides})
+
+
 def add_agenda(meeting, *titles):
     items = [agenda.add_agenda_item(meeting, title=t, by="tests") for t in titles]
     db.session.commit()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import factories
-from tests.meetings import count, fresh, meeting_body
+from tests.meetings import count, fresh, meeting_body, page_body
 from tests.test_api import assert_error
 from tracker.db import db
 from tracker.meetings import services
@@ -51,7 +51,7 @@ def test_a_local_time_the_clocks_pass_twice_is_its_first_occurrence_unless_an_of
 def test_the_meeting_page_refuses_a_skipped_time_at_the_field(client, login):
     login.as_role("admin")
     before = count(Meeting)
-    data = {**meeting_body(), "timezone": "Europe/Budapest", "starts_at": SKIPPED}
+    data = {**page_body(), "timezone": "Europe/Budapest", "starts_at": SKIPPED}
     response = client.post("/meetings/new", data=data)
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -62,9 +62,10 @@ from tracker.meetings.forms import (
     FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
-    MeetingForm,
+    MeetingPageForm,
     MinutesForm,
     ParticipantForm,
+    ParticipantGroupForm,
 )
 from tracker.meetings.forms import StepForm as MeetingStepForm
 from tracker.meetings.models import Decision, FollowUp, Meeting
@@ -721,10 +722,13 @@ PAGE_FORMS: dict[str, PageForm] = {
     ),
     "pledges.import_rates": PageForm(UploadForm, lambda w: {}),
     "pledges.import_pledges": PageForm(UploadForm, lambda w: {}),
-    "meetings.new": PageForm(MeetingForm, lambda w: _meeting_data(w)),
-    "meetings.edit": PageForm(MeetingForm, lambda w: _edit_meeting_data(w)),
+    "meetings.new": PageForm(MeetingPageForm, lambda w: _meeting_data(w)),
+    "meetings.edit": PageForm(MeetingPageForm, lambda w: _edit_meeting_data(w)),
     "meetings.add_participant": PageForm(
         ParticipantForm, lambda w: {"actor": "AT", "attendance": "attended"}
+    ),
+    "meetings.add_participant_group": PageForm(
+        ParticipantGroupForm, lambda w: {"group": "reference-group", "attendance": "invited"}
     ),
     "meetings.add_agenda_item": PageForm(
         AgendaItemForm, lambda w: {"title": "Review", "action_point": w.action_point.code}
@@ -777,7 +781,7 @@ def _meeting_data(w: World, **overrides) -> dict:
         "plan": w.plan.code,
         "kind": "reference_group",
         "series": "reference-group",
-        "number": "8",
+        "number": "",  # the next of the series: a fixed one is refused the second time
         "title": "Reference Group meeting",
         "starts_at": "2030-03-10T09:00",
         "ends_at": "2030-03-10T17:00",
@@ -878,9 +882,13 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
     },
     "api.set_funding_need": lambda w: {"budget": {"amount": "1000.00", "currency": "EUR"}},
     "api.upload_document": lambda w: _document_data(),  # multipart, as its OpenAPI says
-    "api.create_meeting": lambda w: {**_meeting_data(w), "number": 8},
+    "api.create_meeting": lambda w: {**_meeting_data(w), "number": None},
     "api.update_meeting": _with_version(Meeting, "meeting", title="Renamed meeting"),
     "api.set_participant": lambda w: {"actor": "AT", "attendance": "attended"},
+    "api.add_participant_group": lambda w: {
+        "group": f"working-group:{w.working_group.code}",
+        "attendance": "invited",
+    },
     "api.add_agenda_item": lambda w: {"title": "Review", "action_point": w.action_point.code},
     "api.update_agenda_item": lambda w: {"position": 1, "title": "Reviewed"},
     "api.record_minutes": lambda w: {"text": "We **agreed**."},
@@ -1083,8 +1091,13 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
                 "api.update_meeting",
             )
             for field in ("series", "starts_at", "ends_at", "timezone", "url")
+            if endpoint.startswith("api.") or field not in ("series", "timezone")
         ],
         "a series key, ISO date-times, an IANA zone name and an http(s) address",
+    ),
+    **dict.fromkeys(
+        [("meetings.new", "new_series"), ("meetings.edit", "new_series")],
+        "read only with “Start a new series…”, and the walkers' meeting is in an existing one",
     ),
     **dict.fromkeys(
         [
@@ -1097,6 +1110,7 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
         ],
         "a plan or actor code",
     ),
+    ("api.add_participant_group", "group"): "reference-group or working-group: and a group's code",
     ("api.add_agenda_item", "action_point"): "the code of an action point of the meeting's plan",
     ("api.add_agenda_item", "goal"): "the number of a goal of the meeting's plan",
     ("api.record_decision", "action_points"): "codes of action points of the meeting's plan",

@@ -28,10 +28,12 @@ from tracker.meetings.forms import (
     MeetingForm,
     MinutesForm,
     ParticipantForm,
+    ParticipantGroupForm,
     agenda_item_data,
     agenda_item_values,
     meeting_data,
     meeting_values,
+    participant_group_values,
     participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
@@ -126,6 +128,16 @@ def set_participant(meeting_id: int):
     form.set_choices(actors)
     validate_form(form)
     services.set_participant(meeting, **participant_values(form, actors), by=acting_user())
+    return meeting_response(meeting.id)
+
+
+@bp.post("/meetings/<id:meeting_id>/participants/group")
+def add_participant_group(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = json_form(ParticipantGroupForm, read_json_object(), required={"group", "attendance"})
+    form.set_choices(queries.participant_groups(), list_actors())
+    validate_form(form)
+    services.add_participants(meeting, **participant_group_values(form), by=acting_user())
     return meeting_response(meeting.id)
 
 

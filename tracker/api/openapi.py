@@ -113,7 +113,9 @@ _SCHEMAS = {
         "type": "object",
         "required": ["amount", "currency"],
         "description": "An exact amount: a string with the currency's ISO 4217 minor digits, "
-        f"at most {MAX_AMOUNT:,} either way; a pledge's pledged total too.",
+        f"at most {MAX_AMOUNT:,} either way; a pledge's pledged total too. Responses write it "
+        "plainly; a request may also group thousands as people write them (250,000.00, "
+        "250.000,00, 250 000), read by the same rule as the pages (tracker/money.py).",
         "properties": {
             "amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1250000.00"]},
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]},
@@ -1891,6 +1893,17 @@ _SCHEMAS.update(
             },
             ("actor", "attendance"),
         ),
+        "ParticipantGroupInput": _object(
+            {
+                "group": {
+                    "type": "string",
+                    "description": "reference-group, or working-group:CODE (a working group's "
+                    "code, e.g. working-group:SR).",
+                },
+                "attendance": {"enum": ["invited", "attended", "excused", "absent"]},
+            },
+            ("group", "attendance"),
+        ),
         "AgendaItemPatch": _object(
             {
                 "position": {
@@ -1996,6 +2009,14 @@ _PATHS.update(
             "post": _write(
                 "Invite an actor or record its attendance",
                 "ParticipantInput",
+                "Meeting",
+                _MEETING_ID,
+            )
+        },
+        "/meetings/{meeting_id}/participants/group": {
+            "post": _write(
+                "Invite a whole group: its members not yet participants are added",
+                "ParticipantGroupInput",
                 "Meeting",
                 _MEETING_ID,
             )

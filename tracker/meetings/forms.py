@@ -11,9 +11,10 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from tracker.actors.models import Actor
 from tracker.meetings.follow_ups import MAX_NOTE, MAX_TEXT
@@ -26,10 +27,33 @@ from tracker.meetings.models import (
     Meeting,
     MeetingKind,
 )
-from tracker.meetings.services import MAX_MINUTES, is_ambiguous, parse_moment
+from tracker.meetings.queries import Series
+from tracker.meetings.services import (
+    MAX_MINUTES,
+    MeetingError,
+    country_zones,
+    is_ambiguous,
+    known_zones,
+    next_number,
+    parse_moment,
+    series_key,
+)
 from tracker.plan.models import ActionPoint, Plan
 
 WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."
+NEW_SERIES = "new"
+DEFAULT_ZONE = "Europe/Budapest"
+
+
+class MomentInput(TextInput):
+    """The browser's date and time picker (`datetime-local`); a text box for a value with an
+    offset, which the picker cannot show (the second 02:30 of the night the clocks go back)."""
+
+    def __call__(self, field, **kwargs):
+        value = field._value() or ""
+        with_offset = "+" in value or value.count("-") > 2 or value.upper().endswith("Z")
+        kwargs.setdefault("type", "text" if with_offset else "datetime-local")
+        return super().__call__(field, **kwargs)
 
 
 def _actor_choices(actors: Iterable[Actor], empty: str | None = None) -> list[tuple[str, str]]:
@@ -51,8 +75,12 @@ class MeetingForm(FlaskForm):
     )
     number = IntegerField("Number in the series", validators=[Optional()])
     title = StringField("Title", validators=[InputRequired(), Length(max=300)])
-    starts_at = StringField("Starts", validators=[InputRequired()], description=WHEN_HELP)
-    ends_at = StringField("Ends", validators=[InputRequired()], description=WHEN_HELP)
+    starts_at = StringField(
+        "Starts", validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
+    )
+    ends_at = StringField(
+        "Ends", validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
+    )
     timezone = StringField(
         "Time zone",
         validators=[Optional(), Length(max=64)],
@@ -71,6 +99,100 @@ class MeetingForm(FlaskForm):
     def set_choices(self, plans: Iterable[Plan], actors: Iterable[Actor]) -> None:
         self.plan.choices = [(p.code, f"{p.code} {p.title}") for p in plans]
         self.host_actor.choices = _actor_choices(actors, "— none —")
+
+
+def timezone_choices(current: str | None, host_code: str | None) -> dict[str, list]:
+    """Every zone, grouped: first the likely ones (the zone already chosen, the host state's,
+    Budapest, UTC), then all of them in alphabetical order."""
+    likely = list(dict.fromkeys([*filter(None, [current]), *country_zones(host_code)]))
+    likely += [zone for zone in (DEFAULT_ZONE, "UTC") if zone not in likely]
+    zones = known_zones()
+    likely = [zone for zone in likely if zone in zones]
+    rest = [(zone, zone.replace("_", " ")) for zone in zones if zone not in likely]
+    return {
+        "Likely": [(zone, zone.replace("_", " ")) for zone in likely],
+        "All time zones": rest,
+    }
+
+
+class MeetingPageForm(MeetingForm):
+    """The meeting form of the pages: the series chosen by name (or a new one started), the
+    number and title filled in when left empty, the time zone chosen from a list. The API
+    keeps MeetingForm: keys and zone names as text."""
+
+    series = SelectField(
+        "Series",
+        validators=[InputRequired()],
+        description="Open follow-ups of a series' meetings carry over to its next meeting.",
+    )
+    new_series = StringField(
+        "Name of the new series",
+        validators=[Optional(), Length(max=200)],
+        description="Only when starting a new series, e.g. Black Sea working group.",
+    )
+    number = IntegerField(
+        "Number in the series",
+        validators=[Optional()],
+        description="Left empty: the next number of the series.",
+    )
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=300)],
+        description="Left empty: the series name and number, e.g. Reference Group meeting 13.",
+    )
+    timezone = SelectField(
+        "Time zone",
+        validators=[InputRequired()],
+        description="Where the meeting is held: its times are entered and shown in this zone.",
+        invalid_choice_message="Choose a time zone from the list.",
+    )
+
+    def set_page_choices(self, plans, actors, series: list[Series]) -> None:
+        self.set_choices(plans, actors)
+        self.series_list = series
+        self.series.choices = [
+            (s.key, s.name, {"data-next": s.next_number, "data-kind": s.kind}) for s in series
+        ] + [(NEW_SERIES, "Start a new series…", {})]
+        self.timezone.choices = timezone_choices(self.timezone.data, self.host_actor.data)
+        # The host state's zone rides on its option: the page's script proposes it.
+        self.host_actor.choices = [("", "— none —", {})] + [
+            (a.code, f"{a.name} ({a.code})", {"data-zone": next(iter(country_zones(a.code)), "")})
+            for a in actors
+        ]
+
+    def validate_new_series(self, field) -> None:
+        named = bool((field.data or "").strip())
+        if self.series.data == NEW_SERIES and not named:
+            raise ValidationError("Give the name of the new series.")
+        if self.series.data != NEW_SERIES and named:
+            # Typed, then an existing series chosen: ask, rather than drop the name unsaid.
+            raise ValidationError(
+                "You named a new series but chose an existing one: choose “Start a new "
+                "series…” above, or clear this name."
+            )
+
+
+def page_meeting_values(form: MeetingPageForm, actors: Iterable[Actor], *, new: bool) -> dict:
+    """meeting_values for the pages: a new series' key made from its name (refused when a series
+    of that name exists), the next number of a new meeting's series when none is given, and a
+    title made of the series name and number when none is given."""
+    values = meeting_values(form, actors)
+    by_key = {s.key: s for s in form.series_list}
+    if form.series.data == NEW_SERIES:
+        name = form.new_series.data.strip()
+        values["series"] = series_key(name)
+        if values["series"] in by_key or name.lower() in {s.name.lower() for s in form.series_list}:
+            raise MeetingError(
+                f"There is already a series called “{name}”: choose it in the list.", "new_series"
+            )
+    else:
+        name = by_key[form.series.data].name
+    if new and values["number"] is None:
+        values["number"] = next_number(values["series"])
+    if not (values["title"] or "").strip():
+        number = values["number"]
+        values["title"] = f"{name} {number}" if number else name
+    return values
 
 
 def meeting_data(meeting: Meeting) -> dict:
@@ -133,6 +255,34 @@ def participant_values(form: ParticipantForm, actors: Iterable[Actor]) -> dict:
     """The validated form's values for set_participant (the actor is one of the choices)."""
     actor = next(a for a in actors if a.code == form.actor.data)
     return {"actor": actor, "attendance": form.attendance.data}
+
+
+class ParticipantGroupForm(FlaskForm):
+    group = SelectField(
+        "Group",
+        validators=[InputRequired()],
+        invalid_choice_message="Choose the Reference Group or a working group.",
+    )
+    # Its own id: the meeting page also holds ParticipantForm's `attendance`.
+    attendance = SelectField("Attendance", id="group-attendance", validators=[InputRequired()])
+
+    def set_choices(self, groups: list[tuple[str, str, list[int]]], actors: Iterable[Actor]):
+        """The groups of queries.participant_groups, with their members that are not retired."""
+        by_id = {actor.id: actor for actor in actors if not actor.is_retired}
+        self.groups = {
+            value: (name, [by_id[i] for i in ids if i in by_id]) for value, name, ids in groups
+        }
+        self.group.choices = [
+            (value, f"{name[:1].upper()}{name[1:]} ({len(members)} members)")
+            for value, (name, members) in self.groups.items()
+        ]
+        self.attendance.choices = [(a.value, a.label) for a in Attendance]
+
+
+def participant_group_values(form: ParticipantGroupForm) -> dict:
+    """The validated form's values for add_participants."""
+    name, actors = form.groups[form.group.data]
+    return {"group": name, "actors": actors, "attendance": form.attendance.data}
 
 
 class AgendaItemForm(FlaskForm):

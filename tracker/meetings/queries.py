@@ -3,11 +3,16 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from tracker.actors.models import Actor
+from tracker.actors.models import (
+    Actor,
+    ReferenceGroupMembership,
+    WorkingGroup,
+    working_group_members,
+)
 from tracker.db import db, utcnow
 from tracker.meetings.minutes import minutes_changes
 from tracker.meetings.models import (
@@ -21,6 +26,7 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
+from tracker.meetings.services import series_name
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges.models import Pledge
 from tracker.pledges.totals import Totals, reporting_currency, sum_entries, total_of
@@ -44,6 +50,69 @@ def meetings_query(
     if upcoming is False:
         query = query.where(Meeting.ends_at < now)
     return query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    name: str
+    kind: str
+    next_number: int
+
+
+def series_list() -> list[Series]:
+    """Every series by name, with its kind and the number its next meeting takes (two queries:
+    the series' latest start and top number, then those latest meetings' titles and kinds)."""
+    latest = (
+        select(
+            Meeting.series,
+            func.max(Meeting.starts_at).label("starts_at"),
+            func.max(Meeting.number).label("top"),
+        )
+        .group_by(Meeting.series)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(latest.c.series, latest.c.top, Meeting.title, Meeting.kind)
+        .join(
+            Meeting,
+            and_(Meeting.series == latest.c.series, Meeting.starts_at == latest.c.starts_at),
+        )
+        .order_by(Meeting.id)
+    ).all()
+    found = {
+        key: Series(key, series_name(key, title), kind.value, (top or 0) + 1)
+        for key, top, title, kind in rows
+    }
+    return sorted(found.values(), key=lambda series: series.name.lower())
+
+
+REFERENCE_GROUP = "reference-group"
+
+
+def participant_groups() -> list[tuple[str, str, list[int]]]:
+    """The groups a meeting may invite at once, in one query: the Reference Group (its current
+    seats) and each working group not retired, as (value, name, member actor ids)."""
+    seats = select(
+        literal(REFERENCE_GROUP).label("value"),
+        literal("the Reference Group").label("name"),
+        ReferenceGroupMembership.actor_id.label("actor_id"),
+    ).where(ReferenceGroupMembership.left_on.is_(None))
+    groups = (
+        select(
+            (literal("working-group:") + WorkingGroup.code).label("value"),
+            WorkingGroup.name.label("name"),
+            working_group_members.c.actor_id.label("actor_id"),
+        )
+        .join(working_group_members, working_group_members.c.working_group_id == WorkingGroup.id)
+        .where(WorkingGroup.retired_at.is_(None))
+    )
+    found: dict[str, tuple[str, list[int]]] = {REFERENCE_GROUP: ("the Reference Group", [])}
+    for value, name, actor_id in db.session.execute(union_all(seats, groups)):
+        found.setdefault(value, (name, []))[1].append(actor_id)
+    first, *rest = found.items()
+    rest.sort(key=lambda item: item[1][0].lower())
+    return [(value, name, ids) for value, (name, ids) in [first, *rest]]
 
 
 def series_keys() -> list[str]:

@@ -7,7 +7,13 @@ what is asked of tracker/auth/permissions.py by the views and the API. A broken 
 MeetingError at a field. Services flush, never commit.
 """
 
+import re
+import unicodedata
+import zoneinfo
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -55,6 +61,38 @@ def check_timezone(name: str | None) -> str:
 
 def _known_zones() -> set[str]:
     return available_timezones() | {"UTC"}
+
+
+def known_zones() -> list[str]:
+    """Every time zone a meeting may have, sorted: the list the page offers."""
+    return sorted(_known_zones())
+
+
+@cache
+def _zone_table() -> dict[str, list[str]]:
+    """Country code → its time zones, from the tz database's zone.tab (shipped with tzdata, the
+    Python package, or in the system's zoneinfo folder); empty when neither has it."""
+    texts = []
+    try:
+        texts.append(resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError):
+        pass
+    for folder in zoneinfo.TZPATH:
+        if (path := Path(folder) / "zone.tab").is_file():
+            texts.append(path.read_text("utf-8"))
+    table: dict[str, list[str]] = {}
+    for line in (texts or [""])[0].splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#"):
+            table.setdefault(parts[0], []).append(parts[2])
+    return table
+
+
+def country_zones(country_code: str | None) -> list[str]:
+    """The time zones of a state by its ISO 3166 code (Hungary: Europe/Budapest), main one
+    first as the tz database lists it; empty for an organisation or an unknown code."""
+    zones = _zone_table().get((country_code or "").upper(), [])
+    return [zone for zone in zones if zone in _known_zones()]
 
 
 def parse_moment(text: str | None, timezone: str | None, field: str) -> datetime:
@@ -126,6 +164,55 @@ def is_ambiguous(local: datetime) -> bool:
     )
 
 
+_LEADING_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?\.?\s+", re.IGNORECASE)
+_TRAILING_NUMBER = re.compile(r"\s*(?:no\.?\s*|#)?\d+$", re.IGNORECASE)
+
+
+def series_name(key: str, title: str | None) -> str:
+    """What people call a series: its latest meeting's title without the meeting's number
+    ("Reference Group meeting 12", "12th Reference Group meeting" → "Reference Group meeting");
+    the key in words when the title carries no number (it then names one meeting only)."""
+    title = (title or "").strip()
+    stripped = _TRAILING_NUMBER.sub("", _LEADING_ORDINAL.sub("", title)).strip(" -–,")
+    if stripped and stripped != title:
+        return stripped
+    return key.replace("-", " ").replace("_", " ").strip().capitalize() or key
+
+
+def series_key(name: str | None) -> str:
+    """The key of a new series from its name: "Black Sea working group" → "black-sea-working-group"
+    (letters and digits, accents dropped, hyphens between words)."""
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].rstrip("-")
+    if not key:
+        raise MeetingError(
+            "Give the new series a name with some letters, e.g. Black Sea working group.",
+            "new_series",
+        )
+    return key
+
+
+def next_number(series: str) -> int:
+    """The number after the highest one used in the series (1 for a new series)."""
+    top = db.session.scalar(select(func.max(Meeting.number)).where(Meeting.series == series))
+    return (top or 0) + 1
+
+
+def _check_number_free(series: str, number: int | None, meeting: Meeting | None = None) -> None:
+    if number is None:
+        return
+    query = select(Meeting.title).where(Meeting.series == series, Meeting.number == number)
+    if meeting is not None and meeting.id is not None:
+        query = query.where(Meeting.id != meeting.id)
+    taken = db.session.scalar(query.limit(1))
+    if taken is not None:
+        raise MeetingError(
+            f"Number {number} of this series is already “{taken[:80]}”: the next free number "
+            f"is {next_number(series)}.",
+            "number",
+        )
+
+
 def _check_url(url: str | None) -> str | None:
     url = (url or "").strip() or None
     if url is not None:
@@ -191,7 +278,9 @@ def _check_meeting(
 
 def create_meeting(plan: Plan, *, host_actor: Actor | None, by: By, **values) -> Meeting:
     """Create a meeting and carry onto its agenda the open follow-ups of its series."""
-    meeting = Meeting(plan=plan, host_actor=host_actor, **_check_meeting(**values))
+    checked = _check_meeting(**values)
+    _check_number_free(checked["series"], checked["number"])
+    meeting = Meeting(plan=plan, host_actor=host_actor, **checked)
     add_and_record(meeting, by=by, summary=f"Meeting {meeting.title} created")
     carry_over(meeting, by=by)
     return meeting
@@ -202,6 +291,7 @@ def update_meeting(
 ) -> Meeting:
     """Change a meeting's details; a stale version is a conflict."""
     checked = _check_meeting(**values)
+    _check_number_free(checked["series"], checked["number"], meeting)
     check_version(meeting, version)
     with guarded_write(duplicate=MeetingError("Conflict."), record=meeting, version=version):
         changes = apply_changes(meeting, {**checked, "host_actor": host_actor})
@@ -312,6 +402,46 @@ def set_participant(
         changes={actor.code: [jsonable(before), attendance.value]},
     )
     return participant
+
+
+def add_participants(
+    meeting: Meeting,
+    *,
+    actors: list[Actor],
+    attendance: Attendance | str,
+    group: str,
+    by: By,
+) -> list[MeetingParticipant]:
+    """Invite a whole group at once (the Reference Group, a working group): every member not yet
+    a participant is added with `attendance`; those already on the meeting keep theirs."""
+    try:
+        attendance = Attendance(attendance)
+    except ValueError:
+        raise MeetingError("Choose invited, attended, excused or absent.", "attendance") from None
+    lock_meeting(meeting)
+    present = set(
+        db.session.scalars(
+            select(MeetingParticipant.actor_id).where(MeetingParticipant.meeting_id == meeting.id)
+        )
+    )
+    added = [actor for actor in actors if actor.id not in present]
+    if not added:  # asked twice, or everyone was added one by one: nothing to do, no event
+        return []
+    rows = [
+        MeetingParticipant(meeting_id=meeting.id, actor_id=actor.id, attendance=attendance)
+        for actor in added
+    ]
+    with guarded_write(duplicate=MeetingError("Participants were added just now.", "group")):
+        db.session.add_all(rows)
+    db.session.expire(meeting, ["participants"])
+    record_event(
+        by=by,
+        action="participant",
+        entity=meeting,
+        summary=f"{group}: {len(rows)} {attendance.value}",
+        changes={actor.code: [None, attendance.value] for actor in added},
+    )
+    return rows
 
 
 def get_participant(meeting: Meeting, actor_code: str) -> MeetingParticipant | None:

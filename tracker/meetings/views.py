@@ -10,19 +10,22 @@ from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting
 from tracker.db import StaleVersionError, db
 from tracker.meetings import agenda, queries, services
 from tracker.meetings.forms import (
+    DEFAULT_ZONE,
     AgendaItemForm,
     AgendaMoveForm,
     AttachmentForm,
     DecisionForm,
     FollowUpForm,
-    MeetingForm,
+    MeetingPageForm,
     MinutesForm,
     ParticipantForm,
+    ParticipantGroupForm,
     StepForm,
     agenda_item_data,
     agenda_item_values,
     meeting_data,
-    meeting_values,
+    page_meeting_values,
+    participant_group_values,
     participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
@@ -76,10 +79,15 @@ def index():
     )
 
 
-def _meeting_form(meeting=None) -> tuple[MeetingForm, list]:
+def _meeting_form(meeting=None) -> tuple[MeetingPageForm, list]:
     actors = list_actors()
-    form = MeetingForm(data=meeting_data(meeting) if meeting else {"timezone": "Europe/Budapest"})
-    form.set_choices(plan_services.list_plans(), actors)
+    if meeting:
+        data = meeting_data(meeting)
+    else:
+        # "New meeting in this series" on a meeting's page, or the kind picked in the list.
+        data = {"timezone": DEFAULT_ZONE, "series": request.args.get("series", "")}
+    form = MeetingPageForm(data=data)
+    form.set_page_choices(plan_services.list_plans(), actors, queries.series_list())
     return form, actors
 
 
@@ -91,7 +99,8 @@ def new():
     if form.validate_on_submit():
         try:
             plan = plan_services.get_plan(form.plan.data)
-            meeting = services.create_meeting(plan, **meeting_values(form, actors), by=current_user)
+            values = page_meeting_values(form, actors, new=True)
+            meeting = services.create_meeting(plan, **values, by=current_user)
         except services.MeetingError as error:
             field_error(form, error)
         else:
@@ -109,7 +118,7 @@ def edit(meeting_id: int):
     back = url_for("meetings.show", meeting_id=meeting.id)
     if form.validate_on_submit():
         try:
-            values = meeting_values(form, actors)
+            values = page_meeting_values(form, actors, new=False)
             services.update_meeting(meeting, version=form.version.data, **values, by=current_user)
         except services.MeetingError as error:
             field_error(form, error)
@@ -130,6 +139,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
         actors = list_actors()
         queries.load_plan_links(meeting.plan)
         forms.setdefault("participant_form", ParticipantForm(formdata=None))
+        forms.setdefault("group_form", ParticipantGroupForm(formdata=None, attendance="invited"))
         forms.setdefault("agenda_form", AgendaItemForm(formdata=None))
         # The form starts from the latest version: minutes are corrected, not retyped.
         forms.setdefault(
@@ -140,6 +150,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
         forms.setdefault("attachment_form", AttachmentForm(formdata=None))
         forms.setdefault("step_form", StepForm(formdata=None))
         forms["participant_form"].set_choices(actors)
+        forms["group_form"].set_choices(queries.participant_groups(), actors)
         forms["agenda_form"].set_choices(meeting.plan)
         forms["decision_form"].set_choices(meeting.plan)
         forms["follow_up_form"].set_choices(actors, meeting)
@@ -235,6 +246,27 @@ def add_participant(meeting_id: int):
             meeting, **participant_values(form, actors), by=current_user
         ),
         lambda participant: f"{participant.actor.name}: {participant.attendance.value}.",
+    )
+
+
+@bp.post("/<id:meeting_id>/participants/group")
+@login_required
+def add_participant_group(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    form = ParticipantGroupForm()
+    form.set_choices(queries.participant_groups(), list_actors())
+    return save_and_show(
+        meeting,
+        form,
+        "group_form",
+        lambda: services.add_participants(
+            meeting, **participant_group_values(form), by=current_user
+        ),
+        lambda rows: (
+            f"{len(rows)} participant(s) added."
+            if rows
+            else "Every member of the group is already a participant."
+        ),
     )
 
 

@@ -99,7 +99,7 @@ class ActivityForm(FlaskForm):
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])
     budget_amount = StringField(
-        "Estimated budget", validators=[Optional(), Length(max=20)], description="e.g. 1250000.00"
+        "Estimated budget", validators=[Optional(), Length(max=20)], description="e.g. 1,250,000.00"
     )
     budget_currency = StringField("Currency", validators=[Optional(), Length(max=3)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])

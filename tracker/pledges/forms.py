@@ -7,7 +7,7 @@ from wtforms.widgets import HiddenInput
 from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
 from tracker.pledges.models import EntryKind
 
-AMOUNT_HELP = "Digits and a dot, e.g. 1250000.00 (no thousands separators)."
+AMOUNT_HELP = "For example 250,000 or 250 000 or 1,250,000.50."
 
 
 def _currency(field) -> None:
@@ -24,7 +24,14 @@ def amount_minor(text: str, currency: str) -> int:
 
 class PledgeForm(FlaskForm):
     actor = SelectField("Pledging actor", validators=[InputRequired()])
-    target = SelectField("Funds", validators=[InputRequired()])
+    # Over a hundred options: grouped by plan and goal, and searchable (tracker/static/
+    # select-search.js adds a search box; without JavaScript the groups still help).
+    target = SelectField(
+        "Funds",
+        validators=[InputRequired()],
+        render_kw={"data-searchable": "Search the funds"},
+        description="The whole plan, a goal, an action point or an activity.",
+    )
     currency = StringField(
         "Currency", validators=[DataRequired(), Length(max=10)], description="ISO 4217, e.g. EUR."
     )

@@ -104,6 +104,11 @@ class Pledge(db.Model):
         }[kind]
 
     @property
+    def remaining_minor(self) -> int:
+        """Committed, not yet disbursed: what can still be paid out without a new commitment."""
+        return self.committed_minor - self.disbursed_minor
+
+    @property
     def target_label(self) -> str:
         if self.target_kind == TargetKind.ACTIVITY and self.activity is not None:
             return f"Activity: {self.activity.title}"

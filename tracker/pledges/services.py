@@ -120,9 +120,11 @@ def parse_target_key(key: str | None) -> Target:
     return resolve_target(kind, target_id)
 
 
-def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
-    """Every target a new pledge may have, as (key, label), in three queries; retired goals,
-    action points and activities take no new pledges."""
+def target_choices(plan: Plan | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Every target a new pledge may have, as (key, label) grouped for a select's optgroups:
+    each plan (the whole plan), then each of its goals with the goal itself, its action points
+    and their activities; in three queries. Retired goals, action points and activities take no
+    new pledges."""
     plans = (
         [plan]
         if plan is not None
@@ -137,25 +139,26 @@ def target_choices(plan: Plan | None = None) -> list[tuple[str, str]]:
     by_plan: dict[int, list[PriorityGoal]] = {}
     for goal in goals:
         by_plan.setdefault(goal.plan_id, []).append(goal)
-    choices = []
+    groups: dict[str, list[tuple[str, str]]] = {}
     for p in plans:
-        choices.append((f"plan:{p.id}", f"{p.code} — the whole plan"))
+        groups[f"{p.code}: {p.title}"] = [(f"plan:{p.id}", f"{p.code} — the whole plan")]
         for goal in by_plan.get(p.id, []):
             if goal.retired_at:
                 continue
-            choices.append((f"goal:{goal.id}", f"{p.code} · Goal {goal.number}: {goal.title}"))
+            options = groups.setdefault(f"{p.code} · Goal {goal.number}: {goal.title}", [])
+            options.append((f"goal:{goal.id}", f"Goal {goal.number} as a whole ({p.code})"))
             for ap in (ap for ap in goal.action_points if not ap.retired_at):
-                choices.append(
-                    (f"action_point:{ap.id}", f"{p.code} · Action point {ap.code}: {ap.title}")
+                options.append(
+                    (f"action_point:{ap.id}", f"Action point {ap.code}: {ap.title} ({p.code})")
                 )
                 for activity in (a for a in ap.activities if not a.retired_at):
-                    choices.append(
+                    options.append(
                         (
                             f"activity:{activity.id}",
-                            f"{p.code} · AP {ap.code} · Activity: {activity.title}",
+                            f"Activity of {ap.code}: {activity.title} ({p.code})",
                         )
                     )
-    return choices
+    return groups
 
 
 def latest_date() -> date:
@@ -318,6 +321,8 @@ def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
             f"{show(pledged - pledge.committed_minor)}.",
             "amount",
         )
+    if disbursed > committed and committed == 0:
+        raise PledgeError("Record a commitment first: nothing is committed yet.", "amount")
     if disbursed > committed:
         raise PledgeError(
             f"The disbursed total would be {show(disbursed)}, more than the committed total "

@@ -89,6 +89,11 @@ class Totals:
         return getattr(self, measure)
 
     @property
+    def remaining(self) -> int:
+        """Committed, not yet disbursed (as Pledge.remaining_minor, in the reporting currency)."""
+        return self.committed - self.disbursed
+
+    @property
     def complete(self) -> bool:
         return self.missing == 0
 

@@ -406,6 +406,8 @@ ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("progress.validate", "update_id"): lambda w: w.submitted_update.id,
     ("progress.return_update", "update_id"): lambda w: w.submitted_update.id,
     ("api.validate_update", "update_id"): lambda w: w.submitted_update.id,
+    ("progress.withdraw", "update_id"): lambda w: w.submitted_update.id,
+    ("api.withdraw_update", "update_id"): lambda w: w.submitted_update.id,
     ("api.return_update", "update_id"): lambda w: w.submitted_update.id,
 }
 
@@ -584,6 +586,7 @@ PAGE_FORMS: dict[str, PageForm] = {
     "progress.new": PageForm(UpdateForm, _update_data),
     "progress.edit": PageForm(UpdateForm, _edit_update_data),
     "progress.submit": PageForm(StepForm, lambda w: {}),
+    "progress.withdraw": PageForm(StepForm, lambda w: {}),
     "progress.validate": PageForm(StepForm, lambda w: {}),
     "progress.return_update": PageForm(ReturnForm, lambda w: {"reason": "Add the report."}),
     "progress.weight": PageForm(WeightForm, lambda w: {"weight": "2"}),
@@ -745,6 +748,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "narrative": "Edited through the API",
     },
     "api.submit_update": lambda w: {},
+    "api.withdraw_update": lambda w: {},
     "api.validate_update": lambda w: {},
     "api.return_update": lambda w: {"reason": "Add the report."},
     "api.set_weight": lambda w: {"weight": 2},

@@ -582,6 +582,9 @@ _PATHS.update(
             },
         },
         "/updates/{update_id}/submit": _update_step("Submit a draft or returned update for review"),
+        "/updates/{update_id}/withdraw": _update_step(
+            "Withdraw a submitted update to draft before it is reviewed (409 in another state)"
+        ),
         "/updates/{update_id}/validate": _update_step(
             "Validate a submitted update (Secretariat); the action point's status follows"
         ),

@@ -23,6 +23,9 @@ from tracker.query_args import int_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
+# Files go to POST /updates/{id}/evidence, one a request, not in the JSON body.
+FILES = {"evidence_files"}
+
 
 def _plan(code_or_id: str):
     return found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
@@ -106,7 +109,7 @@ def create_update():
     else:
         actors = [current_user.actor]
         body.setdefault("actor", current_user.actor.code)  # one's own actor goes without saying
-    form = json_form(UpdateForm, body, exclude={"version"}, required={"actor", "status"})
+    form = json_form(UpdateForm, body, exclude={"version", *FILES}, required={"actor", "status"})
     form.set_choices(actors, action_point.activities)
     validate_form(form)
     actor = next(a for a in actors if a.code == form.actor.data)
@@ -153,7 +156,11 @@ def edit_update(update_id: int):
     update = get_editable_update(update_id)
     body = _links(read_json_object())
     form = json_form(
-        UpdateForm, body, current=update_data(update), exclude={"actor"}, required={"version"}
+        UpdateForm,
+        body,
+        current=update_data(update),
+        exclude={"actor", *FILES},
+        required={"version"},
     )
     form.set_choices([update.actor], update.action_point.activities)
     validate_form(form)
@@ -181,6 +188,20 @@ def _step_body(*allowed: str) -> dict:
 def submit_update(update_id: int):
     update = get_editable_update(update_id)
     services.submit_update(update, version=_version(_step_body()), by=acting_user())
+    return answer(serializers.update_detail(update))
+
+
+@bp.post("/updates/<id:update_id>/withdraw")
+def withdraw_update(update_id: int):
+    update = get_editable_update(update_id)
+    version = _version(_step_body())
+    try:
+        services.withdraw_update(update, version=version, by=acting_user())
+    except services.ProgressError as error:
+        # The update's state stands in the way, not the input: a conflict, with the state.
+        raise ApiError(
+            409, str(error), code="conflict", current=serializers.update_detail(update)
+        ) from None
     return answer(serializers.update_detail(update))
 
 

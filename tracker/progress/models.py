@@ -134,6 +134,11 @@ class ProgressUpdate(db.Model):
         return self.workflow in (Workflow.DRAFT, Workflow.RETURNED)
 
     @property
+    def is_withdrawable(self) -> bool:
+        """Submitted and not yet reviewed: its reporter may still take it back to draft."""
+        return self.workflow == Workflow.SUBMITTED
+
+    @property
     def is_reviewable(self) -> bool:
         return self.workflow == Workflow.SUBMITTED
 

@@ -373,6 +373,34 @@ def actor_matrix(plan: Plan, filters: Filters):
 
 
 @dataclass
+class StartingPoint:
+    """What a new update's form starts from: a latest validated update's status and percent."""
+
+    status: Status
+    percent: int
+    reported_on: date
+    actor: Actor
+    own: bool  # the reporting actor's own, or (none yet) the action point's overall status
+
+
+def starting_point(action_point: ActionPoint, actor: Actor | None) -> StartingPoint | None:
+    """The actor's own latest validated status on the action point; without one (or without an
+    actor chosen yet), the action point's overall status; None when nothing is validated."""
+    if actor is not None:
+        own = db.session.get(ActorActionPointStatus, (actor.id, action_point.id))
+        if own is not None:
+            return StartingPoint(own.status, own.percent, own.reported_on, actor, True)
+    overall = db.session.scalar(
+        select(ActionPointStatus)
+        .where(ActionPointStatus.action_point_id == action_point.id)
+        .options(joinedload(ActionPointStatus.actor))
+    )
+    if overall is None:
+        return None
+    return StartingPoint(overall.status, overall.percent, overall.reported_on, overall.actor, False)
+
+
+@dataclass
 class MyWork:
     returned: list[ProgressUpdate]
     drafts: list[ProgressUpdate]

@@ -27,7 +27,9 @@ from tracker.progress.models import (
     UpdateEvidence,
     Workflow,
 )
+from tracker.uploads.files import UploadError, clean_filename
 from tracker.uploads.models import StoredFile
+from tracker.uploads.services import store_upload
 
 MAX_NARRATIVE = 20_000
 MAX_LINKS = 20
@@ -271,6 +273,28 @@ def attach_evidence(update: ProgressUpdate, upload: StoredFile, *, by: User) -> 
     return evidence
 
 
+def attach_uploads(update: ProgressUpdate, uploads: Sequence, *, by: User) -> list[UpdateEvidence]:
+    """Check, keep and attach several uploaded files at once (the update form's). The first file
+    refused raises ProgressError naming it; the caller rolls back, so none is attached."""
+    if len(update.evidence_files) + len(uploads) > MAX_EVIDENCE_FILES:
+        raise ProgressError(
+            f"An update has at most {MAX_EVIDENCE_FILES} evidence files "
+            f"({len(update.evidence_files)} attached already).",
+            "evidence_files",
+        )
+    attached = []
+    for upload in uploads:
+        try:
+            stored = store_upload(upload, by=by)
+        except UploadError as error:
+            name = clean_filename(getattr(upload, "filename", None)) or "A file"
+            raise ProgressError(
+                f"{name}: {error} Nothing was saved; choose the files again.", "evidence_files"
+            ) from None
+        attached.append(attach_evidence(update, stored, by=by))
+    return attached
+
+
 def _step(update: ProgressUpdate, version: int | None, to: Workflow, **values) -> dict:
     """Move an update along the workflow; a concurrent step by someone else is a conflict."""
     if version is not None:
@@ -291,6 +315,21 @@ def submit_update(update: ProgressUpdate, *, version: int | None = None, by: Use
         raise ProgressError(f"A {update.workflow.value} update cannot be submitted.", "workflow")
     changes = _step(update, version, Workflow.SUBMITTED, submitted_at=utcnow())
     _event(update, by, "submit", "Submitted the update", changes)
+    return update
+
+
+def withdraw_update(update: ProgressUpdate, *, version: int | None = None, by: User):
+    """Take a submitted update back to draft before the Secretariat has reviewed it."""
+    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    if not update.is_withdrawable:
+        validated = update.workflow == Workflow.VALIDATED
+        raise ProgressError(
+            f"Only a submitted update can be withdrawn; this one is {update.workflow.value}"
+            + (" (a correction is a new update)." if validated else "."),
+            "workflow",
+        )
+    changes = _step(update, version, Workflow.DRAFT, submitted_at=None)
+    _event(update, by, "withdraw", "Withdrew the update to draft", changes)
     return update
 
 

@@ -161,27 +161,41 @@ def weight(action_point_id: int):
 def new(action_point_id: int):
     actors = reporting_actors()
     ap = plan_services.get_action_point(action_point_id) or abort(404)
+    wanted = request.args.get("actor")
+    chosen = actors[0] if len(actors) == 1 else next((a for a in actors if a.code == wanted), None)
+    start = queries.starting_point(ap, chosen)
+    defaults = {"status": start.status.value, "percent": start.percent} if start else {}
     form = UpdateForm(
-        data={"actor": actors[0].code if len(actors) == 1 else "", "reported_on": date.today()}
+        data={"actor": chosen.code if chosen else "", "reported_on": date.today(), **defaults}
     )
     form.set_choices(actors, ap.activities)
     if form.validate_on_submit():
         actor = next(a for a in actors if a.code == form.actor.data)
+        submit, files = "submit" in request.form, form.uploads
         try:
+            # Evidence goes on a draft; with files, the update is submitted once they are on.
             update = services.create_update(
                 ap,
                 actor=actor,
                 **update_values(form, ap.activities),
-                submit="submit" in request.form,
+                submit=submit and not files,
                 by=current_user,
             )
+            services.attach_uploads(update, files, by=current_user)
+            if submit and files:
+                services.submit_update(update, by=current_user)
         except services.ProgressError as error:
+            db.session.rollback()  # nothing half-saved: not the update without its files
             field_error(form, error)
         else:
             db.session.commit()
-            flash(f"Update {'submitted' if update.submitted_at else 'saved as a draft'}.")
+            flash(f"Update {'submitted' if submit else 'saved as a draft'}{attached(files)}.")
             return redirect(url_for("progress.show", update_id=update.id))
-    return render_template("progress/edit.html", form=form, ap=ap, update=None)
+    return render_template("progress/edit.html", form=form, ap=ap, update=None, start=start)
+
+
+def attached(files: list) -> str:
+    return f", with {len(files)} evidence file{'s' if len(files) > 1 else ''}" if files else ""
 
 
 @bp.get("/updates")
@@ -221,17 +235,20 @@ def show(update_id: int):
 def add_evidence(update_id: int):
     update = get_editable_update(update_id)
     form = EvidenceForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        flash("Not attached: " + " ".join(m for ms in form.errors.values() for m in ms))
+    else:
         try:
             stored = store_upload(form.file.data, by=current_user)
             services.attach_evidence(update, stored, by=current_user)
         except (UploadError, services.ProgressError) as error:
-            form.file.errors = [*form.file.errors, str(error)]
+            db.session.rollback()
+            flash(f"Not attached: {error}")
         else:
             db.session.commit()
             flash(f"Evidence {stored.filename} attached.")
-            return redirect(url_for("progress.show", update_id=update.id))
-    return render_update(update, 422, evidence_form=form)
+    # Back to the update either way, so that a refused file leaves the address bar on it.
+    return redirect(url_for("progress.show", update_id=update_id, _anchor="evidence"))
 
 
 @bp.get("/updates/<id:update_id>/evidence/<id:evidence_id>")
@@ -260,9 +277,12 @@ def edit(update_id: int):
                 **update_values(form, ap.activities),
                 by=current_user,
             )
+            services.attach_uploads(update, form.uploads, by=current_user)
             if "submit" in request.form:
                 services.submit_update(update, by=current_user)
         except services.ProgressError as error:
+            db.session.rollback()  # nothing half-saved: not the edit without its files
+            update = get_editable_update(update_id)
             field_error(form, error)
         except StaleVersionError as error:
             conflict = error
@@ -271,7 +291,8 @@ def edit(update_id: int):
             form.version.data = update.version  # saving again now overwrites, knowingly
         else:
             db.session.commit()
-            flash("Update saved." if "submit" not in request.form else "Update submitted.")
+            done = "submitted" if "submit" in request.form else "saved"
+            flash(f"Update {done}{attached(form.uploads)}.")
             return redirect(url_for("progress.show", update_id=update.id))
     return render_template("progress/edit.html", form=form, ap=ap, update=update, conflict=conflict)
 
@@ -308,6 +329,17 @@ def workflow_step(update_id: int, step, message: str, form_class=StepForm, field
 def submit(update_id: int):
     require(permissions.can_write_for(current_user, get_readable_update(update_id).actor_id))
     return workflow_step(update_id, services.submit_update, "Update submitted for review.")
+
+
+@bp.post("/updates/<id:update_id>/withdraw")
+@login_required
+def withdraw(update_id: int):
+    require(permissions.can_write_for(current_user, get_readable_update(update_id).actor_id))
+    return workflow_step(
+        update_id,
+        services.withdraw_update,
+        "Update withdrawn to draft: change it, then submit it again when it is ready.",
+    )
 
 
 @bp.post("/updates/<id:update_id>/validate")

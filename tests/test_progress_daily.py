@@ -1,0 +1,193 @@
+"""Issue 14, daily use: the update form's starting values and files, withdrawing an update,
+My work's complete lists, and who has not reported in a round."""
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tracker.audit.models import AuditEvent
+from tracker.db import db
+from tracker.progress import services as progress
+from tracker.progress.models import ProgressUpdate, UpdateEvidence, Workflow
+from tracker.uploads.models import StoredFile
+
+TODAY = date.today()
+HTML = b"<html><script>alert(1)</script></html>"
+
+
+@pytest.fixture
+def ap():
+    return factories.make_action_point(lead_actor=factories.get_actor("HU"))
+
+
+@pytest.fixture
+def admin():
+    return factories.make_user(role="admin")
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def update_form(status="in_progress", **extra) -> dict:
+    return {"actor": "HU", "status": status, "percent": "40", "reported_on": TODAY, **extra}
+
+
+def pdf(name="report.pdf"):
+    return (io.BytesIO(factories.PDF_BYTES), name)
+
+
+def test_new_update_starts_from_the_actors_last_validated_status(client, login, ap, admin):
+    factories.make_update(ap, by=admin, status="ongoing", percent=24, workflow="validated")
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    page = client.get(f"/progress/action-points/{ap.id}/updates/new").get_data(as_text=True)
+    assert '<option selected value="ongoing">' in page
+    assert 'name="percent" type="number" value="24"' in page
+    assert 'id="starting-point"' in page and "Hungary" in page
+
+
+def test_new_update_of_an_actor_without_its_own_starts_from_the_overall_status(
+    client, login, ap, admin
+):
+    factories.make_update(
+        ap, by=admin, actor=factories.get_actor("AT"), status="planned", workflow="validated"
+    )
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    page = client.get(f"/progress/action-points/{ap.id}/updates/new").get_data(as_text=True)
+    assert '<option selected value="planned">' in page and "Austria" in page
+
+
+def test_new_update_with_nothing_validated_has_no_starting_note(client, login, ap):
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    page = client.get(f"/progress/action-points/{ap.id}/updates/new").get_data(as_text=True)
+    assert 'id="starting-point"' not in page and 'enctype="multipart/form-data"' in page
+
+
+@pytest.mark.parametrize("button", ["save", "submit"])
+def test_the_form_takes_several_evidence_files_at_once(client, login, ap, button):
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    data = {**update_form(), button: "", "evidence_files": [pdf("a.pdf"), pdf("b.pdf")]}
+    response = client.post(
+        f"/progress/action-points/{ap.id}/updates/new",
+        data=data,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    query = select(ProgressUpdate).where(ProgressUpdate.action_point_id == ap.id)
+    update = db.session.scalars(query).one()
+    assert [e.file.filename for e in update.evidence_files] == ["a.pdf", "b.pdf"]
+    assert update.workflow == (Workflow.SUBMITTED if button == "submit" else Workflow.DRAFT)
+    assert "2 evidence files" in client.get(response.location).get_data(as_text=True)
+
+
+def test_one_refused_file_among_several_saves_nothing(client, login, ap):
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    before = count(ProgressUpdate), count(UpdateEvidence), count(StoredFile)
+    data = {
+        **update_form(),
+        "submit": "",
+        "evidence_files": [pdf("a.pdf"), (io.BytesIO(HTML), "b.pdf"), pdf("c.pdf")],
+    }
+    url = f"/progress/action-points/{ap.id}/updates/new"
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "b.pdf: " in page and "content is HTML" in page
+    assert 'id="evidence_files-error-1"' in page
+    assert (count(ProgressUpdate), count(UpdateEvidence), count(StoredFile)) == before
+
+
+def test_editing_adds_files_and_a_refused_one_keeps_the_saved_edit_unchanged(client, login, ap):
+    focal = login.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal, narrative="Before")
+    db.session.commit()
+    url = f"/progress/updates/{update.id}/edit"
+    data = {**update_form(), "narrative": "After", "version": update.version, "save": ""}
+    bad = {**data, "evidence_files": [pdf(), (io.BytesIO(HTML), "x.pdf")]}
+    assert client.post(url, data=bad, content_type="multipart/form-data").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ProgressUpdate, update.id).narrative == "Before"
+    good = {**data, "evidence_files": [pdf()]}
+    assert client.post(url, data=good, content_type="multipart/form-data").status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(ProgressUpdate, update.id)
+    assert saved.narrative == "After" and len(saved.evidence_files) == 1
+
+
+def test_more_files_than_an_update_holds_are_refused(client, login, ap):
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    files = [pdf(f"{n}.pdf") for n in range(progress.MAX_EVIDENCE_FILES + 1)]
+    response = client.post(
+        f"/progress/action-points/{ap.id}/updates/new",
+        data={**update_form(), "save": "", "evidence_files": files},
+        content_type="multipart/form-data",
+    )
+    assert "at most 10 evidence files" in response.get_data(as_text=True)
+    assert count(ProgressUpdate) == 0
+
+
+def test_author_withdraws_a_submitted_update_to_draft_with_an_audit_event(client, login, ap):
+    focal = login.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal, workflow="submitted")
+    db.session.commit()
+    page = client.get(f"/progress/updates/{update.id}").get_data(as_text=True)
+    assert "Withdraw to draft" in page
+    response = client.post(f"/progress/updates/{update.id}/withdraw")
+    assert response.status_code == 302 and response.location.endswith(f"/updates/{update.id}")
+    db.session.expire_all()
+    withdrawn = db.session.get(ProgressUpdate, update.id)
+    assert withdrawn.workflow == Workflow.DRAFT and withdrawn.submitted_at is None
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "withdraw", AuditEvent.entity_id == update.id)
+    ).one()
+    assert event.changes == {"workflow": ["submitted", "draft"]}
+
+
+@pytest.mark.parametrize("workflow", ["validated", "draft", "returned"])
+def test_only_a_submitted_update_can_be_withdrawn(client, login, ap, workflow):
+    focal = login.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal, workflow=workflow)
+    db.session.commit()
+    response = client.post(f"/progress/updates/{update.id}/withdraw", follow_redirects=True)
+    assert "Only a submitted update can be withdrawn" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ProgressUpdate, update.id).workflow == Workflow(workflow)
+
+
+def test_another_actors_update_cannot_be_withdrawn(client, login, ap):
+    other = factories.make_user(role="focal_point", actor=factories.get_actor("AT"))
+    at = factories.get_actor("AT")
+    update = factories.make_update(ap, by=other, actor=at, workflow="submitted")
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    assert client.post(f"/progress/updates/{update.id}/withdraw").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(ProgressUpdate, update.id).workflow == Workflow.SUBMITTED
+
+
+def test_withdraw_through_the_api_and_a_validated_one_is_a_conflict(api, ap, admin):
+    focal = api.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal, workflow="submitted")
+    done = factories.make_update(ap, by=focal, workflow="validated")
+    db.session.commit()
+    response = api.post(f"/api/v1/updates/{update.id}/withdraw")
+    assert response.status_code == 200 and response.get_json()["workflow"] == "draft"
+    refused = api.post(f"/api/v1/updates/{done.id}/withdraw", json={"version": done.version})
+    assert refused.status_code == 409
+    assert "Only a submitted update" in refused.get_json()["error"]["message"]
+    assert refused.get_json()["error"]["current"]["workflow"] == "validated"
+
+
+def test_a_refused_evidence_file_on_the_update_page_redirects_back_to_it(client, login, ap):
+    focal = login.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal)
+    db.session.commit()
+    response = client.post(
+        f"/progress/updates/{update.id}/evidence",
+        data={"file": (io.BytesIO(HTML), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert "Not attached" in client.get(response.location).get_data(as_text=True)

@@ -2,6 +2,7 @@
 My work's complete lists, and who has not reported in a round."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -191,3 +192,105 @@ def test_a_refused_evidence_file_on_the_update_page_redirects_back_to_it(client,
     )
     assert response.status_code == 302
     assert "Not attached" in client.get(response.location).get_data(as_text=True)
+
+
+def submitted(ap, by, n: int) -> list[ProgressUpdate]:
+    return [factories.make_update(ap, by=by, workflow="submitted") for _ in range(n)]
+
+
+def test_to_validate_is_complete_paged_and_newest_first(client, login, ap, admin):
+    updates = submitted(ap, admin, 23)
+    db.session.commit()
+    login.as_role("admin")
+    first = client.get("/progress/my-work").get_data(as_text=True)
+    assert 'id="to_validate">Updates to validate, newest first <span class="badge' in first
+    assert ">23</span>" in first and "Page 1 of 2" in first
+    newest, oldest = updates[-1].id, updates[0].id
+    assert f"#{newest}<" in first and f"#{oldest}<" not in first
+    assert first.index(f"#{newest}<") < first.index(f"#{updates[-2].id}<")
+    second = client.get("/progress/my-work?to_validate_page=2").get_data(as_text=True)
+    assert f"#{oldest}<" in second and "Page 2 of 2" in second
+
+
+def test_a_just_submitted_update_is_waiting_for_its_author_and_first_for_the_secretariat(
+    app, client, login, ap, admin
+):
+    submitted(ap, admin, 3)
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    response = client.post(
+        f"/progress/action-points/{ap.id}/updates/new", data={**update_form(), "submit": ""}
+    )
+    new_id = int(response.location.rsplit("/", 1)[1])
+    page = client.get("/progress/my-work").get_data(as_text=True)
+    waiting = page[page.index('id="waiting"') : page.index('id="drafts"')]
+    assert f"#{new_id}<" in waiting and 'Submitted by <span title="HU">Hungary</span>' in waiting
+    secretariat = app.test_client()
+    login.client = secretariat
+    login.as_role("admin")
+    queue = secretariat.get("/progress/my-work").get_data(as_text=True)
+    rows = queue[queue.index('id="to_validate"') :]
+    assert re.findall(r">#(\d+)<", rows)[:2] == [str(new_id), str(new_id - 1)]
+
+
+def test_due_in_the_open_round_lists_what_the_actor_has_not_reported(client, login, ap, admin):
+    plan = ap.plan
+    progress.create_round(plan, title="SOM 2026", opens_on=plan.starts_on, deadline=TODAY, by=admin)
+    other = factories.make_action_point(
+        plan, lead_actor=factories.get_actor("HU"), title="Already reported"
+    )
+    factories.make_update(other, by=admin, workflow="submitted")
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    page = client.get("/progress/my-work").get_data(as_text=True)
+    due = page[page.index('id="due"') : page.index('id="follow_ups"')]
+    assert ap.title in due and "SOM 2026" in due and TODAY.strftime("%d %b %Y") in due
+    assert other.title not in due  # reported in the round's window already
+
+
+def test_nothing_due_without_an_open_round_and_follow_ups_show_overdue(client, login, admin):
+    meeting = factories.make_meeting()
+    late = factories.make_follow_up(meeting, text="Send the curriculum", due_on=date(2020, 1, 1))
+    factories.make_follow_up(meeting, text="Host a visit")
+    factories.make_follow_up(meeting, text="Not ours", owner=factories.get_actor("AT"))
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    page = client.get("/progress/my-work").get_data(as_text=True)
+    assert "Nothing due: no open round" in page
+    follow_ups = page[page.index('id="follow_ups"') : page.index('id="validated"')]
+    assert "Send the curriculum" in follow_ups and "Host a visit" in follow_ups
+    assert "Not ours" not in follow_ups and "1 overdue." in follow_ups
+    assert follow_ups.index(late.text) < follow_ups.index("Host a visit")
+
+
+def test_my_work_api_gives_each_list_with_its_true_total(api, ap, admin):
+    submitted(ap, admin, 3)
+    db.session.commit()
+    api.as_role("admin")
+    work = api.get("/api/v1/my-work?per_page=2").get_json()
+    assert work["to_validate"]["total"] == 3 and len(work["to_validate"]["items"]) == 2
+    assert "returned" not in work  # the Secretariat's account reports for no actor
+    assert api.get("/api/v1/my-work?page=0").status_code == 400
+
+
+def test_my_work_takes_a_fixed_number_of_queries(app, client, login, admin):
+    from tests.test_api import count_queries
+
+    plan = factories.get_plan()
+    progress.create_round(plan, title="Round", opens_on=plan.starts_on, deadline=TODAY, by=admin)
+    meeting = factories.make_meeting()
+
+    def add_data():
+        ap = factories.make_action_point(plan, lead_actor=factories.get_actor("HU"))
+        for workflow in ("submitted", "returned", "draft", "validated"):
+            factories.make_update(ap, by=admin, workflow=workflow)
+        factories.make_follow_up(meeting)
+
+    add_data()
+    db.session.commit()
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    few = count_queries(app, lambda: client.get("/progress/my-work"))
+    for _ in range(3):
+        add_data()
+    db.session.commit()
+    assert count_queries(app, lambda: client.get("/progress/my-work")) == few

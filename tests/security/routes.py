@@ -1037,6 +1037,7 @@ QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
     "api.pledge_matrix": ("sort",),
     "api.list_pledges": (*_PAGED, "goal_id", "action_point_id"),
     "api.list_updates": (*_PAGED, "action_point"),
+    "api.my_work": _PAGED,
     **dict.fromkeys(
         [
             "api.list_action_points",

@@ -796,8 +796,13 @@ _PATHS.update(
         },
         "/my-work": {
             "get": {
-                "summary": "What waits on you: returned updates and drafts of your actor, updates "
-                "to validate (Secretariat), your actor's action points with no recent update",
+                "summary": "What waits on you, each list in the list envelope with its true "
+                "total: to_validate (Secretariat, newest first); your actor's returned, waiting "
+                "(submitted) and drafts updates; due (action points not yet reported in an open "
+                "round, with the round); follow_ups (pending, owned by your actor); validated "
+                "(the last 30 days); stale (no validated update lately). A list that does not "
+                "apply to you is left out; page and per_page apply to every list.",
+                "parameters": _PAGE_PARAMS,
                 "responses": {"200": _ok("My work", {"type": "object"}), **_errors(*_READ_ERRORS)},
             }
         },

@@ -9,7 +9,7 @@ from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
-from tracker.api.pagination import page_of
+from tracker.api.pagination import page_args, page_of
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, require
@@ -377,22 +377,37 @@ def _bulk_row(number: int, row: dict) -> services.BulkRow:
 
 @bp.get("/my-work")
 def my_work():
-    work = queries.my_work(current_user)
-    return {
-        "returned": [serializers.update_detail(u) for u in work.returned],
-        "drafts": [serializers.update_detail(u) for u in work.drafts],
-        "to_validate": [serializers.update_detail(u) for u in work.to_validate],
-        "to_report": [
-            {
-                "id": ap.id,
-                "plan": ap.plan.code,
-                "code": ap.code,
-                "title": ap.title,
-                "latest_validated": serializers.latest_validated(own),
-            }
-            for ap, own in work.to_report
-        ],
+    """Each list of My work in the list envelope; ?page=&per_page= apply to every list."""
+    page, per_page = page_args()
+    work = queries.my_work(current_user, dict.fromkeys(queries.MY_WORK, page), per_page)
+    today = date.today()
+
+    def due(row):
+        ap, round_ = row
+        return {**_ap_brief(ap), "round": serializers.round_summary(round_)}
+
+    def stale(row):
+        ap, own = row
+        return {**_ap_brief(ap), "latest_validated": serializers.latest_validated(own)}
+
+    serialize = {
+        "due": due,
+        "stale": stale,
+        "follow_ups": lambda item: serializers.follow_up_detail(item, today),
     }
+    return {
+        name: {
+            "items": [serialize.get(name, serializers.update_detail)(i) for i in result.items],
+            "page": result.page,
+            "per_page": result.per_page,
+            "total": result.total,
+        }
+        for name, result in work.items()
+    }
+
+
+def _ap_brief(ap) -> dict:
+    return {"id": ap.id, "plan": ap.plan.code, "code": ap.code, "title": ap.title}
 
 
 @bp.get("/rounds")

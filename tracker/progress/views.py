@@ -26,7 +26,7 @@ from tracker.progress.forms import (
     update_values,
 )
 from tracker.progress.models import Round, UpdateEvidence
-from tracker.query_args import int_arg, page_arg
+from tracker.query_args import MAX_PAGE, int_arg, page_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -367,9 +367,24 @@ def return_update(update_id: int):
 @bp.get("/my-work")
 @login_required
 def my_work():
+    # Each list pages on its own (?returned_page=2): paging one keeps the others where they are.
+    pages = {name: int_arg(f"{name}_page", 1, maximum=MAX_PAGE) for name in queries.MY_WORK}
+    work = queries.my_work(current_user, pages)
+    today = date.today()
+
+    def page_url(name: str, number: int) -> str:
+        args = {**request.args, f"{name}_page": number}
+        return url_for("progress.my_work", **args, _anchor=name)
+
     return render_template(
         "progress/my_work.html",
-        work=queries.my_work(current_user),
+        work=work,
+        overdue=queries.overdue_follow_ups(current_user.actor_id, today)
+        if "follow_ups" in work
+        else 0,
+        today=today,
+        recent_days=queries.RECENT_DAYS,
+        page_url=page_url,
         stale_before=queries.stale_before(),
     )
 

@@ -12,7 +12,7 @@ from tests import factories
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.progress import services as progress
-from tracker.progress.models import ProgressUpdate, UpdateEvidence, Workflow
+from tracker.progress.models import ProgressUpdate, RoundReminder, UpdateEvidence, Workflow
 from tracker.uploads.models import StoredFile
 
 TODAY = date.today()
@@ -294,3 +294,139 @@ def test_my_work_takes_a_fixed_number_of_queries(app, client, login, admin):
         add_data()
     db.session.commit()
     assert count_queries(app, lambda: client.get("/progress/my-work")) == few
+
+
+@pytest.fixture
+def round_world(admin):
+    """A round on the plan: HU leads A1 (reported) and A2 (not); AT partners in A2 and leads A3
+    (neither reported); BE has reported on A1 without being expected."""
+    plan = factories.get_plan()
+    hu, at, be = (factories.get_actor(code) for code in ("HU", "AT", "BE"))
+    first = factories.make_action_point(plan, code="A1", title="First", lead_actor=hu)
+    second = factories.make_action_point(
+        plan, code="A2", title="Second", lead_actor=hu, partners=[at]
+    )
+    factories.make_action_point(plan, code="A3", title="Third", lead_actor=at)
+    factories.make_update(first, by=admin, actor=hu, workflow="submitted")
+    factories.make_update(first, by=admin, actor=be, workflow="validated")
+    round_ = progress.create_round(
+        plan, title="SOM 2026", opens_on=plan.starts_on, deadline=TODAY, by=admin
+    )
+    db.session.commit()
+    return round_, first, second
+
+
+def missing_rows(page: str) -> list[tuple[str, str]]:
+    table = page[page.index('id="not-reported-list"') : page.index('id="reminders"')]
+    return re.findall(
+        r'<td><span title="(\w+)">.*?</span></td>\s*<td><a href="[^"]+">(\w+):', table
+    )
+
+
+def test_round_lists_who_has_not_reported_on_what_sortable(client, login, round_world):
+    round_, _, _ = round_world
+    login.as_role("viewer")
+    page = client.get(f"/progress/rounds/{round_.id}").get_data(as_text=True)
+    assert missing_rows(page) == [("AT", "A2"), ("AT", "A3"), ("HU", "A2")]  # Austria first
+    assert 'id="not-reported">Not reported yet <span class="badge text-bg-secondary">3<' in page
+    assert "/remind" not in page  # the Secretariat's action only
+    by_ap = client.get(f"/progress/rounds/{round_.id}?sort=action_point&sort=x").get_data(
+        as_text=True
+    )
+    assert missing_rows(by_ap) == [("AT", "A2"), ("HU", "A2"), ("AT", "A3")]
+    assert client.get(f"/progress/rounds/{round_.id}?sort=nonsense").status_code == 200
+
+
+def test_round_grid_says_nothing_due_not_zero_of_zero(client, login, round_world):
+    round_, _, _ = round_world
+    login.as_role("viewer")
+    page = client.get(f"/progress/rounds/{round_.id}").get_data(as_text=True)
+    grid = page[page.index('id="round-matrix"') :]
+    belgium = grid[grid.index("Belgium") :].split("</tr>")[0]
+    assert "nothing due" in belgium and "0 / 0" not in grid
+
+
+def test_not_reported_status_filter_narrows_the_grid(client, login, round_world):
+    round_, first, second = round_world
+    login.as_role("viewer")
+    page = client.get(f"/progress/rounds/{round_.id}?status=not_reported").get_data(as_text=True)
+    grid = page[page.index('id="round-matrix"') :]
+    assert "Belgium" not in grid and "Austria" in grid
+    assert f'title="{second.title}">A2<' in grid and f'title="{first.title}">A1<' not in grid
+
+
+def test_secretariat_reminds_one_actor_and_everyone_audited_and_shown(client, login, round_world):
+    round_, _, _ = round_world
+    login.as_role("admin")
+    url = f"/progress/rounds/{round_.id}/remind"
+    response = client.post(url, data={"actor": "AT"})
+    assert response.status_code == 302 and response.location.endswith("#reminders")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Reminder recorded for Austria" in page
+    assert "Austria</span>, of 2 action points (A2, A3)" in page
+    assert client.post(url, data={}).status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'id="reminders">Reminders sent <span class="badge text-bg-secondary">3<' in page
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "remind", AuditEvent.entity_id == round_.id)
+    ).all()
+    assert sorted(e.changes["reminded"][1] for e in events) == ["AT", "AT", "HU"]
+
+
+def test_reminding_someone_with_nothing_due_or_unknown_or_on_a_closed_round_is_refused(
+    client, login, round_world, admin
+):
+    round_, _, _ = round_world
+    login.as_role("admin")
+    url = f"/progress/rounds/{round_.id}/remind"
+    page = client.post(url, data={"actor": "BE"}, follow_redirects=True).get_data(as_text=True)
+    assert "Not sent: Belgium has reported on everything due" in page
+    page = client.post(url, data={"actor": "ZZ"}, follow_redirects=True).get_data(as_text=True)
+    assert "Not sent: choose an actor" in page
+    progress.close_round(round_, by=admin)
+    db.session.commit()
+    page = client.post(url, data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Not sent: The round is closed" in page
+    assert count(RoundReminder) == 0
+
+
+def test_only_the_secretariat_reminds(client, login, round_world):
+    round_, _, _ = round_world
+    login.as_role("focal_point", actor=factories.get_actor("HU"))
+    assert client.post(f"/progress/rounds/{round_.id}/remind").status_code == 403
+    assert count(RoundReminder) == 0
+
+
+def test_round_api_lists_non_reporters_and_reminds(api, round_world):
+    round_, _, _ = round_world
+    api.as_role("admin")
+    listed = api.get(f"/api/v1/rounds/{round_.id}/not-reported?sort=action_point").get_json()
+    assert listed["total"] == 3
+    assert [i["actor"]["code"] for i in listed["items"]] == ["AT", "HU", "AT"]
+    by_actor = api.get(f"/api/v1/rounds/{round_.id}/not-reported?sort=x").get_json()
+    assert [i["actor"]["code"] for i in by_actor["items"]] == ["AT", "AT", "HU"]
+    sent = api.post(f"/api/v1/rounds/{round_.id}/remind", json={"actor": "HU"})
+    assert sent.status_code == 201 and sent.get_json()["items"][0]["action_points"] == ["A2"]
+    assert api.post(f"/api/v1/rounds/{round_.id}/remind", json={"actor": 3}).status_code == 422
+    detail = api.get(f"/api/v1/rounds/{round_.id}").get_json()
+    assert [r["actor"]["code"] for r in detail["reminders"]] == ["HU"]
+    api.post(f"/api/v1/rounds/{round_.id}/close")
+    closed = api.post(f"/api/v1/rounds/{round_.id}/remind")
+    assert closed.status_code == 422 and "closed" in closed.get_json()["error"]["message"]
+
+
+def test_round_page_takes_a_fixed_number_of_queries(app, client, login, round_world, admin):
+    from tests.test_api import count_queries
+
+    round_, _, _ = round_world
+    login.as_role("admin")
+    progress.remind_non_reporters(round_, by=admin)
+    db.session.commit()
+    url = f"/progress/rounds/{round_.id}"
+    few = count_queries(app, lambda: client.get(url))
+    for code in ("BG", "HR", "CY"):
+        ap = factories.make_action_point(lead_actor=factories.get_actor(code), partners=[])
+        factories.make_update(ap, by=admin, actor=factories.get_actor(code), workflow="submitted")
+    progress.remind_non_reporters(round_, by=admin)
+    db.session.commit()
+    assert count_queries(app, lambda: client.get(url)) == few

@@ -851,6 +851,47 @@ _PATHS.update(
                 },
             }
         },
+        "/rounds/{round_id}/not-reported": {
+            "get": {
+                "summary": "Who has not reported on what in a round: one item for each expected "
+                "actor and action point (lead or partner) with no report in the round's window",
+                "parameters": [
+                    _id_param("round_id", "Round id"),
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["actor", "action_point"]},
+                    },
+                    *_PAGE_PARAMS,
+                    *_FILTER_PARAMS,
+                ],
+                "responses": {
+                    "200": _ok("Who has not reported", {"type": "object"}),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/rounds/{round_id}/remind": {
+            "post": {
+                "summary": "Remind every actor that has not reported in an open round, or one "
+                "(Secretariat). Recorded and audited; e-mail follows with notifications",
+                "parameters": [_id_param("round_id", "Round id")],
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {"actor": {"type": "string", "maxLength": 20}},
+                        }
+                    ),
+                },
+                "responses": {
+                    "201": _ok("The reminders recorded", {"type": "object"}),
+                    **_errors(*_WRITE_ERRORS),
+                },
+            }
+        },
         "/rounds/{round_id}/close": {
             "post": {
                 "summary": "Close a round (Secretariat)",

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import abort, request
 from flask_login import current_user
 
-from tracker.actors.services import list_actors
+from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
@@ -441,6 +441,7 @@ def get_round(round_id: int):
     action_points, actors, reported, expected = queries.round_report(round_, _filters(round_.plan))
     return {
         **serializers.round_summary(round_),
+        "reminders": [serializers.round_reminder(r) for r in queries.reminders_of(round_)],
         "actors": [
             {
                 "code": actor.code,
@@ -454,6 +455,54 @@ def get_round(round_id: int):
             for actor in actors
         ],
     }
+
+
+def _round(round_id: int) -> Round:
+    return found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+
+
+@bp.get("/rounds/<id:round_id>/not-reported")
+def round_not_reported(round_id: int):
+    """Who has not reported on what in a round, paged; ?sort=action_point (else by actor), and
+    the filters of the round page."""
+    round_ = _round(round_id)
+    sort = request.args.get("sort", "actor")
+    sort = sort if sort in queries.NOT_REPORTED_SORTS else "actor"  # as the page does
+    page, per_page = page_args()
+    query = queries.not_reported_query(round_, _filters(round_.plan), sort)
+    result = queries.paged(query, page, per_page, rows=True)
+    return {
+        "items": [
+            {
+                "actor": {"code": row.actor_code, "name": row.actor_name},
+                "action_point": {
+                    "id": row.action_point_id,
+                    "code": row.action_point_code,
+                    "title": row.action_point_title,
+                },
+            }
+            for row in result.items
+        ],
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+    }
+
+
+@bp.post("/rounds/<id:round_id>/remind")
+def remind_round(round_id: int):
+    """Remind who has not reported (or only {"actor": CODE}); recorded, mail comes later."""
+    require(permissions.can_manage_rounds(current_user))
+    round_ = _round(round_id)
+    body = _step_body("actor")
+    code = body.get("actor")
+    if code is not None and not isinstance(code, str):
+        raise invalid({"actor": "Must be an actor code."})
+    actor = get_actor_by_code(code) if code else None
+    if code and actor is None:
+        raise invalid({"actor": f"There is no actor {code[:20]!r}."})
+    reminders = services.remind_non_reporters(round_, actor=actor, by=acting_user())
+    return answer({"items": [serializers.round_reminder(r) for r in reminders]}, 201)
 
 
 @bp.post("/rounds/<id:round_id>/close")

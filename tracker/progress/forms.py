@@ -133,6 +133,12 @@ class RoundForm(FlaskForm):
     deadline = DateField("Deadline", validators=[InputRequired()])
 
 
+class RemindForm(FlaskForm):
+    """Remind who has not reported in a round: one actor (its code), or everyone (empty)."""
+
+    actor = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=20)])
+
+
 class FilterForm(FlaskForm):
     """The filters of every progress list (query string, so no CSRF token)."""
 

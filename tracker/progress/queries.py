@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -34,6 +35,7 @@ from tracker.progress.models import (
     ActorActionPointStatus,
     ProgressUpdate,
     Round,
+    RoundReminder,
     Status,
     UpdateEvidence,
     Workflow,
@@ -580,8 +582,12 @@ def round_report(round_: Round, filters: Filters):
     """Who has reported in a round: (action points, actors, {(actor, ap): best workflow}).
 
     Expected reporters are each action point's lead and partners; an update counts for the round
-    when its reporting date falls between the opening and the deadline (drafts do not count)."""
-    action_points = action_points_with_status(round_.plan, Filters(goal=filters.goal))
+    when its reporting date falls between the opening and the deadline (drafts do not count).
+    With the status filter "not reported", only the actors and action points with a report
+    still missing; with a status, the action points whose overall status it is."""
+    status = None if filters.status == NOT_REPORTED else filters.status
+    narrowed = Filters(goal=filters.goal, status=status)
+    action_points = action_points_with_status(round_.plan, narrowed)
     ap_ids = [ap.id for ap in action_points]
     rank = case(
         (ProgressUpdate.workflow == Workflow.VALIDATED, 3),
@@ -608,6 +614,10 @@ def round_report(round_: Round, filters: Filters):
         (ap.lead_actor_id, ap.id) for ap in action_points if ap.lead_actor_id
     }
     actor_ids = {a for a, _ in expected} | {a for a, _ in reported}
+    if filters.status == NOT_REPORTED:
+        missing = expected - reported.keys()
+        actor_ids = {a for a, _ in missing}
+        action_points = [ap for ap in action_points if any(p == ap.id for _, p in missing)]
     actors_query = select(Actor).where(Actor.id.in_(actor_ids)).order_by(Actor.name)
     if filters.actor is not None:
         actors_query = actors_query.where(Actor.id == filters.actor.id)
@@ -615,3 +625,67 @@ def round_report(round_: Round, filters: Filters):
         actors_query = actors_query.where(Actor.id.in_(_members_of(filters.working_group)))
     actors = list(db.session.scalars(actors_query))
     return action_points, actors, reported, expected
+
+
+NOT_REPORTED_SORTS = ("actor", "action_point")
+
+
+def not_reported_query(round_: Round, filters: Filters, sort: str = "actor") -> Select:
+    """Who has not reported on what in a round, one row for each expected (actor, action point)
+    pair with no report in the round's window: actor_id, actor_code, actor_name,
+    action_point_id, action_point_code, action_point_title. Sorted by actor name, or by action
+    point (`sort`); the filters of the round page narrow it."""
+    live = and_(ActionPoint.plan_id == round_.plan_id, ActionPoint.retired_at.is_(None))
+    leads = select(
+        ActionPoint.lead_actor_id.label("actor_id"), ActionPoint.id.label("action_point_id")
+    ).where(live, ActionPoint.lead_actor_id.is_not(None))
+    partners = (
+        select(action_point_partners.c.actor_id, action_point_partners.c.action_point_id)
+        .join(ActionPoint, ActionPoint.id == action_point_partners.c.action_point_id)
+        .where(live)
+    )
+    pairs = union(leads, partners).subquery()
+    query = (
+        select(
+            Actor.id.label("actor_id"),
+            Actor.code.label("actor_code"),
+            Actor.name.label("actor_name"),
+            ActionPoint.id.label("action_point_id"),
+            ActionPoint.code.label("action_point_code"),
+            ActionPoint.title.label("action_point_title"),
+        )
+        .select_from(pairs)
+        .join(Actor, Actor.id == pairs.c.actor_id)
+        .join(ActionPoint, ActionPoint.id == pairs.c.action_point_id)
+        .where(
+            ~reported_in(
+                pairs.c.actor_id, pairs.c.action_point_id, round_.opens_on, round_.deadline
+            )
+        )
+    )
+    if filters.goal is not None:
+        query = query.where(ActionPoint.goal_id == filters.goal.id)
+    if filters.actor is not None:
+        query = query.where(Actor.id == filters.actor.id)
+    if filters.working_group is not None:
+        query = query.where(Actor.id.in_(_members_of(filters.working_group)))
+    if filters.status not in (None, NOT_REPORTED):
+        overall = select(ActionPointStatus.action_point_id).where(
+            ActionPointStatus.status == Status(filters.status)
+        )
+        query = query.where(ActionPoint.id.in_(overall))
+    by_actor = (Actor.name, Actor.id)
+    by_action_point = (ActionPoint.sort_key, ActionPoint.id)
+    order = by_action_point + by_actor if sort == "action_point" else by_actor + by_action_point
+    return query.order_by(*order)
+
+
+def reminders_of(round_: Round) -> list[RoundReminder]:
+    """The reminders sent in a round, newest first."""
+    query = (
+        select(RoundReminder)
+        .where(RoundReminder.round_id == round_.id)
+        .options(joinedload(RoundReminder.actor))
+        .order_by(RoundReminder.reminded_at.desc(), RoundReminder.id.desc())
+    )
+    return list(db.session.scalars(query))

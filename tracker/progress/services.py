@@ -23,10 +23,12 @@ from tracker.progress.models import (
     ActorActionPointStatus,
     ProgressUpdate,
     Round,
+    RoundReminder,
     Status,
     UpdateEvidence,
     Workflow,
 )
+from tracker.progress.queries import Filters, not_reported_query
 from tracker.uploads.files import UploadError, clean_filename
 from tracker.uploads.models import StoredFile
 from tracker.uploads.services import store_upload
@@ -479,6 +481,50 @@ def close_round(round_: Round, *, by: User) -> Round:
     db.session.flush()
     record_event(by=by, action="close", entity=round_, summary=f"Closed round {round_.title}")
     return round_
+
+
+def remind_non_reporters(
+    round_: Round, *, actor: Actor | None = None, by: User | str
+) -> list[RoundReminder]:
+    """Remind each actor (or only `actor`) of the action points it has not yet reported on in
+    an open round: one reminder each, recorded and audited. Nothing outstanding is an error."""
+    if isinstance(by, User):
+        _refuse(permissions.can_manage_rounds(by), "Only the Secretariat sends reminders.")
+    if round_.closed_at is not None:
+        raise ProgressError("The round is closed: nobody can report in it any more.", "round")
+    rows = db.session.execute(not_reported_query(round_, Filters(actor=actor))).all()
+    outstanding: dict[int, list] = {}
+    for row in rows:
+        outstanding.setdefault(row.actor_id, []).append(row)
+    if not outstanding:
+        who = f"{actor.name} has" if actor else "Every expected actor has"
+        raise ProgressError(f"{who} reported on everything due in this round.", "actor")
+    return [record_reminder(round_, found, by=by) for found in outstanding.values()]
+
+
+def record_reminder(round_: Round, rows: list, *, by: User | str) -> RoundReminder:
+    """The one place a reminder is made: the row, and its audit event. When notifications come
+    (issue 16), the mail to the actor's users is queued here, in the same transaction."""
+    first = rows[0]
+    codes = [row.action_point_code for row in rows]
+    reminder = RoundReminder(
+        round_id=round_.id,
+        actor_id=first.actor_id,
+        action_points=codes,
+        reminded_by_id=None if isinstance(by, str) else by.id,
+        reminded_by=(by if isinstance(by, str) else by.name or by.email)[:200],
+    )
+    db.session.add(reminder)
+    db.session.flush()
+    record_event(
+        by=by,
+        action="remind",
+        entity=round_,
+        summary=f"Reminded {first.actor_name} ({first.actor_code}) of {len(codes)} action "
+        f"point(s) not reported in round {round_.title}",
+        changes={"reminded": [None, first.actor_code], "action_points": [None, codes]},
+    )
+    return reminder
 
 
 @dataclass

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.actors.services import list_actors
+from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.audit.services import history_of
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
@@ -16,6 +16,7 @@ from tracker.progress.forms import (
     BulkForm,
     EvidenceForm,
     FilterForm,
+    RemindForm,
     ReturnForm,
     RoundForm,
     StepForm,
@@ -426,7 +427,17 @@ def new_round(code: str):
 def round(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form, filters = filter_form(round_.plan)
+    sort = request.args.get("sort", "actor")
+    sort = sort if sort in queries.NOT_REPORTED_SORTS else "actor"
     action_points, actors, reported, expected = queries.round_report(round_, filters)
+    missing = queries.paged(
+        queries.not_reported_query(round_, filters, sort), page_arg(), 50, rows=True
+    )
+    reminders = queries.reminders_of(round_)
+    last_reminded: dict = {}
+    for reminder in reminders:  # newest first: the first of each actor is its latest
+        last_reminded.setdefault(reminder.actor_id, reminder)
+    args = {name: value for name, value in request.args.items() if name not in ("page", "sort")}
     return render_template(
         "progress/round.html",
         round=round_,
@@ -435,7 +446,38 @@ def round(round_id: int):
         actors=actors,
         reported=reported,
         expected=expected,
+        missing=missing,
+        sort=sort,
+        args=args,
+        reminders=reminders,
+        last_reminded=last_reminded,
+        remind_form=RemindForm(formdata=None),
     )
+
+
+@bp.post("/rounds/<id:round_id>/remind")
+@login_required
+def remind(round_id: int):
+    require(permissions.can_manage_rounds(current_user))
+    round_ = db.get_or_404(Round, round_id)
+    form = RemindForm()
+    code = form.actor.data if form.validate_on_submit() else None
+    actor = get_actor_by_code(code) if code else None
+    if form.errors or (code and actor is None):
+        flash("Not sent: choose an actor from the list of who has not reported.")
+    else:
+        try:
+            reminders = services.remind_non_reporters(round_, actor=actor, by=current_user)
+        except services.ProgressError as error:
+            flash(f"Not sent: {error}")
+        else:
+            db.session.commit()
+            names = ", ".join(r.actor.name for r in reminders)
+            flash(
+                f"Reminder recorded for {names}. It is listed below; e-mail delivery will "
+                "follow once notifications are in place."
+            )
+    return redirect(url_for("progress.round", round_id=round_id, _anchor="reminders"))
 
 
 @bp.post("/rounds/<id:round_id>/close")

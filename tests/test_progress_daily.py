@@ -430,3 +430,19 @@ def test_round_page_takes_a_fixed_number_of_queries(app, client, login, round_wo
     progress.remind_non_reporters(round_, by=admin)
     db.session.commit()
     assert count_queries(app, lambda: client.get(url)) == few
+
+
+def test_command_line_lists_non_reporters_and_reminds(runner, round_world, admin):
+    round_, _, _ = round_world
+    listed = runner.invoke(args=["round", "not-reported", "--round", str(round_.id)])
+    assert listed.exit_code == 0
+    assert listed.stdout.splitlines() == ["AT\tAustria\tA2", "AT\tAustria\tA3", "HU\tHungary\tA2"]
+    sent = runner.invoke(args=["round", "remind", "--round", str(round_.id), "--actor", "HU"])
+    assert sent.exit_code == 0 and "Reminded HU of A2" in sent.output
+    assert db.session.scalars(select(RoundReminder)).one().reminded_by == "command line"
+    unknown = runner.invoke(args=["round", "remind", "--round", "999999", "--actor", "HU"])
+    assert unknown.exit_code != 0 and "No reporting round" in unknown.output
+    progress.close_round(round_, by=admin)
+    closed = runner.invoke(args=["round", "remind", "--round", str(round_.id)])
+    assert closed.exit_code != 0 and "The round is closed" in closed.output
+    assert count(RoundReminder) == 1

@@ -203,7 +203,7 @@ def test_to_validate_is_complete_paged_and_newest_first(client, login, ap, admin
     db.session.commit()
     login.as_role("admin")
     first = client.get("/progress/my-work").get_data(as_text=True)
-    assert 'id="to_validate">Updates to validate, newest first <span class="badge' in first
+    assert 'id="to-validate">Updates to validate, newest first <span class="badge' in first
     assert ">23</span>" in first and "Page 1 of 2" in first
     newest, oldest = updates[-1].id, updates[0].id
     assert f"#{newest}<" in first and f"#{oldest}<" not in first
@@ -229,7 +229,7 @@ def test_a_just_submitted_update_is_waiting_for_its_author_and_first_for_the_sec
     login.client = secretariat
     login.as_role("admin")
     queue = secretariat.get("/progress/my-work").get_data(as_text=True)
-    rows = queue[queue.index('id="to_validate"') :]
+    rows = queue[queue.index('id="to-validate"') :]
     assert re.findall(r">#(\d+)<", rows)[:2] == [str(new_id), str(new_id - 1)]
 
 
@@ -243,7 +243,7 @@ def test_due_in_the_open_round_lists_what_the_actor_has_not_reported(client, log
     db.session.commit()
     login.as_role("focal_point", actor=factories.get_actor("HU"))
     page = client.get("/progress/my-work").get_data(as_text=True)
-    due = page[page.index('id="due"') : page.index('id="follow_ups"')]
+    due = page[page.index('id="due"') : page.index('id="follow-ups"')]
     assert ap.title in due and "SOM 2026" in due and TODAY.strftime("%d %b %Y") in due
     assert other.title not in due  # reported in the round's window already
 
@@ -257,7 +257,7 @@ def test_nothing_due_without_an_open_round_and_follow_ups_show_overdue(client, l
     login.as_role("focal_point", actor=factories.get_actor("HU"))
     page = client.get("/progress/my-work").get_data(as_text=True)
     assert "Nothing due: no open round" in page
-    follow_ups = page[page.index('id="follow_ups"') : page.index('id="validated"')]
+    follow_ups = page[page.index('id="follow-ups"') : page.index('id="validated"')]
     assert "Send the curriculum" in follow_ups and "Host a visit" in follow_ups
     assert "Not ours" not in follow_ups and "1 overdue." in follow_ups
     assert follow_ups.index(late.text) < follow_ups.index("Host a visit")

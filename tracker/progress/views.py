@@ -375,7 +375,7 @@ def my_work():
 
     def page_url(name: str, number: int) -> str:
         args = {**request.args, f"{name}_page": number}
-        return url_for("progress.my_work", **args, _anchor=name)
+        return url_for("progress.my_work", **args, _anchor=name.replace("_", "-"))
 
     return render_template(
         "progress/my_work.html",

@@ -263,6 +263,12 @@ def test_nothing_due_without_an_open_round_and_follow_ups_show_overdue(client, l
     assert follow_ups.index(late.text) < follow_ups.index("Host a visit")
 
 
+def test_a_reader_has_nothing_waiting(client, login):
+    login.as_role("viewer", actor=factories.get_actor("HU"))
+    page = client.get("/progress/my-work").get_data(as_text=True)
+    assert "Nothing waits on you here" in page and 'id="validated"' not in page
+
+
 def test_my_work_api_gives_each_list_with_its_true_total(api, ap, admin):
     submitted(ap, admin, 3)
     db.session.commit()

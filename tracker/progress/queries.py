@@ -496,16 +496,17 @@ def my_work_queries(user: User) -> dict[str, tuple[Select, bool]]:
         )
         lists["stale"] = (_not_reported_lately(actor_id), True)
         validated_by_mine = ProgressUpdate.actor_id == actor_id
-    else:
+    elif is_admin(user):
         validated_by_mine = ProgressUpdate.validated_by_id == user.id
-    if "to_validate" in lists or actor_id is not None:
-        lists["validated"] = (
-            updates_query(user, Filters(workflow=Workflow.VALIDATED))
-            .where(validated_by_mine, ProgressUpdate.validated_at >= recent)
-            .order_by(None)
-            .order_by(ProgressUpdate.validated_at.desc(), ProgressUpdate.id.desc()),
-            False,
-        )
+    else:
+        return lists  # a reader reports for no one: nothing waits on it
+    lists["validated"] = (
+        updates_query(user, Filters(workflow=Workflow.VALIDATED))
+        .where(validated_by_mine, ProgressUpdate.validated_at >= recent)
+        .order_by(None)
+        .order_by(ProgressUpdate.validated_at.desc(), ProgressUpdate.id.desc()),
+        False,
+    )
     return lists
 
 

@@ -157,6 +157,20 @@ def test_only_a_submitted_update_can_be_withdrawn(client, login, ap, workflow):
     assert db.session.get(ProgressUpdate, update.id).workflow == Workflow(workflow)
 
 
+def test_withdrawing_a_version_someone_changed_meanwhile_is_refused_and_redirected(
+    client, login, ap
+):
+    focal = login.as_role("focal_point", actor=factories.get_actor("HU"))
+    update = factories.make_update(ap, by=focal, workflow="submitted")
+    db.session.commit()
+    url = f"/progress/updates/{update.id}/withdraw"
+    response = client.post(url, data={"version": update.version - 1})
+    assert response.status_code == 302
+    assert "Not done:" in client.get(response.location).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ProgressUpdate, update.id).workflow == Workflow.SUBMITTED
+
+
 def test_another_actors_update_cannot_be_withdrawn(client, login, ap):
     other = factories.make_user(role="focal_point", actor=factories.get_actor("AT"))
     at = factories.get_actor("AT")

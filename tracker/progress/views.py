@@ -299,12 +299,13 @@ def edit(update_id: int):
 
 
 def workflow_step(update_id: int, step, message: str, form_class=StepForm, fields=()):
-    """Submit, validate or return an update, at the version the user saw. A refusal shows the
-    update again with the reason (422, or 409 when someone else changed it meanwhile)."""
+    """Submit, withdraw, validate or return an update, at the version the user saw. A refusal
+    (a rule, or someone else changed it meanwhile) goes back to the update with the reason; an
+    invalid form (a reason too long) shows the update again with what was typed (422)."""
     update = get_readable_update(update_id)
     form = form_class()
-    forms = {"return_form": form} if form_class is ReturnForm else {}
     if not form.validate_on_submit():
+        forms = {"return_form": form} if form_class is ReturnForm else {}
         return render_update(update, 422, **forms)
     try:
         step(
@@ -313,15 +314,12 @@ def workflow_step(update_id: int, step, message: str, form_class=StepForm, field
             by=current_user,
             **{name: form[name].data for name in fields},
         )
-    except services.ProgressError as error:
-        flash(f"Not done: {error}")
-        return render_update(update, 422, **forms)
-    except StaleVersionError as error:
+    except (services.ProgressError, StaleVersionError) as error:
         db.session.rollback()
         flash(f"Not done: {error}")
-        return render_update(get_readable_update(update_id), 409, **forms)
-    db.session.commit()
-    flash(message)
+    else:
+        db.session.commit()
+        flash(message)
     return redirect(url_for("progress.show", update_id=update_id))
 
 

@@ -425,6 +425,7 @@ def new_round(code: str):
 def round(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form, filters = filter_form(round_.plan)
+    del form.workflow  # a round counts reports, whatever their workflow: not a filter here
     sort = request.args.get("sort", "actor")
     sort = sort if sort in queries.NOT_REPORTED_SORTS else "actor"
     action_points, actors, reported, expected = queries.round_report(round_, filters)

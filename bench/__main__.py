@@ -27,6 +27,7 @@ from tracker.meetings.models import Meeting
 from tracker.plan.models import ActionPoint, Plan, code_sort_key
 from tracker.plan.shipped import load_shipped_data
 from tracker.pledges.models import Pledge
+from tracker.progress.models import Round
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 TARGETS = {"queries": 10, "p95_ms": 50.0, "throughput_ratio": 0.03}
@@ -96,6 +97,7 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         db.session.commit()
         ap_id = db.session.scalar(select(ActionPoint.id).order_by(ActionPoint.id))
         pledge_id = db.session.scalar(select(Pledge.id).order_by(Pledge.id))
+        round_id = db.session.scalar(select(Round.id).order_by(Round.deadline.desc(), Round.id))
         # The latest Reference Group meeting: its brief looks back to the one before.
         meeting_id = db.session.scalar(
             select(Meeting.id)
@@ -119,6 +121,8 @@ def measure(app, label: str, admin_password: str) -> list[tuple]:
         (f"/progress/plans/DEMO/changes?since={since}", {}),
         ("/progress/plans/DEMO/matrix?goal=1", {}),
         ("/progress/my-work", {}),
+        (f"/progress/rounds/{round_id}", {}),
+        ("/api/v1/my-work", bearer),
         ("/admin/audit/", {}),
         ("/admin/users/", {}),
         ("/auth/tokens", {}),

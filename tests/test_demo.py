@@ -24,9 +24,11 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
+from tracker.plan.models import ActionPoint
 from tracker.pledges.models import EntryKind, ExchangeRate, Pledge, PledgeEntry
 from tracker.pledges.totals import funding_report
-from tracker.progress.models import ProgressUpdate, Round
+from tracker.progress import services as progress
+from tracker.progress.models import ProgressUpdate, Round, Workflow
 
 
 @pytest.fixture
@@ -147,6 +149,18 @@ def test_demo_is_the_same_every_time(demo):
         ).one()
 
     first = fingerprint()
+    # What people add to the demo goes with it: a reminder in one of its rounds, evidence on
+    # one of its updates.
+    admin = factories.make_user(role="admin")
+    round_ = db.session.scalars(select(Round).where(Round.plan_id == demo.id)).first()
+    round_.closed_at = None
+    progress.remind_non_reporters(round_, by=admin)
+    draft = db.session.scalars(
+        select(ProgressUpdate)
+        .join(ProgressUpdate.action_point)
+        .where(ActionPoint.plan_id == demo.id, ProgressUpdate.workflow == Workflow.DRAFT)
+    ).first() or factories.make_update(demo.goals[0].action_points[0], by=admin)
+    factories.make_evidence(draft, by=admin)
 
     load_demo(years=2, reset=True)
 

@@ -15,6 +15,7 @@ from tracker.auth import lifecycle
 from tracker.auth import services as auth
 from tracker.auth.models import ApiToken, Role
 from tracker.db import MAX_ID, db, reading
+from tracker.progress.cli import round_group
 from tracker.tables import FileError, read_capped
 
 
@@ -552,6 +553,7 @@ def init_app(app: Flask) -> None:
         export_group,
         rates_group,
         pledges_group,
+        round_group,
         report_group,
         backup_command,
         restore_command,

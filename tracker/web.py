@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(status_badge)
     for rule in (
         "can_edit_update",
+        "can_withdraw_update",
         "can_validate_updates",
         "can_manage_rounds",
         "can_publish_reports",

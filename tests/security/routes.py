@@ -94,6 +94,7 @@ from tracker.progress import services as progress_services
 from tracker.progress.forms import (
     BulkForm,
     EvidenceForm,
+    RemindForm,
     ReturnForm,
     RoundForm,
     StepForm,
@@ -456,6 +457,8 @@ ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("progress.validate", "update_id"): lambda w: w.submitted_update.id,
     ("progress.return_update", "update_id"): lambda w: w.submitted_update.id,
     ("api.validate_update", "update_id"): lambda w: w.submitted_update.id,
+    ("progress.withdraw", "update_id"): lambda w: w.submitted_update.id,
+    ("api.withdraw_update", "update_id"): lambda w: w.submitted_update.id,
     ("api.return_update", "update_id"): lambda w: w.submitted_update.id,
 }
 
@@ -666,6 +669,7 @@ PAGE_FORMS: dict[str, PageForm] = {
     "progress.new": PageForm(UpdateForm, _update_data),
     "progress.edit": PageForm(UpdateForm, _edit_update_data),
     "progress.submit": PageForm(StepForm, lambda w: {}),
+    "progress.withdraw": PageForm(StepForm, lambda w: {}),
     "progress.validate": PageForm(StepForm, lambda w: {}),
     "progress.return_update": PageForm(ReturnForm, lambda w: {"reason": "Add the report."}),
     "progress.weight": PageForm(WeightForm, lambda w: {"weight": "2"}),
@@ -674,6 +678,7 @@ PAGE_FORMS: dict[str, PageForm] = {
         lambda w: {"title": "SOM 2027", "opens_on": "2026-01-01", "deadline": "2026-03-31"},
     ),
     "progress.close_round": PageForm(None, lambda w: {}),
+    "progress.remind": PageForm(RemindForm, lambda w: {"actor": "AT"}),
     "reports.publish": PageForm(None, lambda w: {}),
     "progress.bulk": PageForm(BulkForm, _bulk_data),
     "progress.add_evidence": PageForm(
@@ -830,6 +835,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "narrative": "Edited through the API",
     },
     "api.submit_update": lambda w: {},
+    "api.withdraw_update": lambda w: {},
     "api.validate_update": lambda w: {},
     "api.return_update": lambda w: {"reason": "Add the report."},
     "api.set_weight": lambda w: {"weight": 2},
@@ -839,6 +845,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "reported_on": date.today().isoformat(),
         "rows": [{"action_point": w.action_point.code, "status": "planned", "percent": 10}],
     },
+    "api.remind_round": lambda w: {"actor": "AT"},
     "api.create_round": lambda w: {
         "plan": w.plan.code,
         "title": "SOM 2027",
@@ -1013,6 +1020,8 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_update", "activity_id"): "the id of one of the action point's activities",
     ("api.edit_update", "activity_id"): "the id of one of the action point's activities",
     ("api.create_round", "plan"): "a plan code or id",
+    ("api.remind_round", "actor"): "an actor code",
+    ("progress.remind", "actor"): "an actor code",
     ("pledges.new", "amount"): "an amount is digits and a dot",
     ("pledges.new", "currency"): "an ISO 4217 code",
     ("pledges.new_entry", "amount"): "an amount is digits and a dot",
@@ -1134,12 +1143,15 @@ QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
     "meetings.follow_ups": ("page",),
     "pledges.rates": ("page",),
     "progress.index": ("page",),
+    "progress.round": ("page",),
     "progress.timeline": ("before",),
     "pledges.matrix": ("sort",),
     "api.get_timeline": ("before",),
     "api.pledge_matrix": ("sort",),
     "api.list_pledges": (*_PAGED, "goal_id", "action_point_id"),
     "api.list_updates": (*_PAGED, "action_point"),
+    "api.my_work": _PAGED,
+    "api.round_not_reported": _PAGED,
     **dict.fromkeys(
         [
             "api.list_action_points",

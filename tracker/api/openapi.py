@@ -585,6 +585,9 @@ _PATHS.update(
             },
         },
         "/updates/{update_id}/submit": _update_step("Submit a draft or returned update for review"),
+        "/updates/{update_id}/withdraw": _update_step(
+            "Withdraw a submitted update to draft before it is reviewed (409 in another state)"
+        ),
         "/updates/{update_id}/validate": _update_step(
             "Validate a submitted update (Secretariat); the action point's status follows"
         ),
@@ -796,8 +799,13 @@ _PATHS.update(
         },
         "/my-work": {
             "get": {
-                "summary": "What waits on you: returned updates and drafts of your actor, updates "
-                "to validate (Secretariat), your actor's action points with no recent update",
+                "summary": "What waits on you, each list in the list envelope with its true "
+                "total: to_validate (Secretariat, newest first); your actor's returned, waiting "
+                "(submitted) and drafts updates; due (action points not yet reported in an open "
+                "round, with the round); follow_ups (pending, owned by your actor); validated "
+                "(the last 30 days); stale (no validated update lately). A list that does not "
+                "apply to you is left out; page and per_page apply to every list.",
+                "parameters": _PAGE_PARAMS,
                 "responses": {"200": _ok("My work", {"type": "object"}), **_errors(*_READ_ERRORS)},
             }
         },
@@ -843,6 +851,47 @@ _PATHS.update(
                 "responses": {
                     "200": _ok("The round", _ref("Round")),
                     **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/rounds/{round_id}/not-reported": {
+            "get": {
+                "summary": "Who has not reported on what in a round: one item for each expected "
+                "actor and action point (lead or partner) with no report in the round's window",
+                "parameters": [
+                    _id_param("round_id", "Round id"),
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["actor", "action_point"]},
+                    },
+                    *_PAGE_PARAMS,
+                    *_FILTER_PARAMS,
+                ],
+                "responses": {
+                    "200": _ok("Who has not reported", {"type": "object"}),
+                    **_errors(*_READ_ERRORS, 404),
+                },
+            }
+        },
+        "/rounds/{round_id}/remind": {
+            "post": {
+                "summary": "Remind every actor that has not reported in an open round, or one "
+                "(Secretariat). Recorded and audited; e-mail follows with notifications",
+                "parameters": [_id_param("round_id", "Round id")],
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {"actor": {"type": "string", "maxLength": 20}},
+                        }
+                    ),
+                },
+                "responses": {
+                    "201": _ok("The reminders recorded", {"type": "object"}),
+                    **_errors(*_WRITE_ERRORS),
                 },
             }
         },

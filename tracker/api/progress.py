@@ -5,11 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 from flask import abort, request
 from flask_login import current_user
 
-from tracker.actors.services import list_actors
+from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import json_form, read_json_object, validate_form
-from tracker.api.pagination import page_of
+from tracker.api.pagination import page_args, page_of
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, require
@@ -22,6 +22,9 @@ from tracker.progress.models import Round, UpdateEvidence
 from tracker.query_args import int_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
+
+# Files go to POST /updates/{id}/evidence, one a request, not in the JSON body.
+FILES = {"evidence_files"}
 
 
 def _plan(code_or_id: str):
@@ -106,7 +109,7 @@ def create_update():
     else:
         actors = [current_user.actor]
         body.setdefault("actor", current_user.actor.code)  # one's own actor goes without saying
-    form = json_form(UpdateForm, body, exclude={"version"}, required={"actor", "status"})
+    form = json_form(UpdateForm, body, exclude={"version", *FILES}, required={"actor", "status"})
     form.set_choices(actors, action_point.activities)
     validate_form(form)
     actor = next(a for a in actors if a.code == form.actor.data)
@@ -153,7 +156,11 @@ def edit_update(update_id: int):
     update = get_editable_update(update_id)
     body = _links(read_json_object())
     form = json_form(
-        UpdateForm, body, current=update_data(update), exclude={"actor"}, required={"version"}
+        UpdateForm,
+        body,
+        current=update_data(update),
+        exclude={"actor", *FILES},
+        required={"version"},
     )
     form.set_choices([update.actor], update.action_point.activities)
     validate_form(form)
@@ -181,6 +188,20 @@ def _step_body(*allowed: str) -> dict:
 def submit_update(update_id: int):
     update = get_editable_update(update_id)
     services.submit_update(update, version=_version(_step_body()), by=acting_user())
+    return answer(serializers.update_detail(update))
+
+
+@bp.post("/updates/<id:update_id>/withdraw")
+def withdraw_update(update_id: int):
+    update = get_editable_update(update_id)
+    version = _version(_step_body())
+    try:
+        services.withdraw_update(update, version=version, by=acting_user())
+    except services.ProgressError as error:
+        # The update's state stands in the way, not the input: a conflict, with the state.
+        raise ApiError(
+            409, str(error), code="conflict", current=serializers.update_detail(update)
+        ) from None
     return answer(serializers.update_detail(update))
 
 
@@ -356,22 +377,37 @@ def _bulk_row(number: int, row: dict) -> services.BulkRow:
 
 @bp.get("/my-work")
 def my_work():
-    work = queries.my_work(current_user)
-    return {
-        "returned": [serializers.update_detail(u) for u in work.returned],
-        "drafts": [serializers.update_detail(u) for u in work.drafts],
-        "to_validate": [serializers.update_detail(u) for u in work.to_validate],
-        "to_report": [
-            {
-                "id": ap.id,
-                "plan": ap.plan.code,
-                "code": ap.code,
-                "title": ap.title,
-                "latest_validated": serializers.latest_validated(own),
-            }
-            for ap, own in work.to_report
-        ],
+    """Each list of My work in the list envelope; ?page=&per_page= apply to every list."""
+    page, per_page = page_args()
+    work = queries.my_work(current_user, dict.fromkeys(queries.MY_WORK, page), per_page)
+    today = date.today()
+
+    def due(row):
+        ap, round_ = row
+        return {**_ap_brief(ap), "round": serializers.round_summary(round_)}
+
+    def stale(row):
+        ap, own = row
+        return {**_ap_brief(ap), "latest_validated": serializers.latest_validated(own)}
+
+    serialize = {
+        "due": due,
+        "stale": stale,
+        "follow_ups": lambda item: serializers.follow_up_detail(item, today),
     }
+    return {
+        name: {
+            "items": [serialize.get(name, serializers.update_detail)(i) for i in result.items],
+            "page": result.page,
+            "per_page": result.per_page,
+            "total": result.total,
+        }
+        for name, result in work.items()
+    }
+
+
+def _ap_brief(ap) -> dict:
+    return {"id": ap.id, "plan": ap.plan.code, "code": ap.code, "title": ap.title}
 
 
 @bp.get("/rounds")
@@ -405,6 +441,7 @@ def get_round(round_id: int):
     action_points, actors, reported, expected = queries.round_report(round_, _filters(round_.plan))
     return {
         **serializers.round_summary(round_),
+        "reminders": [serializers.round_reminder(r) for r in queries.reminders_of(round_)],
         "actors": [
             {
                 "code": actor.code,
@@ -418,6 +455,54 @@ def get_round(round_id: int):
             for actor in actors
         ],
     }
+
+
+def _round(round_id: int) -> Round:
+    return found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+
+
+@bp.get("/rounds/<id:round_id>/not-reported")
+def round_not_reported(round_id: int):
+    """Who has not reported on what in a round, paged; ?sort=action_point (else by actor), and
+    the filters of the round page."""
+    round_ = _round(round_id)
+    sort = request.args.get("sort", "actor")
+    sort = sort if sort in queries.NOT_REPORTED_SORTS else "actor"  # as the page does
+    page, per_page = page_args()
+    query = queries.not_reported_query(round_, _filters(round_.plan), sort)
+    result = queries.paged(query, page, per_page, rows=True)
+    return {
+        "items": [
+            {
+                "actor": {"code": row.actor_code, "name": row.actor_name},
+                "action_point": {
+                    "id": row.action_point_id,
+                    "code": row.action_point_code,
+                    "title": row.action_point_title,
+                },
+            }
+            for row in result.items
+        ],
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+    }
+
+
+@bp.post("/rounds/<id:round_id>/remind")
+def remind_round(round_id: int):
+    """Remind who has not reported (or only {"actor": CODE}); recorded, mail comes later."""
+    require(permissions.can_manage_rounds(current_user))
+    round_ = _round(round_id)
+    body = _step_body("actor")
+    code = body.get("actor")
+    if code is not None and not isinstance(code, str):
+        raise invalid({"actor": "Must be an actor code."})
+    actor = get_actor_by_code(code) if code else None
+    if code and actor is None:
+        raise invalid({"actor": f"There is no actor {code[:20]!r}."})
+    reminders = services.remind_non_reporters(round_, actor=actor, by=acting_user())
+    return answer({"items": [serializers.round_reminder(r) for r in reminders]}, 201)
 
 
 @bp.post("/rounds/<id:round_id>/close")

@@ -202,6 +202,17 @@ def round_summary(round_) -> dict:
     }
 
 
+def round_reminder(reminder) -> dict:
+    return {
+        "id": reminder.id,
+        "round_id": reminder.round_id,
+        "actor": {"code": reminder.actor.code, "name": reminder.actor.name},
+        "action_points": reminder.action_points,
+        "reminded_at": iso(reminder.reminded_at),
+        "reminded_by": reminder.reminded_by,
+    }
+
+
 def working_group_detail(group: WorkingGroup) -> dict:
     return {
         "id": group.id,

@@ -94,6 +94,11 @@ def can_edit_update(user: User, update: ProgressUpdate) -> bool:
     return can_write_for(user, update.actor_id) and update.is_editable
 
 
+def can_withdraw_update(user: User, update: ProgressUpdate) -> bool:
+    """Take a submitted update back to draft before review: whoever may write for its actor."""
+    return can_write_for(user, update.actor_id) and update.is_withdrawable
+
+
 def can_validate_updates(user: User) -> bool:
     """Validate or return a submitted update: the Secretariat only, never the reporter's side."""
     return is_admin(user)

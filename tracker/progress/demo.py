@@ -15,7 +15,9 @@ from tracker.progress.models import (
     ActorActionPointStatus,
     ProgressUpdate,
     Round,
+    RoundReminder,
     Status,
+    UpdateEvidence,
     Workflow,
 )
 
@@ -238,5 +240,8 @@ def remove_progress(plan: Plan) -> None:
     db.session.execute(
         delete(ActionPointStatus).where(ActionPointStatus.action_point_id.in_(ap_ids))
     )
+    # Evidence and reminders people added to the demo go with it (their rows point here).
+    db.session.execute(delete(UpdateEvidence).where(UpdateEvidence.update_id.in_(update_ids)))
     db.session.execute(delete(ProgressUpdate).where(ProgressUpdate.action_point_id.in_(ap_ids)))
+    db.session.execute(delete(RoundReminder).where(RoundReminder.round_id.in_(round_ids)))
     db.session.execute(delete(Round).where(Round.plan_id == plan.id))

@@ -1,7 +1,7 @@
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +20,12 @@ from tracker.actors.models import Actor, WorkingGroup
 from tracker.plan.models import Activity, PriorityGoal
 from tracker.progress.models import DEFAULT_PERCENTS, ProgressUpdate, Status, Workflow
 from tracker.progress.queries import NOT_REPORTED, Filters
-from tracker.progress.services import MAX_NARRATIVE, MAX_REASON, MAX_WEIGHT
+from tracker.progress.services import (
+    MAX_EVIDENCE_FILES,
+    MAX_NARRATIVE,
+    MAX_REASON,
+    MAX_WEIGHT,
+)
 
 
 def status_choices() -> list[tuple[str, str]]:
@@ -56,11 +61,21 @@ class UpdateForm(FlaskForm):
         validators=[Optional(), Length(max=50_000)],
         description="One web address (http:// or https://) a line.",
     )
+    evidence_files = MultipleFileField(
+        "Evidence files (optional)",
+        description=f"Choose one or several at once (at most {MAX_EVIDENCE_FILES} an update): "
+        "PDF, image, office document, text or CSV. If one is refused, nothing is saved.",
+    )
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = status_choices()
+
+    @property
+    def uploads(self) -> list:
+        """The files chosen (a browser sends one empty part when none is)."""
+        return [f for f in self.evidence_files.data or [] if getattr(f, "filename", None)]
 
     def set_choices(self, actors: Iterable[Actor], activities: Iterable[Activity]) -> None:
         self.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
@@ -116,6 +131,12 @@ class RoundForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     opens_on = DateField("Opens on", validators=[InputRequired()])
     deadline = DateField("Deadline", validators=[InputRequired()])
+
+
+class RemindForm(FlaskForm):
+    """Remind who has not reported in a round: one actor (its code), or everyone (empty)."""
+
+    actor = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=20)])
 
 
 class FilterForm(FlaskForm):

@@ -134,6 +134,11 @@ class ProgressUpdate(db.Model):
         return self.workflow in (Workflow.DRAFT, Workflow.RETURNED)
 
     @property
+    def is_withdrawable(self) -> bool:
+        """Submitted and not yet reviewed: its reporter may still take it back to draft."""
+        return self.workflow == Workflow.SUBMITTED
+
+    @property
     def is_reviewable(self) -> bool:
         return self.workflow == Workflow.SUBMITTED
 
@@ -208,3 +213,22 @@ class Round(db.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class RoundReminder(db.Model):
+    """The Secretariat reminded an actor of what it had not yet reported in a round: the action
+    points outstanding at that moment, who reminded and when. Recorded now; mail follows when
+    notifications come (issue 16), read from these rows."""
+
+    __tablename__ = "round_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), index=True)
+    action_points: Mapped[list] = mapped_column(JSON)  # the codes outstanding, in plan order
+    reminded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reminded_by: Mapped[str] = mapped_column(String(200))
+
+    round: Mapped[Round] = relationship()
+    actor: Mapped[Actor] = relationship()

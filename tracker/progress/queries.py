@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -27,12 +28,14 @@ from tracker.audit.models import AuditEvent
 from tracker.auth.models import User
 from tracker.auth.permissions import can_write_for, is_admin, readable_updates
 from tracker.db import db, utcnow
+from tracker.meetings.models import PENDING, FollowUp
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal, action_point_partners
 from tracker.progress.models import (
     ActionPointStatus,
     ActorActionPointStatus,
     ProgressUpdate,
     Round,
+    RoundReminder,
     Status,
     UpdateEvidence,
     Workflow,
@@ -373,62 +376,188 @@ def actor_matrix(plan: Plan, filters: Filters):
 
 
 @dataclass
-class MyWork:
-    returned: list[ProgressUpdate]
-    drafts: list[ProgressUpdate]
-    to_validate: list[ProgressUpdate]
-    to_report: list[tuple[ActionPoint, ActorActionPointStatus | None]]
+class StartingPoint:
+    """What a new update's form starts from: a latest validated update's status and percent."""
+
+    status: Status
+    percent: int
+    reported_on: date
+    actor: Actor
+    own: bool  # the reporting actor's own, or (none yet) the action point's overall status
 
 
-def my_work(user: User, limit: int = 200) -> MyWork:
-    """What waits on the user: its actor's returned updates and drafts, the submitted updates
-    to validate (Secretariat), its actor's action points with no recent validated update."""
-    own = (
-        updates_query(user, Filters()).where(ProgressUpdate.actor_id == user.actor_id).limit(limit)
+def starting_point(action_point: ActionPoint, actor: Actor | None) -> StartingPoint | None:
+    """The actor's own latest validated status on the action point; without one (or without an
+    actor chosen yet), the action point's overall status; None when nothing is validated."""
+    if actor is not None:
+        own = db.session.get(ActorActionPointStatus, (actor.id, action_point.id))
+        if own is not None:
+            return StartingPoint(own.status, own.percent, own.reported_on, actor, True)
+    overall = db.session.scalar(
+        select(ActionPointStatus)
+        .where(ActionPointStatus.action_point_id == action_point.id)
+        .options(joinedload(ActionPointStatus.actor))
     )
-    returned = drafts = to_validate = []
-    to_report: list = []
-    if user.actor_id is not None and can_write_for(user, user.actor_id):
-        rows = list(
-            db.session.scalars(
-                own.where(ProgressUpdate.workflow.in_([Workflow.RETURNED, Workflow.DRAFT]))
-            )
-        )
-        returned = [u for u in rows if u.workflow == Workflow.RETURNED]
-        drafts = [u for u in rows if u.workflow == Workflow.DRAFT]
-        query = (
-            select(ActionPoint, ActorActionPointStatus)
-            .outerjoin(
-                ActorActionPointStatus,
-                and_(
-                    ActorActionPointStatus.action_point_id == ActionPoint.id,
-                    ActorActionPointStatus.actor_id == user.actor_id,
-                ),
-            )
-            .join(Plan, Plan.id == ActionPoint.plan_id)
-            .options(joinedload(ActionPoint.plan))
-            .where(
-                _actor_condition([user.actor_id]),
-                ActionPoint.retired_at.is_(None),
-                or_(
-                    ActorActionPointStatus.reported_on.is_(None),
-                    ActorActionPointStatus.reported_on < stale_before(),
-                ),
-            )
-            .order_by(Plan.is_demo, Plan.starts_on, ActionPoint.sort_key)
-            .limit(limit)
-        )
-        to_report = [tuple(r) for r in db.session.execute(query)]
+    if overall is None:
+        return None
+    return StartingPoint(overall.status, overall.percent, overall.reported_on, overall.actor, False)
+
+
+@dataclass
+class Page:
+    """One page of a list and the true size of the whole list."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paged(query: Select, page: int, per_page: int, *, rows: bool = False) -> Page:
+    """A page of `query` (stable ORDER BY) and its count: two queries, whatever the data size.
+    `rows`: the items are result rows (several entities a row), not single objects."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    window = query.limit(per_page).offset((page - 1) * per_page)
+    items = db.session.execute(window).all() if rows else list(db.session.scalars(window))
+    return Page(items, total or 0, page, per_page)
+
+
+def reported_in(actor_id, action_point_id, opens_on, deadline):
+    """An actor reported on an action point in a round's window: an update, not a draft, dated
+    from `opens_on` to `deadline` (values or a Round's columns). The round's list of who has not
+    reported and My work's action points due both count by this."""
+    return exists().where(
+        ProgressUpdate.actor_id == actor_id,
+        ProgressUpdate.action_point_id == action_point_id,
+        ProgressUpdate.workflow != Workflow.DRAFT,
+        ProgressUpdate.reported_on.between(opens_on, deadline),
+    )
+
+
+# My work's lists, in the order the page shows them.
+MY_WORK = (
+    "to_validate",
+    "returned",
+    "waiting",
+    "drafts",
+    "due",
+    "follow_ups",
+    "validated",
+    "stale",
+)
+RECENT_DAYS = 30
+
+
+def my_work_queries(user: User) -> dict[str, tuple[Select, bool]]:
+    """The lists of My work that apply to `user`, each a query (newest or most urgent first)
+    and whether its items are rows: the Secretariat's queue; its actor's returned, waiting and
+    draft updates, action points due in an open round, follow-ups, recently validated updates."""
+    lists: dict[str, tuple[Select, bool]] = {}
+    recent = utcnow() - timedelta(days=RECENT_DAYS)
     if is_admin(user):
-        to_validate = list(
-            db.session.scalars(
-                updates_query(user, Filters(workflow=Workflow.SUBMITTED))
-                .order_by(None)
-                .order_by(ProgressUpdate.submitted_at, ProgressUpdate.id)
-                .limit(limit)
-            )
+        lists["to_validate"] = (
+            updates_query(user, Filters(workflow=Workflow.SUBMITTED))
+            .order_by(None)
+            .order_by(ProgressUpdate.submitted_at.desc(), ProgressUpdate.id.desc()),
+            False,
         )
-    return MyWork(returned, drafts, to_validate, to_report)
+    actor_id = user.actor_id
+    if actor_id is not None and can_write_for(user, actor_id):
+        own = updates_query(user, Filters()).where(ProgressUpdate.actor_id == actor_id)
+        for name, workflow in (
+            ("returned", Workflow.RETURNED),
+            ("waiting", Workflow.SUBMITTED),
+            ("drafts", Workflow.DRAFT),
+        ):
+            lists[name] = (own.where(ProgressUpdate.workflow == workflow), False)
+        lists["due"] = (_due_in_open_rounds(actor_id), True)
+        lists["follow_ups"] = (
+            select(FollowUp)
+            .where(FollowUp.owner_actor_id == actor_id, FollowUp.status.in_(PENDING))
+            .options(
+                joinedload(FollowUp.meeting),
+                joinedload(FollowUp.owner_actor),
+                selectinload(FollowUp.notes),
+            )
+            .order_by(FollowUp.due_on, FollowUp.id),
+            False,
+        )
+        lists["stale"] = (_not_reported_lately(actor_id), True)
+        validated_by_mine = ProgressUpdate.actor_id == actor_id
+    elif is_admin(user):
+        validated_by_mine = ProgressUpdate.validated_by_id == user.id
+    else:
+        return lists  # a reader reports for no one: nothing waits on it
+    lists["validated"] = (
+        updates_query(user, Filters(workflow=Workflow.VALIDATED))
+        .where(validated_by_mine, ProgressUpdate.validated_at >= recent)
+        .order_by(None)
+        .order_by(ProgressUpdate.validated_at.desc(), ProgressUpdate.id.desc()),
+        False,
+    )
+    return lists
+
+
+def _due_in_open_rounds(actor_id: int) -> Select:
+    """(action point, round) for each action point the actor leads or partners in, in each open
+    round of its plan, that the actor has not yet reported on in that round; soonest first."""
+    reported = reported_in(actor_id, ActionPoint.id, Round.opens_on, Round.deadline)
+    return (
+        select(ActionPoint, Round)
+        .join(Round, and_(Round.plan_id == ActionPoint.plan_id, Round.closed_at.is_(None)))
+        .options(joinedload(ActionPoint.plan))
+        .where(_actor_condition([actor_id]), ActionPoint.retired_at.is_(None), ~reported)
+        .order_by(Round.deadline, Round.id, ActionPoint.sort_key, ActionPoint.id)
+    )
+
+
+def _not_reported_lately(actor_id: int) -> Select:
+    """(action point, the actor's latest validated or None) for the actor's action points with
+    no validated update of its own since stale_before()."""
+    own = ActorActionPointStatus
+    return (
+        select(ActionPoint, own)
+        .outerjoin(own, and_(own.action_point_id == ActionPoint.id, own.actor_id == actor_id))
+        .join(Plan, Plan.id == ActionPoint.plan_id)
+        .options(joinedload(ActionPoint.plan))
+        .where(
+            _actor_condition([actor_id]),
+            ActionPoint.retired_at.is_(None),
+            or_(own.reported_on.is_(None), own.reported_on < stale_before()),
+        )
+        .order_by(Plan.is_demo, Plan.starts_on, ActionPoint.sort_key, ActionPoint.id)
+    )
+
+
+def my_work(user: User, pages: dict[str, int], per_page: int = 20) -> dict[str, Page]:
+    """Each list of My work that applies to `user`: the page asked for of it, with its true
+    count; two queries a list (see my_work_queries), however much data there is."""
+    return {
+        name: paged(query, pages.get(name, 1), per_page, rows=rows)
+        for name, (query, rows) in my_work_queries(user).items()
+    }
+
+
+def overdue_follow_ups(actor_id: int, today: date) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            FollowUp.owner_actor_id == actor_id,
+            FollowUp.status.in_(PENDING),
+            FollowUp.due_on < today,
+        )
+    )
 
 
 def actor_action_points(plan: Plan, actor: Actor) -> list[ActionPoint]:
@@ -454,8 +583,12 @@ def round_report(round_: Round, filters: Filters):
     """Who has reported in a round: (action points, actors, {(actor, ap): best workflow}).
 
     Expected reporters are each action point's lead and partners; an update counts for the round
-    when its reporting date falls between the opening and the deadline (drafts do not count)."""
-    action_points = action_points_with_status(round_.plan, Filters(goal=filters.goal))
+    when its reporting date falls between the opening and the deadline (drafts do not count).
+    With the status filter "not reported", only the actors and action points with a report
+    still missing; with a status, the action points whose overall status it is."""
+    status = None if filters.status == NOT_REPORTED else filters.status
+    narrowed = Filters(goal=filters.goal, status=status)
+    action_points = action_points_with_status(round_.plan, narrowed)
     ap_ids = [ap.id for ap in action_points]
     rank = case(
         (ProgressUpdate.workflow == Workflow.VALIDATED, 3),
@@ -482,6 +615,10 @@ def round_report(round_: Round, filters: Filters):
         (ap.lead_actor_id, ap.id) for ap in action_points if ap.lead_actor_id
     }
     actor_ids = {a for a, _ in expected} | {a for a, _ in reported}
+    if filters.status == NOT_REPORTED:
+        missing = expected - reported.keys()
+        actor_ids = {a for a, _ in missing}
+        action_points = [ap for ap in action_points if any(p == ap.id for _, p in missing)]
     actors_query = select(Actor).where(Actor.id.in_(actor_ids)).order_by(Actor.name)
     if filters.actor is not None:
         actors_query = actors_query.where(Actor.id == filters.actor.id)
@@ -489,3 +626,67 @@ def round_report(round_: Round, filters: Filters):
         actors_query = actors_query.where(Actor.id.in_(_members_of(filters.working_group)))
     actors = list(db.session.scalars(actors_query))
     return action_points, actors, reported, expected
+
+
+NOT_REPORTED_SORTS = ("actor", "action_point")
+
+
+def not_reported_query(round_: Round, filters: Filters, sort: str = "actor") -> Select:
+    """Who has not reported on what in a round, one row for each expected (actor, action point)
+    pair with no report in the round's window: actor_id, actor_code, actor_name,
+    action_point_id, action_point_code, action_point_title. Sorted by actor name, or by action
+    point (`sort`); the filters of the round page narrow it."""
+    live = and_(ActionPoint.plan_id == round_.plan_id, ActionPoint.retired_at.is_(None))
+    leads = select(
+        ActionPoint.lead_actor_id.label("actor_id"), ActionPoint.id.label("action_point_id")
+    ).where(live, ActionPoint.lead_actor_id.is_not(None))
+    partners = (
+        select(action_point_partners.c.actor_id, action_point_partners.c.action_point_id)
+        .join(ActionPoint, ActionPoint.id == action_point_partners.c.action_point_id)
+        .where(live)
+    )
+    pairs = union(leads, partners).subquery()
+    query = (
+        select(
+            Actor.id.label("actor_id"),
+            Actor.code.label("actor_code"),
+            Actor.name.label("actor_name"),
+            ActionPoint.id.label("action_point_id"),
+            ActionPoint.code.label("action_point_code"),
+            ActionPoint.title.label("action_point_title"),
+        )
+        .select_from(pairs)
+        .join(Actor, Actor.id == pairs.c.actor_id)
+        .join(ActionPoint, ActionPoint.id == pairs.c.action_point_id)
+        .where(
+            ~reported_in(
+                pairs.c.actor_id, pairs.c.action_point_id, round_.opens_on, round_.deadline
+            )
+        )
+    )
+    if filters.goal is not None:
+        query = query.where(ActionPoint.goal_id == filters.goal.id)
+    if filters.actor is not None:
+        query = query.where(Actor.id == filters.actor.id)
+    if filters.working_group is not None:
+        query = query.where(Actor.id.in_(_members_of(filters.working_group)))
+    if filters.status not in (None, NOT_REPORTED):
+        overall = select(ActionPointStatus.action_point_id).where(
+            ActionPointStatus.status == Status(filters.status)
+        )
+        query = query.where(ActionPoint.id.in_(overall))
+    by_actor = (Actor.name, Actor.id)
+    by_action_point = (ActionPoint.sort_key, ActionPoint.id)
+    order = by_action_point + by_actor if sort == "action_point" else by_actor + by_action_point
+    return query.order_by(*order)
+
+
+def reminders_of(round_: Round) -> list[RoundReminder]:
+    """The reminders sent in a round, newest first."""
+    query = (
+        select(RoundReminder)
+        .where(RoundReminder.round_id == round_.id)
+        .options(joinedload(RoundReminder.actor))
+        .order_by(RoundReminder.reminded_at.desc(), RoundReminder.id.desc())
+    )
+    return list(db.session.scalars(query))

@@ -23,11 +23,15 @@ from tracker.progress.models import (
     ActorActionPointStatus,
     ProgressUpdate,
     Round,
+    RoundReminder,
     Status,
     UpdateEvidence,
     Workflow,
 )
+from tracker.progress.queries import Filters, not_reported_query
+from tracker.uploads.files import UploadError, clean_filename
 from tracker.uploads.models import StoredFile
+from tracker.uploads.services import store_upload
 
 MAX_NARRATIVE = 20_000
 MAX_LINKS = 20
@@ -271,6 +275,28 @@ def attach_evidence(update: ProgressUpdate, upload: StoredFile, *, by: User) -> 
     return evidence
 
 
+def attach_uploads(update: ProgressUpdate, uploads: Sequence, *, by: User) -> list[UpdateEvidence]:
+    """Check, keep and attach several uploaded files at once (the update form's). The first file
+    refused raises ProgressError naming it; the caller rolls back, so none is attached."""
+    if len(update.evidence_files) + len(uploads) > MAX_EVIDENCE_FILES:
+        raise ProgressError(
+            f"An update has at most {MAX_EVIDENCE_FILES} evidence files "
+            f"({len(update.evidence_files)} attached already).",
+            "evidence_files",
+        )
+    attached = []
+    for upload in uploads:
+        try:
+            stored = store_upload(upload, by=by)
+        except UploadError as error:
+            name = clean_filename(getattr(upload, "filename", None)) or "A file"
+            raise ProgressError(
+                f"{name}: {error} Nothing was saved; choose the files again.", "evidence_files"
+            ) from None
+        attached.append(attach_evidence(update, stored, by=by))
+    return attached
+
+
 def _step(update: ProgressUpdate, version: int | None, to: Workflow, **values) -> dict:
     """Move an update along the workflow; a concurrent step by someone else is a conflict."""
     if version is not None:
@@ -291,6 +317,21 @@ def submit_update(update: ProgressUpdate, *, version: int | None = None, by: Use
         raise ProgressError(f"A {update.workflow.value} update cannot be submitted.", "workflow")
     changes = _step(update, version, Workflow.SUBMITTED, submitted_at=utcnow())
     _event(update, by, "submit", "Submitted the update", changes)
+    return update
+
+
+def withdraw_update(update: ProgressUpdate, *, version: int | None = None, by: User):
+    """Take a submitted update back to draft before the Secretariat has reviewed it."""
+    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    if not update.is_withdrawable:
+        validated = update.workflow == Workflow.VALIDATED
+        raise ProgressError(
+            f"Only a submitted update can be withdrawn; this one is {update.workflow.value}"
+            + (" (a correction is a new update)." if validated else "."),
+            "workflow",
+        )
+    changes = _step(update, version, Workflow.DRAFT, submitted_at=None)
+    _event(update, by, "withdraw", "Withdrew the update to draft", changes)
     return update
 
 
@@ -440,6 +481,50 @@ def close_round(round_: Round, *, by: User) -> Round:
     db.session.flush()
     record_event(by=by, action="close", entity=round_, summary=f"Closed round {round_.title}")
     return round_
+
+
+def remind_non_reporters(
+    round_: Round, *, actor: Actor | None = None, by: User | str
+) -> list[RoundReminder]:
+    """Remind each actor (or only `actor`) of the action points it has not yet reported on in
+    an open round: one reminder each, recorded and audited. Nothing outstanding is an error."""
+    if isinstance(by, User):
+        _refuse(permissions.can_manage_rounds(by), "Only the Secretariat sends reminders.")
+    if round_.closed_at is not None:
+        raise ProgressError("The round is closed: nobody can report in it any more.", "round")
+    rows = db.session.execute(not_reported_query(round_, Filters(actor=actor))).all()
+    outstanding: dict[int, list] = {}
+    for row in rows:
+        outstanding.setdefault(row.actor_id, []).append(row)
+    if not outstanding:
+        who = f"{actor.name} has" if actor else "Every expected actor has"
+        raise ProgressError(f"{who} reported on everything due in this round.", "actor")
+    return [record_reminder(round_, found, by=by) for found in outstanding.values()]
+
+
+def record_reminder(round_: Round, rows: list, *, by: User | str) -> RoundReminder:
+    """The one place a reminder is made: the row, and its audit event. When notifications come
+    (issue 16), the mail to the actor's users is queued here, in the same transaction."""
+    first = rows[0]
+    codes = [row.action_point_code for row in rows]
+    reminder = RoundReminder(
+        round_id=round_.id,
+        actor_id=first.actor_id,
+        action_points=codes,
+        reminded_by_id=None if isinstance(by, str) else by.id,
+        reminded_by=(by if isinstance(by, str) else by.name or by.email)[:200],
+    )
+    db.session.add(reminder)
+    db.session.flush()
+    record_event(
+        by=by,
+        action="remind",
+        entity=round_,
+        summary=f"Reminded {first.actor_name} ({first.actor_code}) of {len(codes)} action "
+        f"point(s) not reported in round {round_.title}",
+        changes={"reminded": [None, first.actor_code], "action_points": [None, codes]},
+    )
+    return reminder
 
 
 @dataclass

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.actors.services import list_actors
+from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.audit.services import history_of
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
@@ -16,6 +16,7 @@ from tracker.progress.forms import (
     BulkForm,
     EvidenceForm,
     FilterForm,
+    RemindForm,
     ReturnForm,
     RoundForm,
     StepForm,
@@ -26,7 +27,7 @@ from tracker.progress.forms import (
     update_values,
 )
 from tracker.progress.models import Round, UpdateEvidence
-from tracker.query_args import int_arg, page_arg
+from tracker.query_args import MAX_PAGE, int_arg, page_arg
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -161,27 +162,41 @@ def weight(action_point_id: int):
 def new(action_point_id: int):
     actors = reporting_actors()
     ap = plan_services.get_action_point(action_point_id) or abort(404)
+    wanted = request.args.get("actor")
+    chosen = actors[0] if len(actors) == 1 else next((a for a in actors if a.code == wanted), None)
+    start = queries.starting_point(ap, chosen)
+    defaults = {"status": start.status.value, "percent": start.percent} if start else {}
     form = UpdateForm(
-        data={"actor": actors[0].code if len(actors) == 1 else "", "reported_on": date.today()}
+        data={"actor": chosen.code if chosen else "", "reported_on": date.today(), **defaults}
     )
     form.set_choices(actors, ap.activities)
     if form.validate_on_submit():
         actor = next(a for a in actors if a.code == form.actor.data)
+        submit, files = "submit" in request.form, form.uploads
         try:
+            # Evidence goes on a draft; with files, the update is submitted once they are on.
             update = services.create_update(
                 ap,
                 actor=actor,
                 **update_values(form, ap.activities),
-                submit="submit" in request.form,
+                submit=submit and not files,
                 by=current_user,
             )
+            services.attach_uploads(update, files, by=current_user)
+            if submit and files:
+                services.submit_update(update, by=current_user)
         except services.ProgressError as error:
+            db.session.rollback()  # nothing half-saved: not the update without its files
             field_error(form, error)
         else:
             db.session.commit()
-            flash(f"Update {'submitted' if update.submitted_at else 'saved as a draft'}.")
+            flash(f"Update {'submitted' if submit else 'saved as a draft'}{attached(files)}.")
             return redirect(url_for("progress.show", update_id=update.id))
-    return render_template("progress/edit.html", form=form, ap=ap, update=None)
+    return render_template("progress/edit.html", form=form, ap=ap, update=None, start=start)
+
+
+def attached(files: list) -> str:
+    return f", with {len(files)} evidence file{'s' if len(files) > 1 else ''}" if files else ""
 
 
 @bp.get("/updates")
@@ -221,17 +236,20 @@ def show(update_id: int):
 def add_evidence(update_id: int):
     update = get_editable_update(update_id)
     form = EvidenceForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        flash("Not attached: " + " ".join(m for ms in form.errors.values() for m in ms))
+    else:
         try:
             stored = store_upload(form.file.data, by=current_user)
             services.attach_evidence(update, stored, by=current_user)
         except (UploadError, services.ProgressError) as error:
-            form.file.errors = [*form.file.errors, str(error)]
+            db.session.rollback()
+            flash(f"Not attached: {error}")
         else:
             db.session.commit()
             flash(f"Evidence {stored.filename} attached.")
-            return redirect(url_for("progress.show", update_id=update.id))
-    return render_update(update, 422, evidence_form=form)
+    # Back to the update either way, so that a refused file leaves the address bar on it.
+    return redirect(url_for("progress.show", update_id=update_id, _anchor="evidence"))
 
 
 @bp.get("/updates/<id:update_id>/evidence/<id:evidence_id>")
@@ -260,9 +278,12 @@ def edit(update_id: int):
                 **update_values(form, ap.activities),
                 by=current_user,
             )
+            services.attach_uploads(update, form.uploads, by=current_user)
             if "submit" in request.form:
                 services.submit_update(update, by=current_user)
         except services.ProgressError as error:
+            db.session.rollback()  # nothing half-saved: not the edit without its files
+            update = get_editable_update(update_id)
             field_error(form, error)
         except StaleVersionError as error:
             conflict = error
@@ -271,18 +292,20 @@ def edit(update_id: int):
             form.version.data = update.version  # saving again now overwrites, knowingly
         else:
             db.session.commit()
-            flash("Update saved." if "submit" not in request.form else "Update submitted.")
+            done = "submitted" if "submit" in request.form else "saved"
+            flash(f"Update {done}{attached(form.uploads)}.")
             return redirect(url_for("progress.show", update_id=update.id))
     return render_template("progress/edit.html", form=form, ap=ap, update=update, conflict=conflict)
 
 
 def workflow_step(update_id: int, step, message: str, form_class=StepForm, fields=()):
-    """Submit, validate or return an update, at the version the user saw. A refusal shows the
-    update again with the reason (422, or 409 when someone else changed it meanwhile)."""
+    """Submit, withdraw, validate or return an update, at the version the user saw. A refusal
+    (a rule, or someone else changed it meanwhile) goes back to the update with the reason; an
+    invalid form (a reason too long) shows the update again with what was typed (422)."""
     update = get_readable_update(update_id)
     form = form_class()
-    forms = {"return_form": form} if form_class is ReturnForm else {}
     if not form.validate_on_submit():
+        forms = {"return_form": form} if form_class is ReturnForm else {}
         return render_update(update, 422, **forms)
     try:
         step(
@@ -291,15 +314,12 @@ def workflow_step(update_id: int, step, message: str, form_class=StepForm, field
             by=current_user,
             **{name: form[name].data for name in fields},
         )
-    except services.ProgressError as error:
-        flash(f"Not done: {error}")
-        return render_update(update, 422, **forms)
-    except StaleVersionError as error:
+    except (services.ProgressError, StaleVersionError) as error:
         db.session.rollback()
         flash(f"Not done: {error}")
-        return render_update(get_readable_update(update_id), 409, **forms)
-    db.session.commit()
-    flash(message)
+    else:
+        db.session.commit()
+        flash(message)
     return redirect(url_for("progress.show", update_id=update_id))
 
 
@@ -308,6 +328,17 @@ def workflow_step(update_id: int, step, message: str, form_class=StepForm, field
 def submit(update_id: int):
     require(permissions.can_write_for(current_user, get_readable_update(update_id).actor_id))
     return workflow_step(update_id, services.submit_update, "Update submitted for review.")
+
+
+@bp.post("/updates/<id:update_id>/withdraw")
+@login_required
+def withdraw(update_id: int):
+    require(permissions.can_write_for(current_user, get_readable_update(update_id).actor_id))
+    return workflow_step(
+        update_id,
+        services.withdraw_update,
+        "Update withdrawn to draft: change it, then submit it again when it is ready.",
+    )
 
 
 @bp.post("/updates/<id:update_id>/validate")
@@ -335,9 +366,24 @@ def return_update(update_id: int):
 @bp.get("/my-work")
 @login_required
 def my_work():
+    # Each list pages on its own (?returned_page=2): paging one keeps the others where they are.
+    pages = {name: int_arg(f"{name}_page", 1, maximum=MAX_PAGE) for name in queries.MY_WORK}
+    work = queries.my_work(current_user, pages)
+    today = date.today()
+
+    def page_url(name: str, number: int) -> str:
+        args = {**request.args, f"{name}_page": number}
+        return url_for("progress.my_work", **args, _anchor=name.replace("_", "-"))
+
     return render_template(
         "progress/my_work.html",
-        work=queries.my_work(current_user),
+        work=work,
+        overdue=queries.overdue_follow_ups(current_user.actor_id, today)
+        if "follow_ups" in work
+        else 0,
+        today=today,
+        recent_days=queries.RECENT_DAYS,
+        page_url=page_url,
         stale_before=queries.stale_before(),
     )
 
@@ -379,7 +425,18 @@ def new_round(code: str):
 def round(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form, filters = filter_form(round_.plan)
+    del form.workflow  # a round counts reports, whatever their workflow: not a filter here
+    sort = request.args.get("sort", "actor")
+    sort = sort if sort in queries.NOT_REPORTED_SORTS else "actor"
     action_points, actors, reported, expected = queries.round_report(round_, filters)
+    missing = queries.paged(
+        queries.not_reported_query(round_, filters, sort), page_arg(), 50, rows=True
+    )
+    reminders = queries.reminders_of(round_)
+    last_reminded: dict = {}
+    for reminder in reminders:  # newest first: the first of each actor is its latest
+        last_reminded.setdefault(reminder.actor_id, reminder)
+    args = {name: value for name, value in request.args.items() if name not in ("page", "sort")}
     return render_template(
         "progress/round.html",
         round=round_,
@@ -388,7 +445,38 @@ def round(round_id: int):
         actors=actors,
         reported=reported,
         expected=expected,
+        missing=missing,
+        sort=sort,
+        args=args,
+        reminders=reminders,
+        last_reminded=last_reminded,
+        remind_form=RemindForm(formdata=None),
     )
+
+
+@bp.post("/rounds/<id:round_id>/remind")
+@login_required
+def remind(round_id: int):
+    require(permissions.can_manage_rounds(current_user))
+    round_ = db.get_or_404(Round, round_id)
+    form = RemindForm()
+    code = form.actor.data if form.validate_on_submit() else None
+    actor = get_actor_by_code(code) if code else None
+    if form.errors or (code and actor is None):
+        flash("Not sent: choose an actor from the list of who has not reported.")
+    else:
+        try:
+            reminders = services.remind_non_reporters(round_, actor=actor, by=current_user)
+        except services.ProgressError as error:
+            flash(f"Not sent: {error}")
+        else:
+            db.session.commit()
+            names = ", ".join(r.actor.name for r in reminders)
+            flash(
+                f"Reminder recorded for {names}. It is listed below; e-mail delivery will "
+                "follow once notifications are in place."
+            )
+    return redirect(url_for("progress.round", round_id=round_id, _anchor="reminders"))
 
 
 @bp.post("/rounds/<id:round_id>/close")

@@ -28,6 +28,7 @@ from tracker.meetings.models import (
 )
 from tracker.meetings.services import MAX_MINUTES, is_ambiguous, parse_moment
 from tracker.plan.models import ActionPoint, Plan
+from tracker.web import TEXT_FORMAT_HELP
 
 WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."
 
@@ -47,7 +48,8 @@ class MeetingForm(FlaskForm):
     series = StringField(
         "Series",
         validators=[InputRequired(), Length(max=80)],
-        description="A short key shared by the meetings of one series, e.g. reference-group.",
+        description="The same word for every meeting of one series, e.g. reference-group for the "
+        "Reference Group's meetings.",
     )
     number = IntegerField("Number in the series", validators=[Optional()])
     title = StringField("Title", validators=[InputRequired(), Length(max=300)])
@@ -56,7 +58,7 @@ class MeetingForm(FlaskForm):
     timezone = StringField(
         "Time zone",
         validators=[Optional(), Length(max=64)],
-        description="IANA name, e.g. Europe/Budapest or Asia/Tbilisi.",
+        description="Region and city of the meeting's clock, e.g. Europe/Budapest or Asia/Tbilisi.",
     )
     place = StringField("Place", validators=[Optional(), Length(max=300)])
     is_virtual = BooleanField("Virtual meeting")
@@ -192,7 +194,8 @@ class MinutesForm(FlaskForm):
         "Minutes",
         id="minutes-text",
         validators=[InputRequired()],
-        description=f"Markdown, at most {MAX_MINUTES:,} characters. Saving adds a new version.",
+        description=f"{TEXT_FORMAT_HELP} At most {MAX_MINUTES:,} characters. Saving adds a new "
+        "version.",
     )
 
 

@@ -48,7 +48,8 @@ def check_timezone(name: str | None) -> str:
     name = (name or "").strip()
     if name not in _known_zones():
         raise MeetingError(
-            "Give an IANA time zone, such as Europe/Budapest, Asia/Tbilisi or UTC.", "timezone"
+            "Give a time zone as region and city, such as Europe/Budapest or Asia/Tbilisi, or UTC.",
+            "timezone",
         )
     return name
 

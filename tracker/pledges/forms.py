@@ -26,7 +26,9 @@ class PledgeForm(FlaskForm):
     actor = SelectField("Pledging actor", validators=[InputRequired()])
     target = SelectField("Funds", validators=[InputRequired()])
     currency = StringField(
-        "Currency", validators=[DataRequired(), Length(max=10)], description="ISO 4217, e.g. EUR."
+        "Currency",
+        validators=[DataRequired(), Length(max=10)],
+        description="Currency code, e.g. EUR or USD.",
     )
     amount = StringField("Amount pledged", validators=[DataRequired()], description=AMOUNT_HELP)
     pledged_on = DateField("Date of the pledge", validators=[InputRequired()])
@@ -83,7 +85,7 @@ class RateForm(FlaskForm):
     rate = StringField(
         "Rate",
         validators=[DataRequired()],
-        description="Units of the reporting currency for one unit of this currency.",
+        description="What one unit of this currency is worth in the reporting currency, e.g. 0.92.",
     )
     valid_on = DateField("Valid from", validators=[InputRequired()])
     source = StringField("Source", validators=[Optional(), Length(max=200)])

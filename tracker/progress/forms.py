@@ -21,6 +21,7 @@ from tracker.plan.models import Activity, PriorityGoal
 from tracker.progress.models import DEFAULT_PERCENTS, ProgressUpdate, Status, Workflow
 from tracker.progress.queries import NOT_REPORTED, Filters
 from tracker.progress.services import MAX_NARRATIVE, MAX_REASON, MAX_WEIGHT
+from tracker.web import TEXT_FORMAT_HELP
 
 
 def status_choices() -> list[tuple[str, str]]:
@@ -49,7 +50,7 @@ class UpdateForm(FlaskForm):
     narrative = TextAreaField(
         "Narrative",
         validators=[Optional(), Length(max=MAX_NARRATIVE)],
-        description=f"Markdown, at most {MAX_NARRATIVE:,} characters.",
+        description=f"{TEXT_FORMAT_HELP} At most {MAX_NARRATIVE:,} characters.",
     )
     evidence_links = TextAreaField(
         "Evidence links",

@@ -2,6 +2,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.audit import services
+from tracker.audit.display import describe_changes
 from tracker.audit.forms import AuditFilterForm
 from tracker.auth.permissions import can_view_audit_trail, require
 from tracker.db import db
@@ -28,4 +29,7 @@ def index():
             events = db.paginate(query, page=page_arg(), per_page=PER_PAGE, error_out=False)
     # Page links keep the filters; the page number is theirs to set.
     filters = {name: value for name, value in request.args.items() if name != "page" and value}
-    return render_template("audit/index.html", form=form, events=events, filters=filters)
+    changes = describe_changes(events.items) if events is not None else {}
+    return render_template(
+        "audit/index.html", form=form, events=events, filters=filters, changes=changes
+    )

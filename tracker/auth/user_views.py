@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
-from tracker.audit.services import history_of
+from tracker.audit.display import page_history
 from tracker.auth import services
 from tracker.auth.forms import (
     NewUserForm,
@@ -83,7 +83,7 @@ def edit(user_id: int):
             db.session.commit()
             flash(f"Account {user.email} saved." if changes else "Nothing to change.")
             return redirect(url_for("users.index"))
-    history = history_of(user)
+    history = page_history(user)
     return render_template("users/edit.html", form=form, user=user, history=history)
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
-from tracker.audit.services import history_of
+from tracker.audit.display import page_history
 from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
 from tracker.meetings import agenda, queries, services
@@ -148,7 +148,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
         meeting=meeting,
         minutes=minutes,
         today=date.today(),
-        history=history_of(meeting),
+        history=page_history(meeting, plan_id=meeting.plan_id),
         **forms,
     )
     return page, status

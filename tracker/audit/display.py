@@ -1,0 +1,364 @@
+"""The audit trail as a person reads it: the one place that turns a stored change into words.
+
+The trail keeps what machines need (codes, ids, enum values, a file's SHA-256; the API serves
+them as they are). A history panel shows what a person recognises: an actor's name, an action
+point's number and title, a follow-up's text, "Ongoing" for `ongoing`, a file's name. Records
+named by the events are loaded in one query per kind for the whole list, never one per row.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.actors.models import Actor, ActorKind
+from tracker.audit.models import AuditEvent
+from tracker.audit.services import history_of
+from tracker.auth.models import Role
+from tracker.db import db
+from tracker.meetings.models import (
+    AgendaItem,
+    Attendance,
+    Decision,
+    FollowUp,
+    FollowUpStatus,
+    MeetingKind,
+)
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges.models import EntryKind, TargetKind
+from tracker.progress.models import Status, Workflow
+
+TEXT_LENGTH = 120
+
+LABELS = {
+    "owner_actor": "Owner",
+    "host_actor": "Host",
+    "lead_actor": "Lead actor",
+    "partners": "Partner actors",
+    "members": "Members",
+    "target": "Funds",
+    "target_kind": "Funds",
+    "follow_ups": "Follow-ups",
+    "agenda_item": "Agenda item",
+    "action_points": "Action points",
+    "goal": "Priority goal",
+    "is_virtual": "Virtual meeting",
+    "url": "Meeting link",
+    "timezone": "Time zone",
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "reported_on": "Reporting date",
+    "percent": "Percent complete",
+    "retired_at": "Retired",
+    "continued_in": "Continued in",
+    "return_reason": "Reason returned",
+    "due_on": "Due",
+    "left_on": "Left on",
+    "pledged_total": "Total pledged",
+    "committed_total": "Total committed",
+    "disbursed_total": "Total disbursed",
+}
+
+# Fields whose values are one of these enums' values, shown by the member's label.
+ENUMS: dict[str, tuple[type, ...]] = {
+    "status": (Status, FollowUpStatus),
+    "workflow": (Workflow,),
+    "kind": (MeetingKind, ActorKind, EntryKind),
+    "attendance": (Attendance,),
+    "role": (Role,),
+    "target_kind": (TargetKind,),
+}
+
+# Fields that name records, by the kind of record their values point at.
+REFERENCES = {
+    "actor": "actor",
+    "owner_actor": "actor",
+    "host_actor": "actor",
+    "lead_actor": "actor",
+    "partners": "actor",
+    "members": "actor",
+    "target": "target",
+    "follow_ups": "follow_up",
+    "agenda_item": "agenda_item",
+    "decision": "decision",
+    "action_point": "action_point",
+    "action_points": "action_point",
+    "goal": "goal",
+}
+
+# Stored for machines only; the same event names the file in words.
+HIDDEN = {"sha256", "file_id"}
+
+# Events whose changes are keyed by the participant's actor code.
+PARTICIPANT_ACTIONS = {"participant", "participant_remove"}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    summary: str
+    by: str
+    occurred_at: datetime
+    changes: list[Change]
+
+
+def page_history(entity: db.Model, *, plan_id: int | None = None) -> list[HistoryEntry]:
+    """A record's history panel: its newest events, in words."""
+    return describe_events(history_of(entity), plan_id=plan_id)
+
+
+def describe_events(
+    events: Iterable[AuditEvent], *, plan_id: int | None = None
+) -> list[HistoryEntry]:
+    """Events in words. `plan_id` names the plan whose action point codes and goal numbers the
+    events carry (a meeting's, a pledge's); without it they are shown as numbers alone."""
+    events = list(events)
+    changes = describe_changes(events, plan_id=plan_id)
+    return [
+        HistoryEntry(event.summary, event.by, event.occurred_at, changes[event.id])
+        for event in events
+    ]
+
+
+def describe_changes(
+    events: Iterable[AuditEvent], *, plan_id: int | None = None
+) -> dict[int, list[Change]]:
+    """Each event's changes in words, by event id (for lists that show more of the event)."""
+    events = list(events)
+    names = _Names.load(events, plan_id)
+    return {
+        event.id: [
+            change
+            for field, values in (event.changes or {}).items()
+            if (change := _change(event, field, values, names)) is not None
+        ]
+        for event in events
+    }
+
+
+def _pairs(events: list[AuditEvent]):
+    for event in events:
+        for field, values in (event.changes or {}).items():
+            if isinstance(values, list | tuple) and len(values) == 2:
+                yield event, field, values
+
+
+def _kind_of(event: AuditEvent, field: str) -> str | None:
+    if event.action in PARTICIPANT_ACTIONS and field not in REFERENCES:
+        return "participant"
+    return REFERENCES.get(field)
+
+
+def _flat(value: Any) -> list:
+    if value is None or isinstance(value, dict):
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class _Names:
+    """The words for every record the events name, loaded in one query per kind."""
+
+    def __init__(self):
+        self.by_kind: dict[str, dict] = defaultdict(dict)
+
+    @classmethod
+    def load(cls, events: list[AuditEvent], plan_id: int | None) -> "_Names":
+        wanted: dict[str, set] = defaultdict(set)
+        for event, field, values in _pairs(events):
+            kind = _kind_of(event, field)
+            if kind == "participant":
+                wanted["actor"].add(str(field))
+            elif kind:
+                for value in values:
+                    wanted[kind].update(_flat(value))
+        names = cls()
+        names._load_actors(wanted["actor"])
+        names._load_targets(wanted["target"])
+        names._load_by_id("follow_up", FollowUp, FollowUp.text, wanted["follow_up"])
+        names._load_by_id("agenda_item", AgendaItem, AgendaItem.title, wanted["agenda_item"])
+        names._load_by_id("decision", Decision, Decision.text, wanted["decision"])
+        if plan_id is not None:
+            names._load_action_points(plan_id, wanted["action_point"])
+            names._load_goals(plan_id, wanted["goal"])
+        return names
+
+    def _load_actors(self, codes: set) -> None:
+        codes = {c for c in codes if isinstance(c, str)}
+        if codes:
+            rows = db.session.execute(
+                select(Actor.code, Actor.name).where(Actor.code.in_(codes))
+            ).all()
+            self.by_kind["actor"] = dict(rows)
+
+    def _load_by_id(self, kind: str, model, column, ids: set) -> None:
+        ids = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+        if ids:
+            rows = db.session.execute(select(model.id, column).where(model.id.in_(ids))).all()
+            self.by_kind[kind] = {i: _short(text) for i, text in rows}
+
+    def _load_action_points(self, plan_id: int, codes: set) -> None:
+        codes = {str(c) for c in codes if isinstance(c, str | int)}
+        if codes:
+            rows = db.session.execute(
+                select(ActionPoint.code, ActionPoint.title).where(
+                    ActionPoint.plan_id == plan_id, ActionPoint.code.in_(codes)
+                )
+            ).all()
+            self.by_kind["action_point"] = {
+                code: f"Action point {code}: {_short(title)}" for code, title in rows
+            }
+
+    def _load_goals(self, plan_id: int, numbers: set) -> None:
+        numbers = {n for n in numbers if isinstance(n, int) and not isinstance(n, bool)}
+        if numbers:
+            rows = db.session.execute(
+                select(PriorityGoal.number, PriorityGoal.title).where(
+                    PriorityGoal.plan_id == plan_id, PriorityGoal.number.in_(numbers)
+                )
+            ).all()
+            self.by_kind["goal"] = {n: f"Goal {n}: {_short(title)}" for n, title in rows}
+
+    def _load_targets(self, keys: set) -> None:
+        ids: dict[str, set[int]] = defaultdict(set)
+        for key in keys:
+            kind, _, text = str(key).partition(":")
+            if text.isdigit():
+                ids[kind].add(int(text))
+        found = {}
+        if ids["plan"]:
+            for i, code, title in db.session.execute(
+                select(Plan.id, Plan.code, Plan.title).where(Plan.id.in_(ids["plan"]))
+            ):
+                found[f"plan:{i}"] = f"The whole plan {code}: {_short(title)}"
+        if ids["goal"]:
+            for i, number, title in db.session.execute(
+                select(PriorityGoal.id, PriorityGoal.number, PriorityGoal.title).where(
+                    PriorityGoal.id.in_(ids["goal"])
+                )
+            ):
+                found[f"goal:{i}"] = f"Goal {number}: {_short(title)}"
+        if ids["action_point"]:
+            for i, code, title in db.session.execute(
+                select(ActionPoint.id, ActionPoint.code, ActionPoint.title).where(
+                    ActionPoint.id.in_(ids["action_point"])
+                )
+            ):
+                found[f"action_point:{i}"] = f"Action point {code}: {_short(title)}"
+        if ids["activity"]:
+            for i, code, title in db.session.execute(
+                select(Activity.id, Activity.code, Activity.title).where(
+                    Activity.id.in_(ids["activity"])
+                )
+            ):
+                found[f"activity:{i}"] = f"Activity {code}: {_short(title)}"
+        self.by_kind["target"] = found
+
+    def word(self, kind: str, value: Any) -> str:
+        known = self.by_kind.get(kind, {})
+        if value in known:
+            return known[value]
+        if kind == "action_point":
+            return f"Action point {value}"
+        if kind == "goal":
+            return f"Goal {value}"
+        if kind == "target":
+            return "a record since removed"
+        if kind in ("follow_up", "agenda_item", "decision"):
+            return f"{kind.replace('_', ' ').capitalize()} (removed)"
+        return str(value)
+
+
+def _short(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= TEXT_LENGTH else text[: TEXT_LENGTH - 1] + "…"
+
+
+def _label(field: str) -> str:
+    return LABELS.get(field) or field.replace("_", " ").capitalize()
+
+
+def _enum_label(classes: tuple[type, ...], value: Any) -> str:
+    for cls in classes:
+        try:
+            member = cls(value)
+        except ValueError:
+            continue
+        return getattr(member, "label", None) or member.value.replace("_", " ").capitalize()
+    return str(value)
+
+
+def _removed_record(value: dict) -> str:
+    """A record deleted from a meeting, as the event kept it: its own words."""
+    for key in ("filename", "title", "text"):
+        if value.get(key):
+            return _short(str(value[key]))
+    return "(removed)"
+
+
+def _scalar(field: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field == "percent" and isinstance(value, int):
+        return f"{value} %"
+    if isinstance(value, str):
+        if field.endswith("_at") and _ISO_MOMENT.match(value):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            return moment.strftime("%d %b %Y %H:%M UTC")
+        if field.endswith("_on") and _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value).strftime("%d %b %Y")
+            except ValueError:
+                return value
+    return str(value)
+
+
+def _value(event: AuditEvent, field: str, value: Any, names: _Names) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return _removed_record(value)
+    kind = _kind_of(event, field)
+    if kind == "participant":
+        return _enum_label((Attendance,), value)
+    if isinstance(value, list | tuple):
+        words = [_value(event, field, item, names) or "—" for item in value]
+        return ", ".join(words) if words else "none"
+    if kind:
+        return names.word(kind, value)
+    if field in ENUMS:
+        return _enum_label(ENUMS[field], value)
+    return _scalar(field, value)
+
+
+def _change(event: AuditEvent, field: str, values: Any, names: _Names) -> Change | None:
+    if field in HIDDEN:
+        return None
+    if not (isinstance(values, list | tuple) and len(values) == 2):
+        return Change(_label(field), None, _short(str(values)))
+    before, after = values
+    if field in ("agenda_item", "decision") and before == after:
+        # An edit names the record it changed, the same id before and after.
+        return Change(_label(field), None, _value(event, field, after, names))
+    if _kind_of(event, field) == "participant":
+        label = names.word("actor", str(field))
+    else:
+        label = _label(field)
+    return Change(label, _value(event, field, before, names), _value(event, field, after, names))

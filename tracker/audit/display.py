@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, literal, null, select, union_all
 
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
@@ -168,11 +168,85 @@ def _flat(value: Any) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-class _Names:
-    """The words for every record the events name, loaded in one query per kind."""
+TARGET_WORDS = {
+    "plan": "The whole plan {code}: {title}",
+    "goal": "Goal {code}: {title}",
+    "action_point": "Action point {code}: {title}",
+    "activity": "Activity {code}: {title}",
+}
 
-    def __init__(self):
+
+def _ids(values: set) -> set[int]:
+    return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def _lookup(kind: str, key, code, title, where):
+    """One arm of the UNION: (kind, key as text, code, title) of the records `where` selects."""
+    return select(
+        literal(kind, String).label("kind"),
+        cast(key, String).label("key"),
+        cast(code, String).label("code") if code is not None else null().label("code"),
+        cast(title, Text).label("title"),
+    ).where(where)
+
+
+def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
+    lookups = []
+    codes = {c for c in wanted["actor"] if isinstance(c, str)}
+    if codes:
+        lookups.append(_lookup("actor", Actor.code, None, Actor.name, Actor.code.in_(codes)))
+    for kind, model, column in (
+        ("follow_up", FollowUp, FollowUp.text),
+        ("agenda_item", AgendaItem, AgendaItem.title),
+        ("decision", Decision, Decision.text),
+    ):
+        if ids := _ids(wanted[kind]):
+            lookups.append(_lookup(kind, model.id, None, column, model.id.in_(ids)))
+    if plan_id is not None:
+        if codes := {str(c) for c in wanted["action_point"] if isinstance(c, str | int)}:
+            where = (ActionPoint.plan_id == plan_id) & ActionPoint.code.in_(codes)
+            lookups.append(
+                _lookup("action_point", ActionPoint.code, None, ActionPoint.title, where)
+            )
+        if numbers := _ids(wanted["goal"]):
+            where = (PriorityGoal.plan_id == plan_id) & PriorityGoal.number.in_(numbers)
+            lookups.append(_lookup("goal", PriorityGoal.number, None, PriorityGoal.title, where))
+    targets: dict[str, set[int]] = defaultdict(set)
+    for key in wanted["target"]:
+        kind, _, text = str(key).partition(":")
+        if text.isdigit():
+            targets[kind].add(int(text))
+    for kind, model, code in (
+        ("plan", Plan, Plan.code),
+        ("goal", PriorityGoal, PriorityGoal.number),
+        ("action_point", ActionPoint, ActionPoint.code),
+        ("activity", Activity, Activity.code),
+    ):
+        if targets[kind]:
+            where = model.id.in_(targets[kind])
+            lookups.append(_lookup(f"target_{kind}", model.id, code, model.title, where))
+    return lookups
+
+
+class _Names:
+    """The words for every record the events name: one query for all of them (a UNION of a
+    lookup per kind), so that a history panel costs at most one query more than its events."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str | None, str | None]] = ()):
         self.by_kind: dict[str, dict] = defaultdict(dict)
+        for kind, key, code, title in rows:
+            if kind == "actor":
+                self.by_kind[kind][key] = title
+            elif kind in ("follow_up", "agenda_item", "decision"):
+                self.by_kind[kind][int(key)] = _short(title)
+            elif kind == "action_point":
+                self.by_kind[kind][key] = f"Action point {key}: {_short(title)}"
+            elif kind == "goal":
+                self.by_kind[kind][int(key)] = f"Goal {key}: {_short(title)}"
+            else:  # what a pledge funds, by its "kind:id" key
+                target_kind = kind.removeprefix("target_")
+                words = TARGET_WORDS[target_kind].format(code=code, title=_short(title))
+                self.by_kind["target"][f"{target_kind}:{key}"] = words
 
     @classmethod
     def load(cls, events: list[AuditEvent], plan_id: int | None) -> "_Names":
@@ -184,87 +258,10 @@ class _Names:
             elif kind:
                 for value in values:
                     wanted[kind].update(_flat(value))
-        names = cls()
-        names._load_actors(wanted["actor"])
-        names._load_targets(wanted["target"])
-        names._load_by_id("follow_up", FollowUp, FollowUp.text, wanted["follow_up"])
-        names._load_by_id("agenda_item", AgendaItem, AgendaItem.title, wanted["agenda_item"])
-        names._load_by_id("decision", Decision, Decision.text, wanted["decision"])
-        if plan_id is not None:
-            names._load_action_points(plan_id, wanted["action_point"])
-            names._load_goals(plan_id, wanted["goal"])
-        return names
-
-    def _load_actors(self, codes: set) -> None:
-        codes = {c for c in codes if isinstance(c, str)}
-        if codes:
-            rows = db.session.execute(
-                select(Actor.code, Actor.name).where(Actor.code.in_(codes))
-            ).all()
-            self.by_kind["actor"] = dict(rows)
-
-    def _load_by_id(self, kind: str, model, column, ids: set) -> None:
-        ids = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
-        if ids:
-            rows = db.session.execute(select(model.id, column).where(model.id.in_(ids))).all()
-            self.by_kind[kind] = {i: _short(text) for i, text in rows}
-
-    def _load_action_points(self, plan_id: int, codes: set) -> None:
-        codes = {str(c) for c in codes if isinstance(c, str | int)}
-        if codes:
-            rows = db.session.execute(
-                select(ActionPoint.code, ActionPoint.title).where(
-                    ActionPoint.plan_id == plan_id, ActionPoint.code.in_(codes)
-                )
-            ).all()
-            self.by_kind["action_point"] = {
-                code: f"Action point {code}: {_short(title)}" for code, title in rows
-            }
-
-    def _load_goals(self, plan_id: int, numbers: set) -> None:
-        numbers = {n for n in numbers if isinstance(n, int) and not isinstance(n, bool)}
-        if numbers:
-            rows = db.session.execute(
-                select(PriorityGoal.number, PriorityGoal.title).where(
-                    PriorityGoal.plan_id == plan_id, PriorityGoal.number.in_(numbers)
-                )
-            ).all()
-            self.by_kind["goal"] = {n: f"Goal {n}: {_short(title)}" for n, title in rows}
-
-    def _load_targets(self, keys: set) -> None:
-        ids: dict[str, set[int]] = defaultdict(set)
-        for key in keys:
-            kind, _, text = str(key).partition(":")
-            if text.isdigit():
-                ids[kind].add(int(text))
-        found = {}
-        if ids["plan"]:
-            for i, code, title in db.session.execute(
-                select(Plan.id, Plan.code, Plan.title).where(Plan.id.in_(ids["plan"]))
-            ):
-                found[f"plan:{i}"] = f"The whole plan {code}: {_short(title)}"
-        if ids["goal"]:
-            for i, number, title in db.session.execute(
-                select(PriorityGoal.id, PriorityGoal.number, PriorityGoal.title).where(
-                    PriorityGoal.id.in_(ids["goal"])
-                )
-            ):
-                found[f"goal:{i}"] = f"Goal {number}: {_short(title)}"
-        if ids["action_point"]:
-            for i, code, title in db.session.execute(
-                select(ActionPoint.id, ActionPoint.code, ActionPoint.title).where(
-                    ActionPoint.id.in_(ids["action_point"])
-                )
-            ):
-                found[f"action_point:{i}"] = f"Action point {code}: {_short(title)}"
-        if ids["activity"]:
-            for i, code, title in db.session.execute(
-                select(Activity.id, Activity.code, Activity.title).where(
-                    Activity.id.in_(ids["activity"])
-                )
-            ):
-                found[f"activity:{i}"] = f"Activity {code}: {_short(title)}"
-        self.by_kind["target"] = found
+        lookups = _lookups(wanted, plan_id)
+        if not lookups:
+            return cls()
+        return cls(db.session.execute(union_all(*lookups)).all())
 
     def word(self, kind: str, value: Any) -> str:
         known = self.by_kind.get(kind, {})

@@ -309,7 +309,7 @@ def set_participant(
         by=by,
         action="participant",
         entity=meeting,
-        summary=f"{actor.code}: {attendance.value}",
+        summary=f"{actor.name}: {attendance.label}",
         changes={actor.code: [jsonable(before), attendance.value]},
     )
     return participant
@@ -333,7 +333,7 @@ def remove_participant(participant: MeetingParticipant, *, by: By) -> None:
         participant,
         by=by,
         action="participant_remove",
-        summary=f"{code} removed from the participants",
+        summary=f"{participant.actor.name} removed from the participants",
         changes={code: [participant.attendance.value, None]},
     )
 

@@ -129,7 +129,7 @@ def default_percent(action_point: ActionPoint, actor: Actor, status: Status) -> 
 
 
 def _summary(summary: str, actor: Actor, action_point: ActionPoint) -> str:
-    return f"{summary} ({actor.code} on action point {action_point.code})"
+    return f"{summary} ({actor.name} on action point {action_point.code})"
 
 
 def _event(update: ProgressUpdate, by: User | str, action: str, summary: str, changes=None):

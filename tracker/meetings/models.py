@@ -1,6 +1,7 @@
 """Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
 
 import enum
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +49,17 @@ class FollowUpStatus(_Labelled):
 
 PENDING = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 
+_ORDINAL = re.compile(r"^\s*\d+(st|nd|rd|th)\s+", re.IGNORECASE)
+_NUMBER = re.compile(r"[\s,]*(#|no\.?|number)?\s*\d+\s*$", re.IGNORECASE)
+
+
+def series_name(key: str, title: str | None) -> str:
+    """A series as people call it: a meeting's title without its number ("Black Sea working
+    group 9" and "31st Reference Group meeting" name "Black Sea working group" and "Reference
+    Group meeting"); the key in words when nothing is left."""
+    name = _NUMBER.sub("", _ORDINAL.sub("", title or "")).strip(" ,-–")
+    return name or key.replace("-", " ").replace("_", " ").capitalize()
+
 
 class Meeting(db.Model):
     __tablename__ = "meetings"
@@ -94,6 +106,10 @@ class Meeting(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def series_name(self) -> str:
+        return series_name(self.series, self.title)
 
     def local_day(self) -> date:
         """The day the meeting starts, in its own time zone (UTC if the zone is unknown: one

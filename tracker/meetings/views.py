@@ -70,7 +70,7 @@ def index():
         page=page,
         upcoming=upcoming,
         kinds=list(MeetingKind),
-        series_keys=queries.series_keys(),
+        series_names=queries.series_names(),
         kind=kind,
         series=series,
     )

@@ -220,7 +220,7 @@ def remove_follow_up(follow_up: FollowUp, *, by: By) -> None:
         follow_up,
         by=by,
         action="follow_up_remove",
-        summary=f"Follow-up for {follow_up.owner_actor.code} removed: {follow_up.text[:200]}",
+        summary=f"Follow-up for {follow_up.owner_actor.name} removed: {follow_up.text[:200]}",
         changes={
             "follow_up": [
                 {

@@ -176,6 +176,15 @@ TARGET_WORDS = {
 }
 
 
+# What a pledge can fund: (kind, model, the attribute that numbers it).
+TARGET_MODELS = (
+    ("plan", Plan, "code"),
+    ("goal", PriorityGoal, "number"),
+    ("action_point", ActionPoint, "code"),
+    ("activity", Activity, "code"),
+)
+
+
 def _ids(values: set) -> set[int]:
     return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
 
@@ -216,16 +225,52 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
         kind, _, text = str(key).partition(":")
         if text.isdigit():
             targets[kind].add(int(text))
-    for kind, model, code in (
-        ("plan", Plan, Plan.code),
-        ("goal", PriorityGoal, PriorityGoal.number),
-        ("action_point", ActionPoint, ActionPoint.code),
-        ("activity", Activity, Activity.code),
-    ):
+    for kind, model, code in TARGET_MODELS:
         if targets[kind]:
             where = model.id.in_(targets[kind])
-            lookups.append(_lookup(f"target_{kind}", model.id, code, model.title, where))
+            lookups.append(
+                _lookup(f"target_{kind}", model.id, getattr(model, code), model.title, where)
+            )
     return lookups
+
+
+def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
+    """Rows for the records the page has loaded already (a meeting's participants, a pledge's
+    actor and target), taken out of `wanted`: a panel that names only those costs no query.
+    Only attributes already loaded are read, so that this never lazy-loads one row at a time."""
+    rows = []
+    for record in list(db.session.identity_map.values()):
+        loaded = record.__dict__
+        if isinstance(record, Actor) and loaded.get("code") in wanted["actor"]:
+            if "name" in loaded:
+                wanted["actor"].discard(loaded["code"])
+                rows.append(("actor", loaded["code"], None, loaded["name"]))
+            continue
+        for kind, model, text in (
+            ("follow_up", FollowUp, "text"),
+            ("agenda_item", AgendaItem, "title"),
+            ("decision", Decision, "text"),
+        ):
+            if isinstance(record, model) and loaded.get("id") in wanted[kind] and text in loaded:
+                wanted[kind].discard(loaded["id"])
+                rows.append((kind, str(loaded["id"]), None, loaded[text]))
+        for kind, model, code in TARGET_MODELS:
+            key = f"{kind}:{loaded.get('id')}"
+            if isinstance(record, model) and key in wanted["target"]:
+                if code in loaded and "title" in loaded:
+                    wanted["target"].discard(key)
+                    rows.append(
+                        (f"target_{kind}", str(loaded["id"]), loaded[code], loaded["title"])
+                    )
+        if plan_id is None or loaded.get("plan_id") != plan_id or "title" not in loaded:
+            continue
+        if isinstance(record, ActionPoint) and loaded.get("code") in wanted["action_point"]:
+            wanted["action_point"].discard(loaded["code"])
+            rows.append(("action_point", loaded["code"], None, loaded["title"]))
+        if isinstance(record, PriorityGoal) and loaded.get("number") in wanted["goal"]:
+            wanted["goal"].discard(loaded["number"])
+            rows.append(("goal", str(loaded["number"]), None, loaded["title"]))
+    return rows
 
 
 class _Names:
@@ -258,10 +303,10 @@ class _Names:
             elif kind:
                 for value in values:
                     wanted[kind].update(_flat(value))
-        lookups = _lookups(wanted, plan_id)
-        if not lookups:
-            return cls()
-        return cls(db.session.execute(union_all(*lookups)).all())
+        rows = _from_session(wanted, plan_id)
+        if lookups := _lookups(wanted, plan_id):
+            rows += db.session.execute(union_all(*lookups)).all()
+        return cls(rows)
 
     def word(self, kind: str, value: Any) -> str:
         known = self.by_kind.get(kind, {})

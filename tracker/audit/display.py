@@ -17,6 +17,7 @@ from sqlalchemy import String, Text, cast, literal, null, select, union_all
 
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import field_label as _label
 from tracker.audit.services import history_of
 from tracker.auth.models import Role
 from tracker.db import db
@@ -34,34 +35,6 @@ from tracker.progress.models import Status, Workflow
 
 TEXT_LENGTH = 120
 
-LABELS = {
-    "owner_actor": "Owner",
-    "host_actor": "Host",
-    "lead_actor": "Lead actor",
-    "partners": "Partner actors",
-    "members": "Members",
-    "target": "Funds",
-    "target_kind": "Funds",
-    "follow_ups": "Follow-ups",
-    "agenda_item": "Agenda item",
-    "action_points": "Action points",
-    "goal": "Priority goal",
-    "is_virtual": "Virtual meeting",
-    "url": "Meeting link",
-    "timezone": "Time zone",
-    "starts_at": "Starts",
-    "ends_at": "Ends",
-    "reported_on": "Reporting date",
-    "percent": "Percent complete",
-    "retired_at": "Retired",
-    "continued_in": "Continued in",
-    "return_reason": "Reason returned",
-    "due_on": "Due",
-    "left_on": "Left on",
-    "pledged_total": "Total pledged",
-    "committed_total": "Total committed",
-    "disbursed_total": "Total disbursed",
-}
 
 # Fields whose values are one of these enums' values, shown by the member's label.
 ENUMS: dict[str, tuple[type, ...]] = {
@@ -326,10 +299,6 @@ class _Names:
 def _short(text: str | None) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= TEXT_LENGTH else text[: TEXT_LENGTH - 1] + "…"
-
-
-def _label(field: str) -> str:
-    return LABELS.get(field) or field.replace("_", " ").capitalize()
 
 
 def _enum_label(classes: tuple[type, ...], value: Any) -> str:

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from tracker.actors.models import Actor
-from tracker.audit.services import apply_changes, jsonable, record_event, record_events
+from tracker.audit.services import (
+    apply_changes,
+    fields_in_words,
+    jsonable,
+    record_event,
+    record_events,
+)
 from tracker.auth import permissions
 from tracker.auth.models import User
 from tracker.db import check_version, db, guarded_write, insert_many, utcnow
@@ -240,7 +246,7 @@ def edit_update(
         changes = apply_changes(update, values)
         if changes:
             db.session.flush()
-            _event(update, by, "update", f"Edited {', '.join(changes)}", changes)
+            _event(update, by, "update", f"Edited {fields_in_words(changes)}", changes)
     return update
 
 

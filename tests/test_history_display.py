@@ -85,3 +85,37 @@ def test_history_panels_take_the_same_queries_however_many_records_they_name(app
     few, many = busy_meeting(1), busy_meeting(8)
     counts = [count_queries(app, lambda m=m: client.get(f"/meetings/{m.id}")) for m in (few, many)]
     assert counts[0] == counts[1], counts
+
+
+def test_stored_values_read_as_words():
+    from tracker.audit.models import AuditEvent
+
+    event = AuditEvent(
+        id=10**9,
+        action="update",
+        agent="tests",
+        summary="Edited",
+        entity_type="progress_updates",
+        changes={
+            "status": ["ongoing", "completed"],
+            "workflow": ["submitted", "validated"],
+            "is_virtual": [False, True],
+            "reported_on": ["2026-03-10", "2026-03-11"],
+            "percent": [50, 100],
+            "lead_actor": ["SE", None],
+            "sha256": [None, "ab" * 32],
+            "pdf_sha256": [None, "cd" * 32],
+            "file": [None, "minutes.pdf (12 KB)"],
+        },
+    )
+    (entry,) = describe_events([event])
+    words = {c.label: (c.before, c.after) for c in entry.changes}
+    assert words == {
+        "Status": ("Ongoing", "Completed"),
+        "Workflow": ("Submitted", "Validated"),
+        "Virtual meeting": ("No", "Yes"),
+        "Reporting date": ("10 Mar 2026", "11 Mar 2026"),
+        "Percent complete": ("50 %", "100 %"),
+        "Lead actor": ("Sweden", None),
+        "File": (None, "minutes.pdf (12 KB)"),
+    }

@@ -360,7 +360,7 @@ def _value(event: AuditEvent, field: str, value: Any, names: _Names) -> str | No
 
 
 def _change(event: AuditEvent, field: str, values: Any, names: _Names) -> Change | None:
-    if field in HIDDEN:
+    if field in HIDDEN or field.endswith("_sha256"):  # a published report's files' digests
         return None
     if not (isinstance(values, list | tuple) and len(values) == 2):
         return Change(_label(field), None, _short(str(values)))

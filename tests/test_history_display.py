@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from tests import factories
 from tests.test_api import count_queries
-from tracker.audit.display import describe_events
 from tracker.audit.services import history_of
 from tracker.db import db
 from tracker.meetings import follow_ups, services
 from tracker.pledges import services as pledge_services
+from tracker.reports.history import describe_events
 
 
 def test_a_pledge_history_names_what_it_funds_and_who_pledged(client, login):

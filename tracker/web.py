@@ -19,9 +19,6 @@ from tracker.progress.display import status_badge
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
-# The help beside every field that render_markdown shows: what works, in plain words.
-TEXT_FORMAT_HELP = "Plain text; **bold**, *italic*, lists (lines starting with -) and links work."
-
 
 class IdConverter(IntegerConverter):
     """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404)."""

@@ -16,11 +16,11 @@ from tracker.actors.forms import (
     working_group_values,
 )
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
-from tracker.audit.display import page_history
 from tracker.auth.permissions import can_manage_plans, require
 from tracker.db import StaleVersionError, db
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan.services import PlanError
+from tracker.reports.history import page_history
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
 RULE_ERRORS = (services.ActorError, PlanError)

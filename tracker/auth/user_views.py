@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
-from tracker.audit.display import page_history
 from tracker.auth import services
 from tracker.auth.forms import (
     NewUserForm,
@@ -18,6 +17,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
+from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 bp.add_app_template_global(can_manage_users)

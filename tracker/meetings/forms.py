@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.meetings.follow_ups import MAX_NOTE, MAX_TEXT
 from tracker.meetings.models import (
     AgendaItem,
@@ -28,7 +29,6 @@ from tracker.meetings.models import (
 )
 from tracker.meetings.services import MAX_MINUTES, is_ambiguous, parse_moment
 from tracker.plan.models import ActionPoint, Plan
-from tracker.web import TEXT_FORMAT_HELP
 
 WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."
 

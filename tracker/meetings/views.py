@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
-from tracker.audit.display import page_history
 from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
 from tracker.meetings import agenda, queries, services
@@ -29,6 +28,7 @@ from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.query_args import page_arg
+from tracker.reports.history import page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 

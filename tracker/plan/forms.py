@@ -15,9 +15,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan.models import PriorityGoal
-from tracker.web import TEXT_FORMAT_HELP
 
 
 class ActionPointForm(FlaskForm):

@@ -3,7 +3,6 @@ from flask_login import current_user, login_required
 
 from tracker import retirement
 from tracker.actors.services import list_actors
-from tracker.audit.display import page_history
 from tracker.auth.permissions import (
     can_manage_plans,
     get_editable_action_point,
@@ -30,6 +29,7 @@ from tracker.plan.forms import (
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.progress import queries as progress
+from tracker.reports.history import page_history
 from tracker.tables import read_capped
 from tracker.uploads.forms import DocumentForm
 from tracker.uploads.services import UploadError, send_stored_file, store_upload

@@ -17,11 +17,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor, WorkingGroup
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.plan.models import Activity, PriorityGoal
 from tracker.progress.models import DEFAULT_PERCENTS, ProgressUpdate, Status, Workflow
 from tracker.progress.queries import NOT_REPORTED, Filters
 from tracker.progress.services import MAX_NARRATIVE, MAX_REASON, MAX_WEIGHT
-from tracker.web import TEXT_FORMAT_HELP
 
 
 def status_choices() -> list[tuple[str, str]]:

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
-from tracker.audit.display import describe_changes, page_history
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
 from tracker.db import StaleVersionError, db, reading
@@ -27,6 +26,7 @@ from tracker.progress.forms import (
 )
 from tracker.progress.models import Round, UpdateEvidence
 from tracker.query_args import int_arg, page_arg
+from tracker.reports.history import describe_changes, page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 

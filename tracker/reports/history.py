@@ -2,8 +2,9 @@
 
 The trail keeps what machines need (codes, ids, enum values, a file's SHA-256; the API serves
 them as they are). A history panel shows what a person recognises: an actor's name, an action
-point's number and title, a follow-up's text, "Ongoing" for `ongoing`, a file's name. Records
-named by the events are loaded in one query per kind for the whole list, never one per row.
+point's number and title, a follow-up's text, "Ongoing" for `ongoing`, a file's name. The
+records the events name are looked up for the whole list at once (one query at most), never
+one per row. Here in reports/, not audit/: it reads every domain, and audit/ imports none.
 """
 
 import re

@@ -134,7 +134,7 @@ def test_a_plan_import_records_each_row_in_the_audit_trail_as_the_services_would
     assert existing.goal.number == 2 and existing.version == 2
     assert events_about("action_points", existing.id)[-1] == (
         "update",
-        "Edited goal, title",
+        "Edited priority goal, title",
         {"goal": [1, 2], "title": ["Test action point", "Renamed"]},
     )
     study = db.session.scalar(select(Activity).where(Activity.action_point_id == existing.id))

@@ -547,7 +547,8 @@ def test_timeline_shows_update_events_with_their_changes(app, client, login, ap,
     client = login.client = app.test_client()
     login.as_role("admin")
     page = client.get(f"/progress/action-points/{ap.id}").get_data(as_text=True)
-    assert "Edited status, percent, narrative" in page and "<del>in_progress</del>" in page
+    assert "Edited status, percent complete, narrative" in page
+    assert "<del>In progress</del> → <ins>Completed</ins>" in page  # labels, not stored values
 
 
 def test_admin_sets_a_weight_and_others_cannot(app, client, login, ap):

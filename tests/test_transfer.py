@@ -262,8 +262,8 @@ def test_budgets_follow_the_shared_money_rules():
         )
     )
     assert messages == [
-        "Row 3, column 'budget_currency': Unknown currency 'XYZ': use an ISO 4217 code "
-        "such as EUR.",
+        "Row 3, column 'budget_currency': Unknown currency 'XYZ': use a currency code "
+        "such as EUR or USD.",
         "Row 4, column 'budget_amount': A budget cannot be negative.",
         "Row 5, column 'budget_amount': JPY has no minor unit: give a whole amount.",
     ]

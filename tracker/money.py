@@ -71,7 +71,8 @@ def check_currency(code: object) -> str:
     text = code.strip().upper() if isinstance(code, str) else ""
     if text not in currencies():
         raise MoneyError(
-            f"Unknown currency {str(code)[:20]!r}: use an ISO 4217 code such as EUR.", "currency"
+            f"Unknown currency {str(code)[:20]!r}: use a currency code such as EUR or USD.",
+            "currency",
         )
     return text
 

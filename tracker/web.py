@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
+from tracker.actors.display import actor_abbr, actor_name
 from tracker.auth import permissions
 from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
@@ -100,6 +101,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_in_zone, "in_zone")
     app.add_template_filter(format_grouped, "money")
     app.add_template_filter(format_compact, "money_short")
+    app.add_template_filter(actor_name)
+    app.add_template_filter(actor_abbr)
     app.add_template_global(can_manage_plans)
     app.add_template_global(can_pledge)
     app.add_template_global(status_badge)

@@ -77,8 +77,12 @@ def test_admin_fills_in_the_xlsx_template_previews_and_imports_an_action_point(
     goal = page.get_by_role("region", name=re.compile("Priority goal 2"))
     row = goal.get_by_role("row", name=re.compile("Open a labour mobility help desk"))
     expect(row.get_by_role("cell")).to_have_text(
-        ["I1", "Open a labour mobility help desk", "HU", "30 Jun 2026", re.compile(".*")]
+        ["I1", "Open a labour mobility help desk", "HUHungary", "30 Jun 2026", re.compile(".*")]
     )
+    # The lead's code is shown, its name is on hover and what a screen reader reads.
+    lead = row.get_by_role("cell").nth(2)
+    expect(lead.locator("abbr")).to_have_attribute("title", "Hungary")
+    expect(lead.locator(".visually-hidden")).to_have_text("Hungary")
 
 
 def test_admin_edits_a_csv_export_and_the_preview_counts_one_new_and_one_changed(

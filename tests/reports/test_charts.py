@@ -303,7 +303,8 @@ def test_heatmap_prints_the_count_in_every_non_empty_cell_and_nothing_in_empty_o
 
 def test_coverage_counts_the_action_points_each_actor_reported_on_per_goal():
     coverage = coverage_from_reporters(make_report())
-    assert coverage.row_labels == ["AT", "TR"]
+    assert coverage.row_labels == ["AT", "TR"]  # short, in the chart, with the names on hover
+    assert coverage.names == ["Austria", "Türkiye"]
     assert coverage.column_labels == ["Goal 1", "Goal 2", "Goal 3"]
     assert coverage.cells == {(0, 0): 2, (0, 1): 1, (1, 1): 1}
 
@@ -333,7 +334,7 @@ def test_chart_tables_carry_the_figures_of_the_charts():
         "250,000.00 EUR",
     ]
     assert tables["funding"].rows[1][1] == "no estimate"
-    assert tables["coverage"].rows == [["AT", "2", "1", "0"], ["TR", "0", "1", "0"]]
+    assert tables["coverage"].rows == [["Austria", "2", "1", "0"], ["Türkiye", "0", "1", "0"]]
 
 
 def test_data_table_has_a_caption_and_scoped_headers_and_escapes_cells():

@@ -54,8 +54,9 @@ def test_only_validated_updates_of_the_period_come_in_code_then_date_order():
         ("2", date(2024, 6, 30)),
         ("10", date(2024, 3, 1)),
     ]
-    code, actor, status, percent, reported_on, validated_at, narrative = got[1]
+    code, actor, status, percent, reported_on, validated_at, narrative, name = got[1]
     assert (actor, status, percent, narrative) == ("TR", "completed", 100, "=SUM(A1) and Миграция")
+    assert name == factories.get_actor("TR").name  # the code for machines, the name for people
     assert type(status) is str and validated_at.tzinfo is not None
     assert got[0][6] == ""  # no narrative: empty text, not None
 

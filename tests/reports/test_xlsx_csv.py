@@ -301,15 +301,20 @@ def _updates(count: int):
             days[n % 2000],
             moments[n % 997],
             texts[n % 100] if n < count - 1 else "The last update.",
+            "Hungary",
         )
 
 
 def test_updates_csv_gives_back_every_update_exactly():
     rows = [
-        ("3.4", "HU", "completed", 100, date(2024, 6, 1), datetime(2024, 6, 2, tzinfo=UTC), "=1+2"),
-        ("10", "@X", "planned", 5, date(2024, 6, 3), datetime(2024, 6, 4, tzinfo=UTC), ""),
-        ("11", "TR", "on_hold", 40, date(2024, 6, 5), datetime(2024, 6, 6, tzinfo=UTC), UNICODE),
-        ("12", "TR", "ongoing", 0, date(2024, 6, 7), datetime(2024, 6, 8, tzinfo=UTC), 'a\nb,c"'),
+        ("3.4", "HU", "completed", 100, date(2024, 6, 1), datetime(2024, 6, 2, tzinfo=UTC), "=1+2")
+        + ("Hungary",),
+        ("10", "@X", "planned", 5, date(2024, 6, 3), datetime(2024, 6, 4, tzinfo=UTC), "")
+        + ("=X",),
+        ("11", "TR", "on_hold", 40, date(2024, 6, 5), datetime(2024, 6, 6, tzinfo=UTC), UNICODE)
+        + ("Türkiye",),
+        ("12", "TR", "ongoing", 0, date(2024, 6, 7), datetime(2024, 6, 8, tzinfo=UTC), 'a\nb,c"')
+        + ("Türkiye",),
     ]
     got = csv_files(sample_report(2, 1), iter(rows))["updates.csv"]
     assert [
@@ -321,10 +326,12 @@ def test_updates_csv_gives_back_every_update_exactly():
             date.fromisoformat(r["reported_on"]),
             datetime.fromisoformat(r["validated_at"]),
             unneutralise(r["narrative"]),
+            unneutralise(r["actor_name"]),
         )
         for r in got
     ] == rows
     assert got[0]["narrative"] == "'=1+2" and got[1]["actor"] == "'@X"
+    assert got[1]["actor_name"] == "'=X" and got[0]["actor_name"] == "Hungary"
 
 
 def test_the_zip_streams_200000_updates_in_flat_memory(tmp_path):

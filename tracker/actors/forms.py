@@ -17,7 +17,8 @@ class ActorForm(FlaskForm):
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=16)],
-        description="ISO 3166 alpha-2 for a state (HU); a short code for an organisation (ICMPD).",
+        description="Two letters for a state, e.g. HU for Hungary; a short name in capitals for an "
+        "organisation, e.g. ICMPD.",
     )
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     region = StringField("Region", validators=[Optional(), Length(max=32)])

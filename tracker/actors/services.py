@@ -6,7 +6,14 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
-from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
+from tracker.audit.services import (
+    By,
+    add_and_record,
+    apply_changes,
+    fields_in_words,
+    jsonable,
+    record_event,
+)
 from tracker.db import check_version, db, guarded_write
 
 
@@ -108,7 +115,7 @@ def update_actor(
 def _record_update(record, changes: dict, label: str, by: By) -> None:
     if changes:
         db.session.flush()
-        summary = f"Edited {label}: {', '.join(changes)}"
+        summary = f"Edited {label}: {fields_in_words(changes)}"
         record_event(by=by, action="update", entity=record, summary=summary, changes=changes)
 
 

@@ -16,11 +16,11 @@ from tracker.actors.forms import (
     working_group_values,
 )
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
-from tracker.audit.services import history_of
 from tracker.auth.permissions import can_manage_plans, require
 from tracker.db import StaleVersionError, db
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan.services import PlanError
+from tracker.reports.history import page_history
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
 RULE_ERRORS = (services.ActorError, PlanError)
@@ -46,7 +46,7 @@ def index():
 @login_required
 def show(actor_id: int):
     actor = db.get_or_404(Actor, actor_id)
-    return render_template("actors/show.html", actor=actor, history=history_of(actor))
+    return render_template("actors/show.html", actor=actor, history=page_history(actor))
 
 
 @bp.route("/new", methods=["GET", "POST"])

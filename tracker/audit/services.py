@@ -14,6 +14,46 @@ from tracker.db import MAX_ID, db, utcnow
 # Who did something: a signed-in user, or a label for the command line ("tracker init").
 By: TypeAlias = "User | str"
 
+# A changed field as people call it (history panels and "Edited ..." summaries); any other
+# field reads as its name in words.
+LABELS = {
+    "owner_actor": "Owner",
+    "host_actor": "Host",
+    "lead_actor": "Lead actor",
+    "partners": "Partner actors",
+    "members": "Members",
+    "target": "Funds",
+    "target_kind": "Funds",
+    "follow_ups": "Follow-ups",
+    "agenda_item": "Agenda item",
+    "action_points": "Action points",
+    "goal": "Priority goal",
+    "is_virtual": "Virtual meeting",
+    "url": "Meeting link",
+    "timezone": "Time zone",
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "reported_on": "Reporting date",
+    "percent": "Percent complete",
+    "retired_at": "Retired",
+    "continued_in": "Continued in",
+    "return_reason": "Reason returned",
+    "due_on": "Due",
+    "left_on": "Left on",
+    "pledged_total": "Total pledged",
+    "committed_total": "Total committed",
+    "disbursed_total": "Total disbursed",
+}
+
+
+def field_label(field: str) -> str:
+    return LABELS.get(field) or field.replace("_", " ").capitalize()
+
+
+def fields_in_words(changes: dict) -> str:
+    """The changed fields for a summary: "lead actor, partner actors"."""
+    return ", ".join(field_label(field).lower() for field in changes)
+
 
 def jsonable(value: Any) -> Any:
     """A value as the audit trail stores it: dates as ISO text, records by code, number or id."""

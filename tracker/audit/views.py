@@ -6,6 +6,7 @@ from tracker.audit.forms import AuditFilterForm
 from tracker.auth.permissions import can_view_audit_trail, require
 from tracker.db import db
 from tracker.query_args import page_arg
+from tracker.reports.history import describe_changes
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 bp.add_app_template_global(can_view_audit_trail)  # the navigation shows the page to admins only
@@ -28,4 +29,7 @@ def index():
             events = db.paginate(query, page=page_arg(), per_page=PER_PAGE, error_out=False)
     # Page links keep the filters; the page number is theirs to set.
     filters = {name: value for name, value in request.args.items() if name != "page" and value}
-    return render_template("audit/index.html", form=form, events=events, filters=filters)
+    changes = describe_changes(events.items) if events is not None else {}
+    return render_template(
+        "audit/index.html", form=form, events=events, filters=filters, changes=changes
+    )

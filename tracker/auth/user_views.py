@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
-from tracker.audit.services import history_of
 from tracker.auth import lifecycle, services, two_factor
 from tracker.auth.forms import (
     InviteForm,
@@ -19,6 +18,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
+from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 bp.add_app_template_global(can_manage_users)
@@ -136,7 +136,7 @@ def edit(user_id: int):
             db.session.commit()
             flash(f"Account {user.email} saved." if changes else "Nothing to change.")
             return redirect(url_for("users.index"))
-    history = history_of(user)
+    history = page_history(user)
     return render_template("users/edit.html", form=form, user=user, history=history)
 
 

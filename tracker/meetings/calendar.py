@@ -33,7 +33,7 @@ def meetings_calendar(meetings: Iterable[Meeting], *, domain: str, url_for_meeti
         location = "Virtual" if meeting.is_virtual and not meeting.place else meeting.place
         if location:
             event.add("location", location)
-        description = [f"{meeting.kind.label}, series {meeting.series}"]
+        description = [f"{meeting.kind.label}, series {meeting.series_name}"]
         if meeting.url:
             description.append(f"Join: {meeting.url}")
         event.add("description", "\n".join(description))

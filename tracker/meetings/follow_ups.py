@@ -135,7 +135,7 @@ def add_follow_up(
     follow_up = FollowUp(
         meeting=meeting, decision=decision, text=text, owner_actor=owner, due_on=due_on
     )
-    add_and_record(follow_up, by=by, summary=f"Follow-up for {owner.code} due {due_on}")
+    add_and_record(follow_up, by=by, summary=f"Follow-up for {owner.name} due {due_on:%d %b %Y}")
     return follow_up
 
 
@@ -176,7 +176,7 @@ def update_follow_up(
     if due_on != before_due:
         moved.append(f"Due date moved from {before_due.isoformat()} to {due_on.isoformat()}.")
     if owner.id != before_owner.id:
-        moved.append(f"Handed from {before_owner.code} to {owner.code}.")
+        moved.append(f"Handed from {before_owner.name} to {owner.name}.")
     with guarded_write(duplicate=MeetingError("Conflict."), record=follow_up, version=version):
         changes = apply_changes(follow_up, {"text": text, "owner_actor": owner, "due_on": due_on})
         if moved:
@@ -220,7 +220,7 @@ def remove_follow_up(follow_up: FollowUp, *, by: By) -> None:
         follow_up,
         by=by,
         action="follow_up_remove",
-        summary=f"Follow-up for {follow_up.owner_actor.code} removed: {follow_up.text[:200]}",
+        summary=f"Follow-up for {follow_up.owner_actor.name} removed: {follow_up.text[:200]}",
         changes={
             "follow_up": [
                 {
@@ -272,7 +272,7 @@ def change_follow_up_status(
         by=by,
         action="status",
         entity=follow_up,
-        summary=f"Follow-up {before.value} → {status.value}",
+        summary=f"Follow-up {before.label} → {status.label}",
         changes={"status": [before.value, status.value]},
     )
     return follow_up

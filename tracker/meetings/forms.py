@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
 from tracker.actors.models import Actor
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.meetings.follow_ups import MAX_NOTE, MAX_TEXT
 from tracker.meetings.models import (
     AgendaItem,
@@ -71,7 +72,8 @@ class MeetingForm(FlaskForm):
     series = StringField(
         "Series",
         validators=[InputRequired(), Length(max=80)],
-        description="A short key shared by the meetings of one series, e.g. reference-group.",
+        description="The same word for every meeting of one series, e.g. reference-group for the "
+        "Reference Group's meetings.",
     )
     number = IntegerField("Number in the series", validators=[Optional()])
     title = StringField("Title", validators=[InputRequired(), Length(max=300)])
@@ -84,7 +86,7 @@ class MeetingForm(FlaskForm):
     timezone = StringField(
         "Time zone",
         validators=[Optional(), Length(max=64)],
-        description="IANA name, e.g. Europe/Budapest or Asia/Tbilisi.",
+        description="Region and city of the meeting's clock, e.g. Europe/Budapest or Asia/Tbilisi.",
     )
     place = StringField("Place", validators=[Optional(), Length(max=300)])
     is_virtual = BooleanField("Virtual meeting")
@@ -342,7 +344,8 @@ class MinutesForm(FlaskForm):
         "Minutes",
         id="minutes-text",
         validators=[InputRequired()],
-        description=f"Markdown, at most {MAX_MINUTES:,} characters. Saving adds a new version.",
+        description=f"{TEXT_FORMAT_HELP} At most {MAX_MINUTES:,} characters. Saving adds a new "
+        "version.",
     )
 
 

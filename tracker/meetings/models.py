@@ -1,6 +1,7 @@
 """Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
 
 import enum
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +49,20 @@ class FollowUpStatus(_Labelled):
 
 PENDING = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 
+_LEADING_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?\.?\s+", re.IGNORECASE)
+_TRAILING_NUMBER = re.compile(r"\s*(?:no\.?\s*|#)?\d+$", re.IGNORECASE)
+
+
+def series_name(key: str, title: str | None) -> str:
+    """What people call a series: its latest meeting's title without the meeting's number
+    ("Reference Group meeting 12", "12th Reference Group meeting" → "Reference Group meeting");
+    the key in words when the title carries no number (it then names one meeting only)."""
+    title = (title or "").strip()
+    stripped = _TRAILING_NUMBER.sub("", _LEADING_ORDINAL.sub("", title)).strip(" -–,")
+    if stripped and stripped != title:
+        return stripped
+    return key.replace("-", " ").replace("_", " ").strip().capitalize() or key
+
 
 class Meeting(db.Model):
     __tablename__ = "meetings"
@@ -94,6 +109,10 @@ class Meeting(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def series_name(self) -> str:
+        return series_name(self.series, self.title)
 
     def local_day(self) -> date:
         """The day the meeting starts, in its own time zone (UTC if the zone is unknown: one

@@ -25,8 +25,8 @@ from tracker.meetings.models import (
     MeetingAttachment,
     MeetingParticipant,
     Minutes,
+    series_name,
 )
-from tracker.meetings.services import series_name
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges.models import Pledge
 from tracker.pledges.totals import Totals, reporting_currency, sum_entries, total_of
@@ -117,6 +117,14 @@ def participant_groups() -> list[tuple[str, str, list[int]]]:
 
 def series_keys() -> list[str]:
     return list(db.session.scalars(select(Meeting.series).distinct().order_by(Meeting.series)))
+
+
+def series_names() -> dict[str, str]:
+    """{series key: name} by name, each named after its latest recorded meeting; one query."""
+    latest = select(func.max(Meeting.id)).group_by(Meeting.series)
+    rows = db.session.execute(select(Meeting.series, Meeting.title).where(Meeting.id.in_(latest)))
+    names = {key: series_name(key, title) for key, title in rows}
+    return dict(sorted(names.items(), key=lambda item: (item[1].casefold(), item[0])))
 
 
 def _latest_minutes_join():

@@ -54,7 +54,8 @@ def check_timezone(name: str | None) -> str:
     name = (name or "").strip()
     if name not in _known_zones():
         raise MeetingError(
-            "Give an IANA time zone, such as Europe/Budapest, Asia/Tbilisi or UTC.", "timezone"
+            "Give a time zone as region and city, such as Europe/Budapest or Asia/Tbilisi, or UTC.",
+            "timezone",
         )
     return name
 
@@ -162,21 +163,6 @@ def is_ambiguous(local: datetime) -> bool:
     return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset() and (
         clock_gap(local) is None
     )
-
-
-_LEADING_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?\.?\s+", re.IGNORECASE)
-_TRAILING_NUMBER = re.compile(r"\s*(?:no\.?\s*|#)?\d+$", re.IGNORECASE)
-
-
-def series_name(key: str, title: str | None) -> str:
-    """What people call a series: its latest meeting's title without the meeting's number
-    ("Reference Group meeting 12", "12th Reference Group meeting" → "Reference Group meeting");
-    the key in words when the title carries no number (it then names one meeting only)."""
-    title = (title or "").strip()
-    stripped = _TRAILING_NUMBER.sub("", _LEADING_ORDINAL.sub("", title)).strip(" -–,")
-    if stripped and stripped != title:
-        return stripped
-    return key.replace("-", " ").replace("_", " ").strip().capitalize() or key
 
 
 def series_key(name: str | None) -> str:
@@ -398,7 +384,7 @@ def set_participant(
         by=by,
         action="participant",
         entity=meeting,
-        summary=f"{actor.code}: {attendance.value}",
+        summary=f"{actor.name}: {attendance.label}",
         changes={actor.code: [jsonable(before), attendance.value]},
     )
     return participant
@@ -462,7 +448,7 @@ def remove_participant(participant: MeetingParticipant, *, by: By) -> None:
         participant,
         by=by,
         action="participant_remove",
-        summary=f"{code} removed from the participants",
+        summary=f"{participant.actor.name} removed from the participants",
         changes={code: [participant.attendance.value, None]},
     )
 

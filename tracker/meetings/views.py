@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
-from tracker.audit.services import history_of
 from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
 from tracker.meetings import agenda, queries, services
@@ -32,6 +31,7 @@ from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.query_args import page_arg
+from tracker.reports.history import page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -73,7 +73,7 @@ def index():
         page=page,
         upcoming=upcoming,
         kinds=list(MeetingKind),
-        series_keys=queries.series_keys(),
+        series_names=queries.series_names(),
         kind=kind,
         series=series,
     )
@@ -159,7 +159,7 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
         meeting=meeting,
         minutes=minutes,
         today=date.today(),
-        history=history_of(meeting),
+        history=page_history(meeting, plan_id=meeting.plan_id),
         **forms,
     )
     return page, status

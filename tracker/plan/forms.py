@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan.models import PriorityGoal
 
@@ -28,7 +29,7 @@ class ActionPointForm(FlaskForm):
     )
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=20_000)], description="Markdown."
+        "Description", validators=[Optional(), Length(max=20_000)], description=TEXT_FORMAT_HELP
     )
     lead_actor = SelectField("Lead actor", validators=[Optional()])
     partners = SelectMultipleField("Partner actors", validators=[Optional()])
@@ -151,7 +152,8 @@ class ContinuationForm(FlaskForm):
     continued_in = StringField(
         "Continued in",
         validators=[DataRequired(), Length(max=60)],
-        description="The later action point as PLAN:CODE, e.g. BP-CFA-2025:3.",
+        description="The later plan's code, a colon and the action point's number, e.g. "
+        "BP-CFA-2025:3 for action point 3 of the 2025 plan.",
     )
 
 

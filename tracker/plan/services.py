@@ -13,6 +13,7 @@ from tracker.audit.services import (
     add_and_record,
     apply_changes,
     changed_values,
+    fields_in_words,
     record_event,
     record_events,
 )
@@ -266,7 +267,7 @@ def update_action_point(
                 by=by,
                 action="update",
                 entity=action_point,
-                summary=f"Edited {', '.join(changes)}",
+                summary=f"Edited {fields_in_words(changes)}",
                 changes=changes,
             )
     return action_point
@@ -353,7 +354,7 @@ def update_action_points(updates: Sequence[tuple[ActionPoint, dict]], *, by: By)
         changes = changed_values(action_point, wanted)
         if not changes:
             continue
-        events.append(("update", action_point.id, f"Edited {', '.join(changes)}", changes))
+        events.append(("update", action_point.id, f"Edited {fields_in_words(changes)}", changes))
         written.append((action_point, wanted))
         if "partners" in changes:
             partners[action_point.id] = wanted["partners"]
@@ -593,7 +594,7 @@ def update_activity(
 
 
 def _activity_edited(action_point: ActionPoint, code: str, changes: dict) -> str:
-    return f"Edited activity {code} of action point {action_point.code}: {', '.join(changes)}"
+    return f"Edited activity {code} of action point {action_point.code}: {fields_in_words(changes)}"
 
 
 def _taken_activity_codes(action_point_ids: Iterable[int]) -> Taken:
@@ -729,7 +730,7 @@ def update_goal(
                 by=by,
                 action="update",
                 entity=goal,
-                summary=f"Edited goal {number} of {goal.plan.code}: {', '.join(changes)}",
+                summary=f"Edited goal {number} of {goal.plan.code}: {fields_in_words(changes)}",
                 changes=changes,
             )
     return goal

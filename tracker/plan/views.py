@@ -3,7 +3,6 @@ from flask_login import current_user, login_required
 
 from tracker import retirement
 from tracker.actors.services import list_actors
-from tracker.audit.services import history_of
 from tracker.auth.permissions import (
     can_manage_plans,
     get_editable_action_point,
@@ -30,6 +29,7 @@ from tracker.plan.forms import (
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.progress import queries as progress
+from tracker.reports.history import page_history
 from tracker.tables import read_capped
 from tracker.uploads.forms import DocumentForm
 from tracker.uploads.services import UploadError, send_stored_file, store_upload
@@ -93,7 +93,7 @@ def action_point(action_point_id: int):
 
 
 def render_action_point(action_point: ActionPoint, continuation_form, status: int = 200):
-    history = history_of(action_point)
+    history = page_history(action_point, plan_id=action_point.plan_id)
     page = render_template(
         "plan/action_point.html",
         ap=action_point,

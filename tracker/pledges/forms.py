@@ -33,7 +33,9 @@ class PledgeForm(FlaskForm):
         description="The whole plan, a goal, an action point or an activity.",
     )
     currency = StringField(
-        "Currency", validators=[DataRequired(), Length(max=10)], description="ISO 4217, e.g. EUR."
+        "Currency",
+        validators=[DataRequired(), Length(max=10)],
+        description="Currency code, e.g. EUR or USD.",
     )
     amount = StringField("Amount pledged", validators=[DataRequired()], description=AMOUNT_HELP)
     pledged_on = DateField("Date of the pledge", validators=[InputRequired()])
@@ -90,7 +92,7 @@ class RateForm(FlaskForm):
     rate = StringField(
         "Rate",
         validators=[DataRequired()],
-        description="Units of the reporting currency for one unit of this currency.",
+        description="What one unit of this currency is worth in the reporting currency, e.g. 0.92.",
     )
     valid_on = DateField("Valid from", validators=[InputRequired()])
     source = StringField("Source", validators=[Optional(), Length(max=200)])

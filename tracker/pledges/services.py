@@ -274,7 +274,7 @@ def _pledge_created(actor: Actor, target: Target, values: dict, amount_minor: in
     """The audit summary and changes of a new pledge."""
     currency = values["currency"]
     return (
-        f"{actor.code} pledged {format_minor(amount_minor, currency)} {currency}",
+        f"{actor.name} pledged {format_minor(amount_minor, currency)} {currency}",
         {
             "actor": [None, actor.code],
             "target": [None, target.key],

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 
 from tracker.actors.models import Actor
 from tracker.actors.services import list_actors
-from tracker.audit.services import history_of
 from tracker.auth.permissions import (
     can_manage_rates,
     can_pledge,
@@ -30,6 +29,7 @@ from tracker.pledges.forms import (
 )
 from tracker.pledges.models import Pledge
 from tracker.query_args import arg, page_arg
+from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
@@ -210,7 +210,7 @@ def show(pledge_id: int):
         rows=rows,
         overall=totals.overall(rows),
         reporting=totals.reporting_currency(),
-        history=history_of(pledge),
+        history=page_history(pledge, plan_id=pledge.plan_id),
         can_record=can_pledge_for(current_user, pledge.actor_id),
     )
 

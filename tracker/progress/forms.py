@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor, WorkingGroup
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.plan.models import Activity, PriorityGoal
 from tracker.progress.models import DEFAULT_PERCENTS, ProgressUpdate, Status, Workflow
 from tracker.progress.queries import NOT_REPORTED, Filters
@@ -54,7 +55,7 @@ class UpdateForm(FlaskForm):
     narrative = TextAreaField(
         "Narrative",
         validators=[Optional(), Length(max=MAX_NARRATIVE)],
-        description=f"Markdown, at most {MAX_NARRATIVE:,} characters.",
+        description=f"{TEXT_FORMAT_HELP} At most {MAX_NARRATIVE:,} characters.",
     )
     evidence_links = TextAreaField(
         "Evidence links",

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from tracker.actors.models import Actor
-from tracker.audit.services import apply_changes, jsonable, record_event, record_events
+from tracker.audit.services import (
+    apply_changes,
+    fields_in_words,
+    jsonable,
+    record_event,
+    record_events,
+)
 from tracker.auth import permissions
 from tracker.auth.models import User
 from tracker.db import check_version, db, guarded_write, insert_many, utcnow
@@ -133,7 +139,7 @@ def default_percent(action_point: ActionPoint, actor: Actor, status: Status) -> 
 
 
 def _summary(summary: str, actor: Actor, action_point: ActionPoint) -> str:
-    return f"{summary} ({actor.code} on action point {action_point.code})"
+    return f"{summary} ({actor.name} on action point {action_point.code})"
 
 
 def _event(update: ProgressUpdate, by: User | str, action: str, summary: str, changes=None):
@@ -244,7 +250,7 @@ def edit_update(
         changes = apply_changes(update, values)
         if changes:
             db.session.flush()
-            _event(update, by, "update", f"Edited {', '.join(changes)}", changes)
+            _event(update, by, "update", f"Edited {fields_in_words(changes)}", changes)
     return update
 
 

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
-from tracker.audit.services import history_of
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
 from tracker.db import StaleVersionError, db, reading
@@ -28,6 +27,7 @@ from tracker.progress.forms import (
 )
 from tracker.progress.models import Round, UpdateEvidence
 from tracker.query_args import MAX_PAGE, int_arg, page_arg
+from tracker.reports.history import describe_changes, page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
@@ -137,6 +137,7 @@ def timeline(action_point_id: int):
         "progress/timeline.html",
         ap=ap,
         entries=entries,
+        changes=describe_changes([entry.event for entry in entries], plan_id=ap.plan_id),
         status=queries.statuses_of([ap.id]).get(ap.id),
         stale_before=queries.stale_before(),
     )
@@ -221,7 +222,12 @@ def render_update(update, status: int = 200, **forms):
     forms.setdefault("evidence_form", EvidenceForm(formdata=None))
     forms.setdefault("step_form", StepForm(formdata=None, version=update.version))
     update = queries.get_update(update.id)
-    page = render_template("progress/show.html", update=update, history=history_of(update), **forms)
+    page = render_template(
+        "progress/show.html",
+        update=update,
+        history=page_history(update, plan_id=update.action_point.plan_id),
+        **forms,
+    )
     return page, status
 
 

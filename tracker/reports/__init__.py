@@ -1,3 +1,3 @@
-"""Reports: the progress report, the dashboard and published reports.
+"""Reports: the progress report, the dashboard, published reports and history panels.
 
-It reads every other domain; nothing imports it."""
+It reads every other domain; only entry points (views) import it."""

@@ -23,11 +23,18 @@ FUNDING_SERIES = ("need", "pledged", "committed", "disbursed")
 
 @dataclass
 class Coverage:
-    """A heat map's data: cells[(row, column)] = count, 0-based indices into the two label lists."""
+    """A heat map's data: cells[(row, column)] = count, 0-based indices into the two label lists.
+    Rows are actors: the chart shows their codes (space is short), with `row_names` on hover;
+    its description and table say the names."""
 
     row_labels: list[str]
     column_labels: list[str]
     cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    row_names: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return self.row_names or self.row_labels
 
 
 @dataclass
@@ -60,6 +67,7 @@ def coverage_from_reporters(report: ProgressReport) -> Coverage:
         [reporter.actor_code for reporter in report.reporters],
         [goal_label(goal) for goal in report.goals],
         cells,
+        [reporter.actor_name for reporter in report.reporters],
     )
 
 
@@ -130,6 +138,7 @@ def report_charts(report: ProgressReport, coverage: Coverage | None = None) -> d
             coverage.column_labels,
             coverage.cells,
             empty=no_reports_text,
+            row_titles=coverage.names,
         )
     return charts
 
@@ -171,7 +180,7 @@ def _coverage_desc(coverage: Coverage) -> str:
             f"{col} {coverage.cells[r, c]}" for c, col in columns if coverage.cells.get((r, c))
         )
 
-    rows = [f"{actor}: {reported(r) or 'none'}" for r, actor in enumerate(coverage.row_labels)]
+    rows = [f"{actor}: {reported(r) or 'none'}" for r, actor in enumerate(coverage.names)]
     return _listing("Action points each actor reported on, per goal", rows)
 
 
@@ -226,7 +235,7 @@ def chart_tables(report: ProgressReport, coverage: Coverage | None = None) -> di
                         for c in range(len(coverage.column_labels))
                     ),
                 ]
-                for r, actor in enumerate(coverage.row_labels)
+                for r, actor in enumerate(coverage.names)
             ],
         )
     return tables

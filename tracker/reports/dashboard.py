@@ -377,6 +377,7 @@ def _coverage(filters: ReportFilters, report: ProgressReport, round_state):
     query = (
         select(
             Actor.code,
+            Actor.name,
             ActionPoint.goal_id,
             func.count(func.distinct(ProgressUpdate.action_point_id)),
         )
@@ -390,18 +391,20 @@ def _coverage(filters: ReportFilters, report: ProgressReport, round_state):
             ProgressUpdate.workflow.in_(REPORTED),
             ProgressUpdate.reported_on.between(Round.opens_on, Round.deadline),
         )
-        .group_by(Actor.code, ActionPoint.goal_id)
-        .order_by(Actor.code)
+        .group_by(Actor.code, Actor.name, ActionPoint.goal_id)
+        .order_by(Actor.name, Actor.code)
     )
     rows: list[str] = []
+    names: list[str] = []
     cells: dict[tuple[int, int], int] = {}
-    for code, goal_id, n in db.session.execute(query):
+    for code, name, goal_id, n in db.session.execute(query):
         if goal_id not in goal_index:
             continue
         if not rows or rows[-1] != code:
             rows.append(code)
+            names.append(name)
         cells[len(rows) - 1, goal_index[goal_id]] = n
-    return Coverage(rows, [f"Goal {goal.number}" for goal in report.goals], cells)
+    return Coverage(rows, [f"Goal {goal.number}" for goal in report.goals], cells, names)
 
 
 def _overdue_follow_ups(filters: ReportFilters, today: date) -> list[FollowUp]:

@@ -59,14 +59,15 @@ class ReportFilters:
         return min(self.period_to or self.day, self.day)
 
     def described(self) -> dict[str, list[str] | str]:
-        """The filters as the user named them (the report's cover)."""
+        """The filters as the user named them (the report's cover): actors and working groups by
+        name, as the filter lists offer them."""
         out: dict[str, list[str] | str] = {}
         if self.goals:
             out["goals"] = [str(goal.number) for goal in self.goals]
         if self.actors:
-            out["actors"] = [actor.code for actor in self.actors]
+            out["actors"] = [actor.name for actor in self.actors]
         if self.working_group is not None:
-            out["working_group"] = self.working_group.code
+            out["working_group"] = self.working_group.name
         return out
 
     def query_args(self) -> dict[str, list[str] | str]:
@@ -170,4 +171,4 @@ def _actors(codes: list[str], errors: dict[str, str]) -> list[Actor]:
     unknown = wanted - {a.code.upper() for a in actors}
     if unknown:
         errors["actor"] = f"No actor {', '.join(sorted(u[:16] for u in unknown)[:5])}."
-    return sorted(actors, key=lambda a: a.code)
+    return sorted(actors, key=lambda a: (a.name, a.code))

@@ -56,9 +56,10 @@ class Narrative:
 class ActivityLine:
     code: str
     title: str
-    lead: str | None
+    lead: str | None  # actor code
     starts_on: date | None
     ends_on: date | None
+    lead_name: str | None = None
 
 
 @dataclass
@@ -77,6 +78,8 @@ class ActionPointLine:
     narratives: list[Narrative]
     activities: list[ActivityLine]
     funding: Funding
+    lead_name: str | None = None
+    partner_names: list[str] = field(default_factory=list)  # in the order of `partners`
 
 
 @dataclass
@@ -98,6 +101,7 @@ class FollowUpLine:
     due_on: date
     status: str  # as of the report's date
     overdue: bool
+    owner_name: str | None = None
 
 
 @dataclass

@@ -176,7 +176,7 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
                 "follow_ups": [
                     {
                         "text": f.text,
-                        "owner": f.owner,
+                        "owner": f.owner_name or f.owner,
                         "due": format_date(f.due_on),
                         "status": _label(f.status),
                         "overdue": f.overdue,
@@ -203,8 +203,8 @@ def _action_point(ap, currency: str) -> dict:
     return {
         "code": ap.code,
         "title": ap.title,
-        "lead": ap.lead or "—",
-        "partners": ", ".join(ap.partners) or "—",
+        "lead": ap.lead_name or ap.lead or "—",
+        "partners": ", ".join(ap.partner_names or ap.partners) or "—",
         "status": _label(ap.status),
         "percent": _percent(ap.percent),
         "reported_on": format_date(ap.reported_on),
@@ -220,7 +220,7 @@ def _action_point(ap, currency: str) -> dict:
             {
                 "code": a.code,
                 "title": a.title,
-                "lead": a.lead or "—",
+                "lead": a.lead_name or a.lead or "—",
                 "dates": f"{format_date(a.starts_on)} – {format_date(a.ends_on)}",
             }
             for a in ap.activities
@@ -270,7 +270,7 @@ def brief_data(brief, meeting, generated_at: datetime) -> dict:
         "follow_ups": [
             {
                 "text": f.text,
-                "owner": f.owner_actor.code,
+                "owner": f.owner_actor.name,
                 "due": format_date(f.due_on),
                 "status": f.status.label,
                 "overdue": f.is_overdue(brief.today),

@@ -46,6 +46,9 @@ def build_progress_report(
     """The progress report for these filters, as it stood at the end of `filters.day`."""
     goals, points, defined = _definitions(filters)
     actor_ids = narrowed_actor_ids(filters)
+    # Leads and partners are codes (as of a past day, rebuilt from the audit trail's codes):
+    # people read names, so every format gets both, from one query.
+    names = dict(db.session.execute(select(Actor.code, Actor.name)).all())
     narratives = _latest_per_actor(filters, [p["id"] for p in points])
     activities = _activities(filters, [p["id"] for p in points])
     funding = _funding(filters, points, activities, actor_ids)
@@ -70,12 +73,14 @@ def build_progress_report(
             goal_number=point["goal_number"],
             lead=point["lead"],
             partners=point["partners"],
+            lead_name=names.get(point["lead"]),
+            partner_names=[names.get(code, code) for code in point["partners"]],
             status=latest.status if latest else NOT_REPORTED,
             percent=float(latest.percent) if latest else 0.0,
             reported_on=latest.reported_on if latest else None,
             weight=point["weight"],
             stale=latest is None or latest.reported_on < stale_before,
-            narratives=sorted(shown, key=lambda n: n.actor_code),
+            narratives=sorted(shown, key=lambda n: (n.actor_name, n.actor_code)),
             activities=[line for line, _ in activities.get(point["id"], [])],
             funding=funding.get(("ap", point["id"]), Funding()),
         )
@@ -393,16 +398,21 @@ def _activities(filters: ReportFilters, ap_ids: list[int]) -> dict[int, list[tup
     lead = aliased(Actor)
     out: dict[int, list[tuple]] = defaultdict(list)
     query = (
-        select(Activity, lead.code)
+        select(Activity, lead.code, lead.name)
         .outerjoin(lead, lead.id == Activity.lead_actor_id)
         .where(Activity.action_point_id.in_(ap_ids), Activity.created_at < filters.cutoff)
         .order_by(Activity.action_point_id, Activity.id)
     )
-    for activity, lead_code in db.session.execute(query):
+    for activity, lead_code, lead_name in db.session.execute(query):
         if _retired_by(activity.retired_at, filters.cutoff):
             continue
         line = ActivityLine(
-            activity.code, activity.title, lead_code, activity.starts_on, activity.ends_on
+            activity.code,
+            activity.title,
+            lead_code,
+            activity.starts_on,
+            activity.ends_on,
+            lead_name=lead_name,
         )
         budget = (activity.budget_minor, activity.budget_currency)
         out[activity.action_point_id].append((line, budget))
@@ -512,6 +522,7 @@ def _meetings(filters: ReportFilters) -> list[MeetingLine]:
                 FollowUpLine(
                     text=f.text,
                     owner=f.owner_actor.code,
+                    owner_name=f.owner_actor.name,
                     due_on=f.due_on,
                     status=FollowUpStatus(status).value,
                     overdue=status in (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
@@ -570,7 +581,7 @@ def _reporters(filters: ReportFilters, ap_ids: list[int], actor_ids) -> list[Rep
     reporters: dict[str, Reporter] = {}
     for code, name, ap_code, count in db.session.execute(query):
         reporters.setdefault(code, Reporter(code, name, {})).counts[ap_code] = count
-    return sorted(reporters.values(), key=lambda r: r.actor_code)
+    return sorted(reporters.values(), key=lambda r: (r.actor_name, r.actor_code))
 
 
 # Progress over time -----------------------------------------------------------------------------

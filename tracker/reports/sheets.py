@@ -14,6 +14,7 @@ STATUSES = [s.value for s in Status] + [NOT_REPORTED]
 UPDATE_COLUMNS = [
     Column("Action point", "action_point"),
     Column("Actor", "actor"),
+    Column("Actor name", "actor_name"),
     Column("Status", "status"),
     Column("Progress", "percent"),
     Column("Reported on", "reported_on"),
@@ -37,10 +38,11 @@ def status_label(status: str) -> str:
 def update_csv_row(row: tuple) -> list[str]:
     """A row of `reports.updates.validated_updates` as CSV text: what `cells.csv_row` writes for
     these types, spelled out because it runs once per update (100,000 in ten years)."""
-    action_point, actor, status, percent, reported_on, validated_at, narrative = row
+    action_point, actor, status, percent, reported_on, validated_at, narrative, actor_name = row
     return [
         neutralise(action_point),
         neutralise(actor),
+        neutralise(actor_name),
         status,
         str(percent),
         reported_on.isoformat(),
@@ -140,7 +142,9 @@ def action_points_table(report: ProgressReport) -> Table:
         Column("Code", "code"),
         Column("Title", "title", wrap=True),
         Column("Lead", "lead"),
+        Column("Lead name", "lead_name"),
         Column("Partners", "partners"),
+        Column("Partner names", "partner_names", wrap=True),
         Column("Status", "status"),
         Column("Progress", "percent"),
         Column("Weight", "weight"),
@@ -154,7 +158,9 @@ def action_points_table(report: ProgressReport) -> Table:
             ap.code,
             ap.title,
             ap.lead,
+            ap.lead_name,
             ", ".join(ap.partners),
+            ", ".join(ap.partner_names),
             ap.status,
             Percent(ap.percent),
             ap.weight,
@@ -201,11 +207,12 @@ def activities_table(report: ProgressReport) -> Table:
         Column("Code", "code"),
         Column("Title", "title", wrap=True),
         Column("Lead", "lead"),
+        Column("Lead name", "lead_name"),
         Column("Starts on", "starts_on"),
         Column("Ends on", "ends_on"),
     ]
     rows = [
-        [ap.code, a.code, a.title, a.lead, a.starts_on, a.ends_on]
+        [ap.code, a.code, a.title, a.lead, a.lead_name, a.starts_on, a.ends_on]
         for ap in report.action_points
         for a in ap.activities
     ]
@@ -234,12 +241,13 @@ def follow_ups_table(report: ProgressReport) -> Table:
         Column("Meeting starts at (UTC)", "meeting_starts_at"),
         Column("Follow-up", "follow_up", wrap=True),
         Column("Owner", "owner"),
+        Column("Owner name", "owner_name"),
         Column("Due on", "due_on"),
         Column("Status", "status"),
         Column("Overdue", "overdue"),
     ]
     rows = [
-        [m.title, m.starts_at, f.text, f.owner, f.due_on, f.status, f.overdue]
+        [m.title, m.starts_at, f.text, f.owner, f.owner_name, f.due_on, f.status, f.overdue]
         for m in report.meetings
         for f in m.follow_ups
     ]

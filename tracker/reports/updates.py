@@ -21,7 +21,8 @@ def validated_updates(
     period_to: date,
     validated_by: datetime,
 ) -> Iterator[tuple]:
-    """(action point code, actor code, status, percent, reported_on, validated_at, narrative) of
+    """(action point code, actor code, status, percent, reported_on, validated_at, narrative,
+    actor name) of
     each update validated by `validated_by` and reported in the period, by action point (in code
     order) then reporting date; `actor_ids` None means every actor.
 
@@ -35,6 +36,7 @@ def validated_updates(
         select(
             ActionPoint.code,
             Actor.code,
+            Actor.name,
             ProgressUpdate.status,
             ProgressUpdate.percent,
             ProgressUpdate.reported_on,
@@ -61,8 +63,17 @@ def validated_updates(
         query = query.where(ProgressUpdate.actor_id.in_(actor_ids))
     result = db.session.execute(query.execution_options(yield_per=BATCH_ROWS))
     try:
-        for code, actor, status, percent, reported_on, validated_at, narrative in result:
-            yield code, actor, status.value, percent, reported_on, validated_at, narrative or ""
+        for code, actor, name, status, percent, reported_on, validated_at, narrative in result:
+            yield (
+                code,
+                actor,
+                status.value,
+                percent,
+                reported_on,
+                validated_at,
+                narrative or "",
+                name,
+            )
     finally:
         # A caller that stops early (a client gone mid-download) closes the server-side cursor.
         result.close()

@@ -1,0 +1,376 @@
+"""The audit trail as a person reads it: the one place that turns a stored change into words.
+
+The trail keeps what machines need (codes, ids, enum values, a file's SHA-256; the API serves
+them as they are). A history panel shows what a person recognises: an actor's name, an action
+point's number and title, a follow-up's text, "Ongoing" for `ongoing`, a file's name. The
+records the events name are looked up for the whole list at once (one query at most), never
+one per row. Here in reports/, not audit/: it reads every domain, and audit/ imports none.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import String, Text, cast, literal, null, select, union_all
+
+from tracker.actors.models import Actor, ActorKind
+from tracker.audit.models import AuditEvent
+from tracker.audit.services import field_label as _label
+from tracker.audit.services import history_of
+from tracker.auth.models import Role
+from tracker.db import db
+from tracker.meetings.models import (
+    AgendaItem,
+    Attendance,
+    Decision,
+    FollowUp,
+    FollowUpStatus,
+    MeetingKind,
+)
+from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
+from tracker.pledges.models import EntryKind, TargetKind
+from tracker.progress.models import Status, Workflow
+
+TEXT_LENGTH = 120
+
+
+# Fields whose values are one of these enums' values, shown by the member's label.
+ENUMS: dict[str, tuple[type, ...]] = {
+    "status": (Status, FollowUpStatus),
+    "workflow": (Workflow,),
+    "kind": (MeetingKind, ActorKind, EntryKind),
+    "attendance": (Attendance,),
+    "role": (Role,),
+    "target_kind": (TargetKind,),
+}
+
+# Fields that name records, by the kind of record their values point at.
+REFERENCES = {
+    "actor": "actor",
+    "owner_actor": "actor",
+    "host_actor": "actor",
+    "lead_actor": "actor",
+    "partners": "actor",
+    "members": "actor",
+    "target": "target",
+    "follow_ups": "follow_up",
+    "agenda_item": "agenda_item",
+    "decision": "decision",
+    "action_point": "action_point",
+    "action_points": "action_point",
+    "goal": "goal",
+}
+
+# Stored for machines only; the same event names the file in words.
+HIDDEN = {"sha256", "file_id"}
+
+# Events whose changes are keyed by the participant's actor code.
+PARTICIPANT_ACTIONS = {"participant", "participant_remove"}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    summary: str
+    by: str
+    occurred_at: datetime
+    changes: list[Change]
+
+
+def page_history(entity: db.Model, *, plan_id: int | None = None) -> list[HistoryEntry]:
+    """A record's history panel: its newest events, in words."""
+    return describe_events(history_of(entity), plan_id=plan_id)
+
+
+def describe_events(
+    events: Iterable[AuditEvent], *, plan_id: int | None = None
+) -> list[HistoryEntry]:
+    """Events in words. `plan_id` names the plan whose action point codes and goal numbers the
+    events carry (a meeting's, a pledge's); without it they are shown as numbers alone."""
+    events = list(events)
+    changes = describe_changes(events, plan_id=plan_id)
+    return [
+        HistoryEntry(event.summary, event.by, event.occurred_at, changes[event.id])
+        for event in events
+    ]
+
+
+def describe_changes(
+    events: Iterable[AuditEvent], *, plan_id: int | None = None
+) -> dict[int, list[Change]]:
+    """Each event's changes in words, by event id (for lists that show more of the event)."""
+    events = list(events)
+    names = _Names.load(events, plan_id)
+    return {
+        event.id: [
+            change
+            for field, values in (event.changes or {}).items()
+            if (change := _change(event, field, values, names)) is not None
+        ]
+        for event in events
+    }
+
+
+def _pairs(events: list[AuditEvent]):
+    for event in events:
+        for field, values in (event.changes or {}).items():
+            if isinstance(values, list | tuple) and len(values) == 2:
+                yield event, field, values
+
+
+def _kind_of(event: AuditEvent, field: str) -> str | None:
+    if event.action in PARTICIPANT_ACTIONS and field not in REFERENCES:
+        return "participant"
+    return REFERENCES.get(field)
+
+
+def _flat(value: Any) -> list:
+    if value is None or isinstance(value, dict):
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+TARGET_WORDS = {
+    "plan": "The whole plan {code}: {title}",
+    "goal": "Goal {code}: {title}",
+    "action_point": "Action point {code}: {title}",
+    "activity": "Activity {code}: {title}",
+}
+
+
+# What a pledge can fund: (kind, model, the attribute that numbers it).
+TARGET_MODELS = (
+    ("plan", Plan, "code"),
+    ("goal", PriorityGoal, "number"),
+    ("action_point", ActionPoint, "code"),
+    ("activity", Activity, "code"),
+)
+
+
+def _ids(values: set) -> set[int]:
+    return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def _lookup(kind: str, key, code, title, where):
+    """One arm of the UNION: (kind, key as text, code, title) of the records `where` selects."""
+    return select(
+        literal(kind, String).label("kind"),
+        cast(key, String).label("key"),
+        cast(code, String).label("code") if code is not None else null().label("code"),
+        cast(title, Text).label("title"),
+    ).where(where)
+
+
+def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
+    lookups = []
+    codes = {c for c in wanted["actor"] if isinstance(c, str)}
+    if codes:
+        lookups.append(_lookup("actor", Actor.code, None, Actor.name, Actor.code.in_(codes)))
+    for kind, model, column in (
+        ("follow_up", FollowUp, FollowUp.text),
+        ("agenda_item", AgendaItem, AgendaItem.title),
+        ("decision", Decision, Decision.text),
+    ):
+        if ids := _ids(wanted[kind]):
+            lookups.append(_lookup(kind, model.id, None, column, model.id.in_(ids)))
+    if plan_id is not None:
+        if codes := {str(c) for c in wanted["action_point"] if isinstance(c, str | int)}:
+            where = (ActionPoint.plan_id == plan_id) & ActionPoint.code.in_(codes)
+            lookups.append(
+                _lookup("action_point", ActionPoint.code, None, ActionPoint.title, where)
+            )
+        if numbers := _ids(wanted["goal"]):
+            where = (PriorityGoal.plan_id == plan_id) & PriorityGoal.number.in_(numbers)
+            lookups.append(_lookup("goal", PriorityGoal.number, None, PriorityGoal.title, where))
+    targets: dict[str, set[int]] = defaultdict(set)
+    for key in wanted["target"]:
+        kind, _, text = str(key).partition(":")
+        if text.isdigit():
+            targets[kind].add(int(text))
+    for kind, model, code in TARGET_MODELS:
+        if targets[kind]:
+            where = model.id.in_(targets[kind])
+            lookups.append(
+                _lookup(f"target_{kind}", model.id, getattr(model, code), model.title, where)
+            )
+    return lookups
+
+
+def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
+    """Rows for the records the page has loaded already (a meeting's participants, a pledge's
+    actor and target), taken out of `wanted`: a panel that names only those costs no query.
+    Only attributes already loaded are read, so that this never lazy-loads one row at a time."""
+    rows = []
+    for record in list(db.session.identity_map.values()):
+        loaded = record.__dict__
+        if isinstance(record, Actor) and loaded.get("code") in wanted["actor"]:
+            if "name" in loaded:
+                wanted["actor"].discard(loaded["code"])
+                rows.append(("actor", loaded["code"], None, loaded["name"]))
+            continue
+        for kind, model, text in (
+            ("follow_up", FollowUp, "text"),
+            ("agenda_item", AgendaItem, "title"),
+            ("decision", Decision, "text"),
+        ):
+            if isinstance(record, model) and loaded.get("id") in wanted[kind] and text in loaded:
+                wanted[kind].discard(loaded["id"])
+                rows.append((kind, str(loaded["id"]), None, loaded[text]))
+        for kind, model, code in TARGET_MODELS:
+            key = f"{kind}:{loaded.get('id')}"
+            if isinstance(record, model) and key in wanted["target"]:
+                if code in loaded and "title" in loaded:
+                    wanted["target"].discard(key)
+                    rows.append(
+                        (f"target_{kind}", str(loaded["id"]), loaded[code], loaded["title"])
+                    )
+        if plan_id is None or loaded.get("plan_id") != plan_id or "title" not in loaded:
+            continue
+        if isinstance(record, ActionPoint) and loaded.get("code") in wanted["action_point"]:
+            wanted["action_point"].discard(loaded["code"])
+            rows.append(("action_point", loaded["code"], None, loaded["title"]))
+        if isinstance(record, PriorityGoal) and loaded.get("number") in wanted["goal"]:
+            wanted["goal"].discard(loaded["number"])
+            rows.append(("goal", str(loaded["number"]), None, loaded["title"]))
+    return rows
+
+
+class _Names:
+    """The words for every record the events name: one query for all of them (a UNION of a
+    lookup per kind), so that a history panel costs at most one query more than its events."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str | None, str | None]] = ()):
+        self.by_kind: dict[str, dict] = defaultdict(dict)
+        for kind, key, code, title in rows:
+            if kind == "actor":
+                self.by_kind[kind][key] = title
+            elif kind in ("follow_up", "agenda_item", "decision"):
+                self.by_kind[kind][int(key)] = _short(title)
+            elif kind == "action_point":
+                self.by_kind[kind][key] = f"Action point {key}: {_short(title)}"
+            elif kind == "goal":
+                self.by_kind[kind][int(key)] = f"Goal {key}: {_short(title)}"
+            else:  # what a pledge funds, by its "kind:id" key
+                target_kind = kind.removeprefix("target_")
+                words = TARGET_WORDS[target_kind].format(code=code, title=_short(title))
+                self.by_kind["target"][f"{target_kind}:{key}"] = words
+
+    @classmethod
+    def load(cls, events: list[AuditEvent], plan_id: int | None) -> "_Names":
+        wanted: dict[str, set] = defaultdict(set)
+        for event, field, values in _pairs(events):
+            kind = _kind_of(event, field)
+            if kind == "participant":
+                wanted["actor"].add(str(field))
+            elif kind:
+                for value in values:
+                    wanted[kind].update(_flat(value))
+        rows = _from_session(wanted, plan_id)
+        if lookups := _lookups(wanted, plan_id):
+            rows += db.session.execute(union_all(*lookups)).all()
+        return cls(rows)
+
+    def word(self, kind: str, value: Any) -> str:
+        known = self.by_kind.get(kind, {})
+        if value in known:
+            return known[value]
+        if kind == "action_point":
+            return f"Action point {value}"
+        if kind == "goal":
+            return f"Goal {value}"
+        if kind == "target":
+            return "a record since removed"
+        if kind in ("follow_up", "agenda_item", "decision"):
+            return f"{kind.replace('_', ' ').capitalize()} (removed)"
+        return str(value)
+
+
+def _short(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= TEXT_LENGTH else text[: TEXT_LENGTH - 1] + "…"
+
+
+def _enum_label(classes: tuple[type, ...], value: Any) -> str:
+    for cls in classes:
+        try:
+            member = cls(value)
+        except ValueError:
+            continue
+        return getattr(member, "label", None) or member.value.replace("_", " ").capitalize()
+    return str(value)
+
+
+def _removed_record(value: dict) -> str:
+    """A record deleted from a meeting, as the event kept it: its own words."""
+    for key in ("filename", "title", "text"):
+        if value.get(key):
+            return _short(str(value[key]))
+    return "(removed)"
+
+
+def _scalar(field: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field == "percent" and isinstance(value, int):
+        return f"{value} %"
+    if isinstance(value, str):
+        if field.endswith("_at") and _ISO_MOMENT.match(value):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            return moment.strftime("%d %b %Y %H:%M UTC")
+        if field.endswith("_on") and _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value).strftime("%d %b %Y")
+            except ValueError:
+                return value
+    return str(value)
+
+
+def _value(event: AuditEvent, field: str, value: Any, names: _Names) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return _removed_record(value)
+    kind = _kind_of(event, field)
+    if kind == "participant":
+        return _enum_label((Attendance,), value)
+    if isinstance(value, list | tuple):
+        words = [_value(event, field, item, names) or "—" for item in value]
+        return ", ".join(words) if words else "none"
+    if kind:
+        return names.word(kind, value)
+    if field in ENUMS:
+        return _enum_label(ENUMS[field], value)
+    return _scalar(field, value)
+
+
+def _change(event: AuditEvent, field: str, values: Any, names: _Names) -> Change | None:
+    if field in HIDDEN or field.endswith("_sha256"):  # a published report's files' digests
+        return None
+    if not (isinstance(values, list | tuple) and len(values) == 2):
+        return Change(_label(field), None, _short(str(values)))
+    before, after = values
+    if field in ("agenda_item", "decision") and before == after:
+        # An edit names the record it changed, the same id before and after.
+        return Change(_label(field), None, _value(event, field, after, names))
+    if _kind_of(event, field) == "participant":
+        label = names.word("actor", str(field))
+    else:
+        label = _label(field)
+    return Change(label, _value(event, field, before, names), _value(event, field, after, names))

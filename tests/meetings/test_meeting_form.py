@@ -10,8 +10,8 @@ from tests.meetings import count, meeting_body, page_body
 from tests.test_api import assert_error
 from tracker.audit.models import AuditEvent
 from tracker.db import db
-from tracker.meetings.models import Attendance, Meeting, MeetingParticipant
-from tracker.meetings.services import series_key, series_name
+from tracker.meetings.models import Attendance, Meeting, MeetingParticipant, series_name
+from tracker.meetings.services import series_key
 
 
 def latest() -> Meeting:

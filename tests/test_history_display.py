@@ -51,7 +51,7 @@ def test_participants_and_statuses_are_shown_by_name_and_label(app, client, logi
     db.session.commit()
     meeting_changes = describe_events(history_of(meeting), plan_id=meeting.plan_id)
     participant = next(c for e in meeting_changes for c in e.changes if c.label == "Sweden")
-    assert participant.after == "Attended"
+    assert (participant.before, participant.after) == (None, "Attended")  # newly invited
     status = next(c for e in describe_events(history_of(follow_up)) for c in e.changes)
     assert (status.label, status.before, status.after) == ("Status", "Open", "In progress")
 

@@ -371,13 +371,13 @@ def set_participant(
             MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.actor_id == actor.id
         )
     )
+    before = participant.attendance if participant is not None else None
     if participant is None:
         participant = MeetingParticipant(
             meeting_id=meeting.id, actor_id=actor.id, attendance=attendance
         )
         with guarded_write(duplicate=MeetingError("That actor was just added.", "actor")):
             db.session.add(participant)
-    before = participant.attendance
     participant.attendance = attendance
     db.session.flush()
     record_event(

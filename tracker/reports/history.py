@@ -366,9 +366,10 @@ def _change(event: AuditEvent, field: str, values: Any, names: _Names) -> Change
     if not (isinstance(values, list | tuple) and len(values) == 2):
         return Change(_label(field), None, _short(str(values)))
     before, after = values
-    if field in ("agenda_item", "decision") and before == after:
-        # An edit names the record it changed, the same id before and after.
-        return Change(_label(field), None, _value(event, field, after, names))
+    if before == after:
+        # An edit that names the record it changed (the same id before and after), or a new
+        # participant's attendance (recorded as both): the value once.
+        before = None
     if _kind_of(event, field) == "participant":
         label = names.word("actor", str(field))
     else:

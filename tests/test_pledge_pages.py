@@ -93,6 +93,7 @@ def test_member_may_not_pledge(client, login):
         ("1,23,456", "EUR", "group its thousands in threes"),
         ("1,234", "KWD", "write it with a dot for decimals and no separator (1234 or 1.234)"),
         ("12 5", "EUR", "write it as 250000.50 or 250,000.50"),
+        ("250.000", "EUR", "For a whole amount, write 250000 or 250,000."),
         ("1" * 40, "EUR", "too large"),
         ("10", "XXX1", "Unknown currency"),
     ],

@@ -79,6 +79,10 @@ def test_amounts_parse_to_exact_minor_units(text, currency, minor):
         ("1.5", "JPY", "no minor unit"),
         ("1,234", "KWD", "1234 or 1.234"),  # three decimals in KWD: truly ambiguous
         ("1,23,456", "EUR", "in threes"),
+        # A single dot is the decimal point, as the API writes it: never read as thousands.
+        ("250.000", "EUR", "2 decimal places; 250.000 has 3. For a whole amount, write 250000 or"),
+        ("1.234", "JPY", "For a whole amount, write 1234 or 1,234."),
+        ("1" * 5000 + ".123", "EUR", "2 decimal places"),
         ("0,500", "EUR", "2 decimal places"),
         ("12 5", "EUR", "in threes"),
         ("1.234,567.89", "EUR", "more than one decimal mark"),

@@ -240,13 +240,13 @@ def test_unknown_goal_number_is_refused_in_words():
 
 def test_every_error_of_the_file_is_listed_not_only_the_first():
     messages = errors_of(
-        csv_file(ap_row(goal="x", lead="XX"), activity_row(ap="99", amount="1.234"))
+        csv_file(ap_row(goal="x", lead="XX"), activity_row(ap="99", amount="1.2345"))
     )
     assert messages == [
         "Row 2, column 'goal': 'x' is not a number from 1 to 99.",
         "Row 2, column 'lead_actor': no actor with the code 'XX'.",
         "Row 3, column 'action_point': no action point 99 in BP-CFA-2019.",
-        "Row 3, column 'budget_amount': EUR has 2 decimal places; 1.234 has 3.",
+        "Row 3, column 'budget_amount': EUR has 2 decimal places; 1.2345 has 4.",
     ]
 
 

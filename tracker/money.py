@@ -130,11 +130,12 @@ def plain_amount(text: str, digits: int) -> str:
     - with both a comma and a dot, the last of them is the decimal mark and the other separates
       thousands: "250.000,50" and "250,000.50";
     - a mark written more than once separates thousands: "1,250,000", "1.250.000";
-    - a mark written once, followed by exactly three digits, separates thousands ("250,000",
-      "1.000" is a thousand), unless the currency itself has three decimals or more (KWD): there
-      a dot is the decimal point, as this app writes amounts, and a comma is ambiguous ("1,234"
-      KWD could be 1234 or 1.234) and refused with how to write it;
-    - a mark written once otherwise is the decimal mark: "12,50", "12.5".
+    - a dot written once is the decimal point, always, as this app and its API write amounts:
+      read as thousands, an unrounded "12.345" from a program would become a thousandfold
+      amount, so "250.000" EUR is refused ("EUR has 2 decimal places"), saying how to write it;
+    - a comma written once, followed by exactly three digits, separates thousands ("250,000"),
+      unless the currency itself has three decimals or more (KWD), where "1,234" could be 1234
+      or 1.234 and is refused, saying how to write it; otherwise it is the decimal mark ("12,50").
     Groups of thousands are three digits each; anything else is refused. Every amount the app
     itself writes (format_minor) reads back unchanged.
     """
@@ -153,9 +154,7 @@ def plain_amount(text: str, digits: int) -> str:
         mark = marks[0]
         before, after = body.split(mark)
         # "0,500" is half of something, written with a decimal comma: no group starts with 0.
-        if spaced or len(after) != 3 or before.startswith("0"):
-            decimal_mark = mark
-        elif digits >= 3 and mark == ".":
+        if mark == "." or spaced or len(after) != 3 or before.startswith("0"):
             decimal_mark = mark
         elif digits >= 3:
             raise MoneyError(
@@ -190,10 +189,23 @@ def parse_amount(text: object, currency: str) -> int:
         raise MoneyError(f"{cleaned[:40]!r} is not an amount: {HOW_TO_WRITE}.")
     fraction = match["fraction"] or ""
     if len(fraction) > digits:
+        whole_digits = match["whole"] + fraction
+        hint = ""
+        if (
+            len(fraction) == 3
+            and "," not in text
+            and not match["whole"].startswith("0")
+            and len(whole_digits) <= len(str(MAX_AMOUNT))
+        ):
+            # "250.000": thousands as some write them; say how, rather than guess.
+            sign = match["sign"]
+            hint = (
+                f" For a whole amount, write {sign}{whole_digits} or {sign}{int(whole_digits):,}."
+            )
         if digits == 0:
-            raise MoneyError(f"{code} has no minor unit: give a whole amount.")
+            raise MoneyError(f"{code} has no minor unit: give a whole amount.{hint}")
         raise MoneyError(
-            f"{code} has {digits} decimal places; {text.strip()[:40]} has {len(fraction)}."
+            f"{code} has {digits} decimal places; {text.strip()[:40]} has {len(fraction)}.{hint}"
         )
     whole = match["whole"].lstrip("0") or "0"
     if len(whole) > len(str(MAX_AMOUNT)):

@@ -41,7 +41,9 @@ from tracker.meetings.services import (
 )
 from tracker.plan.models import ActionPoint, Plan
 
-WHEN_HELP = "2026-03-10T09:00 in the meeting's time zone, or with an offset (+01:00)."
+# The picker writes 2026-03-10T09:00; typed text may add an offset (+01:00), which is how the
+# second 02:30 of the night the clocks go back is told from the first.
+WHEN_HELP = "The local time where the meeting is held (its time zone is chosen below)."
 NEW_SERIES = "new"
 DEFAULT_ZONE = "Europe/Budapest"
 

@@ -1,7 +1,7 @@
 """Add round reminders: who was reminded of what they had not reported in a round, and when
 
 Revision ID: 6e1d2c9b7a40
-Revises: 38545f6c2085
+Revises: 4f1c9d2e7a61
 Create Date: 2026-12-05 07:30:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "6e1d2c9b7a40"
-down_revision = "38545f6c2085"
+down_revision = "4f1c9d2e7a61"
 branch_labels = None
 depends_on = None
 

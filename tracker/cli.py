@@ -111,6 +111,28 @@ def deactivate_command(email):
     click.echo(f"Deactivated {user.email}; its sessions have ended.")
 
 
+@user_group.command("hand-over")
+@with_appcontext
+@click.argument("email")
+@click.option("--to", "successor_email", required=True, help="Email of the successor.")
+def hand_over_command(email, successor_email):
+    """Give a departing focal point's open work (draft and returned updates, pledges in
+    progress) to a successor of the same actor, and deactivate the departing account."""
+    from tracker.auth import handover
+
+    user = _user_by_email(email)
+    successor = _user_by_email(successor_email)
+    try:
+        done = handover.hand_over(user, successor, by="command line")
+    except handover.HandOverError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"Handed over {len(done.work.updates)} open update(s) and {len(done.work.pledges)} "
+        f"pledge(s) of {user.email} to {successor.email}; {user.email} is deactivated."
+    )
+
+
 @user_group.command("reset-two-factor")
 @with_appcontext
 @click.argument("email")

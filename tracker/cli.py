@@ -371,6 +371,8 @@ def restore_command(path, yes):
                 )
             try:
                 summary = backup.restore_checked(checked)
+            except backup.RestoreNotUpgraded as error:
+                raise click.ClickException(str(error)) from None
             except backup.BackupError as error:
                 raise click.ClickException(f"{error} The database was not changed.") from None
     except backup.BackupError as error:
@@ -384,7 +386,11 @@ def restore_command(path, yes):
         "Uploaded files that are not in the backup were kept: they are named by their content, "
         "and files nothing refers to are harmless."
     )
-    click.echo("Run `tracker db upgrade` if this tracker is newer than the backup.")
+    if summary.upgraded_to:
+        click.echo(
+            f"The backup was older than this tracker: brought its database up to schema "
+            f"revision {summary.upgraded_to}, as `tracker db upgrade` would."
+        )
 
 
 def _report_import(result, what: str) -> None:

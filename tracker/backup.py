@@ -602,17 +602,18 @@ def _restore_sqlite(path: Path) -> None:
 
 def _restore_postgresql(dump: Path, revision: str) -> None:
     """Replace the database with the dump in one transaction: pg_restore writes the script and
-    psql runs it, after dropping the tables that this tracker has and the dump's (older)
-    revision did not yet (pg_restore --clean drops only the tables in the dump, and a newer
-    table's foreign keys would keep it from dropping those)."""
+    psql runs it, after dropping every table of the tracker, of this version and the dump's.
+
+    pg_restore --clean alone drops only what the dump holds: the tables and foreign keys that
+    migrations added since the dump's (older) revision would be left behind, and would keep the
+    older tables from being dropped."""
     script = dump.with_name("restore.sql")
     _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file",
           str(script), str(dump)], with_database=False)  # fmt: skip
-    newer = sorted(_expected_tables() - _expected_tables(revision))
+    tables = sorted(_expected_tables() | _expected_tables(revision))
     prelude = dump.with_name("prelude.sql")
-    prelude.write_text(
-        "".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n' for name in newer), encoding="utf-8"
-    )
+    names = ", ".join(f'public."{name}"' for name in tables)
+    prelude.write_text(f"DROP TABLE IF EXISTS {names} CASCADE;\n", encoding="utf-8")
     _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
           "--file", str(prelude), "--file", str(script)])  # fmt: skip
     script.unlink()

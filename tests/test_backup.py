@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade
 
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, create_test_app, scratch_database_url
 from tests.object_storage import BUCKET, Kept, free_ports
-from tracker import backup
+from tracker import MIGRATIONS_DIR, backup
 from tracker.db import db
 from tracker.uploads.services import store_upload, stored_digests, stored_path
 
@@ -390,7 +392,7 @@ def unknown_revision(manifest, members):
         (extra_member, "not the ones its manifest.json lists"),
         (other_backend, "A backup restores into the same kind of database"),
         (newer_format, "a backup from a newer tracker?"),
-        (unknown_revision, "does not know"),
+        (unknown_revision, "does not know (its newest is"),
     ],
 )
 def test_checks_behind_the_seal_refuse_what_it_cannot_see(archive, target, change, says):
@@ -446,6 +448,44 @@ def test_restore_asks_before_replacing_the_database(archive, target):
     assert result.exit_code == 1 and "Aborted" in result.output
     assert "taken at 20" in result.output
     assert state(target) == before
+
+
+# A backup taken before an upgrade: an older schema revision, without the tables added since
+
+# Before published reports, the outbox, two-factor sign-in and hand-over.
+OLDER_REVISION = "a3c5e7f90b12"
+
+
+@pytest.fixture(scope="module")
+def old_archive(tmp_path_factory) -> Path:
+    """A backup of a tracker at OLDER_REVISION (migrated down to it), HU renamed."""
+    folder = tmp_path_factory.mktemp("old")
+    path = folder / "old.backup"
+    with contextlib.ExitStack() as stack:
+        app = new_app(stack, folder / "uploads")
+        with app.app_context():
+            downgrade(directory=MIGRATIONS_DIR, revision=OLDER_REVISION)
+            db.session.execute(sa.text("UPDATE actors SET name = 'Old Hungary' WHERE code = 'HU'"))
+            db.session.commit()
+            assert "published_reports" not in sa.inspect(db.engine).get_table_names()
+        result = app.test_cli_runner().invoke(args=["backup", str(path)])
+        assert result.exit_code == 0, result.output
+    return path
+
+
+def test_a_backup_from_before_an_upgrade_is_restored_and_brought_to_the_head(old_archive, target):
+    result = restore(target, old_archive)
+    assert result.exit_code == 0, result.output
+    assert f"schema revision {OLDER_REVISION}" in result.output
+    assert "brought its database up to schema revision" in result.output
+    with target.app_context(), db.engine.connect() as connection:
+        revision = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        assert revision == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+        assert "published_reports" in sa.inspect(connection).get_table_names()
+        hungary = connection.scalar(sa.text("SELECT name FROM actors WHERE code = 'HU'"))
+        assert hungary == "Old Hungary"
+    checked = target.test_cli_runner().invoke(args=["db", "check"])
+    assert checked.exit_code == 0, checked.output
 
 
 # On object storage (STORAGE_URL): the same archive, the files read from and written to a bucket

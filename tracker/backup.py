@@ -24,8 +24,14 @@ named by their content, so adding them first is harmless if the database step th
 old database finds its files where they were. Files kept now but not in the backup stay: the
 restored database does not refer to them, and a file nothing refers to is harmless (a rolled-back
 upload leaves one too).
+
+A backup taken before an upgrade is at an older schema revision: it is checked against the tables
+of that revision, restored as it is (tables it did not have yet are dropped in the same
+transaction), then brought to the current revision by the migrations, as `tracker db upgrade`
+would. One from a newer tracker, whose revision this code does not know, is refused.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -44,7 +50,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
 from sqlalchemy.engine import URL
 
 from tracker import MIGRATIONS_DIR
@@ -109,10 +118,11 @@ class CheckedBackup:
 
 @dataclass
 class RestoreSummary:
-    schema_revision: str
+    schema_revision: str  # the backup's
     taken_at: str
     files: int
     files_written: int
+    upgraded_to: str | None = None  # the head it was brought to, when the backup was older
 
 
 def _url() -> URL:
@@ -124,11 +134,44 @@ def _backend() -> str:
 
 
 def _known_revisions() -> set[str]:
+    """Every revision of the migrations: the head and its ancestors."""
     return {script.revision for script in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()}
 
 
-def _expected_tables() -> set[str]:
-    return {*db.metadata.tables, "alembic_version"}
+def _head() -> str:
+    return ScriptDirectory(MIGRATIONS_DIR).get_current_head()
+
+
+def _expected_tables(revision: str | None = None) -> set[str]:
+    """The tables of a database at `revision` (default: the head, which the models describe)."""
+    if revision is None or revision == _head():
+        return {*db.metadata.tables, "alembic_version"}
+    return set(_tables_at(revision))
+
+
+@functools.cache
+def _tables_at(revision: str) -> frozenset[str]:
+    """The tables the migrations make up to `revision`, found by running them on an empty
+    SQLite database in memory (a second or two; the names are the same on PostgreSQL)."""
+    script = ScriptDirectory(MIGRATIONS_DIR)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+
+    def steps(current, context):
+        return script._upgrade_revs(revision, current)
+
+    engine = sa.create_engine("sqlite://")
+    try:
+        with (
+            engine.connect() as connection,
+            EnvironmentContext(config, script, fn=steps, destination_rev=revision) as context,
+        ):
+            context.configure(connection=connection)
+            with context.begin_transaction():
+                context.run_migrations()
+            return frozenset(sa.inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -428,13 +471,16 @@ def _check_sqlite_dump(path: Path, shown: str) -> str:
             if problems != ["ok"]:
                 raise BackupError(f"{shown} is damaged (SQLite integrity check: {problems[0]}).")
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-            _check_tables(shown, tables)
-            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "alembic_version" not in tables:
+                raise BackupError(f"{shown} is not a tracker backup: it lacks alembic_version.")
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = _check_revision(shown, row[0] if row else None)
+            _check_tables(shown, tables, revision)
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{shown} is damaged: its database cannot be read ({error}).") from None
-    return _check_revision(shown, revision[0] if revision else None)
+    return revision
 
 
 def _check_pg_dump(path: Path, shown: str) -> str:
@@ -443,8 +489,6 @@ def _check_pg_dump(path: Path, shown: str) -> str:
             raise BackupError(f"{shown} is damaged: its database is not a pg_dump (custom format).")
     try:
         listing = _run(["pg_restore", "--list", str(path)], with_database=False)
-        tables = {name for name in _expected_tables() if f" TABLE DATA public {name} " in listing}
-        _check_tables(shown, tables)
         # --list reads only the table of contents; reading every data block into a script finds
         # a truncated or damaged file before anything is dropped.
         _run(["pg_restore", "--file", os.devnull, str(path)], with_database=False)
@@ -457,22 +501,38 @@ def _check_pg_dump(path: Path, shown: str) -> str:
             f"{shown} is damaged, or its database is from a newer PostgreSQL than this "
             f"pg_restore reads ({error})."
         ) from None
-    revisions = [r for r in _known_revisions() if f"\n{r}\n" in data]
-    return _check_revision(shown, revisions[0] if revisions else None)
+    revision = _check_revision(shown, _copied_revision(data))
+    tables = {
+        name for name in _expected_tables(revision) if f" TABLE DATA public {name} " in listing
+    }
+    _check_tables(shown, tables, revision)
+    return revision
 
 
-def _check_tables(shown: str, tables: set[str]) -> None:
-    missing = sorted(_expected_tables() - tables)
+def _copied_revision(data: str) -> str | None:
+    """The revision in pg_restore's script of the alembic_version table: the line after COPY."""
+    lines = data.splitlines()
+    for number, line in enumerate(lines[:-1]):
+        if line.startswith("COPY ") and "alembic_version" in line:
+            return lines[number + 1].strip() or None
+    return None
+
+
+def _check_tables(shown: str, tables: set[str], revision: str) -> None:
+    missing = sorted(_expected_tables(revision) - tables)
     if missing:
         raise BackupError(f"{shown} is not a tracker backup: it lacks {', '.join(missing)}.")
 
 
 def _check_revision(shown: str | Path, revision: str | None) -> str:
+    """The backup's schema revision, if it is this tracker's or an older one's."""
     if revision not in _known_revisions():
         name = shown.name if isinstance(shown, Path) else shown
         raise BackupError(
-            f"{name} has the schema revision {revision}, which this version of the tracker "
-            "does not know (a backup from a newer version?)."
+            f"{name} has the schema revision {str(revision)[:40]}, which this version of the "
+            f"tracker does not know (its newest is {_head()}): a backup from a newer version of "
+            "the tracker, or not a tracker's. Restore it with that version, or upgrade this one "
+            "first."
         )
     return revision
 
@@ -503,11 +563,29 @@ def restore_checked(checked: CheckedBackup) -> RestoreSummary:
     if checked.backend == "sqlite":
         _restore_sqlite(checked.dump)
     else:
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-              "--single-transaction", "--exit-on-error", "--dbname", _libpq_dbname(),
-              str(checked.dump)], with_database=False)  # fmt: skip
+        _restore_postgresql(checked.dump, checked.schema_revision)
     db.engine.dispose()  # no pooled connection may keep the old database's state
-    return RestoreSummary(checked.schema_revision, checked.taken_at, len(checked.files), written)
+    summary = RestoreSummary(checked.schema_revision, checked.taken_at, len(checked.files), written)
+    if checked.schema_revision != _head():
+        try:
+            upgrade(directory=MIGRATIONS_DIR)
+        except Exception as error:  # any failure of a migration: say what to do next
+            db.session.remove()
+            db.engine.dispose()
+            raise RestoreNotUpgraded(checked.schema_revision, error) from error
+        summary.upgraded_to = _head()
+    return summary
+
+
+class RestoreNotUpgraded(BackupError):
+    """The backup was restored, but bringing it to the current schema failed."""
+
+    def __init__(self, revision: str, error: Exception):
+        super().__init__(
+            f"The backup was restored (schema revision {revision}), but bringing it up to this "
+            f"version's schema failed: {str(error).splitlines()[0][:300]}. Run `tracker db "
+            "upgrade` to try again, or restore it with the version of the tracker that took it."
+        )
 
 
 def _restore_sqlite(path: Path) -> None:
@@ -520,6 +598,25 @@ def _restore_sqlite(path: Path) -> None:
     finally:
         target.close()
         source.close()
+
+
+def _restore_postgresql(dump: Path, revision: str) -> None:
+    """Replace the database with the dump in one transaction: pg_restore writes the script and
+    psql runs it, after dropping every table of the tracker, of this version and the dump's.
+
+    pg_restore --clean alone drops only what the dump holds: the tables and foreign keys that
+    migrations added since the dump's (older) revision would be left behind, and would keep the
+    older tables from being dropped."""
+    script = dump.with_name("restore.sql")
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file",
+          str(script), str(dump)], with_database=False)  # fmt: skip
+    tables = sorted(_expected_tables() | _expected_tables(revision))
+    prelude = dump.with_name("prelude.sql")
+    names = ", ".join(f'public."{name}"' for name in tables)
+    prelude.write_text(f"DROP TABLE IF EXISTS {names} CASCADE;\n", encoding="utf-8")
+    _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+          "--file", str(prelude), "--file", str(script)])  # fmt: skip
+    script.unlink()
 
 
 def _libpq_dbname() -> str:

@@ -145,6 +145,28 @@ def deactivate_command(email):
     click.echo(f"Deactivated {user.email}; its sessions have ended.")
 
 
+@user_group.command("hand-over")
+@with_appcontext
+@click.argument("email")
+@click.option("--to", "successor_email", required=True, help="Email of the successor.")
+def hand_over_command(email, successor_email):
+    """Give a departing focal point's open work (draft and returned updates, pledges in
+    progress) to a successor of the same actor, and deactivate the departing account."""
+    from tracker.auth import handover
+
+    user = _user_by_email(email)
+    successor = _user_by_email(successor_email)
+    try:
+        done = handover.hand_over(user, successor, by="command line")
+    except handover.HandOverError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"Handed over {len(done.work.updates)} open update(s) and {len(done.work.pledges)} "
+        f"pledge(s) of {user.email} to {successor.email}; {user.email} is deactivated."
+    )
+
+
 @user_group.command("reset-two-factor")
 @with_appcontext
 @click.argument("email")
@@ -383,6 +405,8 @@ def restore_command(path, yes):
                 )
             try:
                 summary = backup.restore_checked(checked)
+            except backup.RestoreNotUpgraded as error:
+                raise click.ClickException(str(error)) from None
             except backup.BackupError as error:
                 raise click.ClickException(f"{error} The database was not changed.") from None
     except backup.BackupError as error:
@@ -396,7 +420,11 @@ def restore_command(path, yes):
         "Uploaded files that are not in the backup were kept: they are named by their content, "
         "and files nothing refers to are harmless."
     )
-    click.echo("Run `tracker db upgrade` if this tracker is newer than the backup.")
+    if summary.upgraded_to:
+        click.echo(
+            f"The backup was older than this tracker: brought its database up to schema "
+            f"revision {summary.upgraded_to}, as `tracker db upgrade` would."
+        )
 
 
 def _report_import(result, what: str) -> None:

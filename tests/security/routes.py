@@ -39,6 +39,7 @@ from tracker.auth.forms import (
     EmailChangeForm,
     EmailConfirmForm,
     ForgotPasswordForm,
+    HandOverForm,
     InviteForm,
     NewPasswordForm,
     NewUserForm,
@@ -120,6 +121,16 @@ class World:
     @cached_property
     def viewer(self):
         return factories.make_user(role="viewer", name="World viewer", password=PASSWORD)
+
+    @cached_property
+    def leaver(self):
+        """A focal point of the world's actor whose work is handed over (and who comes back)."""
+        return factories.make_user(role="focal_point", name="World leaver", password=PASSWORD)
+
+    @cached_property
+    def heir(self):
+        """The leaver's successor: a focal point of the same actor."""
+        return factories.make_user(role="focal_point", name="World heir", password=PASSWORD)
 
     @cached_property
     def plan(self):
@@ -343,6 +354,8 @@ class World:
         kinds = (
             "admin",
             "viewer",
+            "leaver",
+            "heir",
             "plan",
             "goal",
             "actor",
@@ -384,9 +397,10 @@ class World:
     def restore(self) -> bool:
         """Undo what a fuzzed request that succeeded may have done to the world's admin, token,
         calendar feed and document (a password or email change, a deactivation, a revocation or
-        replacement, a retirement), so that the next example can sign in and find them. True if
-        anything had to be undone."""
+        replacement, a retirement) and to its leaver (handed over), so that the next example can
+        sign in and find them. True if anything had to be undone."""
         admin = self.fresh(type(self.admin), self.admin.id)
+        leaver = db.session.get(type(self.leaver), self.leaver.id)
         token = db.session.get(type(self.token), self.token.id)
         feed = db.session.get(type(self._feed[0]), self._feed[0].id)
         document = db.session.get(type(self.document), self.document.id)
@@ -398,10 +412,12 @@ class World:
             or feed.token_hash != self.feed_hash
             or feed.revoked_at is not None
             or document.retired_at is not None
+            or not leaver.is_active
         )
         if spoiled:
             admin.password_hash, admin.is_active = self.admin_password_hash, True
             admin.email = self.admin_email
+            leaver.is_active = True
             token.revoked_at = document.retired_at = feed.revoked_at = None
             feed.token_hash = self.feed_hash
             db.session.commit()
@@ -460,6 +476,8 @@ ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("progress.withdraw", "update_id"): lambda w: w.submitted_update.id,
     ("api.withdraw_update", "update_id"): lambda w: w.submitted_update.id,
     ("api.return_update", "update_id"): lambda w: w.submitted_update.id,
+    ("users.hand_over", "user_id"): lambda w: w.leaver.id,
+    ("api.hand_over_user", "user_id"): lambda w: w.leaver.id,
 }
 
 
@@ -631,6 +649,7 @@ PAGE_FORMS: dict[str, PageForm] = {
     ),
     "users.reset_password": PageForm(PasswordResetForm, lambda w: {"password": NEW_PASSWORD}),
     "users.reset_two_factor": PageForm(None, lambda w: {}),
+    "users.hand_over": PageForm(HandOverForm, lambda w: {"successor": str(w.heir.id)}),
     # Without a password step passed (the walkers' world has none), it sends to sign-in.
     "auth.second_factor": PageForm(SecondFactorForm, lambda w: {"code": "123456"}),
     "auth.two_factor_on": PageForm(TwoFactorSetupForm, lambda w: {"code": "123456"}),
@@ -869,6 +888,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         k: v for k, v in _new_user_data().items() if k not in ("password", "actor")
     },
     "api.update_user": lambda w: {"name": "Renamed through the API", "role": "viewer"},
+    "api.hand_over_user": lambda w: {"successor": w.heir.id},
     "api.create_pledge": lambda w: {
         "actor": "HU",
         "target": {"kind": "action_point", "id": w.action_point.id},

@@ -15,8 +15,8 @@ from tracker.api.input import json_form, read_json_object, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import code_of, iso
 from tracker.api.views import acting_user, answer, bp, found
-from tracker.auth import lifecycle, services
-from tracker.auth.forms import InviteForm, NewUserForm, UserForm, user_data
+from tracker.auth import handover, lifecycle, services
+from tracker.auth.forms import HandOverForm, InviteForm, NewUserForm, UserForm, user_data
 from tracker.auth.models import ApiToken, Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
@@ -151,3 +151,20 @@ def update_user(user_id: int):
     if password is not None:
         services.set_password(user, password, by=acting_user())
     return answer(user_detail(user))
+
+
+@bp.post("/users/<id:user_id>/hand-over")
+def hand_over_user(user_id: int):
+    by = acting_user()
+    require(can_manage_users(by))
+    user = found(db.session.get(User, user_id), f"There is no user {user_id}.")
+    form = json_form(HandOverForm, read_json_object(), required={"successor"})
+    validate_form(form)
+    done = handover.hand_over(user, db.session.get(User, form.successor.data), by=by)
+    return answer(
+        {
+            "user": user_detail(done.departing),
+            "successor": user_detail(done.successor),
+            "moved": {"updates": done.work.updates, "pledges": done.work.pledges},
+        }
+    )

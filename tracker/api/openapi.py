@@ -1735,6 +1735,35 @@ _SCHEMAS["UserPatch"] = {
         "password": _PASSWORD,
     },
 }
+_SCHEMAS["HandOver"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["successor"],
+    "properties": {
+        "successor": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
+            "description": "Id of an active focal point or member of the same state or "
+            "organisation, not the departing person.",
+        },
+    },
+}
+_SCHEMAS["HandOverResult"] = {
+    "type": "object",
+    "properties": {
+        "user": {**_ref("User"), "description": "The departing account, now deactivated."},
+        "successor": _ref("User"),
+        "moved": {
+            "type": "object",
+            "description": "Ids of what now rests with the successor.",
+            "properties": {
+                "updates": {"type": "array", "items": {"type": "integer"}},
+                "pledges": {"type": "array", "items": {"type": "integer"}},
+            },
+        },
+    },
+}
 _SCHEMAS["Token"] = {
     "type": "object",
     "properties": {
@@ -1830,6 +1859,23 @@ _PATHS["/users/{user_id}"] = {
     },
 }
 
+_PATHS["/users/{user_id}/hand-over"] = {
+    "post": {
+        "summary": "Hand a departing focal point's open work to a successor (Secretariat only)",
+        "description": "Moves the person's draft and returned updates and the pledges they made "
+        "that are not yet disbursed in full (of their actor) to the successor, who carries them "
+        "on; their author stays in the history. Follow-ups belong to actors, not people, and do "
+        "not move. The departing account is deactivated: its sessions, API tokens and calendar "
+        "feed end. A successor of another actor, a deactivated one, one who is not a focal point "
+        "or member, or the person themselves is a 422 naming `successor`, and nothing changes.",
+        "parameters": [_USER_ID],
+        "requestBody": {"required": True, **_json(_ref("HandOver"))},
+        "responses": {
+            "200": _ok("What was handed over", _ref("HandOverResult")),
+            **_errors(400, 401, 403, 404, 413, 415, 422),
+        },
+    },
+}
 
 _MEETING_ID = _id_param("meeting_id", "Meeting id")
 _AGENDA_ITEM_ID = _id_param("item_id", "Agenda item id (of this meeting; another's is a 404)")

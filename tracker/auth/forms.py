@@ -10,10 +10,11 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
 
 from tracker.actors.models import Actor
 from tracker.auth.models import Role, User
+from tracker.db import MAX_ID
 
 PASSWORD_HELP = (
     "At least 12 characters; a passphrase of a few words is easiest. Not a common password, "
@@ -213,3 +214,20 @@ class EmailChangeForm(FlaskForm):
 class EmailConfirmForm(FlaskForm):
     """The button that confirms a new email address (a GET changes nothing: mail scanners open
     links)."""
+
+
+class HandOverForm(FlaskForm):
+    # Any id is taken here: auth/handover.check_hand_over says why one is refused (another
+    # actor's, deactivated, oneself), which "Not a valid choice" would not.
+    successor = SelectField(
+        "Hand over to",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_ID, message="No such account.")],
+        description="An active focal point or member of the same state or organisation.",
+    )
+
+    def set_successor_choices(self, users: list[User]) -> None:
+        self.successor.choices = [
+            (u.id, f"{u.name} ({u.email}, {u.role.label.lower()})") for u in users
+        ]

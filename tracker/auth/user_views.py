@@ -6,8 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
-from tracker.auth import lifecycle, services, two_factor
+from tracker.auth import handover, lifecycle, services, two_factor
 from tracker.auth.forms import (
+    HandOverForm,
     InviteForm,
     NewUserForm,
     PasswordResetForm,
@@ -136,8 +137,49 @@ def edit(user_id: int):
             db.session.commit()
             flash(f"Account {user.email} saved." if changes else "Nothing to change.")
             return redirect(url_for("users.index"))
-    history = page_history(user)
-    return render_template("users/edit.html", form=form, user=user, history=history)
+    return _edit_page(user, form=form)
+
+
+def _edit_page(user: User, *, form: UserForm | None = None, hand_over_form=None):
+    if form is None:
+        form = UserForm(data={**user_data(user), "loaded": json.dumps(user_data(user))})
+        form.set_actor_choices(list_actors())
+    successors = handover.eligible_successors(user)
+    if hand_over_form is None:
+        hand_over_form = HandOverForm(formdata=None)
+    hand_over_form.set_successor_choices(successors)
+    return render_template(
+        "users/edit.html",
+        form=form,
+        user=user,
+        history=page_history(user),
+        hand_over_form=hand_over_form,
+        hands_over=handover.hands_over(user),
+        open_work=handover.open_work(user),
+        successors=successors,
+    )
+
+
+@bp.post("/<id:user_id>/hand-over")
+def hand_over(user_id: int):
+    user = get_user_or_404(user_id)
+    form = HandOverForm()
+    form.set_successor_choices(handover.eligible_successors(user))
+    if form.validate_on_submit():
+        successor = db.session.get(User, form.successor.data)
+        try:
+            done = handover.hand_over(user, successor, by=current_user._get_current_object())
+        except handover.HandOverError as error:
+            form.successor.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                f"Handed over {len(done.work.updates)} open update(s) and "
+                f"{len(done.work.pledges)} pledge(s) of {user.email} to {done.successor.email}; "
+                f"{user.email} is deactivated."
+            )
+            return redirect(url_for("users.edit", user_id=user.id))
+    return _edit_page(user, hand_over_form=form)
 
 
 @bp.route("/<id:user_id>/password", methods=["GET", "POST"])

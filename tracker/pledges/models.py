@@ -82,6 +82,9 @@ class Pledge(db.Model):
     pledged_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     committed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     disbursed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Who carries the pledge on when the person who made it (its first entry's author) left:
+    # set by a hand-over (auth/handover.py); None means that person.
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -90,6 +93,7 @@ class Pledge(db.Model):
     goal: Mapped["PriorityGoal | None"] = relationship()
     action_point: Mapped["ActionPoint | None"] = relationship()
     activity: Mapped["Activity | None"] = relationship()
+    held_by: Mapped["User | None"] = relationship()
     entries: Mapped[list["PledgeEntry"]] = relationship(
         back_populates="pledge", order_by="(PledgeEntry.value_date, PledgeEntry.id)"
     )

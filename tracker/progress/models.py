@@ -105,6 +105,9 @@ class ProgressUpdate(db.Model):
     workflow: Mapped[Workflow] = mapped_column(default=Workflow.DRAFT)
     return_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Who carries an open update on when its author left: set by a hand-over (auth/handover.py);
+    # None means its author. created_by stays the author, for the history.
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped by every edit and workflow step: the "what changed since" page reads it.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
@@ -117,6 +120,7 @@ class ProgressUpdate(db.Model):
     activity: Mapped[Activity | None] = relationship()
     actor: Mapped[Actor] = relationship()
     created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+    held_by: Mapped["User | None"] = relationship(foreign_keys=[held_by_id])
     validated_by: Mapped["User | None"] = relationship(foreign_keys=[validated_by_id])
     evidence_files: Mapped[list["UpdateEvidence"]] = relationship(
         back_populates="update", order_by="UpdateEvidence.id"

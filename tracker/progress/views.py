@@ -231,7 +231,11 @@ def add_evidence(update_id: int):
             db.session.commit()
             flash(f"Evidence {stored.filename} attached.")
             return redirect(url_for("progress.show", update_id=update.id))
-    return render_update(update, 422, evidence_form=form)
+    # Back to the update's page, not a page at this POST-only address: a file cannot be put
+    # back into the form anyway, and the address bar keeps an address that can be reloaded.
+    for error in [e for errors in form.errors.values() for e in errors] or ["No file."]:
+        flash(f"The evidence file was not attached: {error}", "error")
+    return redirect(url_for("progress.show", update_id=update.id))
 
 
 @bp.get("/updates/<id:update_id>/evidence/<id:evidence_id>")

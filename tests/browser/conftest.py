@@ -61,3 +61,15 @@ def live_server(live_app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+def click_nav(page, *names: str) -> None:
+    """Click through the header as a person would: click_nav(page, "Pledges", "Funding and
+    gaps") opens the Pledges menu, then follows its link; at phone width, "Menu" opens first."""
+    header = page.get_by_role("navigation", name="Main")
+    folded = header.locator(".site-menu > summary")
+    if folded.is_visible() and not header.locator(".site-menu").evaluate("menu => menu.open"):
+        folded.click()
+    for name in names[:-1]:
+        header.locator(".nav-drop > summary").filter(has_text=name).first.click()
+    header.get_by_role("link", name=names[-1], exact=True).click()

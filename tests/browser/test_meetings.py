@@ -77,7 +77,7 @@ def test_a_reference_group_meeting_is_followed_to_done_across_the_next_meeting(
 
     add_follow_up(page, "Share the curriculum")
     add_follow_up(page, "Translate the handbook")
-    expect(page.locator("#follow-ups + table")).to_contain_text("overdue")
+    expect(page.locator("#follow-ups + .table-box table")).to_contain_text("overdue")
     sign_out(page)
 
     sign_in(page, live_server, FOCAL_EMAIL, FOCAL_PASSWORD)

@@ -5,7 +5,7 @@ its rules forbid."""
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, click_nav
 from tests.browser.test_progress_workflow import FOCAL_PASSWORD, sign_in, sign_out
 from tracker.db import db
 from tracker.pledges import services as pledge_services
@@ -29,7 +29,7 @@ def make_action_point(live_app, code: str, title: str) -> None:
 
 
 def new_pledge(page: Page, ap_code: str, title: str, currency: str, amount: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pledges").click()
+    click_nav(page, "Pledges", "Pledges")
     page.get_by_role("link", name="New pledge").click()
     # The search box narrows the hundred-odd funds to the one named, and selects it.
     page.get_by_label("Search the funds").fill(f"{ap_code}: {title}")
@@ -57,7 +57,7 @@ def record_entry(page: Page, kind: str, amount: str, reason: str = "") -> None:
 
 
 def show_pledges_by_actor(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pledges").click()
+    click_nav(page, "Pledges", "Pledges")
     page.get_by_label("Plan").select_option(PLAN)
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", name=f"Pledges to {PLAN}")).to_be_visible()
@@ -114,7 +114,7 @@ def test_a_pledge_without_an_exchange_rate_is_incomplete_until_the_admin_adds_on
     sign_out(page)
 
     sign_in(page, live_server, ADMIN_EMAIL, ADMIN_PASSWORD)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pledges").click()
+    click_nav(page, "Pledges", "Pledges")
     page.get_by_role("link", name="Exchange rates").click()
     page.get_by_label("Currency").fill("CHF")
     page.get_by_label("Rate", exact=True).fill("1.05")

@@ -60,7 +60,7 @@ def test_focal_point_reports_admin_validates_and_the_plan_page_shows_it(
 
     sign_in(page, live_server, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.get_by_role("link", name="My work").click()
-    page.locator("#to-validate + table").get_by_role("link").first.click()
+    page.locator("#to-validate + .table-box table").get_by_role("link").first.click()
     page.get_by_role("button", name="Validate").click()
     expect(page.locator("#workflow")).to_contain_text("Validated")
 
@@ -86,7 +86,7 @@ def test_admin_returns_with_a_reason_and_the_focal_point_sees_it(page: Page, liv
 
     sign_in(page, live_server, email, FOCAL_PASSWORD)
     page.get_by_role("link", name="My work").click()
-    returned = page.locator("#returned + table")
+    returned = page.locator("#returned + .table-box table")
     expect(returned).to_contain_text("BP-CFA-2019 B2")
     returned.get_by_role("link").first.click()
     page.get_by_role("link", name="Edit").click()

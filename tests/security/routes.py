@@ -1192,3 +1192,22 @@ QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
 QUERY_NUMBER_SHAPES = {"sort": "goal:{}"}
 QUERY_NUMBER_NAMES = ("page", "per_page", "before", "goal_id", "action_point_id", "action_point")
 QUERY_NUMBER_NAMES += tuple(QUERY_NUMBER_SHAPES)
+
+# GET routes that answer something other than a page (a file, a feed, JSON), and so are not
+# walked by tests/browser/test_every_page.py (accessibility, phone width, valid HTML).
+NOT_PAGES: dict[str, str] = {
+    "static": "the app's CSS and JavaScript",
+    "bootstrap.static": "Bootstrap's files",
+    "health": "JSON for a liveness probe",
+    "ready": "JSON for a readiness probe",
+    "plan.export_plan": "a CSV, XLSX or YAML file",
+    "plan.import_template": "a CSV, XLSX or YAML file",
+    "plan.download_document": "an uploaded document",
+    "progress.evidence": "an uploaded evidence file",
+    "pledges.export": "a CSV or XLSX file",
+    "meetings.attachment": "an uploaded file",
+    "meetings.ics": "an iCalendar file",
+    "meetings.feed": "an iCalendar feed",
+    "reports.brief_pdf": "a PDF",
+    "reports.download_published": "a stored report file",
+}

@@ -374,15 +374,22 @@ def record_minutes(meeting_id: int):
 def attach(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
     form = AttachmentForm()
-    return save_and_show(
-        meeting,
-        form,
-        "attachment_form",
-        lambda: services.attach_file(
-            meeting, store_upload(form.file.data, by=current_user), by=current_user
-        ),
-        lambda attachment: f"{attachment.file.filename} attached.",
-    )
+    if form.validate_on_submit():
+        try:
+            item = services.attach_file(
+                meeting, store_upload(form.file.data, by=current_user), by=current_user
+            )
+        except (services.MeetingError, UploadError) as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"{item.file.filename} attached.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    # Back to the meeting, not a page at this POST-only address: a file cannot be put back
+    # into the form anyway, and the address bar keeps an address that can be reloaded.
+    for error in [e for errors in form.errors.values() for e in errors] or ["No file."]:
+        flash(f"The file was not attached: {error}", "error")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
 @bp.get("/<id:meeting_id>/attachments/<id:attachment_id>")

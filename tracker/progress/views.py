@@ -243,14 +243,14 @@ def add_evidence(update_id: int):
     update = get_editable_update(update_id)
     form = EvidenceForm()
     if not form.validate_on_submit():
-        flash("Not attached: " + " ".join(m for ms in form.errors.values() for m in ms))
+        flash("Not attached: " + " ".join(m for ms in form.errors.values() for m in ms), "error")
     else:
         try:
             stored = store_upload(form.file.data, by=current_user)
             services.attach_evidence(update, stored, by=current_user)
         except (UploadError, services.ProgressError) as error:
             db.session.rollback()
-            flash(f"Not attached: {error}")
+            flash(f"Not attached: {error}", "error")
         else:
             db.session.commit()
             flash(f"Evidence {stored.filename} attached.")

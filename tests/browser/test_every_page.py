@@ -1,0 +1,219 @@
+"""Every page, as each role sees it, in real Chromium: no serious or critical axe-core finding, no
+sideways scrolling at phone width (390 px), nothing blocked by the Content-Security-Policy, and
+valid HTML5 (the Nu Html Checker). The header stands on one line at laptop width (1366 px) for
+every role.
+
+The pages are the GET routes of the URL map (tests/security/routes.py gives their URL values and
+lists the routes that answer files, NOT_PAGES), so a new page is walked without being named here.
+One walk (one load of each page by each role) feeds all the tests. It runs on SQLite only: what
+a page's markup looks like does not depend on the database, and tests/security/test_get_is_safe.py
+loads every page on both databases.
+"""
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from werkzeug.serving import make_server
+
+from tests import factories
+from tests.browser import pagechecks
+from tests.conftest import app_settings, build_schema, scratch_database_url
+from tests.security import walk
+from tests.security.routes import NOT_PAGES, PASSWORD, World
+from tracker import create_app
+from tracker.db import db
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("TEST_DATABASE_URL")),
+    reason="markup does not depend on the database; walked on SQLite only",
+)
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+ROLES = ("admin", "member", "focal_point", "viewer")
+
+
+@dataclass
+class Walk:
+    problems: dict[str, list[str]] = field(default_factory=dict)  # "role GET /url" -> problems
+    html: dict[str, bytes] = field(default_factory=dict)  # file name -> the page as sent
+    visited: dict[str, int] = field(default_factory=dict)  # role -> pages checked
+    header_heights: dict[str, float] = field(default_factory=dict)  # role -> px at 1366
+    axed: set[bytes] = field(default_factory=set)  # hashes of the contents axe has checked
+
+    def add(self, where: str, found: list[str]) -> None:
+        if found:
+            self.problems.setdefault(where, []).extend(found)
+
+
+def page_routes() -> list[walk.Route]:
+    return [r for r in walk.get_routes() if not r.is_api and r.endpoint not in NOT_PAGES]
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The app on a database of its own, holding the security tests' World (a record of each
+    kind) and a user of each role; served on a free port."""
+    with scratch_database_url() as url:
+        app = create_app(app_settings(url))
+        build_schema(app)
+        with app.app_context():
+            world = World().build()
+            users = {
+                "admin": world.admin,
+                "viewer": world.viewer,
+                "member": factories.make_user(role="member", actor=world.actor, password=PASSWORD),
+                "focal_point": factories.make_user(role="focal_point", password=PASSWORD),
+            }
+            db.session.commit()
+            emails = {role: user.email for role, user in users.items()}
+            urls = [(route, walk.url_of(route, world)) for route in page_routes()]
+            db.session.remove()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}", emails, urls
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/auth/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/sign-in" not in url)
+
+
+# The markup of <main> without its text and attribute values (but classes, roles, types and
+# the like, which decide how it looks and what it is): what differs from role to role, if anything.
+MAIN_MARKUP = """() => (document.querySelector('main') || document.body).innerHTML
+    .replace(/>[^<]*</g, '><')
+    .replace(/\\s([\\w:-]+)="[^"]*"/g, (all, name) =>
+      ['class', 'role', 'type', 'scope', 'colspan', 'tabindex', 'open'].includes(name)
+        ? all : ' ' + name)"""
+
+
+def check_page(page: Page, the_walk: Walk, where: str, name: str, response) -> None:
+    the_walk.html[name] = response.body()
+    the_walk.add(where, pagechecks.width_problems(page))
+    # axe takes two thirds of the walk's time: a page whose markup another page, or another
+    # role, has already had checked is not checked again (each role's header is, on the
+    # dashboard).
+    content = hashlib.sha256(page.evaluate(MAIN_MARKUP).encode()).digest()
+    if content not in the_walk.axed:
+        the_walk.axed.add(content)
+        the_walk.add(where, pagechecks.axe_problems(page))
+
+
+def walk_role(browser: Browser, base: str, role: str, email: str, urls, the_walk: Walk) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if pagechecks.csp_problem(m.text) else None,
+    )
+    sign_in(page, base, email)
+    # The header at laptop width: on one line, and checked by axe with its menus laid out.
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{base}/")
+    the_walk.header_heights[role] = page.locator("header.site-header").bounding_box()["height"]
+    the_walk.add(f"{role} GET / at 1366 px", pagechecks.axe_problems(page))
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/")
+    the_walk.add(f"{role} GET / at 390 px", pagechecks.axe_problems(page))  # the folded menu
+    for route, url in urls:
+        where = f"{role} {route.method} {url} ({route.endpoint})"
+        blocked.clear()
+        try:
+            response = page.goto(base + url)
+        except Exception as error:  # a download, say: Playwright refuses to navigate
+            the_walk.add(where, [f"not a page ({error}): list it in NOT_PAGES"])
+            continue
+        status = response.status
+        if status == 403 or (status == 404 and role != "admin"):
+            continue  # not for this role (a draft of another actor's is not found, say)
+        if page.url.rstrip("/") != (base + url).rstrip("/"):
+            continue  # a redirect, to a page walked in its own right
+        if status != 200:
+            the_walk.add(where, [f"answered {status}"])
+            continue
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            the_walk.add(where, ["not HTML: list it in NOT_PAGES"])
+            continue
+        name = f"{role}-{route.endpoint}.html"
+        check_page(page, the_walk, where, name, response)
+        the_walk.add(where, [f"blocked by the CSP: {text}" for text in blocked])
+        the_walk.visited[role] = the_walk.visited.get(role, 0) + 1
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def the_walk(browser: Browser, site) -> Walk:
+    base, emails, urls = site
+    result = Walk()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    response = page.goto(f"{base}/auth/sign-in")
+    check_page(page, result, "anonymous GET /auth/sign-in", "anonymous-sign-in.html", response)
+    context.close()
+    for role in ROLES:
+        walk_role(browser, base, role, emails[role], urls, result)
+    return result
+
+
+def report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in problems.items())
+
+
+def test_every_role_walks_every_page(the_walk):
+    pages = len(page_routes())
+    for role in ROLES:
+        # Pages that are not the role's answer 403 and are skipped; most are everyone's.
+        assert the_walk.visited.get(role, 0) >= pages // 2, (role, the_walk.visited)
+    assert the_walk.visited["admin"] >= pages - 2, the_walk.visited
+
+
+def test_no_serious_accessibility_problem_nor_sideways_scrolling(the_walk):
+    assert not the_walk.problems, report(the_walk.problems)
+
+
+def test_header_stands_on_one_line_at_laptop_width(the_walk):
+    for role, height in the_walk.header_heights.items():
+        assert height < 64, f"the {role}'s header is {height} px high at 1366 px: it wraps"
+
+
+def test_every_page_is_valid_html(the_walk, tmp_path: Path):
+    for name, body in the_walk.html.items():
+        (tmp_path / name).write_bytes(body)
+    problems = pagechecks.html_problems(sorted(tmp_path.iterdir()))
+    assert not problems, report(problems)
+
+
+BROKEN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Broken</title></head>
+<body><main><p id="x" class="grey">Grey on grey</p><p id="x">Twice</p>
+<div class="wide">wider than a phone</div></main></body></html>"""
+BROKEN_CSS = ".grey { color: #bbb; background: #ccc; } .wide { width: 900px; }"
+
+
+def test_the_checks_find_what_they_look_for(browser: Browser, tmp_path: Path):
+    page = browser.new_page(viewport=PHONE)
+    page.set_content(BROKEN)
+    page.add_style_tag(content=BROKEN_CSS)
+    assert any("color-contrast" in p for p in pagechecks.axe_problems(page))
+    assert pagechecks.width_problems(page)
+    page.close()
+    (tmp_path / "broken.html").write_text(BROKEN)
+    found = pagechecks.html_problems([tmp_path / "broken.html"])
+    assert any("Duplicate ID" in p for p in found["broken.html"]), found
+    assert pagechecks.csp_problem(
+        "Refused to apply inline style because it violates the following Content Security Policy"
+    )

@@ -218,6 +218,15 @@ def db_session(request, app):
     if "no_db_session" in request.keywords or "scratch_app" in request.fixturenames:
         yield None
         return
+    with rolled_back_session(app) as (session, _):
+        yield session
+
+
+@contextlib.contextmanager
+def rolled_back_session(app):
+    """(session, connection): `db.session` inside a transaction of the connection that is rolled
+    back at the end; the session's commits become savepoints. A module that shares costly data
+    among its tests opens one of its own (see tests/test_demo.py)."""
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -225,7 +234,7 @@ def db_session(request, app):
         session = scoped_session(factory, scopefunc=_app_ctx_id)
         original, db.session = db.session, session
         try:
-            yield session
+            yield session, connection
         finally:
             session.remove()
             db.session = original

@@ -14,7 +14,7 @@ from tests.security.checks import (
     json_strings,
     page_write_succeeded,
     response_problems,
-    scan_html,
+    response_scan,
 )
 from tests.security.conftest import sign_in
 from tests.security.routes import XSS_REFUSED
@@ -75,13 +75,14 @@ def pages_show(
     for url in _urls(world, created, routes):
         is_api = url.startswith(walk.API_PREFIX + "/")
         response = client.get(url, headers=world.bearer if is_api else {})
-        problems += [f"GET {url}: {p}" for p in response_problems(response)]
+        found, shown = response_scan(response)
+        problems += [f"GET {url}: {p}" for p in found]
         if response.mimetype == "text/html":
             html = response.get_data(as_text=True)
             for payload in payloads:
                 if any(c in payload for c in "<>\"'") and payload in html:
                     problems.append(f"GET {url}: {payload!r} is in the page unescaped")
-            texts.append(scan_html(html)[1])
+            texts.append(shown)
         elif response.is_json:
             texts += json_strings(response.get_json())
         elif response.status_code < 300 and not response.headers.get(

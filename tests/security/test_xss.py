@@ -116,7 +116,8 @@ def pages_show(
 # of the record it created); for the others it repeats what they showed before any write: the
 # tables each GET route reads and the problems it had, from one walk of a fresh world per run.
 _BEFORE_ANY_WRITE: dict[walk.Route, tuple[frozenset[str], list[str]]] = {}
-_WRITES = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# Anywhere in a statement: a write may sit in a WITH clause.
+_WRITES = re.compile(r'\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
 @contextlib.contextmanager
@@ -145,10 +146,10 @@ def _tables_written(statements: list[str]) -> set[str]:
     (ON DELETE CASCADE or SET NULL, which no statement names)."""
     written, deleted = set(), set()
     for statement in statements:
-        if match := _WRITES.match(statement):
-            written.add(match[2])
-            if match[1].upper().startswith("DELETE"):
-                deleted.add(match[2])
+        for verb, table in _WRITES.findall(statement):
+            written.add(table)
+            if verb.upper().startswith("DELETE"):
+                deleted.add(table)
     for table in db.metadata.sorted_tables:
         if any(fk.column.table.name in deleted for fk in table.foreign_keys):
             written.add(table.name)
@@ -158,11 +159,13 @@ def _tables_written(statements: list[str]) -> set[str]:
 def _before_any_write(client, world) -> None:
     if _BEFORE_ANY_WRITE:
         return
+    seen = {}
     for route in SHOWN_ON:
         url = walk.url_of(route, world)
         with _statements() as statements:
             response = client.get(url, headers=world.bearer if route.is_api else {})
-        _BEFORE_ANY_WRITE[route] = (_tables_named(statements), response_scan(response)[0])
+        seen[route] = (_tables_named(statements), response_scan(response)[0])
+    _BEFORE_ANY_WRITE.update(seen)  # all or nothing: a route missing in the registry fails
 
 
 def write(route, name, payload, world, client):

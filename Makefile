@@ -45,9 +45,10 @@ system-deps:
 	bash scripts/install-system-deps
 
 # The two databases' runs are independent and mostly single-threaded: run them side by side on
-# the machine's two cores (each one's output is printed whole when it ends).
+# the machine's two cores (each one's output is printed whole when it ends); so are the lint and
+# the migration check before them.
 test: system-deps $(VENV)/.installed-test
-	$(MAKE) --no-print-directory lint check-migrations
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint check-migrations
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test

@@ -4,6 +4,7 @@ test, and scratch databases for tests that need real commits (live server, concu
 import contextlib
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
@@ -81,32 +82,116 @@ def scratch_database_url():
     """An empty database of the backend under test, dropped afterwards."""
     if not TEST_DATABASE_URL:
         with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'scratch.sqlite'}"
+            url = f"sqlite:///{Path(folder) / 'scratch.sqlite'}"
+            _scratch_urls.add(url)
+            try:
+                yield url
+            finally:
+                _scratch_urls.discard(url)
         return
     name = f"tracker_scratch_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    url = sa.engine.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(False)
+    with _admin_connection() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    _scratch_urls.add(url)
     try:
-        yield sa.engine.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(False)
+        yield url
     finally:
-        with admin.connect() as conn:
+        _scratch_urls.discard(url)
+        with _admin_connection() as conn:
             conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _admin_connection():
+    """A connection to the PostgreSQL test database, for CREATE and DROP DATABASE."""
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            yield conn
+    finally:
         admin.dispose()
 
 
-def build_schema(app) -> None:
-    """Run every migration on an empty database and load the shipped data, committed."""
+# The scratch databases that exist now: build_schema gives each a copy of the template.
+_scratch_urls: set[str] = set()
+# A database migrated once per run, with the shipped data: migrating takes seconds on every
+# database (more on PostgreSQL), a copy of the result a small part of that.
+_template: dict[str, str] = {}
+
+
+def _migrate(app) -> None:
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         load_shipped_data()
         db.session.commit()
 
 
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _template_url() -> str:
+    if "url" not in _template:
+        if TEST_DATABASE_URL:
+            name = f"tracker_template_{uuid.uuid4().hex[:12]}"
+            with _admin_connection() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _template["name"] = name
+            url = sa.engine.make_url(TEST_DATABASE_URL).set(database=name)
+            _template["url"] = url.render_as_string(False)
+        else:
+            folder = tempfile.mkdtemp(prefix="tracker-test-template-")
+            _template["folder"] = folder
+            _template["url"] = f"sqlite:///{Path(folder) / 'template.sqlite'}"
+        app = create_test_app(_template["url"])
+        _migrate(app)
+        _dispose(app)  # PostgreSQL copies a template only while no one is connected to it
+    return _template["url"]
+
+
+def _drop_template() -> None:
+    if "name" in _template:
+        with _admin_connection() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{_template["name"]}" WITH (FORCE)')
+    if "folder" in _template:
+        shutil.rmtree(_template["folder"], ignore_errors=True)
+    _template.clear()
+
+
+def _copy_template_into(url: str) -> None:
+    template = sa.engine.make_url(_template_url()).database
+    target = sa.engine.make_url(url).database
+    if TEST_DATABASE_URL:
+        with _admin_connection() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{target}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(target + suffix).unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(template)) as source:
+        with contextlib.closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+
+
+def build_schema(app) -> None:
+    """Run every migration on an empty database and load the shipped data, committed. A scratch
+    database gets a copy of a template database that went through the same once per run."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url not in _scratch_urls:
+        _migrate(app)
+        return
+    _dispose(app)  # the copy replaces the database: no connection may stay open on it
+    _copy_template_into(url)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def remove_test_uploads():
     yield
     shutil.rmtree(TEST_UPLOAD_FOLDER, ignore_errors=True)
+    _drop_template()
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +220,15 @@ def db_session(request, app):
     if "no_db_session" in request.keywords or "scratch_app" in request.fixturenames:
         yield None
         return
+    with rolled_back_session(app) as (session, _):
+        yield session
+
+
+@contextlib.contextmanager
+def rolled_back_session(app):
+    """(session, connection): `db.session` inside a transaction of the connection that is rolled
+    back at the end; the session's commits become savepoints. A module that shares costly data
+    among its tests opens one of its own (see tests/test_demo.py)."""
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -142,7 +236,7 @@ def db_session(request, app):
         session = scoped_session(factory, scopefunc=_app_ctx_id)
         original, db.session = db.session, session
         try:
-            yield session
+            yield session, connection
         finally:
             session.remove()
             db.session = original

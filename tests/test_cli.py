@@ -223,10 +223,10 @@ def test_demo_loads_a_separate_plan_once_and_reset_makes_it_anew(demo_runner, tm
 
 
 def test_demo_years_adds_a_year_of_activities_per_action_point(demo_runner):
-    result = demo_runner.invoke(args=["demo", "--years", "3"])
+    result = demo_runner.invoke(args=["demo", "--years", "2"])  # one more than the default
 
     assert result.exit_code == 0, result.output
-    assert demo_counts()["activities"] == 41 * 3
+    assert demo_counts()["activities"] == 41 * 2
 
 
 def test_demo_reset_keeps_the_history_of_real_records(demo_runner):

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import rolled_back_session
 from tracker.audit.models import AuditEvent
 from tracker.db import db, utcnow
 from tracker.demo import DEMO_CODE, load_demo
@@ -30,12 +31,30 @@ from tracker.pledges.totals import funding_report
 from tracker.progress import services as progress
 from tracker.progress.models import ProgressUpdate, Round, Workflow
 
+# The demo takes seconds to load: it is loaded once, in a transaction of the module's own that is
+# rolled back at the end, and each test runs in a savepoint of it, rolled back after the test.
+pytestmark = pytest.mark.no_db_session
+
+
+@pytest.fixture(scope="module")
+def demo_connection(app, tmp_path_factory):
+    with rolled_back_session(app) as (session, connection), pytest.MonkeyPatch.context() as mp:
+        # The demo writes its accounts in the instance folder.
+        mp.setattr(app, "instance_path", str(tmp_path_factory.mktemp("demo")))
+        load_demo(years=2)
+        session.commit()
+        session.remove()
+        yield connection
+
 
 @pytest.fixture
-def demo(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(app, "instance_path", str(tmp_path))  # the demo writes its accounts there
-    load_demo(years=2)
-    return factories.get_plan(DEMO_CODE)
+def demo(demo_connection):
+    savepoint = demo_connection.begin_nested()
+    try:
+        yield factories.get_plan(DEMO_CODE)
+    finally:
+        db.session.remove()
+        savepoint.rollback()
 
 
 def latest(column):

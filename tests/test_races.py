@@ -6,20 +6,22 @@ Real concurrency: two threads, each with its own client, connection and transact
 scratch database with real commits. On PostgreSQL the two transactions are made to meet just
 before the insert that a unique index decides (each has read "no such row" by then), so the
 race is run every time, not one time in three; a write that first takes a lock never gets
-there while the other holds it, and goes on when the meeting times out. SQLite runs one writing
-transaction at a time (BEGIN IMMEDIATE), so there the race cannot happen and the test shows
-that the answers stay right.
+there while the other holds it, and goes on as soon as the other is seen waiting for it.
+SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so there the race cannot
+happen and the test shows that the answers stay right.
 """
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.pool import NullPool
 
 from tests import factories
 from tests.conftest import build_schema, create_test_app, scratch_database_url
@@ -35,7 +37,7 @@ from tracker.pledges.models import ExchangeRate
 pytestmark = pytest.mark.no_db_session
 
 PASSWORD = "a-long-test-password"
-MEET_TIMEOUT = 3  # seconds a writer waits for the other one at the insert
+MEET_TIMEOUT = 3  # seconds a writer waits at most for the other one at the insert
 _serial = itertools.count(1)
 
 
@@ -63,32 +65,71 @@ def count(model_or_table, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model_or_table).where(*where))
 
 
+# How many server processes wait for a lock that the given one holds.
+_BLOCKED_BY = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+
+
+class _Meeting:
+    """Where two writers meet before inserting: each waits for the other to get there too, and
+    stops waiting as soon as the other can no longer come: it has finished, or it waits for a
+    lock that the waiting one holds (it would wait until MEET_TIMEOUT for nothing)."""
+
+    def __init__(self, engine):
+        self.engine = engine  # a connection of its own, to look at the server's lock table
+        self.changed = threading.Condition()
+        self.arrived = 0
+        self.finished = 0
+
+    def wait(self, backend_pid: int) -> None:
+        with self.changed:
+            self.arrived += 1
+            self.changed.notify_all()
+        deadline = time.monotonic() + MEET_TIMEOUT
+        while time.monotonic() < deadline and not self._blocks_the_other(backend_pid):
+            with self.changed:
+                if self.arrived == 2 or self.finished:
+                    return
+                self.changed.wait(timeout=0.02)
+
+    def leave(self) -> None:
+        with self.changed:
+            self.finished += 1
+            self.changed.notify_all()
+
+    def _blocks_the_other(self, backend_pid: int) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(_BLOCKED_BY, {"pid": backend_pid}).scalar() > 0
+
+
+class _NoMeeting:
+    def leave(self) -> None:
+        pass
+
+
 @contextmanager
 def writers_meet_before_inserting_into(app, table: str):
     """On PostgreSQL, hold each writer at its first INSERT into `table` until the other gets
-    there too (or MEET_TIMEOUT passes)."""
+    there too (or cannot get there: see _Meeting)."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
-        yield
+        yield _NoMeeting()
         return
-    barrier = threading.Barrier(2, timeout=MEET_TIMEOUT)
+    meeting = _Meeting(create_engine(engine.url, poolclass=NullPool))
     met = threading.local()
 
     def hold(conn, cursor, statement, parameters, context, executemany):
         if getattr(met, "done", False) or not statement.startswith(f"INSERT INTO {table} "):
             return
         met.done = True
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass  # the other writer waits on a lock this one holds: go on alone
+        meeting.wait(cursor.connection.info.backend_pid)
 
     event.listen(engine, "before_cursor_execute", hold)
     try:
-        yield
+        yield meeting
     finally:
         event.remove(engine, "before_cursor_execute", hold)
+        meeting.engine.dispose()
 
 
 def run_twice_at_once(app, table: str, send: Callable, clients: list | None = None) -> list:
@@ -97,11 +138,15 @@ def run_twice_at_once(app, table: str, send: Callable, clients: list | None = No
     start = threading.Barrier(2)
     responses: list = [None, None]
 
-    def writer(i: int):
-        start.wait()
-        responses[i] = send(clients[i], i)
+    with writers_meet_before_inserting_into(app, table) as meeting:
 
-    with writers_meet_before_inserting_into(app, table):
+        def writer(i: int):
+            start.wait()
+            try:
+                responses[i] = send(clients[i], i)
+            finally:
+                meeting.leave()
+
         threads = [threading.Thread(target=writer, args=(i,)) for i in range(2)]
         for thread in threads:
             thread.start()

@@ -172,12 +172,18 @@ def json_strings(value) -> list[str]:
 
 def response_problems(response) -> list[str]:
     """What is wrong with any response, whatever was asked: a crash, or markup that runs."""
-    problems = []
+    return response_scan(response)[0]
+
+
+def response_scan(response) -> tuple[list[str], str]:
+    """(response_problems, the text that an HTML page shows): one parse of the page for both."""
+    problems, text = [], ""
     if response.status_code >= 500:
         problems.append(f"status {response.status_code}")
     if response.mimetype == "text/html":
-        problems += html_problems(response.get_data(as_text=True))
-    return problems
+        found, text = scan_html(response.get_data(as_text=True))
+        problems += found
+    return problems, text
 
 
 # A page form that fails re-renders with 200: these mark such a page.

@@ -80,6 +80,9 @@ class Config:
     MAIL_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_MAX_ATTEMPTS = 20
     MAIL_CLAIM_SECONDS = 15 * 60
+    # Where users reach the tracker: the links in mail start with it (never the request's Host
+    # header, which a client chooses).
+    BASE_URL = "http://127.0.0.1:5000"
 
     API_MAX_PER_PAGE = 500
     API_DEFAULT_PER_PAGE = 50
@@ -95,7 +98,7 @@ class Config:
 def from_environ(environ=os.environ) -> dict:
     """The settings the environment sets: DATABASE_URL, SECRET_KEY, TRACKER_ENV, UPLOAD_FOLDER,
     STORAGE_URL, TRUSTED_PROXY_COUNT, REPORTING_CURRENCY, LOG_LEVEL, SLOW_REQUEST_MS,
-    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN,
+    SLOW_QUERY_MS, MAIL_URL, MAIL_FROM, MAIL_FROM_NAME, MAIL_DOMAIN, BASE_URL,
     TWO_FACTOR_REQUIRED_FOR_ADMINS (1/true/yes)."""
     settings: dict = {}
     if environ.get("DATABASE_URL"):
@@ -108,7 +111,14 @@ def from_environ(environ=os.environ) -> dict:
         settings["REPORTING_CURRENCY"] = environ["REPORTING_CURRENCY"]
     if environ.get("UPLOAD_FOLDER"):
         settings["UPLOAD_FOLDER"] = environ["UPLOAD_FOLDER"]
-    for name in ("STORAGE_URL", "MAIL_URL", "MAIL_FROM", "MAIL_FROM_NAME", "MAIL_DOMAIN"):
+    for name in (
+        "STORAGE_URL",
+        "MAIL_URL",
+        "MAIL_FROM",
+        "MAIL_FROM_NAME",
+        "MAIL_DOMAIN",
+        "BASE_URL",
+    ):
         if environ.get(name):
             settings[name] = environ[name]
     if environ.get("TRUSTED_PROXY_COUNT", "").isdigit():

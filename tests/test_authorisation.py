@@ -19,6 +19,8 @@ from tracker.auth import services as auth
 from tracker.db import db
 from tracker.meetings import agenda, follow_ups
 from tracker.meetings import services as meeting_services
+from tracker.notifications.models import NotificationKind
+from tracker.notifications.services import notify
 from tracker.plan import services as plan_services
 from tracker.plan.documents import attach_document
 from tracker.progress import services as progress_services
@@ -130,6 +132,14 @@ class World:
         self.agenda_item = agenda.add_agenda_item(self.meeting, title="Item", by="t")
         meeting_services.set_participant(self.meeting, actor=owner, attendance="invited", by="t")
         self.mail = factories.make_mail(to="owner@example.org")
+        # The owner's own notification: every other user gets a 404 for it.
+        [self.notification] = notify(
+            [self.owner_user],
+            NotificationKind.UPDATE_RETURNED,
+            subject=self.update,
+            text="Owner's notification",
+            link="/",
+        )
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -173,6 +183,7 @@ class World:
             "report_id": self.published_report.id,
             # Issue 16: a message in the outbox.
             "mail_id": self.mail.id,
+            "notification_id": self.notification.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

@@ -60,6 +60,8 @@ from tracker.meetings.forms import (
 )
 from tracker.meetings.forms import StepForm as MeetingStepForm
 from tracker.meetings.models import Decision, FollowUp, Meeting
+from tracker.notifications.forms import NotificationSettingsForm
+from tracker.notifications.models import NotificationKind
 from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.fileformats import CSV_COLUMNS
@@ -288,6 +290,20 @@ class World:
         )
 
     @cached_property
+    def notification(self):
+        """A notification of the world admin (the walkers sign in as it): one to mark read."""
+        from tracker.notifications.services import notify
+
+        [made] = notify(
+            [self.admin],
+            NotificationKind.UPDATE_SUBMITTED,
+            subject=self.submitted_update,
+            text="World notification",
+            link="/",
+        )
+        return made
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -336,6 +352,7 @@ class World:
             "decision",
             "ids",
             "mail",
+            "notification",
         )
         for name in kinds:
             getattr(self, name)
@@ -409,6 +426,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "feed_token": lambda w: w.feed_token,
     "report_id": lambda w: w.published_report.id,
     "mail_id": lambda w: w.mail.id,
+    "notification_id": lambda w: w.notification.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -707,6 +725,9 @@ PAGE_FORMS: dict[str, PageForm] = {
         },
     ),
     "meetings.remove_follow_up": PageForm(MeetingStepForm, lambda w: {}),
+    "notifications.mark_read": PageForm(None, lambda w: {}),
+    "notifications.mark_all_read": PageForm(None, lambda w: {}),
+    "notifications.settings": PageForm(NotificationSettingsForm, lambda w: {"delivery": "daily"}),
 }
 
 
@@ -832,6 +853,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "owner": "AT",
         "due_on": "2030-02-01",
     },
+    "api.set_notification_settings": lambda w: {"delivery": "daily"},
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
 API_WITHOUT_BODY: set[str] = {
@@ -850,6 +872,8 @@ API_WITHOUT_BODY: set[str] = {
     "api.remove_meeting_attachment",
     "api.remove_decision",
     "api.remove_follow_up",
+    "api.mark_notification_read",
+    "api.mark_all_notifications_read",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
@@ -949,6 +973,8 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_pledge", "actor"): "an actor code",
     ("api.create_exchange_rate", "currency"): "an ISO 4217 code",
     ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
+    ("notifications.settings", "delivery"): "one of at_once, daily, none",
+    ("api.set_notification_settings", "delivery"): "one of at_once, daily, none",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
     **dict.fromkeys(
@@ -1045,6 +1071,7 @@ _PAGED = ("page", "per_page")
 QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
     "audit.index": ("page",),
     "mail.index": ("page",),
+    "notifications.index": ("page",),
     "meetings.index": ("page",),
     "meetings.follow_ups": ("page",),
     "pledges.rates": ("page",),
@@ -1064,6 +1091,7 @@ QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
             "api.list_exchange_rates",
             "api.list_follow_ups",
             "api.list_meetings",
+            "api.list_notifications",
             "api.list_plans",
             "api.list_published_reports",
             "api.list_tokens",

@@ -53,3 +53,18 @@ def calendar_response(meetings):
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="meetings.ics"'
     return response
+
+
+def meeting_invitation(
+    meeting: Meeting, *, domain: str, url: str, cancelled: bool = False
+) -> bytes:
+    """One meeting as an iCalendar invitation for mail (METHOD:REQUEST), or its cancellation
+    (METHOD:CANCEL): the same UID as in the feed, so a calendar updates the event it has."""
+    calendar = Calendar.from_ical(
+        meetings_calendar([meeting], domain=domain, url_for_meeting=lambda m: url)
+    )
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    if cancelled:
+        for event in calendar.walk("VEVENT"):
+            event.add("status", "CANCELLED")
+    return calendar.to_ical()

@@ -27,6 +27,7 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
+from tracker.notifications import services as notifications
 from tracker.plan.models import Plan
 from tracker.uploads.models import StoredFile
 
@@ -34,6 +35,8 @@ MAX_TITLE = 300
 # Minutes of a two-day conference run to ~100,000 characters; twice that is plenty, and a
 # pasted 5 MB document is refused at the field instead of bloating every version after it.
 MAX_MINUTES = 200_000
+# A change to any of these moves the meeting: its participants are told, with a new .ics.
+MOVING_FIELDS = {"starts_at", "ends_at", "timezone", "place", "is_virtual", "url"}
 
 
 class MeetingError(Exception):
@@ -209,6 +212,8 @@ def update_meeting(
         record_event(
             by=by, action="update", entity=meeting, summary="Meeting edited", changes=changes
         )
+    if MOVING_FIELDS & set(changes):
+        notifications.notify_meeting_moved(meeting, by=by)
     return meeting
 
 
@@ -295,7 +300,8 @@ def set_participant(
             MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.actor_id == actor.id
         )
     )
-    if participant is None:
+    invited = participant is None
+    if invited:
         participant = MeetingParticipant(
             meeting_id=meeting.id, actor_id=actor.id, attendance=attendance
         )
@@ -311,6 +317,8 @@ def set_participant(
         summary=f"{actor.code}: {attendance.value}",
         changes={actor.code: [jsonable(before), attendance.value]},
     )
+    if invited:
+        notifications.notify_meeting_scheduled(meeting, actor, by=by)
     return participant
 
 
@@ -373,6 +381,7 @@ def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
     record_event(
         by=by, action="minutes", entity=meeting, summary=f"Minutes version {minutes.number}"
     )
+    notifications.notify_minutes_recorded(minutes, meeting, by=by)
     return minutes
 
 

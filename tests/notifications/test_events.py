@@ -149,3 +149,22 @@ def test_daily_and_none_users_get_no_mail_at_once():
     assert returned[daily.id].delivery == Delivery.DAILY and returned[daily.id].mail_id is None
     assert returned[quiet.id].delivery == Delivery.NONE and returned[quiet.id].mail_id is None
     assert not mails_to(daily) and not mails_to(quiet)
+
+
+def test_a_user_deactivated_before_the_sender_runs_gets_no_mail_and_no_new_notifications():
+    from tracker.auth import services as auth
+    from tracker.mail.models import MailStatus
+
+    author = factories.make_user(role="focal_point")
+    admin = factories.make_user(role="admin")
+    update = factories.make_update(by=author, workflow="submitted")
+    progress.return_update(update, reason="Why.", by=admin)
+    [queued] = mails_to(author)
+    auth.deactivate_user(author, by=admin)
+    db.session.refresh(queued)
+    assert queued.status == MailStatus.FAILED and "deactivated" in queued.last_answer
+    again = factories.make_update(by=admin, workflow="submitted")
+    again.created_by = author
+    progress.return_update(again, reason="Again.", by=admin)
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == author.id))
+    assert [n.subject_id for n in rows] == [update.id]  # the first only

@@ -20,6 +20,7 @@ from tracker.audit.services import By, add_and_record, apply_changes, record_eve
 from tracker.auth import throttle
 from tracker.auth.models import ApiToken, CalendarFeed, Role, User, normalise_email
 from tracker.db import db, guarded_write, utcnow
+from tracker.notifications import services as notifications
 
 TOKEN_PREFIX = "bpt_"
 # A feed token is told apart from an API token by its prefix too: neither is ever looked up as the
@@ -192,6 +193,7 @@ def update_user(
         described.append("reactivated" if is_active else "deactivated")
         if not is_active:
             end_sessions(user)
+            notifications.withdraw_mail(user)
     if "role" in changes:
         described.append("role {} → {}".format(*changes["role"]))
     if "actor" in changes:

@@ -21,6 +21,7 @@ from tracker.actors.models import Actor
 from tracker.audit.services import By, record_event
 from tracker.auth.models import Role, User
 from tracker.db import db, utcnow
+from tracker.mail.models import MailStatus, OutgoingMail
 from tracker.mail.services import MailError, queue_mail
 from tracker.meetings.models import PENDING, Decision, FollowUp, Meeting, MeetingParticipant
 from tracker.meetings.models import Minutes as MeetingMinutes
@@ -671,6 +672,27 @@ def mark_all_read(user: User) -> int:
         sql_update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def withdraw_mail(user: User) -> int:
+    """Stop the notification mail of an account being deactivated that no sender has taken yet
+    (queued or deferred, digests too): it is marked failed, with the reason. Returns how many."""
+    mail_ids = select(Notification.mail_id).where(
+        Notification.user_id == user.id, Notification.mail_id.is_not(None)
+    )
+    result = db.session.execute(
+        sql_update(OutgoingMail)
+        .where(
+            OutgoingMail.id.in_(mail_ids),
+            OutgoingMail.status.in_([MailStatus.QUEUED, MailStatus.DEFERRED]),
+        )
+        .values(
+            status=MailStatus.FAILED,
+            last_answer="Not sent: the account was deactivated before it went out.",
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

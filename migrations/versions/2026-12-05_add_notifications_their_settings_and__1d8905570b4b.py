@@ -1,4 +1,4 @@
-"""Add notifications, their settings and daily digests
+"""Add notifications, their settings and daily digests; meetings can be cancelled
 
 Revision ID: 1d8905570b4b
 Revises: 32c054d7c92e
@@ -113,7 +113,13 @@ def upgrade():
         batch_op.create_index("ix_notifications_user_read", ["user_id", "read_at"], unique=False)
 
 
+    with op.batch_alter_table("meetings") as batch_op:
+        batch_op.add_column(sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True))
+
+
 def downgrade():
+    with op.batch_alter_table("meetings") as batch_op:
+        batch_op.drop_column("cancelled_at")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user_read")
         batch_op.drop_index("ix_notifications_user_created")

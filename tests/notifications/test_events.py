@@ -168,3 +168,24 @@ def test_a_user_deactivated_before_the_sender_runs_gets_no_mail_and_no_new_notif
     progress.return_update(again, reason="Again.", by=admin)
     rows = db.session.scalars(select(Notification).where(Notification.user_id == author.id))
     assert [n.subject_id for n in rows] == [update.id]  # the first only
+
+
+def test_a_cancelled_meeting_tells_its_participants_with_a_cancelling_calendar(client, login):
+    hungary = factories.make_user(role="member", actor=factories.get_actor("HU"))
+    meeting = factories.make_meeting()
+    meetings.set_participant(meeting, actor=hungary.actor, attendance="invited", by="tests")
+    db.session.commit()
+    login.as_role("admin")
+    response = client.post(f"/meetings/{meeting.id}/cancel", follow_redirects=True)
+    assert "Meeting cancelled" in response.get_data(as_text=True)
+    assert 'id="cancelled"' in response.get_data(as_text=True)
+    [cancelled] = notified(NotificationKind.MEETING_CANCELLED).values()
+    assert cancelled.user_id == hungary.id
+    [mail] = [m for m in mails_to(hungary) if "cancelled" in m.subject]
+    message = message_from_string(mail.content, policy=policy.default)
+    [ics] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert "METHOD:CANCEL" in ics.get_content() and "STATUS:CANCELLED" in ics.get_content()
+    again = client.post(f"/meetings/{meeting.id}/cancel")
+    assert again.status_code == 422 and "already cancelled" in again.get_data(as_text=True)
+    kind = Notification.kind == NotificationKind.MEETING_CANCELLED
+    assert len(db.session.scalars(select(Notification).where(kind)).all()) == 1

@@ -686,6 +686,7 @@ PAGE_FORMS: dict[str, PageForm] = {
         AgendaItemForm, lambda w: {"title": "Review", "action_point": w.action_point.code}
     ),
     "meetings.carry_over": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.cancel": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.create_feed": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.revoke_feed": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.move_agenda_item": PageForm(AgendaMoveForm, lambda w: {"position": "1"}),
@@ -865,6 +866,7 @@ API_WITHOUT_BODY: set[str] = {
     "api.close_round",
     "api.publish_round",
     "api.carry_over",
+    "api.cancel_meeting",
     "api.create_calendar_feed",
     "api.revoke_calendar_feed",
     "api.remove_agenda_item",

@@ -1922,6 +1922,11 @@ _SCHEMAS.update(
                 "starts_at": _TIMESTAMP,
                 "ends_at": _TIMESTAMP,
                 "plan": {"type": "string"},
+                "cancelled_at": {
+                    "type": ["string", "null"],
+                    "format": "date-time",
+                    "description": "When the meeting was cancelled (null: it was not).",
+                },
                 "version": {"type": "integer"},
             },
         },
@@ -2116,6 +2121,14 @@ _PATHS.update(
                 "only: the follow-up is unchanged, and carrying over again puts it back while "
                 "it is open (close or drop the follow-up to keep it off).",
             ),
+        },
+        "/meetings/{meeting_id}/cancel": {
+            "post": _write(
+                "Cancel the meeting (kept, marked cancelled; its participants are notified)",
+                None,
+                "Meeting",
+                _MEETING_ID,
+            )
         },
         "/meetings/{meeting_id}/carry-over": {
             "post": _write(

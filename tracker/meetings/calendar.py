@@ -30,6 +30,8 @@ def meetings_calendar(meetings: Iterable[Meeting], *, domain: str, url_for_meeti
         event.add("dtend", meeting.ends_at)
         event.add("summary", meeting.title)
         event.add("sequence", meeting.version)
+        if meeting.cancelled_at is not None:
+            event.add("status", "CANCELLED")
         location = "Virtual" if meeting.is_virtual and not meeting.place else meeting.place
         if location:
             event.add("location", location)
@@ -64,7 +66,4 @@ def meeting_invitation(
         meetings_calendar([meeting], domain=domain, url_for_meeting=lambda m: url)
     )
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
-    if cancelled:
-        for event in calendar.walk("VEVENT"):
-            event.add("status", "CANCELLED")
     return calendar.to_ical()

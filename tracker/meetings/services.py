@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
-from tracker.db import check_version, db, guarded_write
+from tracker.db import check_version, db, guarded_write, utcnow
 from tracker.meetings.models import (
     PENDING,
     AgendaItem,
@@ -214,6 +214,23 @@ def update_meeting(
         )
     if MOVING_FIELDS & set(changes):
         notifications.notify_meeting_moved(meeting, by=by)
+    return meeting
+
+
+def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
+    """Cancel a meeting: it is kept, marked cancelled, and its participants are told."""
+    if meeting.cancelled_at is not None:
+        raise MeetingError("The meeting is already cancelled.", "meeting")
+    meeting.cancelled_at = utcnow()
+    db.session.flush()
+    record_event(
+        by=by,
+        action="cancel",
+        entity=meeting,
+        summary="Meeting cancelled",
+        changes={"cancelled_at": [None, jsonable(meeting.cancelled_at)]},
+    )
+    notifications.notify_meeting_cancelled(meeting, by=by)
     return meeting
 
 

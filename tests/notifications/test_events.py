@@ -189,3 +189,17 @@ def test_a_cancelled_meeting_tells_its_participants_with_a_cancelling_calendar(c
     assert again.status_code == 422 and "already cancelled" in again.get_data(as_text=True)
     kind = Notification.kind == NotificationKind.MEETING_CANCELLED
     assert len(db.session.scalars(select(Notification).where(kind)).all()) == 1
+
+
+def test_a_bulk_report_submitted_at_once_is_one_notification_per_admin():
+    admin = factories.make_user(role="admin")
+    author = factories.make_user(role="focal_point")
+    plan = factories.get_plan()
+    codes = [factories.make_action_point(plan, lead_actor=author.actor).code for _ in range(3)]
+    rows = [progress.BulkRow(line=n, action_point=c, status="planned") for n, c in enumerate(codes)]
+    progress.record_bulk(
+        plan, actor=author.actor, rows=rows, reported_on=date.today(), submit=True, by=author
+    )
+    [mine] = db.session.scalars(select(Notification).where(Notification.user_id == admin.id))
+    assert mine.text == "3 updates of HU wait for validation"
+    assert mine.link == "/progress/updates?workflow=submitted"

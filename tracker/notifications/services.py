@@ -249,19 +249,25 @@ def notify_update_validated(update: ProgressUpdate, *, by: By) -> list[Notificat
 
 
 def notify_updates_submitted(updates: Sequence[ProgressUpdate], *, by: By) -> list[Notification]:
-    """Updates wait for validation: to the Secretariat (one notification per update)."""
-    admins = secretariat()
-    made = []
-    for update in updates:
-        made += notify(
-            admins,
-            NotificationKind.UPDATE_SUBMITTED,
-            subject=update,
-            text=f"An update waits for validation ({_update_words(update)})",
-            link=path_for("progress.show", update_id=update.id),
-            by=by,
-        )
-    return made
+    """Updates wait for validation: to the Secretariat. A bulk report of many is one
+    notification (about its first update, linking to the submitted list), not one mail each."""
+    if not updates:
+        return []
+    first = updates[0]
+    if len(updates) == 1:
+        text = f"An update waits for validation ({_update_words(first)})"
+        link = path_for("progress.show", update_id=first.id)
+    else:
+        text = f"{len(updates)} updates of {first.actor.code} wait for validation"
+        link = path_for("progress.index", workflow=Workflow.SUBMITTED.value)
+    return notify(
+        secretariat(),
+        NotificationKind.UPDATE_SUBMITTED,
+        subject=first,
+        text=text,
+        link=link,
+        by=by,
+    )
 
 
 def expected_actor_ids(round_: Round) -> set[int]:

@@ -109,3 +109,12 @@ def test_the_api_lists_marks_and_sets(api):
     assert services.get_delivery(me) == Delivery.NONE
     still = db.session.scalar(select(Notification).where(Notification.id == theirs.id))
     assert still.read_at is None
+
+
+def test_the_api_list_takes_as_many_queries_with_many_notifications(app, api):
+    me = api.as_role("member", actor=factories.get_actor("AT"))
+    give(me, 2)
+    few = count_queries(app, lambda: api.get("/api/v1/notifications"))
+    give(me, 30)
+    many = count_queries(app, lambda: api.get("/api/v1/notifications"))
+    assert many == few > 0

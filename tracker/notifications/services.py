@@ -290,8 +290,13 @@ def notify_round_opened(round_: Round, *, by: By) -> list[Notification]:
         active_users_of(expected_actor_ids(round_)),
         NotificationKind.ROUND_OPENED,
         subject=round_,
-        text=f"Reporting round {round_.title} ({round_.plan.code}) is open until "
-        f"{round_.deadline:%d %B %Y}",
+        text=f"Reporting round {round_.title} ({round_.plan.code}) "
+        + (
+            f"opens on {round_.opens_on:%d %B %Y}, "
+            if round_.opens_on > utcnow().date()
+            else "is open, "
+        )
+        + f"deadline {round_.deadline:%d %B %Y}",
         link=path_for("progress.round", round_id=round_.id),
         by=by,
     )

@@ -1,7 +1,7 @@
 """Each event makes the right notification for the right people only, in the transaction of the
 change, with a mail queued for those who want one at once."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_string, policy
 
 from sqlalchemy import select
@@ -203,3 +203,10 @@ def test_a_bulk_report_submitted_at_once_is_one_notification_per_admin():
     [mine] = db.session.scalars(select(Notification).where(Notification.user_id == admin.id))
     assert mine.text == "3 updates of HU wait for validation"
     assert mine.link == "/progress/updates?workflow=submitted"
+
+
+def test_attendance_recorded_after_a_meeting_is_not_news():
+    user = factories.make_user(role="member", actor=factories.get_actor("HU"))
+    past = factories.make_meeting(starts_at=datetime.now(UTC) - timedelta(days=3))
+    meetings.set_participant(past, actor=user.actor, attendance="attended", by="tests")
+    assert notified(NotificationKind.MEETING_SCHEDULED) == {}

@@ -372,8 +372,17 @@ def _ics(meeting: Meeting, *, cancelled: bool = False) -> list[tuple[str, str, b
     return [("meeting.ics", "text/calendar", data)]
 
 
+def is_ahead(meeting: Meeting) -> bool:
+    """Whether a meeting is still to come (or under way) and not cancelled: only then are its
+    participants told that it was scheduled or moved (attendance recorded afterwards is not
+    news to them)."""
+    return meeting.cancelled_at is None and meeting.ends_at >= utcnow()
+
+
 def notify_meeting_scheduled(meeting: Meeting, actor: Actor, *, by: By) -> list[Notification]:
-    """A meeting was scheduled for an actor (it was invited): to its users, with an .ics."""
+    """A meeting ahead was scheduled for an actor (it was invited): to its users, with an .ics."""
+    if not is_ahead(meeting):
+        return []
     return notify(
         active_users_of([actor.id]),
         NotificationKind.MEETING_SCHEDULED,
@@ -392,7 +401,9 @@ def _where(meeting: Meeting) -> str:
 
 
 def notify_meeting_moved(meeting: Meeting, *, by: By) -> list[Notification]:
-    """A meeting's time or place changed: to its participants' users, with the new .ics."""
+    """A meeting ahead moved (time or place): to its participants' users, with the new .ics."""
+    if not is_ahead(meeting):
+        return []
     return notify(
         participant_users(meeting),
         NotificationKind.MEETING_MOVED,

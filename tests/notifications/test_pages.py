@@ -118,3 +118,16 @@ def test_the_api_list_takes_as_many_queries_with_many_notifications(app, api):
     give(me, 30)
     many = count_queries(app, lambda: api.get("/api/v1/notifications"))
     assert many == few > 0
+
+
+def test_the_profile_partial_shows_my_choice(app, client, login):
+    me = login.as_role("viewer")
+    services.set_delivery(me, Delivery.DAILY, by=me)
+    give(me, 1)
+    with app.test_request_context():
+        from flask import render_template
+        from flask_login import login_user
+
+        login_user(me)
+        html = render_template("auth/_profile_notifications.html")
+    assert Delivery.DAILY.label in html and "1 unread" in html

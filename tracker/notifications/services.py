@@ -40,6 +40,7 @@ log = logging.getLogger("tracker.notifications")
 MAX_TEXT = 500
 REMINDER_DAYS = (7, 1)  # round deadlines: a reminder this many days before, or fewer
 FOLLOW_UP_DAYS = 7
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class NotificationError(ValueError):
@@ -58,7 +59,7 @@ def path_for(endpoint: str, **values) -> str:
 def absolute(path: str) -> str:
     """An address for mail: BASE_URL and the path. Never the request's Host header, which a
     client chooses, so a forged one cannot put its links into anybody's mail."""
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return (current_app.config.get("BASE_URL") or DEVELOPMENT_BASE_URL).rstrip("/") + path
 
 
 def deliveries(user_ids: Iterable[int]) -> dict[int, Delivery]:

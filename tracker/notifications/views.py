@@ -7,6 +7,8 @@ from tracker.notifications.forms import NotificationSettingsForm
 from tracker.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+# The profile page (auth/_profile_notifications.html) shows the choice without its view's help.
+bp.add_app_template_global(services.get_delivery, "notification_delivery")
 
 PER_PAGE = 50
 

@@ -229,3 +229,14 @@ def test_two_runs_at_once_send_each_reminder_once(scratch_app):
     # One reminder of the round and one of the follow-up each: two mails a user, never four.
     assert sorted(n for _, n in mails) == [2] * 20
     assert overdue == 20
+
+
+def test_each_on_demand_reminder_goes_once(round_world):
+    """What the round page's Remind action calls, once per reminder it records."""
+    round_, hungarian = round_world["round"], round_world["hungarian"]
+    hu = hungarian.actor
+    for occasion in ("remind:1", "remind:1", "remind:2"):
+        services.notify_round_deadline(round_, hu, action_points=["R1"], occasion=occasion)
+    reminders = of_kind(NotificationKind.ROUND_DEADLINE, hungarian)
+    assert [r.occasion for r in reminders] == ["remind:1", "remind:2"]
+    assert "has not reported on 1 action point(s)" in reminders[0].text

@@ -318,20 +318,20 @@ def notify_round_deadline(
     today = today or utcnow().date()
     days = (round_.deadline - today).days
     when = (
-        "today"
+        "is today"
         if days == 0
-        else "tomorrow"
+        else "is tomorrow"
         if days == 1
-        else f"in {days} days"
+        else f"is in {days} days"
         if days > 0
-        else "passed"
+        else "has passed"
     )
     codes = ", ".join(action_points)
     return notify(
         active_users_of([actor.id]),
         NotificationKind.ROUND_DEADLINE,
         subject=round_,
-        text=f"Round {round_.title}: the deadline ({round_.deadline:%d %B %Y}) is {when} and "
+        text=f"Round {round_.title}: the deadline ({round_.deadline:%d %B %Y}) {when} and "
         f"{actor.code} has not reported on {len(action_points)} action point(s)",
         detail=f"Not reported yet: {codes}." if codes else None,
         link=path_for("progress.round", round_id=round_.id),

@@ -975,8 +975,6 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.create_pledge", "actor"): "an actor code",
     ("api.create_exchange_rate", "currency"): "an ISO 4217 code",
     ("api.create_exchange_rate", "rate"): "a rate is digits and a dot",
-    ("notifications.settings", "delivery"): "one of at_once, daily, none",
-    ("api.set_notification_settings", "delivery"): "one of at_once, daily, none",
     ("auth.sign_in", "email"): "an unknown email cannot sign in; what the attempt stores is "
     "still checked on every page",
     **dict.fromkeys(

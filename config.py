@@ -80,6 +80,9 @@ class Config:
     MAIL_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_MAX_ATTEMPTS = 20
     MAIL_CLAIM_SECONDS = 15 * 60
+    # Where users reach the tracker: the links in mail start with it (never the request's Host
+    # header, which a client chooses).
+    BASE_URL = "http://127.0.0.1:5000"
 
     # Links mailed to people (tracker/auth/links.py) start with BASE_URL, the address people
     # reach the tracker at (https://tracker.example.org); never with a request's Host header.

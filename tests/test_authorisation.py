@@ -21,6 +21,8 @@ from tracker.auth.models import LinkPurpose, Role
 from tracker.db import db
 from tracker.meetings import agenda, follow_ups
 from tracker.meetings import services as meeting_services
+from tracker.notifications.models import NotificationKind
+from tracker.notifications.services import notify
 from tracker.plan import services as plan_services
 from tracker.plan.documents import attach_document
 from tracker.progress import services as progress_services
@@ -142,6 +144,14 @@ class World:
         _, self.email_token = links.issue_link(
             self.owner_user, LinkPurpose.EMAIL_CHANGE, new_email="moved@example.org"
         )
+        # The owner's own notification: every other user gets a 404 for it.
+        [self.notification] = notify(
+            [self.owner_user],
+            NotificationKind.UPDATE_RETURNED,
+            subject=self.update,
+            text="Owner's notification",
+            link="/",
+        )
         db.session.flush()
         # Values for the URL arguments of every rule: a new argument name must be added here.
         self.url_values = {
@@ -188,6 +198,7 @@ class World:
             "invitation_token": self.invitation_token,
             "reset_token": self.reset_token,
             "email_token": self.email_token,
+            "notification_id": self.notification.id,
         }
 
     def url(self, app, endpoint: str, method: str) -> str:

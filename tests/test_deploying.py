@@ -578,8 +578,10 @@ def test_the_systemd_units_run_as_tracker_with_the_settings_and_pass_systemd_ana
             assert unit_value(unit, "User") == ["tracker"], unit.name
             assert unit_value(unit, "EnvironmentFile") == ["/etc/tracker/tracker.env"]
             assert unit_value(unit, "WorkingDirectory") == [HOME]
-    (timer,) = [unit for unit in UNITS if unit.suffix == ".timer"]
-    assert (DEPLOY / f"{timer.stem}.service").exists()  # the service it starts, by its name
+    timers = [unit for unit in UNITS if unit.suffix == ".timer"]
+    for timer in timers:
+        assert (DEPLOY / f"{timer.stem}.service").exists()  # the service it starts, by its name
+    assert len(timers) == 2  # the nightly backup, the scheduled notifications
     assert unit_value(DEPLOY / "tracker-backup.service", "ReadWritePaths") == [BACKUPS]
     if not shutil.which("systemd-analyze"):
         return  # the checks above and test_every_command_… stand in for it

@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import documents as documents_api  # noqa: F401  (likewise)
     from tracker.api import follow_ups as _api_follow_ups  # noqa: F401  (likewise)
     from tracker.api import meetings as _api_meetings  # noqa: F401  (routes on the api bp)
+    from tracker.api import notifications as _api_notifications  # noqa: F401  (likewise)
     from tracker.api import pledges as _api_pledges  # noqa: F401  (its routes join api_bp)
     from tracker.api import progress as _api_progress  # noqa: F401  (adds its routes to api bp)
     from tracker.api import reports as _api_reports  # noqa: F401  (likewise)
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         follow_up_views,  # noqa: F401  (likewise)
     )
     from tracker.meetings.views import bp as meetings_bp
+    from tracker.notifications.views import bp as notifications_bp
     from tracker.plan.views import bp as plan_bp
     from tracker.pledges.views import bp as pledges_bp
     from tracker.progress.views import bp as progress_bp
@@ -120,3 +122,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(notifications_bp)

@@ -571,6 +571,7 @@ def db_group() -> click.Group:
 
 def init_app(app: Flask) -> None:
     from tracker.mail.cli import mail_group
+    from tracker.notifications.cli import notify_group
 
     for command in (
         init_command,
@@ -586,6 +587,7 @@ def init_app(app: Flask) -> None:
         backup_command,
         restore_command,
         mail_group,
+        notify_group,
         db_group(),  # replaces the one Flask-Migrate registered
     ):
         app.cli.add_command(command)

@@ -15,6 +15,12 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
+from tracker.notifications.models import (
+    Notification,
+    NotificationDigest,
+    NotificationKind,
+    NotificationSetting,
+)
 from tracker.plan.models import (
     ActionPoint,
     ActionPointDocument,
@@ -48,6 +54,10 @@ __all__ = [
     "Minutes",
     "MailStatus",
     "OutgoingMail",
+    "Notification",
+    "NotificationDigest",
+    "NotificationKind",
+    "NotificationSetting",
     "ActionPoint",
     "ActionPointDocument",
     "ActionPointStatus",

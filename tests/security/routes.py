@@ -70,6 +70,8 @@ from tracker.meetings.forms import (
 )
 from tracker.meetings.forms import StepForm as MeetingStepForm
 from tracker.meetings.models import Decision, FollowUp, Meeting
+from tracker.notifications.forms import NotificationSettingsForm
+from tracker.notifications.models import NotificationKind
 from tracker.plan import documents
 from tracker.plan import services as plan_services
 from tracker.plan.fileformats import CSV_COLUMNS
@@ -309,6 +311,20 @@ class World:
         )
 
     @cached_property
+    def notification(self):
+        """A notification of the world admin (the walkers sign in as it): one to mark read."""
+        from tracker.notifications.services import notify
+
+        [made] = notify(
+            [self.admin],
+            NotificationKind.UPDATE_SUBMITTED,
+            subject=self.submitted_update,
+            text="World notification",
+            link="/",
+        )
+        return made
+
+    @cached_property
     def _token(self):
         return auth_services.create_token(self.admin, name="World token", by="tests")
 
@@ -383,6 +399,7 @@ class World:
             "invitation_token",
             "reset_token",
             "email_token",
+            "notification",
         )
         for name in kinds:
             getattr(self, name)
@@ -465,6 +482,7 @@ URL_ARGS: dict[str, Callable[[World], object]] = {
     "invitation_token": lambda w: w.invitation_token,
     "reset_token": lambda w: w.reset_token,
     "email_token": lambda w: w.email_token,
+    "notification_id": lambda w: w.notification.id,
 }
 ENDPOINT_ARGS: dict[tuple[str, str], Callable[[World], object]] = {
     ("static", "filename"): lambda w: "tracker.css",
@@ -758,6 +776,7 @@ PAGE_FORMS: dict[str, PageForm] = {
         AgendaItemForm, lambda w: {"title": "Review", "action_point": w.action_point.code}
     ),
     "meetings.carry_over": PageForm(MeetingStepForm, lambda w: {}),
+    "meetings.cancel": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.create_feed": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.revoke_feed": PageForm(MeetingStepForm, lambda w: {}),
     "meetings.move_agenda_item": PageForm(AgendaMoveForm, lambda w: {"position": "1"}),
@@ -797,6 +816,9 @@ PAGE_FORMS: dict[str, PageForm] = {
         },
     ),
     "meetings.remove_follow_up": PageForm(MeetingStepForm, lambda w: {}),
+    "notifications.mark_read": PageForm(None, lambda w: {}),
+    "notifications.mark_all_read": PageForm(None, lambda w: {}),
+    "notifications.settings": PageForm(NotificationSettingsForm, lambda w: {"delivery": "daily"}),
 }
 
 
@@ -932,6 +954,7 @@ API_BODIES: dict[str, Callable[[World], dict]] = {
         "owner": "AT",
         "due_on": "2030-02-01",
     },
+    "api.set_notification_settings": lambda w: {"delivery": "daily"},
 }
 # API writes that take no body (DELETE /tokens/{id}, say): their path is fuzzed alone.
 API_WITHOUT_BODY: set[str] = {
@@ -943,6 +966,7 @@ API_WITHOUT_BODY: set[str] = {
     "api.close_round",
     "api.publish_round",
     "api.carry_over",
+    "api.cancel_meeting",
     "api.create_calendar_feed",
     "api.revoke_calendar_feed",
     "api.remove_agenda_item",
@@ -950,6 +974,8 @@ API_WITHOUT_BODY: set[str] = {
     "api.remove_meeting_attachment",
     "api.remove_decision",
     "api.remove_follow_up",
+    "api.mark_notification_read",
+    "api.mark_all_notifications_read",
 }
 
 # A form field's class (or a base class) -> what to send in it. A field type missing here fails
@@ -1159,6 +1185,7 @@ _PAGED = ("page", "per_page")
 QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
     "audit.index": ("page",),
     "mail.index": ("page",),
+    "notifications.index": ("page",),
     "meetings.index": ("page",),
     "meetings.follow_ups": ("page",),
     "pledges.rates": ("page",),
@@ -1181,6 +1208,7 @@ QUERY_NUMBERS: dict[str, tuple[str, ...]] = {
             "api.list_exchange_rates",
             "api.list_follow_ups",
             "api.list_meetings",
+            "api.list_notifications",
             "api.list_plans",
             "api.list_published_reports",
             "api.list_tokens",

@@ -195,6 +195,13 @@ def remove_agenda_item(meeting_id: int, item_id: int):
     return meeting_response(meeting.id)
 
 
+@bp.post("/meetings/<id:meeting_id>/cancel")
+def cancel_meeting(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    services.cancel_meeting(meeting, by=acting_user())
+    return meeting_response(meeting.id)
+
+
 @bp.post("/meetings/<id:meeting_id>/carry-over")
 def carry_over(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)

@@ -1877,6 +1877,113 @@ _PATHS["/users/{user_id}/hand-over"] = {
     },
 }
 
+# Notifications: one's own, and one's choice of delivery (tracker/api/notifications.py).
+_NOTIFICATION_KINDS = [
+    "update_returned",
+    "update_validated",
+    "update_submitted",
+    "round_opened",
+    "round_deadline",
+    "follow_up_due",
+    "follow_up_overdue",
+    "meeting_scheduled",
+    "meeting_moved",
+    "meeting_cancelled",
+    "decision_recorded",
+    "minutes_recorded",
+]
+_DELIVERIES = ["at_once", "daily", "none"]
+_SCHEMAS["Notification"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"enum": _NOTIFICATION_KINDS},
+        "subject": {
+            "type": "object",
+            "description": "The record it is about: its table and id.",
+            "properties": {"type": {"type": "string"}, "id": {"type": "integer"}},
+        },
+        "text": {"type": "string"},
+        "detail": {**_NULLABLE_STRING, "description": "A returned update's reason, …"},
+        "link": {"type": "string", "description": "The page it is about (a path)."},
+        "created_at": _TIMESTAMP,
+        "read_at": _NULLABLE_TIMESTAMP,
+        "emailed_at": {**_NULLABLE_TIMESTAMP, "description": "When its mail was queued."},
+    },
+}
+_SCHEMAS["NotificationSettings"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["delivery"],
+    "properties": {
+        "delivery": {
+            "enum": _DELIVERIES,
+            "description": "By mail at once (the default), in a daily digest, or not at all.",
+        }
+    },
+}
+_PATHS["/notifications"] = {
+    "get": {
+        "summary": "Your notifications, newest first",
+        "parameters": [
+            *_PAGE_PARAMS,
+            {
+                "name": "unread",
+                "in": "query",
+                "description": "true: only the unread ones.",
+                "schema": {"type": "boolean", "default": False},
+            },
+        ],
+        "responses": {
+            "200": _ok("A page of notifications", _page_of("Notification")),
+            **_errors(400, 401, 403),
+        },
+    }
+}
+_PATHS["/notifications/{notification_id}/read"] = {
+    "post": {
+        "summary": "Mark one of your notifications read",
+        "parameters": [_id_param("notification_id", "Notification id")],
+        "responses": {
+            "200": _ok("The notification", _ref("Notification")),
+            "404": {
+                "description": "No such notification of yours (another user's is not shown).",
+                **_json(_ref("Error")),
+            },
+            **_errors(401, 403),
+        },
+    }
+}
+_PATHS["/notifications/read"] = {
+    "post": {
+        "summary": "Mark all your notifications read",
+        "responses": {
+            "200": _ok(
+                "How many were marked",
+                {"type": "object", "properties": {"marked": {"type": "integer", "minimum": 0}}},
+            ),
+            **_errors(401, 403),
+        },
+    }
+}
+_PATHS["/me/notification-settings"] = {
+    "get": {
+        "summary": "How your notifications come by mail",
+        "responses": {
+            "200": _ok("Your settings", _ref("NotificationSettings")),
+            **_errors(401, 403),
+        },
+    },
+    "put": {
+        "summary": "Choose how your notifications come by mail",
+        "requestBody": {"required": True, **_json(_ref("NotificationSettings"))},
+        "responses": {
+            "200": _ok("Your settings", _ref("NotificationSettings")),
+            **_errors(400, 401, 403, 413, 415, 422),
+        },
+    },
+}
+
 _MEETING_ID = _id_param("meeting_id", "Meeting id")
 _AGENDA_ITEM_ID = _id_param("item_id", "Agenda item id (of this meeting; another's is a 404)")
 _ATTACHMENT_ID = _id_param("attachment_id", "Attachment id (of this meeting)")
@@ -1946,6 +2053,11 @@ _SCHEMAS.update(
                 "starts_at": _TIMESTAMP,
                 "ends_at": _TIMESTAMP,
                 "plan": {"type": "string"},
+                "cancelled_at": {
+                    "type": ["string", "null"],
+                    "format": "date-time",
+                    "description": "When the meeting was cancelled (null: it was not).",
+                },
                 "version": {"type": "integer"},
             },
         },
@@ -2159,6 +2271,14 @@ _PATHS.update(
                 "only: the follow-up is unchanged, and carrying over again puts it back while "
                 "it is open (close or drop the follow-up to keep it off).",
             ),
+        },
+        "/meetings/{meeting_id}/cancel": {
+            "post": _write(
+                "Cancel the meeting (kept, marked cancelled; its participants are notified)",
+                None,
+                "Meeting",
+                _MEETING_ID,
+            )
         },
         "/meetings/{meeting_id}/carry-over": {
             "post": _write(

@@ -287,6 +287,7 @@ def meeting_summary(meeting: Meeting) -> dict:
         "url": meeting.url,
         "host_actor": meeting.host_actor.code if meeting.host_actor else None,
         "plan": meeting.plan.code,
+        "cancelled_at": iso(meeting.cancelled_at),
         "version": meeting.version,
     }
 

@@ -28,6 +28,7 @@ from tracker.auth.models import (
     normalise_email,
 )
 from tracker.db import db, guarded_write, utcnow
+from tracker.notifications import services as notifications
 
 TOKEN_PREFIX = "bpt_"
 # A feed token is told apart from an API token by its prefix too: neither is ever looked up as the
@@ -210,6 +211,7 @@ def update_user(
         described.append("reactivated" if is_active else "deactivated")
         if not is_active:
             end_sessions(user)
+            notifications.withdraw_mail(user)
     if "role" in changes:
         described.append("role {} → {}".format(*changes["role"]))
     if "actor" in changes:

@@ -6,6 +6,7 @@ stay there (admins read them on the Outbox page); with it, tracker/mail/sender.p
 """
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email import policy
 from email.headerregistry import Address
@@ -65,10 +66,12 @@ def queue_mail(
     automatic: bool = True,
     list_unsubscribe: str | None = None,
     reply_to: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> OutgoingMail:
-    """Add a message to the outbox, in the caller's transaction: a plain-text part, and an HTML
-    alternative when given. `automatic` marks mail that no person wrote (RFC 3834
-    Auto-Submitted: auto-generated), so that auto-responders do not answer it."""
+    """Add a message to the outbox, in the caller's transaction: a plain-text part, an HTML
+    alternative when given, and `attachments` as (filename, content type, bytes). `automatic`
+    marks mail that no person wrote (RFC 3834 Auto-Submitted: auto-generated), so that
+    auto-responders do not answer it."""
     config = current_app.config
     check_address(to)
     _refuse_line_breaks(to_name, "recipient's name")
@@ -98,6 +101,10 @@ def queue_mail(
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    for filename, content_type, data in attachments:
+        _refuse_line_breaks(filename, "attachment's name")
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     mail = OutgoingMail(
         message_id=str(message["Message-ID"]),
         sender=sender,

@@ -30,6 +30,8 @@ def meetings_calendar(meetings: Iterable[Meeting], *, domain: str, url_for_meeti
         event.add("dtend", meeting.ends_at)
         event.add("summary", meeting.title)
         event.add("sequence", meeting.version)
+        if meeting.cancelled_at is not None:
+            event.add("status", "CANCELLED")
         location = "Virtual" if meeting.is_virtual and not meeting.place else meeting.place
         if location:
             event.add("location", location)
@@ -53,3 +55,15 @@ def calendar_response(meetings):
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="meetings.ics"'
     return response
+
+
+def meeting_invitation(
+    meeting: Meeting, *, domain: str, url: str, cancelled: bool = False
+) -> bytes:
+    """One meeting as an iCalendar invitation for mail (METHOD:REQUEST), or its cancellation
+    (METHOD:CANCEL): the same UID as in the feed, so a calendar updates the event it has."""
+    calendar = Calendar.from_ical(
+        meetings_calendar([meeting], domain=domain, url_for_meeting=lambda m: url)
+    )
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    return calendar.to_ical()

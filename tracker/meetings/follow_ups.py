@@ -20,6 +20,7 @@ from tracker.meetings.models import (
     Meeting,
 )
 from tracker.meetings.services import MeetingError, record_of_meeting, remove_record
+from tracker.notifications import services as notifications
 from tracker.plan.models import ActionPoint
 
 MAX_TEXT = 20_000
@@ -50,6 +51,7 @@ def record_decision(
     """Record a decision of the meeting, linked to action points of its own plan."""
     decision = Decision(meeting=meeting, **_check_decision(meeting, text, action_points))
     add_and_record(decision, by=by, summary=f"Decision recorded at meeting {meeting.id}")
+    notifications.notify_decision_recorded(decision, by=by)
     return decision
 
 

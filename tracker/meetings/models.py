@@ -85,6 +85,9 @@ class Meeting(db.Model):
     host_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Cancelled meetings are kept (with their history), shown as cancelled, and stay in the
+    # calendar feed as STATUS:CANCELLED so that calendar apps take them out.
+    cancelled_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     host_actor: Mapped[Actor | None] = relationship()

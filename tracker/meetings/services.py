@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
-from tracker.db import check_version, db, guarded_write
+from tracker.db import check_version, db, guarded_write, utcnow
 from tracker.meetings.models import (
     PENDING,
     AgendaItem,
@@ -33,6 +33,7 @@ from tracker.meetings.models import (
     MeetingParticipant,
     Minutes,
 )
+from tracker.notifications import services as notifications
 from tracker.plan.models import Plan
 from tracker.uploads.models import StoredFile
 
@@ -40,6 +41,8 @@ MAX_TITLE = 300
 # Minutes of a two-day conference run to ~100,000 characters; twice that is plenty, and a
 # pasted 5 MB document is refused at the field instead of bloating every version after it.
 MAX_MINUTES = 200_000
+# A change to any of these moves the meeting: its participants are told, with a new .ics.
+MOVING_FIELDS = {"starts_at", "ends_at", "timezone", "place", "is_virtual", "url"}
 
 
 class MeetingError(Exception):
@@ -285,6 +288,25 @@ def update_meeting(
         record_event(
             by=by, action="update", entity=meeting, summary="Meeting edited", changes=changes
         )
+    if MOVING_FIELDS & set(changes):
+        notifications.notify_meeting_moved(meeting, by=by)
+    return meeting
+
+
+def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
+    """Cancel a meeting: it is kept, marked cancelled, and its participants are told."""
+    if meeting.cancelled_at is not None:
+        raise MeetingError("The meeting is already cancelled.", "meeting")
+    meeting.cancelled_at = utcnow()
+    db.session.flush()
+    record_event(
+        by=by,
+        action="cancel",
+        entity=meeting,
+        summary="Meeting cancelled",
+        changes={"cancelled_at": [None, jsonable(meeting.cancelled_at)]},
+    )
+    notifications.notify_meeting_cancelled(meeting, by=by)
     return meeting
 
 
@@ -372,7 +394,8 @@ def set_participant(
         )
     )
     before = participant.attendance if participant is not None else None
-    if participant is None:
+    invited = participant is None
+    if invited:
         participant = MeetingParticipant(
             meeting_id=meeting.id, actor_id=actor.id, attendance=attendance
         )
@@ -387,6 +410,8 @@ def set_participant(
         summary=f"{actor.name}: {attendance.label}",
         changes={actor.code: [jsonable(before), attendance.value]},
     )
+    if invited:
+        notifications.notify_meeting_scheduled(meeting, actor, by=by)
     return participant
 
 
@@ -489,6 +514,7 @@ def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
     record_event(
         by=by, action="minutes", entity=meeting, summary=f"Minutes version {minutes.number}"
     )
+    notifications.notify_minutes_recorded(minutes, meeting, by=by)
     return minutes
 
 

@@ -342,6 +342,19 @@ def edit_agenda_item(meeting_id: int, item_id: int):
     )
 
 
+@bp.post("/<id:meeting_id>/cancel")
+@login_required
+def cancel(meeting_id: int):
+    meeting = get_manageable_meeting(meeting_id)
+    return save_and_show(
+        meeting,
+        StepForm(),
+        "step_form",
+        lambda: services.cancel_meeting(meeting, by=current_user),
+        "Meeting cancelled; its participants are told.",
+    )
+
+
 @bp.post("/<id:meeting_id>/carry-over")
 @login_required
 def carry_over(meeting_id: int):

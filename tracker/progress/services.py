@@ -23,6 +23,7 @@ from tracker.audit.services import (
 from tracker.auth import permissions
 from tracker.auth.models import User
 from tracker.db import check_version, db, guarded_write, insert_many, utcnow
+from tracker.notifications import services as notifications
 from tracker.plan.models import ActionPoint, Activity, Plan
 from tracker.progress.models import (
     ActionPointStatus,
@@ -207,6 +208,8 @@ def create_update(
         "Submitted an update" if submit else "Drafted an update",
         _created_changes(update.status, update.percent, update.reported_on, update.workflow),
     )
+    if submit:
+        notifications.notify_updates_submitted([update], by=by)
     return update
 
 
@@ -323,6 +326,7 @@ def submit_update(update: ProgressUpdate, *, version: int | None = None, by: Use
         raise ProgressError(f"A {update.workflow.value} update cannot be submitted.", "workflow")
     changes = _step(update, version, Workflow.SUBMITTED, submitted_at=utcnow())
     _event(update, by, "submit", "Submitted the update", changes)
+    notifications.notify_updates_submitted([update], by=by)
     return update
 
 
@@ -353,6 +357,7 @@ def return_update(update: ProgressUpdate, *, reason: str | None, version: int | 
         raise ProgressError(f"A {update.workflow.value} update cannot be returned.", "workflow")
     changes = _step(update, version, Workflow.RETURNED, return_reason=reason)
     _event(update, by, "return", "Returned the update", {**changes, "reason": [None, reason]})
+    notifications.notify_update_returned(update, by=by)
     return update
 
 
@@ -376,6 +381,7 @@ def validate_update(update: ProgressUpdate, *, version: int | None = None, by: U
     )
     _event(update, by, "validate", "Validated the update", changes)
     refresh_summaries(update.action_point, update.actor, by=by)
+    notifications.notify_update_validated(update, by=by)
     return update
 
 
@@ -476,6 +482,7 @@ def create_round(
             "deadline": [None, deadline.isoformat()],
         },
     )
+    notifications.notify_round_opened(round_, by=by)
     return round_
 
 
@@ -644,6 +651,11 @@ def save_bulk(checked: CheckedBulk, *, submit: bool, by: User) -> list[ProgressU
         )
     ids = insert_many(ProgressUpdate, rows)
     summary = "Submitted an update" if submit else "Drafted an update"
+    saved = list(
+        db.session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.id.in_(ids)).order_by(ProgressUpdate.id)
+        )
+    )
     record_events(
         by=by,
         entity_type=ProgressUpdate.__tablename__,
@@ -657,11 +669,9 @@ def save_bulk(checked: CheckedBulk, *, submit: bool, by: User) -> list[ProgressU
             for id_, row, (action_point, _) in zip(ids, rows, checked.rows, strict=True)
         ],
     )
-    return list(
-        db.session.scalars(
-            select(ProgressUpdate).where(ProgressUpdate.id.in_(ids)).order_by(ProgressUpdate.id)
-        )
-    )
+    if submit:
+        notifications.notify_updates_submitted(saved, by=by)
+    return saved
 
 
 def record_bulk(

@@ -1,0 +1,116 @@
+"""A notification per user, and each user's choice of how to get them by mail."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.db import db, utcnow
+
+
+class NotificationKind(enum.StrEnum):
+    UPDATE_RETURNED = "update_returned"
+    UPDATE_VALIDATED = "update_validated"
+    UPDATE_SUBMITTED = "update_submitted"  # waits for the Secretariat's validation
+    ROUND_OPENED = "round_opened"
+    ROUND_DEADLINE = "round_deadline"  # not reported yet: scheduled (7 and 1 days) or on demand
+    FOLLOW_UP_DUE = "follow_up_due"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"
+    MEETING_SCHEDULED = "meeting_scheduled"
+    MEETING_MOVED = "meeting_moved"
+    MEETING_CANCELLED = "meeting_cancelled"
+    DECISION_RECORDED = "decision_recorded"
+    MINUTES_RECORDED = "minutes_recorded"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Delivery(enum.StrEnum):
+    AT_ONCE = "at_once"
+    DAILY = "daily"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_LABELS[self]
+
+
+DELIVERY_LABELS = {
+    Delivery.AT_ONCE: "By mail at once",
+    Delivery.DAILY: "In one mail a day (a digest of the day before)",
+    Delivery.NONE: "Not by mail: only on the Notifications page",
+}
+
+
+class Notification(db.Model):
+    """Something that happened that concerns one user, recorded in the transaction that made it
+    happen.
+
+    `occasion` is set for the reminders `tracker notify due` makes (and the round page's Remind
+    action): the unique key over (user, kind, subject, occasion) is what makes each reminder
+    exist once however often, and however many at once, the command runs. Events leave it NULL,
+    which a unique key never compares equal: a returned update returned again is a new event."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "subject_type", "subject_id", "occasion"),
+        # The page and the header's count: a user's notifications, newest first, unread ones.
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        # The digest: notifications waiting for one.
+        Index("ix_notifications_digest", "delivery", "emailed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[NotificationKind]
+    subject_type: Mapped[str] = mapped_column(String(40))  # a table name: progress_updates, …
+    subject_id: Mapped[int]
+    occasion: Mapped[str | None] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(String(500))  # one line: the page's entry, the subject
+    detail: Mapped[str | None] = mapped_column(Text)  # a returned update's reason, …
+    link: Mapped[str] = mapped_column(String(500))  # a path in the app
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    # The user's choice when it was made; emailed_at when its mail (or digest) was queued.
+    delivery: Mapped[Delivery]
+    emailed_at: Mapped[datetime | None]
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind} for user {self.user_id}>"
+
+
+class NotificationSetting(db.Model):
+    """A user's choice of mail for notifications; no row means the default, at once."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    delivery: Mapped[Delivery] = mapped_column(default=Delivery.AT_ONCE)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NotificationDigest(db.Model):
+    """The daily digest sent to a user on a day: the unique key lets only one be made, however
+    many `tracker notify due` run at once."""
+
+    __tablename__ = "notification_digests"
+    __table_args__ = (UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date]
+    count: Mapped[int] = mapped_column(default=0)
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.audit.models import AuditEvent
 from tracker.db import db
+from tracker.notifications.models import Notification
 from tracker.progress import services as progress
 from tracker.progress.models import ProgressUpdate, RoundReminder, UpdateEvidence, Workflow
 from tracker.uploads.models import StoredFile
@@ -391,6 +392,26 @@ def test_secretariat_reminds_one_actor_and_everyone_audited_and_shown(client, lo
         select(AuditEvent).where(AuditEvent.action == "remind", AuditEvent.entity_id == round_.id)
     ).all()
     assert sorted(e.changes["reminded"][1] for e in events) == ["AT", "AT", "HU"]
+
+
+def test_each_reminder_notifies_the_actors_users_once(client, login, round_world):
+    round_, _, _ = round_world
+    austria = factories.make_user(role="focal_point", actor=factories.get_actor("AT"))
+    hungary = factories.make_user(role="focal_point", actor=factories.get_actor("HU"))
+    db.session.commit()
+    login.as_role("admin")
+    url = f"/progress/rounds/{round_.id}/remind"
+    for _ in range(2):
+        assert client.post(url, data={"actor": "AT"}).status_code == 302
+
+    def texts(user) -> list[str]:
+        found = select(Notification.text, Notification.detail).where(Notification.user == user)
+        return [f"{text} {detail}" for text, detail in db.session.execute(found)]
+
+    reminded = texts(austria)
+    assert len(reminded) == 2  # one per reminder recorded
+    assert all("Austria has not reported" in t and "A2, A3" in t for t in reminded)
+    assert texts(hungary) == []
 
 
 def test_reminding_someone_with_nothing_due_or_unknown_or_on_a_closed_round_is_refused(

@@ -332,7 +332,7 @@ def notify_round_deadline(
         NotificationKind.ROUND_DEADLINE,
         subject=round_,
         text=f"Round {round_.title}: the deadline ({round_.deadline:%d %B %Y}) {when} and "
-        f"{actor.code} has not reported on {len(action_points)} action point(s)",
+        f"{actor.name} has not reported on {len(action_points)} action point(s)",
         detail=f"Not reported yet: {codes}." if codes else None,
         link=path_for("progress.round", round_id=round_.id),
         occasion=occasion,

@@ -221,8 +221,8 @@ class Round(db.Model):
 
 class RoundReminder(db.Model):
     """The Secretariat reminded an actor of what it had not yet reported in a round: the action
-    points outstanding at that moment, who reminded and when. Recorded now; mail follows when
-    notifications come (issue 16), read from these rows."""
+    points outstanding at that moment, who reminded and when (each reminder also notifies the
+    actor's users: progress/services.record_reminder)."""
 
     __tablename__ = "round_reminders"
 

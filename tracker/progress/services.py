@@ -516,8 +516,8 @@ def remind_non_reporters(
 
 
 def record_reminder(round_: Round, rows: list, *, by: User | str) -> RoundReminder:
-    """The one place a reminder is made: the row, and its audit event. When notifications come
-    (issue 16), the mail to the actor's users is queued here, in the same transaction."""
+    """The one place a reminder is made: the row, its audit event, and the notification to the
+    actor's users (mailed once, whatever else reminds them of the same round)."""
     first = rows[0]
     codes = [row.action_point_code for row in rows]
     reminder = RoundReminder(
@@ -536,6 +536,9 @@ def record_reminder(round_: Round, rows: list, *, by: User | str) -> RoundRemind
         summary=f"Reminded {first.actor_name} ({first.actor_code}) of {len(codes)} action "
         f"point(s) not reported in round {round_.title}",
         changes={"reminded": [None, first.actor_code], "action_points": [None, codes]},
+    )
+    notifications.notify_round_deadline(
+        round_, reminder.actor, action_points=codes, occasion=f"remind:{reminder.id}"
     )
     return reminder
 

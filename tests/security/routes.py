@@ -1067,7 +1067,6 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
     ("api.edit_update", "activity_id"): "the id of one of the action point's activities",
     ("api.create_round", "plan"): "a plan code or id",
     ("api.remind_round", "actor"): "an actor code",
-    ("progress.remind", "actor"): "an actor code",
     ("pledges.new", "amount"): "an amount is digits and a dot",
     ("pledges.new", "currency"): "an ISO 4217 code",
     ("pledges.new_entry", "amount"): "an amount is digits and a dot",

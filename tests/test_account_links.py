@@ -265,8 +265,12 @@ def test_production_without_base_url_makes_no_invitation(app, monkeypatch):
 
 
 def ask_reset(client, email: str, address: str = "192.0.2.7"):
+    """Ask for a reset link as the page does; the answer after its redirect."""
     return client.post(
-        "/auth/forgot-password", data={"email": email}, environ_base={"REMOTE_ADDR": address}
+        "/auth/forgot-password",
+        data={"email": email},
+        environ_base={"REMOTE_ADDR": address},
+        follow_redirects=True,
     )
 
 

@@ -177,8 +177,9 @@ def report(problems: dict[str, list[str]]) -> str:
 def test_every_role_walks_every_page(the_walk):
     pages = len(page_routes())
     for role in ROLES:
-        # Pages that are not the role's answer 403 and are skipped; most are everyone's.
-        assert the_walk.visited.get(role, 0) >= pages // 2, (role, the_walk.visited)
+        # Pages that are not the role's answer 403 and are skipped; a viewer reads about half
+        # of them (fewer than half since the admin pages of mail and accounts came).
+        assert the_walk.visited.get(role, 0) >= pages // 3, (role, the_walk.visited)
     assert the_walk.visited["admin"] >= pages - 2, the_walk.visited
 
 

@@ -69,20 +69,26 @@ def test_the_secretariat_sees_updates_to_validate(client, login):
     assert "Updates to validate: <strong>1</strong>" in page
 
 
-def test_the_round_says_how_many_actors_have_not_reported(client, login):
+def test_the_round_counts_what_is_not_reported_as_the_round_page_does(client, login):
     admin = login.as_role("admin")
     plan = factories.get_plan("BP-CFA-2019")
-    first = factories.make_action_point(lead_actor=factories.get_actor("HU"))
-    factories.make_action_point(lead_actor=factories.get_actor("AT"))
+    hungary, austria = factories.get_actor("HU"), factories.get_actor("AT")
+    first = factories.make_action_point(lead_actor=hungary, partners=[austria])
+    factories.make_action_point(lead_actor=austria)
     today = date.today()
-    progress_services.create_round(
+    round_ = progress_services.create_round(
         plan, title="Before the SOM", opens_on=today - timedelta(days=10), deadline=today, by=admin
     )
-    factories.make_update(first, workflow="submitted", actor=factories.get_actor("HU"))
+    factories.make_update(first, workflow="submitted", actor=hungary)
     db.session.commit()
     page = client.get("/?plan=BP-CFA-2019").get_data(as_text=True)
     assert "Before the SOM" in page
-    assert 'id="round-not-reported">1<' in page
+    # Austria owes two reports (as partner of the first, as lead of the second): not "1 actor".
+    assert 'id="round-not-reported">2<' in page
+    round_page = client.get(f"/progress/rounds/{round_.id}").get_data(as_text=True)
+    assert (
+        'id="not-reported">Not reported yet <span class="badge text-bg-secondary">2<' in round_page
+    )
     assert "chart-coverage" in page
 
 

@@ -37,12 +37,14 @@ SHOWS_THE_PAGE_AGAIN: dict[str, str] = {
         "meetings.add_follow_up",
         "meetings.record_minutes",
         "meetings.add_participant",
+        "meetings.add_participant_group",
     )
 } | {
     "plan.add_continuation": "the action point page again with the typed reference and why it "
     "was refused; TODO: as for the meeting page",
     "progress.return_update": "the update page again with the typed reason; TODO: as for the "
     "meeting page",
+    "auth.change_email": "the profile page again with the typed address and why it was refused",
 }
 
 

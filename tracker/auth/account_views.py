@@ -1,7 +1,7 @@
 """Pages of an account's life by mail, on the auth blueprint: forgotten password, the links
 mailed for an invitation, a reset or an email change, and the profile page."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from tracker.auth import lifecycle, services
@@ -50,8 +50,16 @@ def forgot_password():
         except BaseUrlMissing as error:
             return _link_problem(error)
         db.session.commit()
-        return render_template("auth/forgot_password.html", form=form, asked=True)
-    return render_template("auth/forgot_password.html", form=form)
+        # The same answer either way, after a redirect (a reload must not ask again).
+        session[RESET_ASKED] = form.email.data
+        return redirect(url_for("auth.forgot_password"))
+    asked = session.pop(RESET_ASKED, None) if request.method == "GET" else None
+    if asked:
+        form.email.data = asked
+    return render_template("auth/forgot_password.html", form=form, asked=bool(asked))
+
+
+RESET_ASKED = "password_reset_asked"
 
 
 @bp.route("/reset/<reset_token>", methods=["GET", "POST"])

@@ -171,6 +171,7 @@ def hand_over(user_id: int):
             done = handover.hand_over(user, successor, by=current_user._get_current_object())
         except handover.HandOverError as error:
             form.successor.errors.append(str(error))
+            db.session.rollback()  # the service refused before writing; nothing half-done
         else:
             db.session.commit()
             flash(
@@ -179,7 +180,10 @@ def hand_over(user_id: int):
                 f"{user.email} is deactivated."
             )
             return redirect(url_for("users.edit", user_id=user.id))
-    return _edit_page(user, hand_over_form=form)
+    # Back to the account's page either way: a choice in a list is quickly made again.
+    reasons = " ".join(error for errors in form.errors.values() for error in errors)
+    flash(f"Not handed over: {reasons or 'choose a successor.'}", "error")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="hand-over"))
 
 
 @bp.route("/<id:user_id>/password", methods=["GET", "POST"])

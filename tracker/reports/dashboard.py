@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import String, and_, case, exists, func, literal, select, type_coerce, union
+from sqlalchemy import String, and_, case, func, literal, select, type_coerce, union
 from sqlalchemy.orm import joinedload
 
 from tracker.actors.models import Actor
@@ -26,6 +26,7 @@ from tracker.pledges.conversion import latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
 from tracker.pledges.totals import budget_in
 from tracker.progress.models import ActionPointStatus, ProgressUpdate, Round, Workflow
+from tracker.progress.queries import reported_in
 from tracker.reports.charts import Coverage
 from tracker.reports.filters import ReportFilters
 from tracker.reports.model import (
@@ -55,7 +56,7 @@ class RoundState:
     opens_on: date
     deadline: date
     is_open: bool
-    not_reported: int  # expected actors (leads and partners) with no report in the round
+    not_reported: int  # expected (actor, action point) pairs with no report in the round
 
 
 @dataclass
@@ -301,23 +302,22 @@ def _counts(filters: ReportFilters, user: User, today: date) -> dict:
     plan_aps = select(ActionPoint.id).where(
         ActionPoint.plan_id == plan_id, ActionPoint.retired_at.is_(None)
     )
+    # Who has not reported on what: the round page's rule (progress.queries.reported_in), one
+    # count for each expected (actor, action point) pair, so both pages say the same number.
     expected = union(
-        select(ActionPoint.lead_actor_id.label("actor_id")).where(
-            ActionPoint.id.in_(plan_aps), ActionPoint.lead_actor_id.is_not(None)
-        ),
-        select(action_point_partners.c.actor_id).where(
+        select(
+            ActionPoint.lead_actor_id.label("actor_id"), ActionPoint.id.label("action_point_id")
+        ).where(ActionPoint.id.in_(plan_aps), ActionPoint.lead_actor_id.is_not(None)),
+        select(action_point_partners.c.actor_id, action_point_partners.c.action_point_id).where(
             action_point_partners.c.action_point_id.in_(plan_aps)
         ),
     ).subquery()
     in_round = select(Round.opens_on, Round.deadline).where(Round.id == chosen).subquery()
-    reported = exists().where(
-        ProgressUpdate.actor_id == expected.c.actor_id,
-        ProgressUpdate.action_point_id.in_(plan_aps),
-        ProgressUpdate.workflow != Workflow.DRAFT,
-        ProgressUpdate.reported_on.between(
-            select(in_round.c.opens_on).scalar_subquery(),
-            select(in_round.c.deadline).scalar_subquery(),
-        ),
+    reported = reported_in(
+        expected.c.actor_id,
+        expected.c.action_point_id,
+        select(in_round.c.opens_on).scalar_subquery(),
+        select(in_round.c.deadline).scalar_subquery(),
     )
     not_reported = select(func.count()).select_from(expected).where(~reported).scalar_subquery()
 

@@ -340,7 +340,7 @@ def round_world(admin):
 def missing_rows(page: str) -> list[tuple[str, str]]:
     table = page[page.index('id="not-reported-list"') : page.index('id="reminders"')]
     return re.findall(
-        r'<td><span title="(\w+)">.*?</span></td>\s*<td><a href="[^"]+">(\w+):', table
+        r'<td[^>]*><span title="(\w+)">.*?</span></td>\s*<td[^>]*><a href="[^"]+">(\w+):', table
     )
 
 

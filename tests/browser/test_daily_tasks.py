@@ -1,0 +1,105 @@
+"""The daily tasks of issue 14, done as a person would at a laptop (1366 px) and on a phone
+(390 px): from the home page (the dashboard), by clicking, typing and choosing files only, within
+a number of page loads.
+
+What is counted: the main frame's navigations (Playwright's "framenavigated" on page.main_frame)
+after landing on the home page, signed in. Each link followed is one; a form posted and
+redirected (POST, 303, GET) is one, as the browser sees it; a same-page anchor would be one
+too, so the figure is an upper bound. Opening a header menu or a <details> is none. The sign-in
+page and the home page are the only addresses typed (page.goto).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from tests import factories
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, click_nav
+from tests.browser.test_progress_workflow import sign_in
+from tracker.db import db
+from tracker.meetings.models import Meeting
+from tracker.progress.models import ProgressUpdate, Workflow
+
+PASSWORD = "browser-daily-tasks-password"
+PLAN = "BP-CFA-2025"  # the 2019 plan's action point count is checked by test_browse_and_edit
+WIDTHS = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(WIDTHS))
+def width(request, page: Page) -> str:
+    page.set_viewport_size(WIDTHS[request.param])
+    return request.param
+
+
+class PageLoads:
+    """Counts the main frame's navigations from the moment it is made (see the module's
+    docstring)."""
+
+    def __init__(self, page: Page):
+        self.count = 0
+        page.on("framenavigated", lambda frame: self._seen(page, frame))
+
+    def _seen(self, page: Page, frame) -> None:
+        if frame == page.main_frame:
+            self.count += 1
+
+
+def go_home(page: Page, base: str) -> PageLoads:
+    page.goto(f"{base}/")
+    expect(page.get_by_role("heading", name="Where implementation stands")).to_be_visible()
+    return PageLoads(page)
+
+
+def make_focal_point(live_app, email: str) -> None:
+    with live_app.app_context():
+        factories.make_user(
+            role="focal_point", actor=factories.get_actor("HU"), email=email, password=PASSWORD
+        )
+        db.session.commit()
+
+
+def make_action_point(live_app, code: str, title: str) -> int:
+    with live_app.app_context():
+        ap = factories.make_action_point(
+            plan=factories.get_plan(PLAN), code=code, title=title, lead_actor=factories.get_actor("HU")
+        )
+        db.session.commit()
+        return ap.id
+
+
+def test_a_focal_point_logs_an_update_with_evidence_and_submits_it(
+    page: Page, live_server, live_app, width
+):
+    code = f"DT1{width[0].upper()}"
+    title = f"Train border guards in risk analysis ({width})"
+    email = f"daily-update-{width}@example.org"
+    make_focal_point(live_app, email)
+    ap_id = make_action_point(live_app, code, title)
+    sign_in(page, live_server, email, PASSWORD)
+    loads = go_home(page, live_server)
+
+    click_nav(page, "Plans")
+    page.get_by_role("link", name=re.compile(PLAN)).click()
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("link", name="Report progress").click()
+    page.get_by_label("Status").select_option("in_progress")
+    page.get_by_label("Percent complete").fill("40")
+    page.get_by_label("Narrative").fill("Three workshops held in Szeged.")
+    page.get_by_label("Evidence files").set_input_files(
+        [{"name": "workshops.pdf", "mimeType": "application/pdf", "buffer": factories.PDF_BYTES}]
+    )
+    page.get_by_role("button", name="Save and submit").click()
+    expect(page.locator("#workflow")).to_contain_text("Submitted")
+    expect(page.get_by_role("link", name="workshops.pdf")).to_be_visible()
+    assert loads.count <= 6, loads.count
+
+    with live_app.app_context():
+        update = db.session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.action_point_id == ap_id)
+        ).one()
+        assert update.workflow == Workflow.SUBMITTED
+        assert update.percent == 40
+        assert [item.file.filename for item in update.evidence_files] == ["workshops.pdf"]
+    print(f"update logged at {width}: {loads.count} page loads")

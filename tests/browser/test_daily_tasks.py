@@ -103,3 +103,100 @@ def test_a_focal_point_logs_an_update_with_evidence_and_submits_it(
         assert update.percent == 40
         assert [item.file.filename for item in update.evidence_files] == ["workshops.pdf"]
     print(f"update logged at {width}: {loads.count} page loads")
+
+
+def open_from_my_work(page: Page, ap_code: str) -> None:
+    """My work, then the update of that action point in the Secretariat's queue."""
+    click_nav(page, "My work")
+    queue = page.locator("#to-validate + .table-box table")
+    queue.get_by_role("row").filter(has_text=f"{PLAN} {ap_code}").get_by_role("link").click()
+
+
+def test_the_secretariat_validates_one_update_and_returns_another(
+    page: Page, live_server, live_app, width
+):
+    codes = {"validate": f"DT2V{width[0].upper()}", "return": f"DT2R{width[0].upper()}"}
+    with live_app.app_context():
+        hungary = factories.get_actor("HU")
+        focal = factories.make_user(role="focal_point", actor=hungary, password=PASSWORD)
+        ids = {
+            task: factories.make_update(
+                factories.make_action_point(
+                    plan=factories.get_plan(PLAN), code=code, lead_actor=hungary
+                ),
+                by=focal,
+                actor=hungary,
+                workflow="submitted",
+                percent=30,
+            ).id
+            for task, code in codes.items()
+        }
+        db.session.commit()
+    sign_in(page, live_server, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    loads = go_home(page, live_server)
+    open_from_my_work(page, codes["validate"])
+    page.get_by_role("button", name="Validate").click()
+    expect(page.locator("#workflow")).to_contain_text("Validated")
+    validated = loads.count
+    assert validated <= 4, validated
+
+    loads = go_home(page, live_server)
+    open_from_my_work(page, codes["return"])
+    page.get_by_label("Reason for returning").fill("Please attach the workshop report.")
+    page.get_by_role("button", name="Return to reporter").click()
+    expect(page.locator("#return-reason")).to_contain_text("Please attach the workshop report.")
+    assert loads.count <= 4, loads.count
+
+    with live_app.app_context():
+        assert db.session.get(ProgressUpdate, ids["validate"]).workflow == Workflow.VALIDATED
+        returned = db.session.get(ProgressUpdate, ids["return"])
+        assert returned.workflow == Workflow.RETURNED
+        assert returned.return_reason == "Please attach the workshop report."
+    print(f"validated at {width}: {validated} page loads; returned: {loads.count}")
+
+
+def record_entry(page: Page, kind: str, amount: str) -> None:
+    page.get_by_role("link", name="Record an entry").click()
+    page.get_by_label("Kind").select_option(kind)
+    page.get_by_label("Amount").fill(amount)
+    page.get_by_label("Value date").fill("2026-06-30")
+    page.get_by_role("button", name="Record entry").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{kind.capitalize()} entry recorded.")
+
+
+def test_a_focal_point_records_a_pledge_a_commitment_and_a_disbursement(
+    page: Page, live_server, live_app, width
+):
+    # Sweden, not Hungary: test_pledges checks Hungary's totals across its pledges.
+    code = f"DT3{width[0].upper()}"
+    title = f"Equip a document examination lab ({width})"
+    email = f"daily-pledge-{width}@example.org"
+    with live_app.app_context():
+        sweden = factories.get_actor("SE")
+        factories.make_user(role="focal_point", actor=sweden, email=email, password=PASSWORD)
+        factories.make_action_point(plan=factories.get_plan(PLAN), code=code, title=title)
+        db.session.commit()
+    sign_in(page, live_server, email, PASSWORD)
+    loads = go_home(page, live_server)
+
+    click_nav(page, "Pledges", "Pledges")
+    page.get_by_role("link", name="New pledge").click()
+    page.get_by_label("Search the funds").fill(f"{code}: {title}")
+    funds = page.get_by_label("Funds", exact=True)
+    expect(funds.locator("option:checked")).to_have_text(f"Action point {code}: {title} ({PLAN})")
+    page.get_by_label("Currency").fill("EUR")
+    page.get_by_label("Amount pledged").fill("250,000")
+    page.get_by_label("Date of the pledge").fill("2026-03-01")
+    page.get_by_label("Purpose").fill(title)
+    page.get_by_role("button", name="Record pledge").click()
+    expect(page.get_by_role("status").filter(has_text="Pledge recorded.")).to_be_visible()
+    record_entry(page, "committed", "150,000")
+    record_entry(page, "disbursed", "60,000")
+
+    expect(page.locator("#pledged")).to_have_text("250,000.00 EUR")
+    expect(page.locator("#committed")).to_have_text("150,000.00 EUR")
+    expect(page.locator("#disbursed")).to_have_text("60,000.00 EUR")
+    expect(page.locator("#remaining")).to_contain_text("90,000.00 EUR")
+    assert loads.count <= 8, loads.count
+    print(f"pledge, commitment and disbursement at {width}: {loads.count} page loads")

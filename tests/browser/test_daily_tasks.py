@@ -10,6 +10,7 @@ page and the home page are the only addresses typed (page.goto).
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,6 +19,8 @@ from sqlalchemy import select
 from tests import factories
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, click_nav
 from tests.browser.test_progress_workflow import sign_in
+from tracker.actors import services as actor_services
+from tracker.actors.models import ReferenceGroupMembership
 from tracker.db import db
 from tracker.meetings.models import Meeting
 from tracker.progress.models import ProgressUpdate, Workflow
@@ -63,7 +66,10 @@ def make_focal_point(live_app, email: str) -> None:
 def make_action_point(live_app, code: str, title: str) -> int:
     with live_app.app_context():
         ap = factories.make_action_point(
-            plan=factories.get_plan(PLAN), code=code, title=title, lead_actor=factories.get_actor("HU")
+            plan=factories.get_plan(PLAN),
+            code=code,
+            title=title,
+            lead_actor=factories.get_actor("HU"),
         )
         db.session.commit()
         return ap.id
@@ -200,3 +206,55 @@ def test_a_focal_point_records_a_pledge_a_commitment_and_a_disbursement(
     expect(page.locator("#remaining")).to_contain_text("90,000.00 EUR")
     assert loads.count <= 8, loads.count
     print(f"pledge, commitment and disbursement at {width}: {loads.count} page loads")
+
+
+def test_the_secretariat_creates_the_next_reference_group_meeting_with_the_group(
+    page: Page, live_server, live_app, width
+):
+    # A series of its own per width: test_meetings counts the numbers of "Reference Group
+    # meeting" itself.
+    series = f"Reference Group ({width}) meeting"
+    with live_app.app_context():
+        factories.make_meeting(
+            series=f"rg-daily-{width}",
+            number=7,
+            title=f"{series} 7",
+            starts_at=datetime.now(UTC).replace(microsecond=0) - timedelta(days=90),
+        )
+        seated = select(ReferenceGroupMembership.actor_id).where(
+            ReferenceGroupMembership.left_on.is_(None)
+        )
+        for code in ("AT", "HU", "SE", "TR"):  # seats, besides those the shipped data gives
+            actor = factories.get_actor(code)
+            if actor.id not in set(db.session.scalars(seated)):
+                actor_services.seat_in_reference_group(
+                    actor, role="member", joined_on=None, by="tests"
+                )
+        seats = set(db.session.scalars(seated))
+        db.session.commit()
+    sign_in(page, live_server, ADMIN_EMAIL, ADMIN_PASSWORD)
+    loads = go_home(page, live_server)
+
+    click_nav(page, "Meetings", "Meetings")
+    page.get_by_role("link", name="New meeting").click()
+    page.get_by_label("Series", exact=True).select_option(label=series)
+    expect(page.get_by_label("Number in the series")).to_have_value("8")
+    expect(page.get_by_label("Kind")).to_have_value("reference_group")
+    page.get_by_label("Starts", exact=True).fill("2027-03-10T09:00")
+    page.get_by_label("Ends", exact=True).fill("2027-03-10T17:00")
+    page.get_by_label("Place", exact=True).fill("Budapest")
+    page.get_by_role("button", name="Save meeting").click()
+    expect(page.get_by_role("heading", name=f"{series} 8")).to_be_visible()
+    page.get_by_text("Add a whole group").click()
+    page.get_by_label("Group", exact=True).select_option("reference-group")
+    page.get_by_role("button", name="Add the group").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{len(seats)} participant(s) added.")
+    assert loads.count <= 5, loads.count
+
+    with live_app.app_context():
+        meeting = db.session.scalars(
+            select(Meeting).where(Meeting.series == f"rg-daily-{width}", Meeting.number == 8)
+        ).one()
+        assert meeting.kind.value == "reference_group"
+        assert {p.actor_id for p in meeting.participants} == seats
+    print(f"next Reference Group meeting at {width}: {loads.count} page loads")

@@ -4,7 +4,7 @@ a number of page loads.
 
 What is counted: the main frame's navigations (Playwright's "framenavigated" on page.main_frame)
 after landing on the home page, signed in. Each link followed is one; a form posted and
-redirected (POST, 303, GET) is one, as the browser sees it; a same-page anchor would be one
+redirected (POST, redirect, GET) is one, as the browser sees it; a same-page anchor would be one
 too, so the figure is an upper bound. Opening a header menu or a <details> is none. The sign-in
 page and the home page are the only addresses typed (page.goto).
 """

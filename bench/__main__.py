@@ -348,8 +348,10 @@ def main() -> None:
             failures.append(f"{path}: p95 {p95 * 1000:.1f} ms at {TARGET_DATA}")
     first = measured[DATA_SETS[0][0]]
     for label, *_ in DATA_SETS[1:]:
+        # Fewer is fine (a history panel names records in one query only when its page has not
+        # loaded them already); more would mean a query per row.
         grown = [
-            (a[1], a[4], b[4]) for a, b in zip(first, measured[label], strict=True) if a[4] != b[4]
+            (a[1], a[4], b[4]) for a, b in zip(first, measured[label], strict=True) if a[4] < b[4]
         ]
         if grown:
             raise SystemExit(f"query counts grew with the data ({label}): {grown}")

@@ -22,7 +22,7 @@ def actor_abbr(actor, name: str | None = None) -> Markup:
     """`{{ actor|actor_abbr }}` or `{{ code|actor_abbr(name) }}`: the code, with the name on
     hover and for screen readers (which read the name, not the letters)."""
     if actor is None:
-        return Markup(NONE)
+        return escape(NONE)
     if name is None:
         code, name = getattr(actor, "code", None), getattr(actor, "name", None)
     else:

@@ -41,9 +41,10 @@ def test_lists_and_the_matrix_show_actor_names_sorted_by_name(client, login):
     assert rows == ["Azerbaijan", "Belarus", "Belgium"]
     overview = client.get("/progress/plans/BP-CFA-2019").get_data(as_text=True)
     # A six-column table on a phone: the lead's code, its name on hover and for screen readers.
-    assert '<td><abbr title="Sweden" aria-hidden="true">SE</abbr>' in overview
+    assert re.search(r'<td[^>]*><abbr title="Sweden" aria-hidden="true">SE</abbr>', overview)
     updates = client.get("/progress/updates").get_data(as_text=True)
-    assert "<td>Azerbaijan</td>" in updates and "<td>AZ</td>" not in updates
+    assert re.search(r"<td[^>]*>Azerbaijan</td>", updates)
+    assert not re.search(r"<td[^>]*>AZ</td>", updates)
 
 
 def test_pledge_tables_name_the_pledging_actor(client, login):
@@ -64,7 +65,8 @@ def test_meetings_show_series_by_name_and_participants_by_name(client, login):
     login.as_role("viewer")
     index = client.get("/meetings/").get_data(as_text=True)
     assert '<option value="wg-black-sea" >Black Sea working group</option>' in index
-    assert "<td>Black Sea working group" in index and "<td>wg-black-sea" not in index
+    assert re.search(r"<td[^>]*>Black Sea working group", index)
+    assert not re.search(r"<td[^>]*>wg-black-sea", index)
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "Black Sea working group" in page.split('id="participants"')[0]
     participants = re.findall(r"<li>([A-Z][a-zü]+) \([A-Z]{2}\):", page)

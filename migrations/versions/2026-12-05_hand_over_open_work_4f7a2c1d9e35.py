@@ -15,6 +15,14 @@ depends_on = None
 
 
 def upgrade():
+    # SQLite rebuilds each table to add its foreign key: dropping the old copy of a table that
+    # other rows point at (pledge_entries → pledges) must not count as deleting their parent.
+    # Outside a transaction, as PRAGMA foreign_keys requires; the tracker's connections turn
+    # it on again when they open.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys=OFF")
     for table in ("progress_updates", "pledges"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("held_by_id", sa.Integer(), nullable=True))
@@ -22,6 +30,8 @@ def upgrade():
             batch_op.create_foreign_key(
                 batch_op.f(f"fk_{table}_held_by_id_users"), "users", ["held_by_id"], ["id"]
             )
+    if sqlite:
+        op.execute("PRAGMA foreign_keys=ON")
 
 
 def downgrade():

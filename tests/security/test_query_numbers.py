@@ -107,7 +107,8 @@ def numbers_read_by_hand(source: str, filename: str) -> list[str]:
             found.append(where)
         elif function in ("int", "float") and any(map(_mentions_query_args, node.args)):
             found.append(where)
-        elif function.endswith("paginate") and "page" not in keywords:
+        elif function.endswith("paginate") and not keywords & {"page", "Bucket"}:
+            # (boto3's S3 paginator, `paginate(Bucket=…)`, pages through a bucket, not a request.)
             found.append(where)
     return found
 

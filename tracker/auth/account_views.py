@@ -64,44 +64,48 @@ RESET_ASKED = "password_reset_asked"
 
 @bp.route("/reset/<reset_token>", methods=["GET", "POST"])
 def reset_password(reset_token: str):
-    try:
-        link = lifecycle.reset_link(reset_token)
-    except LinkError as error:
-        return _link_problem(error)
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            lifecycle.reset_password(link, form.password.data, address=request.remote_addr)
-        except services.AuthError as error:
-            form.password.errors.append(str(error))
-        except LinkError as error:
-            return _link_problem(error)
-        else:
-            db.session.commit()
-            flash("Your new password is set, and you are signed out everywhere. Sign in with it.")
-            return redirect(url_for("auth.sign_in"))
-    return render_template("auth/new_password.html", form=form, user=link.user, invitation=False)
+    return _choose_password(
+        reset_token,
+        lifecycle.reset_link,
+        lifecycle.reset_password,
+        "Your new password is set, and you are signed out everywhere. Sign in with it.",
+        invitation=False,
+    )
 
 
 @bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
 def accept_invitation(invitation_token: str):
+    return _choose_password(
+        invitation_token,
+        lifecycle.invitation_link,
+        lifecycle.accept_invitation,
+        "Welcome! Your password is set: sign in with your email and it.",
+        invitation=True,
+    )
+
+
+def _choose_password(token: str, find_link, use_link, done: str, *, invitation: bool):
+    """A password chosen through a mailed link (a reset's, or an invitation's first one): the
+    link is checked on opening and used on the POST, which may find it used up meanwhile."""
     try:
-        link = lifecycle.invitation_link(invitation_token)
+        link = find_link(token)
     except LinkError as error:
         return _link_problem(error)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            lifecycle.accept_invitation(link, form.password.data, address=request.remote_addr)
+            use_link(link, form.password.data, address=request.remote_addr)
         except services.AuthError as error:
             form.password.errors.append(str(error))
         except LinkError as error:
             return _link_problem(error)
         else:
             db.session.commit()
-            flash("Welcome! Your password is set: sign in with your email and it.")
+            flash(done)
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/new_password.html", form=form, user=link.user, invitation=True)
+    return render_template(
+        "auth/new_password.html", form=form, user=link.user, invitation=invitation
+    )
 
 
 def _profile_page(name_form=None, email_form=None, status: int = 200):

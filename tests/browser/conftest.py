@@ -76,10 +76,14 @@ def live_server(live_app):
 def click_nav(page, *names: str) -> None:
     """Click through the header as a person would: click_nav(page, "Pledges", "Funding and
     gaps") opens the Pledges menu, then follows its link; at phone width, "Menu" opens first."""
+    # The header folds into "Menu" below the stylesheet's 992 px breakpoint. Decide by the
+    # viewport, not by what is visible now: a page still loading its stylesheet shows "Menu" for
+    # a moment at any width, and a click on it then waits for a summary that has vanished.
     header = page.get_by_role("navigation", name="Main")
-    folded = header.locator(".site-menu > summary")
-    if folded.is_visible() and not header.locator(".site-menu").evaluate("menu => menu.open"):
-        folded.click()
+    if page.viewport_size["width"] < 992:
+        menu = header.locator(".site-menu")
+        if not menu.evaluate("menu => menu.open"):
+            menu.locator("> summary").click()
     for name in names[:-1]:
         header.locator(".nav-drop > summary").filter(has_text=name).first.click()
     header.get_by_role("link", name=names[-1], exact=True).click()

@@ -39,8 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter  # before the blueprints: their routes use it
     register_blueprints(app)
 
-    from tracker import cli, errors, uploads, web
+    from tracker import cli, errors, i18n, uploads, web
 
+    i18n.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     uploads.init_app(app)

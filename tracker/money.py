@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
+from tracker import i18n
+
 CURRENCY_FILE = Path(__file__).parent / "data" / "currencies.csv"
 
 # The most one amount may be, in whole units of its currency, and the most a pledge's pledged
@@ -264,7 +266,10 @@ def amount_text(amount_minor: int | None, currency: str | None) -> str:
 
 
 def format_grouped(amount_minor: int, currency: str) -> str:
-    """For pages: `1,250,000.00 EUR` (thousands grouped for reading, never for parsing)."""
+    """For pages: `1,250,000.00 EUR` (thousands grouped for reading, never for parsing); in
+    another interface language as its readers write amounts (`1 250 000,00 €`)."""
+    if i18n.current_language() != i18n.SOURCE_LANGUAGE:
+        return i18n.format_money(Decimal(amount_minor).scaleb(-minor_digits(currency)), currency)
     text = format_minor(amount_minor, currency)
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, fraction = text.partition(".")
@@ -276,6 +281,8 @@ def format_compact(amount_minor: int, currency: str) -> str:
     """For charts, where a phone has room for six characters: three significant figures and a
     k / M / bn suffix (`125000000, "EUR"` → `"1.25 M"`), without the currency, which the chart
     names once. Exact amounts are in the table beside the chart."""
+    if localized := i18n.format_money_short(Decimal(amount_minor).scaleb(-minor_digits(currency))):
+        return localized
     value = Decimal(abs(amount_minor)).scaleb(-minor_digits(currency))
     sign = "-" if amount_minor < 0 else ""
     suffixes = ["", " k", " M", " bn"]

@@ -13,6 +13,7 @@ from tracker.actors.display import actor_abbr, actor_name
 from tracker.auth import permissions
 from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
+from tracker.i18n import format_day
 from tracker.meetings.services import is_ambiguous
 from tracker.money import format_compact, format_grouped
 from tracker.progress.display import status_badge
@@ -42,9 +43,9 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(cleaned)  # nosec B704
 
 
-def format_date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
-    """Every date a page shows, day first ("10 Mar 2026"); also an ISO text (as a stored report
-    keeps its dates), shown as it is when it is not one."""
+def format_date(value: date | datetime | str | None) -> str:
+    """Every date a page shows, day first ("05 Dec 2026", "5 дек. 2026 г."); also an ISO text (as
+    a stored report keeps its dates), shown as it is when it is not one."""
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -52,11 +53,11 @@ def format_date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> s
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime(fmt)
+    return format_day(value)
 
 
 def format_datetime(value: datetime | None) -> str:
-    return format_date(value, "%d %b %Y %H:%M UTC")
+    return "—" if value is None else f"{format_day(value)} {value:%H:%M} UTC"
 
 
 def format_in_zone(value: datetime | None, zone: str) -> str:
@@ -69,9 +70,10 @@ def format_in_zone(value: datetime | None, zone: str) -> str:
         # A zone dropped from the system's tz database (or a row not written by the services)
         # must not take the page down: show UTC and say so.
         return format_datetime(value)
+    when = f"{format_day(local)} {local:%H:%M}"
     if is_ambiguous(local):  # the hour the clocks go back comes twice: say which one
-        return f"{local:%d %b %Y %H:%M} ({zone}, {local.isoformat(timespec='minutes')[-6:]})"
-    return f"{local:%d %b %Y %H:%M} ({zone})"
+        return f"{when} ({zone}, {local.isoformat(timespec='minutes')[-6:]})"
+    return f"{when} ({zone})"
 
 
 class ClosingRequest(Request):

@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # The interface language the user chose (a code of i18n.languages()); none: the browser's.
+    language: Mapped[str | None] = mapped_column(String(16))
     # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), set once the user confirmed
     # a code from it; the last time step a code was accepted for, so that no code works twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))

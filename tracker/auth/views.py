@@ -1,5 +1,4 @@
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -26,22 +25,10 @@ from tracker.auth.forms import (
 from tracker.auth.models import User
 from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
+from tracker.pages import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 bp.before_app_request(sessions.enforce_timeouts)
-
-
-def _safe_next(target: str | None) -> str:
-    """`target` if it is a path on this site, else the plans page (no open redirect)."""
-    # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil.example" means
-    # "//evil.example", another site. Refuse all of those, then anything with a host.
-    fallback = url_for("reports.dashboard")
-    if not target or any(c < " " or c in "\\\x7f" for c in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -64,12 +51,12 @@ def sign_in():
             session[PENDING] = {
                 "user": user.get_id(),
                 "at": int(time.time()),
-                "next": _safe_next(request.args.get("next")),
+                "next": safe_next(request.args.get("next")),
             }
             return redirect(url_for("auth.second_factor"))
         if user is not None:
             sessions.start(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors.append("Wrong email or password.")
     return render_template("auth/sign_in.html", form=form)
 

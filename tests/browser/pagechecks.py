@@ -125,9 +125,10 @@ INTERFACE_TEXTS = """(pageLanguage) => {
     if (el.tagName !== 'OPTION' && !el.checkVisibility()) continue;
     if (node.textContent.trim()) texts.push(node.textContent.trim());
   }
-  for (const el of document.querySelectorAll('[title], [aria-label], [placeholder], [alt]')) {
+  const named = ['title', 'aria-label', 'placeholder', 'alt', 'data-label'];  // data-label: cards
+  for (const el of document.querySelectorAll(named.map((name) => `[${name}]`).join(', '))) {
     if (foreign(el)) continue;
-    for (const name of ['title', 'aria-label', 'placeholder', 'alt']) {
+    for (const name of named) {
       const value = el.getAttribute(name);
       if (value && value.trim()) texts.push(value.trim());
     }

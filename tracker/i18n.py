@@ -19,10 +19,16 @@ from babel.numbers import format_compact_decimal, format_currency, format_decima
 from flask import Flask, abort, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired
+
+# A lazy string (`_l`) says it is HTML already (`__html__`), so Jinja would write it unescaped,
+# unlike every other text: a label with "<" or "'" would reach the page raw. Without it, lazy
+# strings are escaped as plain strings are (tests/i18n/test_language_choice.py).
+del LazyString.__html__
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 SOURCE_LANGUAGE = "en"

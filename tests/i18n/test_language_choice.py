@@ -110,3 +110,12 @@ def test_the_largest_amount_is_written_exactly_in_every_language(app):
 def test_a_user_without_a_choice_follows_the_browser(client, login):
     login.as_role("viewer")
     assert html_lang(client.get("/auth/profile", headers={"Accept-Language": "ru"})) == "ru"
+
+
+def test_lazy_strings_are_escaped_like_any_other_text(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        html = render_template_string("{{ label }}", label=lazy_gettext("<b>Bold's</b>"))
+    assert html == "&lt;b&gt;Bold&#39;s&lt;/b&gt;"

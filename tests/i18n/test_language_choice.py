@@ -59,10 +59,13 @@ def test_a_signed_in_user_choice_is_kept_on_the_account(client, login):
 @pytest.mark.parametrize("code", ["", "xx", "ru'><script>", "EN", "r" * 300])
 def test_an_unknown_language_is_refused_and_changes_nothing(client, login, code):
     user = login.as_role("member")
-    response = client.post("/language", data={"language": code})
-    assert response.status_code == 400
+    response = client.post("/language", data={"language": code, "next": "/auth/profile"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/profile"
     assert COOKIE_NAME not in response.headers.get("Set-Cookie", "")
     assert db.session.get(User, user.id).language is None
+    page = client.get("/auth/profile").get_data(as_text=True)
+    assert "Choose one of the languages offered." in page
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\t/evil.example"])

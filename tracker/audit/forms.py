@@ -50,7 +50,7 @@ class AuditFilterForm(FlaskForm):
 
     def field_errors(self) -> dict[str, str]:
         """{query parameter: message}, as the API reports them."""
-        return {field.name: " ".join(field.errors) for field in self if field.errors}
+        return {field.name: " ".join(map(str, field.errors)) for field in self if field.errors}
 
     def filter_values(self) -> dict:
         """The keyword arguments of audit_events_query that the form stands for."""

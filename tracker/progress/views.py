@@ -156,7 +156,7 @@ def weight(action_point_id: int):
     ap = db.get_or_404(ActionPoint, action_point_id)
     form = WeightForm()
     if not form.validate_on_submit():
-        flash(" ".join(m for messages in form.errors.values() for m in messages))
+        flash(" ".join(str(m) for messages in form.errors.values() for m in messages))
     else:
         services.set_weight(ap, weight=form.weight.data, by=current_user)
         db.session.commit()
@@ -274,7 +274,7 @@ def add_evidence(update_id: int):
     update = get_editable_update(update_id)
     form = EvidenceForm()
     if not form.validate_on_submit():
-        problems = " ".join(m for ms in form.errors.values() for m in ms)
+        problems = " ".join(str(m) for ms in form.errors.values() for m in ms)
         flash(_("Not attached: %(problems)s", problems=problems), "error")
     else:
         try:

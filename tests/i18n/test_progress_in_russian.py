@@ -107,3 +107,11 @@ def test_status_and_workflow_names_come_from_one_place_in_each_language(app):
     # Each language keeps its own badges: a Russian page does not leave Russian in English ones.
     assert isinstance(russian, Markup) and "Нет отчёта" in russian and "устарело" in russian
     assert "Not reported" in english and "stale" in english and "Нет" not in english
+
+
+def test_a_bulk_row_refused_by_wtforms_is_explained_in_russian(client, login, ap):
+    in_russian(client, login, "focal_point", actor=factories.get_actor("HU"))
+    url = f"/progress/plans/{ap.plan.code}/bulk"
+    rows = {"rows-0-action_point": ap.code, "rows-0-status": "completed", "rows-0-percent": "101"}
+    page = main(client.post(url, data={"actor": "HU", "reported_on": TODAY, **rows}))
+    assert "Значение должно быть между 0 и 100." in page

@@ -216,6 +216,12 @@ class FilterForm(FlaskForm):
 
 
 class BulkRowForm(Form):
+    class Meta:
+        def get_translations(self, form):
+            # A row is a plain Form (no CSRF token of its own): WTForms' messages ("Number must
+            # be between 0 and 100.") in the interface language, as FlaskForm gives them.
+            return FlaskForm.Meta.get_translations(self, form)
+
     action_point = StringField(widget=HiddenInput())
     status = SelectField(_l("Status"), validators=[Optional()])
     percent = IntegerField(_l("Percent"), validators=[Optional(), NumberRange(0, 100)])

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor, WorkingGroup
+from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.i18n import format_number
 from tracker.plan.models import Activity, PriorityGoal
 from tracker.progress.models import (
@@ -48,15 +49,14 @@ def status_choices() -> list[tuple[str, str]]:
 
 
 PERCENT_HELP = _l("0 to 100. Leave empty for the status's default; you may adjust it.")
-# The text-format help of tracker.help_texts, as one sentence with the limit (numbers written
-# in the interface language when the form is shown).
+# The shared text-format help, then the limit (its number written in the interface language
+# when the form is shown).
 NARRATIVE_HELP = LazyString(
     lambda: ngettext(
-        "Plain text; **bold**, *italic*, lists (lines starting with -) and links work. "
-        "At most %(count)s character.",
-        "Plain text; **bold**, *italic*, lists (lines starting with -) and links work. "
-        "At most %(count)s characters.",
+        "%(format)s At most %(count)s character.",
+        "%(format)s At most %(count)s characters.",
         MAX_NARRATIVE,
+        format=TEXT_FORMAT_HELP,
         count=format_number(MAX_NARRATIVE),
     )
 )

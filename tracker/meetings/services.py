@@ -185,10 +185,26 @@ def is_ambiguous(local: datetime) -> bool:
     )
 
 
+# Cyrillic in Latin letters as Russian passports write names (ICAO Doc 9303), so that a series
+# named in Russian gets a key: "Чёрное море" → "chernoe-more".
+_CYRILLIC = str.maketrans(
+    dict(
+        zip(
+            "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+            "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y  e iu ia".split(
+                " "
+            ),
+            strict=True,
+        )
+    )
+)
+
+
 def series_key(name: str | None) -> str:
     """The key of a new series from its name: "Black Sea working group" → "black-sea-working-group"
-    (letters and digits, accents dropped, hyphens between words)."""
-    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    (letters and digits, accents dropped, Cyrillic in Latin letters, hyphens between words)."""
+    latin = (name or "").lower().translate(_CYRILLIC)
+    ascii_name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
     key = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].rstrip("-")
     if not key:
         raise MeetingError(

@@ -384,6 +384,15 @@ def amount_text(amount_minor: int | None, currency: str | None) -> str:
     return format_minor(amount_minor, currency) if amount_minor is not None and currency else ""
 
 
+def typed_amount(amount_minor: int | None, currency: str | None) -> str:
+    """An amount as a form offers it to type over, in the interface language ("1250000.00", in
+    Russian "1250000,00"), or empty when there is none; plain_amount reads it back unchanged.
+    Files and the API keep amount_text, the same in every language."""
+    text = amount_text(amount_minor, currency)
+    decimal = marks(i18n.current_language()).decimal
+    return text.replace(".", decimal) if decimal in ",." else text
+
+
 def format_grouped(amount_minor: int, currency: str) -> str:
     """For pages: `1,250,000.00 EUR` (thousands grouped for reading, never for parsing); in
     another interface language as its readers write amounts (`1 250 000,00 €`)."""

@@ -307,11 +307,10 @@ def parse_amount(text: object, currency: str, language: str | None = None) -> in
             # "250.000" (or "250,000" in Russian): thousands as some write them; say how,
             # rather than guess.
             sign = match["sign"]
-            grouped = format_decimal(int(whole_digits), locale=language)
+            plain = sign + whole_digits
+            grouped = sign + format_decimal(int(whole_digits), locale=language)
             hint = " " + _(
-                "For a whole amount, write %(plain)s or %(grouped)s.",
-                plain=f"{sign}{whole_digits}",
-                grouped=f"{sign}{grouped}",
+                "For a whole amount, write %(plain)s or %(grouped)s.", plain=plain, grouped=grouped
             )
         if digits == 0:
             raise MoneyError(
@@ -465,6 +464,14 @@ def parse_rate(text: object, language: str | None = None) -> Decimal:
 def rate_text(rate: Decimal) -> str:
     """A rate as stored: plain decimal text without trailing zeros ("0.0025", "1")."""
     return format(rate.normalize(), "f")
+
+
+def format_rate(text: str) -> str:
+    """A stored rate as a page shows it: as stored in English ("0.0025"), with the language's
+    decimal symbol in another ("0,0025"), every digit kept."""
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        return text
+    return format_decimal(Decimal(text), locale=i18n.current_language(), decimal_quantization=False)
 
 
 def rate_fraction(rate: Decimal) -> tuple[int, int]:

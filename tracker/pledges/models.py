@@ -187,7 +187,7 @@ class PledgeEntry(db.Model):
 
     @property
     def by(self) -> str:
-        return self.created_by.name if self.created_by else (self.agent or "system")
+        return self.created_by.name if self.created_by else (self.agent or _("system"))
 
 
 @event.listens_for(PledgeEntry, "before_update")

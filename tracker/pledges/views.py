@@ -17,7 +17,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import StaleVersionError, db, reading
-from tracker.money import parse_amount, parse_rate, typed_amount
+from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
@@ -44,6 +44,9 @@ ENTRY_RECORDED = {
     EntryKind.COMMITTED: _l("Committed entry recorded."),
     EntryKind.DISBURSED: _l("Disbursed entry recorded."),
 }
+
+
+bp.add_app_template_filter(format_rate, "rate")
 
 
 def selected_plan() -> tuple[Plan, list[Plan]]:
@@ -161,8 +164,8 @@ def matrix():
         plan=plan,
         plans=plans,
         m=result,
-        measure=measure,
-        measures=MEASURES,
+        measure=EntryKind(measure),
+        measures=list(EntryKind),
     )
 
 

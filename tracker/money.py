@@ -218,9 +218,10 @@ def plain_amount(text: str, digits: int, language: str | None = None) -> str:
       write it, "1 250 000" is 1250000. "250,000" EUR is three decimals, as a Russian reader
       reads it, and is refused ("EUR has 2 decimal places"), saying to write 250000 or
       250 000; "250.000" likewise. A language whose group symbol is a dot (German) reads
-      "250.000" as 250000 and "12,50" as 12.50.
+      "250.000" as 250000 and "12,50" as 12.50 (and refuses "12.345" KWD as ambiguous).
     Groups of thousands are three digits each; anything else is refused. Every amount the app
-    itself writes (format_minor, and format_grouped in the same language) reads back unchanged.
+    itself writes reads back unchanged: format_minor in English and Russian, typed_amount and
+    the numbers of format_grouped in the language that wrote them.
     """
     language = language or i18n.current_language()
     found = marks(language)

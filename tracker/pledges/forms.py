@@ -33,7 +33,10 @@ class PledgeForm(FlaskForm):
     target = SelectField(
         _l("Funds"),
         validators=[InputRequired()],
-        render_kw={"data-searchable": _l("Search the funds")},
+        render_kw={
+            "data-searchable": _l("Search the funds"),
+            "data-search-count": _l("{shown} of {total} match"),
+        },
         description=_l("The whole plan, a goal, an action point or an activity."),
     )
     currency = StringField(

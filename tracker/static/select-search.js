@@ -1,5 +1,4 @@
-// A search box for long lists (a <select data-searchable="Label of the box">, and optionally
-// data-search-count="{shown} of {total} match" in the page's language): typing keeps the
+// A search box for long lists (a <select data-searchable="Label of the box">): typing keeps the
 // options whose text holds every word typed, hides the rest (and groups left empty), and
 // selects the first match. Without JavaScript the list is still there, grouped, unfiltered.
 (function () {
@@ -46,11 +45,7 @@
       } else if (first && !select.value) {
         select.value = first.value;
       }
-      // The page gives the words in its language ("{shown} of {total} match").
-      var pattern = select.getAttribute("data-search-count") || "{shown} of {total} match";
-      count.textContent = wanted.length
-        ? pattern.replace("{shown}", shown).replace("{total}", select.options.length)
-        : "";
+      count.textContent = wanted.length ? shown + " of " + select.options.length + " match" : "";
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("select[data-searchable]"), attach);

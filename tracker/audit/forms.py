@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
@@ -25,24 +26,28 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing: there is nothing to forge
 
-    user = StringField("User (email)", validators=[Optional(), Length(max=254)])
-    object_type = SelectField("Object", validators=[Optional()])
+    user = StringField(_l("User (email)"), validators=[Optional(), Length(max=254)])
+    object_type = SelectField(_l("Object"), validators=[Optional()])
     object_id = IntegerField(
-        "Object id",
-        validators=[Optional(), NumberRange(1, MAX_ID, f"Use a whole number from 1 to {MAX_ID}.")],
+        _l("Object id"),
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_ID, _l("Use a whole number from 1 to %(max)s.", max=MAX_ID)),
+        ],
     )
     action = StringField(
-        "Action",
+        _l("Action"),
         validators=[Optional(), Length(max=32)],
-        description="For example: " + ", ".join(COMMON_ACTIONS) + ".",
+        # The actions are codes, typed as they are stored: only the sentence is translated.
+        description=_l("For example: %(actions)s.", actions=", ".join(COMMON_ACTIONS)),
     )
-    date_from = DateField("From", validators=[Optional()], name="from")
-    date_to = DateField("To", validators=[Optional()], name="to")
+    date_from = DateField(_l("From"), validators=[Optional()], name="from")
+    date_to = DateField(_l("To"), validators=[Optional()], name="to")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         types = audited_types()
-        self.object_type.choices = [("", "Any"), *((t, t.replace("_", " ")) for t in types)]
+        self.object_type.choices = [("", _l("Any")), *((t, t.replace("_", " ")) for t in types)]
 
     def field_named(self, name: str) -> Field:
         """The field with this query parameter name ("from" is the field date_from)."""

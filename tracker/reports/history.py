@@ -7,21 +7,27 @@ records the events name are looked up for the whole list at once (one query at m
 one per row. Here in reports/, not audit/: it reads every domain, and audit/ imports none.
 """
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, cast, literal, null, select, union_all
 
+from tracker.actors.display import localized_name
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import field_label as _label
 from tracker.audit.services import history_of
 from tracker.auth.models import Role
 from tracker.db import db
+from tracker.i18n import SOURCE_LANGUAGE, current_language, format_day, format_number
 from tracker.meetings.models import (
     AgendaItem,
     Attendance,
@@ -143,10 +149,17 @@ def _flat(value: Any) -> list:
 
 
 TARGET_WORDS = {
-    "plan": "The whole plan {code}: {title}",
-    "goal": "Goal {code}: {title}",
-    "action_point": "Action point {code}: {title}",
-    "activity": "Activity {code}: {title}",
+    "plan": _l("The whole plan %(code)s: %(title)s"),
+    "goal": _l("Goal %(number)s: %(title)s"),
+    "action_point": _l("Action point %(code)s: %(title)s"),
+    "activity": _l("Activity %(code)s: %(title)s"),
+}
+
+# A record an event named that has since been deleted from its meeting.
+REMOVED = {
+    "follow_up": _l("Follow up (removed)"),
+    "agenda_item": _l("Agenda item (removed)"),
+    "decision": _l("Decision (removed)"),
 }
 
 
@@ -163,13 +176,19 @@ def _ids(values: set) -> set[int]:
     return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
 
 
-def _lookup(kind: str, key, code, title, where):
-    """One arm of the UNION: (kind, key as text, code, title) of the records `where` selects."""
+def _lookup(kind: str, key, code, title, where, translations=None):
+    """One arm of the UNION: (kind, key as text, code, title, translations as JSON text) of the
+    records `where` selects."""
     return select(
         literal(kind, String).label("kind"),
         cast(key, String).label("key"),
         cast(code, String).label("code") if code is not None else null().label("code"),
         cast(title, Text).label("title"),
+        (
+            cast(translations, Text).label("translations")
+            if translations is not None
+            else null().label("translations")
+        ),
     ).where(where)
 
 
@@ -177,7 +196,17 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
     lookups = []
     codes = {c for c in wanted["actor"] if isinstance(c, str)}
     if codes:
-        lookups.append(_lookup("actor", Actor.code, None, Actor.name, Actor.code.in_(codes)))
+        # The actor's kind rides in the code column: a state's name may come from the CLDR.
+        lookups.append(
+            _lookup(
+                "actor",
+                Actor.code,
+                Actor.kind,
+                Actor.name,
+                Actor.code.in_(codes),
+                Actor.translations,
+            )
+        )
     for kind, model, column in (
         ("follow_up", FollowUp, FollowUp.text),
         ("agenda_item", AgendaItem, AgendaItem.title),
@@ -193,7 +222,16 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
             )
         if numbers := _ids(wanted["goal"]):
             where = (PriorityGoal.plan_id == plan_id) & PriorityGoal.number.in_(numbers)
-            lookups.append(_lookup("goal", PriorityGoal.number, None, PriorityGoal.title, where))
+            lookups.append(
+                _lookup(
+                    "goal",
+                    PriorityGoal.number,
+                    None,
+                    PriorityGoal.title,
+                    where,
+                    PriorityGoal.translations,
+                )
+            )
     targets: dict[str, set[int]] = defaultdict(set)
     for key in wanted["target"]:
         kind, _, text = str(key).partition(":")
@@ -202,8 +240,16 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
     for kind, model, code in TARGET_MODELS:
         if targets[kind]:
             where = model.id.in_(targets[kind])
+            translations = getattr(model, "translations", None)
             lookups.append(
-                _lookup(f"target_{kind}", model.id, getattr(model, code), model.title, where)
+                _lookup(
+                    f"target_{kind}",
+                    model.id,
+                    getattr(model, code),
+                    model.title,
+                    where,
+                    translations,
+                )
             )
     return lookups
 
@@ -216,9 +262,17 @@ def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
     for record in list(db.session.identity_map.values()):
         loaded = record.__dict__
         if isinstance(record, Actor) and loaded.get("code") in wanted["actor"]:
-            if "name" in loaded:
+            if "name" in loaded and "translations" in loaded and "kind" in loaded:
                 wanted["actor"].discard(loaded["code"])
-                rows.append(("actor", loaded["code"], None, loaded["name"]))
+                rows.append(
+                    (
+                        "actor",
+                        loaded["code"],
+                        loaded["kind"],
+                        loaded["name"],
+                        loaded["translations"],
+                    )
+                )
             continue
         for kind, model, text in (
             ("follow_up", FollowUp, "text"),
@@ -227,23 +281,36 @@ def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
         ):
             if isinstance(record, model) and loaded.get("id") in wanted[kind] and text in loaded:
                 wanted[kind].discard(loaded["id"])
-                rows.append((kind, str(loaded["id"]), None, loaded[text]))
+                rows.append((kind, str(loaded["id"]), None, loaded[text], None))
         for kind, model, code in TARGET_MODELS:
             key = f"{kind}:{loaded.get('id')}"
             if isinstance(record, model) and key in wanted["target"]:
                 if code in loaded and "title" in loaded:
                     wanted["target"].discard(key)
+                    versions = loaded.get("translations")
                     rows.append(
-                        (f"target_{kind}", str(loaded["id"]), loaded[code], loaded["title"])
+                        (
+                            f"target_{kind}",
+                            str(loaded["id"]),
+                            loaded[code],
+                            loaded["title"],
+                            versions,
+                        )
                     )
         if plan_id is None or loaded.get("plan_id") != plan_id or "title" not in loaded:
             continue
         if isinstance(record, ActionPoint) and loaded.get("code") in wanted["action_point"]:
             wanted["action_point"].discard(loaded["code"])
-            rows.append(("action_point", loaded["code"], None, loaded["title"]))
-        if isinstance(record, PriorityGoal) and loaded.get("number") in wanted["goal"]:
+            rows.append(("action_point", loaded["code"], None, loaded["title"], None))
+        if (
+            isinstance(record, PriorityGoal)
+            and loaded.get("number") in wanted["goal"]
+            and "translations" in loaded
+        ):
             wanted["goal"].discard(loaded["number"])
-            rows.append(("goal", str(loaded["number"]), None, loaded["title"]))
+            rows.append(
+                ("goal", str(loaded["number"]), None, loaded["title"], loaded["translations"])
+            )
     return rows
 
 
@@ -251,20 +318,35 @@ class _Names:
     """The words for every record the events name: one query for all of them (a UNION of a
     lookup per kind), so that a history panel costs at most one query more than its events."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, str | None, str | None]] = ()):
+    def __init__(self, rows: Iterable[tuple] = ()):
         self.by_kind: dict[str, dict] = defaultdict(dict)
-        for kind, key, code, title in rows:
+        for kind, key, code, title, translations in rows:
+            if isinstance(translations, str):
+                translations = json.loads(translations)
             if kind == "actor":
-                self.by_kind[kind][key] = title
-            elif kind in ("follow_up", "agenda_item", "decision"):
-                self.by_kind[kind][int(key)] = _short(title)
+                actor = SimpleNamespace(
+                    code=key, kind=_actor_kind(code), name=title, translations=translations
+                )
+                self.by_kind[kind][key] = localized_name(actor)
+                continue
+            title = _short(_localized(title, translations))
+            if kind in ("follow_up", "agenda_item", "decision"):
+                self.by_kind[kind][int(key)] = title
             elif kind == "action_point":
-                self.by_kind[kind][key] = f"Action point {key}: {_short(title)}"
+                self.by_kind[kind][key] = _(
+                    "Action point %(code)s: %(title)s", code=key, title=title
+                )
             elif kind == "goal":
-                self.by_kind[kind][int(key)] = f"Goal {key}: {_short(title)}"
+                self.by_kind[kind][int(key)] = _(
+                    "Goal %(number)s: %(title)s", number=key, title=title
+                )
             else:  # what a pledge funds, by its "kind:id" key
                 target_kind = kind.removeprefix("target_")
-                words = TARGET_WORDS[target_kind].format(code=code, title=_short(title))
+                words = str(TARGET_WORDS[target_kind]) % {
+                    "code": code,
+                    "number": code,
+                    "title": title,
+                }
                 self.by_kind["target"][f"{target_kind}:{key}"] = words
 
     @classmethod
@@ -287,14 +369,29 @@ class _Names:
         if value in known:
             return known[value]
         if kind == "action_point":
-            return f"Action point {value}"
+            return _("Action point %(code)s", code=value)
         if kind == "goal":
-            return f"Goal {value}"
+            return _("Goal %(number)s", number=value)
         if kind == "target":
-            return "a record since removed"
-        if kind in ("follow_up", "agenda_item", "decision"):
-            return f"{kind.replace('_', ' ').capitalize()} (removed)"
+            return _("a record since removed")
+        if kind in REMOVED:
+            return str(REMOVED[kind])
         return str(value)
+
+
+def _actor_kind(value) -> ActorKind | None:
+    try:
+        return ActorKind(value)
+    except ValueError:
+        return None
+
+
+def _localized(title: str | None, translations: dict | None, field: str = "title") -> str | None:
+    """A plan's or goal's title in the interface language, when it carries one."""
+    language = current_language()
+    if language == SOURCE_LANGUAGE or not translations:
+        return title
+    return (translations.get(language) or {}).get(field) or title
 
 
 def _short(text: str | None) -> str:
@@ -317,14 +414,14 @@ def _removed_record(value: dict) -> str:
     for key in ("filename", "title", "text"):
         if value.get(key):
             return _short(str(value[key]))
-    return "(removed)"
+    return _("(removed)")
 
 
 def _scalar(field: str, value: Any) -> str:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if field == "percent" and isinstance(value, int):
-        return f"{value} %"
+        return f"{format_number(value)} %"
     if isinstance(value, str):
         if field.endswith("_at") and _ISO_MOMENT.match(value):
             try:
@@ -333,10 +430,10 @@ def _scalar(field: str, value: Any) -> str:
                 return value
             if moment.tzinfo is not None:
                 moment = moment.astimezone(UTC)
-            return moment.strftime("%d %b %Y %H:%M UTC")
+            return _("%(day)s %(time)s UTC", day=format_day(moment), time=moment.strftime("%H:%M"))
         if field.endswith("_on") and _ISO_DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value).strftime("%d %b %Y")
+                return format_day(date.fromisoformat(value))
             except ValueError:
                 return value
     return str(value)
@@ -352,7 +449,7 @@ def _value(event: AuditEvent, field: str, value: Any, names: _Names) -> str | No
         return _enum_label((Attendance,), value)
     if isinstance(value, list | tuple):
         words = [_value(event, field, item, names) or "—" for item in value]
-        return ", ".join(words) if words else "none"
+        return ", ".join(words) if words else _("none")
     if kind:
         return names.word(kind, value)
     if field in ENUMS:

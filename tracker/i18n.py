@@ -16,13 +16,20 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.numbers import format_compact_decimal, format_currency, format_decimal
-from flask import Flask, abort, has_request_context, redirect, request
+from flask import Flask, flash, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired
+
+# A lazy string (`_l`) says it is HTML already (`__html__`), so Jinja would write it unescaped,
+# unlike every other text: a label with "<" or "'" would reach the page raw. Without it, lazy
+# strings are escaped as plain strings are (tests/i18n/test_language_choice.py).
+del LazyString.__html__
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 SOURCE_LANGUAGE = "en"
@@ -137,13 +144,15 @@ def switch_language():
     from tracker.pages import safe_next
 
     form = LanguageForm()
-    if not form.validate_on_submit():
-        abort(400, "Choose one of the languages offered.")
+    back = redirect(safe_next(form.next.data))
+    if not form.validate_on_submit():  # a made-up language: back to the page, as it was
+        flash(_("Choose one of the languages offered."), "error")
+        return back
     code = form.language.data
     if current_user.is_authenticated and current_user.language != code:
         current_user.language = code
         db.session.commit()
-    response = redirect(safe_next(form.next.data))
+    response = back
     response.set_cookie(
         COOKIE_NAME,
         code,

@@ -59,10 +59,13 @@ def test_a_signed_in_user_choice_is_kept_on_the_account(client, login):
 @pytest.mark.parametrize("code", ["", "xx", "ru'><script>", "EN", "r" * 300])
 def test_an_unknown_language_is_refused_and_changes_nothing(client, login, code):
     user = login.as_role("member")
-    response = client.post("/language", data={"language": code})
-    assert response.status_code == 400
+    response = client.post("/language", data={"language": code, "next": "/auth/profile"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/profile"
     assert COOKIE_NAME not in response.headers.get("Set-Cookie", "")
     assert db.session.get(User, user.id).language is None
+    page = client.get("/auth/profile").get_data(as_text=True)
+    assert "Choose one of the languages offered." in page
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\t/evil.example"])
@@ -110,3 +113,12 @@ def test_the_largest_amount_is_written_exactly_in_every_language(app):
 def test_a_user_without_a_choice_follows_the_browser(client, login):
     login.as_role("viewer")
     assert html_lang(client.get("/auth/profile", headers={"Accept-Language": "ru"})) == "ru"
+
+
+def test_lazy_strings_are_escaped_like_any_other_text(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        html = render_template_string("{{ label }}", label=lazy_gettext("<b>Bold's</b>"))
+    assert html == "&lt;b&gt;Bold&#39;s&lt;/b&gt;"

@@ -44,7 +44,7 @@ def _filters(plan=None) -> queries.Filters:
     form.set_choices(plan.goals if plan else [], *queries.filter_choices())
     filters = form.filters()
     if form.errors:
-        fields = {name: " ".join(messages) for name, messages in form.errors.items()}
+        fields = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
         raise ApiError(400, "Unknown filter value; see fields.", fields=fields)
     return filters
 

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
@@ -41,11 +42,14 @@ class AuditFilterForm(FlaskForm):
         # The actions are codes, typed as they are stored: only the sentence is translated.
         description=_l("For example: %(actions)s.", actions=", ".join(COMMON_ACTIONS)),
     )
-    date_from = DateField(_l("From"), validators=[Optional()], name="from")
-    date_to = DateField(_l("To"), validators=[Optional()], name="to")
+    date_from = DateField("From", validators=[Optional()], name="from")
+    date_to = DateField("To", validators=[Optional()], name="to")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # "From" and "To" name other things elsewhere (the meeting a follow-up comes from).
+        self.date_from.label.text = pgettext("date filter", "From")
+        self.date_to.label.text = pgettext("date filter", "To")
         types = audited_types()
         self.object_type.choices = [("", _l("Any")), *((t, t.replace("_", " ")) for t in types)]
 
@@ -55,7 +59,7 @@ class AuditFilterForm(FlaskForm):
 
     def field_errors(self) -> dict[str, str]:
         """{query parameter: message}, as the API reports them."""
-        return {field.name: " ".join(field.errors) for field in self if field.errors}
+        return {field.name: " ".join(map(str, field.errors)) for field in self if field.errors}
 
     def filter_values(self) -> dict:
         """The keyword arguments of audit_events_query that the form stands for."""

@@ -181,7 +181,7 @@ def hand_over(user_id: int):
             )
             return redirect(url_for("users.edit", user_id=user.id))
     # Back to the account's page either way: a choice in a list is quickly made again.
-    reasons = " ".join(error for errors in form.errors.values() for error in errors)
+    reasons = " ".join(str(error) for errors in form.errors.values() for error in errors)
     flash(f"Not handed over: {reasons or 'choose a successor.'}", "error")
     return redirect(url_for("users.edit", user_id=user.id, _anchor="hand-over"))
 

@@ -190,7 +190,7 @@ def _row_values(sheet: str, values: dict[str, str]) -> dict[str, str | None]:
 def _capped(rows: list[Row]) -> list[Row]:
     if len(rows) > MAX_ROWS:
         raise FileError(
-            [_("The file has more than %(max)s rows; split it up.", max=f"{MAX_ROWS:,}")]
+            [_("The file has more than %(max)s rows; split it up.", max=format(MAX_ROWS, ","))]
         )
     return rows
 
@@ -351,8 +351,8 @@ def _yaml_item(
                     "%(max)s fit.",
                     where=where,
                     column=column,
-                    length=f"{len(value):,}",
-                    max=f"{MAX_CELL_CHARS:,}",
+                    length=format(len(value), ","),
+                    max=format(MAX_CELL_CHARS, ","),
                 )
             )
         values[column] = value

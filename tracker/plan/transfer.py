@@ -300,8 +300,8 @@ class _Checker:
                     column,
                     _(
                         "at most %(max)s characters (%(given)s given).",
-                        max=f"{limit:,}",
-                        given=f"{len(text):,}",
+                        max=format(limit, ","),
+                        given=format(len(text), ","),
                     ),
                 )
         if len(self.errors) > errors_before:
@@ -437,7 +437,7 @@ class _Checker:
         code = self._code(row, "code", "A1")
         if code:
             self._unique(
-                row, ("code", (ap_code, code)), _("activity %(key)s", key=f"{ap_code}/{code}")
+                row, ("code", (ap_code, code)), _("activity %(key)s", key=ap_code + "/" + code)
             )
         lead = row.values["lead_actor"].strip()
         starts_on, ends_on = self._date(row, "starts_on"), self._date(row, "ends_on")

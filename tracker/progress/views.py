@@ -150,7 +150,7 @@ def weight(action_point_id: int):
     ap = db.get_or_404(ActionPoint, action_point_id)
     form = WeightForm()
     if not form.validate_on_submit():
-        flash(" ".join(m for messages in form.errors.values() for m in messages))
+        flash(" ".join(str(m) for messages in form.errors.values() for m in messages))
     else:
         services.set_weight(ap, weight=form.weight.data, by=current_user)
         db.session.commit()
@@ -243,7 +243,9 @@ def add_evidence(update_id: int):
     update = get_editable_update(update_id)
     form = EvidenceForm()
     if not form.validate_on_submit():
-        flash("Not attached: " + " ".join(m for ms in form.errors.values() for m in ms), "error")
+        flash(
+            "Not attached: " + " ".join(str(m) for ms in form.errors.values() for m in ms), "error"
+        )
     else:
         try:
             stored = store_upload(form.file.data, by=current_user)

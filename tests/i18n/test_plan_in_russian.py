@@ -86,8 +86,13 @@ def test_a_russian_name_entered_on_the_form_is_shown_and_a_refused_form_speaks_r
     assert db.session.get(Actor, hungary.id).translations == {
         "ru": {"name": "Венгерская Республика"}
     }
-    # The history panel names the change in Russian.
-    assert "Название (русский)" in page(client, f"/actors/{hungary.id}")
+    # The history panel and the audit trail tell the change in Russian (stored in English).
+    shown = page(client, f"/actors/{hungary.id}")
+    assert "Название (русский)" in shown
+    assert "Изменён участник HU: название (русский)" in shown
+    assert "Изменён участник HU: название (русский)" in page(client, "/admin/audit/")
+    english = client.get("/admin/audit/").get_data(as_text=True)
+    assert "Edited actor HU: name in russian" in english
 
     refused = client.post(
         "/actors/new", data={"kind": "organisation", "code": "x", "name": "X"}, headers=RU

@@ -80,10 +80,10 @@ LABELS = {
 }
 
 
-def _english_label(field: str) -> str:
+def english_label(field: str) -> str:
     if (translated := split_column(field)) is not None:
         base, code = translated
-        return f"{_english_label(base)} in {Locale.parse(code).get_display_name('en')}"
+        return f"{english_label(base)} in {Locale.parse(code).get_display_name('en')}"
     return LABELS.get(field) or field.replace("_", " ").capitalize()
 
 
@@ -101,7 +101,7 @@ def field_label(field: str) -> str:
 def fields_in_words(changes: dict) -> str:
     """The changed fields for a summary, in English (it is stored): "lead actor, partner
     actors"."""
-    return ", ".join(_english_label(field).lower() for field in changes)
+    return ", ".join(english_label(field).lower() for field in changes)
 
 
 def jsonable(value: Any) -> Any:

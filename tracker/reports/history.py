@@ -23,8 +23,8 @@ from sqlalchemy import String, Text, cast, literal, null, select, union_all
 from tracker.actors.display import localized_name
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import LABELS, english_label, history_of
 from tracker.audit.services import field_label as _label
-from tracker.audit.services import history_of
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.i18n import SOURCE_LANGUAGE, current_language, format_day, format_number
@@ -39,6 +39,7 @@ from tracker.meetings.models import (
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges.models import EntryKind, TargetKind
 from tracker.progress.models import Status, Workflow
+from tracker.translated_names import other_languages
 
 TEXT_LENGTH = 120
 
@@ -108,9 +109,132 @@ def describe_events(
     events = list(events)
     changes = describe_changes(events, plan_id=plan_id)
     return [
-        HistoryEntry(event.summary, event.by, event.occurred_at, changes[event.id])
+        HistoryEntry(
+            summary_in_words(event.summary), event.by, event.occurred_at, changes[event.id]
+        )
         for event in events
     ]
+
+
+# An event's summary is stored once, in English, for everyone who reads the trail; it is shown
+# in the reader's language by the first of these patterns that matches it whole. A summary that
+# none knows is shown as stored. Codes, numbers and names inside stay as they were written.
+SUMMARIES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (
+            r"Created action point (?P<code>\S+) in (?P<plan>\S+)",
+            _l("Created action point %(code)s in %(plan)s"),
+        ),
+        (
+            r"Created activity (?P<code>\S+) under action point (?P<ap>\S+)",
+            _l("Created activity %(code)s under action point %(ap)s"),
+        ),
+        (
+            r"Edited activity (?P<code>\S+) of action point (?P<ap>\S+): (?P<fields>.+)",
+            _l("Edited activity %(code)s of action point %(ap)s: %(fields)s"),
+        ),
+        (r"Added goal (?P<number>\d+) to (?P<plan>\S+)", _l("Added goal %(number)s to %(plan)s")),
+        (
+            r"Edited goal (?P<number>\d+) of (?P<plan>\S+): (?P<fields>.+)",
+            _l("Edited goal %(number)s of %(plan)s: %(fields)s"),
+        ),
+        (
+            r"Official wording of goal (?P<number>\d+) of (?P<plan>\S+)",
+            _l("Official wording of goal %(number)s of %(plan)s"),
+        ),
+        (
+            r"Added commitment (?P<number>\d+) to (?P<plan>\S+)",
+            _l("Added commitment %(number)s to %(plan)s"),
+        ),
+        (r"Added plan (?P<code>\S+)", _l("Added plan %(code)s")),
+        (r"Continued in (?P<reference>\S+)", _l("Continued in %(reference)s")),
+        (r"No longer continued in (?P<reference>\S+)", _l("No longer continued in %(reference)s")),
+        (
+            r"Attached “(?P<title>.*)” \((?P<file>.*)\) to action point (?P<ap>\S+)",
+            _l("Attached “%(title)s” (%(file)s) to action point %(ap)s"),
+        ),
+        (
+            r"Retired “(?P<title>.*)” of action point (?P<ap>\S+)",
+            _l("Retired “%(title)s” of action point %(ap)s"),
+        ),
+        (r"Added actor (?P<code>\S+)", _l("Added actor %(code)s")),
+        (r"Edited actor (?P<code>\S+): (?P<fields>.+)", _l("Edited actor %(code)s: %(fields)s")),
+        (r"Added working group (?P<code>\S+)", _l("Added working group %(code)s")),
+        (
+            r"Edited working group (?P<code>\S+): (?P<fields>.+)",
+            _l("Edited working group %(code)s: %(fields)s"),
+        ),
+        (r"Added participating state (?P<name>.+)", _l("Added participating state %(name)s")),
+        (r"Added observer state (?P<name>.+)", _l("Added observer state %(name)s")),
+        (r"Added organisation (?P<name>.+)", _l("Added organisation %(name)s")),
+        (r"(?P<name>.+) joined the Reference Group", _l("%(name)s joined the Reference Group.")),
+        (r"(?P<name>.+) left the Reference Group", _l("%(name)s left the Reference Group.")),
+        (r"Names of actor (?P<code>\S+)", _l("Names of actor %(code)s")),
+        (r"Names of plan (?P<code>\S+)", _l("Names of plan %(code)s")),
+        (
+            r"Names of goal (?P<number>\d+) of (?P<plan>\S+)",
+            _l("Names of goal %(number)s of %(plan)s"),
+        ),
+        (r"Retired (?P<what>.+)", _l("Retired %(what)s.")),
+        (r"Restored (?P<what>.+)", _l("Restored %(what)s.")),
+        (r"Edited (?P<fields>[a-z0-9 ,()-]+)", _l("Edited %(fields)s")),
+        (r"Added (?P<name>.+)", _l("Added %(name)s.")),
+    )
+]
+
+# What `retirement.describe` wrote into "Retired …" and "Restored …".
+DESCRIBED: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (r"goal (?P<number>\d+) of (?P<plan>\S+)", _l("goal %(number)s of %(plan)s")),
+        (r"action point (?P<reference>\S+)", _l("action point %(reference)s")),
+        (
+            r"activity (?P<code>\S+) of action point (?P<reference>\S+)",
+            _l("activity %(code)s of action point %(reference)s"),
+        ),
+        (r"actor (?P<code>\S+)", _l("actor %(code)s")),
+        (r"working group (?P<code>\S+)", _l("working group %(code)s")),
+    )
+]
+
+
+def _translated(text: str, patterns: list[tuple[re.Pattern, Any]]) -> str | None:
+    for pattern, message in patterns:
+        if (match := pattern.fullmatch(text)) is not None:
+            values = match.groupdict()
+            if "fields" in values:
+                values["fields"] = _fields_in_words(values["fields"])
+            if "what" in values:
+                values["what"] = _translated(values["what"], DESCRIBED) or values["what"]
+            return str(message) % values
+    return None
+
+
+def _fields_in_words(text: str) -> str:
+    """The changed fields of a summary ("lead actor, partner actors") in the reader's words."""
+    english = {english_label(field).lower(): field for field in LABELS}
+    words = []
+    for word in text.split(", "):
+        field = english.get(word)
+        if field is None and (match := re.fullmatch(r"(.+) in (\w+)", word)):
+            base = english.get(match.group(1), match.group(1).replace(" ", "_"))
+            code = next(
+                (c for c in other_languages() if english_label(f"{base}_{c}").lower() == word),
+                None,
+            )
+            field = f"{base}_{code}" if code else None
+        if field is None:
+            field = word.replace(" ", "_")
+        words.append(_label(field).lower())
+    return ", ".join(words)
+
+
+def summary_in_words(summary: str) -> str:
+    """A stored summary in the interface language (see SUMMARIES)."""
+    if current_language() == SOURCE_LANGUAGE or not summary:
+        return summary
+    return _translated(summary, SUMMARIES) or summary
 
 
 def describe_changes(

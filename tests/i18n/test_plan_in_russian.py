@@ -162,3 +162,27 @@ def test_import_errors_speak_russian(client, login):
     )
     text = response.get_data(as_text=True)
     assert "Файл не импортирован; ничего не изменилось." in text
+
+
+def test_the_api_serves_and_keeps_the_names_in_other_languages(api):
+    api.as_role("admin")
+    created = api.post(
+        "/api/v1/actors",
+        json={"kind": "organisation", "code": "OSCE", "name": "OSCE", "name_ru": "ОБСЕ"},
+    )
+    assert created.status_code == 201
+    assert created.get_json()["translations"] == {"ru": {"name": "ОБСЕ"}}
+    goal = get_plan("BP-CFA-2025").goals[2]
+    # A PATCH that leaves the Russian title out keeps it.
+    patched = api.patch(
+        f"/api/v1/goals/{goal.id}", json={"title": "Return", "version": goal.version}
+    )
+    assert patched.status_code == 200
+    assert patched.get_json()["translations"]["ru"]["title"].startswith("Возвращение")
+    refused = api.post(
+        "/api/v1/plans/BP-CFA-2025/goals",
+        json={"number": 1, "title": "Again"},
+        headers={"Accept-Language": "ru"},
+    )
+    assert refused.status_code == 422
+    assert "уже есть цель 1" in str(refused.get_json()["error"])

@@ -186,3 +186,15 @@ def test_the_api_serves_and_keeps_the_names_in_other_languages(api):
     )
     assert refused.status_code == 422
     assert "уже есть цель 1" in str(refused.get_json()["error"])
+
+
+def test_loading_the_shipped_data_again_adds_missing_russian_names_and_keeps_entered_ones():
+    from tracker.plan.shipped import load_shipped_data
+
+    icmpd, kyrgyzstan = get_actor("ICMPD"), get_actor("KG")
+    icmpd.translations = None  # a database from before the names were shipped
+    kyrgyzstan.translations = {"ru": {"name": "Киргизская Республика"}}  # entered
+    db.session.flush()
+    assert load_shipped_data(by="tests") == []
+    assert icmpd.translations["ru"]["name"].startswith("Международный центр")
+    assert kyrgyzstan.translations == {"ru": {"name": "Киргизская Республика"}}

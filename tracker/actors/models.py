@@ -45,6 +45,15 @@ REGIONS = {
 }
 
 
+# The roles of a seat in the Reference Group that the tracker knows (`role` stays free text).
+SEAT_ROLES = {"member": _l("member"), "rapporteur": _l("rapporteur")}
+
+
+def seat_role_label(role: str) -> str:
+    label = SEAT_ROLES.get(role)
+    return str(label) if label is not None else role
+
+
 def region_label(region: str | None) -> str:
     if not region:
         return ""

@@ -17,7 +17,13 @@ from tracker.actors.forms import (
     working_group_data,
     working_group_values,
 )
-from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup, region_label
+from tracker.actors.models import (
+    Actor,
+    ReferenceGroupMembership,
+    WorkingGroup,
+    region_label,
+    seat_role_label,
+)
 from tracker.auth.permissions import can_manage_plans, require
 from tracker.db import StaleVersionError, db
 from tracker.pages import conflict_page, render_form_page
@@ -26,6 +32,7 @@ from tracker.reports.history import page_history
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
 bp.add_app_template_filter(region_label, "region")
+bp.add_app_template_filter(seat_role_label, "seat_role")
 RULE_ERRORS = (services.ActorError, PlanError)
 
 

@@ -12,9 +12,10 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField
+from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, SelectMultipleField
 
 from tracker.api.errors import invalid
+from tracker.api.schema import is_required
 
 # Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
 MAX_JSON_INTEGER = 2**63 - 1
@@ -39,8 +40,8 @@ def _type_error(field: Field, value: object) -> str | None:
     """Why `value` cannot go into `field`, or None when it can."""
     if isinstance(field, BooleanField):  # null too: it would read as false
         return None if isinstance(value, bool) else "Must be true or false."
-    if value is None:
-        return None
+    if value is None:  # null leaves the field empty, which a required field refuses
+        return "This field is required." if is_required(field) else None
     if isinstance(field, SelectMultipleField):
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return "Must not contain NUL characters." if any("\x00" in v for v in value) else None
@@ -50,6 +51,9 @@ def _type_error(field: Field, value: object) -> str | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return None if abs(value) <= MAX_JSON_INTEGER else "Out of range."
         return "Must be an integer."
+    if isinstance(field, DateField) and isinstance(value, str) and not value.strip():
+        # A blank date would read as "left empty"; JSON says that with null.
+        return "Must be a date (YYYY-MM-DD) or null."
     if isinstance(value, str):
         # PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
         return "Must not contain NUL characters." if "\x00" in value else None

@@ -59,7 +59,7 @@ def _run(case, connection) -> None:
 
 
 def test_the_api_conforms_to_its_openapi_document(app):
-    started = time.monotonic()
+    started = time.process_time()  # CPU seconds: the cost, whatever else the machine runs
     with rolled_back_session(app) as (session, connection):
         admin = factories.make_user(role="admin")
         _, token = factories.auth.create_token(admin, by="tests")
@@ -90,8 +90,8 @@ def test_the_api_conforms_to_its_openapi_document(app):
                     raise
                 except BaseException as error:  # a FailureGroup: collected, all shown at the end
                     findings.append(f"{operation.label} [{mode.value}]: {error}")
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     answered = sum(n for (_, status), n in STATS.items() if 200 <= status < 300)
     assert not findings, f"{len(findings)} findings:\n" + "\n\n".join(findings)
     assert answered >= 50, "too few requests got through to an answer: the run proves little"
-    assert elapsed < BUDGET_SECONDS * 1.5, f"the conformance run took {elapsed:.0f} s"
+    assert elapsed < BUDGET_SECONDS, f"the conformance run took {elapsed:.0f} s of CPU"

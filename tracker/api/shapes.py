@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
+import msgspec
 from msgspec import Meta
 
 
@@ -728,3 +729,126 @@ class ReportComparison(_ComparisonEnds):
     added: list[dict[str, Any]]
     removed: list[dict[str, Any]]
     unchanged: int
+
+
+Status = Literal[
+    "not_started", "planned", "in_progress", "ongoing", "completed", "on_hold", "discontinued"
+]
+
+
+class OverallStatus(TypedDict):
+    update_id: int
+    status: Status
+    percent: int
+    reported_on: date
+    validated_at: datetime
+
+
+class ActionPointProgress(TypedDict):
+    overall: OverallStatus | None
+
+
+class PlanProgress(TypedDict):
+    percent: Annotated[float, Meta(description="Weighted mean of the action points' percents.")]
+    action_points: list[ActionPointProgress]
+    stale: int
+    counts: Annotated[
+        dict[str, int],
+        Meta(description="Action points per overall status (not_reported: none validated)."),
+    ]
+    goals: list[Any]
+
+
+class Timeline(TypedDict):
+    items: list[dict[str, Any]]
+    next_before: Annotated[int | None, Meta(description="`before` for the next 100.")]
+
+
+class Weight(TypedDict):
+    id: int
+    weight: int
+
+
+class FundingNeedSet(TypedDict):
+    budget: Money | None
+
+
+class Marked(TypedDict):
+    marked: Annotated[int, Meta(ge=0)]
+
+
+# Bodies that views check without a form (the others: tracker/api/schema.py reads the forms).
+class Step(msgspec.Struct, forbid_unknown_fields=True):
+    version: Annotated[
+        int | None, Meta(description="Optional: the version you saw; a newer one gives 409.")
+    ] = None
+
+
+class ReturnReason(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(max_length=5000)]
+    version: int | None = None
+
+
+class WeightInput(msgspec.Struct, forbid_unknown_fields=True):
+    weight: Annotated[int, Meta(ge=0, le=100)]
+
+
+class BulkRow(msgspec.Struct):
+    action_point: Annotated[str, Meta(description="Action point code")]
+    status: Status
+    percent: int | None = None
+    narrative: str | None = None
+    evidence_links: list[str] = []
+
+
+class BulkUpdates(msgspec.Struct):
+    reported_on: date
+    rows: list[BulkRow]
+    actor: str | None = None
+    submit: bool = False
+
+
+class RoundCreate(msgspec.Struct):
+    plan: str
+    title: Annotated[str, Meta(max_length=200)]
+    opens_on: date
+    deadline: date
+
+
+class Remind(msgspec.Struct, forbid_unknown_fields=True):
+    actor: Annotated[str, Meta(max_length=20)] | None = None
+
+
+class PledgeTargetInput(msgspec.Struct):
+    kind: Literal["plan", "goal", "action_point", "activity"]
+    id: int
+
+
+class PledgeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    actor: Annotated[str, Meta(description="Actor code; a focal point: its own.")]
+    target: PledgeTargetInput
+    amount: Money
+    pledged_on: date
+    purpose: Annotated[str, Meta(max_length=500)]
+    reference: Annotated[str, Meta(max_length=100)] | None = None
+
+
+class EntryCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A negative amount is a reduction or cancellation and needs a reason. Rules:
+    0 <= disbursed <= committed <= pledged."""
+
+    kind: Literal["pledged", "committed", "disbursed"]
+    amount: Money
+    value_date: date
+    reason: Annotated[str, Meta(max_length=500)] | None = None
+
+
+class ExchangeRateCreate(msgspec.Struct, forbid_unknown_fields=True):
+    currency: str
+    rate: Annotated[str, Meta(examples=["0.9245"])]
+    valid_on: date
+    source: str | None = None
+
+
+class FundingNeedInput(msgspec.Struct, forbid_unknown_fields=True):
+    budget: Annotated[Money | None, Meta(description="null clears the budget.")] = None

@@ -42,11 +42,11 @@ def operation(
     ok: dict = {"description": "Created" if status == 201 else "OK"}
     if location:
         ok["headers"] = {"Location": {"schema": {"type": "string"}}}
-    if content:
+    if content:  # files: their media types
         ok["content"] = {media: {} for media in content}
-    elif answer is not None:
+    if answer is not None:
         schema = ref(answer) if isinstance(answer, str) else answer
-        ok["content"] = {"application/json": {"schema": schema}}
+        ok["content"] = {**ok.get("content", {}), "application/json": {"schema": schema}}
     operation: dict = {"summary": summary, "parameters": list(query or [])}
     if description:
         operation["description"] = description

@@ -482,7 +482,7 @@ def _paths() -> dict:
             errors=(409,)),
         "GET /meetings/{meeting_id}/brief": op("The pre-meeting brief: what changed since the "
             "previous meeting of the series (JSON, or with format=pdf the printable brief as an "
-            "attachment)", OBJECT, query="brief_format"),
+            "attachment)", OBJECT, query="brief_format", content=["application/pdf"]),
         "GET /follow-ups": op("List follow-up actions (by due date)", page_of("FollowUp"),
             query="page owner follow_up_status overdue"),
         "PATCH /follow-ups/{follow_up_id}": op("Correct a follow-up's text, owner or due date (a "

@@ -46,3 +46,11 @@ def test_an_id_out_of_range_is_404_on_every_method(admin, method, path, bad_id):
 def test_a_valid_id_still_reaches_the_view(admin):
     goal = factories.get_plan().goals[0]
     assert admin.get(f"/api/v1/goals/{goal.id}").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["null", "0", "2147483648", "x"])
+def test_timeline_before_that_is_not_an_id_is_refused(admin, value):
+    action_point = factories.make_action_point()
+    response = admin.get(f"/api/v1/action-points/{action_point.id}/timeline?before={value}")
+    assert response.status_code == 400
+    assert "before" in response.get_json()["error"]["fields"]

@@ -15,10 +15,7 @@ from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, SelectMultipleField
 
 from tracker.api.errors import invalid
-from tracker.api.schema import is_required
-
-# Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
-MAX_JSON_INTEGER = 2**63 - 1
+from tracker.api.schema import MAX_JSON_INTEGER, is_required
 
 F = TypeVar("F", bound=FlaskForm)
 

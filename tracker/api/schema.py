@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 # character that str.strip() keeps (DataRequired); \x1c-\x1f are spaces to Python, not to \s.
 _TEXT = "^[^\\x00]*$"
 _FILLED_TEXT = "^[^\\x00]*[^\\s\\x00\\x1c-\\x1f][^\\x00]*$"
-_MAX_JSON_INTEGER = 2**63 - 1  # as input.MAX_JSON_INTEGER (not imported: no import circle)
+# Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
+MAX_JSON_INTEGER = 2**63 - 1
 
 
 def is_required(field: Field) -> bool:
@@ -34,7 +35,11 @@ def _choices(field: SelectField) -> list | None:
     choices = field.choices
     if not choices or callable(choices) or isinstance(choices, dict):
         return None
-    return [field.coerce(c[0] if isinstance(c, tuple | list) else c) for c in choices]
+    values = []
+    for choice in choices:  # (value, label) pairs, SelectChoice objects, or bare values
+        value = getattr(choice, "value", choice[0] if isinstance(choice, tuple | list) else choice)
+        values.append(field.coerce(value))
+    return values
 
 
 def field_schema(field: Field) -> dict:
@@ -52,7 +57,7 @@ def field_schema(field: Field) -> dict:
     elif isinstance(field, IntegerField) or (
         isinstance(field, SelectField) and field.coerce is int
     ):
-        schema = {"type": "integer", "minimum": -_MAX_JSON_INTEGER, "maximum": _MAX_JSON_INTEGER}
+        schema = {"type": "integer", "minimum": -MAX_JSON_INTEGER, "maximum": MAX_JSON_INTEGER}
     elif isinstance(field, DateField):
         schema = {"type": "string", "format": "date"}
     else:

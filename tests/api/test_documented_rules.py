@@ -54,3 +54,14 @@ def test_timeline_before_that_is_not_an_id_is_refused(admin, value):
     response = admin.get(f"/api/v1/action-points/{action_point.id}/timeline?before={value}")
     assert response.status_code == 400
     assert "before" in response.get_json()["error"]["fields"]
+
+
+def test_a_whole_number_written_with_a_point_is_an_integer(admin):
+    plan = factories.get_plan()
+    response = admin.post(
+        f"/api/v1/plans/{plan.code}/goals", json={"number": 42.0, "title": "Written as 42.0"}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["number"] == 42
+    refused = admin.post(f"/api/v1/plans/{plan.code}/goals", json={"number": 4.5, "title": "x"})
+    assert refused.status_code == 422

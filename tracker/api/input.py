@@ -25,12 +25,24 @@ def read_json_object() -> dict:
     if not request.is_json:
         abort(415, "Send the body as JSON, with Content-Type: application/json.")
     try:
-        body = request.get_json()
+        body = _whole_numbers(request.get_json())
     except (BadRequest, RecursionError):  # RecursionError: absurdly deep nesting
         abort(400, "The body is not valid JSON.")
     if not isinstance(body, dict):
         abort(400, "The body must be a JSON object.")
     return body
+
+
+def _whole_numbers(value):
+    """`value` with each whole number written with a point (5.0) as the integer it is: JSON has
+    one kind of number, JSON Schema's "integer" admits 5.0, and the document promises it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
 def _type_error(field: Field, value: object) -> str | None:

@@ -21,8 +21,27 @@ from tracker.progress.display import status_badge
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+def _up_to(limit: int) -> str:
+    """A regular expression for the whole numbers 1 to `limit`, without leading zeros."""
+    digits = str(limit)
+    shorter = [f"[1-9]\\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = [
+        f"{digits[:i]}[{'1' if i == 0 else '0'}-{int(d) - 1}]\\d{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if int(d) > (1 if i == 0 else 0)
+    ]
+    return "|".join([*shorter, *same_length, digits])
+
+
 class IdConverter(IntegerConverter):
-    """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404)."""
+    """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404).
+
+    The range is in the pattern, not only checked after matching: Werkzeug picks a rule by its
+    pattern first, and an id out of range on a path that some other method takes would answer
+    405 Method Not Allowed (as if the id were fine) where GET answers 404.
+    """
+
+    regex = f"(?:{_up_to(MAX_ID)})"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)

@@ -2,9 +2,11 @@ from datetime import date
 from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.actors import services
+from tracker.actors.display import actor_name
 from tracker.actors.forms import (
     ActorForm,
     EndSeatForm,
@@ -15,7 +17,13 @@ from tracker.actors.forms import (
     working_group_data,
     working_group_values,
 )
-from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
+from tracker.actors.models import (
+    Actor,
+    ReferenceGroupMembership,
+    WorkingGroup,
+    region_label,
+    seat_role_label,
+)
 from tracker.auth.permissions import can_manage_plans, require
 from tracker.db import StaleVersionError, db
 from tracker.pages import conflict_page, render_form_page
@@ -23,6 +31,8 @@ from tracker.plan.services import PlanError
 from tracker.reports.history import page_history
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
+bp.add_app_template_filter(region_label, "region")
+bp.add_app_template_filter(seat_role_label, "seat_role")
 RULE_ERRORS = (services.ActorError, PlanError)
 
 
@@ -31,6 +41,8 @@ RULE_ERRORS = (services.ActorError, PlanError)
 def index():
     include_retired = request.args.get("include_retired") == "1"
     actors = [a for a in services.list_actors() if include_retired or a.retired_at is None]
+    # By name as the page shows it (in Russian, "Австрия" before "Азербайджан").
+    actors.sort(key=lambda a: (a.kind, actor_name(a).casefold()))
     by_kind = {kind: list(group) for kind, group in groupby(actors, lambda a: a.kind)}
     return render_template(
         "actors/index.html",
@@ -61,9 +73,9 @@ def new():
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Added {actor.name} ({actor.code}).")
+            flash(_("Added %(name)s (%(code)s).", name=actor_name(actor), code=actor.code))
             return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_form_page(form, "New actor", back=url_for("actors.index"))
+    return render_form_page(form, _("New actor"), back=url_for("actors.index"))
 
 
 @bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])
@@ -78,13 +90,13 @@ def edit(actor_id: int):
             values = actor_values(form)
             services.update_actor(actor, version=form.version.data, **values, by=current_user)
             db.session.commit()
-            flash(f"Saved {actor.name}.")
+            flash(_("Saved %(name)s.", name=actor_name(actor)))
             return redirect(back)
     except RULE_ERRORS as error:
         form[error.field].errors.append(str(error))
     except StaleVersionError as error:
         return conflict_page(form, error, actor, back)
-    return render_form_page(form, f"Edit {actor.name}", back=back)
+    return render_form_page(form, _("Edit %(name)s", name=actor_name(actor)), back=back)
 
 
 @bp.route("/working-groups/new", methods=["GET", "POST"])
@@ -100,9 +112,9 @@ def new_working_group():
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Added {group.name}.")
+            flash(_("Added %(name)s.", name=group.name))
             return redirect(url_for("actors.index"))
-    return render_form_page(form, "New working group", back=url_for("actors.index"))
+    return render_form_page(form, _("New working group"), back=url_for("actors.index"))
 
 
 @bp.route("/working-groups/<id:group_id>/edit", methods=["GET", "POST"])
@@ -120,13 +132,13 @@ def edit_working_group(group_id: int):
                 group, version=form.version.data, **values, by=current_user
             )
             db.session.commit()
-            flash(f"Saved {group.name}.")
+            flash(_("Saved %(name)s.", name=group.name))
             return redirect(back)
     except RULE_ERRORS as error:
         form[error.field].errors.append(str(error))
     except StaleVersionError as error:
         return conflict_page(form, error, group, back)
-    return render_form_page(form, f"Edit {group.name}", back=back)
+    return render_form_page(form, _("Edit %(name)s", name=group.name), back=back)
 
 
 @bp.route("/reference-group/new", methods=["GET", "POST"])
@@ -145,9 +157,9 @@ def new_seat():
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"{actor.name} joined the Reference Group.")
+            flash(_("%(name)s joined the Reference Group.", name=actor_name(actor)))
             return redirect(url_for("actors.index"))
-    return render_form_page(form, "Reference Group: new seat", back=url_for("actors.index"))
+    return render_form_page(form, _("Reference Group: new seat"), back=url_for("actors.index"))
 
 
 @bp.post("/reference-group/<id:seat_id>/end")
@@ -164,5 +176,5 @@ def end_seat(seat_id: int):
             flash(str(error))
         else:
             db.session.commit()
-            flash(f"{seat.actor.name} left the Reference Group.")
+            flash(_("%(name)s left the Reference Group.", name=actor_name(seat.actor)))
     return redirect(url_for("actors.index"))

@@ -12,12 +12,10 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField
+from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, SelectMultipleField
 
 from tracker.api.errors import invalid
-
-# Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
-MAX_JSON_INTEGER = 2**63 - 1
+from tracker.api.schema import MAX_JSON_INTEGER, is_required
 
 F = TypeVar("F", bound=FlaskForm)
 
@@ -27,7 +25,7 @@ def read_json_object() -> dict:
     if not request.is_json:
         abort(415, "Send the body as JSON, with Content-Type: application/json.")
     try:
-        body = request.get_json()
+        body = _whole_numbers(request.get_json())
     except (BadRequest, RecursionError):  # RecursionError: absurdly deep nesting
         abort(400, "The body is not valid JSON.")
     if not isinstance(body, dict):
@@ -35,12 +33,24 @@ def read_json_object() -> dict:
     return body
 
 
+def _whole_numbers(value):
+    """`value` with each whole number written with a point (5.0) as the integer it is: JSON has
+    one kind of number, JSON Schema's "integer" admits 5.0, and the document promises it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
 def _type_error(field: Field, value: object) -> str | None:
     """Why `value` cannot go into `field`, or None when it can."""
     if isinstance(field, BooleanField):  # null too: it would read as false
         return None if isinstance(value, bool) else "Must be true or false."
-    if value is None:
-        return None
+    if value is None:  # null leaves the field empty, which a required field refuses
+        return "This field is required." if is_required(field) else None
     if isinstance(field, SelectMultipleField):
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return "Must not contain NUL characters." if any("\x00" in v for v in value) else None
@@ -50,6 +60,9 @@ def _type_error(field: Field, value: object) -> str | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return None if abs(value) <= MAX_JSON_INTEGER else "Out of range."
         return "Must be an integer."
+    if isinstance(field, DateField) and isinstance(value, str) and not value.strip():
+        # A blank date would read as "left empty"; JSON says that with null.
+        return "Must be a date (YYYY-MM-DD) or null."
     if isinstance(value, str):
         # PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
         return "Must not contain NUL characters." if "\x00" in value else None

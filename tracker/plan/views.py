@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker import retirement
@@ -25,6 +26,7 @@ from tracker.plan.forms import (
     action_point_values,
     activity_data,
     activity_values,
+    goal_data,
     goal_values,
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
@@ -121,7 +123,7 @@ def new_action_point(code: str):
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Action point {ap.code} created.")
+            flash(_("Action point %(code)s created.", code=ap.code))
             return redirect(url_for("plan.action_point", action_point_id=ap.id))
     return render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
 
@@ -144,7 +146,7 @@ def edit_action_point(action_point_id: int):
             form.version.data = ap.version  # saving again now overwrites, knowingly
         else:
             db.session.commit()
-            flash(f"Action point {ap.code} saved.")
+            flash(_("Action point %(code)s saved.", code=ap.code))
             return redirect(url_for("plan.action_point", action_point_id=ap.id))
     return render_template(
         "plan/edit_action_point.html", form=form, plan=ap.plan, ap=ap, conflict=conflict
@@ -164,9 +166,10 @@ def new_goal(code: str):
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Goal {goal.number} added to {plan.code}.")
+            flash(_("Goal %(number)s added to %(plan)s.", number=goal.number, plan=plan.code))
             return redirect(url_for("plan.goal", code=plan.code, number=goal.number))
-    return render_form_page(form, f"New goal in {plan.code}", back=url_for("plan.show", code=code))
+    heading = _("New goal in %(plan)s", plan=plan.code)
+    return render_form_page(form, heading, back=url_for("plan.show", code=code))
 
 
 @bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
@@ -175,7 +178,7 @@ def edit_goal(goal_id: int):
     require(can_manage_plans(current_user))
     goal = db.get_or_404(PriorityGoal, goal_id)
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
-    form = GoalForm(obj=goal if request.method == "GET" else None)
+    form = GoalForm(obj=goal, data=goal_data(goal)) if request.method == "GET" else GoalForm()
     back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
     try:
         if form.validate_on_submit():
@@ -183,13 +186,14 @@ def edit_goal(goal_id: int):
                 goal, version=form.version.data, **goal_values(form), by=current_user
             )
             db.session.commit()
-            flash(f"Goal {goal.number} saved.")
+            flash(_("Goal %(number)s saved.", number=goal.number))
             return redirect(url_for("plan.goal", code=goal.plan.code, number=goal.number))
     except services.PlanError as error:
         form[error.field].errors.append(str(error))
     except StaleVersionError as error:
         return conflict_page(form, error, goal, back)
-    return render_form_page(form, f"Edit goal {goal.number} of {goal.plan.code}", back=back)
+    heading = _("Edit goal %(number)s of %(plan)s", number=goal.number, plan=goal.plan.code)
+    return render_form_page(form, heading, back=back)
 
 
 @bp.route("/action-points/<id:action_point_id>/activities/new", methods=["GET", "POST"])
@@ -206,9 +210,10 @@ def new_activity(action_point_id: int):
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Activity {activity.code} added.")
+            flash(_("Activity %(code)s added.", code=activity.code))
             return redirect(back)
-    return render_form_page(form, f"New activity under action point {ap.code}", back=back)
+    heading = _("New activity under action point %(code)s", code=ap.code)
+    return render_form_page(form, heading, back=back)
 
 
 @bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
@@ -224,13 +229,13 @@ def edit_activity(activity_id: int):
             values = activity_values(form)
             services.update_activity(activity, version=form.version.data, **values, by=current_user)
             db.session.commit()
-            flash(f"Activity {activity.code} saved.")
+            flash(_("Activity %(code)s saved.", code=activity.code))
             return redirect(back)
     except services.PlanError as error:
         form[error.field].errors.append(str(error))
     except StaleVersionError as error:
         return conflict_page(form, error, activity, back)
-    return render_form_page(form, f"Edit activity {activity.code}", back=back)
+    return render_form_page(form, _("Edit activity %(code)s", code=activity.code), back=back)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations")
@@ -246,7 +251,7 @@ def add_continuation(action_point_id: int):
             form.continued_in.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Linked: continued in {successor.reference}.")
+            flash(_("Linked: continued in %(reference)s.", reference=successor.reference))
             return redirect(url_for("plan.action_point", action_point_id=ap.id))
     ap = services.get_action_point(ap.id)
     return render_action_point(ap, form, status=422)
@@ -259,7 +264,7 @@ def remove_continuation(action_point_id: int, successor_id: int):
     successor = db.get_or_404(ActionPoint, successor_id)
     if services.unlink_continuation(ap, successor, by=current_user):
         db.session.commit()
-        flash(f"Removed the link to {successor.reference}.")
+        flash(_("Removed the link to %(reference)s.", reference=successor.reference))
     return redirect(url_for("plan.action_point", action_point_id=ap.id))
 
 
@@ -268,11 +273,15 @@ def remove_continuation(action_point_id: int, successor_id: int):
 def retire(change: str, kind: str, record_id: int):
     require(can_manage_plans(current_user))
     record = retirement.get_retirable(kind, record_id) or abort(404)
+    what = retirement.describe_shown(record)
     if retirement.retire(record, retired=change == "retire", by=current_user):
         db.session.commit()
-        flash(f"{'Retired' if change == 'retire' else 'Restored'} {retirement.describe(record)}.")
+        if change == "retire":
+            flash(_("Retired %(what)s.", what=what))
+        else:
+            flash(_("Restored %(what)s.", what=what))
     else:
-        flash(f"Nothing to change: {retirement.describe(record)} was already so.")
+        flash(_("Nothing to change: %(what)s was already so.", what=what))
     return redirect(page_of(record))
 
 
@@ -332,7 +341,7 @@ def confirm_import(code: str):
     form = ConfirmImportForm()
     kept = uploads.take(form.upload.data) if form.validate_on_submit() else None
     if kept is None:
-        flash("That upload has expired or was already imported; upload the file again.")
+        flash(_("That upload has expired or was already imported; upload the file again."))
         return redirect(url_for("plan.import_plan", code=plan.code))
     try:  # checked again: the plan may have changed since the preview
         with reading():  # the checks, outside the write lock; then the writes, in bulk
@@ -348,7 +357,7 @@ def confirm_import(code: str):
             confirm=None,
         )
     db.session.commit()
-    flash(f"Imported. {preview.summary(done=True)}")
+    flash(_("Imported. %(summary)s", summary=preview.summary(done=True)))
     return redirect(url_for("plan.show", code=plan.code))
 
 
@@ -370,7 +379,7 @@ def upload_document(action_point_id: int):
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Document “{document.title}” attached.")
+            flash(_("Document “%(title)s” attached.", title=document.title))
             return redirect(documents_section(ap.id))
     return render_template("plan/upload_document.html", form=form, ap=ap)
 
@@ -385,7 +394,7 @@ def retire_document(document_id: int):
         flash(str(error))
     else:
         db.session.commit()
-        flash(f"Document “{document.title}” retired.")
+        flash(_("Document “%(title)s” retired.", title=document.title))
     return redirect(documents_section(document.action_point_id))
 
 

@@ -1,6 +1,9 @@
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.actors.models import Actor
@@ -14,7 +17,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import StaleVersionError, db, reading
-from tracker.money import amount_text, parse_amount, parse_rate
+from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
 from tracker.pages import conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
@@ -27,7 +30,7 @@ from tracker.pledges.forms import (
     RateForm,
     UploadForm,
 )
-from tracker.pledges.models import Pledge
+from tracker.pledges.models import EntryKind, Pledge
 from tracker.query_args import arg, page_arg
 from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
@@ -35,6 +38,15 @@ from tracker.uploads.files import content_disposition
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
 MEASURES = ("pledged", "committed", "disbursed")
+# Whole sentences: in Russian the kind's word changes with the sentence around it.
+ENTRY_RECORDED = {
+    EntryKind.PLEDGED: _l("Pledged entry recorded."),
+    EntryKind.COMMITTED: _l("Committed entry recorded."),
+    EntryKind.DISBURSED: _l("Disbursed entry recorded."),
+}
+
+
+bp.add_app_template_filter(format_rate, "rate")
 
 
 def selected_plan() -> tuple[Plan, list[Plan]]:
@@ -53,7 +65,7 @@ def date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        abort(400, f"{name} must be a date, YYYY-MM-DD.")
+        abort(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name))
 
 
 def pledge_list_page(template: str, rows_filter: dict, **context):
@@ -107,7 +119,7 @@ def action_point(action_point_id: int):
     form = NeedForm(
         data={
             "currency": ap.budget_currency or totals.reporting_currency(),
-            "amount": amount_text(ap.budget_minor, ap.budget_currency),
+            "amount": typed_amount(ap.budget_minor, ap.budget_currency),
         }
     )
     return pledge_list_page(
@@ -126,7 +138,7 @@ def set_need(action_point_id: int):
         amount = parse_amount(text, currency) if currency else None
         services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
         db.session.commit()
-        flash(f"Estimated budget of action point {ap.code} saved.")
+        flash(_("Estimated budget of action point %(code)s saved.", code=ap.code))
         return redirect(url_for("pledges.action_point", action_point_id=ap.id))
     return pledge_list_page(
         "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
@@ -139,7 +151,7 @@ def matrix():
     plan, plans = selected_plan()
     measure = request.args.get("measure", "committed")
     if measure not in MEASURES:
-        abort(400, f"measure must be one of {', '.join(MEASURES)}.")
+        abort(400, _("measure must be one of %(measures)s.", measures=", ".join(MEASURES)))
     result = totals.funding_matrix(
         plan,
         date_from=date_arg("from"),
@@ -152,8 +164,8 @@ def matrix():
         plan=plan,
         plans=plans,
         m=result,
-        measure=measure,
-        measures=MEASURES,
+        measure=EntryKind(measure),
+        measures=list(EntryKind),
     )
 
 
@@ -194,7 +206,7 @@ def new():
             form[error.field or "amount"].errors.append(str(error))
         else:
             db.session.commit()
-            flash("Pledge recorded.")
+            flash(_("Pledge recorded."))
             return redirect(url_for("pledges.show", pledge_id=pledge.id))
     return render_template("pledges/new.html", form=form)
 
@@ -232,13 +244,13 @@ def edit(pledge_id: int):
                 by=current_user,
             )
             db.session.commit()
-            flash("Pledge saved.")
+            flash(_("Pledge saved."))
             return redirect(back)
     except services.PledgeError as error:
         form[error.field or "purpose"].errors.append(str(error))
     except StaleVersionError as error:
         return conflict_page(form, error, pledge, back)
-    return render_form_page(form, f"Edit pledge: {pledge.purpose}", back=back)
+    return render_form_page(form, _("Edit pledge: %(purpose)s", purpose=pledge.purpose), back=back)
 
 
 @bp.route("/<id:pledge_id>/entries/new", methods=["GET", "POST"])
@@ -262,7 +274,7 @@ def new_entry(pledge_id: int):
             form[error.field or "amount"].errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"{form.kind.data.capitalize()} entry recorded.")
+            flash(str(ENTRY_RECORDED[EntryKind(form.kind.data)]))
             return redirect(url_for("pledges.show", pledge_id=pledge.id))
     return render_template("pledges/new_entry.html", form=form, pledge=pledge)
 
@@ -288,7 +300,7 @@ def rates():
                 form[error.field or "rate"].errors.append(str(error))
             else:
                 db.session.commit()
-                flash(f"Rate for {form.currency.data} saved.")
+                flash(_("Rate for %(currency)s saved.", currency=form.currency.data))
                 return redirect(url_for("pledges.rates"))
     reporting = totals.reporting_currency()
     listed = db.paginate(
@@ -312,7 +324,7 @@ def import_rates():
 
     upload = UploadForm()
     if not upload.validate_on_submit():
-        flash("Choose a CSV or XLSX file of rates.")
+        flash(_("Choose a CSV or XLSX file of rates."))
         return redirect(url_for("pledges.rates"))
     with reading():  # the checks, outside the write lock; then the writes, in bulk
         checked = transfer.check_rates(upload.file.data.read(), upload.file.data.filename or "")
@@ -321,7 +333,7 @@ def import_rates():
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.rates")
     db.session.commit()
-    flash(f"Imported {result.count} rates.")
+    flash(ngettext("Imported %(num)d rate.", "Imported %(num)d rates.", result.count))
     return redirect(url_for("pledges.rates"))
 
 
@@ -342,7 +354,13 @@ def import_pledges():
         result = transfer.apply_pledges(checked, by=current_user)
         if not result.errors:
             db.session.commit()
-            flash(f"Imported {result.count} pledges and entries.")
+            flash(
+                ngettext(
+                    "Imported %(num)d pledges and entries.",
+                    "Imported %(num)d pledges and entries.",
+                    result.count,
+                )
+            )
             return redirect(url_for("pledges.index"))
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.index")
@@ -357,7 +375,7 @@ def export():
     plan, _ = selected_plan()
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
-        abort(400, "format must be csv or xlsx.")
+        abort(400, _("format must be csv or xlsx."))
     data, media_type = transfer.export_pledges(plan, fmt)
     return Response(
         data,

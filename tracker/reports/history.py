@@ -7,21 +7,27 @@ records the events name are looked up for the whole list at once (one query at m
 one per row. Here in reports/, not audit/: it reads every domain, and audit/ imports none.
 """
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, cast, literal, null, select, union_all
 
+from tracker.actors.display import localized_name
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import LABELS, english_label, history_of
 from tracker.audit.services import field_label as _label
-from tracker.audit.services import history_of
 from tracker.auth.models import Role
 from tracker.db import db
+from tracker.i18n import SOURCE_LANGUAGE, current_language, format_day, format_number
 from tracker.meetings.models import (
     AgendaItem,
     Attendance,
@@ -33,6 +39,7 @@ from tracker.meetings.models import (
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges.models import EntryKind, TargetKind
 from tracker.progress.models import Status, Workflow
+from tracker.translated_names import other_languages
 
 TEXT_LENGTH = 120
 
@@ -102,9 +109,132 @@ def describe_events(
     events = list(events)
     changes = describe_changes(events, plan_id=plan_id)
     return [
-        HistoryEntry(event.summary, event.by, event.occurred_at, changes[event.id])
+        HistoryEntry(
+            summary_in_words(event.summary), event.by, event.occurred_at, changes[event.id]
+        )
         for event in events
     ]
+
+
+# An event's summary is stored once, in English, for everyone who reads the trail; it is shown
+# in the reader's language by the first of these patterns that matches it whole. A summary that
+# none knows is shown as stored. Codes, numbers and names inside stay as they were written.
+SUMMARIES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (
+            r"Created action point (?P<code>\S+) in (?P<plan>\S+)",
+            _l("Created action point %(code)s in %(plan)s"),
+        ),
+        (
+            r"Created activity (?P<code>\S+) under action point (?P<ap>\S+)",
+            _l("Created activity %(code)s under action point %(ap)s"),
+        ),
+        (
+            r"Edited activity (?P<code>\S+) of action point (?P<ap>\S+): (?P<fields>.+)",
+            _l("Edited activity %(code)s of action point %(ap)s: %(fields)s"),
+        ),
+        (r"Added goal (?P<number>\d+) to (?P<plan>\S+)", _l("Added goal %(number)s to %(plan)s")),
+        (
+            r"Edited goal (?P<number>\d+) of (?P<plan>\S+): (?P<fields>.+)",
+            _l("Edited goal %(number)s of %(plan)s: %(fields)s"),
+        ),
+        (
+            r"Official wording of goal (?P<number>\d+) of (?P<plan>\S+)",
+            _l("Official wording of goal %(number)s of %(plan)s"),
+        ),
+        (
+            r"Added commitment (?P<number>\d+) to (?P<plan>\S+)",
+            _l("Added commitment %(number)s to %(plan)s"),
+        ),
+        (r"Added plan (?P<code>\S+)", _l("Added plan %(code)s")),
+        (r"Continued in (?P<reference>\S+)", _l("Continued in %(reference)s")),
+        (r"No longer continued in (?P<reference>\S+)", _l("No longer continued in %(reference)s")),
+        (
+            r"Attached “(?P<title>.*)” \((?P<file>.*)\) to action point (?P<ap>\S+)",
+            _l("Attached “%(title)s” (%(file)s) to action point %(ap)s"),
+        ),
+        (
+            r"Retired “(?P<title>.*)” of action point (?P<ap>\S+)",
+            _l("Retired “%(title)s” of action point %(ap)s"),
+        ),
+        (r"Added actor (?P<code>\S+)", _l("Added actor %(code)s")),
+        (r"Edited actor (?P<code>\S+): (?P<fields>.+)", _l("Edited actor %(code)s: %(fields)s")),
+        (r"Added working group (?P<code>\S+)", _l("Added working group %(code)s")),
+        (
+            r"Edited working group (?P<code>\S+): (?P<fields>.+)",
+            _l("Edited working group %(code)s: %(fields)s"),
+        ),
+        (r"Added participating state (?P<name>.+)", _l("Added participating state %(name)s")),
+        (r"Added observer state (?P<name>.+)", _l("Added observer state %(name)s")),
+        (r"Added organisation (?P<name>.+)", _l("Added organisation %(name)s")),
+        (r"(?P<name>.+) joined the Reference Group", _l("%(name)s joined the Reference Group.")),
+        (r"(?P<name>.+) left the Reference Group", _l("%(name)s left the Reference Group.")),
+        (r"Names of actor (?P<code>\S+)", _l("Names of actor %(code)s")),
+        (r"Names of plan (?P<code>\S+)", _l("Names of plan %(code)s")),
+        (
+            r"Names of goal (?P<number>\d+) of (?P<plan>\S+)",
+            _l("Names of goal %(number)s of %(plan)s"),
+        ),
+        (r"Retired (?P<what>.+)", _l("Retired %(what)s.")),
+        (r"Restored (?P<what>.+)", _l("Restored %(what)s.")),
+        (r"Edited (?P<fields>[a-z0-9 ,()-]+)", _l("Edited %(fields)s")),
+        (r"Added (?P<name>.+)", _l("Added %(name)s.")),
+    )
+]
+
+# What `retirement.describe` wrote into "Retired …" and "Restored …".
+DESCRIBED: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (r"goal (?P<number>\d+) of (?P<plan>\S+)", _l("goal %(number)s of %(plan)s")),
+        (r"action point (?P<reference>\S+)", _l("action point %(reference)s")),
+        (
+            r"activity (?P<code>\S+) of action point (?P<reference>\S+)",
+            _l("activity %(code)s of action point %(reference)s"),
+        ),
+        (r"actor (?P<code>\S+)", _l("actor %(code)s")),
+        (r"working group (?P<code>\S+)", _l("working group %(code)s")),
+    )
+]
+
+
+def _translated(text: str, patterns: list[tuple[re.Pattern, Any]]) -> str | None:
+    for pattern, message in patterns:
+        if (match := pattern.fullmatch(text)) is not None:
+            values = match.groupdict()
+            if "fields" in values:
+                values["fields"] = _fields_in_words(values["fields"])
+            if "what" in values:
+                values["what"] = _translated(values["what"], DESCRIBED) or values["what"]
+            return str(message) % values
+    return None
+
+
+def _fields_in_words(text: str) -> str:
+    """The changed fields of a summary ("lead actor, partner actors") in the reader's words."""
+    english = {english_label(field).lower(): field for field in LABELS}
+    words = []
+    for word in text.split(", "):
+        field = english.get(word)
+        if field is None and (match := re.fullmatch(r"(.+) in (\w+)", word)):
+            base = english.get(match.group(1), match.group(1).replace(" ", "_"))
+            code = next(
+                (c for c in other_languages() if english_label(f"{base}_{c}").lower() == word),
+                None,
+            )
+            field = f"{base}_{code}" if code else None
+        if field is None:
+            field = word.replace(" ", "_")
+        words.append(_label(field).lower())
+    return ", ".join(words)
+
+
+def summary_in_words(summary: str) -> str:
+    """A stored summary in the interface language (see SUMMARIES)."""
+    if current_language() == SOURCE_LANGUAGE or not summary:
+        return summary
+    return _translated(summary, SUMMARIES) or summary
 
 
 def describe_changes(
@@ -143,10 +273,17 @@ def _flat(value: Any) -> list:
 
 
 TARGET_WORDS = {
-    "plan": "The whole plan {code}: {title}",
-    "goal": "Goal {code}: {title}",
-    "action_point": "Action point {code}: {title}",
-    "activity": "Activity {code}: {title}",
+    "plan": _l("The whole plan %(code)s: %(title)s"),
+    "goal": _l("Goal %(number)s: %(title)s"),
+    "action_point": _l("Action point %(code)s: %(title)s"),
+    "activity": _l("Activity %(code)s: %(title)s"),
+}
+
+# A record an event named that has since been deleted from its meeting.
+REMOVED = {
+    "follow_up": _l("Follow up (removed)"),
+    "agenda_item": _l("Agenda item (removed)"),
+    "decision": _l("Decision (removed)"),
 }
 
 
@@ -163,13 +300,19 @@ def _ids(values: set) -> set[int]:
     return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
 
 
-def _lookup(kind: str, key, code, title, where):
-    """One arm of the UNION: (kind, key as text, code, title) of the records `where` selects."""
+def _lookup(kind: str, key, code, title, where, translations=None):
+    """One arm of the UNION: (kind, key as text, code, title, translations as JSON text) of the
+    records `where` selects."""
     return select(
         literal(kind, String).label("kind"),
         cast(key, String).label("key"),
         cast(code, String).label("code") if code is not None else null().label("code"),
         cast(title, Text).label("title"),
+        (
+            cast(translations, Text).label("translations")
+            if translations is not None
+            else null().label("translations")
+        ),
     ).where(where)
 
 
@@ -177,7 +320,17 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
     lookups = []
     codes = {c for c in wanted["actor"] if isinstance(c, str)}
     if codes:
-        lookups.append(_lookup("actor", Actor.code, None, Actor.name, Actor.code.in_(codes)))
+        # The actor's kind rides in the code column: a state's name may come from the CLDR.
+        lookups.append(
+            _lookup(
+                "actor",
+                Actor.code,
+                Actor.kind,
+                Actor.name,
+                Actor.code.in_(codes),
+                Actor.translations,
+            )
+        )
     for kind, model, column in (
         ("follow_up", FollowUp, FollowUp.text),
         ("agenda_item", AgendaItem, AgendaItem.title),
@@ -193,7 +346,16 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
             )
         if numbers := _ids(wanted["goal"]):
             where = (PriorityGoal.plan_id == plan_id) & PriorityGoal.number.in_(numbers)
-            lookups.append(_lookup("goal", PriorityGoal.number, None, PriorityGoal.title, where))
+            lookups.append(
+                _lookup(
+                    "goal",
+                    PriorityGoal.number,
+                    None,
+                    PriorityGoal.title,
+                    where,
+                    PriorityGoal.translations,
+                )
+            )
     targets: dict[str, set[int]] = defaultdict(set)
     for key in wanted["target"]:
         kind, _, text = str(key).partition(":")
@@ -202,8 +364,16 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
     for kind, model, code in TARGET_MODELS:
         if targets[kind]:
             where = model.id.in_(targets[kind])
+            translations = getattr(model, "translations", None)
             lookups.append(
-                _lookup(f"target_{kind}", model.id, getattr(model, code), model.title, where)
+                _lookup(
+                    f"target_{kind}",
+                    model.id,
+                    getattr(model, code),
+                    model.title,
+                    where,
+                    translations,
+                )
             )
     return lookups
 
@@ -216,9 +386,17 @@ def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
     for record in list(db.session.identity_map.values()):
         loaded = record.__dict__
         if isinstance(record, Actor) and loaded.get("code") in wanted["actor"]:
-            if "name" in loaded:
+            if "name" in loaded and "translations" in loaded and "kind" in loaded:
                 wanted["actor"].discard(loaded["code"])
-                rows.append(("actor", loaded["code"], None, loaded["name"]))
+                rows.append(
+                    (
+                        "actor",
+                        loaded["code"],
+                        loaded["kind"],
+                        loaded["name"],
+                        loaded["translations"],
+                    )
+                )
             continue
         for kind, model, text in (
             ("follow_up", FollowUp, "text"),
@@ -227,23 +405,36 @@ def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
         ):
             if isinstance(record, model) and loaded.get("id") in wanted[kind] and text in loaded:
                 wanted[kind].discard(loaded["id"])
-                rows.append((kind, str(loaded["id"]), None, loaded[text]))
+                rows.append((kind, str(loaded["id"]), None, loaded[text], None))
         for kind, model, code in TARGET_MODELS:
             key = f"{kind}:{loaded.get('id')}"
             if isinstance(record, model) and key in wanted["target"]:
                 if code in loaded and "title" in loaded:
                     wanted["target"].discard(key)
+                    versions = loaded.get("translations")
                     rows.append(
-                        (f"target_{kind}", str(loaded["id"]), loaded[code], loaded["title"])
+                        (
+                            f"target_{kind}",
+                            str(loaded["id"]),
+                            loaded[code],
+                            loaded["title"],
+                            versions,
+                        )
                     )
         if plan_id is None or loaded.get("plan_id") != plan_id or "title" not in loaded:
             continue
         if isinstance(record, ActionPoint) and loaded.get("code") in wanted["action_point"]:
             wanted["action_point"].discard(loaded["code"])
-            rows.append(("action_point", loaded["code"], None, loaded["title"]))
-        if isinstance(record, PriorityGoal) and loaded.get("number") in wanted["goal"]:
+            rows.append(("action_point", loaded["code"], None, loaded["title"], None))
+        if (
+            isinstance(record, PriorityGoal)
+            and loaded.get("number") in wanted["goal"]
+            and "translations" in loaded
+        ):
             wanted["goal"].discard(loaded["number"])
-            rows.append(("goal", str(loaded["number"]), None, loaded["title"]))
+            rows.append(
+                ("goal", str(loaded["number"]), None, loaded["title"], loaded["translations"])
+            )
     return rows
 
 
@@ -251,20 +442,35 @@ class _Names:
     """The words for every record the events name: one query for all of them (a UNION of a
     lookup per kind), so that a history panel costs at most one query more than its events."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, str | None, str | None]] = ()):
+    def __init__(self, rows: Iterable[tuple] = ()):
         self.by_kind: dict[str, dict] = defaultdict(dict)
-        for kind, key, code, title in rows:
+        for kind, key, code, title, translations in rows:
+            if isinstance(translations, str):
+                translations = json.loads(translations)
             if kind == "actor":
-                self.by_kind[kind][key] = title
-            elif kind in ("follow_up", "agenda_item", "decision"):
-                self.by_kind[kind][int(key)] = _short(title)
+                actor = SimpleNamespace(
+                    code=key, kind=_actor_kind(code), name=title, translations=translations
+                )
+                self.by_kind[kind][key] = localized_name(actor)
+                continue
+            title = _short(_localized(title, translations))
+            if kind in ("follow_up", "agenda_item", "decision"):
+                self.by_kind[kind][int(key)] = title
             elif kind == "action_point":
-                self.by_kind[kind][key] = f"Action point {key}: {_short(title)}"
+                self.by_kind[kind][key] = _(
+                    "Action point %(code)s: %(title)s", code=key, title=title
+                )
             elif kind == "goal":
-                self.by_kind[kind][int(key)] = f"Goal {key}: {_short(title)}"
+                self.by_kind[kind][int(key)] = _(
+                    "Goal %(number)s: %(title)s", number=key, title=title
+                )
             else:  # what a pledge funds, by its "kind:id" key
                 target_kind = kind.removeprefix("target_")
-                words = TARGET_WORDS[target_kind].format(code=code, title=_short(title))
+                words = str(TARGET_WORDS[target_kind]) % {
+                    "code": code,
+                    "number": code,
+                    "title": title,
+                }
                 self.by_kind["target"][f"{target_kind}:{key}"] = words
 
     @classmethod
@@ -287,14 +493,29 @@ class _Names:
         if value in known:
             return known[value]
         if kind == "action_point":
-            return f"Action point {value}"
+            return _("Action point %(code)s", code=value)
         if kind == "goal":
-            return f"Goal {value}"
+            return _("Goal %(number)s", number=value)
         if kind == "target":
-            return "a record since removed"
-        if kind in ("follow_up", "agenda_item", "decision"):
-            return f"{kind.replace('_', ' ').capitalize()} (removed)"
+            return _("a record since removed")
+        if kind in REMOVED:
+            return str(REMOVED[kind])
         return str(value)
+
+
+def _actor_kind(value) -> ActorKind | None:
+    try:
+        return ActorKind(value)
+    except ValueError:
+        return None
+
+
+def _localized(title: str | None, translations: dict | None, field: str = "title") -> str | None:
+    """A plan's or goal's title in the interface language, when it carries one."""
+    language = current_language()
+    if language == SOURCE_LANGUAGE or not translations:
+        return title
+    return (translations.get(language) or {}).get(field) or title
 
 
 def _short(text: str | None) -> str:
@@ -317,14 +538,14 @@ def _removed_record(value: dict) -> str:
     for key in ("filename", "title", "text"):
         if value.get(key):
             return _short(str(value[key]))
-    return "(removed)"
+    return _("(removed)")
 
 
 def _scalar(field: str, value: Any) -> str:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if field == "percent" and isinstance(value, int):
-        return f"{value} %"
+        return f"{format_number(value)} %"
     if isinstance(value, str):
         if field.endswith("_at") and _ISO_MOMENT.match(value):
             try:
@@ -333,10 +554,10 @@ def _scalar(field: str, value: Any) -> str:
                 return value
             if moment.tzinfo is not None:
                 moment = moment.astimezone(UTC)
-            return moment.strftime("%d %b %Y %H:%M UTC")
+            return _("%(day)s %(time)s UTC", day=format_day(moment), time=moment.strftime("%H:%M"))
         if field.endswith("_on") and _ISO_DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value).strftime("%d %b %Y")
+                return format_day(date.fromisoformat(value))
             except ValueError:
                 return value
     return str(value)
@@ -352,7 +573,7 @@ def _value(event: AuditEvent, field: str, value: Any, names: _Names) -> str | No
         return _enum_label((Attendance,), value)
     if isinstance(value, list | tuple):
         words = [_value(event, field, item, names) or "—" for item in value]
-        return ", ".join(words) if words else "none"
+        return ", ".join(words) if words else _("none")
     if kind:
         return names.word(kind, value)
     if field in ENUMS:

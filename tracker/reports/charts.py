@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from tracker.i18n import format_percent
+from tracker.i18n import SOURCE_LANGUAGE, current_language, format_percent
 from tracker.money import format_grouped
 from tracker.progress.models import Status
 from tracker.reports.model import NOT_REPORTED, Funding, GoalLine, ProgressReport, status_label
@@ -63,6 +63,9 @@ def goal_label(goal: GoalLine) -> str:
 
 
 def percent_text(percent: float) -> str:
+    """A percent as the charts print it (their macro _pct): English keeps its "24.5 %"."""
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{percent:.1f} %"
     return format_percent(percent, 1)
 
 

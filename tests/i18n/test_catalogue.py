@@ -52,7 +52,7 @@ def test_every_marked_string_is_translated(marked, code):
     for message in marked:
         if not message.id:
             continue
-        found = translations.get(message.id)
+        found = translations.get(message.id, message.context)
         strings = found and (found.string if found.pluralizable else [found.string])
         if not found or found.fuzzy or not all(strings):
             missing.append(message.id if isinstance(message.id, str) else message.id[0])

@@ -171,3 +171,23 @@ def test_an_unknown_report_language_is_refused_and_nothing_is_stored(client, log
     client.post(f"/reports/rounds/{round_.id}/publish", data={"language": "xx"})
     assert db.session.scalar(select(func.count()).select_from(PublishedReport)) == 0
     assert db.session.scalar(select(func.count()).select_from(StoredFile)) == files_before
+
+
+def test_the_command_line_writes_a_report_in_the_language_asked_for(runner, tmp_path):
+    out = tmp_path / "report.xlsx"
+    args = ["export", "report", "--format", "xlsx", "--out", str(out)]
+    assert runner.invoke(args=[*args, "--language", "ru"]).exit_code == 0
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames[0] == "Титул"
+    refused = runner.invoke(args=[*args, "--language", "xx"])
+    assert refused.exit_code != 0 and "No language 'xx': choose one of en, ru." in refused.output
+    admin = factories.make_user(role="admin")
+    round_ = progress_services.create_round(
+        factories.get_plan(), title="SOM 2028", opens_on=date(2024, 1, 1), deadline=TODAY, by=admin
+    )
+    db.session.commit()
+    publish = ["report", "publish", "--round", str(round_.id), "--language"]
+    refused = runner.invoke(args=[*publish, "xx"])
+    assert refused.exit_code != 0 and "No language 'xx'" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(PublishedReport)) == 0
+    assert runner.invoke(args=[*publish, "ru"]).exit_code == 0
+    assert db.session.scalar(select(PublishedReport.language)) == "ru"

@@ -60,7 +60,10 @@ class ReportForm(FlaskForm):
             key=lambda plan: (plan[0] == "DEMO", plan[0]),
         )
         self.format.choices = list(FORMAT_LABELS.items())
-        self.language.choices = [(code, language_name(code)) for code in languages()]
+        # Each language named in itself, and marked so (a reader's tools say "Русский" in Russian).
+        self.language.choices = [
+            (code, language_name(code), {"lang": code}) for code in languages()
+        ]
         if not self.language.raw_data:
             self.language.data = (filters and filters.language) or current_language()
         self.plan.choices = [(code, f"{code} — {name}") for code, name in plans]

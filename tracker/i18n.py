@@ -101,8 +101,9 @@ def format_day(value: date | datetime) -> str:
 def format_number(value: int | Decimal, digits: int | None = None) -> str:
     """A count or a measure in the interface language ("1,250" / "1 250"); `digits` fixes the
     decimals shown."""
-    if digits is not None:
-        value = round(Decimal(str(value)), digits)
+    if digits is not None:  # a pattern, or Babel drops trailing zeros ("10.0" would be "10")
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(Decimal(str(value)), pattern, locale=current_language())
     return format_decimal(value, locale=current_language(), decimal_quantization=False)
 
 

@@ -241,7 +241,7 @@ def test_the_ledger_and_funding_pages_speak_russian(russian, login, ap):
     funding = russian.get(f"/pledges/funding?plan={ap.plan.code}")
     text = interface_text(funding)
     assert "Потребности и дефицит финансирования" in text
-    assert grouped("2 500 000,00 €") in text and f"40{NBSP}%" in text  # committed ÷ need
+    assert grouped("2 500 000,00 €") in text and f"40,0{NBSP}%" in text  # committed ÷ need
     assert english_left(funding) == []
     matrix = russian.get(f"/pledges/matrix?plan={ap.plan.code}&measure=disbursed")
     assert "Выплаченные суммы в EUR" in interface_text(matrix)

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from typing import TypeVar
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
@@ -23,13 +24,13 @@ F = TypeVar("F", bound=FlaskForm)
 def read_json_object() -> dict:
     """The request body as a JSON object, or a 415 / 400 error."""
     if not request.is_json:
-        abort(415, "Send the body as JSON, with Content-Type: application/json.")
+        abort(415, _("Send the body as JSON, with Content-Type: application/json."))
     try:
         body = _whole_numbers(request.get_json())
     except (BadRequest, RecursionError):  # RecursionError: absurdly deep nesting
-        abort(400, "The body is not valid JSON.")
+        abort(400, _("The body is not valid JSON."))
     if not isinstance(body, dict):
-        abort(400, "The body must be a JSON object.")
+        abort(400, _("The body must be a JSON object."))
     return body
 
 
@@ -48,25 +49,27 @@ def _whole_numbers(value):
 def _type_error(field: Field, value: object) -> str | None:
     """Why `value` cannot go into `field`, or None when it can."""
     if isinstance(field, BooleanField):  # null too: it would read as false
-        return None if isinstance(value, bool) else "Must be true or false."
+        return None if isinstance(value, bool) else _("Must be true or false.")
     if value is None:  # null leaves the field empty, which a required field refuses
-        return "This field is required." if is_required(field) else None
+        return _("This field is required.") if is_required(field) else None
     if isinstance(field, SelectMultipleField):
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return "Must not contain NUL characters." if any("\x00" in v for v in value) else None
-        return "Must be a list of strings."
+            return (
+                _("Must not contain NUL characters.") if any("\x00" in v for v in value) else None
+            )
+        return _("Must be a list of strings.")
     if isinstance(field, IntegerField) or (isinstance(field, SelectField) and field.coerce is int):
         # bool is a subclass of int in Python, but `true` is not an id or a version.
         if isinstance(value, int) and not isinstance(value, bool):
-            return None if abs(value) <= MAX_JSON_INTEGER else "Out of range."
-        return "Must be an integer."
+            return None if abs(value) <= MAX_JSON_INTEGER else _("Out of range.")
+        return _("Must be an integer.")
     if isinstance(field, DateField) and isinstance(value, str) and not value.strip():
         # A blank date would read as "left empty"; JSON says that with null.
-        return "Must be a date (YYYY-MM-DD) or null."
+        return _("Must be a date (YYYY-MM-DD) or null.")
     if isinstance(value, str):
         # PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
-        return "Must not contain NUL characters." if "\x00" in value else None
-    return "Must be a string or null."
+        return _("Must not contain NUL characters.") if "\x00" in value else None
+    return _("Must be a string or null.")
 
 
 def _formdata(values: Mapping[str, object]) -> MultiDict:
@@ -97,12 +100,12 @@ def json_form(
     for name, value in body.items():
         field = fields.get(name) if name not in exclude else None
         if field is None:
-            errors[name] = "Unknown field."
+            errors[name] = _("Unknown field.")
         elif message := _type_error(field, value):
             errors[name] = message
     for name in required:
         if body.get(name) is None:
-            errors.setdefault(name, "This field is required.")
+            errors.setdefault(name, _("This field is required."))
     if errors:
         raise invalid(errors)
     return form_class(formdata=_formdata({**(current or {}), **body}), meta={"csrf": False})

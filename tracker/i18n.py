@@ -18,6 +18,7 @@ from babel.dates import format_date as babel_date
 from babel.numbers import format_compact_decimal, format_currency, format_decimal
 from flask import Flask, abort, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -138,7 +139,7 @@ def switch_language():
 
     form = LanguageForm()
     if not form.validate_on_submit():
-        abort(400, "Choose one of the languages offered.")
+        abort(400, _("Choose one of the languages offered."))
     code = form.language.data
     if current_user.is_authenticated and current_user.language != code:
         current_user.language = code

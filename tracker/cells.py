@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tracker.i18n import format_number
 from tracker.money import format_grouped, format_minor, minor_digits
 from tracker.tables import neutralise
 
@@ -131,7 +133,8 @@ def _xlsx_text(text: str) -> str:
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(text))
     if len(text) > EXCEL_MAX_CHARS:
         left = len(text) - EXCEL_MAX_CHARS + 40
-        text = f"{text[: EXCEL_MAX_CHARS - 40]}… [{left:,} more characters]"
+        more = _("[%(num)s more characters]", num=format_number(left))
+        text = f"{text[: EXCEL_MAX_CHARS - 40]}… {more}"
     return text
 
 

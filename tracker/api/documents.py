@@ -69,7 +69,9 @@ def upload_document(action_point_id: int):
         abort(415, "Send the file as multipart/form-data, in a part named `file`.")
     form = DocumentForm(meta={"csrf": False})
     if not form.validate():
-        raise invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+        raise invalid(
+            {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+        )
     upload = store_upload(form.file.data, by=acting_user())
     document = documents.attach_document(
         action_point, upload, title=form.title.data, by=acting_user()

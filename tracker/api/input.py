@@ -98,4 +98,6 @@ def json_form(
 def validate_form(form: FlaskForm) -> None:
     """Run the form's own validators; their messages become the 422's `fields`."""
     if not form.validate():
-        raise invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+        raise invalid(
+            {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+        )

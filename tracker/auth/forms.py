@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from tracker.actors.models import Actor
 from tracker.auth.models import ROLE_LABELS, Role, User
 from tracker.db import MAX_ID
+from tracker.i18n import localized
 
 PASSWORD_HELP = _l(
     "At least 12 characters; a passphrase of a few words is easiest. Not a common password, "
@@ -89,7 +90,7 @@ class _AccountFields(FlaskForm):
 
     def set_actor_choices(self, actors: list[Actor]) -> None:
         self.actor.choices = [("", _("— none —"))] + [
-            (a.code, f"{a.name} ({a.code})") for a in actors
+            (a.code, f"{localized(a, 'name')} ({a.code})") for a in actors
         ]
 
 

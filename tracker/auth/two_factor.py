@@ -45,7 +45,10 @@ def qr_code_svg(user: User, secret: str) -> str:
     """The otpauth:// address of `secret` as an inline SVG QR code (no style attributes)."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     return segno.make(uri, error="m").svg_inline(
-        scale=4, title="QR code for your authenticator app", svgclass="qr-code", lineclass=None
+        scale=4,
+        title=_("QR code for your authenticator app"),
+        svgclass="qr-code",
+        lineclass=None,
     )
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import openpyxl
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
-
-from tracker.i18n import format_number
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # A small XLSX can unpack to gigabytes (a "zip bomb"): refuse it before openpyxl unpacks it.
@@ -97,6 +97,13 @@ def too_large_message() -> str:
     return _(
         "The file is larger than %(num)d MB; split it up.", num=MAX_FILE_BYTES // (1024 * 1024)
     )
+
+
+def count_text(value) -> str:
+    """A count as the interface language writes it ("12,000", "12 000"). Not i18n.format_number:
+    tracker.i18n reaches the pages, which reach this module."""
+    locale = get_locale()
+    return format_decimal(value, locale=locale.language if locale else "en")
 
 
 def _either(names: list[str]) -> str:
@@ -223,7 +230,7 @@ def _too_many_rows(what: str, max_rows: int) -> FileError:
             _(
                 "%(what)s has more than %(num)s rows; split it up.",
                 what=what,
-                num=format_number(max_rows),
+                num=count_text(max_rows),
             )
         ]
     )
@@ -298,7 +305,7 @@ class Workbook:
                                 "%(what)s goes on past row %(num)s; delete the empty rows below "
                                 "the data (or split the file up).",
                                 what=label or _("The sheet"),
-                                num=format_number(MAX_SHEET_ROWS),
+                                num=count_text(MAX_SHEET_ROWS),
                             )
                         ]
                     )
@@ -449,8 +456,8 @@ def record_values(
                 _(
                     "%(where)s: the text has %(num)s characters; at most %(max)s fit in a cell.",
                     where=at(index),
-                    num=format_number(len(text)),
-                    max=format_number(MAX_CELL_CHARS),
+                    num=count_text(len(text)),
+                    max=count_text(MAX_CELL_CHARS),
                 )
             )
             text = ""

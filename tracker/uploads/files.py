@@ -12,13 +12,14 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from tracker.i18n import format_number
+from tracker.tables import count_text
 
 MAX_FILENAME_LENGTH = 200  # the stored_files.filename column
 
@@ -248,8 +249,8 @@ def format_size(size: int) -> str:
         return ngettext("%(num)d byte", "%(num)d bytes", size)
     if size < 1024 * 1024:
         return _("%(num)s KB", num=f"{size / 1024:.0f}")
-    megabytes = round(size / (1024 * 1024), 1)
-    return _("%(num)s MB", num=format_number(megabytes, 0 if megabytes.is_integer() else 1))
+    megabytes = Decimal(f"{size / (1024 * 1024):.1f}".removesuffix(".0"))
+    return _("%(num)s MB", num=count_text(megabytes))
 
 
 def content_disposition(filename: str) -> str:

@@ -9,6 +9,7 @@ from email import message_from_string, policy
 from sqlalchemy import select
 
 from tests import factories
+from tracker.audit.models import AuditEvent
 from tracker.auth import lifecycle
 from tracker.auth.models import Role
 from tracker.db import db
@@ -161,3 +162,20 @@ def test_a_daily_digest_is_written_in_its_user_language_with_russian_plurals():
     text = body(digest)
     assert "2 уведомления с момента последней сводки:" in text
     assert "возвращено на доработку" in text and "Все ваши уведомления:" in text
+
+
+def test_a_choice_made_in_russian_is_flashed_in_russian_and_kept_in_english(client, login):
+
+    user = login.as_role("member")
+    user.language = "ru"
+    db.session.commit()
+    saved = client.post(
+        "/notifications/settings", data={"delivery": "daily"}, follow_redirects=True
+    )
+    assert "Уведомления: Одним письмом в день (сводка за предыдущие сутки)." in words(saved)
+    summaries = db.session.scalars(
+        select(AuditEvent.summary).where(AuditEvent.action == "notification_settings")
+    )
+    assert list(summaries) == [
+        "Notifications by mail: In one mail a day (a digest of the day before)"
+    ]

@@ -28,6 +28,7 @@ from tracker.mail.services import MailError, language_of, queue_mail
 from tracker.meetings.models import PENDING, Decision, FollowUp, Meeting, MeetingParticipant
 from tracker.meetings.models import Minutes as MeetingMinutes
 from tracker.notifications.models import (
+    DELIVERY_LABELS,
     Delivery,
     Notification,
     NotificationDigest,
@@ -103,7 +104,7 @@ def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
             by=by,
             action="notification_settings",
             entity=user,
-            summary=f"Notifications by mail: {_english(delivery.label)}",
+            summary=f"Notifications by mail: {_english(DELIVERY_LABELS[delivery])}",
             changes={"delivery": [before.value, delivery.value]},
         )
     return delivery
@@ -126,7 +127,7 @@ Message = tuple[str, dict]
 
 
 def _english(text) -> str:
-    """A lazy label or a message as the English stored beside it (the audit trail, the API)."""
+    """A lazy label in English, as the audit trail keeps it (whatever language the page speaks)."""
     with force_locale("en"):
         return str(text)
 

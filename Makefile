@@ -85,8 +85,9 @@ bench: $(VENV)/.installed-test
 POT := build/messages.pot
 translations: $(VENV)/.installed-test
 	mkdir -p build
+	# templates/_macros by name: pybabel skips folders whose name starts with "_".
 	$(BIN)/pybabel extract -F pyproject.toml -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
-		--no-location --sort-output --no-wrap -o $(POT) tracker templates
+		--no-location --sort-output --no-wrap -o $(POT) tracker templates templates/_macros
 	$(if $(NEW),$(BIN)/pybabel init -i $(POT) -d tracker/translations -l $(NEW) --no-wrap)
 	$(BIN)/pybabel update -i $(POT) -d tracker/translations --no-fuzzy-matching \
 		--ignore-obsolete --no-wrap

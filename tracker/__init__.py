@@ -62,6 +62,8 @@ def refuse_unsafe_production(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from tracker import models  # noqa: F401  (every table known to Alembic and the shell)
     from tracker.auth.services import load_session_user
     from tracker.db import db
@@ -73,7 +75,9 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = _l("Please sign in to see this page.")
+    # Flashed as text in the request's language: a lazy string cannot go into the session.
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
 

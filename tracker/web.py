@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from flask import Flask, Request, abort, request, session
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -147,7 +148,7 @@ def init_app(app: Flask) -> None:
         fields = [*request.args.lists(), *request.form.lists()]
         texts = [request.path, *(value for _, values in fields for value in values)]
         if any("\x00" in text for text in texts):
-            abort(400, "The request contains a NUL character.")
+            abort(400, _("The request contains a NUL character."))
 
     @app.after_request
     def set_security_headers(response):

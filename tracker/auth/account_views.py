@@ -2,6 +2,8 @@
 mailed for an invitation, a reset or an email change, and the profile page."""
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.auth import lifecycle, services
@@ -68,7 +70,7 @@ def reset_password(reset_token: str):
         reset_token,
         lifecycle.reset_link,
         lifecycle.reset_password,
-        "Your new password is set, and you are signed out everywhere. Sign in with it.",
+        _l("Your new password is set, and you are signed out everywhere. Sign in with it."),
         invitation=False,
     )
 
@@ -79,12 +81,12 @@ def accept_invitation(invitation_token: str):
         invitation_token,
         lifecycle.invitation_link,
         lifecycle.accept_invitation,
-        "Welcome! Your password is set: sign in with your email and it.",
+        _l("Welcome! Your password is set: sign in with your email and it."),
         invitation=True,
     )
 
 
-def _choose_password(token: str, find_link, use_link, done: str, *, invitation: bool):
+def _choose_password(token: str, find_link, use_link, done, *, invitation: bool):
     """A password chosen through a mailed link (a reset's, or an invitation's first one): the
     link is checked on opening and used on the POST, which may find it used up meanwhile."""
     try:
@@ -101,7 +103,7 @@ def _choose_password(token: str, find_link, use_link, done: str, *, invitation: 
             return _link_problem(error)
         else:
             db.session.commit()
-            flash(done)
+            flash(str(done))
             return redirect(url_for("auth.sign_in"))
     return render_template(
         "auth/new_password.html", form=form, user=link.user, invitation=invitation
@@ -134,7 +136,7 @@ def profile():
             form.name.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Name saved." if changed else "Nothing to change.")
+            flash(_("Name saved.") if changed else _("Nothing to change."))
             return redirect(url_for("auth.profile"))
         return _profile_page(name_form=form)
     return _profile_page()
@@ -161,7 +163,12 @@ def change_email():
             return _link_problem(error)
         else:
             db.session.commit()
-            flash(f"A link was mailed to {new_email}: your address changes when you open it.")
+            flash(
+                _(
+                    "A link was mailed to %(email)s: your address changes when you open it.",
+                    email=new_email,
+                )
+            )
             return redirect(url_for("auth.profile"))
     return _profile_page(email_form=form, status=status)
 
@@ -183,6 +190,6 @@ def confirm_email(email_token: str):
         except LinkError as error:
             return _link_problem(error)
         db.session.commit()
-        flash(f"Your email address is now {user.email}.")
+        flash(_("Your email address is now %(email)s.", email=user.email))
         return redirect(url_for("auth.profile"))
     return render_template("auth/confirm_email.html", form=form, link=link)

@@ -1,6 +1,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,9 +18,15 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"admin": "Secretariat (admin)", "member": "Reference Group member"}.get(
-            self.value, self.value.replace("_", " ").capitalize()
-        )
+        return str(ROLE_LABELS[self])  # in the language of now; forms take the lazy one
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Secretariat (admin)"),
+    Role.MEMBER: _l("Reference Group member"),
+    Role.FOCAL_POINT: _l("Focal point"),
+    Role.VIEWER: _l("Viewer"),
+}
 
 
 def normalise_email(email: str) -> str:

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -57,7 +58,7 @@ def sign_in():
         if user is not None:
             sessions.start(user)
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong email or password.")
+        form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/sign_in.html", form=form)
 
 
@@ -84,7 +85,7 @@ def second_factor():
     user, pending = _pending_user()
     if user is None:
         session.pop(PENDING, None)
-        flash("Please sign in again: the code was not given in time.")
+        flash(_("Please sign in again: the code was not given in time."))
         return redirect(url_for("auth.sign_in"))
     form = SecondFactorForm()
     if form.validate_on_submit():
@@ -98,7 +99,7 @@ def second_factor():
         if accepted:
             sessions.start(user)
             return redirect(pending["next"])
-        form.code.errors.append("Wrong code, or one used already. Type the code shown now.")
+        form.code.errors.append(_("Wrong code, or one used already. Type the code shown now."))
     return render_template("auth/second_factor.html", form=form)
 
 
@@ -203,14 +204,14 @@ def two_factor_off():
     if not user.has_second_factor:
         return redirect(url_for("auth.two_factor_page"))
     if user.is_admin and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]:
-        flash("Two-factor sign-in is required for the Secretariat: it cannot be turned off.")
+        flash(_("Two-factor sign-in is required for the Secretariat: it cannot be turned off."))
         return redirect(url_for("auth.two_factor_page"))
     form = ConfirmPasswordForm()
     if (status := _password_confirmed(form)) is not None:
         return _two_factor_page(password_form=form, status=status)
     two_factor.turn_off(user, by=user)
     db.session.commit()
-    flash("Two-factor sign-in is off. Signing in now asks for your password only.")
+    flash(_("Two-factor sign-in is off. Signing in now asks for your password only."))
     return redirect(url_for("auth.two_factor_page"))
 
 
@@ -231,7 +232,7 @@ def require_second_factor():
     if request.blueprint == "api" or request.endpoint in _ALLOWED_BEFORE_SETUP:
         return None
     if current_user.is_authenticated and two_factor.required_for(current_user):
-        flash("The Secretariat must use two-factor sign-in: set it up to go on.")
+        flash(_("The Secretariat must use two-factor sign-in: set it up to go on."))
         return redirect(url_for("auth.two_factor_page"))
     return None
 
@@ -242,7 +243,7 @@ def sign_out():
     services.sign_out(current_user._get_current_object(), address=request.remote_addr)
     db.session.commit()
     sessions.end()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("auth.sign_in"))
 
 
@@ -267,7 +268,7 @@ def change_password():
         else:
             db.session.commit()
             sessions.start(user)  # this session goes on, renewed; every other one has ended
-            flash("Password changed. You are signed out everywhere else.")
+            flash(_("Password changed. You are signed out everywhere else."))
             return redirect(url_for("reports.dashboard"))
     return render_template("auth/password.html", form=form), status
 
@@ -278,7 +279,9 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        _, new_token = services.create_token(current_user, name=form.name.data, by=current_user)
+        _token, new_token = services.create_token(
+            current_user, name=form.name.data, by=current_user
+        )
         db.session.commit()
         form = TokenForm(formdata=None)
     mine = services.list_tokens(current_user)
@@ -291,5 +294,5 @@ def revoke_token(token_id: int):
     token = get_revocable_token(token_id)
     services.revoke_token(token, by=current_user)
     db.session.commit()
-    flash(f"Token {token.prefix}… revoked.")
+    flash(_("Token %(prefix)s… revoked.", prefix=token.prefix))
     return redirect(url_for("auth.tokens"))

@@ -1,4 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.db import db
@@ -55,7 +57,13 @@ def mark_read(notification_id: int):
 def mark_all_read():
     count = services.mark_all_read(current_user)
     db.session.commit()
-    flash(f"{count} notification(s) marked read.")
+    flash(
+        ngettext(
+            "%(num)d notification(s) marked read.",
+            "%(num)d notification(s) marked read.",
+            count,
+        )
+    )
     return redirect(url_for(".index"))
 
 
@@ -70,6 +78,6 @@ def settings():
             form.delivery.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Notifications: {delivery.label}.")
+            flash(_("Notifications: %(delivery)s.", delivery=delivery.label))
             return redirect(url_for(".settings"))
     return render_template("notifications/settings.html", form=form)

@@ -25,9 +25,10 @@ TRACKER = Path(__file__).resolve().parents[2] / "tracker"
 SUMMARY_CELL = re.compile(r'<td class="audit-summary">(.*?)</td>', re.S)
 
 
-def _events_by(admin) -> list[str]:
+def _events_by(admin) -> tuple[list[str], dict[str, str]]:
     """One event of each kind of summary a reader meets most, all by `admin`; returns the data
-    the events name (titles, names and codes as stored), which may be in any language."""
+    the events name (titles, names and codes as stored), which may be in any language, and the
+    pages whose History shows some of them, with a sentence each must show."""
     hungary = factories.get_actor("HU")
     ap = factories.make_action_point(lead_actor=hungary)
     # Progress: drafted, edited, submitted, returned, submitted again, validated (and the
@@ -87,7 +88,12 @@ def _events_by(admin) -> list[str]:
     auth.record_sign_in(admin, address=None, now=datetime.now(UTC))
     auth.sign_out(admin, address=None)
     db.session.commit()
-    return [hungary.name, ap.title, token.prefix, name]
+    pages = {
+        f"/progress/updates/{update.id}": "Обновление подтверждено (Hungary, пункт действий",
+        f"/pledges/{pledge.id}": "Записана операция «Принято обязательств»",
+        f"/meetings/{meeting.id}": "Протокол, версия 1",
+    }
+    return [hungary.name, ap.title, token.prefix, name], pages
 
 
 def _english_words(text: str, data: list[str]) -> list[str]:
@@ -99,7 +105,7 @@ def _english_words(text: str, data: list[str]) -> list[str]:
 
 def test_the_audit_trail_shows_every_kind_of_event_in_russian(client, login):
     admin = factories.make_user(role="admin")
-    data = _events_by(admin)
+    data, pages = _events_by(admin)
     login.as_role("admin")  # another admin reads the trail: the first one signed out
     response = client.get(f"/admin/audit/?user={admin.email}", headers=RU)
     assert response.status_code == 200
@@ -124,6 +130,11 @@ def test_the_audit_trail_shows_every_kind_of_event_in_russian(client, login):
         assert words in text, words
     left = {cell: words for cell in cells if (words := _english_words(cell, data))}
     assert left == {}
+    for url, words in pages.items():  # the History panels of the records' own pages
+        page = client.get(url, headers=RU).get_data(as_text=True)
+        assert words in page, url
+        assert "Submitted the update" not in page and "Recorded committed" not in page
+        assert "Minutes version" not in page
 
 
 def test_english_pages_keep_the_stored_summary(client, login):

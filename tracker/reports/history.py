@@ -17,9 +17,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import String, Text, cast, literal, null, select, union_all
 
 from tracker.actors.display import localized_name
@@ -45,7 +45,7 @@ from tracker.meetings.models import (
     FollowUpStatus,
     MeetingKind,
 )
-from tracker.notifications.models import DELIVERY_LABELS, Delivery
+from tracker.notifications.models import Delivery
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges.models import ENTRY_KIND_LABELS, EntryKind, TargetKind
 from tracker.progress.models import STATUS_LABELS, Status, Workflow
@@ -606,8 +606,11 @@ def _role(text: str) -> str:
 
 
 def _delivery(text: str) -> str:
+    """A delivery choice as "Notifications by mail: …" wrote it (its English label)."""
     for member in Delivery:
-        if text in (_msgid(DELIVERY_LABELS[member]), member.value):
+        with force_locale(SOURCE_LANGUAGE):
+            english = str(member.label)
+        if text in (english, member.value):
             return str(member.label)
     return text
 

@@ -194,6 +194,9 @@ def _summary_expressions(tree: ast.Module, builders: set[str]) -> list[ast.AST]:
             found.append(node.args[TAKERS[name]])
         if name == "append" and getattr(node.func.value, "id", None) in APPENDED_TO:
             found.extend(node.args)
+        if name == "append" and node.args and isinstance(node.args[0], ast.Tuple):
+            if len(node.args[0].elts) == 4:  # an event for record_events, kept for later
+                found.append(node.args[0].elts[2])
         if name == "record_events":  # items: (action, id, summary, changes) tuples
             for item in ast.walk(node):
                 if isinstance(item, ast.Tuple) and len(item.elts) == 4:
@@ -232,7 +235,7 @@ def _known_text() -> list[str]:
 def test_every_summary_the_code_writes_has_a_pattern():
     known = _known_text()
     summaries = _written_summaries()
-    assert len(summaries) > 80  # the finder finds them (there were 100 when this was written)
+    assert len(summaries) > 80  # the finder finds them (99 when this was written)
     missing = []
     for where, pieces in summaries.items():
         for piece in pieces:

@@ -128,6 +128,9 @@ def _label(field: str) -> str:
     return field_label(field)
 
 
+# A hand-over's lists of the records it moved: "none" when there were none.
+HANDED_OVER = {"updates", "pledges"}
+
 # Events whose changes are keyed by the participant's actor code.
 PARTICIPANT_ACTIONS = {"participant", "participant_remove"}
 
@@ -170,6 +173,12 @@ def describe_events(
     ]
 
 
+def _msgid(label: Any) -> str:
+    """The English of a lazy label (the text its catalogue entry is keyed by)."""
+    args = getattr(label, "_args", None)
+    return args[0] if args else str(label)
+
+
 # An event's summary is stored once, in English, for everyone who reads the trail; it is shown
 # in the reader's language by the first of these patterns that matches it whole (so the more
 # specific shape comes first). A summary that none knows is shown as stored. Codes, names and
@@ -180,6 +189,9 @@ def describe_events(
 #
 # The progress of an update: "<what> (<actor> on action point <code>)".
 _ON = r" \((?P<actor>.+) on action point (?P<ap>\S+)\)"
+# A participant's attendance, as its value ("invited") and as its English label ("Invited").
+_ATTENDANCE_VALUES = "|".join(a.value for a in Attendance)
+_ATTENDANCE_LABELS = "|".join(re.escape(_msgid(MEETING_LABELS[a])) for a in Attendance)
 _LINES: list[tuple[str, Any]] = [
     # Progress updates, action point statuses and rounds.
     (r"Submitted an update" + _ON, _l("Submitted an update (%(actor)s on action point %(ap)s)")),
@@ -538,11 +550,11 @@ _LINES: list[tuple[str, Any]] = [
     ),
     # The shapes that end in anything: last, so that a specific one above wins.
     (
-        r"(?P<group>.+): (?P<count>\d+) (?P<attendance>invited|attended|excused|absent)",
+        rf"(?P<group>.+): (?P<count>\d+) (?P<attendance>{_ATTENDANCE_VALUES})",
         _l("%(group)s: %(count)s added as “%(attendance)s”"),
     ),
     (
-        r"(?P<name>.+): (?P<attendance>Invited|Attended|Excused|Absent)",
+        rf"(?P<name>.+): (?P<attendance>{_ATTENDANCE_LABELS})",
         _l("%(name)s: %(attendance)s"),
     ),
     (
@@ -582,12 +594,6 @@ ACCOUNT_CHANGES: list[tuple[re.Pattern, Any]] = [
         (r"name changed", _l("name changed")),
     )
 ]
-
-
-def _msgid(label: Any) -> str:
-    """The English of a lazy label (the text its catalogue entry is keyed by)."""
-    args = getattr(label, "_args", None)
-    return args[0] if args else str(label)
 
 
 def _labelled(labels: dict, text: str) -> str:
@@ -1025,6 +1031,8 @@ def _scalar(field: str, value: Any) -> str:
     if field == "percent" and isinstance(value, int):
         return f"{format_number(value)} %"
     if isinstance(value, str):
+        if value == "none" and field in HANDED_OVER:
+            return _("none")
         if field.endswith("_at") and _ISO_MOMENT.match(value):
             try:
                 moment = datetime.fromisoformat(value)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -639,10 +640,14 @@ def _count(text: str) -> str:
 
 
 def _decimal(text: str) -> str:
+    """A decimal as stored ("1000.00", "1.0850") in the reader's notation, its decimals kept."""
     try:
-        return format_number(Decimal(text))
+        value = Decimal(text)
     except ArithmeticError:
         return text
+    decimals = "0" * max(0, -value.as_tuple().exponent)
+    pattern = f"#,##0.{decimals}" if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
 
 
 def _account_changes(text: str) -> str:
@@ -1033,6 +1038,8 @@ def _scalar(field: str, value: Any) -> str:
     if isinstance(value, str):
         if value == "none" and field in HANDED_OVER:
             return _("none")
+        if field.endswith("_total") and current_language() != SOURCE_LANGUAGE:
+            return _decimal(value)  # a ledger total, as stored ("1000.00")
         if field.endswith("_at") and _ISO_MOMENT.match(value):
             try:
                 moment = datetime.fromisoformat(value)

@@ -13,9 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from babel.numbers import format_decimal
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, cast, literal, null, select, union_all
@@ -23,11 +26,18 @@ from sqlalchemy import String, Text, cast, literal, null, select, union_all
 from tracker.actors.display import localized_name
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import LABELS, english_label, history_of
-from tracker.audit.services import field_label as _label
+from tracker.audit.services import LABELS, english_label, field_label, history_of
 from tracker.auth.models import Role
 from tracker.db import db
-from tracker.i18n import SOURCE_LANGUAGE, current_language, format_day, format_number
+from tracker.i18n import (
+    SOURCE_LANGUAGE,
+    current_language,
+    format_day,
+    format_money,
+    format_number,
+    format_percent,
+)
+from tracker.meetings.models import LABELS as MEETING_LABELS
 from tracker.meetings.models import (
     AgendaItem,
     Attendance,
@@ -36,9 +46,10 @@ from tracker.meetings.models import (
     FollowUpStatus,
     MeetingKind,
 )
+from tracker.notifications.models import Delivery
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
-from tracker.pledges.models import EntryKind, TargetKind
-from tracker.progress.models import Status, Workflow
+from tracker.pledges.models import ENTRY_KIND_LABELS, EntryKind, TargetKind
+from tracker.progress.models import STATUS_LABELS, Status, Workflow
 from tracker.translated_names import other_languages
 
 TEXT_LENGTH = 120
@@ -73,6 +84,53 @@ REFERENCES = {
 
 # Stored for machines only; the same event names the file in words.
 HIDDEN = {"sha256", "file_id"}
+
+# The changed fields that audit.services.LABELS leaves to their column's name ("Evidence
+# links"), as their forms name them in the reader's language; English keeps the column's name.
+FIELD_LABELS = {
+    "text": _l("Text"),
+    "place": _l("Place"),
+    "series": _l("Series"),
+    "reference": _l("Reference"),
+    "purpose": _l("Purpose"),
+    "currency": _l("Currency"),
+    "rate": _l("Rate"),
+    "source": _l("Source"),
+    "budget": _l("Estimated budget"),
+    "weight": _l("Weight"),
+    "position": _l("Position"),
+    "reason": _l("Reason"),
+    "evidence_links": _l("Evidence links"),
+    "activity": _l("Activity"),
+    "decision": _l("Decision"),
+    "follow_up": _l("Follow-up"),
+    "attachment": _l("Attachment"),
+    "cancelled_at": _l("Cancelled"),
+    "opens_on": _l("Opens on"),
+    "deadline": _l("Deadline"),
+    "reminded": _l("Reminded"),
+    "published_report": _l("Published report"),
+    "as_of": _l("As of"),
+    "email": _l("Email"),
+    "is_active": _l("Active"),
+    "delivery": _l("Notifications by mail"),
+    "successor": _l("Successor"),
+    "departing": _l("Handed over by"),
+    "held_by": _l("Held by"),
+    "updates": _l("Updates"),
+    "pledges": _l("Pledges"),
+}
+
+
+def _label(field: str) -> str:
+    """A changed field as a history panel names it, in the interface language."""
+    if field in FIELD_LABELS and current_language() != SOURCE_LANGUAGE:
+        return str(FIELD_LABELS[field])
+    return field_label(field)
+
+
+# A hand-over's lists of the records it moved: "none" when there were none.
+HANDED_OVER = {"updates", "pledges"}
 
 # Events whose changes are keyed by the participant's actor code.
 PARTICIPANT_ACTIONS = {"participant", "participant_remove"}
@@ -116,72 +174,400 @@ def describe_events(
     ]
 
 
+def _msgid(label: Any) -> str:
+    """The English of a lazy label (the text its catalogue entry is keyed by)."""
+    args = getattr(label, "_args", None)
+    return args[0] if args else str(label)
+
+
 # An event's summary is stored once, in English, for everyone who reads the trail; it is shown
-# in the reader's language by the first of these patterns that matches it whole. A summary that
-# none knows is shown as stored. Codes, numbers and names inside stay as they were written.
-SUMMARIES: list[tuple[re.Pattern, Any]] = [
-    (re.compile(p), msg)
-    for p, msg in (
-        (
-            r"Created action point (?P<code>\S+) in (?P<plan>\S+)",
-            _l("Created action point %(code)s in %(plan)s"),
+# in the reader's language by the first of these patterns that matches it whole (so the more
+# specific shape comes first). A summary that none knows is shown as stored. Codes, names and
+# the texts people typed stay as they were written; dates, amounts and counts are written for
+# the reader (see _CONVERT), and a label the summary carries in English (a status, an entry
+# kind) is shown by its one label source. A message is a lazy string, or a function of the
+# values where the sentence has a count (its plural forms).
+#
+# The progress of an update: "<what> (<actor> on action point <code>)".
+_ON = r" \((?P<actor>.+) on action point (?P<ap>\S+)\)"
+# A participant's attendance, as its value ("invited") and as its English label ("Invited").
+_ATTENDANCE_VALUES = "|".join(a.value for a in Attendance)
+_ATTENDANCE_LABELS = "|".join(re.escape(_msgid(MEETING_LABELS[a])) for a in Attendance)
+_LINES: list[tuple[str, Any]] = [
+    # Progress updates, action point statuses and rounds.
+    (r"Submitted an update" + _ON, _l("Submitted an update (%(actor)s on action point %(ap)s)")),
+    (r"Drafted an update" + _ON, _l("Drafted an update (%(actor)s on action point %(ap)s)")),
+    (r"Submitted the update" + _ON, _l("Submitted the update (%(actor)s on action point %(ap)s)")),
+    (
+        r"Withdrew the update to draft" + _ON,
+        _l("Withdrew the update to draft (%(actor)s on action point %(ap)s)"),
+    ),
+    (r"Returned the update" + _ON, _l("Returned the update (%(actor)s on action point %(ap)s)")),
+    (r"Validated the update" + _ON, _l("Validated the update (%(actor)s on action point %(ap)s)")),
+    (
+        r"Attached evidence (?P<file>.+?)" + _ON,
+        _l("Attached evidence %(file)s (%(actor)s on action point %(ap)s)"),
+    ),
+    (
+        r"Edited (?P<fields>[^()]+)" + _ON,
+        _l("Edited %(fields)s (%(actor)s on action point %(ap)s)"),
+    ),
+    (r"Validated a synthetic update", _l("Validated a synthetic update")),
+    (r"Reported a synthetic update", _l("Reported a synthetic update")),
+    (
+        r"Overall status: (?P<status>.+), (?P<percent>\d+)% "
+        r"\(update (?P<update>\d+), reported (?P<date>\d{4}-\d{2}-\d{2})\)",
+        _l("Overall status: %(status)s, %(percent)s (update %(update)s, reported %(date)s)"),
+    ),
+    (r"Changed weight", _l("Changed weight")),
+    (
+        r"Opened reporting round (?P<title>.+) on (?P<plan>\S+)",
+        _l("Opened reporting round %(title)s on %(plan)s"),
+    ),
+    (r"Closed round (?P<title>.+)", _l("Closed round %(title)s")),
+    (
+        r"Reminded (?P<name>.+) \((?P<code>[^()]+)\) of (?P<num>\d+) action point\(s\) "
+        r"not reported in round (?P<title>.+)",
+        lambda v: ngettext(
+            "Reminded %(name)s (%(code)s) of %(num)d action point not reported in round %(title)s",
+            "Reminded %(name)s (%(code)s) of %(num)d action points not reported in round %(title)s",
+            **v,
         ),
-        (
-            r"Created activity (?P<code>\S+) under action point (?P<ap>\S+)",
-            _l("Created activity %(code)s under action point %(ap)s"),
+    ),
+    (
+        r"Published the progress report for round (?P<title>.+)",
+        _l("Published the progress report for round %(title)s"),
+    ),
+    (
+        r"Loaded demo: (?P<points>[\d,]+) action points, (?P<activities>[\d,]+) activities, "
+        r"(?P<updates>[\d,]+) progress updates, (?P<entries>[\d,]+) ledger entries, "
+        r"(?P<meetings>[\d,]+) meetings, (?P<years>[\d,]+) year\(s\)",
+        _l(
+            "Loaded demo: action points %(points)s, activities %(activities)s, progress "
+            "updates %(updates)s, ledger entries %(entries)s, meetings %(meetings)s, years "
+            "%(years)s"
         ),
-        (
-            r"Edited activity (?P<code>\S+) of action point (?P<ap>\S+): (?P<fields>.+)",
-            _l("Edited activity %(code)s of action point %(ap)s: %(fields)s"),
+    ),
+    # Pledges, their ledgers, exchange rates and budgets.
+    (
+        r"(?P<actor>.+) pledged (?P<amount>-?\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})",
+        _l("%(actor)s pledged %(amount)s"),
+    ),
+    (
+        r"Recorded (?P<kind>pledged|committed|disbursed) (?P<amount>-?\d+(?:\.\d+)?) "
+        r"(?P<currency>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2}): (?P<reason>.+)",
+        _l("Recorded “%(kind)s” %(amount)s, value date %(date)s: %(reason)s"),
+    ),
+    (
+        r"Recorded (?P<kind>pledged|committed|disbursed) (?P<amount>-?\d+(?:\.\d+)?) "
+        r"(?P<currency>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2})",
+        _l("Recorded “%(kind)s” %(amount)s, value date %(date)s"),
+    ),
+    (r"Edited pledge", _l("Edited pledge")),
+    (
+        r"Rate (?P<currency>[A-Z]{3})/(?P<reporting>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2}): "
+        r"(?P<rate>.+)",
+        _l("Rate %(currency)s/%(reporting)s on %(date)s: %(rate)s"),
+    ),
+    (
+        r"Rate (?P<currency>[A-Z]{3})/(?P<reporting>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2})",
+        _l("Rate %(currency)s/%(reporting)s on %(date)s"),
+    ),
+    (r"Set the estimated budget", _l("Set the estimated budget")),
+    (r"Cleared the estimated budget", _l("Cleared the estimated budget")),
+    # Meetings: agenda, participants, minutes, files, decisions and follow-ups.
+    (
+        r"Agenda item (?P<before>\d+) moved to (?P<after>\d+): (?P<title>.*)",
+        _l("Agenda item %(before)s moved to %(after)s: %(title)s"),
+    ),
+    (
+        r"Agenda item (?P<position>\d+) removed: (?P<title>.*)",
+        _l("Agenda item %(position)s removed: %(title)s"),
+    ),
+    (
+        r"Agenda item (?P<position>\d+) edited: (?P<title>.*)",
+        _l("Agenda item %(position)s edited: %(title)s"),
+    ),
+    (
+        r"Agenda item added to meeting (?P<meeting>\d+)",
+        _l("Agenda item added to meeting %(meeting)s"),
+    ),
+    (r"Meeting edited", _l("Meeting edited")),
+    (r"Meeting cancelled", _l("Meeting cancelled")),
+    (r"Meeting (?P<title>.+) created", _l("Meeting %(title)s created")),
+    (
+        r"(?P<num>\d+) open follow-up\(s\) carried onto the agenda",
+        lambda v: ngettext(
+            "%(num)d open follow-up carried onto the agenda",
+            "%(num)d open follow-ups carried onto the agenda",
+            **v,
         ),
-        (r"Added goal (?P<number>\d+) to (?P<plan>\S+)", _l("Added goal %(number)s to %(plan)s")),
-        (
-            r"Edited goal (?P<number>\d+) of (?P<plan>\S+): (?P<fields>.+)",
-            _l("Edited goal %(number)s of %(plan)s: %(fields)s"),
+    ),
+    (
+        r"(?P<name>.+) removed from the participants",
+        _l("%(name)s removed from the participants"),
+    ),
+    (r"Minutes version (?P<number>\d+)", _l("Minutes version %(number)s")),
+    (r"File (?P<file>.+) removed from the meeting", _l("File %(file)s removed from the meeting")),
+    (r"File (?P<file>.+) attached", _l("File %(file)s attached")),
+    (
+        r"Decision recorded at meeting (?P<meeting>\d+)",
+        _l("Decision recorded at meeting %(meeting)s"),
+    ),
+    (r"Decision edited: (?P<text>.*)", _l("Decision edited: %(text)s")),
+    (r"Decision removed: (?P<text>.*)", _l("Decision removed: %(text)s")),
+    (
+        r"Follow-up for (?P<owner>.+) removed: (?P<text>.*)",
+        _l("Follow-up for %(owner)s removed: %(text)s"),
+    ),
+    (
+        r"Follow-up for (?P<owner>.+) due (?P<date>\d{2} [A-Z][a-z]{2} \d{4})",
+        _l("Follow-up for %(owner)s due %(date)s"),
+    ),
+    (
+        r"Due date moved from (?P<date>\S+) to (?P<new_date>\S+)\. "
+        r"Handed from (?P<giver>.+) to (?P<taker>.+)\.",
+        _l("Due date moved from %(date)s to %(new_date)s. Handed from %(giver)s to %(taker)s."),
+    ),
+    (
+        r"Due date moved from (?P<date>\S+) to (?P<new_date>\S+)\.",
+        _l("Due date moved from %(date)s to %(new_date)s."),
+    ),
+    (r"Handed from (?P<giver>.+) to (?P<taker>.+)\.", _l("Handed from %(giver)s to %(taker)s.")),
+    (r"Follow-up text corrected", _l("Follow-up text corrected")),
+    (
+        r"Follow-up (?P<follow_up_status>.+) → (?P<new_follow_up_status>.+)",
+        _l("Follow-up %(follow_up_status)s → %(new_follow_up_status)s"),
+    ),
+    # Accounts: invitations, sign-in, two-factor, tokens, calendar feeds, hand-overs.
+    (
+        r"Handed over the work of (?P<giver>\S+) to (?P<taker>\S+): (?P<updates>\d+) open "
+        r"update\(s\), (?P<pledges>\d+) pledge\(s\) in progress; account deactivated",
+        _l(
+            "Handed over the work of %(giver)s to %(taker)s: open updates %(updates)s, "
+            "pledges in progress %(pledges)s; account deactivated"
         ),
-        (
-            r"Official wording of goal (?P<number>\d+) of (?P<plan>\S+)",
-            _l("Official wording of goal %(number)s of %(plan)s"),
+    ),
+    (
+        r"(?P<taker>\S+) took over the work of (?P<giver>\S+): (?P<updates>\d+) open "
+        r"update\(s\), (?P<pledges>\d+) pledge\(s\) in progress",
+        _l(
+            "%(taker)s took over the work of %(giver)s: open updates %(updates)s, pledges in "
+            "progress %(pledges)s"
         ),
-        (
-            r"Added commitment (?P<number>\d+) to (?P<plan>\S+)",
-            _l("Added commitment %(number)s to %(plan)s"),
+    ),
+    (
+        r"Handed over from (?P<giver>\S+) to (?P<taker>\S+)",
+        _l("Handed over from %(giver)s to %(taker)s"),
+    ),
+    (r"Invited (?P<email>\S+) again", _l("Invited %(email)s again")),
+    (r"Invited (?P<email>\S+) \((?P<role>[a-z_]+)\)", _l("Invited %(email)s (%(role)s)")),
+    (
+        r"Created account (?P<email>\S+) \((?P<role>[a-z_]+)\)",
+        _l("Created account %(email)s (%(role)s)"),
+    ),
+    (
+        r"Account (?P<email>\S+): (?P<account_changes>.+)",
+        _l("Account %(email)s: %(account_changes)s"),
+    ),
+    (r"Password of (?P<email>\S+) set", _l("Password of %(email)s set")),
+    (r"Failed sign-in as (?P<email>.+)", _l("Failed sign-in as %(email)s")),
+    (
+        r"Wrong current password given on the password page of (?P<email>.+)",
+        _l("Wrong current password given on the password page of %(email)s"),
+    ),
+    (
+        r"Sign-in as (?P<email>.+) refused from this address for up to (?P<minutes>\d+) "
+        r"minutes: too many failures",
+        _l(
+            "Sign-in as %(email)s refused from this address for up to %(minutes)s minutes: too "
+            "many failures"
         ),
-        (r"Added plan (?P<code>\S+)", _l("Added plan %(code)s")),
-        (r"Continued in (?P<reference>\S+)", _l("Continued in %(reference)s")),
-        (r"No longer continued in (?P<reference>\S+)", _l("No longer continued in %(reference)s")),
-        (
-            r"Attached “(?P<title>.*)” \((?P<file>.*)\) to action point (?P<ap>\S+)",
-            _l("Attached “%(title)s” (%(file)s) to action point %(ap)s"),
+    ),
+    (
+        r"Sign-in as (?P<email>.+) refused this address, for any account, for up to "
+        r"(?P<minutes>\d+) minutes: too many failures",
+        _l(
+            "Sign-in as %(email)s refused this address, for any account, for up to "
+            "%(minutes)s minutes: too many failures"
         ),
-        (
-            r"Retired “(?P<title>.*)” of action point (?P<ap>\S+)",
-            _l("Retired “%(title)s” of action point %(ap)s"),
+    ),
+    (
+        r"Sign-in as (?P<email>.+) refused from addresses it never signed in from for up to "
+        r"(?P<minutes>\d+) minutes: too many failures",
+        _l(
+            "Sign-in as %(email)s refused from addresses it never signed in from for up to "
+            "%(minutes)s minutes: too many failures"
         ),
-        (r"Added actor (?P<code>\S+)", _l("Added actor %(code)s")),
-        (r"Edited actor (?P<code>\S+): (?P<fields>.+)", _l("Edited actor %(code)s: %(fields)s")),
-        (r"Added working group (?P<code>\S+)", _l("Added working group %(code)s")),
-        (
-            r"Edited working group (?P<code>\S+): (?P<fields>.+)",
-            _l("Edited working group %(code)s: %(fields)s"),
+    ),
+    (
+        r"(?P<email>\S+) gave the right password; second factor asked",
+        _l("%(email)s gave the right password; second factor asked"),
+    ),
+    (
+        r"(?P<email>\S+) signed in with an authenticator code",
+        _l("%(email)s signed in with an authenticator code"),
+    ),
+    (
+        r"(?P<email>\S+) signed in with a recovery code",
+        _l("%(email)s signed in with a recovery code"),
+    ),
+    (r"(?P<email>\S+) signed in", _l("%(email)s signed in")),
+    (r"(?P<email>\S+) signed out", _l("%(email)s signed out")),
+    (r"(?P<email>\S+) changed their password", _l("%(email)s changed their password")),
+    (r"(?P<email>\S+) changed their name", _l("%(email)s changed their name")),
+    (
+        r"(?P<email>\S+) asked to change their email to (?P<new_email>\S+)",
+        _l("%(email)s asked to change their email to %(new_email)s"),
+    ),
+    (
+        r"(?P<email>\S+) changed their email to (?P<new_email>\S+)",
+        _l("%(email)s changed their email to %(new_email)s"),
+    ),
+    (
+        r"(?P<email>\S+) accepted the invitation and set a password",
+        _l("%(email)s accepted the invitation and set a password"),
+    ),
+    (
+        r"Withdrew the invitation of (?P<email>\S+); the account is deactivated",
+        _l("Withdrew the invitation of %(email)s; the account is deactivated"),
+    ),
+    (
+        r"A password reset link was mailed to (?P<email>\S+)",
+        _l("A password reset link was mailed to %(email)s"),
+    ),
+    (
+        r"(?P<email>\S+) set a new password through a reset link; every session ended",
+        _l("%(email)s set a new password through a reset link; every session ended"),
+    ),
+    (
+        r"(?P<email>\S+) turned on two-factor sign-in",
+        _l("%(email)s turned on two-factor sign-in"),
+    ),
+    (
+        r"(?P<email>\S+) turned off two-factor sign-in",
+        _l("%(email)s turned off two-factor sign-in"),
+    ),
+    (
+        r"Two-factor sign-in of (?P<email>\S+) reset; their sessions ended",
+        _l("Two-factor sign-in of %(email)s reset; their sessions ended"),
+    ),
+    (
+        r"Wrong or reused second-factor code for (?P<email>\S+)",
+        _l("Wrong or reused second-factor code for %(email)s"),
+    ),
+    (r"(?P<email>\S+) made new recovery codes", _l("%(email)s made new recovery codes")),
+    (r"API token (?P<prefix>\S+)… for (?P<email>\S+)", _l("API token %(prefix)s… for %(email)s")),
+    (r"Revoked API token (?P<prefix>\S+)…", _l("Revoked API token %(prefix)s…")),
+    (
+        r"Tokens from this address refused for (?P<minutes>\d+) minutes: (?P<limit>\d+) failed "
+        r"\(the last: token (?P<prefix>\S+)\)",
+        _l(
+            "Tokens from this address refused for %(minutes)s minutes: %(limit)s failed (the "
+            "last: token %(prefix)s)"
         ),
-        (r"Added participating state (?P<name>.+)", _l("Added participating state %(name)s")),
-        (r"Added observer state (?P<name>.+)", _l("Added observer state %(name)s")),
-        (r"Added organisation (?P<name>.+)", _l("Added organisation %(name)s")),
-        (r"(?P<name>.+) joined the Reference Group", _l("%(name)s joined the Reference Group.")),
-        (r"(?P<name>.+) left the Reference Group", _l("%(name)s left the Reference Group.")),
-        (r"Names of actor (?P<code>\S+)", _l("Names of actor %(code)s")),
-        (r"Names of plan (?P<code>\S+)", _l("Names of plan %(code)s")),
-        (
-            r"Names of goal (?P<number>\d+) of (?P<plan>\S+)",
-            _l("Names of goal %(number)s of %(plan)s"),
+    ),
+    (
+        r"Tokens from this address refused for (?P<minutes>\d+) minutes: (?P<limit>\d+) failed "
+        r"\(the last: the calendar feed of user (?P<user>\d+)\)",
+        _l(
+            "Tokens from this address refused for %(minutes)s minutes: %(limit)s failed (the "
+            "last: the calendar feed of user %(user)s)"
         ),
-        (r"Retired (?P<what>.+)", _l("Retired %(what)s.")),
-        (r"Restored (?P<what>.+)", _l("Restored %(what)s.")),
-        (r"Edited (?P<fields>[a-z0-9 ,()-]+)", _l("Edited %(fields)s")),
-        (r"Added (?P<name>.+)", _l("Added %(name)s.")),
-    )
+    ),
+    (
+        r"Replaced the calendar feed address for (?P<email>\S+); the old one stopped working",
+        _l("Replaced the calendar feed address for %(email)s; the old one stopped working"),
+    ),
+    (
+        r"New calendar feed address for (?P<email>\S+)",
+        _l("New calendar feed address for %(email)s"),
+    ),
+    (r"Calendar feed address for (?P<email>\S+)", _l("Calendar feed address for %(email)s")),
+    (
+        r"Revoked the calendar feed address of (?P<email>\S+) \(made with API token "
+        r"(?P<prefix>\S+)…\)",
+        _l("Revoked the calendar feed address of %(email)s (made with API token %(prefix)s…)"),
+    ),
+    (
+        r"Revoked the calendar feed address of (?P<email>\S+)",
+        _l("Revoked the calendar feed address of %(email)s"),
+    ),
+    (r"Notifications by mail: (?P<delivery>.+)", _l("Notifications by mail: %(delivery)s")),
+    # The plan, goals, activities, documents and actors.
+    (
+        r"Created action point (?P<code>\S+) in (?P<plan>\S+)",
+        _l("Created action point %(code)s in %(plan)s"),
+    ),
+    (
+        r"Created activity (?P<code>\S+) under action point (?P<ap>\S+)",
+        _l("Created activity %(code)s under action point %(ap)s"),
+    ),
+    (
+        r"Edited activity (?P<code>\S+) of action point (?P<ap>\S+): (?P<fields>.+)",
+        _l("Edited activity %(code)s of action point %(ap)s: %(fields)s"),
+    ),
+    (r"Added goal (?P<number>\d+) to (?P<plan>\S+)", _l("Added goal %(number)s to %(plan)s")),
+    (
+        r"Edited goal (?P<number>\d+) of (?P<plan>\S+): (?P<fields>.+)",
+        _l("Edited goal %(number)s of %(plan)s: %(fields)s"),
+    ),
+    (
+        r"Official wording of goal (?P<number>\d+) of (?P<plan>\S+)",
+        _l("Official wording of goal %(number)s of %(plan)s"),
+    ),
+    (
+        r"Added commitment (?P<number>\d+) to (?P<plan>\S+)",
+        _l("Added commitment %(number)s to %(plan)s"),
+    ),
+    (r"Added plan (?P<code>\S+)", _l("Added plan %(code)s")),
+    (r"Continued in (?P<reference>\S+)", _l("Continued in %(reference)s")),
+    (r"No longer continued in (?P<reference>\S+)", _l("No longer continued in %(reference)s")),
+    (
+        r"Attached “(?P<title>.*)” \((?P<file>.*)\) to action point (?P<ap>\S+)",
+        _l("Attached “%(title)s” (%(file)s) to action point %(ap)s"),
+    ),
+    (
+        r"Retired “(?P<title>.*)” of action point (?P<ap>\S+)",
+        _l("Retired “%(title)s” of action point %(ap)s"),
+    ),
+    (r"Added actor (?P<code>\S+)", _l("Added actor %(code)s")),
+    (r"Edited actor (?P<code>\S+): (?P<fields>.+)", _l("Edited actor %(code)s: %(fields)s")),
+    (r"Added working group (?P<code>\S+)", _l("Added working group %(code)s")),
+    (
+        r"Edited working group (?P<code>\S+): (?P<fields>.+)",
+        _l("Edited working group %(code)s: %(fields)s"),
+    ),
+    (r"Added participating state (?P<name>.+)", _l("Added participating state %(name)s")),
+    (r"Added observer state (?P<name>.+)", _l("Added observer state %(name)s")),
+    (r"Added organisation (?P<name>.+)", _l("Added organisation %(name)s")),
+    (r"(?P<name>.+) joined the Reference Group", _l("%(name)s joined the Reference Group.")),
+    (r"(?P<name>.+) left the Reference Group", _l("%(name)s left the Reference Group.")),
+    (r"Names of actor (?P<code>\S+)", _l("Names of actor %(code)s")),
+    (r"Names of plan (?P<code>\S+)", _l("Names of plan %(code)s")),
+    (
+        r"Names of goal (?P<number>\d+) of (?P<plan>\S+)",
+        _l("Names of goal %(number)s of %(plan)s"),
+    ),
+    # The shapes that end in anything: last, so that a specific one above wins.
+    (
+        rf"(?P<group>.+): (?P<count>\d+) (?P<attendance>{_ATTENDANCE_VALUES})",
+        _l("%(group)s: %(count)s added as “%(attendance)s”"),
+    ),
+    (
+        rf"(?P<name>.+): (?P<attendance>{_ATTENDANCE_LABELS})",
+        _l("%(name)s: %(attendance)s"),
+    ),
+    (
+        r"(?P<request>.+) refused \((?P<status_code>\d{3})\)",
+        _l("%(request)s refused (%(status_code)s)"),
+    ),
+    (r"Retired (?P<what>.+)", _l("Retired %(what)s.")),
+    (r"Restored (?P<what>.+)", _l("Restored %(what)s.")),
+    (r"Edited (?P<fields>[a-z0-9 ,()-]+)", _l("Edited %(fields)s")),
+    (r"Added (?P<name>.+)", _l("Added %(name)s.")),
 ]
+SUMMARIES: list[tuple[re.Pattern, Any]] = [(re.compile(p), msg) for p, msg in _LINES]
 
 # What `retirement.describe` wrote into "Retired …" and "Restored …".
 DESCRIBED: list[tuple[re.Pattern, Any]] = [
@@ -198,16 +584,119 @@ DESCRIBED: list[tuple[re.Pattern, Any]] = [
     )
 ]
 
+# What `update_user` wrote after "Account <email>: ", one part each, joined by ", ".
+ACCOUNT_CHANGES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (r"reactivated", _l("reactivated")),
+        (r"deactivated", _l("deactivated")),
+        (r"role (?P<role>\S+) → (?P<new_role>\S+)", _l("role %(role)s → %(new_role)s")),
+        (r"actor (?P<code>\S+) → (?P<new_code>\S+)", _l("actor %(code)s → %(new_code)s")),
+        (r"name changed", _l("name changed")),
+    )
+]
+
+
+def _labelled(labels: dict, text: str) -> str:
+    """A label a summary carries in English (or the member's value), in the reader's words."""
+    for member, label in labels.items():
+        if text in (_msgid(label), getattr(member, "value", None)):
+            return str(label)
+    return text
+
+
+def _role(text: str) -> str:
+    try:
+        return str(Role(text).label)
+    except ValueError:
+        return text
+
+
+def _delivery(text: str) -> str:
+    """A delivery choice as "Notifications by mail: …" wrote it (its English label)."""
+    for member in Delivery:
+        with force_locale(SOURCE_LANGUAGE):
+            english = str(member.label)
+        if text in (english, member.value):
+            return str(member.label)
+    return text
+
+
+def _day(text: str) -> str:
+    """A date a summary carries (ISO, or the house's "05 Dec 2026"), in the reader's format."""
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d %b %Y").date()):
+        try:
+            return format_day(parse(text))
+        except ValueError:
+            continue
+    return text
+
+
+def _count(text: str) -> str:
+    try:
+        return format_number(int(text.replace(",", "")))
+    except ValueError:
+        return text
+
+
+def _decimal(text: str) -> str:
+    """A decimal as stored ("1000.00", "1.0850") in the reader's notation, its decimals kept."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return text
+    decimals = "0" * max(0, -value.as_tuple().exponent)
+    pattern = f"#,##0.{decimals}" if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def _account_changes(text: str) -> str:
+    return ", ".join(_translated(part, ACCOUNT_CHANGES) or part for part in text.split(", "))
+
+
+# How a value a summary carries is written for the reader, by the name of its group.
+_CONVERT = {
+    "fields": lambda text: _fields_in_words(text),
+    "what": lambda text: _translated(text, DESCRIBED) or text,
+    "account_changes": _account_changes,
+    "date": _day,
+    "new_date": _day,
+    "status": lambda text: _labelled(STATUS_LABELS, text),
+    "kind": lambda text: _labelled(ENTRY_KIND_LABELS, text),
+    "attendance": lambda text: _labelled(MEETING_LABELS, text),
+    "follow_up_status": lambda text: _labelled(MEETING_LABELS, text),
+    "new_follow_up_status": lambda text: _labelled(MEETING_LABELS, text),
+    "role": _role,
+    "new_role": _role,
+    "delivery": _delivery,
+    "percent": lambda text: format_percent(int(text)),
+    "rate": _decimal,
+    "num": int,
+    "count": _count,
+    "points": _count,
+    "activities": _count,
+    "updates": _count,
+    "entries": _count,
+    "meetings": _count,
+    "years": _count,
+    "pledges": _count,
+}
+
 
 def _translated(text: str, patterns: list[tuple[re.Pattern, Any]]) -> str | None:
     for pattern, message in patterns:
-        if (match := pattern.fullmatch(text)) is not None:
-            values = match.groupdict()
-            if "fields" in values:
-                values["fields"] = _fields_in_words(values["fields"])
-            if "what" in values:
-                values["what"] = _translated(values["what"], DESCRIBED) or values["what"]
-            return str(message) % values
+        if (match := pattern.fullmatch(text)) is None:
+            continue
+        values = {
+            name: _CONVERT[name](value) if name in _CONVERT else value
+            for name, value in match.groupdict().items()
+        }
+        if "amount" in values:  # an amount and its currency: written as the reader writes money
+            try:
+                values["amount"] = format_money(Decimal(values["amount"]), values["currency"])
+            except ArithmeticError:
+                values["amount"] = f"{values['amount']} {values['currency']}"
+        return message(values) if callable(message) else str(message) % values
     return None
 
 
@@ -547,6 +1036,10 @@ def _scalar(field: str, value: Any) -> str:
     if field == "percent" and isinstance(value, int):
         return f"{format_number(value)} %"
     if isinstance(value, str):
+        if value == "none" and field in HANDED_OVER:
+            return _("none")
+        if field.endswith("_total") and current_language() != SOURCE_LANGUAGE:
+            return _decimal(value)  # a ledger total, as stored ("1000.00")
         if field.endswith("_at") and _ISO_MOMENT.match(value):
             try:
                 moment = datetime.fromisoformat(value)

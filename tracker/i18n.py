@@ -26,6 +26,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired
 
+from tracker.db import db
+from tracker.redirects import safe_next
+
 # A lazy string (`_l`) says it is HTML already (`__html__`), so Jinja would write it unescaped,
 # unlike every other text: a label with "<" or "'" would reach the page raw. Without it, lazy
 # strings are escaped as plain strings are (tests/i18n/test_language_choice.py).
@@ -141,9 +144,6 @@ class LanguageForm(FlaskForm):
 def switch_language():
     """POST /language: remembered on the account when signed in, and in a cookie for the pages
     before sign-in."""
-    from tracker.db import db
-    from tracker.pages import safe_next
-
     form = LanguageForm()
     back = redirect(safe_next(form.next.data))
     if not form.validate_on_submit():  # a made-up language: back to the page, as it was

@@ -1,8 +1,6 @@
-"""What the pages share: one form page, one edit-conflict page, file downloads, safe redirects."""
+"""What the admin pages share: one form page, one edit-conflict page, file downloads."""
 
-from urllib.parse import urlsplit
-
-from flask import make_response, render_template, url_for
+from flask import make_response, render_template
 
 from tracker.plan.fileformats import MEDIA_TYPES
 from tracker.uploads.files import content_disposition
@@ -47,16 +45,3 @@ def download(data: bytes, filename: str, fmt: str):
     response.headers["Content-Type"] = DOWNLOAD_TYPES[fmt]
     response.headers["Content-Disposition"] = content_disposition(filename)
     return response
-
-
-def safe_next(target: str | None) -> str:
-    """`target` if it is a path on this site, else the dashboard (no open redirect)."""
-    # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil.example" means
-    # "//evil.example", another site. Refuse all of those, then anything with a host.
-    fallback = url_for("reports.dashboard")
-    if not target or any(c < " " or c in "\\\x7f" for c in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target

@@ -116,7 +116,7 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/auth/sign-in")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(lambda url: "/auth/sign-in" not in url)
 
 

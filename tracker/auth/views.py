@@ -26,7 +26,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import User
 from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
-from tracker.pages import safe_next
+from tracker.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 bp.before_app_request(sessions.enforce_timeouts)

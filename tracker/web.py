@@ -17,6 +17,7 @@ from tracker.db import MAX_ID
 from tracker.i18n import format_day
 from tracker.meetings.services import is_ambiguous
 from tracker.money import format_compact, format_grouped
+from tracker.plan.models import confidence_label
 from tracker.progress.display import status_badge
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -128,6 +129,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(can_manage_plans)
     app.add_template_global(can_pledge)
     app.add_template_global(status_badge)
+    app.add_template_global(confidence_label)
     for rule in (
         "can_edit_update",
         "can_withdraw_update",

@@ -140,8 +140,8 @@ INTERFACE_TEXTS = """(pageLanguage) => {
 # Not words of the interface: codes (ISO, currencies, formats: EUR, PDF, UTC), addresses, paths,
 # IANA time zones, numbers with units, and the proper names of standards.
 NOT_WORDS = re.compile(
-    r"\S+@\S+|https?://\S+|(?<!\w)/[\w/.:<>-]*|\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b"
-    r"|\b[A-Z0-9]{2,6}\b|\b[A-Z][a-z]?\d+\b|\b\w+\.(?:pdf|csv|xlsx|json|ics|zip|png)\b"
+    r"\S+@\S+|https?://\S*|(?<!\w)/[\w/.:<>-]*|\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b"
+    r"|\b[A-Z0-9]{2,10}\b|\b[A-Z][a-z]?\d+\b|\b\w+\.(?:pdf|csv|xlsx|json|ics|zip|png)\b"
     r"|\b(?:Markdown|iCalendar|TOTP|Budapest|Istanbul|Excel|Outlook|Google|Authenticator)\b"
 )
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -21,6 +21,7 @@ from tracker.meetings.models import (
     FollowUpNote,
     FollowUpStatus,
     Meeting,
+    english_label,
 )
 from tracker.meetings.services import MeetingError, record_of_meeting, remove_record
 from tracker.notifications import services as notifications
@@ -288,7 +289,7 @@ def change_follow_up_status(
         by=by,
         action="status",
         entity=follow_up,
-        summary=f"Follow-up {before.label} → {status.label}",
+        summary=f"Follow-up {english_label(before)} → {english_label(status)}",
         changes={"status": [before.value, status.value]},
     )
     return follow_up

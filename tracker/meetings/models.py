@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,6 +68,14 @@ LABELS = {
 }
 
 PENDING = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
+
+
+def english_label(value: _Labelled) -> str:
+    """The label as the audit trail keeps it: in English, whoever acts (reports/history.py shows
+    it in the reader's language)."""
+    with force_locale("en"):
+        return value.label
+
 
 _LEADING_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?\.?\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"\s*(?:no\.?\s*|#)?\d+$", re.IGNORECASE)

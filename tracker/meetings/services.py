@@ -34,6 +34,7 @@ from tracker.meetings.models import (
     MeetingKind,
     MeetingParticipant,
     Minutes,
+    english_label,
 )
 from tracker.notifications import services as notifications
 from tracker.plan.models import Plan
@@ -447,7 +448,7 @@ def set_participant(
         by=by,
         action="participant",
         entity=meeting,
-        summary=f"{actor.name}: {attendance.label}",
+        summary=f"{actor.name}: {english_label(attendance)}",
         changes={actor.code: [jsonable(before), attendance.value]},
     )
     if invited:

@@ -2,6 +2,7 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,14 @@ from tracker.uploads.models import StoredFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
+
+
+# How sure the shipped data is of its sources (plan/data/*.yaml), in the reader's language.
+CONFIDENCE_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
+
+
+def confidence_label(value: str | None) -> str:
+    return str(CONFIDENCE_LABELS.get(value, value or ""))
 
 
 action_point_partners = Table(

@@ -46,9 +46,9 @@
         select.value = first.value;
       }
       // The words come from the page, in its language (data-search-count, with {shown} and {total}).
-      var words = select.getAttribute("data-search-count") || "{shown} of {total} match";
+      var said = select.getAttribute("data-search-count") || "{shown} of {total} match";
       count.textContent = wanted.length ?
-        words.replace("{shown}", shown).replace("{total}", select.options.length) : "";
+        said.replace("{shown}", shown).replace("{total}", select.options.length) : "";
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("select[data-searchable]"), attach);

@@ -80,6 +80,18 @@ def select_language() -> str:
     return SOURCE_LANGUAGE
 
 
+def language_of(recipient) -> str:
+    """The language of a message to a user: the one they chose, else the one the request that
+    sends it speaks (an admin inviting in Russian invites in Russian), else English (the
+    command line). Compose the message inside `flask_babel.force_locale(language_of(user))`."""
+    chosen = getattr(recipient, "language", None)
+    if chosen in languages():
+        return chosen
+    if has_request_context():
+        return current_language()
+    return SOURCE_LANGUAGE
+
+
 def localized(record, field: str) -> str:
     """`record.<field>` as entered, or its version in the interface language when the record
     carries one (`record.translations == {"ru": {"name": "…"}}`)."""

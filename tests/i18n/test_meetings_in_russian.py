@@ -60,3 +60,15 @@ def test_a_series_named_in_russian_gets_a_key_in_latin_letters():
         series_key("Рабочая группа по Шёлковому пути 2") == "rabochaia-gruppa-po-shelkovomu-puti-2"
     )
     assert series_key("Подъём, объём") == "podieem-obieem"
+
+
+def test_a_subscription_whose_owner_language_is_not_known_answers_in_english(client):
+    factories.make_meeting()
+    owner = factories.make_user(role="viewer")
+    owner.language = "<script>"  # not one the switch takes; a row written some other way
+    _, plain = services.create_calendar_feed(owner, by="tests")
+    db.session.commit()
+    response = client.get(f"/meetings/feed/{plain}.ics")
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.get_data())
+    assert str(calendar["X-WR-CALNAME"]) == "Budapest Process meetings"

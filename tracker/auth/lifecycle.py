@@ -30,7 +30,8 @@ from tracker.auth.services import (
     is_plausible_email,
 )
 from tracker.db import db, guarded_write, utcnow
-from tracker.mail.services import language_of, queue_mail
+from tracker.i18n import language_of
+from tracker.mail.services import queue_mail
 
 
 def _mail(user: User, template: str, subject: str, *, to: str | None = None, **context) -> None:

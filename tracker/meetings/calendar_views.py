@@ -82,7 +82,7 @@ def feed(feed_token: str):
         abort(404)
     db.session.commit()  # the feed's last use
     upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
-    with force_locale(owner.language or i18n.SOURCE_LANGUAGE):  # no browser asks: its owner's
+    with force_locale(i18n.language_of(owner)):  # a calendar app asks: its owner's language
         response = calendar_response(upcoming)
     # The address is a secret: no shared cache keeps the answer, and nothing it links to learns
     # the address from a Referer.

@@ -23,8 +23,9 @@ from tracker.actors.models import Actor
 from tracker.audit.services import By, record_event
 from tracker.auth.models import Role, User
 from tracker.db import db, utcnow
+from tracker.i18n import language_of
 from tracker.mail.models import MailStatus, OutgoingMail
-from tracker.mail.services import MailError, language_of, queue_mail
+from tracker.mail.services import MailError, queue_mail
 from tracker.meetings.models import PENDING, Decision, FollowUp, Meeting, MeetingParticipant
 from tracker.meetings.models import Minutes as MeetingMinutes
 from tracker.notifications.models import (

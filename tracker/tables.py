@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import openpyxl
-from babel.numbers import format_decimal
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
+
+from tracker.i18n import format_number
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # A small XLSX can unpack to gigabytes (a "zip bomb"): refuse it before openpyxl unpacks it.
@@ -100,10 +100,8 @@ def too_large_message() -> str:
 
 
 def count_text(value) -> str:
-    """A count as the interface language writes it ("12,000", "12 000"). Not i18n.format_number:
-    tracker.i18n reaches the pages, which reach this module."""
-    locale = get_locale()
-    return format_decimal(value, locale=locale.language if locale else "en")
+    """A count as the interface language writes it ("12,000", "12 000")."""
+    return format_number(value)
 
 
 def _either(names: list[str]) -> str:
@@ -200,7 +198,7 @@ def decode(data: bytes, unit: str | None = None) -> str:
                     "As › 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice choose the "
                     "character set 'Unicode (UTF-8)'.",
                     where=where,
-                    byte=f"{data[error.start]:02X}",
+                    byte=format(data[error.start], "02X"),
                 )
             ]
         ) from None

@@ -114,9 +114,12 @@ def csp_problem(text: str) -> bool:
 # (`lang`, the language switch) are left out.
 INTERFACE_TEXTS = """(pageLanguage) => {
   const texts = [];
+  // Another language on purpose (the switch), code (<code>, <kbd>, <samp>, <pre>: keys, column
+  // names, commands) and what is marked not to be translated (time zone ids).
   const foreign = (el) => {
     const tagged = el.closest('[lang]');
-    return tagged && tagged.getAttribute('lang') !== pageLanguage;
+    return (tagged && tagged.getAttribute('lang') !== pageLanguage)
+      || Boolean(el.closest('code, kbd, samp, pre, [translate="no"]'));
   };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -143,6 +146,9 @@ NOT_WORDS = re.compile(
     r"\S+@\S+|https?://\S*|(?<!\w)/[\w/.:<>-]*|\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b"
     r"|\b[A-Z0-9]{2,10}\b|\b[A-Z][a-z]?\d+\b|\b\w+\.(?:pdf|csv|xlsx|json|ics|zip|png)\b"
     r"|\b(?:Markdown|iCalendar|TOTP|Budapest|Istanbul|Excel|Outlook|Google|Authenticator)\b"
+    r"|\b(?:Apple Calendar|Microsoft|FreeOTP|Aegis)\b"
+    r"|\.\w{2,5}\b|\b\w*_\w+\b|\b[a-z]+/[\w.+-]+"  # extensions, identifiers, media types
+    r"|\b[a-z_]+(?:, [a-z_]+){2,}\b"  # a list of column names or action codes
 )
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 

@@ -14,13 +14,14 @@ loads every page on both databases.
 
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
-from sqlalchemy import Enum, Text, select
+from sqlalchemy import JSON, Enum, Text, select
 from werkzeug.serving import make_server
 
 from tests import factories
@@ -103,13 +104,27 @@ def stored_texts() -> pagechecks.KnownData:
         columns = [
             column
             for column in table.columns
-            if not isinstance(column.type, Enum)
+            if isinstance(column.type, JSON)
+            or not isinstance(column.type, Enum)
             and (isinstance(column.type, Text) or (getattr(column.type, "length", 0) or 0) >= 60)
         ]
         if columns:
             for row in db.session.execute(select(*columns)):
-                values.extend(value for value in row if isinstance(value, str))
+                values.extend(text for value in row for text in _texts_in(value))
+    # A key shown in words where no name was given (a series "reference-group": "Reference group").
+    values += [v.replace("-", " ").capitalize() for v in values if re.fullmatch(r"[a-z0-9-]+", v)]
     return pagechecks.KnownData(values)
+
+
+def _texts_in(value) -> list[str]:
+    """The strings of a column's value, those inside JSON (an audit event's changes) too."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts_in(item)]
+    return []
 
 
 def sign_in(page: Page, base: str, email: str) -> None:

@@ -77,6 +77,7 @@ LABELS = {
     "narrative": N_("Narrative"),
     "action_point": N_("Action point"),
     "file": N_("File"),
+    "language": N_("Language"),
 }
 
 

@@ -32,7 +32,7 @@ from tracker.meetings.models import (
     Meeting,
     MeetingKind,
 )
-from tracker.meetings.queries import Series
+from tracker.meetings.queries import REFERENCE_GROUP, Series
 from tracker.meetings.services import (
     MAX_MINUTES,
     MeetingError,
@@ -93,6 +93,7 @@ class MeetingForm(FlaskForm):
     )
     timezone = StringField(
         _l("Time zone"),
+        render_kw={"translate": "no"},  # zone ids (Europe/Budapest) are names, not words
         validators=[Optional(), Length(max=64)],
         description=_l(
             "Region and city of the meeting's clock, e.g. Europe/Budapest or Asia/Tbilisi."
@@ -154,6 +155,7 @@ class MeetingPageForm(MeetingForm):
     )
     timezone = SelectField(
         _l("Time zone"),
+        render_kw={"translate": "no"},  # zone ids (Europe/Budapest) are names, not words
         validators=[InputRequired()],
         description=_l("Where the meeting is held: its times are entered and shown in this zone."),
         invalid_choice_message=_l("Choose a time zone from the list."),
@@ -298,7 +300,9 @@ class ParticipantGroupForm(FlaskForm):
                     "%(name)s (%(num)d member)",
                     "%(name)s (%(num)d members)",
                     len(members),
-                    name=name[:1].upper() + name[1:],
+                    name=_("The Reference Group")
+                    if value == REFERENCE_GROUP
+                    else name[:1].upper() + name[1:],
                 ),
             )
             for value, (name, members) in self.groups.items()

@@ -248,7 +248,7 @@ def format_size(size: int) -> str:
     if size < 1024:
         return ngettext("%(num)d byte", "%(num)d bytes", size)
     if size < 1024 * 1024:
-        return _("%(num)s KB", num=f"{size / 1024:.0f}")
+        return _("%(num)s KB", num=count_text(round(size / 1024)))
     megabytes = Decimal(f"{size / (1024 * 1024):.1f}".removesuffix(".0"))
     return _("%(num)s MB", num=count_text(megabytes))
 

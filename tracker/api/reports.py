@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.errors import ApiError
+from tracker.api.input import read_json_object
 from tracker.api.pagination import page_of
 from tracker.api.serializers import iso, round_summary
 from tracker.api.views import acting_user, answer, bp, found
@@ -101,8 +102,10 @@ def publish_round(round_id: int):
     when the round has its report already (`published_report` in the error: that one)."""
     require(can_publish_reports(current_user))
     round_ = found(db.session.get(Round, round_id), _("There is no round %(id)s.", id=round_id))
-    body = request.get_json(silent=True) if request.is_json else None
-    asked = body.get("language") if isinstance(body, dict) else request.args.get("language")
+    # The body is optional here (the language may come as a query argument); when there is one,
+    # it is read as every JSON body is (read_json_object: a bad or absurdly deep one is a 400).
+    body = read_json_object() if request.content_length or request.is_json else None
+    asked = body.get("language") if body is not None else request.args.get("language")
     try:
         language = report_language(asked if isinstance(asked, str) else None)
     except ReportFilterError as error:

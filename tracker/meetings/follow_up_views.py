@@ -6,128 +6,67 @@ create_app imports this module so that its routes join `bp` before it is registe
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
-from tracker.auth.permissions import get_manageable_meeting, get_updatable_follow_up
+from tracker.auth.permissions import get_updatable_follow_up
 from tracker.db import StaleVersionError, db
 from tracker.meetings import follow_ups as follow_up_services
-from tracker.meetings import queries, services
+from tracker.meetings import parts, queries, services
+from tracker.meetings.follow_ups import get_decision, get_follow_up
 from tracker.meetings.forms import (
     DecisionEditForm,
     DecisionForm,
     FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
-    decision_data,
-    decision_values,
-    follow_up_data,
-    follow_up_edit_values,
-    follow_up_values,
 )
 from tracker.meetings.models import FollowUpStatus
-from tracker.meetings.views import bp, edit_and_show, field_error, remove_and_show, save_and_show
+from tracker.meetings.views import bp, edits, field_error, removes, writes
 from tracker.query_args import page_arg
 
 
 @bp.post("/<id:meeting_id>/decisions")
 @login_required
-def add_decision(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = DecisionForm()
-    form.set_choices(meeting.plan)
-    return save_and_show(
-        meeting,
-        form,
-        "decision_form",
-        lambda: follow_up_services.record_decision(
-            meeting, **decision_values(form, meeting.plan), by=current_user
-        ),
-        "Decision recorded.",
-    )
+@writes(DecisionForm, parts.record_decision)
+def add_decision(decision) -> str:
+    return "Decision recorded."
 
 
 @bp.route("/<id:meeting_id>/decisions/<id:decision_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = follow_up_services.get_decision(meeting, decision_id) or abort(404)
-    form = DecisionEditForm(data=decision_data(decision))
-    form.set_choices(meeting.plan)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit a decision",
-        decision,
-        lambda: follow_up_services.update_decision(
-            decision,
-            **decision_values(form, meeting.plan),
-            version=form.version.data,
-            by=current_user,
-        ),
-        lambda: decision_data(decision),
-        "Decision saved.",
-    )
+@edits(get_decision, DecisionEditForm, parts.update_decision, "Edit a decision")
+def edit_decision(decision) -> str:
+    return "Decision saved."
 
 
 @bp.post("/<id:meeting_id>/decisions/<id:decision_id>/remove")
 @login_required
-def remove_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = follow_up_services.get_decision(meeting, decision_id) or abort(404)
-    return remove_and_show(
-        meeting, follow_up_services.remove_decision, decision, "Decision removed."
-    )
+@removes(get_decision, follow_up_services.remove_decision)
+def remove_decision(decision) -> str:
+    return "Decision removed."
 
 
 @bp.route("/<id:meeting_id>/follow-ups/<id:follow_up_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_follow_up(meeting_id: int, follow_up_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_up = follow_up_services.get_follow_up(meeting, follow_up_id) or abort(404)
-    actors = list_actors()
-    form = FollowUpEditForm(data=follow_up_data(follow_up))
-    form.set_choices(actors)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit a follow-up action",
-        follow_up,
-        lambda: follow_up_services.update_follow_up(
-            follow_up, **follow_up_edit_values(form, actors), by=current_user
-        ),
-        lambda: follow_up_data(follow_up),
-        "Follow-up action saved.",
-    )
+@edits(get_follow_up, FollowUpEditForm, parts.update_follow_up, "Edit a follow-up action")
+def edit_follow_up(follow_up) -> str:
+    return "Follow-up action saved."
 
 
 @bp.post("/<id:meeting_id>/follow-ups/<id:follow_up_id>/remove")
 @login_required
-def remove_follow_up(meeting_id: int, follow_up_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_up = follow_up_services.get_follow_up(meeting, follow_up_id) or abort(404)
-    return remove_and_show(
-        meeting, follow_up_services.remove_follow_up, follow_up, "Follow-up removed."
-    )
+@removes(get_follow_up, follow_up_services.remove_follow_up)
+def remove_follow_up(follow_up) -> str:
+    return "Follow-up removed."
 
 
 @bp.post("/<id:meeting_id>/follow-ups")
 @login_required
-def add_follow_up(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    form = FollowUpForm()
-    form.set_choices(actors, meeting)
-    return save_and_show(
-        meeting,
-        form,
-        "follow_up_form",
-        lambda: follow_up_services.add_follow_up(
-            meeting, **follow_up_values(form, actors, meeting), by=current_user
-        ),
-        "Follow-up action added.",
-    )
+@writes(FollowUpForm, parts.add_follow_up)
+def add_follow_up(follow_up) -> str:
+    return "Follow-up action added."
 
 
 @bp.get("/follow-ups")
@@ -166,13 +105,7 @@ def follow_up_status(follow_up_id: int):
     conflict = None
     if form.validate_on_submit():
         try:
-            follow_up_services.change_follow_up_status(
-                follow_up,
-                status=form.status.data,
-                note=form.note.data,
-                version=form.version.data,
-                by=current_user,
-            )
+            parts.change_follow_up_status(follow_up, form, current_user)
         except services.MeetingError as error:
             field_error(form, error)
         except StaleVersionError as error:

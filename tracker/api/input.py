@@ -15,6 +15,8 @@ from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField
 
 from tracker.api.errors import invalid
+from tracker.uploads.files import UploadError
+from tracker.uploads.services import store_upload
 
 # Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
 MAX_JSON_INTEGER = 2**63 - 1
@@ -99,3 +101,14 @@ def validate_form(form: FlaskForm) -> None:
     """Run the form's own validators; their messages become the 422's `fields`."""
     if not form.validate():
         raise invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+
+
+def stored_upload(by):
+    """The request's one file (multipart/form-data, field `file`), stored; else a 422."""
+    upload = request.files.get("file")
+    if upload is None or len(request.files.getlist("file")) != 1:
+        raise invalid({"file": "Send one file as multipart/form-data, in the field file."})
+    try:
+        return store_upload(upload, by=by)
+    except UploadError as error:
+        raise invalid({"file": str(error)}, str(error)) from None

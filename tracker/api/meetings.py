@@ -11,7 +11,7 @@ from flask_login import current_user
 from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import json_form, read_json_object, stored_upload, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import totals_json
 from tracker.api.views import acting_user, answer, bp, found
@@ -21,7 +21,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db
-from tracker.meetings import agenda, queries, services
+from tracker.meetings import agenda, parts, queries, services
 from tracker.meetings.forms import (
     AgendaItemChangeForm,
     AgendaItemForm,
@@ -30,18 +30,14 @@ from tracker.meetings.forms import (
     ParticipantForm,
     ParticipantGroupForm,
     agenda_item_data,
-    agenda_item_values,
     meeting_data,
     meeting_values,
-    participant_group_values,
-    participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import download
 from tracker.plan import services as plan_services
 from tracker.reports.pdf import brief_filename, render_brief_pdf
-from tracker.uploads.files import UploadError
-from tracker.uploads.services import send_stored_file, store_upload
+from tracker.uploads.services import send_stored_file
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -72,6 +68,19 @@ def choice_arg(name: str, allowed: list[str]) -> str | None:
     if value is not None and value not in allowed:
         raise ApiError(400, f"{name} must be one of: {', '.join(allowed)}.")
     return value
+
+
+def write_part(meeting_id: int, form_class, write, status: int = 200, **form_args):
+    """A write of one part of a meeting, by one who may manage it: the JSON body in the part's
+    form, with the choices the meeting offers, validated; `write(meeting, form, user)` (the same
+    writes as the page's); the meeting as the answer."""
+    meeting = get_manageable_meeting(meeting_id)
+    form = None
+    if form_class is not None:  # else a step with no body (cancel, carry over)
+        form = json_form(form_class, read_json_object(), **form_args)
+        validate_form(parts.with_choices(form, meeting))
+    write(meeting, form, acting_user())
+    return meeting_response(meeting.id, status)
 
 
 @bp.get("/meetings")
@@ -122,23 +131,14 @@ def update_meeting(meeting_id: int):
 
 @bp.post("/meetings/<id:meeting_id>/participants")
 def set_participant(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    form = json_form(ParticipantForm, read_json_object(), required={"actor"})
-    form.set_choices(actors)
-    validate_form(form)
-    services.set_participant(meeting, **participant_values(form, actors), by=acting_user())
-    return meeting_response(meeting.id)
+    return write_part(meeting_id, ParticipantForm, parts.set_participant, required={"actor"})
 
 
 @bp.post("/meetings/<id:meeting_id>/participants/group")
 def add_participant_group(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(ParticipantGroupForm, read_json_object(), required={"group", "attendance"})
-    form.set_choices(queries.participant_groups(), list_actors())
-    validate_form(form)
-    services.add_participants(meeting, **participant_group_values(form), by=acting_user())
-    return meeting_response(meeting.id)
+    required = {"group", "attendance"}
+    write = parts.add_participant_group
+    return write_part(meeting_id, ParticipantGroupForm, write, required=required)
 
 
 @bp.delete("/meetings/<id:meeting_id>/participants/<actor_code>")
@@ -154,13 +154,9 @@ def remove_participant(meeting_id: int, actor_code: str):
 
 @bp.post("/meetings/<id:meeting_id>/agenda-items")
 def add_agenda_item(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(AgendaItemForm, read_json_object(), required={"title"})
-    form.set_choices(meeting.plan)
     # An action point or goal of another plan is not among the choices: 422 at its field.
-    validate_form(form)
-    agenda.add_agenda_item(meeting, **agenda_item_values(form, meeting.plan), by=acting_user())
-    return meeting_response(meeting.id, 201)
+    write = parts.add_agenda_item
+    return write_part(meeting_id, AgendaItemForm, write, 201, required={"title"})
 
 
 def _agenda_item(meeting: Meeting, item_id: int):
@@ -178,13 +174,11 @@ def update_agenda_item(meeting_id: int, item_id: int):
     if not body:
         raise invalid({"input": "Give a position, a title, an action point or a goal."})
     form = json_form(AgendaItemChangeForm, body, current=agenda_item_data(item))
-    form.set_choices(meeting.plan)
-    validate_form(form)
+    validate_form(parts.with_choices(form, meeting))
     # The move first: a position out of range is refused before anything has changed.
     if "position" in body:
-        agenda.move_agenda_item(item, position=form.position.data, by=acting_user())
-    values = agenda_item_values(form, meeting.plan)
-    agenda.update_agenda_item(item, **values, by=acting_user())
+        parts.move_agenda_item(item, form, acting_user())
+    parts.update_agenda_item(item, form, acting_user())
     return meeting_response(meeting.id)
 
 
@@ -197,25 +191,17 @@ def remove_agenda_item(meeting_id: int, item_id: int):
 
 @bp.post("/meetings/<id:meeting_id>/cancel")
 def cancel_meeting(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.cancel_meeting(meeting, by=acting_user())
-    return meeting_response(meeting.id)
+    return write_part(meeting_id, None, parts.cancel_meeting)
 
 
 @bp.post("/meetings/<id:meeting_id>/carry-over")
 def carry_over(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.carry_over(meeting, by=acting_user())
-    return meeting_response(meeting.id)
+    return write_part(meeting_id, None, parts.carry_over)
 
 
 @bp.post("/meetings/<id:meeting_id>/minutes")
 def record_minutes(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(MinutesForm, read_json_object(), required={"text"})
-    validate_form(form)
-    services.record_minutes(meeting, text=form.text.data, by=acting_user())
-    return meeting_response(meeting.id, 201)
+    return write_part(meeting_id, MinutesForm, parts.record_minutes, 201, required={"text"})
 
 
 @bp.get("/meetings/<id:meeting_id>/minutes/<id:version>")
@@ -239,13 +225,7 @@ def get_minutes_version(meeting_id: int, version: int):
 @bp.post("/meetings/<id:meeting_id>/attachments")
 def attach_to_meeting(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    upload = request.files.get("file")
-    if upload is None or len(request.files.getlist("file")) != 1:
-        raise invalid({"file": "Send one file as multipart/form-data, in the field file."})
-    try:
-        stored = store_upload(upload, by=acting_user())
-    except UploadError as error:
-        raise invalid({"file": str(error)}, str(error)) from None
+    stored = stored_upload(acting_user())
     services.attach_file(meeting, stored, by=acting_user())
     return meeting_response(meeting.id, 201)
 

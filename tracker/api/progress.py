@@ -8,7 +8,7 @@ from flask_login import current_user
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import json_form, read_json_object, stored_upload, validate_form
 from tracker.api.pagination import page_args, page_of
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
@@ -20,8 +20,7 @@ from tracker.progress import queries, services
 from tracker.progress.forms import FilterForm, UpdateForm, update_data, update_values
 from tracker.progress.models import Round, UpdateEvidence
 from tracker.query_args import int_arg
-from tracker.uploads.files import UploadError
-from tracker.uploads.services import send_stored_file, store_upload
+from tracker.uploads.services import send_stored_file
 
 # Files go to POST /updates/{id}/evidence, one a request, not in the JSON body.
 FILES = {"evidence_files"}
@@ -131,13 +130,7 @@ def get_update(update_id: int):
 @bp.post("/updates/<id:update_id>/evidence")
 def add_evidence(update_id: int):
     update = get_editable_update(update_id)
-    upload = request.files.get("file")
-    if upload is None or len(request.files.getlist("file")) != 1:
-        raise invalid({"file": "Send one file as multipart/form-data, in the field file."})
-    try:
-        stored = store_upload(upload, by=acting_user())
-    except UploadError as error:
-        raise invalid({"file": str(error)}, str(error)) from None
+    stored = stored_upload(acting_user())
     item = services.attach_evidence(update, stored, by=acting_user())
     return answer(serializers.evidence_file(item), 201)
 

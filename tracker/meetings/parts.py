@@ -27,7 +27,7 @@ from tracker.meetings.forms import (
 from tracker.meetings.models import AgendaItem, Decision, FollowUp, Meeting
 
 
-def with_choices(form, meeting: Meeting, actors: list | None = None):
+def with_choices(form, meeting: Meeting | None, actors: list | None = None):
     """`form` with the choices it offers for `meeting`: its plan's action points and goals, or
     the actors (read once here, or given; kept as `form.actors` for the form's values)."""
     if isinstance(form, AgendaItemForm | DecisionForm):

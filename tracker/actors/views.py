@@ -17,8 +17,8 @@ from tracker.actors.forms import (
 )
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.auth.permissions import can_manage_plans, require
-from tracker.db import StaleVersionError, db
-from tracker.pages import conflict_page, render_form_page
+from tracker.db import db
+from tracker.pages import render_form_page, save_form
 from tracker.plan.services import PlanError
 from tracker.reports.history import page_history
 
@@ -54,16 +54,13 @@ def show(actor_id: int):
 def new():
     require(can_manage_plans(current_user))
     form = ActorForm()
-    if form.validate_on_submit():
-        try:
-            actor = services.create_actor(**actor_values(form), by=current_user)
-        except RULE_ERRORS as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Added {actor.name} ({actor.code}).")
-            return redirect(url_for("actors.show", actor_id=actor.id))
-    return render_form_page(form, "New actor", back=url_for("actors.index"))
+    return save_form(
+        form,
+        lambda: services.create_actor(**actor_values(form), by=current_user),
+        RULE_ERRORS,
+        lambda actor: f"Added {actor.name} ({actor.code}).",
+        lambda actor: url_for("actors.show", actor_id=actor.id),
+    ) or render_form_page(form, "New actor", back=url_for("actors.index"))
 
 
 @bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])
@@ -73,18 +70,15 @@ def edit(actor_id: int):
     actor = db.get_or_404(Actor, actor_id)
     form = ActorForm(data=actor_data(actor))
     back = url_for("actors.show", actor_id=actor.id)
-    try:
-        if form.validate_on_submit():
-            values = actor_values(form)
-            services.update_actor(actor, version=form.version.data, **values, by=current_user)
-            db.session.commit()
-            flash(f"Saved {actor.name}.")
-            return redirect(back)
-    except RULE_ERRORS as error:
-        form[error.field].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, actor, back)
-    return render_form_page(form, f"Edit {actor.name}", back=back)
+
+    def write():
+        values = actor_values(form)
+        services.update_actor(actor, version=form.version.data, **values, by=current_user)
+
+    saved = save_form(
+        form, write, RULE_ERRORS, lambda _: f"Saved {actor.name}.", back, record=actor
+    )
+    return saved or render_form_page(form, f"Edit {actor.name}", back=back)
 
 
 @bp.route("/working-groups/new", methods=["GET", "POST"])
@@ -93,16 +87,13 @@ def new_working_group():
     require(can_manage_plans(current_user))
     form = WorkingGroupForm()
     form.set_choices(services.list_actors())
-    if form.validate_on_submit():
-        try:
-            group = services.create_working_group(**working_group_values(form), by=current_user)
-        except RULE_ERRORS as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Added {group.name}.")
-            return redirect(url_for("actors.index"))
-    return render_form_page(form, "New working group", back=url_for("actors.index"))
+    back = url_for("actors.index")
+
+    def write():
+        return services.create_working_group(**working_group_values(form), by=current_user)
+
+    saved = save_form(form, write, RULE_ERRORS, lambda group: f"Added {group.name}.", back)
+    return saved or render_form_page(form, "New working group", back=back)
 
 
 @bp.route("/working-groups/<id:group_id>/edit", methods=["GET", "POST"])
@@ -113,20 +104,15 @@ def edit_working_group(group_id: int):
     form = WorkingGroupForm(data=working_group_data(group))
     form.set_choices(services.list_actors())
     back = url_for("actors.index", include_retired=1)
-    try:
-        if form.validate_on_submit():
-            values = working_group_values(form)
-            services.update_working_group(
-                group, version=form.version.data, **values, by=current_user
-            )
-            db.session.commit()
-            flash(f"Saved {group.name}.")
-            return redirect(back)
-    except RULE_ERRORS as error:
-        form[error.field].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, group, back)
-    return render_form_page(form, f"Edit {group.name}", back=back)
+
+    def write():
+        values = working_group_values(form)
+        services.update_working_group(group, version=form.version.data, **values, by=current_user)
+
+    saved = save_form(
+        form, write, RULE_ERRORS, lambda _: f"Saved {group.name}.", back, record=group
+    )
+    return saved or render_form_page(form, f"Edit {group.name}", back=back)
 
 
 @bp.route("/reference-group/new", methods=["GET", "POST"])

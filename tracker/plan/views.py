@@ -11,7 +11,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import StaleVersionError, db, reading
-from tracker.pages import conflict_page, download, render_form_page
+from tracker.pages import download, render_form_page, save_form
 from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
 from tracker.plan.forms import (
@@ -112,18 +112,20 @@ def new_action_point(code: str):
     plan = get_plan_or_404(code)
     form = ActionPointForm()
     form.set_choices(plan.goals, list_actors())
-    if form.validate_on_submit():
-        try:
-            ap = services.create_action_point(
-                plan, **action_point_values(form, plan), by=current_user
-            )
-        except services.PlanError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Action point {ap.code} created.")
-            return redirect(url_for("plan.action_point", action_point_id=ap.id))
-    return render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
+
+    def write():
+        return services.create_action_point(
+            plan, **action_point_values(form, plan), by=current_user
+        )
+
+    saved = save_form(
+        form,
+        write,
+        services.PlanError,
+        lambda ap: f"Action point {ap.code} created.",
+        lambda ap: url_for("plan.action_point", action_point_id=ap.id),
+    )
+    return saved or render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
 
 
 @bp.route("/action-points/<id:action_point_id>/edit", methods=["GET", "POST"])
@@ -157,16 +159,16 @@ def new_goal(code: str):
     require(can_manage_plans(current_user))
     plan = get_plan_or_404(code)
     form = GoalForm()
-    if form.validate_on_submit():
-        try:
-            goal = services.create_goal(plan, **goal_values(form), by=current_user)
-        except services.PlanError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Goal {goal.number} added to {plan.code}.")
-            return redirect(url_for("plan.goal", code=plan.code, number=goal.number))
-    return render_form_page(form, f"New goal in {plan.code}", back=url_for("plan.show", code=code))
+    saved = save_form(
+        form,
+        lambda: services.create_goal(plan, **goal_values(form), by=current_user),
+        services.PlanError,
+        lambda goal: f"Goal {goal.number} added to {plan.code}.",
+        lambda goal: url_for("plan.goal", code=plan.code, number=goal.number),
+    )
+    return saved or render_form_page(
+        form, f"New goal in {plan.code}", back=url_for("plan.show", code=code)
+    )
 
 
 @bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
@@ -177,19 +179,22 @@ def edit_goal(goal_id: int):
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
     form = GoalForm(obj=goal if request.method == "GET" else None)
     back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
-    try:
-        if form.validate_on_submit():
-            services.update_goal(
-                goal, version=form.version.data, **goal_values(form), by=current_user
-            )
-            db.session.commit()
-            flash(f"Goal {goal.number} saved.")
-            return redirect(url_for("plan.goal", code=goal.plan.code, number=goal.number))
-    except services.PlanError as error:
-        form[error.field].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, goal, back)
-    return render_form_page(form, f"Edit goal {goal.number} of {goal.plan.code}", back=back)
+
+    def write():
+        services.update_goal(goal, version=form.version.data, **goal_values(form), by=current_user)
+
+    saved = save_form(
+        form,
+        write,
+        services.PlanError,
+        lambda _: f"Goal {goal.number} saved.",
+        lambda _: url_for("plan.goal", code=goal.plan.code, number=goal.number),
+        record=goal,
+        back=back,
+    )
+    return saved or render_form_page(
+        form, f"Edit goal {goal.number} of {goal.plan.code}", back=back
+    )
 
 
 @bp.route("/action-points/<id:action_point_id>/activities/new", methods=["GET", "POST"])
@@ -199,16 +204,14 @@ def new_activity(action_point_id: int):
     form = ActivityForm()
     form.set_choices(list_actors())
     back = url_for("plan.action_point", action_point_id=ap.id)
-    if form.validate_on_submit():
-        try:
-            activity = services.create_activity(ap, **activity_values(form), by=current_user)
-        except services.PlanError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Activity {activity.code} added.")
-            return redirect(back)
-    return render_form_page(form, f"New activity under action point {ap.code}", back=back)
+    saved = save_form(
+        form,
+        lambda: services.create_activity(ap, **activity_values(form), by=current_user),
+        services.PlanError,
+        lambda activity: f"Activity {activity.code} added.",
+        back,
+    )
+    return saved or render_form_page(form, f"New activity under action point {ap.code}", back=back)
 
 
 @bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
@@ -219,18 +222,20 @@ def edit_activity(activity_id: int):
     form = ActivityForm(data=activity_data(activity))
     form.set_choices(list_actors())
     back = url_for("plan.action_point", action_point_id=activity.action_point_id)
-    try:
-        if form.validate_on_submit():
-            values = activity_values(form)
-            services.update_activity(activity, version=form.version.data, **values, by=current_user)
-            db.session.commit()
-            flash(f"Activity {activity.code} saved.")
-            return redirect(back)
-    except services.PlanError as error:
-        form[error.field].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, activity, back)
-    return render_form_page(form, f"Edit activity {activity.code}", back=back)
+
+    def write():
+        values = activity_values(form)
+        services.update_activity(activity, version=form.version.data, **values, by=current_user)
+
+    saved = save_form(
+        form,
+        write,
+        services.PlanError,
+        lambda _: f"Activity {activity.code} saved.",
+        back,
+        record=activity,
+    )
+    return saved or render_form_page(form, f"Edit activity {activity.code}", back=back)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations")
@@ -362,17 +367,19 @@ def upload_document(action_point_id: int):
     require(can_manage_plans(current_user))
     ap = services.get_action_point(action_point_id) or abort(404)
     form = DocumentForm()
-    if form.validate_on_submit():
-        try:
-            upload = store_upload(form.file.data, by=current_user)
-            document = documents.attach_document(ap, upload, title=form.title.data, by=current_user)
-        except (UploadError, services.PlanError) as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Document “{document.title}” attached.")
-            return redirect(documents_section(ap.id))
-    return render_template("plan/upload_document.html", form=form, ap=ap)
+
+    def write():
+        upload = store_upload(form.file.data, by=current_user)
+        return documents.attach_document(ap, upload, title=form.title.data, by=current_user)
+
+    saved = save_form(
+        form,
+        write,
+        (UploadError, services.PlanError),
+        lambda document: f"Document “{document.title}” attached.",
+        documents_section(ap.id),
+    )
+    return saved or render_template("plan/upload_document.html", form=form, ap=ap)
 
 
 @bp.post("/documents/<id:document_id>/retire")

@@ -13,9 +13,9 @@ from tracker.auth.permissions import (
     get_writable_pledge,
     require,
 )
-from tracker.db import StaleVersionError, db, reading
+from tracker.db import db, reading
 from tracker.money import amount_text, parse_amount, parse_rate
-from tracker.pages import conflict_page, render_form_page
+from tracker.pages import render_form_page, save_form
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
@@ -222,23 +222,26 @@ def edit(pledge_id: int):
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
     form = PledgeEditForm(obj=pledge if request.method == "GET" else None)
     back = url_for("pledges.show", pledge_id=pledge.id)
-    try:
-        if form.validate_on_submit():
-            services.update_pledge(
-                pledge,
-                version=form.version.data,
-                purpose=form.purpose.data,
-                reference=form.reference.data,
-                by=current_user,
-            )
-            db.session.commit()
-            flash("Pledge saved.")
-            return redirect(back)
-    except services.PledgeError as error:
-        form[error.field or "purpose"].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, pledge, back)
-    return render_form_page(form, f"Edit pledge: {pledge.purpose}", back=back)
+
+    def write():
+        services.update_pledge(
+            pledge,
+            version=form.version.data,
+            purpose=form.purpose.data,
+            reference=form.reference.data,
+            by=current_user,
+        )
+
+    saved = save_form(
+        form,
+        write,
+        services.PledgeError,
+        "Pledge saved.",
+        back,
+        record=pledge,
+        default_field="purpose",
+    )
+    return saved or render_form_page(form, f"Edit pledge: {pledge.purpose}", back=back)
 
 
 @bp.route("/<id:pledge_id>/entries/new", methods=["GET", "POST"])
@@ -248,23 +251,26 @@ def new_entry(pledge_id: int):
     form = EntryForm(currency=pledge.currency)
     if request.method == "GET":
         form.value_date.data = date.today()
-    if form.validate_on_submit():
-        try:
-            services.record_entry(
-                pledge,
-                kind=form.kind.data,
-                amount_minor=parse_amount(form.amount.data, pledge.currency),
-                value_date=form.value_date.data,
-                reason=form.reason.data,
-                by=current_user,
-            )
-        except services.PledgeError as error:
-            form[error.field or "amount"].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"{form.kind.data.capitalize()} entry recorded.")
-            return redirect(url_for("pledges.show", pledge_id=pledge.id))
-    return render_template("pledges/new_entry.html", form=form, pledge=pledge)
+
+    def write():
+        services.record_entry(
+            pledge,
+            kind=form.kind.data,
+            amount_minor=parse_amount(form.amount.data, pledge.currency),
+            value_date=form.value_date.data,
+            reason=form.reason.data,
+            by=current_user,
+        )
+
+    saved = save_form(
+        form,
+        write,
+        services.PledgeError,
+        lambda _: f"{form.kind.data.capitalize()} entry recorded.",
+        url_for("pledges.show", pledge_id=pledge.id),
+        default_field="amount",
+    )
+    return saved or render_template("pledges/new_entry.html", form=form, pledge=pledge)
 
 
 @bp.route("/rates", methods=["GET", "POST"])

@@ -12,13 +12,9 @@ from flask_login import current_user, login_required
 from tracker.actors.services import list_actors
 from tracker.auth.permissions import get_updatable_follow_up
 from tracker.db import StaleVersionError, db
-from tracker.meetings import follow_ups as follow_up_services
 from tracker.meetings import parts, queries, services
-from tracker.meetings.follow_ups import get_decision, get_follow_up
 from tracker.meetings.forms import (
-    DecisionEditForm,
     DecisionForm,
-    FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
 )
@@ -27,46 +23,34 @@ from tracker.meetings.views import bp, edits, field_error, removes, writes
 from tracker.query_args import page_arg
 
 
-@bp.post("/<id:meeting_id>/decisions")
-@login_required
-@writes(DecisionForm, parts.record_decision)
+@writes("/decisions", DecisionForm, parts.record_decision)
 def add_decision(decision) -> str:
     return "Decision recorded."
 
 
-@bp.route("/<id:meeting_id>/decisions/<id:decision_id>/edit", methods=["GET", "POST"])
-@login_required
-@edits(get_decision, DecisionEditForm, parts.update_decision, "Edit a decision")
-def edit_decision(decision) -> str:
-    return "Decision saved."
+@writes("/follow-ups", FollowUpForm, parts.add_follow_up)
+def add_follow_up(follow_up) -> str:
+    return "Follow-up action added."
 
 
-@bp.post("/<id:meeting_id>/decisions/<id:decision_id>/remove")
-@login_required
-@removes(get_decision, follow_up_services.remove_decision)
+@edits("/decisions/<id:decision_id>/edit", parts.DECISION)
+def edit_decision(decision) -> tuple[str, str]:
+    return "Edit a decision", "Decision saved."
+
+
+@edits("/follow-ups/<id:follow_up_id>/edit", parts.FOLLOW_UP)
+def edit_follow_up(follow_up) -> tuple[str, str]:
+    return "Edit a follow-up action", "Follow-up action saved."
+
+
+@removes("/decisions/<id:decision_id>/remove", parts.DECISION)
 def remove_decision(decision) -> str:
     return "Decision removed."
 
 
-@bp.route("/<id:meeting_id>/follow-ups/<id:follow_up_id>/edit", methods=["GET", "POST"])
-@login_required
-@edits(get_follow_up, FollowUpEditForm, parts.update_follow_up, "Edit a follow-up action")
-def edit_follow_up(follow_up) -> str:
-    return "Follow-up action saved."
-
-
-@bp.post("/<id:meeting_id>/follow-ups/<id:follow_up_id>/remove")
-@login_required
-@removes(get_follow_up, follow_up_services.remove_follow_up)
+@removes("/follow-ups/<id:follow_up_id>/remove", parts.FOLLOW_UP)
 def remove_follow_up(follow_up) -> str:
     return "Follow-up removed."
-
-
-@bp.post("/<id:meeting_id>/follow-ups")
-@login_required
-@writes(FollowUpForm, parts.add_follow_up)
-def add_follow_up(follow_up) -> str:
-    return "Follow-up action added."
 
 
 @bp.get("/follow-ups")

@@ -5,10 +5,14 @@ A write takes the meeting (or, for an edit, the record), the validated form and 
 returns what the service returns.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from tracker.actors.services import list_actors
 from tracker.meetings import agenda, follow_ups, queries, services
 from tracker.meetings.forms import (
     AgendaItemForm,
+    DecisionEditForm,
     DecisionForm,
     FollowUpEditForm,
     FollowUpForm,
@@ -24,7 +28,7 @@ from tracker.meetings.forms import (
     participant_group_values,
     participant_values,
 )
-from tracker.meetings.models import AgendaItem, Decision, FollowUp, Meeting
+from tracker.meetings.models import Meeting
 
 
 def with_choices(form, meeting: Meeting | None, actors: list | None = None):
@@ -43,13 +47,6 @@ def with_choices(form, meeting: Meeting | None, actors: list | None = None):
     else:
         form.set_choices(form.actors)
     return form
-
-
-def form_data(record: AgendaItem | Decision | FollowUp) -> dict:
-    """The record as its edit form shows it."""
-    if isinstance(record, AgendaItem):
-        return agenda_item_data(record)
-    return decision_data(record) if isinstance(record, Decision) else follow_up_data(record)
 
 
 def set_participant(meeting, form, by):
@@ -110,3 +107,41 @@ def change_follow_up_status(follow_up, form, by):
     return follow_ups.change_follow_up_status(
         follow_up, status=status, note=note, version=form.version.data, by=by
     )
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record of a meeting: how it is found in its meeting (None when it is not
+    there) and removed; for those with an edit page, its form, the record as the form shows it,
+    and its write."""
+
+    find: Callable[[Meeting, object], object | None]
+    remove: Callable
+    form: type | None = None
+    data: Callable[[object], dict] | None = None
+    write: Callable | None = None
+
+
+PARTICIPANT = Kind(services.get_participant, services.remove_participant)
+ATTACHMENT = Kind(services.get_attachment, services.remove_attachment)
+AGENDA_ITEM = Kind(
+    agenda.get_agenda_item,
+    agenda.remove_agenda_item,
+    AgendaItemForm,
+    agenda_item_data,
+    update_agenda_item,
+)
+DECISION = Kind(
+    follow_ups.get_decision,
+    follow_ups.remove_decision,
+    DecisionEditForm,
+    decision_data,
+    update_decision,
+)
+FOLLOW_UP = Kind(
+    follow_ups.get_follow_up,
+    follow_ups.remove_follow_up,
+    FollowUpEditForm,
+    follow_up_data,
+    update_follow_up,
+)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker.actors.services import list_actors
 from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
-from tracker.meetings import agenda, parts, queries, services
+from tracker.meetings import parts, queries, services
 from tracker.meetings.forms import (
     DEFAULT_ZONE,
     AgendaItemForm,
@@ -190,121 +190,122 @@ def save_and_show(meeting: Meeting, form, write: Callable[[], object], done: Cal
     return render_meeting(meeting.id, 422, **{form_name: form})
 
 
-def _target(meeting: Meeting, find, key: dict):
-    """The meeting, or its record that `find(meeting, the URL's other value)` finds, else 404."""
-    return meeting if find is None else find(meeting, *key.values()) or abort(404)
+def _target(meeting: Meeting, kind: parts.Kind | None, key: dict):
+    """The meeting, or its record of `kind` that the URL's other value names, else 404."""
+    return meeting if kind is None else kind.find(meeting, *key.values()) or abort(404)
 
 
-def writes(form_class, write, find=None):
-    """The view is a write of one part of the meeting page by one who may manage the meeting:
-    `write(the meeting or its record, the form with its choices, user)`; the view itself only
-    says what to flash, from what the write returned."""
+def _route(rule: str, view, methods=("POST",)):
+    """Serve `view` at `rule` below the meeting's address, to those signed in (its endpoint is
+    its name)."""
+    view = login_required(view)
+    bp.add_url_rule(f"/<id:meeting_id>{rule}", view_func=view, methods=list(methods))
+    return view
+
+
+def writes(rule: str, form_class, write, of: parts.Kind | None = None):
+    """The view at `rule` (below the meeting's address) is a write of one part of the meeting
+    page by one who may manage the meeting: `write(the meeting, or its record `of` that kind,
+    the form with its choices, user)`; the view itself only says what to flash, from what the
+    write returned."""
 
     def decorate(done):
         @wraps(done)
         def view(meeting_id: int, **key):
             meeting = get_manageable_meeting(meeting_id)
-            target = _target(meeting, find, key)
+            target = _target(meeting, of, key)
             form = parts.with_choices(form_class(), meeting)
             return save_and_show(meeting, form, lambda: write(target, form, current_user), done)
 
-        return view
+        return _route(rule, view)
 
     return decorate
 
 
-def removes(find, remove: Callable[..., None]):
-    """The view is a button that removes one record of the meeting: no fields, the CSRF token
-    only; the view says what to flash, from the record as it was."""
+def removes(rule: str, kind: parts.Kind):
+    """The view at `rule` (below the meeting's address) is a button that removes one record of
+    the meeting: no fields, the CSRF token only; the view says what to flash, from the record
+    as it was."""
 
     def decorate(done):
         @wraps(done)
         def view(meeting_id: int, **key):
             meeting = get_manageable_meeting(meeting_id)
-            record = _target(meeting, find, key)
+            record = _target(meeting, kind, key)
             message = done(record)
-            write = partial(remove, record, by=current_user)
+            write = partial(kind.remove, record, by=current_user)
             return save_and_show(meeting, StepForm(), write, lambda _: message)
 
-        return view
+        return _route(rule, view)
 
     return decorate
 
 
-def edits(find, form_class, write, heading: str):
-    """The view is the edit page of one record of the meeting (an agenda item, a decision, a
-    follow-up), its form filled with what is saved: `write(record, form, user)` and back to the
-    meeting, flashing what the view says; else the form again (422), or the conflict page when
-    someone saved the record since (with what is saved now, as the form shows it)."""
+def edits(rule: str, kind: parts.Kind):
+    """The view at `rule` (below the meeting's address) is the edit page of one record of the
+    meeting (an agenda item, a decision, a follow-up), its form filled with what is saved: its
+    write, and back to the meeting; else the form again (422), or the conflict page when someone
+    saved the record since (with what is saved now, as the form shows it). The view says the
+    page's heading and what to flash."""
 
-    def decorate(done):
-        @wraps(done)
+    def decorate(words):
+        @wraps(words)
         def view(meeting_id: int, **key):
             meeting = get_manageable_meeting(meeting_id)
-            record = _target(meeting, find, key)
-            form = parts.with_choices(form_class(data=parts.form_data(record)), meeting)
+            record = _target(meeting, kind, key)
+            heading, done = words(record)
+            form = parts.with_choices(kind.form(data=kind.data(record)), meeting)
             back = url_for("meetings.show", meeting_id=meeting.id)
             if form.validate_on_submit():
                 try:
-                    write(record, form, current_user)
+                    kind.write(record, form, current_user)
                 except services.MeetingError as error:
                     field_error(form, error)
                 except StaleVersionError as error:
-                    return conflict_page(form, error, record, back, current=parts.form_data(record))
+                    current = kind.data(record)
+                    return conflict_page(form, error, record, back, current=current)
                 else:
                     db.session.commit()
-                    flash(done(record))
+                    flash(done)
                     return redirect(back)
             if request.method == "GET" and "version" in form:
                 form.version.data = record.version
             status = 200 if request.method == "GET" else 422
             return render_form_page(form, heading, back=back, status=status)
 
-        return view
+        return _route(rule, view, ("GET", "POST"))
 
     return decorate
 
 
-@bp.post("/<id:meeting_id>/participants")
-@login_required
-@writes(ParticipantForm, parts.set_participant)
+@writes("/participants", ParticipantForm, parts.set_participant)
 def add_participant(participant) -> str:
     return f"{participant.actor.name}: {participant.attendance.value}."
 
 
-@bp.post("/<id:meeting_id>/participants/group")
-@login_required
-@writes(ParticipantGroupForm, parts.add_participant_group)
+@writes("/participants/group", ParticipantGroupForm, parts.add_participant_group)
 def add_participant_group(rows) -> str:
     if not rows:
         return "Every member of the group is already a participant."
     return f"{len(rows)} participant(s) added."
 
 
-@bp.post("/<id:meeting_id>/participants/<actor_code>/remove")
-@login_required
-@removes(services.get_participant, services.remove_participant)
+@removes("/participants/<actor_code>/remove", parts.PARTICIPANT)
 def remove_participant(participant) -> str:
     return f"{participant.actor.name} is no longer a participant."
 
 
-@bp.post("/<id:meeting_id>/agenda")
-@login_required
-@writes(AgendaItemForm, parts.add_agenda_item)
+@writes("/agenda", AgendaItemForm, parts.add_agenda_item)
 def add_agenda_item(item) -> str:
     return "Agenda item added."
 
 
-@bp.post("/<id:meeting_id>/agenda/<id:item_id>/move")
-@login_required
-@writes(AgendaMoveForm, parts.move_agenda_item, find=agenda.get_agenda_item)
+@writes("/agenda/<id:item_id>/move", AgendaMoveForm, parts.move_agenda_item, of=parts.AGENDA_ITEM)
 def move_agenda_item(moved) -> str:
     return f"“{moved.title[:80]}” is now item {moved.position}."
 
 
-@bp.post("/<id:meeting_id>/agenda/<id:item_id>/remove")
-@login_required
-@removes(agenda.get_agenda_item, agenda.remove_agenda_item)
+@removes("/agenda/<id:item_id>/remove", parts.AGENDA_ITEM)
 def remove_agenda_item(item) -> str:
     done = f"Agenda item “{item.title[:80]}” removed."
     if item.carried_from_id:
@@ -312,30 +313,22 @@ def remove_agenda_item(item) -> str:
     return done
 
 
-@bp.route("/<id:meeting_id>/agenda/<id:item_id>/edit", methods=["GET", "POST"])
-@login_required
-@edits(agenda.get_agenda_item, AgendaItemForm, parts.update_agenda_item, "Edit an agenda item")
-def edit_agenda_item(item) -> str:
-    return "Agenda item saved."
+@edits("/agenda/<id:item_id>/edit", parts.AGENDA_ITEM)
+def edit_agenda_item(item) -> tuple[str, str]:
+    return "Edit an agenda item", "Agenda item saved."
 
 
-@bp.post("/<id:meeting_id>/cancel")
-@login_required
-@writes(StepForm, parts.cancel_meeting)
+@writes("/cancel", StepForm, parts.cancel_meeting)
 def cancel(meeting) -> str:
     return "Meeting cancelled; its participants are told."
 
 
-@bp.post("/<id:meeting_id>/carry-over")
-@login_required
-@writes(StepForm, parts.carry_over)
+@writes("/carry-over", StepForm, parts.carry_over)
 def carry_over(items) -> str:
     return f"{len(items)} open follow-up(s) carried onto the agenda."
 
 
-@bp.post("/<id:meeting_id>/minutes")
-@login_required
-@writes(MinutesForm, parts.record_minutes)
+@writes("/minutes", MinutesForm, parts.record_minutes)
 def record_minutes(minutes) -> str:
     return f"Minutes saved (version {minutes.number})."
 
@@ -370,9 +363,7 @@ def attachment(meeting_id: int, attachment_id: int):
     return send_stored_file(item.file) if item else abort(404)
 
 
-@bp.post("/<id:meeting_id>/attachments/<id:attachment_id>/remove")
-@login_required
-@removes(services.get_attachment, services.remove_attachment)
+@removes("/attachments/<id:attachment_id>/remove", parts.ATTACHMENT)
 def remove_attachment(item) -> str:
     return f"{item.file.filename} removed from the meeting (the stored file is kept)."
 

@@ -3,6 +3,7 @@ checks as the pages.
 """
 
 from datetime import date
+from functools import partial
 
 from flask import request
 
@@ -10,7 +11,7 @@ from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError
 from tracker.api.input import json_form, read_json_object, validate_form
-from tracker.api.meetings import choice_arg, meeting_response, write_part
+from tracker.api.meetings import choice_arg, remove_part, write_part
 from tracker.api.pagination import page_of
 from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import (
@@ -20,12 +21,10 @@ from tracker.auth.permissions import (
 )
 from tracker.meetings import follow_ups, parts, queries
 from tracker.meetings.forms import (
-    DecisionEditForm,
     DecisionForm,
     FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
-    decision_data,
     follow_up_data,
 )
 from tracker.meetings.models import FollowUpStatus, Meeting
@@ -45,20 +44,14 @@ def _decision(meeting: Meeting, decision_id: int):
 
 @bp.patch("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
 def update_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = _decision(meeting, decision_id)
-    body = read_json_object()
-    form = json_form(DecisionEditForm, body, current=decision_data(decision), required={"version"})
-    validate_form(parts.with_choices(form, meeting))
-    parts.update_decision(decision, form, acting_user())
-    return meeting_response(meeting.id)
+    find, kind = partial(_decision, decision_id=decision_id), parts.DECISION
+    write, data = kind.write, kind.data
+    return write_part(meeting_id, kind.form, write, find=find, data=data, required={"version"})
 
 
 @bp.delete("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
 def remove_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_ups.remove_decision(_decision(meeting, decision_id), by=acting_user())
-    return meeting_response(meeting.id)
+    return remove_part(meeting_id, _decision, decision_id, follow_ups.remove_decision)
 
 
 @bp.post("/meetings/<id:meeting_id>/follow-ups")

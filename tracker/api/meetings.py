@@ -70,17 +70,42 @@ def choice_arg(name: str, allowed: list[str]) -> str | None:
     return value
 
 
-def write_part(meeting_id: int, form_class, write, status: int = 200, **form_args):
+def _agenda_item(meeting: Meeting, item_id: int):
+    return found(
+        agenda.get_agenda_item(meeting, item_id),
+        f"There is no agenda item {item_id} of meeting {meeting.id}.",
+    )
+
+
+def _attachment(meeting: Meeting, attachment_id: int):
+    return found(
+        services.get_attachment(meeting, attachment_id),
+        f"There is no attachment {attachment_id} of meeting {meeting.id}.",
+    )
+
+
+def write_part(meeting_id: int, form_class, write, status=200, find=None, data=None, **form_args):
     """A write of one part of a meeting, by one who may manage it: the JSON body in the part's
-    form, with the choices the meeting offers, validated; `write(meeting, form, user)` (the same
-    writes as the page's); the meeting as the answer."""
+    form (over `data(record)`, for a PATCH), with the choices the meeting offers, validated;
+    `write(the meeting, or its record find(meeting), form, user)` (the same writes as the
+    page's); the meeting as the answer."""
     meeting = get_manageable_meeting(meeting_id)
+    target = meeting if find is None else find(meeting)
     form = None
     if form_class is not None:  # else a step with no body (cancel, carry over)
-        form = json_form(form_class, read_json_object(), **form_args)
+        current = None if data is None else data(target)
+        form = json_form(form_class, read_json_object(), current=current, **form_args)
         validate_form(parts.with_choices(form, meeting))
-    write(meeting, form, acting_user())
+    write(target, form, acting_user())
     return meeting_response(meeting.id, status)
+
+
+def remove_part(meeting_id: int, find, key, remove):
+    """Remove the meeting's record `find(meeting, key)` (a 404 when it is not there), by one
+    who may manage the meeting; the meeting as the answer."""
+    meeting = get_manageable_meeting(meeting_id)
+    remove(find(meeting, key), by=acting_user())
+    return meeting_response(meeting.id)
 
 
 @bp.get("/meetings")
@@ -143,13 +168,13 @@ def add_participant_group(meeting_id: int):
 
 @bp.delete("/meetings/<id:meeting_id>/participants/<actor_code>")
 def remove_participant(meeting_id: int, actor_code: str):
-    meeting = get_manageable_meeting(meeting_id)
-    participant = found(
-        services.get_participant(meeting, actor_code),
-        f"{actor_code[:20]} is not a participant of meeting {meeting_id}.",
-    )
-    services.remove_participant(participant, by=acting_user())
-    return meeting_response(meeting.id)
+    def find(meeting: Meeting, actor_code: str):
+        return found(
+            services.get_participant(meeting, actor_code),
+            f"{actor_code[:20]} is not a participant of meeting {meeting_id}.",
+        )
+
+    return remove_part(meeting_id, find, actor_code, services.remove_participant)
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda-items")
@@ -157,13 +182,6 @@ def add_agenda_item(meeting_id: int):
     # An action point or goal of another plan is not among the choices: 422 at its field.
     write = parts.add_agenda_item
     return write_part(meeting_id, AgendaItemForm, write, 201, required={"title"})
-
-
-def _agenda_item(meeting: Meeting, item_id: int):
-    return found(
-        agenda.get_agenda_item(meeting, item_id),
-        f"There is no agenda item {item_id} of meeting {meeting.id}.",
-    )
 
 
 @bp.patch("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
@@ -184,9 +202,7 @@ def update_agenda_item(meeting_id: int, item_id: int):
 
 @bp.delete("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
 def remove_agenda_item(meeting_id: int, item_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    agenda.remove_agenda_item(_agenda_item(meeting, item_id), by=acting_user())
-    return meeting_response(meeting.id)
+    return remove_part(meeting_id, _agenda_item, item_id, agenda.remove_agenda_item)
 
 
 @bp.post("/meetings/<id:meeting_id>/cancel")
@@ -230,13 +246,6 @@ def attach_to_meeting(meeting_id: int):
     return meeting_response(meeting.id, 201)
 
 
-def _attachment(meeting: Meeting, attachment_id: int):
-    return found(
-        services.get_attachment(meeting, attachment_id),
-        f"There is no attachment {attachment_id} of meeting {meeting.id}.",
-    )
-
-
 @bp.get("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
 def download_meeting_attachment(meeting_id: int, attachment_id: int):
     meeting = _meeting_heading(meeting_id)
@@ -245,9 +254,7 @@ def download_meeting_attachment(meeting_id: int, attachment_id: int):
 
 @bp.delete("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
 def remove_meeting_attachment(meeting_id: int, attachment_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.remove_attachment(_attachment(meeting, attachment_id), by=acting_user())
-    return meeting_response(meeting.id)
+    return remove_part(meeting_id, _attachment, attachment_id, services.remove_attachment)
 
 
 @bp.get("/meetings/<id:meeting_id>/brief")

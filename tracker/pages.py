@@ -1,5 +1,5 @@
-"""What the admin pages share: one form page, one save step, one edit-conflict page, file
-downloads."""
+"""What the pages share: one form page, one save step and its end (commit, say, go on), one
+edit-conflict page, file downloads."""
 
 from collections.abc import Callable
 
@@ -81,9 +81,15 @@ def save_form(
         if record is None:
             raise
         return conflict_page(form, error, record, back or str(to))
+    message = done if isinstance(done, str) else done(result)
+    return commit_and_go(message, to if isinstance(to, str) else to(result))
+
+
+def commit_and_go(message: str, to: str):
+    """The end of a page's write: commit it, say what was done, and go on to `to`."""
     db.session.commit()
-    flash(done if isinstance(done, str) else done(result))
-    return redirect(to if isinstance(to, str) else to(result))
+    flash(message)
+    return redirect(to)
 
 
 def download(data: bytes, filename: str, fmt: str):

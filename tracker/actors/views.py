@@ -16,9 +16,9 @@ from tracker.actors.forms import (
     working_group_values,
 )
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
-from tracker.auth.permissions import can_manage_plans, require
+from tracker.auth.permissions import can_manage_plans, get_plan_record, require
 from tracker.db import db
-from tracker.pages import render_form_page, save_form
+from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan.services import PlanError
 from tracker.reports.history import page_history
 
@@ -66,8 +66,7 @@ def new():
 @bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(actor_id: int):
-    require(can_manage_plans(current_user))
-    actor = db.get_or_404(Actor, actor_id)
+    actor = get_plan_record(Actor, actor_id)
     form = ActorForm(data=actor_data(actor))
     back = url_for("actors.show", actor_id=actor.id)
 
@@ -99,8 +98,7 @@ def new_working_group():
 @bp.route("/working-groups/<id:group_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_working_group(group_id: int):
-    require(can_manage_plans(current_user))
-    group = db.get_or_404(WorkingGroup, group_id)
+    group = get_plan_record(WorkingGroup, group_id)
     form = WorkingGroupForm(data=working_group_data(group))
     form.set_choices(services.list_actors())
     back = url_for("actors.index", include_retired=1)
@@ -130,17 +128,16 @@ def new_seat():
         except RULE_ERRORS as error:
             form[error.field].errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"{actor.name} joined the Reference Group.")
-            return redirect(url_for("actors.index"))
+            return commit_and_go(
+                f"{actor.name} joined the Reference Group.", url_for("actors.index")
+            )
     return render_form_page(form, "Reference Group: new seat", back=url_for("actors.index"))
 
 
 @bp.post("/reference-group/<id:seat_id>/end")
 @login_required
 def end_seat(seat_id: int):
-    require(can_manage_plans(current_user))
-    seat = db.get_or_404(ReferenceGroupMembership, seat_id)
+    seat = get_plan_record(ReferenceGroupMembership, seat_id)
     form = EndSeatForm()
     if form.validate_on_submit():
         try:

@@ -1,7 +1,7 @@
 """Pages of an account's life by mail, on the auth blueprint: forgotten password, the links
 mailed for an invitation, a reset or an email change, and the profile page."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from tracker.auth import lifecycle, services
@@ -15,6 +15,7 @@ from tracker.auth.forms import (
 from tracker.auth.lifecycle import BaseUrlMissing, LinkError
 from tracker.auth.views import bp
 from tracker.db import db
+from tracker.pages import commit_and_go
 
 LINK_ENDPOINTS = {"auth.reset_password", "auth.accept_invitation", "auth.confirm_email"}
 
@@ -100,9 +101,7 @@ def _choose_password(token: str, find_link, use_link, done: str, *, invitation: 
         except LinkError as error:
             return _link_problem(error)
         else:
-            db.session.commit()
-            flash(done)
-            return redirect(url_for("auth.sign_in"))
+            return commit_and_go(done, url_for("auth.sign_in"))
     return render_template(
         "auth/new_password.html", form=form, user=link.user, invitation=invitation
     )
@@ -133,9 +132,9 @@ def profile():
         except services.AuthError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
-            flash("Name saved." if changed else "Nothing to change.")
-            return redirect(url_for("auth.profile"))
+            return commit_and_go(
+                "Name saved." if changed else "Nothing to change.", url_for("auth.profile")
+            )
         return _profile_page(name_form=form)
     return _profile_page()
 
@@ -160,9 +159,10 @@ def change_email():
         except BaseUrlMissing as error:
             return _link_problem(error)
         else:
-            db.session.commit()
-            flash(f"A link was mailed to {new_email}: your address changes when you open it.")
-            return redirect(url_for("auth.profile"))
+            return commit_and_go(
+                f"A link was mailed to {new_email}: your address changes when you open it.",
+                url_for("auth.profile"),
+            )
     return _profile_page(email_form=form, status=status)
 
 
@@ -182,7 +182,5 @@ def confirm_email(email_token: str):
             return _link_problem(LinkError(str(error), 409))
         except LinkError as error:
             return _link_problem(error)
-        db.session.commit()
-        flash(f"Your email address is now {user.email}.")
-        return redirect(url_for("auth.profile"))
+        return commit_and_go(f"Your email address is now {user.email}.", url_for("auth.profile"))
     return render_template("auth/confirm_email.html", form=form, link=link)

@@ -19,6 +19,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
+from tracker.pages import commit_and_go
 from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -60,9 +61,7 @@ def invite():
         except lifecycle.BaseUrlMissing as error:
             form.email.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Invitation mailed to {user.email}.")
-            return redirect(url_for("users.index"))
+            return commit_and_go(f"Invitation mailed to {user.email}.", url_for("users.index"))
     return render_template("users/invite.html", form=form)
 
 
@@ -109,9 +108,7 @@ def new():
         except services.AuthError as error:
             form[error.field or "email"].errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Account {user.email} created.")
-            return redirect(url_for("users.index"))
+            return commit_and_go(f"Account {user.email} created.", url_for("users.index"))
     return render_template("users/new.html", form=form)
 
 
@@ -134,9 +131,10 @@ def edit(user_id: int):
         except services.AuthError as error:
             form[error.field or "name"].errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Account {user.email} saved." if changes else "Nothing to change.")
-            return redirect(url_for("users.index"))
+            return commit_and_go(
+                f"Account {user.email} saved." if changes else "Nothing to change.",
+                url_for("users.index"),
+            )
     return _edit_page(user, form=form)
 
 
@@ -198,9 +196,10 @@ def reset_password(user_id: int):
         except services.AuthError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"New password set for {user.email}; their sessions have ended.")
-            return redirect(url_for("users.index"))
+            return commit_and_go(
+                f"New password set for {user.email}; their sessions have ended.",
+                url_for("users.index"),
+            )
     return render_template("users/password.html", form=form, user=user)
 
 

@@ -26,6 +26,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import User
 from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
+from tracker.pages import commit_and_go
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 bp.before_app_request(sessions.enforce_timeouts)
@@ -222,9 +223,10 @@ def two_factor_off():
     if (status := _password_confirmed(form)) is not None:
         return _two_factor_page(password_form=form, status=status)
     two_factor.turn_off(user, by=user)
-    db.session.commit()
-    flash("Two-factor sign-in is off. Signing in now asks for your password only.")
-    return redirect(url_for("auth.two_factor_page"))
+    return commit_and_go(
+        "Two-factor sign-in is off. Signing in now asks for your password only.",
+        url_for("auth.two_factor_page"),
+    )
 
 
 # What an admin who must set up a second factor may still open.
@@ -303,6 +305,4 @@ def tokens():
 def revoke_token(token_id: int):
     token = get_revocable_token(token_id)
     services.revoke_token(token, by=current_user)
-    db.session.commit()
-    flash(f"Token {token.prefix}… revoked.")
-    return redirect(url_for("auth.tokens"))
+    return commit_and_go(f"Token {token.prefix}… revoked.", url_for("auth.tokens"))

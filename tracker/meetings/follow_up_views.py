@@ -6,7 +6,7 @@ create_app imports this module so that its routes join `bp` before it is registe
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
@@ -20,6 +20,7 @@ from tracker.meetings.forms import (
 )
 from tracker.meetings.models import FollowUpStatus
 from tracker.meetings.views import bp, edits, field_error, removes, writes
+from tracker.pages import commit_and_go
 from tracker.query_args import page_arg
 
 
@@ -95,9 +96,10 @@ def follow_up_status(follow_up_id: int):
         except StaleVersionError as error:
             conflict = error
         else:
-            db.session.commit()
-            flash(f"Follow-up is now {follow_up.status.label.lower()}.")
-            return redirect(url_for("meetings.show", meeting_id=follow_up.meeting_id))
+            return commit_and_go(
+                f"Follow-up is now {follow_up.status.label.lower()}.",
+                url_for("meetings.show", meeting_id=follow_up.meeting_id),
+            )
     if request.method == "GET":
         form.version.data = follow_up.version
     return render_template(

@@ -25,7 +25,7 @@ from tracker.meetings.forms import (
     page_meeting_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
-from tracker.pages import conflict_page, render_form_page
+from tracker.pages import commit_and_go, conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.query_args import page_arg
 from tracker.reports.history import page_history
@@ -101,9 +101,10 @@ def new():
         except services.MeetingError as error:
             field_error(form, error)
         else:
-            db.session.commit()
-            flash("Meeting created; open follow-ups of its series are on its agenda.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return commit_and_go(
+                "Meeting created; open follow-ups of its series are on its agenda.",
+                url_for("meetings.show", meeting_id=meeting.id),
+            )
     return render_template("meetings/edit.html", form=form, meeting=None)
 
 
@@ -122,9 +123,7 @@ def edit(meeting_id: int):
         except StaleVersionError as error:
             return conflict_page(form, error, meeting, back, current=meeting_data(meeting))
         else:
-            db.session.commit()
-            flash("Meeting saved.")
-            return redirect(back)
+            return commit_and_go("Meeting saved.", back)
     if request.method == "GET":
         form.version.data = meeting.version
     return render_template("meetings/edit.html", form=form, meeting=meeting)
@@ -183,9 +182,7 @@ def save_and_show(meeting: Meeting, form, write: Callable[[], object], done: Cal
         except (services.MeetingError, UploadError) as error:
             field_error(form, error)
         else:
-            db.session.commit()
-            flash(done(result))
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return commit_and_go(done(result), url_for("meetings.show", meeting_id=meeting.id))
     form_name = next((n for n, c in PAGE_FORMS.items() if type(form) is c), "move_form")
     return render_meeting(meeting.id, 422, **{form_name: form})
 
@@ -265,9 +262,7 @@ def edits(rule: str, kind: parts.Kind):
                     current = kind.data(record)
                     return conflict_page(form, error, record, back, current=current)
                 else:
-                    db.session.commit()
-                    flash(done)
-                    return redirect(back)
+                    return commit_and_go(done, back)
             if request.method == "GET" and "version" in form:
                 form.version.data = record.version
             status = 200 if request.method == "GET" else 422
@@ -346,9 +341,9 @@ def attach(meeting_id: int):
         except (services.MeetingError, UploadError) as error:
             form.file.errors = [*form.file.errors, str(error)]
         else:
-            db.session.commit()
-            flash(f"{item.file.filename} attached.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return commit_and_go(
+                f"{item.file.filename} attached.", url_for("meetings.show", meeting_id=meeting.id)
+            )
     # Back to the meeting, not a page at this POST-only address: a file cannot be put back
     # into the form anyway, and the address bar keeps an address that can be reloaded.
     for error in [e for errors in form.errors.values() for e in errors] or ["No file."]:

@@ -1,9 +1,10 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.db import db
 from tracker.notifications import services
 from tracker.notifications.forms import NotificationSettingsForm
+from tracker.pages import commit_and_go
 from tracker.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -54,9 +55,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(current_user)
-    db.session.commit()
-    flash(f"{count} notification(s) marked read.")
-    return redirect(url_for(".index"))
+    return commit_and_go(f"{count} notification(s) marked read.", url_for(".index"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -69,7 +68,5 @@ def settings():
         except services.NotificationError as error:
             form.delivery.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Notifications: {delivery.label}.")
-            return redirect(url_for(".settings"))
+            return commit_and_go(f"Notifications: {delivery.label}.", url_for(".settings"))
     return render_template("notifications/settings.html", form=form)

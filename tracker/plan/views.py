@@ -7,11 +7,12 @@ from tracker.auth.permissions import (
     can_manage_plans,
     get_editable_action_point,
     get_manageable_document,
+    get_plan_record,
     get_readable_document,
     require,
 )
 from tracker.db import StaleVersionError, db, reading
-from tracker.pages import download, render_form_page, save_form
+from tracker.pages import commit_and_go, download, render_form_page, save_form
 from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
 from tracker.plan.forms import (
@@ -145,9 +146,10 @@ def edit_action_point(action_point_id: int):
             conflict = error
             form.version.data = ap.version  # saving again now overwrites, knowingly
         else:
-            db.session.commit()
-            flash(f"Action point {ap.code} saved.")
-            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+            return commit_and_go(
+                f"Action point {ap.code} saved.",
+                url_for("plan.action_point", action_point_id=ap.id),
+            )
     return render_template(
         "plan/edit_action_point.html", form=form, plan=ap.plan, ap=ap, conflict=conflict
     )
@@ -174,8 +176,7 @@ def new_goal(code: str):
 @bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_goal(goal_id: int):
-    require(can_manage_plans(current_user))
-    goal = db.get_or_404(PriorityGoal, goal_id)
+    goal = get_plan_record(PriorityGoal, goal_id)
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
     form = GoalForm(obj=goal if request.method == "GET" else None)
     back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
@@ -217,8 +218,7 @@ def new_activity(action_point_id: int):
 @bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_activity(activity_id: int):
-    require(can_manage_plans(current_user))
-    activity = db.get_or_404(Activity, activity_id)
+    activity = get_plan_record(Activity, activity_id)
     form = ActivityForm(data=activity_data(activity))
     form.set_choices(list_actors())
     back = url_for("plan.action_point", action_point_id=activity.action_point_id)
@@ -250,9 +250,10 @@ def add_continuation(action_point_id: int):
         except services.PlanError as error:
             form.continued_in.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Linked: continued in {successor.reference}.")
-            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+            return commit_and_go(
+                f"Linked: continued in {successor.reference}.",
+                url_for("plan.action_point", action_point_id=ap.id),
+            )
     ap = services.get_action_point(ap.id)
     return render_action_point(ap, form, status=422)
 
@@ -352,9 +353,9 @@ def confirm_import(code: str):
             errors=error.messages,
             confirm=None,
         )
-    db.session.commit()
-    flash(f"Imported. {preview.summary(done=True)}")
-    return redirect(url_for("plan.show", code=plan.code))
+    return commit_and_go(
+        f"Imported. {preview.summary(done=True)}", url_for("plan.show", code=plan.code)
+    )
 
 
 def documents_section(action_point_id: int) -> str:

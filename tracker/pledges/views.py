@@ -15,7 +15,7 @@ from tracker.auth.permissions import (
 )
 from tracker.db import db, reading
 from tracker.money import amount_text, parse_amount, parse_rate
-from tracker.pages import render_form_page, save_form
+from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
@@ -125,9 +125,10 @@ def set_need(action_point_id: int):
         currency = (form.currency.data or "").strip().upper() if text else None
         amount = parse_amount(text, currency) if currency else None
         services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
-        db.session.commit()
-        flash(f"Estimated budget of action point {ap.code} saved.")
-        return redirect(url_for("pledges.action_point", action_point_id=ap.id))
+        return commit_and_go(
+            f"Estimated budget of action point {ap.code} saved.",
+            url_for("pledges.action_point", action_point_id=ap.id),
+        )
     return pledge_list_page(
         "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
     )
@@ -193,9 +194,7 @@ def new():
         except services.PledgeError as error:
             form[error.field or "amount"].errors.append(str(error))
         else:
-            db.session.commit()
-            flash("Pledge recorded.")
-            return redirect(url_for("pledges.show", pledge_id=pledge.id))
+            return commit_and_go("Pledge recorded.", url_for("pledges.show", pledge_id=pledge.id))
     return render_template("pledges/new.html", form=form)
 
 
@@ -293,9 +292,9 @@ def rates():
             except services.PledgeError as error:
                 form[error.field or "rate"].errors.append(str(error))
             else:
-                db.session.commit()
-                flash(f"Rate for {form.currency.data} saved.")
-                return redirect(url_for("pledges.rates"))
+                return commit_and_go(
+                    f"Rate for {form.currency.data} saved.", url_for("pledges.rates")
+                )
     reporting = totals.reporting_currency()
     listed = db.paginate(
         services.rates_query(reporting), page=page_arg(), per_page=200, error_out=False
@@ -326,9 +325,7 @@ def import_rates():
     if result.errors:
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.rates")
-    db.session.commit()
-    flash(f"Imported {result.count} rates.")
-    return redirect(url_for("pledges.rates"))
+    return commit_and_go(f"Imported {result.count} rates.", url_for("pledges.rates"))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -347,9 +344,9 @@ def import_pledges():
             )
         result = transfer.apply_pledges(checked, by=current_user)
         if not result.errors:
-            db.session.commit()
-            flash(f"Imported {result.count} pledges and entries.")
-            return redirect(url_for("pledges.index"))
+            return commit_and_go(
+                f"Imported {result.count} pledges and entries.", url_for("pledges.index")
+            )
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.index")
     return render_template("pledges/import.html", upload=upload)

@@ -7,6 +7,7 @@ from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
 from tracker.db import StaleVersionError, db, reading
+from tracker.pages import commit_and_go
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
@@ -190,9 +191,10 @@ def new(action_point_id: int):
             db.session.rollback()  # nothing half-saved: not the update without its files
             field_error(form, error)
         else:
-            db.session.commit()
-            flash(f"Update {'submitted' if submit else 'saved as a draft'}{attached(files)}.")
-            return redirect(url_for("progress.show", update_id=update.id))
+            return commit_and_go(
+                f"Update {'submitted' if submit else 'saved as a draft'}{attached(files)}.",
+                url_for("progress.show", update_id=update.id),
+            )
     return render_template("progress/edit.html", form=form, ap=ap, update=None, start=start)
 
 
@@ -420,9 +422,9 @@ def new_round(code: str):
         except services.ProgressError as error:
             field_error(form, error)
         else:
-            db.session.commit()
-            flash(f"Round {round_.title} opened.")
-            return redirect(url_for("progress.round", round_id=round_.id))
+            return commit_and_go(
+                f"Round {round_.title} opened.", url_for("progress.round", round_id=round_.id)
+            )
     return render_template("progress/new_round.html", form=form, plan=plan)
 
 

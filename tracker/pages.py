@@ -85,6 +85,19 @@ def save_form(
     return commit_and_go(message, to if isinstance(to, str) else to(result))
 
 
+def step_and_go(write: Callable[[], object], errors, done: str | Callable[[object], str], to: str):
+    """A button's write, with no form to show again: `write()`; a broken rule (`errors`) is
+    said and nothing is kept, else the write is committed and `done` said (either may be a
+    function of what `write` returned); on to `to` either way."""
+    try:
+        result = write()
+    except errors as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(to)
+    return commit_and_go(done if isinstance(done, str) else done(result), to)
+
+
 def commit_and_go(message: str, to: str):
     """The end of a page's write: commit it, say what was done, and go on to `to`."""
     db.session.commit()

@@ -1,7 +1,7 @@
 from datetime import date
 from itertools import groupby
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.actors import services
@@ -18,7 +18,7 @@ from tracker.actors.forms import (
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.auth.permissions import can_manage_plans, get_plan_record, require
 from tracker.db import db
-from tracker.pages import commit_and_go, render_form_page, save_form
+from tracker.pages import commit_and_go, render_form_page, save_form, step_and_go
 from tracker.plan.services import PlanError
 from tracker.reports.history import page_history
 
@@ -139,13 +139,12 @@ def new_seat():
 def end_seat(seat_id: int):
     seat = get_plan_record(ReferenceGroupMembership, seat_id)
     form = EndSeatForm()
-    if form.validate_on_submit():
-        try:
-            left_on = form.left_on.data or date.today()
-            services.end_reference_group_seat(seat, left_on=left_on, by=current_user)
-        except RULE_ERRORS as error:
-            flash(str(error))
-        else:
-            db.session.commit()
-            flash(f"{seat.actor.name} left the Reference Group.")
-    return redirect(url_for("actors.index"))
+    if not form.validate_on_submit():
+        return redirect(url_for("actors.index"))
+
+    def write():
+        left_on = form.left_on.data or date.today()
+        services.end_reference_group_seat(seat, left_on=left_on, by=current_user)
+
+    done = f"{seat.actor.name} left the Reference Group."
+    return step_and_go(write, RULE_ERRORS, done, url_for("actors.index"))

@@ -1,6 +1,7 @@
 """The Secretariat's account pages: /admin/users."""
 
 import json
+from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -19,7 +20,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
-from tracker.pages import commit_and_go
+from tracker.pages import commit_and_go, step_and_go
 from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -68,27 +69,23 @@ def invite():
 @bp.post("/<id:user_id>/invite")
 def reinvite(user_id: int):
     user = get_user_or_404(user_id)
-    try:
-        lifecycle.reinvite_user(user, by=current_user._get_current_object())
-    except (services.AuthError, lifecycle.BaseUrlMissing) as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(f"A new invitation was mailed to {user.email}; the earlier link no longer works.")
-    return redirect(url_for("users.index"))
+    return step_and_go(
+        partial(lifecycle.reinvite_user, user, by=current_user._get_current_object()),
+        (services.AuthError, lifecycle.BaseUrlMissing),
+        f"A new invitation was mailed to {user.email}; the earlier link no longer works.",
+        url_for("users.index"),
+    )
 
 
 @bp.post("/<id:user_id>/invitation/revoke")
 def revoke_invitation(user_id: int):
     user = get_user_or_404(user_id)
-    try:
-        lifecycle.revoke_invitation(user, by=current_user._get_current_object())
-    except services.AuthError as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(f"The invitation of {user.email} was withdrawn; the account is deactivated.")
-    return redirect(url_for("users.index"))
+    return step_and_go(
+        partial(lifecycle.revoke_invitation, user, by=current_user._get_current_object()),
+        services.AuthError,
+        f"The invitation of {user.email} was withdrawn; the account is deactivated.",
+        url_for("users.index"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,3 +1,5 @@
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -12,7 +14,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import StaleVersionError, db, reading
-from tracker.pages import commit_and_go, download, render_form_page, save_form
+from tracker.pages import commit_and_go, download, render_form_page, save_form, step_and_go
 from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
 from tracker.plan.forms import (
@@ -387,14 +389,12 @@ def upload_document(action_point_id: int):
 @login_required
 def retire_document(document_id: int):
     document = get_manageable_document(document_id)
-    try:
-        documents.retire_document(document, by=current_user)
-    except services.PlanError as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(f"Document “{document.title}” retired.")
-    return redirect(documents_section(document.action_point_id))
+    return step_and_go(
+        partial(documents.retire_document, document, by=current_user),
+        services.PlanError,
+        f"Document “{document.title}” retired.",
+        documents_section(document.action_point_id),
+    )
 
 
 @bp.get("/documents/<id:document_id>/<filename>")

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -7,7 +8,7 @@ from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.auth import permissions
 from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
 from tracker.db import StaleVersionError, db, reading
-from tracker.pages import commit_and_go
+from tracker.pages import commit_and_go, field_error, step_and_go
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
@@ -51,14 +52,6 @@ def reporting_actors():
         return list_actors()
     require(permissions.can_report_for(current_user, current_user.actor_id))
     return [current_user.actor]
-
-
-def field_error(form, error: services.ProgressError) -> None:
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error))
 
 
 @bp.get("/plans/<code>")
@@ -492,14 +485,12 @@ def remind(round_id: int):
 def close_round(round_id: int):
     require(permissions.can_manage_rounds(current_user))
     round_ = db.get_or_404(Round, round_id)
-    try:
-        services.close_round(round_, by=current_user)
-    except services.ProgressError as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(f"Round {round_.title} closed.")
-    return redirect(url_for("progress.round", round_id=round_.id))
+    return step_and_go(
+        partial(services.close_round, round_, by=current_user),
+        services.ProgressError,
+        f"Round {round_.title} closed.",
+        url_for("progress.round", round_id=round_.id),
+    )
 
 
 def chosen_actor(form, actors):

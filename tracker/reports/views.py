@@ -3,15 +3,16 @@ comparison), the progress report in every format, and a meeting's brief as PDF. 
 domain owns its routes, also those under another domain's path, so that nothing imports it."""
 
 from datetime import date
+from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from tracker.auth.permissions import can_publish_reports, require
 from tracker.db import db
 from tracker.meetings import queries as meeting_queries
-from tracker.pages import download
+from tracker.pages import download, step_and_go
 from tracker.progress.models import Round
 from tracker.reports import formats, services
 from tracker.reports.charts import chart_tables, report_charts
@@ -135,18 +136,15 @@ def download_published(report_id: int, fmt: str):
 def publish(round_id: int):
     require(can_publish_reports(current_user))
     round_ = db.get_or_404(Round, round_id)
-    try:
-        published = services.publish_report(round_, by=current_user)
-    except services.PublishError as error:
-        db.session.rollback()
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(
+    return step_and_go(
+        partial(services.publish_report, round_, by=current_user),
+        services.PublishError,
+        lambda published: (
             f"Published the progress report for {round_.title}, as of {published.as_of:%d %b %Y}:"
             " PDF, XLSX, CSV and JSON, kept as they are now."
-        )
-    return redirect(url_for("progress.round", round_id=round_.id, _anchor="published"))
+        ),
+        url_for("progress.round", round_id=round_.id, _anchor="published"),
+    )
 
 
 @bp.get("/reports/compare")

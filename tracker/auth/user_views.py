@@ -20,7 +20,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
-from tracker.pages import commit_and_go, step_and_go
+from tracker.pages import commit_and_go, save_form, step_and_go
 from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -48,22 +48,26 @@ def index():
 def invite():
     form = InviteForm()
     form.set_actor_choices(list_actors())
-    if form.validate_on_submit():
-        try:
-            user, _ = lifecycle.invite_user(
-                email=form.email.data,
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
-                by=current_user._get_current_object(),
-            )
-        except services.AuthError as error:
-            form[error.field or "email"].errors.append(str(error))
-        except lifecycle.BaseUrlMissing as error:
-            form.email.errors.append(str(error))
-        else:
-            return commit_and_go(f"Invitation mailed to {user.email}.", url_for("users.index"))
-    return render_template("users/invite.html", form=form)
+
+    def send():
+        user, _ = lifecycle.invite_user(
+            email=form.email.data,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
+            by=current_user._get_current_object(),
+        )
+        return user
+
+    saved = save_form(
+        form,
+        send,
+        (services.AuthError, lifecycle.BaseUrlMissing),
+        lambda user: f"Invitation mailed to {user.email}.",
+        url_for("users.index"),
+        default_field="email",
+    )
+    return saved or render_template("users/invite.html", form=form)
 
 
 @bp.post("/<id:user_id>/invite")
@@ -92,21 +96,22 @@ def revoke_invitation(user_id: int):
 def new():
     form = NewUserForm()
     form.set_actor_choices(list_actors())
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data,
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                password=form.password.data,
-                actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
-                by=current_user._get_current_object(),
-            )
-        except services.AuthError as error:
-            form[error.field or "email"].errors.append(str(error))
-        else:
-            return commit_and_go(f"Account {user.email} created.", url_for("users.index"))
-    return render_template("users/new.html", form=form)
+    saved = save_form(
+        form,
+        lambda: services.create_user(
+            email=form.email.data,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            password=form.password.data,
+            actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
+            by=current_user._get_current_object(),
+        ),
+        services.AuthError,
+        lambda user: f"Account {user.email} created.",
+        url_for("users.index"),
+        default_field="email",
+    )
+    return saved or render_template("users/new.html", form=form)
 
 
 @bp.route("/<id:user_id>/edit", methods=["GET", "POST"])

@@ -19,8 +19,8 @@ from tracker.meetings.forms import (
     FollowUpStatusForm,
 )
 from tracker.meetings.models import FollowUpStatus
-from tracker.meetings.views import bp, edits, field_error, removes, writes
-from tracker.pages import commit_and_go
+from tracker.meetings.views import bp, edits, removes, writes
+from tracker.pages import save_form
 from tracker.query_args import page_arg
 
 
@@ -88,18 +88,18 @@ def follow_up_status(follow_up_id: int):
     follow_up = get_updatable_follow_up(follow_up_id)
     form = FollowUpStatusForm(data={"status": follow_up.status.value})
     conflict = None
-    if form.validate_on_submit():
-        try:
-            parts.change_follow_up_status(follow_up, form, current_user)
-        except services.MeetingError as error:
-            field_error(form, error)
-        except StaleVersionError as error:
-            conflict = error
-        else:
-            return commit_and_go(
-                f"Follow-up is now {follow_up.status.label.lower()}.",
-                url_for("meetings.show", meeting_id=follow_up.meeting_id),
-            )
+    try:  # a conflict shows the form again, with what is saved now beside it
+        saved = save_form(
+            form,
+            lambda: parts.change_follow_up_status(follow_up, form, current_user),
+            services.MeetingError,
+            lambda _: f"Follow-up is now {follow_up.status.label.lower()}.",
+            url_for("meetings.show", meeting_id=follow_up.meeting_id),
+        )
+    except StaleVersionError as error:
+        saved, conflict = None, error
+    if saved:
+        return saved
     if request.method == "GET":
         form.version.data = follow_up.version
     return render_template(

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from tracker.db import db
 from tracker.notifications import services
 from tracker.notifications.forms import NotificationSettingsForm
-from tracker.pages import commit_and_go
+from tracker.pages import commit_and_go, save_form
 from tracker.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -62,11 +62,11 @@ def mark_all_read():
 @login_required
 def settings():
     form = NotificationSettingsForm(delivery=services.get_delivery(current_user).value)
-    if form.validate_on_submit():
-        try:
-            delivery = services.set_delivery(current_user, form.delivery.data, by=current_user)
-        except services.NotificationError as error:
-            form.delivery.errors.append(str(error))
-        else:
-            return commit_and_go(f"Notifications: {delivery.label}.", url_for(".settings"))
-    return render_template("notifications/settings.html", form=form)
+    saved = save_form(
+        form,
+        lambda: services.set_delivery(current_user, form.delivery.data, by=current_user),
+        services.NotificationError,
+        lambda delivery: f"Notifications: {delivery.label}.",
+        url_for(".settings"),
+    )
+    return saved or render_template("notifications/settings.html", form=form)

@@ -245,19 +245,20 @@ def edit_activity(activity_id: int):
 def add_continuation(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = ContinuationForm()
-    if form.validate_on_submit():
-        try:
-            successor = services.resolve_reference(form.continued_in.data, "continued_in")
-            services.link_continuation(ap, successor, by=current_user)
-        except services.PlanError as error:
-            form.continued_in.errors.append(str(error))
-        else:
-            return commit_and_go(
-                f"Linked: continued in {successor.reference}.",
-                url_for("plan.action_point", action_point_id=ap.id),
-            )
-    ap = services.get_action_point(ap.id)
-    return render_action_point(ap, form, status=422)
+
+    def link():
+        successor = services.resolve_reference(form.continued_in.data, "continued_in")
+        services.link_continuation(ap, successor, by=current_user)
+        return successor
+
+    saved = save_form(
+        form,
+        link,
+        services.PlanError,
+        lambda successor: f"Linked: continued in {successor.reference}.",
+        url_for("plan.action_point", action_point_id=ap.id),
+    )
+    return saved or render_action_point(services.get_action_point(ap.id), form, status=422)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations/<id:successor_id>/remove")

@@ -120,16 +120,21 @@ def action_point(action_point_id: int):
 def set_need(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = NeedForm()
-    if form.validate_on_submit():
+
+    def write():
         text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
         currency = (form.currency.data or "").strip().upper() if text else None
         amount = parse_amount(text, currency) if currency else None
         services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
-        return commit_and_go(
-            f"Estimated budget of action point {ap.code} saved.",
-            url_for("pledges.action_point", action_point_id=ap.id),
-        )
-    return pledge_list_page(
+
+    saved = save_form(
+        form,
+        write,
+        (),  # the form's own checks are all there are
+        f"Estimated budget of action point {ap.code} saved.",
+        url_for("pledges.action_point", action_point_id=ap.id),
+    )
+    return saved or pledge_list_page(
         "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
     )
 

@@ -44,6 +44,12 @@ def get_plan_or_404(code: str) -> Plan:
     return services.get_plan(code) or abort(404)
 
 
+def get_manageable_plan(code: str) -> Plan:
+    """A plan whose records the user may add to or import into: a 403 before the lookup."""
+    require(can_manage_plans(current_user))
+    return get_plan_or_404(code)
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -111,8 +117,7 @@ def render_action_point(action_point: ActionPoint, continuation_form, status: in
 @bp.route("/<code>/action-points/new", methods=["GET", "POST"])
 @login_required
 def new_action_point(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form = ActionPointForm()
     form.set_choices(plan.goals, list_actors())
 
@@ -160,8 +165,7 @@ def edit_action_point(action_point_id: int):
 @bp.route("/<code>/goals/new", methods=["GET", "POST"])
 @login_required
 def new_goal(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form = GoalForm()
     saved = save_form(
         form,
@@ -316,8 +320,7 @@ def import_template(fmt: str):
 @bp.route("/<code>/import", methods=["GET", "POST"])
 @login_required
 def import_plan(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form, preview, errors, confirm = PlanImportForm(), None, [], None
     if form.validate_on_submit():
         try:
@@ -336,8 +339,7 @@ def import_plan(code: str):
 @bp.post("/<code>/import/confirm")
 @login_required
 def confirm_import(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form = ConfirmImportForm()
     kept = uploads.take(form.upload.data) if form.validate_on_submit() else None
     if kept is None:

@@ -507,13 +507,18 @@ def saved_message(saved: list, submitted: bool) -> str:
     return f"{len(saved)} update(s) {'submitted' if submitted else 'saved as drafts'}."
 
 
+def reporting_form(code: str, form_class):
+    """The plan, the form of many updates (dated today) and the actor they are for."""
+    actors = reporting_actors()
+    plan = get_plan_or_404(code)
+    form = form_class(data={"reported_on": date.today()})
+    return plan, form, chosen_actor(form, actors)
+
+
 @bp.route("/plans/<code>/bulk", methods=["GET", "POST"])
 @login_required
 def bulk(code: str):
-    actors = reporting_actors()
-    plan = get_plan_or_404(code)
-    form = BulkForm(data={"reported_on": date.today()})
-    actor = chosen_actor(form, actors)
+    plan, form, actor = reporting_form(code, BulkForm)
     action_points = queries.actor_action_points(plan, actor)
     if request.method == "GET":
         for ap in action_points:
@@ -560,10 +565,7 @@ def record_bulk(plan, actor, form, read):
 @bp.route("/plans/<code>/upload", methods=["GET", "POST"])
 @login_required
 def upload(code: str):
-    actors = reporting_actors()
-    plan = get_plan_or_404(code)
-    form = UploadForm(data={"reported_on": date.today()})
-    actor = chosen_actor(form, actors)
+    plan, form, actor = reporting_form(code, UploadForm)
     errors = {}
     if form.validate_on_submit():
         file = form.file.data

@@ -53,15 +53,23 @@ def _builder_page(form: ReportForm, filters=None, status: int = 200):
     return page, status
 
 
+def report_form() -> tuple[ReportForm, object]:
+    """The report form of the query string, and its filters: None when they are not valid (the
+    form then shows why)."""
+    form = ReportForm(request.args)
+    try:
+        return form, parse_filters(request.args)
+    except ReportFilterError as error:
+        form.show_errors(error)
+        return form, None
+
+
 @bp.get("/")
 @login_required
 def dashboard():
     """Where implementation stands: the chosen plan's charts, lists and my to-dos."""
-    form = ReportForm(request.args)
-    try:
-        filters = parse_filters(request.args)
-    except ReportFilterError as error:
-        form.show_errors(error)
+    form, filters = report_form()
+    if filters is None:
         filters = parse_filters(MultiDict())  # the default view, with the messages shown
     board = build_dashboard(filters, current_user)
     form.set_choices(filters, goals=board.report.goals)
@@ -78,25 +86,17 @@ def dashboard():
 @bp.get("/reports/")
 @login_required
 def index():
-    form = ReportForm(request.args)
-    try:
-        filters = parse_filters(request.args)
-    except ReportFilterError as error:
-        form.show_errors(error)
-        return _builder_page(form, status=400)
-    return _builder_page(form, filters)
+    form, filters = report_form()
+    return _builder_page(form, status=400) if filters is None else _builder_page(form, filters)
 
 
 @bp.get("/reports/progress")
 @login_required
 def progress():
     """The progress report; `format` picks the rendering, the other arguments the content."""
-    form = ReportForm(request.args)
+    form, filters = report_form()
     fmt = chosen_format(request.args.get("format"))
-    try:
-        filters = parse_filters(request.args)
-    except ReportFilterError as error:
-        form.show_errors(error)
+    if filters is None:
         return _builder_page(form, status=400)
     if fmt is None:
         form.format.errors = ["Choose one of the formats offered."]

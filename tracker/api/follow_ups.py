@@ -10,7 +10,7 @@ from flask import request
 from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
 from tracker.api.meetings import choice_arg, remove_part, write_part
 from tracker.api.pagination import page_of
 from tracker.api.views import acting_user, answer, bp, found
@@ -108,7 +108,6 @@ def remove_follow_up(follow_up_id: int):
 @bp.post("/follow-ups/<id:follow_up_id>/status")
 def change_follow_up_status(follow_up_id: int):
     follow_up = get_updatable_follow_up(follow_up_id)
-    form = json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
-    validate_form(form)
+    form = valid_json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
     parts.change_follow_up_status(follow_up, form, acting_user())
     return answer(serializers.follow_up_detail(follow_up))

@@ -97,6 +97,16 @@ def json_form(
     return form_class(formdata=_formdata({**(current or {}), **body}), meta={"csrf": False})
 
 
+def valid_json_form(form_class: type[F], body: Mapping[str, object], choices=(), **options) -> F:
+    """json_form (`options` are its own), with its choices set (`set_choices(*choices)`) and
+    validated: the form, or a 422."""
+    form = json_form(form_class, body, **options)
+    if choices:
+        form.set_choices(*choices)
+    validate_form(form)
+    return form
+
+
 def validate_form(form: FlaskForm) -> None:
     """Run the form's own validators; their messages become the 422's `fields`."""
     if not form.validate():

@@ -11,7 +11,13 @@ from flask_login import current_user
 from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, stored_upload, validate_form
+from tracker.api.input import (
+    json_form,
+    read_json_object,
+    stored_upload,
+    valid_json_form,
+    validate_form,
+)
 from tracker.api.pagination import page_of
 from tracker.api.serializers import totals_json
 from tracker.api.views import acting_user, answer, bp, found
@@ -124,9 +130,9 @@ def list_meetings():
 def create_meeting():
     require(can_manage_meetings(current_user))
     actors = list_actors()
-    form = json_form(MeetingForm, read_json_object(), exclude={"version"})
-    form.set_choices(plan_services.list_plans(), actors)
-    validate_form(form)
+    form = valid_json_form(
+        MeetingForm, read_json_object(), (plan_services.list_plans(), actors), exclude={"version"}
+    )
     meeting = services.create_meeting(
         plan_services.get_plan(form.plan.data), **meeting_values(form, actors), by=acting_user()
     )
@@ -145,9 +151,13 @@ def update_meeting(meeting_id: int):
     body = read_json_object()
     if "plan" in body:
         raise invalid({"plan": "A meeting stays with its plan; create a new meeting instead."})
-    form = json_form(MeetingForm, body, current=meeting_data(meeting), required={"version"})
-    form.set_choices(plan_services.list_plans(), actors)
-    validate_form(form)
+    form = valid_json_form(
+        MeetingForm,
+        body,
+        (plan_services.list_plans(), actors),
+        current=meeting_data(meeting),
+        required={"version"},
+    )
     services.update_meeting(
         meeting, version=form.version.data, **meeting_values(form, actors), by=acting_user()
     )

@@ -5,7 +5,7 @@ The same services as the pages; another user's notification is a 404, never show
 from flask import request
 
 from tracker.api.errors import ApiError
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import iso
 from tracker.api.views import acting_user, answer, bp, found
@@ -67,8 +67,7 @@ def get_notification_settings():
 
 @bp.put("/me/notification-settings")
 def set_notification_settings():
-    form = json_form(NotificationSettingsForm, read_json_object(), required={"delivery"})
-    validate_form(form)
+    form = valid_json_form(NotificationSettingsForm, read_json_object(), required={"delivery"})
     user = acting_user()
     services.set_delivery(user, form.delivery.data, by=user)
     return answer(settings_detail(user))

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code
 from tracker.api.errors import ApiError, handle_api_error, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import pledge_detail, pledge_json, totals_json
 from tracker.api.views import acting_user, answer, bp, created, found
@@ -187,8 +187,9 @@ def get_pledge(pledge_id: int):
 def update_pledge(pledge_id: int):
     pledge = get_writable_pledge(pledge_id)
     current = {"purpose": pledge.purpose, "reference": pledge.reference}
-    form = json_form(PledgeEditForm, read_json_object(), current=current, required={"version"})
-    validate_form(form)
+    form = valid_json_form(
+        PledgeEditForm, read_json_object(), current=current, required={"version"}
+    )
     services.update_pledge(
         pledge,
         version=form.version.data,

@@ -8,7 +8,13 @@ from flask_login import current_user
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, stored_upload, validate_form
+from tracker.api.input import (
+    json_form,
+    read_json_object,
+    stored_upload,
+    valid_json_form,
+    validate_form,
+)
 from tracker.api.pagination import page_args, page_of
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
@@ -108,9 +114,13 @@ def create_update():
     else:
         actors = [current_user.actor]
         body.setdefault("actor", current_user.actor.code)  # one's own actor goes without saying
-    form = json_form(UpdateForm, body, exclude={"version", *FILES}, required={"actor", "status"})
-    form.set_choices(actors, action_point.activities)
-    validate_form(form)
+    form = valid_json_form(
+        UpdateForm,
+        body,
+        (actors, action_point.activities),
+        exclude={"version", *FILES},
+        required={"actor", "status"},
+    )
     actor = next(a for a in actors if a.code == form.actor.data)
     update = services.create_update(
         action_point,

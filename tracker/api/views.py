@@ -22,7 +22,7 @@ from tracker.actors.services import actors_query, list_actors
 from tracker.api import errors, queries, serializers
 from tracker.api.auth import bearer_user, sign_in_for_request
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
 from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
@@ -156,9 +156,13 @@ def create_action_point():
 def update_action_point(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
     current = action_point_data(action_point)
-    form = json_form(ActionPointForm, read_json_object(), current=current, required={"version"})
-    form.set_choices(action_point.plan.goals, list_actors())
-    validate_form(form)
+    form = valid_json_form(
+        ActionPointForm,
+        read_json_object(),
+        (action_point.plan.goals, list_actors()),
+        current=current,
+        required={"version"},
+    )
     values = action_point_values(form, action_point.plan)
     plan_services.update_action_point(
         action_point, version=form.version.data, **values, by=acting_user()
@@ -216,8 +220,7 @@ def import_plan(code_or_id: str):
 def create_goal(code_or_id: str):
     require(can_manage_plans(current_user))
     plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
-    form = json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
-    validate_form(form)
+    form = valid_json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
     goal = plan_services.create_goal(plan, **goal_values(form), by=acting_user())
     return created(serializers.goal_detail(goal, plan.code), ".get_goal", goal_id=goal.id)
 
@@ -227,8 +230,7 @@ def update_goal(goal_id: int):
     require(can_manage_plans(current_user))
     goal = found(queries.get_goal(goal_id), f"There is no goal {goal_id}.")
     current = {"number": goal.number, "title": goal.title, "description": goal.description}
-    form = json_form(GoalForm, read_json_object(), current=current, required={"version"})
-    validate_form(form)
+    form = valid_json_form(GoalForm, read_json_object(), current=current, required={"version"})
     values = goal_values(form)
     plan_services.update_goal(goal, version=form.version.data, **values, by=acting_user())
     return answer(serializers.goal_detail(goal, goal.plan.code))
@@ -237,9 +239,7 @@ def update_goal(goal_id: int):
 @bp.post("/action-points/<id:action_point_id>/activities")
 def create_activity(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
-    form = json_form(ActivityForm, read_json_object(), exclude={"version"})
-    form.set_choices(list_actors())
-    validate_form(form)
+    form = valid_json_form(ActivityForm, read_json_object(), (list_actors(),), exclude={"version"})
     activity = plan_services.create_activity(
         action_point, **activity_values(form), by=acting_user()
     )
@@ -263,8 +263,7 @@ def update_activity(activity_id: int):
 @bp.post("/action-points/<id:action_point_id>/continuations")
 def link_continuation(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
-    form = json_form(ContinuationForm, read_json_object(), required={"continued_in"})
-    validate_form(form)
+    form = valid_json_form(ContinuationForm, read_json_object(), required={"continued_in"})
     successor = plan_services.resolve_reference(form.continued_in.data, "continued_in")
     plan_services.link_continuation(action_point, successor, by=acting_user())
     return answer(serializers.action_point_detail(action_point), 201)
@@ -300,8 +299,7 @@ def _set_retired(kind: str, record_id: int, *, retired: bool):
 @bp.post("/actors")
 def create_actor():
     require(can_manage_plans(current_user))
-    form = json_form(ActorForm, read_json_object(), exclude={"version"})
-    validate_form(form)
+    form = valid_json_form(ActorForm, read_json_object(), exclude={"version"})
     actor = actor_services.create_actor(**actor_values(form), by=acting_user())
     return created(serializers.actor_detail(actor), ".get_actor", actor_id=actor.id)
 
@@ -310,8 +308,9 @@ def create_actor():
 def update_actor(actor_id: int):
     require(can_manage_plans(current_user))
     actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
-    form = json_form(ActorForm, read_json_object(), current=actor_data(actor), required={"version"})
-    validate_form(form)
+    form = valid_json_form(
+        ActorForm, read_json_object(), current=actor_data(actor), required={"version"}
+    )
     values = actor_values(form)
     actor_services.update_actor(actor, version=form.version.data, **values, by=acting_user())
     return answer(serializers.actor_detail(actor))
@@ -326,9 +325,9 @@ def list_working_groups():
 @bp.post("/working-groups")
 def create_working_group():
     require(can_manage_plans(current_user))
-    form = json_form(WorkingGroupForm, read_json_object(), exclude={"version"})
-    form.set_choices(list_actors())
-    validate_form(form)
+    form = valid_json_form(
+        WorkingGroupForm, read_json_object(), (list_actors(),), exclude={"version"}
+    )
     group = actor_services.create_working_group(**working_group_values(form), by=acting_user())
     return answer(serializers.working_group_detail(group), 201)
 
@@ -353,9 +352,7 @@ def update_working_group(group_id: int):
 @bp.post("/reference-group")
 def seat_in_reference_group():
     require(can_manage_plans(current_user))
-    form = json_form(SeatForm, read_json_object(), required={"actor"})
-    form.set_choices(list_actors())
-    validate_form(form)
+    form = valid_json_form(SeatForm, read_json_object(), (list_actors(),), required={"actor"})
     actor = actor_services.get_actor_by_code(form.actor.data)
     seat = actor_services.seat_in_reference_group(
         actor, role=form.role.data, joined_on=form.joined_on.data, by=acting_user()
@@ -367,8 +364,7 @@ def seat_in_reference_group():
 def end_reference_group_seat(seat_id: int):
     require(can_manage_plans(current_user))
     seat = found(db.session.get(ReferenceGroupMembership, seat_id), f"There is no seat {seat_id}.")
-    form = json_form(EndSeatForm, read_json_object())
-    validate_form(form)
+    form = valid_json_form(EndSeatForm, read_json_object())
     left_on = form.left_on.data or date.today()
     actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())
     return answer(serializers.seat_detail(seat))

@@ -65,29 +65,23 @@ RESET_ASKED = "password_reset_asked"
 
 @bp.route("/reset/<reset_token>", methods=["GET", "POST"])
 def reset_password(reset_token: str):
-    return _choose_password(
-        reset_token,
-        lifecycle.reset_link,
-        lifecycle.reset_password,
-        "Your new password is set, and you are signed out everywhere. Sign in with it.",
-        invitation=False,
-    )
+    return _choose_password(reset_token, invitation=False)
 
 
 @bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
 def accept_invitation(invitation_token: str):
-    return _choose_password(
-        invitation_token,
-        lifecycle.invitation_link,
-        lifecycle.accept_invitation,
-        "Welcome! Your password is set: sign in with your email and it.",
-        invitation=True,
-    )
+    return _choose_password(invitation_token, invitation=True)
 
 
-def _choose_password(token: str, find_link, use_link, done: str, *, invitation: bool):
+def _choose_password(token: str, *, invitation: bool):
     """A password chosen through a mailed link (a reset's, or an invitation's first one): the
     link is checked on opening and used on the POST, which may find it used up meanwhile."""
+    if invitation:
+        find_link, use_link = lifecycle.invitation_link, lifecycle.accept_invitation
+        done = "Welcome! Your password is set: sign in with your email and it."
+    else:
+        find_link, use_link = lifecycle.reset_link, lifecycle.reset_password
+        done = "Your new password is set, and you are signed out everywhere. Sign in with it."
     try:
         link = find_link(token)
     except LinkError as error:

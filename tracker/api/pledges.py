@@ -15,14 +15,7 @@ from tracker.api.input import read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import pledge_detail, pledge_json, totals_json
 from tracker.api.views import acting_user, answer, bp, created, found
-from tracker.auth.permissions import (
-    can_manage_rates,
-    can_pledge,
-    can_pledge_for,
-    get_editable_action_point,
-    get_writable_pledge,
-    require,
-)
+from tracker.auth import permissions
 from tracker.money import MoneyError, check_currency, money_json, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
@@ -141,7 +134,7 @@ def list_pledges():
 
 @bp.post("/pledges")
 def create_pledge():
-    require(can_pledge(current_user))
+    permissions.require(permissions.can_pledge(current_user))
     body = Body(
         {"actor", "target", "amount", "pledged_on", "purpose", "reference"},
         {"actor", "target", "amount", "pledged_on", "purpose"},
@@ -159,7 +152,7 @@ def create_pledge():
     ):
         body.errors["target"] = 'An object {"kind": "action_point", "id": 12}.'
     body.done()
-    require(can_pledge_for(current_user, actor.id))
+    permissions.require(permissions.can_pledge_for(current_user, actor.id))
     target = services.resolve_target(str(target_value["kind"]), target_value["id"])
     amount_minor, currency = money
     if amount_minor <= 0:
@@ -185,7 +178,7 @@ def get_pledge(pledge_id: int):
 
 @bp.patch("/pledges/<id:pledge_id>")
 def update_pledge(pledge_id: int):
-    pledge = get_writable_pledge(pledge_id)
+    pledge = permissions.get_writable_pledge(pledge_id)
     current = {"purpose": pledge.purpose, "reference": pledge.reference}
     form = valid_json_form(
         PledgeEditForm, read_json_object(), current=current, required={"version"}
@@ -202,7 +195,7 @@ def update_pledge(pledge_id: int):
 
 @bp.post("/pledges/<id:pledge_id>/entries")
 def create_entry(pledge_id: int):
-    pledge = get_writable_pledge(pledge_id)
+    pledge = permissions.get_writable_pledge(pledge_id)
     body = Body({"kind", "amount", "value_date", "reason"}, {"kind", "amount", "value_date"})
     kind = body.text("kind", 16)
     money = body.money("amount", currency=pledge.currency)
@@ -239,7 +232,7 @@ def list_exchange_rates():
 
 @bp.post("/exchange-rates")
 def create_exchange_rate():
-    require(can_manage_rates(current_user))
+    permissions.require(permissions.can_manage_rates(current_user))
     body = Body({"currency", "rate", "valid_on", "source"}, {"currency", "rate", "valid_on"})
     currency = body.text("currency", 10)
     valid_on = body.date("valid_on")
@@ -274,7 +267,7 @@ def create_exchange_rate():
 
 @bp.put("/action-points/<id:action_point_id>/funding-need")
 def set_funding_need(action_point_id: int):
-    action_point = get_editable_action_point(action_point_id)
+    action_point = permissions.get_editable_action_point(action_point_id)
     body = Body({"budget"}, set())
     money = body.money("budget")
     body.done()

@@ -6,17 +6,8 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from tracker import retirement
+from tracker.actors import forms as actor_forms
 from tracker.actors import services as actor_services
-from tracker.actors.forms import (
-    ActorForm,
-    EndSeatForm,
-    SeatForm,
-    WorkingGroupForm,
-    actor_data,
-    actor_values,
-    working_group_data,
-    working_group_values,
-)
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.actors.services import actors_query, list_actors
 from tracker.api import errors, queries, serializers
@@ -299,8 +290,8 @@ def _set_retired(kind: str, record_id: int, *, retired: bool):
 @bp.post("/actors")
 def create_actor():
     require(can_manage_plans(current_user))
-    form = valid_json_form(ActorForm, read_json_object(), exclude={"version"})
-    actor = actor_services.create_actor(**actor_values(form), by=acting_user())
+    form = valid_json_form(actor_forms.ActorForm, read_json_object(), exclude={"version"})
+    actor = actor_services.create_actor(**actor_forms.actor_values(form), by=acting_user())
     return created(serializers.actor_detail(actor), ".get_actor", actor_id=actor.id)
 
 
@@ -309,9 +300,12 @@ def update_actor(actor_id: int):
     require(can_manage_plans(current_user))
     actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
     form = valid_json_form(
-        ActorForm, read_json_object(), current=actor_data(actor), required={"version"}
+        actor_forms.ActorForm,
+        read_json_object(),
+        current=actor_forms.actor_data(actor),
+        required={"version"},
     )
-    values = actor_values(form)
+    values = actor_forms.actor_values(form)
     actor_services.update_actor(actor, version=form.version.data, **values, by=acting_user())
     return answer(serializers.actor_detail(actor))
 
@@ -326,9 +320,11 @@ def list_working_groups():
 def create_working_group():
     require(can_manage_plans(current_user))
     form = valid_json_form(
-        WorkingGroupForm, read_json_object(), (list_actors(),), exclude={"version"}
+        actor_forms.WorkingGroupForm, read_json_object(), (list_actors(),), exclude={"version"}
     )
-    group = actor_services.create_working_group(**working_group_values(form), by=acting_user())
+    group = actor_services.create_working_group(
+        **actor_forms.working_group_values(form), by=acting_user()
+    )
     return answer(serializers.working_group_detail(group), 201)
 
 
@@ -336,13 +332,14 @@ def create_working_group():
 def update_working_group(group_id: int):
     require(can_manage_plans(current_user))
     group = found(db.session.get(WorkingGroup, group_id), f"There is no working group {group_id}.")
-    body = read_json_object()
-    form = json_form(
-        WorkingGroupForm, body, current=working_group_data(group), required={"version"}
+    form = valid_json_form(
+        actor_forms.WorkingGroupForm,
+        read_json_object(),
+        (list_actors(),),
+        current=actor_forms.working_group_data(group),
+        required={"version"},
     )
-    form.set_choices(list_actors())
-    validate_form(form)
-    values = working_group_values(form)
+    values = actor_forms.working_group_values(form)
     actor_services.update_working_group(
         group, version=form.version.data, **values, by=acting_user()
     )
@@ -352,7 +349,9 @@ def update_working_group(group_id: int):
 @bp.post("/reference-group")
 def seat_in_reference_group():
     require(can_manage_plans(current_user))
-    form = valid_json_form(SeatForm, read_json_object(), (list_actors(),), required={"actor"})
+    form = valid_json_form(
+        actor_forms.SeatForm, read_json_object(), (list_actors(),), required={"actor"}
+    )
     actor = actor_services.get_actor_by_code(form.actor.data)
     seat = actor_services.seat_in_reference_group(
         actor, role=form.role.data, joined_on=form.joined_on.data, by=acting_user()
@@ -364,7 +363,7 @@ def seat_in_reference_group():
 def end_reference_group_seat(seat_id: int):
     require(can_manage_plans(current_user))
     seat = found(db.session.get(ReferenceGroupMembership, seat_id), f"There is no seat {seat_id}.")
-    form = valid_json_form(EndSeatForm, read_json_object())
+    form = valid_json_form(actor_forms.EndSeatForm, read_json_object())
     left_on = form.left_on.data or date.today()
     actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())
     return answer(serializers.seat_detail(seat))

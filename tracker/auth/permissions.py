@@ -162,11 +162,17 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
+def get_allowed(allowed: bool, model: type[M], record_id: int) -> M:
+    """The record of `model` for a user who is `allowed`: the 403 comes before the lookup, so
+    that the others learn nothing of which records exist; then the record, or a 404."""
+    require(allowed)
+    return db.get_or_404(model, record_id)
+
+
 def get_plan_record(model: type[M], record_id: int) -> M:
     """A record that the plan's managers keep (an actor, a working group, a seat, a goal, an
-    activity): a 403 for the others before anything is looked up, as on the pages that add one."""
-    require(can_manage_plans(current_user))
-    return db.get_or_404(model, record_id)
+    activity), as on the pages that add one."""
+    return get_allowed(can_manage_plans(current_user), model, record_id)
 
 
 def get_editable_action_point(action_point_id: int) -> ActionPoint:

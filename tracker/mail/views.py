@@ -3,7 +3,7 @@ from email import message_from_string, policy
 from flask import Blueprint, current_app, flash, render_template, request
 from flask_login import current_user, login_required
 
-from tracker.auth.permissions import can_view_outbox, require
+from tracker.auth.permissions import can_view_outbox, get_allowed, require
 from tracker.db import db
 from tracker.mail import services
 from tracker.mail.models import MailStatus, OutgoingMail
@@ -61,8 +61,7 @@ def index():
 @bp.get("/<id:mail_id>")
 @login_required
 def show(mail_id: int):
-    require(can_view_outbox(current_user))
-    mail = db.get_or_404(OutgoingMail, mail_id)
+    mail = get_allowed(can_view_outbox(current_user), OutgoingMail, mail_id)
     message = message_from_string(mail.content, policy=policy.default)
     parts = [
         (part.get_content_type(), _shown(part))

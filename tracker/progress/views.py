@@ -6,7 +6,13 @@ from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.auth import permissions
-from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
+from tracker.auth.permissions import (
+    get_allowed,
+    get_editable_update,
+    get_readable_update,
+    is_admin,
+    require,
+)
 from tracker.db import StaleVersionError, db, reading
 from tracker.pages import commit_and_go, field_error, step_and_go
 from tracker.plan import services as plan_services
@@ -140,8 +146,7 @@ def timeline(action_point_id: int):
 @bp.post("/action-points/<id:action_point_id>/weight")
 @login_required
 def weight(action_point_id: int):
-    require(permissions.can_set_weights(current_user))
-    ap = db.get_or_404(ActionPoint, action_point_id)
+    ap = get_allowed(permissions.can_set_weights(current_user), ActionPoint, action_point_id)
     form = WeightForm()
     if not form.validate_on_submit():
         flash(" ".join(m for messages in form.errors.values() for m in messages))
@@ -458,8 +463,7 @@ def round(round_id: int):
 @bp.post("/rounds/<id:round_id>/remind")
 @login_required
 def remind(round_id: int):
-    require(permissions.can_manage_rounds(current_user))
-    round_ = db.get_or_404(Round, round_id)
+    round_ = get_allowed(permissions.can_manage_rounds(current_user), Round, round_id)
     form = RemindForm()
     code = form.actor.data if form.validate_on_submit() else None
     actor = get_actor_by_code(code) if code else None
@@ -483,8 +487,7 @@ def remind(round_id: int):
 @bp.post("/rounds/<id:round_id>/close")
 @login_required
 def close_round(round_id: int):
-    require(permissions.can_manage_rounds(current_user))
-    round_ = db.get_or_404(Round, round_id)
+    round_ = get_allowed(permissions.can_manage_rounds(current_user), Round, round_id)
     return step_and_go(
         partial(services.close_round, round_, by=current_user),
         services.ProgressError,

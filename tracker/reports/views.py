@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from tracker.auth.permissions import can_publish_reports, require
+from tracker.auth.permissions import can_publish_reports, get_allowed
 from tracker.db import db
 from tracker.meetings import queries as meeting_queries
 from tracker.pages import download, step_and_go
@@ -134,8 +134,7 @@ def download_published(report_id: int, fmt: str):
 @bp.post("/reports/rounds/<id:round_id>/publish")
 @login_required
 def publish(round_id: int):
-    require(can_publish_reports(current_user))
-    round_ = db.get_or_404(Round, round_id)
+    round_ = get_allowed(can_publish_reports(current_user), Round, round_id)
     return step_and_go(
         partial(services.publish_report, round_, by=current_user),
         services.PublishError,

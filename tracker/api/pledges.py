@@ -19,7 +19,7 @@ from tracker.auth import permissions
 from tracker.money import MoneyError, check_currency, money_json, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
-from tracker.pledges.forms import PledgeEditForm
+from tracker.pledges.forms import PledgeEditForm, pledge_edit_values
 from tracker.query_args import arg, int_arg
 
 MONEY_HELP = 'Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).'
@@ -183,13 +183,7 @@ def update_pledge(pledge_id: int):
     form = valid_json_form(
         PledgeEditForm, read_json_object(), current=current, required={"version"}
     )
-    services.update_pledge(
-        pledge,
-        version=form.version.data,
-        purpose=form.purpose.data,
-        reference=form.reference.data,
-        by=acting_user(),
-    )
+    services.update_pledge(pledge, **pledge_edit_values(form), by=acting_user())
     return answer(pledge_detail(pledge))
 
 

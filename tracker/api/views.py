@@ -77,6 +77,13 @@ def acting_user():
     return current_user._get_current_object()
 
 
+def plan_record(model, record_id: int, missing: str):
+    """A record that the plan's managers keep, for them only (the 403 first), or a 404 that
+    says what is `missing`."""
+    require(can_manage_plans(current_user))
+    return found(db.session.get(model, record_id), missing)
+
+
 def found(record, missing: str):
     """`record`, or a 404 whose message says what is missing."""
     if record is None:
@@ -297,8 +304,7 @@ def create_actor():
 
 @bp.patch("/actors/<id:actor_id>")
 def update_actor(actor_id: int):
-    require(can_manage_plans(current_user))
-    actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
+    actor = plan_record(Actor, actor_id, f"There is no actor {actor_id}.")
     form = valid_json_form(
         actor_forms.ActorForm,
         read_json_object(),
@@ -330,8 +336,7 @@ def create_working_group():
 
 @bp.patch("/working-groups/<id:group_id>")
 def update_working_group(group_id: int):
-    require(can_manage_plans(current_user))
-    group = found(db.session.get(WorkingGroup, group_id), f"There is no working group {group_id}.")
+    group = plan_record(WorkingGroup, group_id, f"There is no working group {group_id}.")
     form = valid_json_form(
         actor_forms.WorkingGroupForm,
         read_json_object(),
@@ -361,8 +366,7 @@ def seat_in_reference_group():
 
 @bp.post("/reference-group/<id:seat_id>/end")
 def end_reference_group_seat(seat_id: int):
-    require(can_manage_plans(current_user))
-    seat = found(db.session.get(ReferenceGroupMembership, seat_id), f"There is no seat {seat_id}.")
+    seat = plan_record(ReferenceGroupMembership, seat_id, f"There is no seat {seat_id}.")
     form = valid_json_form(actor_forms.EndSeatForm, read_json_object())
     left_on = form.left_on.data or date.today()
     actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())

@@ -64,6 +64,15 @@ class PledgeEditForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
+def pledge_edit_values(form: PledgeEditForm) -> dict:
+    """The validated form's values for update_pledge (the pages' and the API's)."""
+    return {
+        "version": form.version.data,
+        "purpose": form.purpose.data,
+        "reference": form.reference.data,
+    }
+
+
 class EntryForm(FlaskForm):
     kind = SelectField("Kind", validators=[InputRequired()])
     amount = StringField(

@@ -26,6 +26,7 @@ from tracker.pledges.forms import (
     PledgeForm,
     RateForm,
     UploadForm,
+    pledge_edit_values,
 )
 from tracker.pledges.models import Pledge
 from tracker.query_args import arg, page_arg
@@ -227,18 +228,9 @@ def edit(pledge_id: int):
     form = PledgeEditForm(obj=pledge if request.method == "GET" else None)
     back = url_for("pledges.show", pledge_id=pledge.id)
 
-    def write():
-        services.update_pledge(
-            pledge,
-            version=form.version.data,
-            purpose=form.purpose.data,
-            reference=form.reference.data,
-            by=current_user,
-        )
-
     saved = save_form(
         form,
-        write,
+        lambda: services.update_pledge(pledge, **pledge_edit_values(form), by=current_user),
         services.PledgeError,
         "Pledge saved.",
         back,

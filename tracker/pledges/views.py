@@ -183,25 +183,30 @@ def new():
     if request.method == "GET":
         form.currency.data = totals.reporting_currency()
         form.target.data = request.args.get("target")
-    if form.validate_on_submit():
+
+    def write():
         actor = next(a for a in actors if a.code == form.actor.data)
         require(can_pledge_for(current_user, actor.id))
-        try:
-            pledge = services.create_pledge(
-                actor=actor,
-                target=services.parse_target_key(form.target.data),
-                currency=form.currency.data,
-                amount_minor=parse_amount(form.amount.data, form.currency.data),
-                pledged_on=form.pledged_on.data,
-                purpose=form.purpose.data,
-                reference=form.reference.data,
-                by=current_user,
-            )
-        except services.PledgeError as error:
-            form[error.field or "amount"].errors.append(str(error))
-        else:
-            return commit_and_go("Pledge recorded.", url_for("pledges.show", pledge_id=pledge.id))
-    return render_template("pledges/new.html", form=form)
+        return services.create_pledge(
+            actor=actor,
+            target=services.parse_target_key(form.target.data),
+            currency=form.currency.data,
+            amount_minor=parse_amount(form.amount.data, form.currency.data),
+            pledged_on=form.pledged_on.data,
+            purpose=form.purpose.data,
+            reference=form.reference.data,
+            by=current_user,
+        )
+
+    saved = save_form(
+        form,
+        write,
+        services.PledgeError,
+        "Pledge recorded.",
+        lambda pledge: url_for("pledges.show", pledge_id=pledge.id),
+        default_field="amount",
+    )
+    return saved or render_template("pledges/new.html", form=form)
 
 
 @bp.get("/<id:pledge_id>")
@@ -276,22 +281,23 @@ def rates():
     upload = UploadForm()
     if request.method == "POST":
         require(can_manage_rates(current_user))
-        if form.validate_on_submit():
-            try:
-                services.set_rate(
-                    currency=form.currency.data,
-                    reporting_currency=totals.reporting_currency(),
-                    rate=parse_rate(form.rate.data),
-                    valid_on=form.valid_on.data,
-                    source=form.source.data,
-                    by=current_user,
-                )
-            except services.PledgeError as error:
-                form[error.field or "rate"].errors.append(str(error))
-            else:
-                return commit_and_go(
-                    f"Rate for {form.currency.data} saved.", url_for("pledges.rates")
-                )
+    saved = save_form(
+        form,
+        lambda: services.set_rate(
+            currency=form.currency.data,
+            reporting_currency=totals.reporting_currency(),
+            rate=parse_rate(form.rate.data),
+            valid_on=form.valid_on.data,
+            source=form.source.data,
+            by=current_user,
+        ),
+        services.PledgeError,
+        f"Rate for {form.currency.data} saved.",
+        url_for("pledges.rates"),
+        default_field="rate",
+    )
+    if saved:
+        return saved
     reporting = totals.reporting_currency()
     listed = db.paginate(
         services.rates_query(reporting), page=page_arg(), per_page=200, error_out=False

@@ -63,21 +63,26 @@ def new():
     ) or render_form_page(form, "New actor", back=url_for("actors.index"))
 
 
+def _edit_page(record: Actor | WorkingGroup, form, update, values, back: str):
+    """The edit page of an actor or a working group: `update(record, **values(form))` at the
+    version the form was filled at."""
+
+    def write():
+        update(record, version=form.version.data, **values(form), by=current_user)
+
+    saved = save_form(
+        form, write, RULE_ERRORS, lambda _: f"Saved {record.name}.", back, record=record
+    )
+    return saved or render_form_page(form, f"Edit {record.name}", back=back)
+
+
 @bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(actor_id: int):
     actor = get_plan_record(Actor, actor_id)
     form = ActorForm(data=actor_data(actor))
     back = url_for("actors.show", actor_id=actor.id)
-
-    def write():
-        values = actor_values(form)
-        services.update_actor(actor, version=form.version.data, **values, by=current_user)
-
-    saved = save_form(
-        form, write, RULE_ERRORS, lambda _: f"Saved {actor.name}.", back, record=actor
-    )
-    return saved or render_form_page(form, f"Edit {actor.name}", back=back)
+    return _edit_page(actor, form, services.update_actor, actor_values, back)
 
 
 @bp.route("/working-groups/new", methods=["GET", "POST"])
@@ -102,15 +107,8 @@ def edit_working_group(group_id: int):
     form = WorkingGroupForm(data=working_group_data(group))
     form.set_choices(services.list_actors())
     back = url_for("actors.index", include_retired=1)
-
-    def write():
-        values = working_group_values(form)
-        services.update_working_group(group, version=form.version.data, **values, by=current_user)
-
-    saved = save_form(
-        form, write, RULE_ERRORS, lambda _: f"Saved {group.name}.", back, record=group
-    )
-    return saved or render_form_page(form, f"Edit {group.name}", back=back)
+    update = services.update_working_group
+    return _edit_page(group, form, update, working_group_values, back)
 
 
 @bp.route("/reference-group/new", methods=["GET", "POST"])

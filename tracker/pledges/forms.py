@@ -96,6 +96,16 @@ class EntryForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
+def entry_values(form: EntryForm) -> dict:
+    """The validated form's values for record_entry (the amount in the pledge's currency)."""
+    return {
+        "kind": form.kind.data,
+        "amount_minor": parse_amount(form.amount.data, form.pledge_currency),
+        "value_date": form.value_date.data,
+        "reason": form.reason.data,
+    }
+
+
 class RateForm(FlaskForm):
     currency = StringField("Currency", validators=[DataRequired(), Length(max=10)])
     rate = StringField(
@@ -132,6 +142,16 @@ class NeedForm(FlaskForm):
             raise ValidationError(str(error)) from None
         if minor <= 0:
             raise ValidationError("A budget is greater than zero.")
+
+
+def need_values(form: NeedForm) -> dict:
+    """The validated form's values for set_funding_need: no amount clears the need."""
+    text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
+    currency = (form.currency.data or "").strip().upper() if text else None
+    return {
+        "amount_minor": parse_amount(text, currency) if currency else None,
+        "currency": currency,
+    }
 
 
 class UploadForm(FlaskForm):

@@ -26,6 +26,8 @@ from tracker.pledges.forms import (
     PledgeForm,
     RateForm,
     UploadForm,
+    entry_values,
+    need_values,
     pledge_edit_values,
 )
 from tracker.pledges.models import Pledge
@@ -122,15 +124,9 @@ def set_need(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = NeedForm()
 
-    def write():
-        text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
-        currency = (form.currency.data or "").strip().upper() if text else None
-        amount = parse_amount(text, currency) if currency else None
-        services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
-
     saved = save_form(
         form,
-        write,
+        lambda: services.set_funding_need(ap, **need_values(form), by=current_user),
         (),  # the form's own checks are all there are
         f"Estimated budget of action point {ap.code} saved.",
         url_for("pledges.action_point", action_point_id=ap.id),
@@ -253,19 +249,9 @@ def new_entry(pledge_id: int):
     if request.method == "GET":
         form.value_date.data = date.today()
 
-    def write():
-        services.record_entry(
-            pledge,
-            kind=form.kind.data,
-            amount_minor=parse_amount(form.amount.data, pledge.currency),
-            value_date=form.value_date.data,
-            reason=form.reason.data,
-            by=current_user,
-        )
-
     saved = save_form(
         form,
-        write,
+        lambda: services.record_entry(pledge, **entry_values(form), by=current_user),
         services.PledgeError,
         lambda _: f"{form.kind.data.capitalize()} entry recorded.",
         url_for("pledges.show", pledge_id=pledge.id),

@@ -305,15 +305,18 @@ def create_actor():
 @bp.patch("/actors/<id:actor_id>")
 def update_actor(actor_id: int):
     actor = plan_record(Actor, actor_id, f"There is no actor {actor_id}.")
-    form = valid_json_form(
-        actor_forms.ActorForm,
-        read_json_object(),
-        current=actor_forms.actor_data(actor),
-        required={"version"},
+    form = actor_forms.ActorForm
+    _update(
+        actor, form, actor_forms.actor_data, actor_forms.actor_values, actor_services.update_actor
     )
-    values = actor_forms.actor_values(form)
-    actor_services.update_actor(actor, version=form.version.data, **values, by=acting_user())
     return answer(serializers.actor_detail(actor))
+
+
+def _update(record, form_class, data, values, update, choices=()):
+    """The PATCH of an actor or a working group: the body over what is saved, at its version."""
+    body = read_json_object()
+    form = valid_json_form(form_class, body, choices, current=data(record), required={"version"})
+    update(record, version=form.version.data, **values(form), by=acting_user())
 
 
 @bp.get("/working-groups")
@@ -337,17 +340,9 @@ def create_working_group():
 @bp.patch("/working-groups/<id:group_id>")
 def update_working_group(group_id: int):
     group = plan_record(WorkingGroup, group_id, f"There is no working group {group_id}.")
-    form = valid_json_form(
-        actor_forms.WorkingGroupForm,
-        read_json_object(),
-        (list_actors(),),
-        current=actor_forms.working_group_data(group),
-        required={"version"},
-    )
-    values = actor_forms.working_group_values(form)
-    actor_services.update_working_group(
-        group, version=form.version.data, **values, by=acting_user()
-    )
+    data, values = actor_forms.working_group_data, actor_forms.working_group_values
+    update = actor_services.update_working_group
+    _update(group, actor_forms.WorkingGroupForm, data, values, update, (list_actors(),))
     return answer(serializers.working_group_detail(group))
 
 

@@ -151,12 +151,7 @@ def matrix():
         sort=arg("sort", totals.parse_sort, "total"),
     )
     return render_template(
-        "pledges/matrix.html",
-        plan=plan,
-        plans=plans,
-        m=result,
-        measure=measure,
-        measures=MEASURES,
+        "pledges/matrix.html", plan=plan, plans=plans, m=result, measure=measure, measures=MEASURES
     )
 
 

@@ -18,12 +18,18 @@ from tracker.actors.forms import (
 from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
 from tracker.auth.permissions import can_manage_plans, get_plan_record, require
 from tracker.db import db
-from tracker.pages import commit_and_go, render_form_page, save_form, step_and_go
+from tracker.pages import render_form_page, save_form, step_and_go
 from tracker.plan.services import PlanError
 from tracker.reports.history import page_history
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
 RULE_ERRORS = (services.ActorError, PlanError)
+
+
+def with_actors(form):
+    """The form, offering the actors to choose from (a working group's members, a seat's)."""
+    form.set_choices(services.list_actors())
+    return form
 
 
 @bp.get("/")
@@ -89,8 +95,7 @@ def edit(actor_id: int):
 @login_required
 def new_working_group():
     require(can_manage_plans(current_user))
-    form = WorkingGroupForm()
-    form.set_choices(services.list_actors())
+    form = with_actors(WorkingGroupForm())
     back = url_for("actors.index")
 
     def write():
@@ -104,8 +109,7 @@ def new_working_group():
 @login_required
 def edit_working_group(group_id: int):
     group = get_plan_record(WorkingGroup, group_id)
-    form = WorkingGroupForm(data=working_group_data(group))
-    form.set_choices(services.list_actors())
+    form = with_actors(WorkingGroupForm(data=working_group_data(group)))
     back = url_for("actors.index", include_retired=1)
     update = services.update_working_group
     return _edit_page(group, form, update, working_group_values, back)
@@ -115,21 +119,25 @@ def edit_working_group(group_id: int):
 @login_required
 def new_seat():
     require(can_manage_plans(current_user))
-    form = SeatForm()
-    form.set_choices(services.list_actors())
-    if form.validate_on_submit():
+    form = with_actors(SeatForm())
+
+    def seat():
         actor = services.get_actor_by_code(form.actor.data)
-        try:
-            services.seat_in_reference_group(
-                actor, role=form.role.data, joined_on=form.joined_on.data, by=current_user
-            )
-        except RULE_ERRORS as error:
-            form[error.field].errors.append(str(error))
-        else:
-            return commit_and_go(
-                f"{actor.name} joined the Reference Group.", url_for("actors.index")
-            )
-    return render_form_page(form, "Reference Group: new seat", back=url_for("actors.index"))
+        services.seat_in_reference_group(
+            actor, role=form.role.data, joined_on=form.joined_on.data, by=current_user
+        )
+        return actor
+
+    saved = save_form(
+        form,
+        seat,
+        RULE_ERRORS,
+        lambda actor: f"{actor.name} joined the Reference Group.",
+        url_for("actors.index"),
+    )
+    return saved or render_form_page(
+        form, "Reference Group: new seat", back=url_for("actors.index")
+    )
 
 
 @bp.post("/reference-group/<id:seat_id>/end")

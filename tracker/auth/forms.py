@@ -22,6 +22,33 @@ PASSWORD_HELP = (
 )
 
 
+NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
+def current_password_field(label: str) -> PasswordField:
+    """The user's password, typed again to confirm who is acting."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def new_password_field(description: str = PASSWORD_HELP, label: str = "New password"):
+    # The length rules live in services.check_password_policy, with the others.
+    return PasswordField(
+        label, validators=[DataRequired()], description=description, render_kw=NEW_PASSWORD
+    )
+
+
+def password_again_field() -> PasswordField:
+    return PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw=NEW_PASSWORD,
+    )
+
+
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email",
@@ -44,32 +71,13 @@ class TokenForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    # The length rules live in services.check_password_policy, with the others.
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired()],
-        description=PASSWORD_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    current_password = current_password_field("Current password")
+    password = new_password_field()
+    confirm = password_again_field()
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired()],
-        description=PASSWORD_HELP + " Every session of the account ends.",
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(PASSWORD_HELP + " Every session of the account ends.")
 
 
 class _AccountFields(FlaskForm):
@@ -87,12 +95,7 @@ class _AccountFields(FlaskForm):
 
 class NewUserForm(_AccountFields):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired()],
-        description=PASSWORD_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(label="Password")
 
 
 class UserForm(_AccountFields):
@@ -152,11 +155,7 @@ class TwoFactorSetupForm(FlaskForm):
 
 
 class ConfirmPasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Your password",
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field("Your password")
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -171,17 +170,8 @@ class ForgotPasswordForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     """A password chosen through a link: an invitation's first one, or a reset's."""
 
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired()],
-        description=PASSWORD_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field()
+    confirm = password_again_field()
 
 
 class InviteForm(_AccountFields):
@@ -204,11 +194,7 @@ class EmailChangeForm(FlaskForm):
         validators=[DataRequired(), Length(max=254)],
         description="A link goes there; the address changes when you open it.",
     )
-    current_password = PasswordField(
-        "Your password",
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field("Your password")
 
 
 class EmailConfirmForm(FlaskForm):

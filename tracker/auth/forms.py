@@ -25,6 +25,11 @@ PASSWORD_HELP = (
 NEW_PASSWORD = {"autocomplete": "new-password"}
 
 
+def email_field(label: str = "Email", **options) -> EmailField:
+    """An email address, as long as one may be (RFC 5321)."""
+    return EmailField(label, validators=[DataRequired(), Length(max=254)], **options)
+
+
 def current_password_field(label: str) -> PasswordField:
     """The user's password, typed again to confirm who is acting."""
     return PasswordField(
@@ -50,11 +55,7 @@ def password_again_field() -> PasswordField:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        validators=[DataRequired(), Length(max=254)],
-        render_kw={"autocomplete": "username"},
-    )
+    email = email_field(render_kw={"autocomplete": "username"})
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(max=1024)],
@@ -94,7 +95,7 @@ class _AccountFields(FlaskForm):
 
 
 class NewUserForm(_AccountFields):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = email_field()
     password = new_password_field(label="Password")
 
 
@@ -159,11 +160,8 @@ class ConfirmPasswordForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        validators=[DataRequired(), Length(max=254)],
-        description="The address you sign in with.",
-        render_kw={"autocomplete": "username"},
+    email = email_field(
+        description="The address you sign in with.", render_kw={"autocomplete": "username"}
     )
 
 
@@ -175,11 +173,7 @@ class NewPasswordForm(FlaskForm):
 
 
 class InviteForm(_AccountFields):
-    email = EmailField(
-        "Email",
-        validators=[DataRequired(), Length(max=254)],
-        description="The invitation goes here; the person signs in with it.",
-    )
+    email = email_field(description="The invitation goes here; the person signs in with it.")
 
 
 class ProfileForm(FlaskForm):
@@ -189,9 +183,8 @@ class ProfileForm(FlaskForm):
 
 
 class EmailChangeForm(FlaskForm):
-    new_email = EmailField(
+    new_email = email_field(
         "New email address",
-        validators=[DataRequired(), Length(max=254)],
         description="A link goes there; the address changes when you open it.",
     )
     current_password = current_password_field("Your password")

@@ -9,7 +9,6 @@ from tracker.query_args import page_arg
 from tracker.reports.history import describe_changes
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-bp.add_app_template_global(can_view_audit_trail)  # the navigation shows the page to admins only
 
 PER_PAGE = 50
 

@@ -24,7 +24,6 @@ from tracker.pages import commit_and_go, save_form, step_and_go
 from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
-bp.add_app_template_global(can_manage_users)
 
 
 @bp.before_request

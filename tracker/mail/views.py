@@ -11,7 +11,6 @@ from tracker.mail.sender import MailConfigError, parse_mail_url
 from tracker.query_args import page_arg
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/mail")
-bp.add_app_template_global(can_view_outbox)  # the navigation shows the page to admins only
 
 PER_PAGE = 50
 

@@ -32,6 +32,19 @@ def with_actors(form):
     return form
 
 
+def _edit_page(record: Actor | WorkingGroup, form, update, values, back: str):
+    """The edit page of an actor or a working group: `update(record, **values(form))` at the
+    version the form was filled at."""
+
+    def write():
+        update(record, version=form.version.data, **values(form), by=current_user)
+
+    saved = save_form(
+        form, write, RULE_ERRORS, lambda _: f"Saved {record.name}.", back, record=record
+    )
+    return saved or render_form_page(form, f"Edit {record.name}", back=back)
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -67,19 +80,6 @@ def new():
         lambda actor: f"Added {actor.name} ({actor.code}).",
         lambda actor: url_for("actors.show", actor_id=actor.id),
     ) or render_form_page(form, "New actor", back=url_for("actors.index"))
-
-
-def _edit_page(record: Actor | WorkingGroup, form, update, values, back: str):
-    """The edit page of an actor or a working group: `update(record, **values(form))` at the
-    version the form was filled at."""
-
-    def write():
-        update(record, version=form.version.data, **values(form), by=current_user)
-
-    saved = save_form(
-        form, write, RULE_ERRORS, lambda _: f"Saved {record.name}.", back, record=record
-    )
-    return saved or render_form_page(form, f"Edit {record.name}", back=back)
 
 
 @bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])

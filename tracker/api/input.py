@@ -6,6 +6,7 @@ then become form data, exactly as a browser would send them.
 """
 
 from collections.abc import Collection, Mapping
+from datetime import date
 from typing import TypeVar
 
 from flask import abort, request
@@ -14,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField
 
-from tracker.api.errors import invalid
+from tracker.api.errors import ApiError, invalid
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import store_upload
 
@@ -22,6 +23,17 @@ from tracker.uploads.services import store_upload
 MAX_JSON_INTEGER = 2**63 - 1
 
 F = TypeVar("F", bound=FlaskForm)
+
+
+def date_arg(name: str) -> date | None:
+    """A date of the query string (YYYY-MM-DD), None when it is not given; else a 400."""
+    text = request.args.get(name)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a date, YYYY-MM-DD.") from None
 
 
 def read_json_object() -> dict:

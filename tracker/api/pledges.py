@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code
 from tracker.api.errors import ApiError, handle_api_error, invalid
-from tracker.api.input import read_json_object, valid_json_form
+from tracker.api.input import date_arg, read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import pledge_detail, pledge_json, totals_json
 from tracker.api.views import acting_user, answer, bp, created, found
@@ -102,16 +102,6 @@ def _plan_arg(required: bool = False):
     if plan is None:
         raise ApiError(400, f"plan: there is no plan {code}.")
     return plan
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a date, YYYY-MM-DD.") from None
 
 
 @bp.get("/pledges")
@@ -282,8 +272,8 @@ def pledge_matrix():
         raise ApiError(400, "measure must be pledged, committed or disbursed.")
     matrix = totals.funding_matrix(
         plan,
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
         measure=measure,
         sort=arg("sort", totals.parse_sort, "total"),
     )
@@ -320,7 +310,7 @@ def _need_json(need: totals.Need, reporting: str) -> dict:
 @bp.get("/reports/funding")
 def funding_report():
     plan = _plan_arg(required=True)
-    report = totals.funding_report(plan, as_of=_date_arg("as_of"))
+    report = totals.funding_report(plan, as_of=date_arg("as_of"))
     r = report.reporting
     return {
         "plan": _need_json(report.plan, r),

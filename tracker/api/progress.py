@@ -9,6 +9,7 @@ from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
 from tracker.api.input import (
+    date_arg,
     json_form,
     read_json_object,
     stored_upload,
@@ -54,16 +55,6 @@ def _filters(plan=None) -> queries.Filters:
     return filters
 
 
-def _date_arg(name: str) -> date | None:
-    text = request.args.get(name)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a date, YYYY-MM-DD.") from None
-
-
 def _links(body: dict) -> dict:
     """evidence_links is a JSON list of strings; the form takes them one a line."""
     links = body.get("evidence_links")
@@ -89,7 +80,7 @@ def list_updates():
     action_point = None
     if ap_id := int_arg("action_point"):
         action_point = _action_point(ap_id)
-    since = _date_arg("since")
+    since = date_arg("since")
     query = queries.updates_query(
         current_user,
         _filters(plan),
@@ -316,7 +307,7 @@ def get_matrix(code_or_id: str):
 @bp.get("/plans/<code_or_id>/changes")
 def get_changes(code_or_id: str):
     plan = _plan(code_or_id)
-    since = _date_arg("since") or date.today() - timedelta(days=30)
+    since = date_arg("since") or date.today() - timedelta(days=30)
     moment = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
     statuses, updates, total = queries.changed_since(plan, moment, current_user, _filters(plan))
     return {

@@ -1,20 +1,15 @@
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import db, utcnow
+from tracker.db import LabelledEnum, db, utcnow
 
 
-class ActorKind(enum.StrEnum):
+class ActorKind(LabelledEnum):
     PARTICIPATING_STATE = "participating_state"
     OBSERVER_STATE = "observer_state"
     ORGANISATION = "organisation"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 working_group_members = Table(

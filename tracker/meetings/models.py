@@ -1,6 +1,5 @@
 """Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
 
-import enum
 import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -10,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
-from tracker.db import db, utcnow
+from tracker.db import LabelledEnum, db, utcnow
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.uploads.models import StoredFile
 
@@ -18,13 +17,7 @@ if TYPE_CHECKING:
     from tracker.auth.models import User
 
 
-class _Labelled(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-
-class MeetingKind(_Labelled):
+class MeetingKind(LabelledEnum):
     MINISTERIAL_CONFERENCE = "ministerial_conference"
     SENIOR_OFFICIALS_MEETING = "senior_officials_meeting"
     REFERENCE_GROUP = "reference_group"
@@ -33,14 +26,14 @@ class MeetingKind(_Labelled):
     THEMATIC = "thematic"
 
 
-class Attendance(_Labelled):
+class Attendance(LabelledEnum):
     INVITED = "invited"
     ATTENDED = "attended"
     EXCUSED = "excused"
     ABSENT = "absent"
 
 
-class FollowUpStatus(_Labelled):
+class FollowUpStatus(LabelledEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"

@@ -50,15 +50,6 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-class LabelledEnum(enum.StrEnum):
-    """A status or kind, stored as its value (see Base) and shown by its label: the value in
-    words ("in_progress" is "In progress")."""
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-
 class Base(DeclarativeBase):
     # A registry rather than class attributes: Flask-SQLAlchemy subclasses this base, and
     # SQLAlchemy 2.1 refuses a per-class type_annotation_map on such a subclass.

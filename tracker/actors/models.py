@@ -1,15 +1,20 @@
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import LabelledEnum, db, utcnow
+from tracker.db import db, utcnow
 
 
-class ActorKind(LabelledEnum):
+class ActorKind(enum.StrEnum):
     PARTICIPATING_STATE = "participating_state"
     OBSERVER_STATE = "observer_state"
     ORGANISATION = "organisation"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 working_group_members = Table(

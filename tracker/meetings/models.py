@@ -1,5 +1,6 @@
 """Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
 
+import enum
 import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
-from tracker.db import LabelledEnum, db, utcnow
+from tracker.db import db, utcnow
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.uploads.models import StoredFile
 
@@ -17,7 +18,13 @@ if TYPE_CHECKING:
     from tracker.auth.models import User
 
 
-class MeetingKind(LabelledEnum):
+class _Labelled(enum.StrEnum):
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class MeetingKind(_Labelled):
     MINISTERIAL_CONFERENCE = "ministerial_conference"
     SENIOR_OFFICIALS_MEETING = "senior_officials_meeting"
     REFERENCE_GROUP = "reference_group"
@@ -26,14 +33,14 @@ class MeetingKind(LabelledEnum):
     THEMATIC = "thematic"
 
 
-class Attendance(LabelledEnum):
+class Attendance(_Labelled):
     INVITED = "invited"
     ATTENDED = "attended"
     EXCUSED = "excused"
     ABSENT = "absent"
 
 
-class FollowUpStatus(LabelledEnum):
+class FollowUpStatus(_Labelled):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"

@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
-from tracker.db import LabelledEnum, db, utcnow
+from tracker.db import db, utcnow
 
 
-class NotificationKind(LabelledEnum):
+class NotificationKind(enum.StrEnum):
     UPDATE_RETURNED = "update_returned"
     UPDATE_VALIDATED = "update_validated"
     UPDATE_SUBMITTED = "update_submitted"  # waits for the Secretariat's validation
@@ -23,6 +23,10 @@ class NotificationKind(LabelledEnum):
     MEETING_CANCELLED = "meeting_cancelled"
     DECISION_RECORDED = "decision_recorded"
     MINUTES_RECORDED = "minutes_recorded"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class Delivery(enum.StrEnum):

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
-from tracker.db import LabelledEnum, db, utcnow
+from tracker.db import db, utcnow
 from tracker.plan.models import ActionPoint, Activity, Plan
 from tracker.uploads.models import StoredFile
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tracker.auth.models import User
 
 
-class Status(LabelledEnum):
+class Status(enum.StrEnum):
     """Where an action point stands, as its reporter says; each has a default percent."""
 
     NOT_STARTED = "not_started"
@@ -26,6 +26,10 @@ class Status(LabelledEnum):
     COMPLETED = "completed"
     ON_HOLD = "on_hold"
     DISCONTINUED = "discontinued"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
     @property
     def default_percent(self) -> int | None:

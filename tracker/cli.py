@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, url_for
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -34,12 +34,11 @@ def init_command():
         click.echo("Database ready; shipped data already loaded, nothing changed.")
 
 
-user_group = click.Group("user", help="Manage accounts.")
-token_group = click.Group("token", help="Manage API tokens and calendar feed addresses.")
+user_group = AppGroup("user", help="Manage accounts.")
+token_group = AppGroup("token", help="Manage API tokens and calendar feed addresses.")
 
 
 @user_group.command("create")
-@with_appcontext
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--actor", "actor_code", help="Code of the user's state or organisation (HU, ICMPD…)")
@@ -69,7 +68,6 @@ def create_user_command(email, role, actor_code, name, password_stdin):
 
 
 @user_group.command("invite")
-@with_appcontext
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--actor", "actor_code", help="Code of the user's state or organisation (HU, ICMPD…)")
@@ -114,7 +112,6 @@ def _user_by_email(email: str):
 
 
 @user_group.command("set-password")
-@with_appcontext
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
 def set_password_command(email, password_stdin):
@@ -129,7 +126,6 @@ def set_password_command(email, password_stdin):
 
 
 @user_group.command("deactivate")
-@with_appcontext
 @click.argument("email")
 def deactivate_command(email):
     """Deactivate an account: it can no longer sign in or use its API tokens; sessions end."""
@@ -146,7 +142,6 @@ def deactivate_command(email):
 
 
 @user_group.command("hand-over")
-@with_appcontext
 @click.argument("email")
 @click.option("--to", "successor_email", required=True, help="Email of the successor.")
 def hand_over_command(email, successor_email):
@@ -168,7 +163,6 @@ def hand_over_command(email, successor_email):
 
 
 @user_group.command("reset-two-factor")
-@with_appcontext
 @click.argument("email")
 def reset_two_factor_command(email):
     """Forget an account's second factor and recovery codes (a lost phone); its sessions end."""
@@ -184,7 +178,6 @@ def reset_two_factor_command(email):
 
 
 @token_group.command("create")
-@with_appcontext
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
 def create_token_command(email, name):
@@ -197,7 +190,6 @@ def create_token_command(email, name):
 
 
 @token_group.command("revoke")
-@with_appcontext
 @click.argument("prefix")
 def revoke_token_command(prefix):
     """Revoke the API token whose shown prefix (bpt_…) is PREFIX."""
@@ -210,7 +202,6 @@ def revoke_token_command(prefix):
 
 
 @token_group.command("feed")
-@with_appcontext
 @click.argument("email")
 @click.option(
     "--base-url",
@@ -233,7 +224,6 @@ def create_feed_command(email, base_url):
 
 
 @token_group.command("revoke-feed")
-@with_appcontext
 @click.argument("email")
 def revoke_feed_command(email):
     """Revoke EMAIL's calendar feed address."""
@@ -267,15 +257,14 @@ def demo_command(years, reset):
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
-import_group = click.Group("import", help="Load data from files.")
-export_group = click.Group("export", help="Write data to files.")
-rates_group = click.Group("rates", help="Exchange rates into the reporting currency.")
-pledges_group = click.Group("pledges", help="Pledges and their ledgers.")
-report_group = click.Group("report", help="Published progress reports.")
+import_group = AppGroup("import", help="Load data from files.")
+export_group = AppGroup("export", help="Write data to files.")
+rates_group = AppGroup("rates", help="Exchange rates into the reporting currency.")
+pledges_group = AppGroup("pledges", help="Pledges and their ledgers.")
+report_group = AppGroup("report", help="Published progress reports.")
 
 
 @import_group.command("plan")
-@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--plan", "plan_code", help="Plan code (default: the file's own, or BP-CFA-2019).")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
@@ -306,7 +295,6 @@ def import_plan_command(path, plan_code, dry_run):
 
 
 @export_group.command("plan")
-@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 def export_plan_command(path, plan_code):
@@ -325,7 +313,6 @@ def export_plan_command(path, plan_code):
 
 
 @export_group.command("report")
-@with_appcontext
 @click.option("--format", "fmt", required=True, type=click.Choice(["pdf", "xlsx", "csv", "json"]))
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 @click.option("--as-of", "as_of", help="A past day, YYYY-MM-DD (default: today).")
@@ -427,6 +414,14 @@ def restore_command(path, yes):
         )
 
 
+def _import_file(path: str, check, apply, what: str) -> None:
+    """Import a file's rows, all or none: `check` them outside the write lock, then `apply`
+    them in bulk, and say how it went."""
+    with reading():
+        checked = check(_read_upload(path), path)
+    _report_import(apply(checked, by="command line"), what)
+
+
 def _report_import(result, what: str) -> None:
     if result.errors:
         db.session.rollback()
@@ -447,19 +442,15 @@ def _read_upload(path: str) -> bytes:
 
 
 @import_group.command("pledges")
-@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_pledges_command(path):
     """Import pledges and ledger entries from a CSV or XLSX file (all rows or none)."""
     from tracker.pledges.transfer import apply_pledges, check_pledges
 
-    with reading():  # the checks, outside the write lock; then the writes, in bulk
-        checked = check_pledges(_read_upload(path), path)
-    _report_import(apply_pledges(checked, by="command line"), "pledge rows")
+    _import_file(path, check_pledges, apply_pledges, "pledge rows")
 
 
 @export_group.command("pledges")
-@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 def export_pledges_command(path, plan_code):
@@ -479,19 +470,15 @@ def export_pledges_command(path, plan_code):
 
 
 @rates_group.command("import")
-@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_rates_command(path):
     """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
     from tracker.pledges.transfer import apply_rates, check_rates
 
-    with reading():  # the checks, outside the write lock; then the writes, in bulk
-        checked = check_rates(_read_upload(path), path)
-    _report_import(apply_rates(checked, by="command line"), "rates")
+    _import_file(path, check_rates, apply_rates, "rates")
 
 
 @pledges_group.command("reconvert")
-@with_appcontext
 def reconvert_command():
     """Convert every ledger entry again into REPORTING_CURRENCY from the stored rates.
 
@@ -509,7 +496,6 @@ def reconvert_command():
 
 
 @report_group.command("publish")
-@with_appcontext
 @click.option("--round", "round_id", required=True, type=int, help="The reporting round's id.")
 def publish_report_command(round_id):
     """Publish a round's progress report: PDF, XLSX, CSV zip and JSON, stored for good."""

@@ -1,6 +1,7 @@
 """The `tracker` command line: Flask's commands (run, shell, db …) plus ours."""
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -52,7 +53,7 @@ def create_user_command(email, role, actor_code, name, password_stdin):
         if actor is None:
             raise click.ClickException(f"No actor with the code {actor_code!r}.")
     password = _read_password(password_stdin)
-    try:
+    with refused(auth.AuthError):
         user = auth.create_user(
             email=email,
             name=name,
@@ -61,8 +62,6 @@ def create_user_command(email, role, actor_code, name, password_stdin):
             actor=actor,
             by="command line",
         )
-    except auth.AuthError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}.")
 
@@ -83,15 +82,13 @@ def invite_user_command(email, role, actor_code, name):
         if actor is None:
             raise click.ClickException(f"No actor with the code {actor_code!r}.")
     existing = auth.get_user_by_email(email)
-    try:
+    with refused(auth.AuthError, lifecycle.BaseUrlMissing):
         if existing is not None and not existing.has_password:
             user, url = existing, lifecycle.reinvite_user(existing, by="command line")
         else:
             user, url = lifecycle.invite_user(
                 email=email, name=name, role=Role(role), actor=actor, by="command line"
             )
-    except (auth.AuthError, lifecycle.BaseUrlMissing) as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     hours = current_app.config["INVITATION_LINK_HOURS"]
     click.echo(f"Invited {user.role.value} {user.email}; the link works once, for {hours} hours:")
@@ -117,10 +114,8 @@ def _user_by_email(email: str):
 def set_password_command(email, password_stdin):
     """Give an account a new password (the policy applies); every session of it ends."""
     user = _user_by_email(email)
-    try:
+    with refused(auth.AuthError):
         auth.set_password(user, _read_password(password_stdin), by="command line")
-    except auth.AuthError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"New password set for {user.email}; its sessions have ended.")
 
@@ -130,10 +125,8 @@ def set_password_command(email, password_stdin):
 def deactivate_command(email):
     """Deactivate an account: it can no longer sign in or use its API tokens; sessions end."""
     user = _user_by_email(email)
-    try:
+    with refused(auth.AuthError):
         changed = auth.deactivate_user(user, by="command line")
-    except auth.AuthError as error:
-        raise click.ClickException(str(error)) from None
     if not changed:
         click.echo(f"{user.email} was already deactivated; nothing changed.")
         return
@@ -151,10 +144,8 @@ def hand_over_command(email, successor_email):
 
     user = _user_by_email(email)
     successor = _user_by_email(successor_email)
-    try:
+    with refused(handover.HandOverError):
         done = handover.hand_over(user, successor, by="command line")
-    except handover.HandOverError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
         f"Handed over {len(done.work.updates)} open update(s) and {len(done.work.pledges)} "
@@ -247,10 +238,8 @@ def demo_command(years, reset):
     """Load a separate DEMO plan with synthetic data and demo accounts."""
     from tracker.demo import load_demo
 
-    try:
+    with refused(RuntimeError):
         result = load_demo(years=years, reset=reset)
-    except RuntimeError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(result.message)
     for email, password, role in result.accounts:
@@ -338,10 +327,8 @@ def export_report_command(
         + [("actor", actor) for actor in actors]
         + [("from", period_from or ""), ("to", period_to or "")]
     )
-    try:
+    with refused(ReportFilterError):
         filters = parse_filters(args)
-    except ReportFilterError as error:
-        raise click.ClickException(str(error)) from None
     report = build_progress_report(filters, generated_by="command line")
     # Written beside the target and renamed into place: a failed run leaves no half file.
     partial = Path(path).with_name(Path(path).name + ".partial")
@@ -360,10 +347,8 @@ def backup_command(path):
     from tracker import backup
     from tracker.uploads.files import format_size
 
-    try:
+    with refused(backup.BackupError):
         summary = backup.backup(path)
-    except backup.BackupError as error:
-        raise click.ClickException(str(error)) from None
     for digest in summary.missing:
         click.echo(f"Warning: the uploaded file {digest} is not in the upload folder.", err=True)
     for digest in summary.damaged:
@@ -412,6 +397,15 @@ def restore_command(path, yes):
             f"The backup was older than this tracker: brought its database up to schema "
             f"revision {summary.upgraded_to}, as `tracker db upgrade` would."
         )
+
+
+@contextmanager
+def refused(*errors: type[Exception]):
+    """A broken rule (one of `errors`) ends the command with its message, exit status 1."""
+    try:
+        yield
+    except errors as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _import_file(path: str, check, apply, what: str) -> None:
@@ -505,10 +499,8 @@ def publish_report_command(round_id):
     round_ = db.session.get(Round, round_id) if 1 <= round_id <= MAX_ID else None
     if round_ is None:
         raise click.ClickException(f"No reporting round {round_id}; see /progress/rounds.")
-    try:
+    with refused(services.PublishError):
         published = services.publish_report(round_, by="command line")
-    except services.PublishError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
         f"Published the progress report of {round_.plan.code} for round {round_.title} "

@@ -14,12 +14,15 @@ PYTEST_ARGS ?= -q -ra
 # from the shell must not leak into the tests (each test passes its own to create_app).
 CLEAN_ENV := env -u PYTHONDONTWRITEBYTECODE -u DATABASE_URL -u SECRET_KEY -u TRACKER_ENV
 
-.PHONY: help run test test-sqlite test-postgres check-migrations lint format bench system-deps clean
+.PHONY: help run test test-sqlite test-postgres check-migrations lint format bench system-deps clean \
+	translations
 
 help:
 	@echo "make run    install into .venv, set up the database and the demo, serve http://127.0.0.1:5000"
 	@echo "make test   install what the tests need, lint, check migrations, test on SQLite and PostgreSQL"
 	@echo "make bench  run the benchmarks"
+	@echo "make translations  extract the marked strings, update and compile every catalogue"
+	@echo "                   (NEW=tr starts a catalogue for another language)"
 	@echo "make lint | format | clean"
 
 $(BIN)/python:
@@ -75,6 +78,22 @@ bench: $(VENV)/.installed-test
 	bash scripts/install-system-deps --bench
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.imports
+
+# Catalogues are kept sorted and without line numbers, so that two branches adding strings rarely
+# touch the same lines; the compiled .mo files are committed beside them, so `make run` needs no
+# step of its own (tests/i18n checks that they are up to date). docs/translating.md says more.
+POT := build/messages.pot
+translations: $(VENV)/.installed-test
+	mkdir -p build
+	# templates/_macros by name: pybabel skips folders whose name starts with "_".
+	$(BIN)/pybabel extract -F pyproject.toml -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--no-location --sort-output --no-wrap -o $(POT) tracker templates templates/_macros
+	$(if $(NEW),$(BIN)/pybabel init -i $(POT) -d tracker/translations -l $(NEW) --no-wrap)
+	$(BIN)/pybabel update -i $(POT) -d tracker/translations --no-fuzzy-matching \
+		--ignore-obsolete --no-wrap
+	# The template's date would change every catalogue's header at every run: drop it.
+	sed -i '/^"POT-Creation-Date: /d' tracker/translations/*/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d tracker/translations --statistics
 
 clean:
 	rm -rf build test-results .pytest_cache .ruff_cache *.egg-info

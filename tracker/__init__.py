@@ -39,8 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter  # before the blueprints: their routes use it
     register_blueprints(app)
 
-    from tracker import cli, errors, uploads, web
+    from tracker import cli, errors, i18n, uploads, web
 
+    i18n.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     uploads.init_app(app)
@@ -61,6 +62,8 @@ def refuse_unsafe_production(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from tracker import models  # noqa: F401  (every table known to Alembic and the shell)
     from tracker.auth.services import load_session_user
     from tracker.db import db
@@ -72,7 +75,9 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = _l("Please sign in to see this page.")
+    # Flashed as text in the request's language: a lazy string cannot go into the session.
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
 

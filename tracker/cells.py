@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from tracker.money import format_grouped, format_minor, minor_digits
-from tracker.tables import neutralise
+from tracker.tables import count_text, neutralise
 
 EXCEL_DIGITS = 15
 EXCEL_MAX_CHARS = 32_767  # Excel refuses to open a workbook with a longer cell
@@ -131,7 +132,8 @@ def _xlsx_text(text: str) -> str:
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(text))
     if len(text) > EXCEL_MAX_CHARS:
         left = len(text) - EXCEL_MAX_CHARS + 40
-        text = f"{text[: EXCEL_MAX_CHARS - 40]}… [{left:,} more characters]"
+        more = _("[%(num)s more characters]", num=count_text(left))
+        text = f"{text[: EXCEL_MAX_CHARS - 40]}… {more}"
     return text
 
 

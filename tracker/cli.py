@@ -310,11 +310,13 @@ def export_plan_command(path, plan_code):
 @click.option("--working-group", "working_group", help="A working group's code.")
 @click.option("--from", "period_from", help="The period's first day (default: a year back).")
 @click.option("--to", "period_to", help="The period's last day (default: the as-of day).")
+@click.option("--language", help="The report's language, e.g. ru (default: English).")
 @click.option("--out", "path", required=True, type=click.Path(dir_okay=False, writable=True))
 def export_report_command(
-    fmt, plan_code, as_of, goals, actors, working_group, period_from, period_to, path
+    fmt, plan_code, as_of, goals, actors, working_group, period_from, period_to, language, path
 ):
     """Write the progress report (csv: a zip of one CSV per table)."""
+    from flask_babel import force_locale
     from werkzeug.datastructures import MultiDict
 
     from tracker.reports import formats
@@ -325,14 +327,14 @@ def export_report_command(
         [("plan", plan_code), ("as_of", as_of or ""), ("working_group", working_group or "")]
         + [("goal", goal) for goal in goals]
         + [("actor", actor) for actor in actors]
-        + [("from", period_from or ""), ("to", period_to or "")]
+        + [("from", period_from or ""), ("to", period_to or ""), ("language", language or "")]
     )
     with refused(ReportFilterError):
         filters = parse_filters(args)
-    report = build_progress_report(filters, generated_by="command line")
     # Written beside the target and renamed into place: a failed run leaves no half file.
     partial = Path(path).with_name(Path(path).name + ".partial")
-    with partial.open("wb") as out:
+    with force_locale(filters.language or "en"), partial.open("wb") as out:
+        report = build_progress_report(filters, generated_by="command line")
         for chunk in formats.chunks(report, filters, fmt):
             out.write(chunk)
     partial.replace(path)
@@ -491,20 +493,23 @@ def reconvert_command():
 
 @report_group.command("publish")
 @click.option("--round", "round_id", required=True, type=int, help="The reporting round's id.")
-def publish_report_command(round_id):
+@click.option("--language", help="The report's language, e.g. ru (default: English).")
+def publish_report_command(round_id, language):
     """Publish a round's progress report: PDF, XLSX, CSV zip and JSON, stored for good."""
     from tracker.progress.models import Round
     from tracker.reports import services
+    from tracker.reports.filters import ReportFilterError, report_language
 
     round_ = db.session.get(Round, round_id) if 1 <= round_id <= MAX_ID else None
     if round_ is None:
         raise click.ClickException(f"No reporting round {round_id}; see /progress/rounds.")
-    with refused(services.PublishError):
-        published = services.publish_report(round_, by="command line")
+    with refused(ReportFilterError, services.PublishError):
+        language = report_language(language) or "en"
+        published = services.publish_report(round_, by="command line", language=language)
     db.session.commit()
     click.echo(
         f"Published the progress report of {round_.plan.code} for round {round_.title} "
-        f"(report {published.id}, as of {published.as_of}):"
+        f"(report {published.id}, as of {published.as_of}, in {published.language}):"
     )
     for fmt, stored in published.files.items():
         click.echo(f"  {fmt:<4} {stored.filename}  {stored.size} bytes  sha256 {stored.sha256}")

@@ -1,6 +1,8 @@
 """Error responses: JSON for /api/, generic pages elsewhere (never a stack trace)."""
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import (
@@ -12,6 +14,7 @@ from werkzeug.exceptions import (
 
 from tracker.audit.services import record_denied_request
 from tracker.db import db, is_lock_timeout, read_only_from_now
+from tracker.i18n import SOURCE_LANGUAGE, current_language
 from tracker.uploads.files import format_size
 from tracker.uploads.storage import StorageUnavailable
 
@@ -28,6 +31,40 @@ ERROR_CODES = {
     429: "too_many_requests",
     500: "server_error",
     503: "unavailable",
+}
+# Werkzeug's own names and descriptions are English: in another language, ours stand in for
+# them when an error carries no message of its own. The JSON `code` stays as it is.
+ERROR_NAMES = {
+    400: _l("Bad request"),
+    401: _l("Not signed in"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    413: _l("Too large"),
+    415: _l("Unsupported file type"),
+    422: _l("Not valid"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Unavailable"),
+}
+ERROR_DESCRIPTIONS = {
+    400: _l("The request could not be understood."),
+    401: _l("Sign in, or send a valid API token, to do this."),
+    403: _l("Your account may not do this. If you think it should, ask the Secretariat."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not take this method."),
+    409: _l("The request conflicts with what is saved now."),
+    410: _l("This is no longer here."),
+    415: _l("The request's content is of a type this address does not take."),
+    422: _l("The request was understood but is not valid."),
+    429: _l("Too many requests. Wait a moment, then try again."),
+    500: _l(
+        "The error was logged and nothing was saved. Try again; if it keeps happening, tell "
+        "the Secretariat."
+    ),
+    503: _l("The service is unavailable just now. Try again in a moment."),
 }
 # How long a client told that the database is busy (503) should wait before trying again.
 RETRY_AFTER_SECONDS = 5
@@ -88,7 +125,10 @@ def record_denied() -> None:
 def too_large() -> RequestEntityTooLarge:
     limit = format_size(current_app.config["MAX_UPLOAD_BYTES"])
     return RequestEntityTooLarge(
-        f"The request is too large: a file may have at most {limit}. Choose a smaller file."
+        _(
+            "The request is too large: a file may have at most %(limit)s. Choose a smaller file.",
+            limit=limit,
+        )
     )
 
 
@@ -102,8 +142,11 @@ def database_busy() -> ServiceUnavailable:
         "Database busy: %s %s gave up waiting for a lock", request.method, path_for_log()
     )
     return ServiceUnavailable(
-        "The database is busy with another change; nothing was saved. "
-        f"Try again in {RETRY_AFTER_SECONDS} seconds.",
+        _(
+            "The database is busy with another change; nothing was saved. "
+            "Try again in %(seconds)d seconds.",
+            seconds=RETRY_AFTER_SECONDS,
+        ),
         retry_after=RETRY_AFTER_SECONDS,
     )
 
@@ -112,6 +155,23 @@ def handle_database_error(error: OperationalError):
     if is_lock_timeout(error):
         return handle_http_error(database_busy())
     return handle_unexpected_error(error)
+
+
+def error_name(error: HTTPException) -> str:
+    """The error's name in the request's language ("Not Found", "Не найдено")."""
+    if current_language() == SOURCE_LANGUAGE:
+        return error.name
+    return str(ERROR_NAMES.get(error.code, error.name))
+
+
+def error_message(error: HTTPException) -> str:
+    """The error's own message, or Werkzeug's default put in the request's language."""
+    default = type(error).description
+    if current_language() == SOURCE_LANGUAGE or (
+        error.description and error.description != default
+    ):
+        return str(error.description or error_name(error))
+    return str(ERROR_DESCRIPTIONS.get(error.code) or error.description or error_name(error))
 
 
 def handle_http_error(error: HTTPException):
@@ -126,7 +186,7 @@ def handle_http_error(error: HTTPException):
     if retry_after := getattr(error, "retry_after", None):  # a 429 (or 503) says when
         headers["Retry-After"] = str(retry_after)
     if wants_json():
-        response = json_error(status, error.description or error.name)
+        response = json_error(status, error_message(error))
         if status == 401:
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
         if status == 405 and getattr(error, "valid_methods", None):  # HTTP requires Allow
@@ -134,7 +194,13 @@ def handle_http_error(error: HTTPException):
         response[0].headers.update(headers)
         return response
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, error=error), status, headers
+    return (
+        render_template(
+            template, error=error, name=error_name(error), message=error_message(error)
+        ),
+        status,
+        headers,
+    )
 
 
 def handle_storage_unavailable(error: StorageUnavailable):
@@ -144,14 +210,17 @@ def handle_storage_unavailable(error: StorageUnavailable):
         "File storage unavailable on %s %s: %s", request.method, path_for_log(), error
     )
     db.session.rollback()
-    done = "the file cannot be sent" if request.method in ("GET", "HEAD") else "nothing was saved"
-    return handle_http_error(
-        ServiceUnavailable(
-            f"The file storage does not answer just now, so {done}. Try again in a minute; "
-            "if it goes on, please tell the Secretariat.",
-            retry_after=STORAGE_RETRY_AFTER_SECONDS,
+    if request.method in ("GET", "HEAD"):
+        message = _(
+            "The file storage does not answer just now, so the file cannot be sent. Try again "
+            "in a minute; if it goes on, please tell the Secretariat."
         )
-    )
+    else:
+        message = _(
+            "The file storage does not answer just now, so nothing was saved. Try again in a "
+            "minute; if it goes on, please tell the Secretariat."
+        )
+    return handle_http_error(ServiceUnavailable(message, retry_after=STORAGE_RETRY_AFTER_SECONDS))
 
 
 def handle_unexpected_error(error: Exception):

@@ -14,6 +14,12 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from tracker import i18n
+
 CURRENCY_FILE = Path(__file__).parent / "data" / "currencies.csv"
 
 # The most one amount may be, in whole units of its currency, and the most a pledge's pledged
@@ -71,7 +77,10 @@ def check_currency(code: object) -> str:
     text = code.strip().upper() if isinstance(code, str) else ""
     if text not in currencies():
         raise MoneyError(
-            f"Unknown currency {str(code)[:20]!r}: use a currency code such as EUR or USD.",
+            _(
+                "Unknown currency %(code)s: use a currency code such as EUR or USD.",
+                code=quoted(str(code), 20),
+            ),
             "currency",
         )
     return text
@@ -84,29 +93,89 @@ def minor_digits(currency: str) -> int:
     return found.minor_units if found else 2
 
 
+def quoted(text: str, length: int = 40) -> str:
+    """What a person typed, quoted in a message: Python's repr in English (as the messages always
+    did), the language's own quotation marks in another ("«250,000»")."""
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        return repr(text[:length])
+    return _("'%(text)s'", text=text[:length])
+
+
 def _plain_text(text: object, what: str) -> str:
+    # Whole sentences for each of the two words: "сумму" and "курс" change the words around them.
+    rate = what == "rate"
     if isinstance(text, bool) or isinstance(text, int | float | Decimal):
-        raise MoneyError(f'Give the {what} as text (e.g. "1250.50"), not as a number.')
+        raise MoneyError(
+            _('Give the rate as text (e.g. "1250.50"), not as a number.')
+            if rate
+            else _('Give the amount as text (e.g. "1250.50"), not as a number.')
+        )
     if not isinstance(text, str):
-        raise MoneyError(f'Give the {what} as text, e.g. "1250.50".')
+        raise MoneyError(
+            _('Give the rate as text, e.g. "1250.50".')
+            if rate
+            else _('Give the amount as text, e.g. "1250.50".')
+        )
     # U+2212 MINUS SIGN is how "−5" is typeset; it means a minus sign.
     cleaned = text.strip().replace("\u2212", "-")
     if not cleaned:
-        raise MoneyError(f"Give an {what}.")
+        raise MoneyError(_("Give a rate.") if rate else _("Give an amount."))
     if "e" in cleaned.lower():
-        raise MoneyError(f"Write the {what} in plain digits, without an exponent.")
+        raise MoneyError(
+            _("Write the rate in plain digits, without an exponent.")
+            if rate
+            else _("Write the amount in plain digits, without an exponent.")
+        )
     return cleaned
 
 
 # What people type between groups of thousands besides a comma or a dot: a space, and the
 # no-break and thin spaces that word processors and locales put there ("250 000").
 SPACES = " \u00a0\u202f\u2009"
-_WRITTEN = re.compile(rf"^(?P<sign>-?)(?P<body>[0-9][0-9.,{SPACES}]*)$")
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:[0-9]{3})*$")
+# How to write an amount, in English; in any language: how_to_write().
 HOW_TO_WRITE = "write it as 250000.50 or 250,000.50"
 
 
-def _grouped_digits(whole: str, separators: str, original: str) -> str:
+@dataclass(frozen=True)
+class Marks:
+    """How a language writes numbers, from Babel's locale data (CLDR): its decimal symbol and
+    its symbol between groups of thousands ("." and "," in English, "," and a no-break space in
+    Russian, "," and "." in German)."""
+
+    decimal: str
+    group: str
+
+    @property
+    def spaces(self) -> str:
+        """What only ever separates thousands: the spaces, and the language's own group symbol
+        when it is neither a comma nor a dot (Swiss German "250'000")."""
+        return SPACES + ("" if self.group in ",." + SPACES else self.group)
+
+
+@cache
+def marks(language: str) -> Marks:
+    return Marks(get_decimal_symbol(language), get_group_symbol(language))
+
+
+def how_to_write(language: str | None = None) -> dict[str, str]:
+    """The examples a message gives, as the language writes them: 250000.50 and 250,000.50 in
+    English, 250000,50 and 250 000,50 in Russian."""
+    found = marks(language or i18n.current_language())
+    return {"plain": f"250000{found.decimal}50", "grouped": f"250{found.group}000{found.decimal}50"}
+
+
+def _not_an_amount(text: str, how: dict[str, str]) -> MoneyError:
+    return MoneyError(
+        _(
+            "%(text)s is not an amount: write it as %(plain)s or %(grouped)s.",
+            text=quoted(text),
+            **how,
+        )
+    )
+
+
+def _grouped_digits(whole: str, separators: str, original: str, how: dict[str, str]) -> str:
     """The digits of a whole part written with `separators` between groups of three."""
     groups = re.split(f"[{re.escape(separators)}]", whole) if separators else [whole]
     if len(groups) > 1 and not (
@@ -115,97 +184,149 @@ def _grouped_digits(whole: str, separators: str, original: str) -> str:
         and all(len(group) == 3 for group in groups[1:])
     ):
         raise MoneyError(
-            f"{original[:40]!r} does not group its thousands in threes: {HOW_TO_WRITE}."
+            _(
+                "%(text)s does not group its thousands in threes: write it as %(plain)s or "
+                "%(grouped)s.",
+                text=quoted(original),
+                **how,
+            )
         )
     if not all(group.isdigit() for group in groups):
-        raise MoneyError(f"{original[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+        raise _not_an_amount(original, how)
     return "".join(groups)
 
 
-def plain_amount(text: str, digits: int) -> str:
+def plain_amount(text: str, digits: int, language: str | None = None) -> str:
     """An amount as people write it → plain digits with a dot for decimals ("-250000.5").
 
-    The one rule for thousands separators, for pages, API and imports alike:
-    - spaces (also no-break and thin) only ever separate thousands: "250 000";
+    The one rule for thousands separators, for pages, API and imports alike, read in `language`
+    (by default the interface's), whose decimal and group symbols come from Babel:
+    - spaces (also no-break and thin, and the language's own group symbol if it is another
+      character, such as "'") only ever separate thousands: "250 000";
     - with both a comma and a dot, the last of them is the decimal mark and the other separates
       thousands: "250.000,50" and "250,000.50";
     - a mark written more than once separates thousands: "1,250,000", "1.250.000";
-    - a dot written once is the decimal point, always, as this app and its API write amounts:
-      read as thousands, an unrounded "12.345" from a program would become a thousandfold
-      amount, so "250.000" EUR is refused ("EUR has 2 decimal places"), saying how to write it;
-    - a comma written once, followed by exactly three digits, separates thousands ("250,000"),
-      unless the currency itself has three decimals or more (KWD), where "1,234" could be 1234
-      or 1.234 and is refused, saying how to write it; otherwise it is the decimal mark ("12,50").
+    - a mark written once is the decimal mark, unless it is the language's group symbol and is
+      followed by exactly three digits: then it separates thousands, or, where the currency
+      itself has three decimals or more (KWD), it is refused as ambiguous, saying how to write
+      it. So in English a dot written once is always the decimal point, as this app and its API
+      write amounts (read as thousands, an unrounded "12.345" from a program would become a
+      thousandfold amount: "250.000" EUR is refused, "EUR has 2 decimal places"), and "250,000"
+      is 250000 while "12,50" is 12.50.
+    - In Russian (decimal comma, no-break space between groups) both marks written once are
+      decimal marks: "250000,5" and "250 000,50" are 250000.50, "12.50" is 12.50 as programs
+      write it, "1 250 000" is 1250000. "250,000" EUR is three decimals, as a Russian reader
+      reads it, and is refused ("EUR has 2 decimal places"), saying to write 250000 or
+      250 000; "250.000" likewise. A language whose group symbol is a dot (German) reads
+      "250.000" as 250000 and "12,50" as 12.50 (and refuses "12.345" KWD as ambiguous).
     Groups of thousands are three digits each; anything else is refused. Every amount the app
-    itself writes (format_minor) reads back unchanged.
+    itself writes reads back unchanged: format_minor in English and Russian, typed_amount and
+    the numbers of format_grouped in the language that wrote them.
     """
-    match = _WRITTEN.match(text)
+    language = language or i18n.current_language()
+    found = marks(language)
+    spaces = found.spaces
+    how = how_to_write(language)
+    match = re.match(rf"^(?P<sign>-?)(?P<body>[0-9][0-9.,{re.escape(spaces)}]*)$", text)
     if not match:
-        raise MoneyError(f"{text[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+        raise _not_an_amount(text, how)
     body = match["body"]
-    marks = [c for c in body if c in ",."]
-    spaced = any(c in SPACES for c in body)
+    written = [c for c in body if c in ",."]
+    spaced = any(c in spaces for c in body)
     decimal_mark = None
-    if len(set(marks)) == 2:
-        decimal_mark = marks[-1]
-        if marks.count(decimal_mark) > 1:
-            raise MoneyError(f"{text[:40]!r} has more than one decimal mark: {HOW_TO_WRITE}.")
-    elif len(marks) == 1:
-        mark = marks[0]
+    if len(set(written)) == 2:
+        decimal_mark = written[-1]
+        if written.count(decimal_mark) > 1:
+            raise MoneyError(
+                _(
+                    "%(text)s has more than one decimal mark: write it as %(plain)s or "
+                    "%(grouped)s.",
+                    text=quoted(text),
+                    **how,
+                )
+            )
+    elif len(written) == 1:
+        mark = written[0]
         before, after = body.split(mark)
         # "0,500" is half of something, written with a decimal comma: no group starts with 0.
-        if mark == "." or spaced or len(after) != 3 or before.startswith("0"):
+        if mark != found.group or spaced or len(after) != 3 or before.startswith("0"):
             decimal_mark = mark
         elif digits >= 3:
             raise MoneyError(
-                f"{text[:40]!r} could be a whole amount or one with three decimals: write it "
-                f"with a dot for decimals and no separator (1234 or 1.234)."
+                _(
+                    "%(text)s could be a whole amount or one with three decimals: write it with "
+                    "a dot for decimals and no separator (1234 or 1.234).",
+                    text=quoted(text),
+                )
             )
-    whole, _, fraction = body.rpartition(decimal_mark) if decimal_mark else (body, "", "")
+    whole, _mark, fraction = body.rpartition(decimal_mark) if decimal_mark else (body, "", "")
     if decimal_mark and not fraction.isdigit():
-        raise MoneyError(f"{text[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+        raise _not_an_amount(text, how)
     separators = "".join(sorted({c for c in whole if not c.isdigit()}))
-    if len(separators) > 1 and set(separators) - set(SPACES):
-        raise MoneyError(f"{text[:40]!r} mixes separators of thousands: {HOW_TO_WRITE}.")
+    if len(separators) > 1 and set(separators) - set(spaces):
+        raise MoneyError(
+            _(
+                "%(text)s mixes separators of thousands: write it as %(plain)s or %(grouped)s.",
+                text=quoted(text),
+                **how,
+            )
+        )
     if not whole:
-        raise MoneyError(f"{text[:40]!r} is not an amount: {HOW_TO_WRITE}.")
-    plain = _grouped_digits(whole, separators, text)
+        raise _not_an_amount(text, how)
+    plain = _grouped_digits(whole, separators, text, how)
     return f"{match['sign']}{plain}{'.' + fraction if decimal_mark else ''}"
 
 
-def parse_amount(text: object, currency: str) -> int:
+def parse_amount(text: object, currency: str, language: str | None = None) -> int:
     """Text in `currency` → integer minor units ("12.50" EUR → 1250, "250,000" → 25000000).
-    Signed; thousands separators as `plain_amount` reads them.
+    Signed; thousands separators as `plain_amount` reads them in `language` (by default the
+    interface's: "250 000,50" is 25000050 in Russian).
 
     Refused: numbers (floats lose cents), exponents, more decimals than the currency has
     (0.001 EUR, 1.5 JPY), more than MAX_AMOUNT either way, thousands not grouped in threes,
     anything else that is not digits and separators.
     """
+    language = language or i18n.current_language()
     code = check_currency(currency)
     digits = minor_digits(code)
-    cleaned = plain_amount(_plain_text(text, "amount"), digits)
+    cleaned = plain_amount(_plain_text(text, "amount"), digits, language)
     match = _AMOUNT.match(cleaned)
     if not match:  # pragma: no cover - plain_amount returns only this shape
-        raise MoneyError(f"{cleaned[:40]!r} is not an amount: {HOW_TO_WRITE}.")
+        raise _not_an_amount(cleaned, how_to_write(language))
     fraction = match["fraction"] or ""
     if len(fraction) > digits:
         whole_digits = match["whole"] + fraction
+        written = {c for c in text if c in ",."}
         hint = ""
         if (
             len(fraction) == 3
-            and "," not in text
+            and len(written) == 1
+            and marks(language).group not in written
             and not match["whole"].startswith("0")
             and len(whole_digits) <= len(str(MAX_AMOUNT))
         ):
-            # "250.000": thousands as some write them; say how, rather than guess.
+            # "250.000" (or "250,000" in Russian): thousands as some write them; say how,
+            # rather than guess.
             sign = match["sign"]
-            hint = (
-                f" For a whole amount, write {sign}{whole_digits} or {sign}{int(whole_digits):,}."
+            plain = sign + whole_digits
+            grouped = sign + format_decimal(int(whole_digits), locale=language)
+            hint = " " + _(
+                "For a whole amount, write %(plain)s or %(grouped)s.", plain=plain, grouped=grouped
             )
         if digits == 0:
-            raise MoneyError(f"{code} has no minor unit: give a whole amount.{hint}")
+            raise MoneyError(
+                _("%(code)s has no minor unit: give a whole amount.", code=code) + hint
+            )
         raise MoneyError(
-            f"{code} has {digits} decimal places; {text.strip()[:40]} has {len(fraction)}.{hint}"
+            ngettext(
+                "%(code)s has %(num)d decimal place; %(text)s has %(count)d.",
+                "%(code)s has %(num)d decimal places; %(text)s has %(count)d.",
+                digits,
+                code=code,
+                text=text.strip()[:40],
+                count=len(fraction),
+            )
+            + hint
         )
     whole = match["whole"].lstrip("0") or "0"
     if len(whole) > len(str(MAX_AMOUNT)):
@@ -221,12 +342,12 @@ def max_minor(currency: str) -> int:
 
 
 def bound_text(currency: str) -> str:
-    """The bound as a message says it: "1,000,000,000,000 EUR"."""
-    return f"{MAX_AMOUNT:,} {currency}"
+    """The bound as a message says it: "1,000,000,000,000 EUR" ("1 000 000 000 000 EUR")."""
+    return f"{format_decimal(MAX_AMOUNT, locale=i18n.current_language())} {currency}"
 
 
 def too_large_message(currency: str) -> str:
-    return f"The amount is too large: at most {bound_text(currency)} (a trillion)."
+    return _("The amount is too large: at most %(bound)s (a trillion).", bound=bound_text(currency))
 
 
 def check_amount(amount_minor: int, currency: str) -> int:
@@ -246,7 +367,7 @@ def parse_budget(amount: object, currency: object) -> tuple[int, str]:
     code = check_currency(currency)
     minor = parse_amount(amount, code)
     if minor < 0:
-        raise MoneyError("A budget cannot be negative.")
+        raise MoneyError(_("A budget cannot be negative."))
     return minor, code
 
 
@@ -263,11 +384,23 @@ def amount_text(amount_minor: int | None, currency: str | None) -> str:
     return format_minor(amount_minor, currency) if amount_minor is not None and currency else ""
 
 
+def typed_amount(amount_minor: int | None, currency: str | None) -> str:
+    """An amount as a form offers it to type over, in the interface language ("1250000.00", in
+    Russian "1250000,00"), or empty when there is none; plain_amount reads it back unchanged.
+    Files and the API keep amount_text, the same in every language."""
+    text = amount_text(amount_minor, currency)
+    decimal = marks(i18n.current_language()).decimal
+    return text.replace(".", decimal) if decimal in ",." else text
+
+
 def format_grouped(amount_minor: int, currency: str) -> str:
-    """For pages: `1,250,000.00 EUR` (thousands grouped for reading, never for parsing)."""
+    """For pages: `1,250,000.00 EUR` (thousands grouped for reading, never for parsing); in
+    another interface language as its readers write amounts (`1 250 000,00 €`)."""
+    if i18n.current_language() != i18n.SOURCE_LANGUAGE:
+        return i18n.format_money(Decimal(amount_minor).scaleb(-minor_digits(currency)), currency)
     text = format_minor(amount_minor, currency)
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, _, fraction = text.partition(".")
+    whole, _dot, fraction = text.partition(".")
     grouped = f"{int(whole):,}"
     return f"{sign}{grouped}{'.' + fraction if fraction else ''} {currency}"
 
@@ -276,6 +409,8 @@ def format_compact(amount_minor: int, currency: str) -> str:
     """For charts, where a phone has room for six characters: three significant figures and a
     k / M / bn suffix (`125000000, "EUR"` → `"1.25 M"`), without the currency, which the chart
     names once. Exact amounts are in the table beside the chart."""
+    if localized := i18n.format_money_short(Decimal(amount_minor).scaleb(-minor_digits(currency))):
+        return localized
     value = Decimal(abs(amount_minor)).scaleb(-minor_digits(currency))
     sign = "-" if amount_minor < 0 else ""
     suffixes = ["", " k", " M", " bn"]
@@ -294,29 +429,50 @@ def format_compact(amount_minor: int, currency: str) -> str:
     return f"{sign}{text}{suffixes[step]}"
 
 
-def parse_rate(text: object) -> Decimal:
-    """A positive exchange rate from decimal text, exactly (at most 10 decimals)."""
+def parse_rate(text: object, language: str | None = None) -> Decimal:
+    """A positive exchange rate from decimal text, exactly (at most 10 decimals). A dot is the
+    decimal point in every language; in one that writes decimals with a comma (Russian), a
+    single comma is one too ("0,92"): a rate is never grouped in thousands."""
     cleaned = _plain_text(text, "rate")
+    if marks(language or i18n.current_language()).decimal == ",":
+        if cleaned.count(",") == 1 and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
     if "," in cleaned:
-        raise MoneyError("Write the rate with a dot for decimals and no commas (0.0025).")
+        raise MoneyError(_("Write the rate with a dot for decimals and no commas (0.0025)."))
     match = _AMOUNT.match(cleaned)
     if not match or not cleaned.isascii():
-        raise MoneyError(f"{cleaned[:40]!r} is not a rate: use digits and a dot, e.g. 0.0025.")
+        raise MoneyError(
+            _("%(text)s is not a rate: use digits and a dot, e.g. 0.0025.", text=quoted(cleaned))
+        )
     if match["sign"] or not any(c in "123456789" for c in cleaned):
-        raise MoneyError("A rate must be greater than zero.")
+        raise MoneyError(_("A rate must be greater than zero."))
     if len(match["fraction"] or "") > MAX_RATE_DECIMALS:
-        raise MoneyError(f"A rate has at most {MAX_RATE_DECIMALS} decimal places.")
+        raise MoneyError(
+            ngettext(
+                "A rate has at most %(num)d decimal place.",
+                "A rate has at most %(num)d decimal places.",
+                MAX_RATE_DECIMALS,
+            )
+        )
     if len(match["whole"].lstrip("0")) > MAX_RATE_INTEGER_DIGITS:
-        raise MoneyError("The rate is too large.")
+        raise MoneyError(_("The rate is too large."))
     try:
         return Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the pattern above admits only valid text
-        raise MoneyError("Not a rate.") from None
+        raise MoneyError(_("Not a rate.")) from None
 
 
 def rate_text(rate: Decimal) -> str:
     """A rate as stored: plain decimal text without trailing zeros ("0.0025", "1")."""
     return format(rate.normalize(), "f")
+
+
+def format_rate(text: str) -> str:
+    """A stored rate as a page shows it: as stored in English ("0.0025"), with the language's
+    decimal symbol in another ("0,0025"), every digit kept."""
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        return text
+    return format_decimal(Decimal(text), locale=i18n.current_language(), decimal_quantization=False)
 
 
 def rate_fraction(rate: Decimal) -> tuple[int, int]:

@@ -101,7 +101,7 @@ def step_and_go(write: Callable[[], object], errors, done: str | Callable[[objec
 def commit_and_go(message: str, to: str):
     """The end of a page's write: commit it, say what was done, and go on to `to`."""
     db.session.commit()
-    flash(message)
+    flash(str(message))  # a lazy string cannot go into the session
     return redirect(to)
 
 

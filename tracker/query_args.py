@@ -11,6 +11,7 @@ of range) or the default (anything else) and says so in a flashed message.
 from collections.abc import Callable
 
 from flask import flash, request
+from flask_babel import gettext as _
 
 from tracker.db import MAX_ID
 from tracker.errors import wants_json
@@ -32,7 +33,12 @@ class QueryArgError(ValueError):
 
 def whole_number(name: str, text: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int:
     """`text` as a whole number from `minimum` to `maximum`; QueryArgError saying so otherwise."""
-    message = f"{name} must be a whole number from {minimum} to {maximum}."
+    message = _(
+        "%(name)s must be a whole number from %(minimum)d to %(maximum)d.",
+        name=name,
+        minimum=minimum,
+        maximum=maximum,
+    )
     digits = text.strip()
     sign = -1 if digits.startswith("-") else 1
     digits = digits.removeprefix("-")
@@ -61,9 +67,16 @@ def arg(name: str, parse: Callable[[str, str], object], default: object = None):
             raise
         fallback = error.nearest if error.nearest is not None else default
         if fallback is None:
-            flash(f"{error} It was left out.")
+            flash(_("%(error)s It was left out.", error=error))
         else:
-            flash(f"{error} Showing {name} {fallback} instead.")
+            flash(
+                _(
+                    "%(error)s Showing %(name)s %(value)s instead.",
+                    error=error,
+                    name=name,
+                    value=fallback,
+                )
+            )
         return fallback
 
 

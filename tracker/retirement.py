@@ -3,6 +3,8 @@
 Pages and API retire and restore any of these kinds through the same two functions.
 """
 
+from flask_babel import gettext as _
+
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.audit.services import By, set_retired
 from tracker.db import MAX_ID, db
@@ -28,6 +30,23 @@ def describe(record) -> str:
     if isinstance(record, Actor):
         return f"actor {record.code}"
     return f"working group {record.code}"
+
+
+def describe_shown(record) -> str:
+    """How a page names a record, in the interface language (the trail keeps `describe`)."""
+    if isinstance(record, PriorityGoal):
+        return _("goal %(number)s of %(plan)s", number=record.number, plan=record.plan.code)
+    if isinstance(record, ActionPoint):
+        return _("action point %(reference)s", reference=record.reference)
+    if isinstance(record, Activity):
+        return _(
+            "activity %(code)s of action point %(reference)s",
+            code=record.code,
+            reference=record.action_point.reference,
+        )
+    if isinstance(record, Actor):
+        return _("actor %(code)s", code=record.code)
+    return _("working group %(code)s", code=record.code)
 
 
 def get_retirable(kind: str, record_id: int):

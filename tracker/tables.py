@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import openpyxl
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -91,7 +94,23 @@ def read_capped(stream) -> bytes:
 
 
 def too_large_message() -> str:
-    return f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it up."
+    return _(
+        "The file is larger than %(num)d MB; split it up.", num=MAX_FILE_BYTES // (1024 * 1024)
+    )
+
+
+def count_text(value) -> str:
+    """A count as the interface language writes it ("12,000", "12 000"). Not i18n.format_number:
+    tracker.i18n reaches the pages, which reach this module."""
+    locale = get_locale()
+    return format_decimal(value, locale=locale.language if locale else "en")
+
+
+def _either(names: list[str]) -> str:
+    """ ".csv", ".csv or .xlsx", ".csv, .yaml or .xlsx"."""
+    if len(names) == 1:
+        return names[0]
+    return _("%(some)s or %(last)s", some=", ".join(names[:-1]), last=names[-1])
 
 
 def format_from_name(filename: str, formats: dict[str, str]) -> str:
@@ -99,8 +118,16 @@ def format_from_name(filename: str, formats: dict[str, str]) -> str:
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in formats:
         names = [f".{fmt}" for fmt in dict.fromkeys(formats.values())]
-        allowed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
-        raise FileError([f"Cannot read a '{suffix or filename}' file: use a {allowed} file."])
+        allowed = _either(names)
+        raise FileError(
+            [
+                _(
+                    "Cannot read a '%(name)s' file: use a %(allowed)s file.",
+                    name=suffix or filename,
+                    allowed=allowed,
+                )
+            ]
+        )
     return formats[suffix]
 
 
@@ -109,34 +136,47 @@ def check_content(data: bytes, fmt: str, text_formats: tuple[str, ...] = ("csv",
     if len(data) > MAX_FILE_BYTES:
         raise FileError([too_large_message()])
     if not data.strip():
-        raise FileError(["The file is empty."])
+        raise FileError([_("The file is empty.")])
     is_zip, is_ole = data.startswith(ZIP_MAGIC), data.startswith(OLE_MAGIC)
     if fmt == "xlsx" and not is_zip:
-        kind = "an old Excel 97-2003 file (.xls)" if is_ole else "not an Excel workbook"
-        others = " or ".join(f".{f}" for f in text_formats)
-        raise FileError(
-            [
-                f"The file is named .xlsx but is {kind}. Save it from Excel as .xlsx, or give it "
-                f"the extension of what it is ({others})."
-            ]
-        )
+        others = _either([f".{f}" for f in text_formats])
+        if is_ole:
+            message = _(
+                "The file is named .xlsx but is an old Excel 97-2003 file (.xls). Save it from "
+                "Excel as .xlsx, or give it the extension of what it is (%(others)s).",
+                others=others,
+            )
+        else:
+            message = _(
+                "The file is named .xlsx but is not an Excel workbook. Save it from Excel as "
+                ".xlsx, or give it the extension of what it is (%(others)s).",
+                others=others,
+            )
+        raise FileError([message])
     if fmt != "xlsx" and (is_zip or is_ole):
         raise FileError(
             [
-                f"The file is named .{fmt} but is a workbook or another binary file; save it as "
-                f"{fmt.upper()}, or name it .xlsx if it is an Excel workbook."
+                _(
+                    "The file is named .%(format)s but is a workbook or another binary file; "
+                    "save it as %(name)s, or name it .xlsx if it is an Excel workbook.",
+                    format=fmt,
+                    name=fmt.upper(),
+                )
             ]
         )
     if fmt != "xlsx" and b"\x00" in data and not data.startswith(UTF16_BOMS):
         raise FileError(
             [
-                f"The file is named .{fmt} but is not text (it contains NUL bytes); if it is "
-                "UTF-16 text without a byte-order mark, save it as 'CSV UTF-8' instead."
+                _(
+                    "The file is named .%(format)s but is not text (it contains NUL bytes); if "
+                    "it is UTF-16 text without a byte-order mark, save it as 'CSV UTF-8' instead.",
+                    format=fmt,
+                )
             ]
         )
 
 
-def decode(data: bytes, unit: str = "Row") -> str:
+def decode(data: bytes, unit: str | None = None) -> str:
     """UTF-8 text, with or without a byte-order mark, or UTF-16 with one. Anything else is refused,
     not guessed: Windows-1252 and Latin-2 (Hungarian) share byte values, so a guess could garble
     names."""
@@ -145,18 +185,23 @@ def decode(data: bytes, unit: str = "Row") -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise FileError(
-                ["The file starts as UTF-16 text but is damaged; save it as 'CSV UTF-8'."]
+                [_("The file starts as UTF-16 text but is damaged; save it as 'CSV UTF-8'.")]
             ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        where = f"{unit} {line}" if unit else _("Row %(number)d", number=line)
         raise FileError(
             [
-                f"{unit} {line}: the file is not UTF-8 text (byte 0x{data[error.start]:02X} is "
-                "not UTF-8; the file looks like Windows-1252 or another older encoding). "
-                "In Excel use Save As › 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice "
-                "choose the character set 'Unicode (UTF-8)'."
+                _(
+                    "%(where)s: the file is not UTF-8 text (byte 0x%(byte)s is not UTF-8; the "
+                    "file looks like Windows-1252 or another older encoding). In Excel use Save "
+                    "As › 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice choose the "
+                    "character set 'Unicode (UTF-8)'.",
+                    where=where,
+                    byte=f"{data[error.start]:02X}",
+                )
             ]
         ) from None
 
@@ -180,7 +225,15 @@ def cell_text(value) -> str:
 
 
 def _too_many_rows(what: str, max_rows: int) -> FileError:
-    return FileError([f"{what} has more than {max_rows:,} rows; split it up."])
+    return FileError(
+        [
+            _(
+                "%(what)s has more than %(num)s rows; split it up.",
+                what=what,
+                num=count_text(max_rows),
+            )
+        ]
+    )
 
 
 # Python's csv module refuses fields over 128 KiB with a bare "field larger than field limit";
@@ -203,10 +256,18 @@ def csv_records(text: str, *, max_rows: int) -> tuple[list[str], list[Record]]:
                 header = cells
             elif any(c.strip() for c in cells):
                 if len(records) == max_rows:
-                    raise _too_many_rows("The file", max_rows)
-                records.append(Record(number, f"Row {number}", cells))
+                    raise _too_many_rows(_("The file"), max_rows)
+                records.append(Record(number, _("Row %(number)d", number=number), cells))
     except csv.Error as error:
-        raise FileError([f"Row {reader.line_num}: the CSV cannot be read ({error})."]) from None
+        raise FileError(
+            [
+                _(
+                    "Row %(number)d: the CSV cannot be read (%(error)s).",
+                    number=reader.line_num,
+                    error=error,
+                )
+            ]
+        ) from None
     return header, records
 
 
@@ -225,8 +286,11 @@ class Workbook:
         if ws._worksheet_path.lstrip("/") in self._merged_parts:
             raise FileError(
                 [
-                    f"Sheet '{ws.title}' has merged cells; unmerge them (Home › Merge & Center) "
-                    "so that every row has its own values."
+                    _(
+                        "Sheet '%(sheet)s' has merged cells; unmerge them (Home › Merge & "
+                        "Center) so that every row has its own values.",
+                        sheet=ws.title,
+                    )
                 ]
             )
         header: list[str] = []
@@ -237,8 +301,12 @@ class Workbook:
                 if number > MAX_SHEET_ROWS:
                     raise FileError(
                         [
-                            f"{label or 'The sheet'} goes on past row {MAX_SHEET_ROWS:,}; delete "
-                            "the empty rows below the data (or split the file up)."
+                            _(
+                                "%(what)s goes on past row %(num)s; delete the empty rows below "
+                                "the data (or split the file up).",
+                                what=label or _("The sheet"),
+                                num=count_text(MAX_SHEET_ROWS),
+                            )
                         ]
                     )
                 texts = [cell_text(cell.value) for cell in cells]
@@ -246,8 +314,11 @@ class Workbook:
                     header = texts
                 elif any(t.strip() for t in texts):
                     if len(records) == max_rows:
-                        raise _too_many_rows(label or "The file", max_rows)
-                    where = f"{label}, row {number}" if label else f"Row {number}"
+                        raise _too_many_rows(label or _("The file"), max_rows)
+                    if label:
+                        where = _("%(sheet)s, row %(number)d", sheet=label, number=number)
+                    else:
+                        where = _("Row %(number)d", number=number)
                     formulas = {i for i, cell in enumerate(cells) if cell.data_type == "f"}
                     records.append(Record(number, where, texts, formulas))
         except FileError:
@@ -260,7 +331,7 @@ class Workbook:
 
 
 def _damaged() -> FileError:
-    return FileError(["The .xlsx file is damaged or not an Excel workbook."])
+    return FileError([_("The .xlsx file is damaged or not an Excel workbook.")])
 
 
 @contextmanager
@@ -269,9 +340,11 @@ def open_workbook(data: bytes) -> Iterator[Workbook]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise FileError(["The workbook unpacks to more than 50 MB; it cannot be imported."])
+                raise FileError(
+                    [_("The workbook unpacks to more than 50 MB; it cannot be imported.")]
+                )
             if "xl/workbook.xml" not in archive.namelist():
-                raise FileError(["The file is a ZIP archive but not an Excel workbook."])
+                raise FileError([_("The file is a ZIP archive but not an Excel workbook.")])
             merged = {n for n in archive.namelist() if b"<mergeCell " in archive.read(n)}
         # data_only=False: a formula must be seen to be refused. data_only=True would give its
         # cached result, or nothing when the program that wrote the file never calculated it.
@@ -307,16 +380,29 @@ def check_header(
     errors = []
     missing = [c for c in required if c not in present]
     if missing:
-        errors.append(f"{what} lacks the column(s): {', '.join(missing)}.")
+        errors.append(
+            _("%(what)s lacks the column(s): %(columns)s.", what=what, columns=", ".join(missing))
+        )
     unknown = [n for n in present if known is not None and n not in known]
     if unknown:
         errors.append(
-            f"{what} has column(s) the tracker does not know: {', '.join(unknown)}. "
-            f"The columns are: {', '.join(known or ())}."
+            _(
+                "%(what)s has column(s) the tracker does not know: %(unknown)s. "
+                "The columns are: %(known)s.",
+                what=what,
+                unknown=", ".join(unknown),
+                known=", ".join(known or ()),
+            )
         )
     doubled = sorted({n for n in present if present.count(n) > 1})
     if doubled:
-        errors.append(f"{what} has the column(s) {', '.join(doubled)} more than once.")
+        errors.append(
+            _(
+                "%(what)s has the column(s) %(columns)s more than once.",
+                what=what,
+                columns=", ".join(doubled),
+            )
+        )
     raise_if(errors)
 
 
@@ -329,32 +415,54 @@ def record_values(
 
     def at(index: int) -> str:
         name = header[index] if index < len(header) else None
-        return f"{record.where}, column '{name or get_column_letter(index + 1)}'"
+        return _(
+            "%(where)s, column '%(column)s'",
+            where=record.where,
+            column=name or get_column_letter(index + 1),
+        )
 
     # A formula cell's cached value is not what anyone typed: refused. CSV text that merely
     # starts like one ("- first point" in a Markdown narrative) is text, stored as written:
     # nothing here runs it, pages escape it, and exports neutralise it.
     for index in sorted(record.formulas or ()):
-        errors.append(f"{at(index)}: the cell holds a formula; type the value itself.")
+        errors.append(
+            _("%(where)s: the cell holds a formula; type the value itself.", where=at(index))
+        )
     cells = record.cells
     if len(cells) > len(header) and any(t.strip() for t in cells[len(header) :]):
-        errors.append(f"{record.where}: it has more cells ({len(cells)}) than there are columns.")
+        errors.append(
+            _(
+                "%(where)s: it has more cells (%(num)d) than there are columns.",
+                where=record.where,
+                num=len(cells),
+            )
+        )
         return None
     values = {}
     for index, name in enumerate(header):
         text = cells[index] if index < len(cells) else ""
         if name is None:
             if text.strip():
-                errors.append(f"{record.where}: column {index + 1} holds a value but has no name.")
+                errors.append(
+                    _(
+                        "%(where)s: column %(number)d holds a value but has no name.",
+                        where=record.where,
+                        number=index + 1,
+                    )
+                )
             continue
         if len(text) > MAX_CELL_CHARS:
             errors.append(
-                f"{at(index)}: the text has {len(text):,} characters; "
-                f"at most {MAX_CELL_CHARS:,} fit in a cell."
+                _(
+                    "%(where)s: the text has %(num)s characters; at most %(max)s fit in a cell.",
+                    where=at(index),
+                    num=count_text(len(text)),
+                    max=count_text(MAX_CELL_CHARS),
+                )
             )
             text = ""
         if "\x00" in text:
-            errors.append(f"{at(index)}: the text contains a NUL character.")
+            errors.append(_("%(where)s: the text contains a NUL character.", where=at(index)))
         values[name] = unneutralise(text)
     return values if len(errors) == count else None
 
@@ -377,7 +485,7 @@ def read_table(
         with open_workbook(data) as workbook:
             cells, records = workbook.records(workbook.worksheets[0], max_rows=max_rows)
     header = header_names(cells)
-    check_header(header, required, "The file")
+    check_header(header, required, _("The file"))
     rows, errors = [], []
     for record in records:
         values = record_values(header, record, errors)
@@ -385,5 +493,5 @@ def read_table(
             rows.append(TableRow(record.number, {k: v.strip() for k, v in values.items()}))
     raise_if(errors)
     if not rows:
-        raise FileError(["The file has no rows below its header."])
+        raise FileError([_("The file has no rows below its header.")])
     return rows

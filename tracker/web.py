@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from flask import Flask, Request, abort, request, session
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -12,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from tracker.actors.display import actor_abbr, actor_name
 from tracker.auth import permissions
 from tracker.db import MAX_ID
+from tracker.i18n import format_day
 from tracker.meetings.services import is_ambiguous
 from tracker.money import format_compact, format_grouped
 from tracker.progress.display import status_badge
@@ -19,8 +21,27 @@ from tracker.progress.display import status_badge
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+def _up_to(limit: int) -> str:
+    """A regular expression for the whole numbers 1 to `limit`, without leading zeros."""
+    digits = str(limit)
+    shorter = [f"[1-9]\\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = [
+        f"{digits[:i]}[{'1' if i == 0 else '0'}-{int(d) - 1}]\\d{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if int(d) > (1 if i == 0 else 0)
+    ]
+    return "|".join([*shorter, *same_length, digits])
+
+
 class IdConverter(IntegerConverter):
-    """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404)."""
+    """`<id:name>`: a record id, 1 to MAX_ID; anything else does not match the route (404).
+
+    The range is in the pattern, not only checked after matching: Werkzeug picks a rule by its
+    pattern first, and an id out of range on a path that some other method takes would answer
+    405 Method Not Allowed (as if the id were fine) where GET answers 404.
+    """
+
+    regex = f"(?:{_up_to(MAX_ID)})"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
@@ -41,9 +62,9 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(cleaned)  # nosec B704
 
 
-def format_date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> str:
-    """Every date a page shows, day first ("10 Mar 2026"); also an ISO text (as a stored report
-    keeps its dates), shown as it is when it is not one."""
+def format_date(value: date | datetime | str | None) -> str:
+    """Every date a page shows, day first ("05 Dec 2026", "5 дек. 2026 г."); also an ISO text (as
+    a stored report keeps its dates), shown as it is when it is not one."""
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -51,11 +72,11 @@ def format_date(value: date | datetime | str | None, fmt: str = "%d %b %Y") -> s
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime(fmt)
+    return format_day(value)
 
 
 def format_datetime(value: datetime | None) -> str:
-    return format_date(value, "%d %b %Y %H:%M UTC")
+    return "—" if value is None else f"{format_day(value)} {value:%H:%M} UTC"
 
 
 def format_in_zone(value: datetime | None, zone: str) -> str:
@@ -68,9 +89,10 @@ def format_in_zone(value: datetime | None, zone: str) -> str:
         # A zone dropped from the system's tz database (or a row not written by the services)
         # must not take the page down: show UTC and say so.
         return format_datetime(value)
+    when = f"{format_day(local)} {local:%H:%M}"
     if is_ambiguous(local):  # the hour the clocks go back comes twice: say which one
-        return f"{local:%d %b %Y %H:%M} ({zone}, {local.isoformat(timespec='minutes')[-6:]})"
-    return f"{local:%d %b %Y %H:%M} ({zone})"
+        return f"{when} ({zone}, {local.isoformat(timespec='minutes')[-6:]})"
+    return f"{when} ({zone})"
 
 
 class ClosingRequest(Request):
@@ -133,7 +155,7 @@ def init_app(app: Flask) -> None:
         fields = [*request.args.lists(), *request.form.lists()]
         texts = [request.path, *(value for _, values in fields for value in values)]
         if any("\x00" in text for text in texts):
-            abort(400, "The request contains a NUL character.")
+            abort(400, _("The request contains a NUL character."))
 
     @app.after_request
     def set_security_headers(response):

@@ -79,7 +79,7 @@ def click_nav(page, *names: str) -> None:
     # The header folds into "Menu" below the stylesheet's 992 px breakpoint. Decide by the
     # viewport, not by what is visible now: a page still loading its stylesheet shows "Menu" for
     # a moment at any width, and a click on it then waits for a summary that has vanished.
-    header = page.get_by_role("navigation", name="Main")
+    header = page.locator("nav.site-nav")  # by its class: its label is in the page's language
     if page.viewport_size["width"] < 992:
         menu = header.locator(".site-menu")
         if not menu.evaluate("menu => menu.open"):

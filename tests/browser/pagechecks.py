@@ -9,9 +9,12 @@ page broken on purpose, to show that it finds the problem.
   over every page collected, on the HTML as the server sent it (not as the browser repaired it).
 - CSP: a style or script that the Content-Security-Policy blocked is logged by Chromium as an
   error; the page then looks different in production than its template says.
+- English left: on a page in another language, any English word of the interface (visible text,
+  titles, labels, placeholders, options) that is not data, a code or a name.
 """
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,3 +107,70 @@ def html_problems(files: list[Path]) -> dict[str, list[str]]:
 
 def csp_problem(text: str) -> bool:
     return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+# What a page shows to read, as the reader's language should say it: visible text nodes, and the
+# texts that assistive technology and hovering show. Elements in another language on purpose
+# (`lang`, the language switch) are left out.
+INTERFACE_TEXTS = """(pageLanguage) => {
+  const texts = [];
+  const foreign = (el) => {
+    const tagged = el.closest('[lang]');
+    return tagged && tagged.getAttribute('lang') !== pageLanguage;
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || foreign(el) || ['SCRIPT', 'STYLE'].includes(el.tagName)) continue;
+    if (el.tagName !== 'OPTION' && !el.checkVisibility()) continue;
+    if (node.textContent.trim()) texts.push(node.textContent.trim());
+  }
+  const named = ['title', 'aria-label', 'placeholder', 'alt', 'data-label'];  // data-label: cards
+  for (const el of document.querySelectorAll(named.map((name) => `[${name}]`).join(', '))) {
+    if (foreign(el)) continue;
+    for (const name of named) {
+      const value = el.getAttribute(name);
+      if (value && value.trim()) texts.push(value.trim());
+    }
+  }
+  texts.push(document.title);
+  return texts;
+}"""
+
+# Not words of the interface: codes (ISO, currencies, formats: EUR, PDF, UTC), addresses, paths,
+# IANA time zones, numbers with units, and the proper names of standards.
+NOT_WORDS = re.compile(
+    r"\S+@\S+|https?://\S+|(?<!\w)/[\w/.:<>-]*|\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b"
+    r"|\b[A-Z0-9]{2,6}\b|\b[A-Z][a-z]?\d+\b|\b\w+\.(?:pdf|csv|xlsx|json|ics|zip|png)\b"
+    r"|\b(?:Markdown|iCalendar|TOTP|Budapest|Istanbul|Excel|Outlook|Google|Authenticator)\b"
+)
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class KnownData:
+    """Every text the database holds (titles, names, notes…): on a page in another language these
+    are data, whatever language they were typed in."""
+
+    def __init__(self, values: list[str]):
+        values = sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True)
+        self.joined = "\x00".join(values)
+        self.pattern = re.compile("|".join(map(re.escape, values))) if values else None
+
+    def is_data(self, text: str) -> bool:
+        """All of it is data, or a piece of data (a Markdown paragraph, a cut-short title)."""
+        return text in self.joined
+
+    def without_data(self, text: str) -> str:
+        return self.pattern.sub(" ", text) if self.pattern else text
+
+
+def english_left(texts: list[str], data: KnownData) -> list[str]:
+    """The texts of a page in another language that still hold English words, once data and
+    codes are taken out."""
+    found = set()
+    for text in texts:
+        if not LATIN_WORD.search(NOT_WORDS.sub(" ", text)) or data.is_data(text):
+            continue
+        if LATIN_WORD.search(NOT_WORDS.sub(" ", data.without_data(text))):
+            found.add(f"English left: {text[:120]!r}")
+    return sorted(found)

@@ -190,7 +190,7 @@ def test_the_page_says_why_a_follow_up_or_decision_is_not_removed(client, login)
     assert "has status notes: drop it instead" in refused.get_data(as_text=True)
     refused = client.post(f"{base}/decisions/{decision.id}/remove")
     assert refused.status_code == 422
-    assert "This decision has 1 follow-up(s)" in refused.get_data(as_text=True)
+    assert "This decision has 1 follow-up: remove it first" in refused.get_data(as_text=True)
     assert fresh(FollowUp, follow_up.id) is not None and fresh(Decision, decision.id)
     assert client.post(f"{base}/follow-ups/{of_decision.id}/remove").status_code == 302
     removed = client.post(f"{base}/decisions/{decision.id}/remove", follow_redirects=True)

@@ -24,7 +24,7 @@ def test_the_dashboard_shows_the_plan_with_real_charts(client, login):
     factories.make_action_point(code="D-2")
     login.as_role("viewer")
     page = client.get("/?plan=BP-CFA-2019").get_data(as_text=True)
-    assert 'id="dashboard-percent">50.0 %' in page
+    assert 'id="dashboard-percent">50.0\xa0%' in page
     svgs = [chunk.split("</svg>")[0] + "</svg>" for chunk in page.split("<svg")[1:]]
     assert len(svgs) >= 4
     for svg in svgs:
@@ -116,10 +116,10 @@ def test_the_dashboard_narrowed_or_as_of_uses_the_report(client, login):
     login.as_role("viewer")
     number = ap.goal.number
     page = client.get(f"/?plan=BP-CFA-2019&goal={number}").get_data(as_text=True)
-    assert 'id="dashboard-percent">100.0 %' in page
+    assert 'id="dashboard-percent">100.0\xa0%' in page
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     page = client.get(f"/?plan=BP-CFA-2019&as_of={yesterday}").get_data(as_text=True)
-    assert 'id="dashboard-percent">0.0 %' in page  # validated today: not known yesterday
+    assert 'id="dashboard-percent">0.0\xa0%' in page  # validated today: not known yesterday
 
 
 def test_the_dashboard_takes_a_fixed_number_of_queries(app, client, login):

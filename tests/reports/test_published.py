@@ -396,7 +396,7 @@ def test_the_comparison_page_and_api_show_the_change(client, login, api, funded_
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "In progress → Completed" in page
-    assert "40.0 % → 100.0 %" in page
+    assert "40.0\xa0% → 100.0\xa0%" in page
     assert "<ins>All done</ins>" in page
     api.as_role("viewer")
     body = api.get(f"/api/v1/reports/compare?from={published.id}&to=now").get_json()

@@ -54,6 +54,7 @@ from tracker.auth.forms import (
 )
 from tracker.auth.models import LinkPurpose, Role
 from tracker.db import db
+from tracker.i18n import LanguageForm
 from tracker.meetings.forms import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -655,6 +656,7 @@ PAGE_FORMS: dict[str, PageForm] = {
         SignInForm, lambda w: {"email": w.admin.email, "password": PASSWORD}, signed_in=False
     ),
     "auth.sign_out": PageForm(None, lambda w: {}),
+    "language": PageForm(LanguageForm, lambda w: {"language": "ru", "next": "/"}),
     "auth.tokens": PageForm(TokenForm, lambda w: {"name": "reporting script"}),
     "auth.revoke_token": PageForm(None, lambda w: {}),
     "auth.change_password": PageForm(

@@ -281,6 +281,9 @@ def request_body(route: Route) -> tuple[str, dict] | None:
 def schema_strategy(route: Route, name: str, schema: dict) -> st.SearchStrategy:
     """Values of the schema's type gone wrong, and values of every other type."""
     schema = resolve(schema)
+    if "anyOf" in schema or "oneOf" in schema:  # e.g. Money or null
+        options = schema.get("anyOf") or schema["oneOf"]
+        return st.one_of(*(schema_strategy(route, name, option) for option in options))
     if "enum" in schema:
         return st.one_of(st.sampled_from(schema["enum"]), hostile.json_any)
     if schema.get("format") == "binary":

@@ -4,18 +4,49 @@ People know "Sweden", not "SE". Pages show the name; where space is short (a gri
 column, a heat map) they show the code, with the name on hover (`<abbr title>`) and for screen
 readers (visually hidden text, read instead of the code). Plain Python, not a Jinja macro: a
 grid shows it on hundreds of cells.
+
+In another language than English the name is the one entered for it (`translations`), else, for
+a state, the CLDR's name of its ISO code (Babel: HU is "Венгрия"), as the UN writes it; else the
+name as entered. The CLDR's names are looked up when shown, not stored, so that a language added
+later names every state at once, and an entered name always wins.
 """
 
+from functools import cache
+
+from babel import Locale
 from markupsafe import Markup, escape
 
+from tracker.actors.models import STATE_KINDS
+from tracker.i18n import SOURCE_LANGUAGE, current_language, localized
+
 NONE = "—"
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(language).territories)
+
+
+def localized_name(actor) -> str | None:
+    """The actor's name in the interface language (see above); None when it has none."""
+    name = getattr(actor, "name", None)
+    language = current_language()
+    if language == SOURCE_LANGUAGE or not name:
+        return name
+    versions = getattr(actor, "translations", None) or {}
+    if (versions.get(language) or {}).get("name"):
+        return localized(actor, "name")
+    code = getattr(actor, "code", None) or ""
+    if getattr(actor, "kind", None) in STATE_KINDS and len(code) == 2:
+        return _territories(language).get(code.upper()) or name
+    return name
 
 
 def actor_name(actor) -> str:
     """`{{ actor|actor_name }}`: the actor's name ("—" for none)."""
     if actor is None:
         return NONE
-    return getattr(actor, "name", None) or getattr(actor, "code", None) or NONE
+    return localized_name(actor) or getattr(actor, "code", None) or NONE
 
 
 def actor_abbr(actor, name: str | None = None) -> Markup:
@@ -24,7 +55,7 @@ def actor_abbr(actor, name: str | None = None) -> Markup:
     if actor is None:
         return escape(NONE)
     if name is None:
-        code, name = getattr(actor, "code", None), getattr(actor, "name", None)
+        code, name = getattr(actor, "code", None), localized_name(actor)
     else:
         code = actor
     if not name or name == code:

@@ -1,28 +1,35 @@
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from tracker import translated_names
+from tracker.actors.display import actor_name
 from tracker.actors.models import Actor, ActorKind
+
+TRANSLATED = ("name",)
 
 
 def actor_choices(actors: Iterable[Actor]) -> list[tuple[str, str]]:
-    return [(a.code, f"{a.name} ({a.code})") for a in actors]
+    return [(a.code, f"{actor_name(a)} ({a.code})") for a in actors]
 
 
 class ActorForm(FlaskForm):
-    kind = SelectField("Kind")
+    kind = SelectField(_l("Kind"))
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=16)],
-        description="Two letters for a state, e.g. HU for Hungary; a short name in capitals for an "
-        "organisation, e.g. ICMPD.",
+        description=_l(
+            "Two letters for a state, e.g. HU for Hungary; a short name in capitals for an "
+            "organisation, e.g. ICMPD."
+        ),
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    region = StringField("Region", validators=[Optional(), Length(max=32)])
-    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=32)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -30,11 +37,15 @@ class ActorForm(FlaskForm):
         self.kind.choices = [(k.value, k.label) for k in ActorKind]
 
 
+translated_names.add_fields(ActorForm, "name", max_length=200)
+
+
 def actor_data(actor: Actor) -> dict:
     return {
         "kind": actor.kind.value,
         "code": actor.code,
         "name": actor.name,
+        **translated_names.translation_values(actor, TRANSLATED),
         "region": actor.region,
         "note": actor.note,
         "version": actor.version,
@@ -46,22 +57,23 @@ def actor_values(form: ActorForm) -> dict:
         "kind": ActorKind(form.kind.data),
         "code": form.code.data,
         "name": form.name.data,
+        "translations": translated_names.translations_from_form(form, TRANSLATED),
         "region": form.region.data,
         "note": form.note.data,
     }
 
 
 class WorkingGroupForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=16)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    chair = SelectField("Chair", validators=[Optional()])
-    note = StringField("Note", validators=[Optional(), Length(max=500)])
-    members = SelectMultipleField("Members", validators=[Optional()])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    chair = SelectField(_l("Chair"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    members = SelectMultipleField(_l("Members"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
         choices = actor_choices(actors)
-        self.chair.choices = [("", "— none —"), *choices]
+        self.chair.choices = [("", _l("— none —")), *choices]
         self.members.choices = choices
 
 
@@ -77,9 +89,9 @@ def working_group_data(group) -> dict:
 
 
 class SeatForm(FlaskForm):
-    actor = SelectField("Actor", validators=[DataRequired()])
-    role = StringField("Role", default="member", validators=[DataRequired(), Length(max=32)])
-    joined_on = DateField("Joined on", validators=[Optional()])
+    actor = SelectField(_l("Actor"), validators=[DataRequired()])
+    role = StringField(_l("Role"), default="member", validators=[DataRequired(), Length(max=32)])
+    joined_on = DateField(_l("Joined on"), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
         self.actor.choices = actor_choices(actors)
@@ -100,4 +112,4 @@ def working_group_values(form: WorkingGroupForm) -> dict:
 
 
 class EndSeatForm(FlaskForm):
-    left_on = DateField("Left on", validators=[Optional()], description="Empty: today.")
+    left_on = DateField(_l("Left on"), validators=[Optional()], description=_l("Empty: today."))

@@ -1,6 +1,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,7 +15,50 @@ class ActorKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The kind in the interface language: "Participating state"."""
+        return str(KIND_LABELS[self])
+
+    @property
+    def plural(self) -> str:
+        """The kind as a heading over its actors: "Participating states"."""
+        return str(KIND_PLURALS[self])
+
+
+KIND_LABELS = {
+    ActorKind.PARTICIPATING_STATE: _l("Participating state"),
+    ActorKind.OBSERVER_STATE: _l("Observer state"),
+    ActorKind.ORGANISATION: _l("Organisation"),
+}
+KIND_PLURALS = {
+    ActorKind.PARTICIPATING_STATE: _l("Participating states"),
+    ActorKind.OBSERVER_STATE: _l("Observer states"),
+    ActorKind.ORGANISATION: _l("Organisations"),
+}
+STATE_KINDS = (ActorKind.PARTICIPATING_STATE, ActorKind.OBSERVER_STATE)
+
+# The regions the shipped actors carry (`region` stays free text: another reads as written).
+REGIONS = {
+    "EU": _l("EU"),
+    "central_asia": _l("central asia"),
+    "other_europe": _l("other europe"),
+    "silk_routes": _l("silk routes"),
+}
+
+
+# The roles of a seat in the Reference Group that the tracker knows (`role` stays free text).
+SEAT_ROLES = {"member": _l("member"), "rapporteur": _l("rapporteur")}
+
+
+def seat_role_label(role: str) -> str:
+    label = SEAT_ROLES.get(role)
+    return str(label) if label is not None else role
+
+
+def region_label(region: str | None) -> str:
+    if not region:
+        return ""
+    label = REGIONS.get(region)
+    return str(label) if label is not None else region.replace("_", " ")
 
 
 working_group_members = Table(
@@ -34,6 +78,9 @@ class Actor(db.Model):
     kind: Mapped[ActorKind]
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name in other languages, as entered or shipped: {"ru": {"name": …}}; a state without
+    # one is named by the CLDR (tracker.actors.display).
+    translations: Mapped[dict | None]
     region: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(String(500))
     sources: Mapped[list] = mapped_column(JSON, default=list)

@@ -1,10 +1,12 @@
 import re
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from tracker.actors.display import actor_name
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.audit.services import (
     By,
@@ -16,6 +18,7 @@ from tracker.audit.services import (
     record_event,
 )
 from tracker.db import check_version, db, guarded_write
+from tracker.translated_names import set_translations
 
 
 def actors_query(kind: ActorKind | None = None) -> Select:
@@ -63,25 +66,38 @@ class ActorError(Exception):
         self.field = field
 
 
+def _taken(code: str) -> ActorError:
+    return ActorError(_("The code %(code)s is taken.", code=code), "code")
+
+
 def _check_code(model, code: str, current=None) -> None:
     if not ACTOR_CODE.match(code):
         raise ActorError(
-            "Use 2 to 16 capital letters, digits or hyphens (HU, ICMPD, SILK-ROUTES).", "code"
+            _("Use 2 to 16 capital letters, digits or hyphens (HU, ICMPD, SILK-ROUTES)."), "code"
         )
     clash = db.session.scalar(select(model).where(model.code == code))
     if clash is not None and clash is not current:
-        raise ActorError(f"The code {code} is taken.", "code")
+        raise _taken(code)
 
 
 def create_actor(
-    *, kind: ActorKind, code: str, name: str, region: str | None, note: str | None, by: By
+    *,
+    kind: ActorKind,
+    code: str,
+    name: str,
+    translations: dict[str, str | None] | None = None,
+    region: str | None,
+    note: str | None,
+    by: By,
 ) -> Actor:
-    """Add a state or organisation."""
+    """Add a state or organisation; `translations` are its names in other languages
+    (`{"name_ru": "…"}`)."""
     code = code.strip().upper()
     _check_code(Actor, code)
     actor = Actor(kind=kind, code=code, name=name.strip(), region=region or None, note=note or None)
-    with guarded_write(duplicate=ActorError(f"The code {code} is taken.", "code")):
-        add_and_record(actor, by=by, summary=f"Added actor {code}", changes={"code": [None, code]})
+    changes = {"code": [None, code], **set_translations(actor, translations or {})}
+    with guarded_write(duplicate=_taken(code)):
+        add_and_record(actor, by=by, summary=f"Added actor {code}", changes=changes)
     return actor
 
 
@@ -92,11 +108,13 @@ def update_actor(
     kind: ActorKind,
     code: str,
     name: str,
+    translations: dict[str, str | None] | None = None,
     region: str | None,
     note: str | None,
     by: By,
 ) -> Actor:
-    """Change an actor edited at `version`."""
+    """Change an actor edited at `version`; `translations` as create_actor takes them (a name
+    left out is kept)."""
     check_version(actor, version)
     code = code.strip().upper()
     _check_code(Actor, code, current=actor)
@@ -107,9 +125,10 @@ def update_actor(
         "region": region or None,
         "note": note or None,
     }
-    duplicate = ActorError(f"The code {code} is taken.", "code")
-    with guarded_write(duplicate=duplicate, record=actor, version=version):
-        _record_update(actor, apply_changes(actor, values), f"actor {code}", by)
+    with guarded_write(duplicate=_taken(code), record=actor, version=version):
+        changes = apply_changes(actor, values)
+        changes.update(set_translations(actor, translations or {}))
+        _record_update(actor, changes, f"actor {code}", by)
     return actor
 
 
@@ -129,7 +148,7 @@ def create_working_group(
     group = WorkingGroup(
         code=code, name=name.strip(), chair_id=chair.id if chair else None, note=note or None
     )
-    with guarded_write(duplicate=ActorError(f"The code {code} is taken.", "code")):
+    with guarded_write(duplicate=_taken(code)):
         add_and_record(
             group,
             by=by,
@@ -163,8 +182,7 @@ def update_working_group(
         "note": note or None,
         "members": list(members),
     }
-    duplicate = ActorError(f"The code {code} is taken.", "code")
-    with guarded_write(duplicate=duplicate, record=group, version=version):
+    with guarded_write(duplicate=_taken(code), record=group, version=version):
         changes = apply_changes(group, values)
         if changes:
             # Only the group's own row carries the version: a change of its members alone must
@@ -185,7 +203,10 @@ def seat_in_reference_group(
         ReferenceGroupMembership.actor_id == actor.id, ReferenceGroupMembership.left_on.is_(None)
     )
     if db.session.scalar(open_seat.limit(1)) is not None:
-        raise ActorError(f"{actor.name} already has a seat in the Reference Group.", "actor")
+        raise ActorError(
+            _("%(name)s already has a seat in the Reference Group.", name=actor_name(actor)),
+            "actor",
+        )
     seat = ReferenceGroupMembership(
         actor_id=actor.id, role=role.strip() or "member", joined_on=joined_on, sources=[]
     )
@@ -201,9 +222,9 @@ def seat_in_reference_group(
 def end_reference_group_seat(seat: ReferenceGroupMembership, *, left_on: date, by: By) -> None:
     """End a seat in the Reference Group; the seat stays, for the record."""
     if seat.left_on is not None:
-        raise ActorError("This seat has already ended.", "left_on")
+        raise ActorError(_("This seat has already ended."), "left_on")
     if seat.joined_on and left_on < seat.joined_on:
-        raise ActorError("The seat cannot end before it began.", "left_on")
+        raise ActorError(_("The seat cannot end before it began."), "left_on")
     seat.left_on = left_on
     record_change(
         seat,

@@ -2,9 +2,11 @@ from datetime import date
 from itertools import groupby
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.actors import services
+from tracker.actors.display import actor_name
 from tracker.actors.forms import (
     ActorForm,
     EndSeatForm,
@@ -15,7 +17,13 @@ from tracker.actors.forms import (
     working_group_data,
     working_group_values,
 )
-from tracker.actors.models import Actor, ReferenceGroupMembership, WorkingGroup
+from tracker.actors.models import (
+    Actor,
+    ReferenceGroupMembership,
+    WorkingGroup,
+    region_label,
+    seat_role_label,
+)
 from tracker.auth.permissions import can_manage_plans, get_plan_record, require
 from tracker.db import db
 from tracker.pages import render_form_page, save_form, step_and_go
@@ -23,6 +31,8 @@ from tracker.plan.services import PlanError
 from tracker.reports.history import page_history
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
+bp.add_app_template_filter(region_label, "region")
+bp.add_app_template_filter(seat_role_label, "seat_role")
 RULE_ERRORS = (services.ActorError, PlanError)
 
 
@@ -39,10 +49,18 @@ def _edit_page(record: Actor | WorkingGroup, form, update, values, back: str):
     def write():
         update(record, version=form.version.data, **values(form), by=current_user)
 
+    def name() -> str:  # an actor by its name in the interface language
+        return actor_name(record) if isinstance(record, Actor) else record.name
+
     saved = save_form(
-        form, write, RULE_ERRORS, lambda _: f"Saved {record.name}.", back, record=record
+        form,
+        write,
+        RULE_ERRORS,
+        lambda _result: _("Saved %(name)s.", name=name()),
+        back,
+        record=record,
     )
-    return saved or render_form_page(form, f"Edit {record.name}", back=back)
+    return saved or render_form_page(form, _("Edit %(name)s", name=name()), back=back)
 
 
 @bp.get("/")
@@ -50,6 +68,8 @@ def _edit_page(record: Actor | WorkingGroup, form, update, values, back: str):
 def index():
     include_retired = request.args.get("include_retired") == "1"
     actors = [a for a in services.list_actors() if include_retired or a.retired_at is None]
+    # By name as the page shows it (in Russian, "Австрия" before "Азербайджан").
+    actors.sort(key=lambda a: (a.kind, actor_name(a).casefold()))
     by_kind = {kind: list(group) for kind, group in groupby(actors, lambda a: a.kind)}
     return render_template(
         "actors/index.html",
@@ -77,9 +97,9 @@ def new():
         form,
         lambda: services.create_actor(**actor_values(form), by=current_user),
         RULE_ERRORS,
-        lambda actor: f"Added {actor.name} ({actor.code}).",
+        lambda actor: _("Added %(name)s (%(code)s).", name=actor_name(actor), code=actor.code),
         lambda actor: url_for("actors.show", actor_id=actor.id),
-    ) or render_form_page(form, "New actor", back=url_for("actors.index"))
+    ) or render_form_page(form, _("New actor"), back=url_for("actors.index"))
 
 
 @bp.route("/<id:actor_id>/edit", methods=["GET", "POST"])
@@ -101,8 +121,10 @@ def new_working_group():
     def write():
         return services.create_working_group(**working_group_values(form), by=current_user)
 
-    saved = save_form(form, write, RULE_ERRORS, lambda group: f"Added {group.name}.", back)
-    return saved or render_form_page(form, "New working group", back=back)
+    saved = save_form(
+        form, write, RULE_ERRORS, lambda group: _("Added %(name)s.", name=group.name), back
+    )
+    return saved or render_form_page(form, _("New working group"), back=back)
 
 
 @bp.route("/working-groups/<id:group_id>/edit", methods=["GET", "POST"])
@@ -132,11 +154,11 @@ def new_seat():
         form,
         seat,
         RULE_ERRORS,
-        lambda actor: f"{actor.name} joined the Reference Group.",
+        lambda actor: _("%(name)s joined the Reference Group.", name=actor_name(actor)),
         url_for("actors.index"),
     )
     return saved or render_form_page(
-        form, "Reference Group: new seat", back=url_for("actors.index")
+        form, _("Reference Group: new seat"), back=url_for("actors.index")
     )
 
 
@@ -152,5 +174,5 @@ def end_seat(seat_id: int):
         left_on = form.left_on.data or date.today()
         services.end_reference_group_seat(seat, left_on=left_on, by=current_user)
 
-    done = f"{seat.actor.name} left the Reference Group."
+    done = _("%(name)s left the Reference Group.", name=actor_name(seat.actor))
     return step_and_go(write, RULE_ERRORS, done, url_for("actors.index"))

@@ -8,6 +8,7 @@ is revoked with the API token that made it, for the same reason.)
 """
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api.errors import ApiError, handle_api_error, invalid
@@ -68,7 +69,10 @@ def list_tokens():
 @bp.post("/tokens/<id:token_id>/revoke")
 def revoke_own_token(token_id: int):
     user = acting_user()
-    token = found(services.get_own_token(user, token_id), f"You have no token {token_id}.")
+    token = found(
+        services.get_own_token(user, token_id),
+        _("You have no token %(token_id)s.", token_id=token_id),
+    )
     services.revoke_token(token, by=user)
     return answer(token_detail(token))
 
@@ -109,7 +113,7 @@ def invite_user():
     form.set_actor_choices(list_actors())
     validate_form(form)
     try:
-        user, _ = lifecycle.invite_user(
+        user, _link = lifecycle.invite_user(
             email=form.email.data,
             name=form.name.data or "",
             role=Role(form.role.data),
@@ -124,17 +128,19 @@ def invite_user():
 @bp.get("/users/<id:user_id>")
 def get_user(user_id: int):
     require(can_manage_users(acting_user()))
-    return user_detail(found(db.session.get(User, user_id), f"There is no user {user_id}."))
+    return user_detail(
+        found(db.session.get(User, user_id), _("There is no user %(user_id)s.", user_id=user_id))
+    )
 
 
 @bp.patch("/users/<id:user_id>")
 def update_user(user_id: int):
     require(can_manage_users(acting_user()))
-    user = found(db.session.get(User, user_id), f"There is no user {user_id}.")
+    user = found(db.session.get(User, user_id), _("There is no user %(user_id)s.", user_id=user_id))
     body = read_json_object()
     password = body.pop("password", None)
     if password is not None and (not isinstance(password, str) or "\x00" in password):
-        raise invalid({"password": "Must be a string without NUL characters."})
+        raise invalid({"password": _("Must be a string without NUL characters.")})
     form = json_form(UserForm, body, current=user_data(user), exclude={"loaded"})
     form.set_actor_choices(list_actors())
     validate_form(form)
@@ -157,7 +163,7 @@ def update_user(user_id: int):
 def hand_over_user(user_id: int):
     by = acting_user()
     require(can_manage_users(by))
-    user = found(db.session.get(User, user_id), f"There is no user {user_id}.")
+    user = found(db.session.get(User, user_id), _("There is no user %(user_id)s.", user_id=user_id))
     form = valid_json_form(HandOverForm, read_json_object(), required={"successor"})
     done = handover.hand_over(user, db.session.get(User, form.successor.data), by=by)
     return answer(

@@ -1,6 +1,7 @@
 """The audit trail in the API, for the Secretariat: the same filters as the admin page."""
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.errors import ApiError
@@ -33,7 +34,7 @@ def list_audit_events():
     require(can_view_audit_trail(current_user))
     form = AuditFilterForm(request.args)
     if not form.validate():
-        raise ApiError(400, "A filter is invalid; see fields.", fields=form.field_errors())
+        raise ApiError(400, _("A filter is invalid; see fields."), fields=form.field_errors())
     try:
         query = audit_events_query(**form.filter_values())
     except AuditFilterError as error:

@@ -1,6 +1,7 @@
 """Bearer-token authentication: the API never reads the session cookie."""
 
 from flask import abort, g, request
+from flask_babel import gettext as _
 
 from tracker.auth import token_guard
 from tracker.auth.models import User
@@ -13,14 +14,14 @@ def bearer_user() -> User:
     token_guard.refuse_if_throttled()
     header = request.headers.get("Authorization")
     if not header:
-        abort(401, "Send an API token: Authorization: Bearer <token>.")
-    scheme, _, token = header.partition(" ")
+        abort(401, _("Send an API token: Authorization: Bearer <token>."))
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token or " " in token:
-        abort(401, "Malformed Authorization header; expected: Bearer <token>.")
+        abort(401, _("Malformed Authorization header; expected: Bearer <token>."))
     api_token = active_token(token)
     if api_token is None:
         token_guard.keep_failed_token("API token")
-        abort(401, "The API token is invalid or has been revoked.")
+        abort(401, _("The API token is invalid or has been revoked."))
     g.api_token = api_token  # what the request acts with (a calendar feed made with it, say)
     return api_token.user
 

@@ -4,6 +4,7 @@ Routes on the `api` blueprint (its token check and error handlers apply), kept o
 """
 
 from flask import abort, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.errors import ApiError, handle_api_error, invalid
@@ -49,7 +50,8 @@ bp.register_error_handler(UploadError, handle_upload_error)
 
 def action_point_or_404(action_point_id: int) -> ActionPoint:
     return found(
-        db.session.get(ActionPoint, action_point_id), f"There is no action point {action_point_id}."
+        db.session.get(ActionPoint, action_point_id),
+        _("There is no action point %(action_point_id)s.", action_point_id=action_point_id),
     )
 
 
@@ -66,10 +68,12 @@ def upload_document(action_point_id: int):
     require(can_manage_plans(current_user))
     action_point = action_point_or_404(action_point_id)
     if request.mimetype != "multipart/form-data":
-        abort(415, "Send the file as multipart/form-data, in a part named `file`.")
+        abort(415, _("Send the file as multipart/form-data, in a part named `file`."))
     form = DocumentForm(meta={"csrf": False})
     if not form.validate():
-        raise invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+        raise invalid(
+            {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+        )
     upload = store_upload(form.file.data, by=acting_user())
     document = documents.attach_document(
         action_point, upload, title=form.title.data, by=acting_user()

@@ -1,6 +1,7 @@
 """Errors the API raises and how they become `{"error": {...}}` responses."""
 
 from flask import jsonify
+from flask_babel import gettext as _
 
 from tracker.actors.services import ActorError
 from tracker.db import StaleVersionError
@@ -32,8 +33,8 @@ class ApiError(Exception):
         self.extra = extra
 
 
-def invalid(fields: dict[str, str], message: str = "The input is invalid; see fields.") -> ApiError:
-    return ApiError(422, message, fields=fields)
+def invalid(fields: dict[str, str], message: str | None = None) -> ApiError:
+    return ApiError(422, message or _("The input is invalid; see fields."), fields=fields)
 
 
 def handle_api_error(error: ApiError):
@@ -45,7 +46,7 @@ def handle_api_error(error: ApiError):
 
 def handle_file_error(error: FileError):
     """A refused import: every problem, by row and column, in `errors`; nothing was changed."""
-    message = "The file was not imported; nothing changed. See errors."
+    message = _("The file was not imported; nothing changed. See errors.")
     return handle_api_error(
         ApiError(422, message, fields={"file": error.messages[0]}, errors=error.messages)
     )

@@ -6,6 +6,7 @@ from datetime import date
 from functools import partial
 
 from flask import request
+from flask_babel import gettext as _
 
 from tracker.actors.services import list_actors
 from tracker.api import serializers
@@ -38,7 +39,11 @@ def record_decision(meeting_id: int):
 def _decision(meeting: Meeting, decision_id: int):
     return found(
         follow_ups.get_decision(meeting, decision_id),
-        f"There is no decision {decision_id} of meeting {meeting.id}.",
+        _(
+            "There is no decision %(decision_id)s of meeting %(id)s.",
+            decision_id=decision_id,
+            id=meeting.id,
+        ),
     )
 
 
@@ -72,7 +77,7 @@ def list_follow_ups():
     owner = request.args.get("owner")
     actor = next((a for a in list_actors() if a.code == owner), None) if owner else None
     if owner and actor is None:
-        raise ApiError(400, f"owner: there is no actor {owner[:20]}.")
+        raise ApiError(400, _("owner: there is no actor %(owner)s.", owner=owner[:20]))
     overdue = choice_arg("overdue", ["true", "false"])
     filters = queries.FollowUpFilters(
         owner_id=actor.id if actor else None,

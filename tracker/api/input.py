@@ -10,17 +10,16 @@ from datetime import date
 from typing import TypeVar
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField
+from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, SelectMultipleField
 
 from tracker.api.errors import ApiError, invalid
+from tracker.api.schema import MAX_JSON_INTEGER, is_required
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import store_upload
-
-# Wide enough for BIGINT columns (money in minor units); beyond it no column can store the value.
-MAX_JSON_INTEGER = 2**63 - 1
 
 F = TypeVar("F", bound=FlaskForm)
 
@@ -33,41 +32,58 @@ def date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ApiError(400, f"{name} must be a date, YYYY-MM-DD.") from None
+        raise ApiError(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name)) from None
 
 
 def read_json_object() -> dict:
     """The request body as a JSON object, or a 415 / 400 error."""
     if not request.is_json:
-        abort(415, "Send the body as JSON, with Content-Type: application/json.")
+        abort(415, _("Send the body as JSON, with Content-Type: application/json."))
     try:
-        body = request.get_json()
+        body = _whole_numbers(request.get_json())
     except (BadRequest, RecursionError):  # RecursionError: absurdly deep nesting
-        abort(400, "The body is not valid JSON.")
+        abort(400, _("The body is not valid JSON."))
     if not isinstance(body, dict):
-        abort(400, "The body must be a JSON object.")
+        abort(400, _("The body must be a JSON object."))
     return body
+
+
+def _whole_numbers(value):
+    """`value` with each whole number written with a point (5.0) as the integer it is: JSON has
+    one kind of number, JSON Schema's "integer" admits 5.0, and the document promises it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
 def _type_error(field: Field, value: object) -> str | None:
     """Why `value` cannot go into `field`, or None when it can."""
     if isinstance(field, BooleanField):  # null too: it would read as false
-        return None if isinstance(value, bool) else "Must be true or false."
-    if value is None:
-        return None
+        return None if isinstance(value, bool) else _("Must be true or false.")
+    if value is None:  # null leaves the field empty, which a required field refuses
+        return _("This field is required.") if is_required(field) else None
     if isinstance(field, SelectMultipleField):
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return "Must not contain NUL characters." if any("\x00" in v for v in value) else None
-        return "Must be a list of strings."
+            return (
+                _("Must not contain NUL characters.") if any("\x00" in v for v in value) else None
+            )
+        return _("Must be a list of strings.")
     if isinstance(field, IntegerField) or (isinstance(field, SelectField) and field.coerce is int):
         # bool is a subclass of int in Python, but `true` is not an id or a version.
         if isinstance(value, int) and not isinstance(value, bool):
-            return None if abs(value) <= MAX_JSON_INTEGER else "Out of range."
-        return "Must be an integer."
+            return None if abs(value) <= MAX_JSON_INTEGER else _("Out of range.")
+        return _("Must be an integer.")
+    if isinstance(field, DateField) and isinstance(value, str) and not value.strip():
+        # A blank date would read as "left empty"; JSON says that with null.
+        return _("Must be a date (YYYY-MM-DD) or null.")
     if isinstance(value, str):
         # PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
-        return "Must not contain NUL characters." if "\x00" in value else None
-    return "Must be a string or null."
+        return _("Must not contain NUL characters.") if "\x00" in value else None
+    return _("Must be a string or null.")
 
 
 def _formdata(values: Mapping[str, object]) -> MultiDict:
@@ -98,12 +114,12 @@ def json_form(
     for name, value in body.items():
         field = fields.get(name) if name not in exclude else None
         if field is None:
-            errors[name] = "Unknown field."
+            errors[name] = _("Unknown field.")
         elif message := _type_error(field, value):
             errors[name] = message
     for name in required:
         if body.get(name) is None:
-            errors.setdefault(name, "This field is required.")
+            errors.setdefault(name, _("This field is required."))
     if errors:
         raise invalid(errors)
     return form_class(formdata=_formdata({**(current or {}), **body}), meta={"csrf": False})
@@ -122,14 +138,16 @@ def valid_json_form(form_class: type[F], body: Mapping[str, object], choices=(),
 def validate_form(form: FlaskForm) -> None:
     """Run the form's own validators; their messages become the 422's `fields`."""
     if not form.validate():
-        raise invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+        raise invalid(
+            {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+        )
 
 
 def stored_upload(by):
     """The request's one file (multipart/form-data, field `file`), stored; else a 422."""
     upload = request.files.get("file")
     if upload is None or len(request.files.getlist("file")) != 1:
-        raise invalid({"file": "Send one file as multipart/form-data, in the field file."})
+        raise invalid({"file": _("Send one file as multipart/form-data, in the field file.")})
     try:
         return store_upload(upload, by=by)
     except UploadError as error:

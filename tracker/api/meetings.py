@@ -6,6 +6,7 @@ Decisions and follow-ups are in api/follow_ups.py, the calendar feed in api/cale
 from datetime import date
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -48,12 +49,15 @@ from tracker.uploads.services import send_stored_file
 
 def _meeting(meeting_id: int) -> Meeting:
     page = queries.meeting_page(meeting_id, minutes_versions=True)
-    return found(page, f"There is no meeting {meeting_id}.")[0]
+    return found(page, _("There is no meeting %(meeting_id)s.", meeting_id=meeting_id))[0]
 
 
 def _meeting_heading(meeting_id: int) -> Meeting:
     """The meeting with its host and plan only (the API's twin of the pages' _meeting_or_404)."""
-    return found(queries.meeting_heading(meeting_id), f"There is no meeting {meeting_id}.")
+    return found(
+        queries.meeting_heading(meeting_id),
+        _("There is no meeting %(meeting_id)s.", meeting_id=meeting_id),
+    )
 
 
 def meeting_response(meeting_id: int, status: int = 200):
@@ -72,21 +76,27 @@ def meeting_response(meeting_id: int, status: int = 200):
 def choice_arg(name: str, allowed: list[str]) -> str | None:
     value = request.args.get(name) or None
     if value is not None and value not in allowed:
-        raise ApiError(400, f"{name} must be one of: {', '.join(allowed)}.")
+        raise ApiError(
+            400, _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(allowed))
+        )
     return value
 
 
 def _agenda_item(meeting: Meeting, item_id: int):
     return found(
         agenda.get_agenda_item(meeting, item_id),
-        f"There is no agenda item {item_id} of meeting {meeting.id}.",
+        _("There is no agenda item %(item_id)s of meeting %(id)s.", item_id=item_id, id=meeting.id),
     )
 
 
 def _attachment(meeting: Meeting, attachment_id: int):
     return found(
         services.get_attachment(meeting, attachment_id),
-        f"There is no attachment {attachment_id} of meeting {meeting.id}.",
+        _(
+            "There is no attachment %(attachment_id)s of meeting %(id)s.",
+            attachment_id=attachment_id,
+            id=meeting.id,
+        ),
     )
 
 
@@ -150,7 +160,7 @@ def update_meeting(meeting_id: int):
     actors = list_actors()
     body = read_json_object()
     if "plan" in body:
-        raise invalid({"plan": "A meeting stays with its plan; create a new meeting instead."})
+        raise invalid({"plan": _("A meeting stays with its plan; create a new meeting instead.")})
     form = valid_json_form(
         MeetingForm,
         body,
@@ -181,7 +191,11 @@ def remove_participant(meeting_id: int, actor_code: str):
     def find(meeting: Meeting, actor_code: str):
         return found(
             services.get_participant(meeting, actor_code),
-            f"{actor_code[:20]} is not a participant of meeting {meeting_id}.",
+            _(
+                "%(actor_code)s is not a participant of meeting %(meeting_id)s.",
+                actor_code=actor_code[:20],
+                meeting_id=meeting_id,
+            ),
         )
 
     return remove_part(meeting_id, find, actor_code, services.remove_participant)
@@ -200,7 +214,7 @@ def update_agenda_item(meeting_id: int, item_id: int):
     item = _agenda_item(meeting, item_id)
     body = read_json_object()
     if not body:
-        raise invalid({"input": "Give a position, a title, an action point or a goal."})
+        raise invalid({"input": _("Give a position, a title, an action point or a goal.")})
     form = json_form(AgendaItemChangeForm, body, current=agenda_item_data(item))
     validate_form(parts.with_choices(form, meeting))
     # The move first: a position out of range is refused before anything has changed.
@@ -234,7 +248,14 @@ def record_minutes(meeting_id: int):
 def get_minutes_version(meeting_id: int, version: int):
     meeting = _meeting_heading(meeting_id)
     found_version = queries.minutes_version(meeting, version)
-    shown = found(found_version, f"Meeting {meeting_id} has no minutes version {version}.").shown
+    shown = found(
+        found_version,
+        _(
+            "Meeting %(meeting_id)s has no minutes version %(version)s.",
+            meeting_id=meeting_id,
+            version=version,
+        ),
+    ).shown
     return {
         "version": shown.number,
         "of": len(found_version.versions),

@@ -3,6 +3,7 @@
 The same services as the pages; another user's notification is a 404, never shown."""
 
 from flask import request
+from flask_babel import gettext as _
 
 from tracker.api.errors import ApiError
 from tracker.api.input import read_json_object, valid_json_form
@@ -38,7 +39,7 @@ def settings_detail(user) -> dict:
 def list_notifications():
     unread = request.args.get("unread", "").strip().lower()
     if unread not in _FLAGS:
-        message = "unread must be true or false."
+        message = _("unread must be true or false.")
         raise ApiError(400, message, fields={"unread": message}, code="bad_request")
     query = services.notifications_query(acting_user(), unread_only=_FLAGS[unread])
     return page_of(query, notification_detail)
@@ -49,7 +50,7 @@ def mark_notification_read(notification_id: int):
     user = acting_user()
     notification = found(
         services.get_own_notification(user, notification_id),
-        f"You have no notification {notification_id}.",
+        _("You have no notification %(notification_id)s.", notification_id=notification_id),
     )
     services.mark_read(notification)
     return answer(notification_detail(notification))

@@ -7,6 +7,9 @@ refused with 422, so that no client can send an amount through a float.
 from datetime import date
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code
@@ -16,13 +19,14 @@ from tracker.api.pagination import page_of
 from tracker.api.serializers import pledge_detail, pledge_json, totals_json
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
+from tracker.i18n import SOURCE_LANGUAGE
 from tracker.money import MoneyError, check_currency, money_json, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
 from tracker.pledges.forms import PledgeEditForm, pledge_edit_values
 from tracker.query_args import arg, int_arg
 
-MONEY_HELP = 'Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).'
+MONEY_HELP = _l('Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).')
 
 
 def handle_pledge_error(error: services.PledgeError):
@@ -39,20 +43,22 @@ class Body:
     def __init__(self, allowed: set[str], required: set[str]):
         self.data = read_json_object()
         self.errors: dict[str, str] = {
-            name: "Unknown field." for name in self.data if name not in allowed
+            name: _("Unknown field.") for name in self.data if name not in allowed
         }
         for name in required:
             if self.data.get(name) is None:
-                self.errors[name] = "This field is required."
+                self.errors[name] = _("This field is required.")
 
     def text(self, name: str, limit: int) -> str | None:
         value = self.data.get(name)
         if value is None or name in self.errors:
             return None
         if not isinstance(value, str) or "\x00" in value:
-            self.errors[name] = "Must be a string without NUL characters."
+            self.errors[name] = _("Must be a string without NUL characters.")
         elif len(value) > limit:
-            self.errors[name] = f"At most {limit} characters."
+            self.errors[name] = ngettext(
+                "At most %(num)d character.", "At most %(num)d characters.", limit
+            )
         else:
             return value
         return None
@@ -64,7 +70,7 @@ class Body:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.errors[name] = "Must be a date, YYYY-MM-DD."
+            self.errors[name] = _("Must be a date, YYYY-MM-DD.")
             return None
 
     def money(self, name: str, currency: str | None = None) -> tuple[int, str] | None:
@@ -72,14 +78,18 @@ class Body:
         if value is None or name in self.errors:
             return None
         if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
-            self.errors[name] = MONEY_HELP
+            self.errors[name] = str(MONEY_HELP)
             return None
         try:
             code = check_currency(value["currency"])
             if currency is not None and code != currency:
-                self.errors[name] = f"The amount must be in the pledge's currency, {currency}."
+                self.errors[name] = _(
+                    "The amount must be in the pledge's currency, %(currency)s.",
+                    currency=currency,
+                )
                 return None
-            return parse_amount(value["amount"], code), code
+            # A program's amounts mean the same whatever language its messages are asked in.
+            return parse_amount(value["amount"], code, SOURCE_LANGUAGE), code
         except MoneyError as error:
             self.errors[name] = str(error)
             return None
@@ -96,11 +106,11 @@ def _plan_arg(required: bool = False):
             return None
         plans = plan_services.list_plans()  # the default, as on the pages: the first real plan
         if not plans:
-            raise ApiError(400, "plan: give a plan code, e.g. ?plan=BP-CFA-2019.")
+            raise ApiError(400, _("plan: give a plan code, e.g. ?plan=BP-CFA-2019."))
         return plans[0]
     plan = plan_services.get_plan(code)
     if plan is None:
-        raise ApiError(400, f"plan: there is no plan {code}.")
+        raise ApiError(400, _("plan: there is no plan %(code)s.", code=code))
     return plan
 
 
@@ -110,7 +120,7 @@ def list_pledges():
     if code := request.args.get("actor"):
         actor = get_actor_by_code(code)
         if actor is None:
-            raise ApiError(400, f"actor: there is no actor {code}.")
+            raise ApiError(400, _("actor: there is no actor %(code)s.", code=code))
         actor_id = actor.id
     plan = _plan_arg()
     query = services.pledges_query(
@@ -132,7 +142,7 @@ def create_pledge():
     actor_code = body.text("actor", 16)
     actor = get_actor_by_code(actor_code) if actor_code is not None else None
     if actor_code is not None and actor is None:
-        body.errors["actor"] = f"There is no actor {actor_code}."
+        body.errors["actor"] = _("There is no actor %(code)s.", code=actor_code)
     money = body.money("amount")
     pledged_on = body.date("pledged_on")
     purpose, reference = body.text("purpose", 500), body.text("reference", 100)
@@ -140,13 +150,13 @@ def create_pledge():
     if target_value is not None and (
         not isinstance(target_value, dict) or set(target_value) != {"kind", "id"}
     ):
-        body.errors["target"] = 'An object {"kind": "action_point", "id": 12}.'
+        body.errors["target"] = _('An object {"kind": "action_point", "id": 12}.')
     body.done()
     permissions.require(permissions.can_pledge_for(current_user, actor.id))
     target = services.resolve_target(str(target_value["kind"]), target_value["id"])
     amount_minor, currency = money
     if amount_minor <= 0:
-        raise invalid({"amount": "A pledge must be for an amount greater than zero."})
+        raise invalid({"amount": _("A pledge must be for an amount greater than zero.")})
     pledge = services.create_pledge(
         actor=actor,
         target=target,
@@ -162,7 +172,7 @@ def create_pledge():
 
 @bp.get("/pledges/<id:pledge_id>")
 def get_pledge(pledge_id: int):
-    pledge = found(services.get_pledge(pledge_id), f"There is no pledge {pledge_id}.")
+    pledge = found(services.get_pledge(pledge_id), _("There is no pledge %(id)s.", id=pledge_id))
     return pledge_detail(pledge)
 
 
@@ -224,7 +234,7 @@ def create_exchange_rate():
     rate = None
     if "rate" not in body.errors:
         try:
-            rate = parse_rate(body.data.get("rate"))
+            rate = parse_rate(body.data.get("rate"), SOURCE_LANGUAGE)
         except MoneyError as error:
             body.errors["rate"] = str(error)
     body.done()
@@ -269,7 +279,7 @@ def pledge_matrix():
     plan = _plan_arg(required=True)
     measure = request.args.get("measure", "committed")
     if measure not in ("pledged", "committed", "disbursed"):
-        raise ApiError(400, "measure must be pledged, committed or disbursed.")
+        raise ApiError(400, _("measure must be pledged, committed or disbursed."))
     matrix = totals.funding_matrix(
         plan,
         date_from=date_arg("from"),
@@ -285,12 +295,12 @@ def pledge_matrix():
         "rows": [
             {
                 "actor": row.actor.code,
-                "cells": [totals_json(row.cells[g], r) for g, _ in matrix.columns],
+                "cells": [totals_json(row.cells[g], r) for g, _label in matrix.columns],
                 "total": totals_json(row.total, r),
             }
             for row in matrix.rows
         ],
-        "column_totals": [totals_json(matrix.column_totals[g], r) for g, _ in matrix.columns],
+        "column_totals": [totals_json(matrix.column_totals[g], r) for g, _label in matrix.columns],
         "total": totals_json(matrix.grand, r),
     }
 

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code, list_actors
@@ -34,13 +35,15 @@ FILES = {"evidence_files"}
 
 
 def _plan(code_or_id: str):
-    return found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    return found(
+        plan_services.get_plan(code_or_id), _("There is no plan %(plan)s.", plan=code_or_id)
+    )
 
 
 def _action_point(action_point_id: int) -> ActionPoint:
     return found(
         plan_services.get_action_point(action_point_id),
-        f"There is no action point {action_point_id}.",
+        _("There is no action point %(id)d.", id=action_point_id),
     )
 
 
@@ -50,8 +53,8 @@ def _filters(plan=None) -> queries.Filters:
     form.set_choices(plan.goals if plan else [], *queries.filter_choices())
     filters = form.filters()
     if form.errors:
-        fields = {name: " ".join(messages) for name, messages in form.errors.items()}
-        raise ApiError(400, "Unknown filter value; see fields.", fields=fields)
+        fields = {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+        raise ApiError(400, _("Unknown filter value; see fields."), fields=fields)
     return filters
 
 
@@ -61,16 +64,16 @@ def _links(body: dict) -> dict:
     if links is None:
         return body
     if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
-        raise invalid({"evidence_links": "Must be a list of strings."})
+        raise invalid({"evidence_links": _("Must be a list of strings.")})
     if any("\n" in x or "\x00" in x for x in links):
-        raise invalid({"evidence_links": "A link cannot contain line breaks or NUL."})
+        raise invalid({"evidence_links": _("A link cannot contain line breaks or NUL.")})
     return {**body, "evidence_links": "\n".join(links)}
 
 
 def _pop_flag(body: dict, name: str) -> bool:
     value = body.pop(name, False)
     if not isinstance(value, bool):
-        raise invalid({name: "Must be true or false."})
+        raise invalid({name: _("Must be true or false.")})
     return value
 
 
@@ -98,7 +101,7 @@ def create_update():
     submit = _pop_flag(body, "submit")
     ap_id = body.pop("action_point_id", None)
     if not isinstance(ap_id, int) or isinstance(ap_id, bool) or not 0 < ap_id <= MAX_ID:
-        raise invalid({"action_point_id": "Give the id of an action point."})
+        raise invalid({"action_point_id": _("Give the id of an action point.")})
     action_point = _action_point(ap_id)
     if permissions.is_admin(current_user):
         actors = list_actors()
@@ -141,7 +144,14 @@ def get_evidence(update_id: int, evidence_id: int):
     update = get_readable_update(update_id)
     item = db.session.get(UpdateEvidence, evidence_id)
     if item is None or item.update_id != update.id:
-        abort(404, f"Update {update_id} has no evidence file {evidence_id}.")
+        abort(
+            404,
+            _(
+                "Update %(update)d has no evidence file %(file)d.",
+                update=update_id,
+                file=evidence_id,
+            ),
+        )
     return send_stored_file(item.file)
 
 
@@ -166,7 +176,7 @@ def edit_update(update_id: int):
 def _version(body: dict) -> int | None:
     version = body.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise invalid({"version": "Must be an integer."})
+        raise invalid({"version": _("Must be an integer.")})
     return version
 
 
@@ -174,7 +184,7 @@ def _step_body(*allowed: str) -> dict:
     body = read_json_object() if request.content_length else {}
     unknown = set(body) - {"version", *allowed}
     if unknown:
-        raise invalid(dict.fromkeys(sorted(unknown), "Unknown field."))
+        raise invalid(dict.fromkeys(sorted(unknown), _("Unknown field.")))
     return body
 
 
@@ -214,7 +224,7 @@ def return_update(update_id: int):
     body = _step_body("reason")
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise invalid({"reason": "Must be a string."})
+        raise invalid({"reason": _("Must be a string.")})
     services.return_update(update, reason=reason, version=_version(body), by=acting_user())
     return answer(serializers.update_detail(update))
 
@@ -331,14 +341,14 @@ def bulk_updates(code_or_id: str):
     code = body.get("actor") or (current_user.actor.code if current_user.actor else None)
     actor = next((a for a in list_actors() if a.code == code), None)
     if actor is None:
-        raise invalid({"actor": "Give the code of the reporting actor."})
+        raise invalid({"actor": _("Give the code of the reporting actor.")})
     rows = body.get("rows")
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise invalid({"rows": "Must be a list of objects."})
+        raise invalid({"rows": _("Must be a list of objects.")})
     try:
         reported_on = date.fromisoformat(str(body.get("reported_on")))
     except ValueError:
-        raise invalid({"reported_on": "Must be a date, YYYY-MM-DD."}) from None
+        raise invalid({"reported_on": _("Must be a date, YYYY-MM-DD.")}) from None
     bulk_rows = [_bulk_row(n, row) for n, row in enumerate(rows, start=1)]
     with reading():  # the checks, outside the write lock; then one batch of writes
         checked = services.check_bulk(
@@ -352,13 +362,21 @@ def _bulk_row(number: int, row: dict) -> services.BulkRow:
     text = {"action_point": str, "status": str, "narrative": (str, type(None))}
     for name, kind in text.items():
         if not isinstance(row.get(name), kind):
-            raise ApiError(422, f"Row {number}: {name} must be text.", rows={str(number): {}})
+            raise ApiError(
+                422,
+                _("Row %(line)d: %(name)s must be text.", line=number, name=name),
+                rows={str(number): {}},
+            )
     percent = row.get("percent")
     if percent is not None and (not isinstance(percent, int) or isinstance(percent, bool)):
-        raise ApiError(422, f"Row {number}: percent must be an integer.", rows={str(number): {}})
+        raise ApiError(
+            422, _("Row %(line)d: percent must be an integer.", line=number), rows={str(number): {}}
+        )
     links = row.get("evidence_links") or []
     if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
-        raise ApiError(422, f"Row {number}: evidence_links must be a list of strings.")
+        raise ApiError(
+            422, _("Row %(line)d: evidence_links must be a list of strings.", line=number)
+        )
     return services.BulkRow(
         line=number,
         action_point=row["action_point"],
@@ -415,23 +433,23 @@ def create_round():
     body = read_json_object()
     plan = plan_services.get_plan(body["plan"]) if isinstance(body.get("plan"), str) else None
     if plan is None:
-        raise invalid({"plan": "Give the code or id of a plan."})
+        raise invalid({"plan": _("Give the code or id of a plan.")})
     dates = {}
     for name in ("opens_on", "deadline"):
         try:
             dates[name] = date.fromisoformat(str(body.get(name)))
         except ValueError:
-            raise invalid({name: "Must be a date, YYYY-MM-DD."}) from None
+            raise invalid({name: _("Must be a date, YYYY-MM-DD.")}) from None
     title = body.get("title")
     if not isinstance(title, str):
-        raise invalid({"title": "Must be a string."})
+        raise invalid({"title": _("Must be a string.")})
     round_ = services.create_round(plan, title=title, **dates, by=acting_user())
     return answer(serializers.round_summary(round_), 201)
 
 
 @bp.get("/rounds/<id:round_id>")
 def get_round(round_id: int):
-    round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    round_ = found(db.session.get(Round, round_id), _("There is no round %(id)d.", id=round_id))
     action_points, actors, reported, expected = queries.round_report(round_, _filters(round_.plan))
     return {
         **serializers.round_summary(round_),
@@ -452,7 +470,7 @@ def get_round(round_id: int):
 
 
 def _round(round_id: int) -> Round:
-    return found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    return found(db.session.get(Round, round_id), _("There is no round %(id)d.", id=round_id))
 
 
 @bp.get("/rounds/<id:round_id>/not-reported")
@@ -491,10 +509,10 @@ def remind_round(round_id: int):
     body = _step_body("actor")
     code = body.get("actor")
     if code is not None and not isinstance(code, str):
-        raise invalid({"actor": "Must be an actor code."})
+        raise invalid({"actor": _("Must be an actor code.")})
     actor = get_actor_by_code(code) if code else None
     if code and actor is None:
-        raise invalid({"actor": f"There is no actor {code[:20]!r}."})
+        raise invalid({"actor": _("There is no actor %(code)s.", code=repr(code[:20]))})
     reminders = services.remind_non_reporters(round_, actor=actor, by=acting_user())
     return answer({"items": [serializers.round_reminder(r) for r in reminders]}, 201)
 
@@ -502,6 +520,6 @@ def remind_round(round_id: int):
 @bp.post("/rounds/<id:round_id>/close")
 def close_round(round_id: int):
     require(permissions.can_manage_rounds(current_user))
-    round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    round_ = found(db.session.get(Round, round_id), _("There is no round %(id)d.", id=round_id))
     services.close_round(round_, by=acting_user())
     return answer(serializers.round_summary(round_))

@@ -2,6 +2,8 @@
 published reports (list, metadata, files, publishing) and the comparison of two."""
 
 from flask import abort, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.errors import ApiError
@@ -10,9 +12,10 @@ from tracker.api.serializers import iso, round_summary
 from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import can_publish_reports, require
 from tracker.db import db
+from tracker.i18n import current_language
 from tracker.progress.models import Round
 from tracker.reports import formats, services
-from tracker.reports.filters import ReportFilterError, parse_filters
+from tracker.reports.filters import ReportFilterError, parse_filters, report_language
 from tracker.reports.forms import chosen_format
 from tracker.reports.models import PUBLISHED_FORMATS, PublishedReport
 from tracker.reports.queries import build_progress_report
@@ -28,16 +31,18 @@ def report_filters():
 
 @bp.get("/reports/progress")
 def progress_report():
-    """The progress report: JSON (the data object itself), or a PDF, XLSX or CSV zip file."""
+    """The progress report: JSON (the data object itself), or a PDF, XLSX or CSV zip file, in
+    the language of `language` (default: the caller's Accept-Language)."""
     fmt = chosen_format(request.args.get("format", "json"))
     if fmt is None or fmt == "html":
-        message = "format must be one of: json, pdf, xlsx, csv."
+        message = _("format must be one of: json, pdf, xlsx, csv.")
         raise ApiError(400, message, fields={"format": message})
     filters = report_filters()
-    report = build_progress_report(filters, generated_by=acting_user().name)
-    if fmt == "json":
-        return report.to_json()
-    return formats.download(report, filters, fmt)
+    with force_locale(filters.language or current_language()):
+        report = build_progress_report(filters, generated_by=acting_user().name)
+        if fmt == "json":
+            return report.to_json()
+        return formats.download(report, filters, fmt)
 
 
 def published_detail(published: PublishedReport) -> dict:
@@ -48,6 +53,7 @@ def published_detail(published: PublishedReport) -> dict:
         "as_of": iso(published.as_of),
         "published_at": iso(published.published_at),
         "published_by": published.published_by,
+        "language": published.language,
         "files": {
             fmt: {
                 "filename": stored.filename,
@@ -64,7 +70,8 @@ def published_detail(published: PublishedReport) -> dict:
 
 def _published_or_404(report_id: int) -> PublishedReport:
     return found(
-        db.session.get(PublishedReport, report_id), f"There is no published report {report_id}."
+        db.session.get(PublishedReport, report_id),
+        _("There is no published report %(id)s.", id=report_id),
     )
 
 
@@ -83,18 +90,30 @@ def download_published_report(report_id: int, fmt: str):
     """A published file, byte for byte as stored: 410 if its bytes changed since."""
     published = _published_or_404(report_id)
     if fmt not in PUBLISHED_FORMATS:
-        abort(404, "A published report has these files: pdf, xlsx, csv, json.")
+        abort(404, _("A published report has these files: pdf, xlsx, csv, json."))
     return send_stored_file(published.file(fmt))
 
 
 @bp.post("/rounds/<id:round_id>/publish")
 def publish_round(round_id: int):
-    """Publish the round's progress report (Secretariat). 201 with its metadata; 409 when the
-    round has its report already (`published_report` in the error: that one)."""
+    """Publish the round's progress report (Secretariat) in `language` (a query argument or a
+    field of a JSON body; default: the caller's Accept-Language). 201 with its metadata; 409
+    when the round has its report already (`published_report` in the error: that one)."""
     require(can_publish_reports(current_user))
-    round_ = found(db.session.get(Round, round_id), f"There is no round {round_id}.")
+    round_ = found(db.session.get(Round, round_id), _("There is no round %(id)s.", id=round_id))
+    body = request.get_json(silent=True) if request.is_json else None
+    asked = body.get("language") if isinstance(body, dict) else request.args.get("language")
     try:
-        published = services.publish_report(round_, by=acting_user())
+        language = report_language(asked if isinstance(asked, str) else None)
+    except ReportFilterError as error:
+        raise ApiError(400, str(error), fields=error.fields) from None
+    if asked is not None and not isinstance(asked, str):
+        message = _("Must be a string or null.")
+        raise ApiError(400, message, fields={"language": message})
+    try:
+        published = services.publish_report(
+            round_, by=acting_user(), language=language or current_language()
+        )
     except services.AlreadyPublished as error:
         db.session.rollback()
         extra = {"published_report": published_detail(error.report)} if error.report else {}

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import retirement
@@ -106,13 +107,16 @@ def list_plans():
 
 @bp.get("/plans/<code_or_id>")
 def get_plan(code_or_id: str):
-    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    plan = found(
+        plan_services.get_plan(code_or_id),
+        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
+    )
     return serializers.plan_detail(plan, plan_services.get_plan_outline(plan))
 
 
 @bp.get("/goals/<id:goal_id>")
 def get_goal(goal_id: int):
-    goal = found(queries.get_goal(goal_id), f"There is no goal {goal_id}.")
+    goal = found(queries.get_goal(goal_id), _("There is no goal %(goal_id)s.", goal_id=goal_id))
     return serializers.goal_detail(goal, plan_code=goal.plan.code)
 
 
@@ -122,7 +126,7 @@ def list_action_points():
     if code := request.args.get("plan"):
         plan = plan_services.get_plan(code)
         if plan is None:
-            raise ApiError(400, f"plan: there is no plan {code}.")
+            raise ApiError(400, _("plan: there is no plan %(code)s.", code=code))
     return page_of(plan_services.action_points_query(plan), serializers.action_point_summary)
 
 
@@ -130,7 +134,7 @@ def list_action_points():
 def get_action_point(action_point_id: int):
     action_point = found(
         plan_services.get_action_point(action_point_id),
-        f"There is no action point {action_point_id}.",
+        _("There is no action point %(action_point_id)s.", action_point_id=action_point_id),
     )
     return serializers.action_point_detail(action_point)
 
@@ -170,7 +174,10 @@ def update_action_point(action_point_id: int):
 
 @bp.get("/activities/<id:activity_id>")
 def get_activity(activity_id: int):
-    activity = found(queries.get_activity(activity_id), f"There is no activity {activity_id}.")
+    activity = found(
+        queries.get_activity(activity_id),
+        _("There is no activity %(activity_id)s.", activity_id=activity_id),
+    )
     return serializers.activity_detail(activity)
 
 
@@ -179,32 +186,40 @@ def list_actors_page():
     kind = request.args.get("kind")
     kinds = [k.value for k in ActorKind]
     if kind is not None and kind not in kinds:
-        raise ApiError(400, f"kind must be one of: {', '.join(kinds)}.")
+        raise ApiError(400, _("kind must be one of: %(values)s.", values=", ".join(kinds)))
     return page_of(actors_query(ActorKind(kind) if kind else None), serializers.actor_detail)
 
 
 @bp.get("/actors/<id:actor_id>")
 def get_actor(actor_id: int):
-    actor = found(db.session.get(Actor, actor_id), f"There is no actor {actor_id}.")
+    actor = found(
+        db.session.get(Actor, actor_id), _("There is no actor %(actor_id)s.", actor_id=actor_id)
+    )
     return serializers.actor_detail(actor)
 
 
 @bp.get("/plans/<code_or_id>/export")
 def export_plan(code_or_id: str):
-    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    plan = found(
+        plan_services.get_plan(code_or_id),
+        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
+    )
     fmt = request.args.get("format", "csv")
     if fmt not in transfer.MEDIA_TYPES:
-        raise ApiError(400, "format must be one of: csv, xlsx, yaml.")
+        raise ApiError(400, _("format must be one of: csv, xlsx, yaml."))
     return download(transfer.export_plan(plan, fmt), f"{plan.code}.{fmt}", fmt)
 
 
 @bp.post("/plans/<code_or_id>/import")
 def import_plan(code_or_id: str):
     require(can_manage_plans(current_user))
-    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    plan = found(
+        plan_services.get_plan(code_or_id),
+        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
+    )
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise invalid({"file": "Send the plan file as multipart/form-data, field 'file'."})
+        raise invalid({"file": _("Send the plan file as multipart/form-data, field 'file'.")})
     dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "yes")
     with reading():  # the checks, outside the write lock; then the writes, in bulk
         preview = transfer.preview_import(read_capped(upload.stream), upload.filename, plan.code)
@@ -217,7 +232,10 @@ def import_plan(code_or_id: str):
 @bp.post("/plans/<code_or_id>/goals")
 def create_goal(code_or_id: str):
     require(can_manage_plans(current_user))
-    plan = found(plan_services.get_plan(code_or_id), f"There is no plan {code_or_id}.")
+    plan = found(
+        plan_services.get_plan(code_or_id),
+        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
+    )
     form = valid_json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
     goal = plan_services.create_goal(plan, **goal_values(form), by=acting_user())
     return created(serializers.goal_detail(goal, plan.code), ".get_goal", goal_id=goal.id)
@@ -226,7 +244,7 @@ def create_goal(code_or_id: str):
 @bp.patch("/goals/<id:goal_id>")
 def update_goal(goal_id: int):
     require(can_manage_plans(current_user))
-    goal = found(queries.get_goal(goal_id), f"There is no goal {goal_id}.")
+    goal = found(queries.get_goal(goal_id), _("There is no goal %(goal_id)s.", goal_id=goal_id))
     current = {"number": goal.number, "title": goal.title, "description": goal.description}
     form = valid_json_form(GoalForm, read_json_object(), current=current, required={"version"})
     values = goal_values(form)
@@ -247,7 +265,10 @@ def create_activity(action_point_id: int):
 @bp.patch("/activities/<id:activity_id>")
 def update_activity(activity_id: int):
     require(can_manage_plans(current_user))
-    activity = found(queries.get_activity(activity_id), f"There is no activity {activity_id}.")
+    activity = found(
+        queries.get_activity(activity_id),
+        _("There is no activity %(activity_id)s.", activity_id=activity_id),
+    )
     form = json_form(
         ActivityForm, read_json_object(), current=activity_data(activity), required={"version"}
     )
@@ -270,7 +291,7 @@ def link_continuation(action_point_id: int):
 @bp.delete("/action-points/<id:action_point_id>/continuations/<id:successor_id>")
 def unlink_continuation(action_point_id: int, successor_id: int):
     action_point = get_editable_action_point(action_point_id)
-    successor = found(db.session.get(ActionPoint, successor_id), "No such action point.")
+    successor = found(db.session.get(ActionPoint, successor_id), _("No such action point."))
     plan_services.unlink_continuation(action_point, successor, by=acting_user())
     return answer(serializers.action_point_detail(action_point))
 
@@ -288,7 +309,8 @@ def restore_record(kind: str, record_id: int):
 def _set_retired(kind: str, record_id: int, *, retired: bool):
     require(can_manage_plans(current_user))
     record = found(
-        retirement.get_retirable(kind, record_id), f"There is no such record {record_id}."
+        retirement.get_retirable(kind, record_id),
+        _("There is no such record %(record_id)s.", record_id=record_id),
     )
     retirement.retire(record, retired=retired, by=acting_user())
     return answer(serializers.serialize(record))
@@ -304,7 +326,7 @@ def create_actor():
 
 @bp.patch("/actors/<id:actor_id>")
 def update_actor(actor_id: int):
-    actor = plan_record(Actor, actor_id, f"There is no actor {actor_id}.")
+    actor = plan_record(Actor, actor_id, _("There is no actor %(actor_id)s.", actor_id=actor_id))
     form = actor_forms.ActorForm
     _update(
         actor, form, actor_forms.actor_data, actor_forms.actor_values, actor_services.update_actor
@@ -339,7 +361,9 @@ def create_working_group():
 
 @bp.patch("/working-groups/<id:group_id>")
 def update_working_group(group_id: int):
-    group = plan_record(WorkingGroup, group_id, f"There is no working group {group_id}.")
+    group = plan_record(
+        WorkingGroup, group_id, _("There is no working group %(group_id)s.", group_id=group_id)
+    )
     data, values = actor_forms.working_group_data, actor_forms.working_group_values
     update = actor_services.update_working_group
     _update(group, actor_forms.WorkingGroupForm, data, values, update, (list_actors(),))
@@ -361,7 +385,9 @@ def seat_in_reference_group():
 
 @bp.post("/reference-group/<id:seat_id>/end")
 def end_reference_group_seat(seat_id: int):
-    seat = plan_record(ReferenceGroupMembership, seat_id, f"There is no seat {seat_id}.")
+    seat = plan_record(
+        ReferenceGroupMembership, seat_id, _("There is no seat %(seat_id)s.", seat_id=seat_id)
+    )
     form = valid_json_form(actor_forms.EndSeatForm, read_json_object())
     left_on = form.left_on.data or date.today()
     actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())

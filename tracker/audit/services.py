@@ -4,55 +4,104 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeAlias
 
+from babel import Locale
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import User, normalise_email
 from tracker.db import MAX_ID, db, utcnow
+from tracker.i18n import current_language
+from tracker.translated_names import split_column
 
 # Who did something: a signed-in user, or a label for the command line ("tracker init").
 By: TypeAlias = "User | str"
 
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue without translating it: the label is stored in English
+    (an event's summary is written once, for everyone) and translated where it is shown."""
+    return text
+
+
 # A changed field as people call it (history panels and "Edited ..." summaries); any other
-# field reads as its name in words.
+# field reads as its name in words. The common ones are listed too, so that they are translated.
 LABELS = {
-    "owner_actor": "Owner",
-    "host_actor": "Host",
-    "lead_actor": "Lead actor",
-    "partners": "Partner actors",
-    "members": "Members",
-    "target": "Funds",
-    "target_kind": "Funds",
-    "follow_ups": "Follow-ups",
-    "agenda_item": "Agenda item",
-    "action_points": "Action points",
-    "goal": "Priority goal",
-    "is_virtual": "Virtual meeting",
-    "url": "Meeting link",
-    "timezone": "Time zone",
-    "starts_at": "Starts",
-    "ends_at": "Ends",
-    "reported_on": "Reporting date",
-    "percent": "Percent complete",
-    "retired_at": "Retired",
-    "continued_in": "Continued in",
-    "return_reason": "Reason returned",
-    "due_on": "Due",
-    "left_on": "Left on",
-    "pledged_total": "Total pledged",
-    "committed_total": "Total committed",
-    "disbursed_total": "Total disbursed",
+    "owner_actor": N_("Owner"),
+    "host_actor": N_("Host"),
+    "lead_actor": N_("Lead actor"),
+    "partners": N_("Partner actors"),
+    "members": N_("Members"),
+    "target": N_("Funds"),
+    "target_kind": N_("Funds"),
+    "follow_ups": N_("Follow-ups"),
+    "agenda_item": N_("Agenda item"),
+    "action_points": N_("Action points"),
+    "goal": N_("Priority goal"),
+    "is_virtual": N_("Virtual meeting"),
+    "url": N_("Meeting link"),
+    "timezone": N_("Time zone"),
+    "starts_at": N_("Starts"),
+    "ends_at": N_("Ends"),
+    "reported_on": N_("Reporting date"),
+    "percent": N_("Percent complete"),
+    "retired_at": N_("Retired"),
+    "continued_in": N_("Continued in"),
+    "return_reason": N_("Reason returned"),
+    "due_on": N_("Due"),
+    "left_on": N_("Left on"),
+    "pledged_total": N_("Total pledged"),
+    "committed_total": N_("Total committed"),
+    "disbursed_total": N_("Total disbursed"),
+    "code": N_("Code"),
+    "title": N_("Title"),
+    "short_title": N_("Short title"),
+    "name": N_("Name"),
+    "number": N_("Number"),
+    "description": N_("Description"),
+    "kind": N_("Kind"),
+    "region": N_("Region"),
+    "note": N_("Note"),
+    "chair": N_("Chair"),
+    "actor": N_("Actor"),
+    "role": N_("Role"),
+    "joined_on": N_("Joined on"),
+    "target_on": N_("Target on"),
+    "starts_on": N_("Starts on"),
+    "ends_on": N_("Ends on"),
+    "budget_minor": N_("Budget minor"),
+    "budget_currency": N_("Budget currency"),
+    "status": N_("Status"),
+    "workflow": N_("Workflow"),
+    "narrative": N_("Narrative"),
+    "action_point": N_("Action point"),
+    "file": N_("File"),
 }
 
 
-def field_label(field: str) -> str:
+def english_label(field: str) -> str:
+    if (translated := split_column(field)) is not None:
+        base, code = translated
+        return f"{english_label(base)} in {Locale.parse(code).get_display_name('en')}"
     return LABELS.get(field) or field.replace("_", " ").capitalize()
 
 
+def field_label(field: str) -> str:
+    """A changed field as a history panel names it, in the interface language."""
+    if (translated := split_column(field)) is not None:
+        base, code = translated
+        language = Locale.parse(code).get_display_name(current_language()) or code
+        return _("%(field)s in %(language)s", field=field_label(base), language=language)
+    if field in LABELS:
+        return _(LABELS[field])
+    return field.replace("_", " ").capitalize()
+
+
 def fields_in_words(changes: dict) -> str:
-    """The changed fields for a summary: "lead actor, partner actors"."""
-    return ", ".join(field_label(field).lower() for field in changes)
+    """The changed fields for a summary, in English (it is stored): "lead actor, partner
+    actors"."""
+    return ", ".join(english_label(field).lower() for field in changes)
 
 
 def jsonable(value: Any) -> Any:
@@ -267,22 +316,24 @@ def audit_events_query(
     if user_email:
         user = db.session.scalar(select(User).where(User.email == normalise_email(user_email)))
         if user is None:
-            raise AuditFilterError("No account has this email.", "user")
+            raise AuditFilterError(_("No account has this email."), "user")
         query = query.where(AuditEvent.user_id == user.id)
     if entity_type:
         if entity_type not in audited_types():
-            raise AuditFilterError("Choose one of the listed kinds of object.", "object_type")
+            raise AuditFilterError(_("Choose one of the listed kinds of object."), "object_type")
         query = query.where(AuditEvent.entity_type == entity_type)
     if entity_id is not None:
         if not entity_type:
-            raise AuditFilterError("Give the kind of object with its id.", "object_type")
+            raise AuditFilterError(_("Give the kind of object with its id."), "object_type")
         if not 0 < entity_id <= MAX_ID:
-            raise AuditFilterError(f"Use a whole number from 1 to {MAX_ID}.", "object_id")
+            raise AuditFilterError(
+                _("Use a whole number from 1 to %(max)s.", max=MAX_ID), "object_id"
+            )
         query = query.where(AuditEvent.entity_id == entity_id)
     if action:
         query = query.where(AuditEvent.action == action.strip())
     if date_from and date_to and date_to < date_from:
-        raise AuditFilterError("“To” is before “From”.", "to")
+        raise AuditFilterError(_("“To” is before “From”."), "to")
     if date_from:
         query = query.where(AuditEvent.occurred_at >= _start_of(date_from))
     if date_to:

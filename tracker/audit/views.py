@@ -2,13 +2,15 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.audit import services
-from tracker.audit.forms import AuditFilterForm
+from tracker.audit.forms import AuditFilterForm, entity_label
 from tracker.auth.permissions import can_view_audit_trail, require
 from tracker.db import db
 from tracker.query_args import page_arg
-from tracker.reports.history import describe_changes
+from tracker.reports.history import describe_changes, summary_in_words
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+bp.add_app_template_filter(summary_in_words)
+bp.add_app_template_filter(entity_label)
 
 PER_PAGE = 50
 

@@ -2,6 +2,8 @@
 mailed for an invitation, a reset or an email change, and the profile page."""
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.auth import lifecycle, services
@@ -65,23 +67,29 @@ RESET_ASKED = "password_reset_asked"
 
 @bp.route("/reset/<reset_token>", methods=["GET", "POST"])
 def reset_password(reset_token: str):
-    return _choose_password(reset_token, invitation=False)
+    return _choose_password(
+        reset_token,
+        lifecycle.reset_link,
+        lifecycle.reset_password,
+        _l("Your new password is set, and you are signed out everywhere. Sign in with it."),
+        invitation=False,
+    )
 
 
 @bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
 def accept_invitation(invitation_token: str):
-    return _choose_password(invitation_token, invitation=True)
+    return _choose_password(
+        invitation_token,
+        lifecycle.invitation_link,
+        lifecycle.accept_invitation,
+        _l("Welcome! Your password is set: sign in with your email and it."),
+        invitation=True,
+    )
 
 
-def _choose_password(token: str, *, invitation: bool):
+def _choose_password(token: str, find_link, use_link, done, *, invitation: bool):
     """A password chosen through a mailed link (a reset's, or an invitation's first one): the
     link is checked on opening and used on the POST, which may find it used up meanwhile."""
-    if invitation:
-        find_link, use_link = lifecycle.invitation_link, lifecycle.accept_invitation
-        done = "Welcome! Your password is set: sign in with your email and it."
-    else:
-        find_link, use_link = lifecycle.reset_link, lifecycle.reset_password
-        done = "Your new password is set, and you are signed out everywhere. Sign in with it."
     try:
         link = find_link(token)
     except LinkError as error:
@@ -127,7 +135,7 @@ def profile():
             form.name.errors.append(str(error))
         else:
             return commit_and_go(
-                "Name saved." if changed else "Nothing to change.", url_for("auth.profile")
+                _("Name saved.") if changed else _("Nothing to change."), url_for("auth.profile")
             )
         return _profile_page(name_form=form)
     return _profile_page()
@@ -154,7 +162,10 @@ def change_email():
             return _link_problem(error)
         else:
             return commit_and_go(
-                f"A link was mailed to {new_email}: your address changes when you open it.",
+                _(
+                    "A link was mailed to %(email)s: your address changes when you open it.",
+                    email=new_email,
+                ),
                 url_for("auth.profile"),
             )
     return _profile_page(email_form=form, status=status)
@@ -176,5 +187,7 @@ def confirm_email(email_token: str):
             return _link_problem(LinkError(str(error), 409))
         except LinkError as error:
             return _link_problem(error)
-        return commit_and_go(f"Your email address is now {user.email}.", url_for("auth.profile"))
+        return commit_and_go(
+            _("Your email address is now %(email)s.", email=user.email), url_for("auth.profile")
+        )
     return render_template("auth/confirm_email.html", form=form, link=link)

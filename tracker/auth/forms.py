@@ -1,5 +1,7 @@
 import json
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,24 +15,31 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
 
 from tracker.actors.models import Actor
-from tracker.auth.models import Role, User
+from tracker.auth.models import ROLE_LABELS, Role, User
 from tracker.db import MAX_ID
+from tracker.i18n import localized
 
-PASSWORD_HELP = (
+PASSWORD_HELP = _l(
     "At least 12 characters; a passphrase of a few words is easiest. Not a common password, "
     "nor your email or name."
+)
+PASSWORD_RESET_HELP = _l(
+    "At least 12 characters; a passphrase of a few words is easiest. Not a common password, "
+    "nor your email or name. Every session of the account ends."
 )
 
 
 NEW_PASSWORD = {"autocomplete": "new-password"}
+EMAIL = _l("Email")
+NEW_PASSWORD_LABEL = _l("New password")
 
 
-def email_field(label: str = "Email", **options) -> EmailField:
+def email_field(label=EMAIL, **options) -> EmailField:
     """An email address, as long as one may be (RFC 5321)."""
     return EmailField(label, validators=[DataRequired(), Length(max=254)], **options)
 
 
-def current_password_field(label: str) -> PasswordField:
+def current_password_field(label) -> PasswordField:
     """The user's password, typed again to confirm who is acting."""
     return PasswordField(
         label,
@@ -39,7 +48,7 @@ def current_password_field(label: str) -> PasswordField:
     )
 
 
-def new_password_field(description: str = PASSWORD_HELP, label: str = "New password"):
+def new_password_field(description=PASSWORD_HELP, label=NEW_PASSWORD_LABEL):
     # The length rules live in services.check_password_policy, with the others.
     return PasswordField(
         label, validators=[DataRequired()], description=description, render_kw=NEW_PASSWORD
@@ -48,8 +57,8 @@ def new_password_field(description: str = PASSWORD_HELP, label: str = "New passw
 
 def password_again_field() -> PasswordField:
     return PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
         render_kw=NEW_PASSWORD,
     )
 
@@ -57,7 +66,7 @@ def password_again_field() -> PasswordField:
 class SignInForm(FlaskForm):
     email = email_field(render_kw={"autocomplete": "username"})
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
@@ -65,42 +74,44 @@ class SignInForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Token name",
+        _l("Token name"),
         validators=[DataRequired(), Length(max=100)],
-        description="What the token is for, e.g. 'reporting script'.",
+        description=_l("What the token is for, e.g. 'reporting script'."),
     )
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = current_password_field("Current password")
+    current_password = current_password_field(_l("Current password"))
     password = new_password_field()
     confirm = password_again_field()
 
 
 class PasswordResetForm(FlaskForm):
-    password = new_password_field(PASSWORD_HELP + " Every session of the account ends.")
+    password = new_password_field(PASSWORD_RESET_HELP)
 
 
 class _AccountFields(FlaskForm):
-    name = StringField("Name", validators=[Length(max=200)])
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
     actor = SelectField(
-        "State or organisation",
-        description="Required for a focal point.",
+        _l("State or organisation"),
+        description=_l("Required for a focal point."),
         default="",  # none, when the API leaves it out
     )
 
     def set_actor_choices(self, actors: list[Actor]) -> None:
-        self.actor.choices = [("", "— none —")] + [(a.code, f"{a.name} ({a.code})") for a in actors]
+        self.actor.choices = [("", _("— none —"))] + [
+            (a.code, f"{localized(a, 'name')} ({a.code})") for a in actors
+        ]
 
 
 class NewUserForm(_AccountFields):
     email = email_field()
-    password = new_password_field(label="Password")
+    password = new_password_field(label=_l("Password"))
 
 
 class UserForm(_AccountFields):
-    is_active = BooleanField("Active", description="An inactive account cannot sign in.")
+    is_active = BooleanField(_l("Active"), description=_l("An inactive account cannot sign in."))
     # The values as the page showed them: only what this admin changed is saved, so that an edit
     # made meanwhile by someone else to another field is not silently undone.
     loaded = HiddenField()
@@ -139,29 +150,31 @@ def changed_values(form: UserForm, user: User) -> dict:
 
 class SecondFactorForm(FlaskForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=32)],
-        description="The six digits your authenticator app shows, or one of your recovery codes.",
+        description=_l(
+            "The six digits your authenticator app shows, or one of your recovery codes."
+        ),
         render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
     )
 
 
 class TwoFactorSetupForm(FlaskForm):
     code = StringField(
-        "Code from the app",
+        _l("Code from the app"),
         validators=[DataRequired(), Length(max=32)],
-        description="After adding the account, type the six digits the app shows for it.",
+        description=_l("After adding the account, type the six digits the app shows for it."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
 
 class ConfirmPasswordForm(FlaskForm):
-    current_password = current_password_field("Your password")
+    current_password = current_password_field(_l("Your password"))
 
 
 class ForgotPasswordForm(FlaskForm):
     email = email_field(
-        description="The address you sign in with.", render_kw={"autocomplete": "username"}
+        description=_l("The address you sign in with."), render_kw={"autocomplete": "username"}
     )
 
 
@@ -173,21 +186,23 @@ class NewPasswordForm(FlaskForm):
 
 
 class InviteForm(_AccountFields):
-    email = email_field(description="The invitation goes here; the person signs in with it.")
+    email = email_field(description=_l("The invitation goes here; the person signs in with it."))
 
 
 class ProfileForm(FlaskForm):
     name = StringField(
-        "Name", validators=[Length(max=200)], description="Empty: your email address is shown."
+        _l("Name"),
+        validators=[Length(max=200)],
+        description=_l("Empty: your email address is shown."),
     )
 
 
 class EmailChangeForm(FlaskForm):
     new_email = email_field(
-        "New email address",
-        description="A link goes there; the address changes when you open it.",
+        _l("New email address"),
+        description=_l("A link goes there; the address changes when you open it."),
     )
-    current_password = current_password_field("Your password")
+    current_password = current_password_field(_l("Your password"))
 
 
 class EmailConfirmForm(FlaskForm):
@@ -199,11 +214,14 @@ class HandOverForm(FlaskForm):
     # Any id is taken here: auth/handover.check_hand_over says why one is refused (another
     # actor's, deactivated, oneself), which "Not a valid choice" would not.
     successor = SelectField(
-        "Hand over to",
+        _l("Hand over to"),
         coerce=int,
         validate_choice=False,
-        validators=[InputRequired(), NumberRange(min=1, max=MAX_ID, message="No such account.")],
-        description="An active focal point or member of the same state or organisation.",
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=MAX_ID, message=_l("No such account.")),
+        ],
+        description=_l("An active focal point or member of the same state or organisation."),
     )
 
     def set_successor_choices(self, users: list[User]) -> None:

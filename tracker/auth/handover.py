@@ -10,6 +10,7 @@ not by a person (meetings/models.py), so the successor has them already.
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from tracker.audit.services import By, record_event, record_events
@@ -22,6 +23,7 @@ from tracker.auth.services import (
     revoke_token,
 )
 from tracker.db import db
+from tracker.i18n import localized
 from tracker.pledges.models import Pledge, PledgeEntry
 from tracker.progress.models import ProgressUpdate, Workflow
 
@@ -108,32 +110,50 @@ def check_hand_over(departing: User, successor: User | None, work: OpenWork) -> 
     if not."""
     if not hands_over(departing):
         raise HandOverError(
-            f"{departing.email} is not a focal point or member of a state or organisation: "
-            "there is no actor's work to hand over."
+            _(
+                "%(email)s is not a focal point or member of a state or organisation: "
+                "there is no actor's work to hand over.",
+                email=departing.email,
+            )
         )
     if not departing.is_active and not work:
         raise HandOverError(
-            f"{departing.email} is deactivated and holds no open work: nothing to hand over "
-            "(handed over already?)."
+            _(
+                "%(email)s is deactivated and holds no open work: nothing to hand over "
+                "(handed over already?).",
+                email=departing.email,
+            )
         )
     if successor is None:
-        raise HandOverError("Choose the successor among the accounts listed.")
+        raise HandOverError(_("Choose the successor among the accounts listed."))
     if successor.id == departing.id:
-        raise HandOverError("Choose someone else: a person cannot hand over to themselves.")
+        raise HandOverError(_("Choose someone else: a person cannot hand over to themselves."))
     actor = departing.actor
     if successor.actor_id != departing.actor_id:
         raise HandOverError(
-            f"{successor.email} is not of {actor.name}: a successor must be of the same state "
-            "or organisation."
+            _(
+                "%(email)s is not of %(actor)s: a successor must be of the same state "
+                "or organisation.",
+                email=successor.email,
+                actor=localized(actor, "name"),
+            )
         )
     if not successor.is_active:
         raise HandOverError(
-            f"{successor.email} is deactivated: reactivate the account first, or choose another."
+            _(
+                "%(email)s is deactivated: reactivate the account first, or choose another.",
+                email=successor.email,
+            )
         )
     if successor.role not in HANDING_ROLES:
         raise HandOverError(
-            f"{successor.email} is a {successor.role.label.lower()}: a successor must be a "
-            f"focal point or member of {actor.name}."
+            _(
+                "%(email)s is a %(role)s: a successor must be a focal point or member of "
+                "%(actor)s.",
+                email=successor.email,
+                role=successor.role.label.lower(),
+                actor=localized(actor, "name"),
+            )
         )
     return successor
 

@@ -8,6 +8,9 @@ mailed if and only if it was committed.
 from datetime import datetime
 
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.actors.models import Actor
@@ -27,12 +30,15 @@ from tracker.auth.services import (
     is_plausible_email,
 )
 from tracker.db import db, guarded_write, utcnow
-from tracker.mail.services import queue_mail
+from tracker.mail.services import language_of, queue_mail
 
 
 def _mail(user: User, template: str, subject: str, *, to: str | None = None, **context) -> None:
-    """Queue one of the account messages (templates/auth/mail/<template>.txt) to the user."""
-    text = render_template(f"auth/mail/{template}.txt", user=user, **context)
+    """Queue one of the account messages (templates/auth/mail/<template>.txt) to the user, in
+    their language (`subject` is lazy: it is written in that language too)."""
+    with force_locale(language_of(user)):
+        text = render_template(f"auth/mail/{template}.txt", user=user, **context)
+        subject = str(subject)
     # The name goes into the To: header; names are checked to be one line when they are saved
     # (services._check_name), and an older one that is not is simply left out.
     name = user.name if user.name.isprintable() else ""
@@ -46,11 +52,11 @@ def _hours(purpose: LinkPurpose) -> int:
 def _send_invitation(user: User, *, by: By) -> str:
     link, plain = links.issue_link(user, LinkPurpose.INVITATION)
     url = links.external_url("auth.accept_invitation", invitation_token=plain)
-    inviter = by.name if isinstance(by, User) else "The Secretariat"
+    inviter = by.name if isinstance(by, User) else _l("The Secretariat")
     _mail(
         user,
         "invitation",
-        "Your account on the Budapest Process tracker",
+        _l("Your account on the Budapest Process tracker"),
         url=url,
         hours=_hours(LinkPurpose.INVITATION),
         inviter=inviter,
@@ -72,8 +78,11 @@ def invite_user(
 def _check_invitable(user: User) -> None:
     if user.has_password:
         raise AuthError(
-            f"{user.email} has set a password already: an invitation is for a new account. "
-            "A forgotten password is reset from the sign-in page."
+            _(
+                "%(email)s has set a password already: an invitation is for a new account. "
+                "A forgotten password is reset from the sign-in page.",
+                email=user.email,
+            )
         )
 
 
@@ -129,7 +138,7 @@ def invitation_link(plain: str) -> AccountLink:
     """The usable invitation link `plain` is (LinkError otherwise)."""
     link = links.find_link(plain, LinkPurpose.INVITATION)
     if link.user.has_password:
-        raise LinkError("This invitation was accepted already: sign in with your password.")
+        raise LinkError(_("This invitation was accepted already: sign in with your password."))
     return link
 
 
@@ -162,7 +171,7 @@ def request_password_reset(email: str, *, address: str | None, now: datetime | N
     links.base_url()  # a missing setting fails alike for every email
     email = normalise_email(email)
     if not is_plausible_email(email):  # says nothing about accounts: only the address's form
-        raise AuthError("Enter a valid email address.", "email")
+        raise AuthError(_("Enter a valid email address."), "email")
     key, where = _reset_key(email), throttle.address_key(address)
     if throttle.failures(key, where, now=now).refusal():
         raise SignInThrottled("email")
@@ -172,12 +181,12 @@ def request_password_reset(email: str, *, address: str | None, now: datetime | N
     if user is None or not user.is_active:
         render_template("auth/mail/password_reset.txt", user=None, url=plain, minutes=0)
         return
-    _, plain = links.issue_link(user, LinkPurpose.PASSWORD_RESET, now=now)
+    _link, plain = links.issue_link(user, LinkPurpose.PASSWORD_RESET, now=now)
     url = links.external_url("auth.reset_password", reset_token=plain)
     _mail(
         user,
         "password_reset",
-        "Reset your password",
+        _l("Reset your password"),
         url=url,
         minutes=_hours(LinkPurpose.PASSWORD_RESET) * 60,
     )
@@ -201,7 +210,7 @@ def reset_password(link: AccountLink, password: str, *, address: str | None) -> 
     check_password_policy(password, email=user.email, name=user.name)
     links.use_link(link)
     _store_password(user, password)
-    _mail(user, "password_changed", "Your password was changed", address=address)
+    _mail(user, "password_changed", _l("Your password was changed"), address=address)
     record_event(
         by=user,
         action="password_reset",
@@ -231,7 +240,7 @@ def update_own_name(user: User, name: str) -> bool:
 
 
 def _taken(email: str) -> AuthError:
-    return AuthError(f"Another account has the email {email}.", "new_email")
+    return AuthError(_("Another account has the email %(email)s.", email=email), "new_email")
 
 
 def request_email_change(user: User, new_email: str, *, password: str, address: str | None) -> str:
@@ -239,9 +248,9 @@ def request_email_change(user: User, new_email: str, *, password: str, address: 
     the current password is needed, as for a password change. Returns the new address."""
     new_email = normalise_email(new_email)
     if not is_plausible_email(new_email):
-        raise AuthError("Enter a valid email address.", "new_email")
+        raise AuthError(_("Enter a valid email address."), "new_email")
     if new_email == user.email:
-        raise AuthError("That is your email address already.", "new_email")
+        raise AuthError(_("That is your email address already."), "new_email")
     links.base_url()
     confirm_own_password(user, password, address=address)
     if get_user_by_email(new_email) is not None:
@@ -250,7 +259,7 @@ def request_email_change(user: User, new_email: str, *, password: str, address: 
     _mail(
         user,
         "email_change",
-        "Confirm your new email address",
+        _l("Confirm your new email address"),
         to=new_email,
         url=links.external_url("auth.confirm_email", email_token=plain),
         new_email=new_email,
@@ -278,7 +287,7 @@ def email_change_link(plain: str, user: User) -> AccountLink:
     link = links.find_link(plain, LinkPurpose.EMAIL_CHANGE)
     if link.user_id != user.id:
         raise LinkError(
-            "This link is for another account: sign in as the account that asked for it.", 403
+            _("This link is for another account: sign in as the account that asked for it."), 403
         )
     return link
 
@@ -298,7 +307,7 @@ def confirm_email_change(link: AccountLink, *, address: str | None) -> User:
     _mail(
         user,
         "email_changed",
-        "Your email address was changed",
+        _l("Your email address was changed"),
         to=old_email,
         old_email=old_email,
         new_email=new_email,

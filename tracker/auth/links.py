@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from tracker.auth.models import AccountLink, LinkPurpose, User
@@ -121,15 +122,16 @@ def issue_link(
     return link, plain
 
 
-_NOT_VALID = (
+# Lazy: written in the language of the page that shows them.
+_NOT_VALID = _l(
     "This link is not valid. Check that it was copied whole from the mail, or ask for a new one."
 )
 _GONE = {
-    "replaced": "A newer link was sent since this one: use the link in the latest mail.",
-    "withdrawn": "This link was withdrawn and no longer works.",
+    "replaced": _l("A newer link was sent since this one: use the link in the latest mail."),
+    "withdrawn": _l("This link was withdrawn and no longer works."),
 }
-_USED = "This link was used already: each link works once."
-_EXPIRED = "This link has expired. Ask for a new one."
+_USED = _l("This link was used already: each link works once.")
+_EXPIRED = _l("This link has expired. Ask for a new one.")
 
 
 def find_link(plain: str, purpose: LinkPurpose, *, now: datetime | None = None) -> AccountLink:

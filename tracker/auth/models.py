@@ -1,6 +1,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,9 +18,15 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"admin": "Secretariat (admin)", "member": "Reference Group member"}.get(
-            self.value, self.value.replace("_", " ").capitalize()
-        )
+        return str(ROLE_LABELS[self])  # in the language of now; forms take the lazy one
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Secretariat (admin)"),
+    Role.MEMBER: _l("Reference Group member"),
+    Role.FOCAL_POINT: _l("Focal point"),
+    Role.VIEWER: _l("Viewer"),
+}
 
 
 def normalise_email(email: str) -> str:
@@ -46,6 +53,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # The interface language the user chose (a code of i18n.languages()); none: the browser's.
+    language: Mapped[str | None] = mapped_column(String(16))
     # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), set once the user confirmed
     # a code from it; the last time step a code was accepted for, so that no code works twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))

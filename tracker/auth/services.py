@@ -11,6 +11,8 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, selectinload
@@ -57,7 +59,12 @@ class SignInThrottled(AuthError):
     def __init__(self, field: str | None = None):
         minutes = int(current_app.config["SIGN_IN_WINDOW"].total_seconds() // 60)
         super().__init__(
-            f"Too many failed attempts. Wait {minutes} minutes, then try again.", field
+            ngettext(
+                "Too many failed attempts. Wait %(num)d minutes, then try again.",
+                "Too many failed attempts. Wait %(num)d minutes, then try again.",
+                minutes,
+            ),
+            field,
         )
         self.retry_after = minutes * 60
 
@@ -68,8 +75,11 @@ class TokensThrottled(Exception):
     def __init__(self, retry_after: int):
         minutes = -(-retry_after // 60)
         super().__init__(
-            "Too many failed tokens from this address. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            ngettext(
+                "Too many failed tokens from this address. Try again in %(num)d minute.",
+                "Too many failed tokens from this address. Try again in %(num)d minutes.",
+                minutes,
+            )
         )
         self.retry_after = retry_after
 
@@ -120,18 +130,18 @@ def check_password_policy(password: str, *, email: str, name: str) -> None:
     attackers try first do the work.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+        raise AuthError(_("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), "password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AuthError(f"Use at most {MAX_PASSWORD_LENGTH} characters.", "password")
+        raise AuthError(_("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH), "password")
     if "\x00" in password:
-        raise AuthError("The password must not contain NUL characters.", "password")
+        raise AuthError(_("The password must not contain NUL characters."), "password")
     folded = password.strip().lower()
     if folded in common_passwords():
-        raise AuthError("This password is too common: choose another.", "password")
+        raise AuthError(_("This password is too common: choose another."), "password")
     email = normalise_email(email)
     personal = {email, email.partition("@")[0], name.strip().lower()}
     if folded.casefold() in {p.casefold() for p in personal if p}:
-        raise AuthError("The password must not be your email address or your name.", "password")
+        raise AuthError(_("The password must not be your email address or your name."), "password")
 
 
 # Control characters, line breaks among them: a name goes into the To: header of mail, where a
@@ -141,9 +151,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 def _check_name(name: str) -> None:
     if len(name) > 200:
-        raise AuthError("Use at most 200 characters for the name.", "name")
+        raise AuthError(_("Use at most 200 characters for the name."), "name")
     if _CONTROL.search(name):
-        raise AuthError("The name must be one line, without control characters.", "name")
+        raise AuthError(_("The name must be one line, without control characters."), "name")
 
 
 def create_user(
@@ -153,12 +163,12 @@ def create_user(
     invitation, tracker/auth/lifecycle.py) nobody can sign in to it until one is set."""
     email = normalise_email(email)
     if not is_plausible_email(email):
-        raise AuthError("Enter a valid email address.", "email")
+        raise AuthError(_("Enter a valid email address."), "email")
     _check_name(name)
     if get_user_by_email(email):
-        raise AuthError(f"A user with the email {email} already exists.", "email")
+        raise AuthError(_("A user with the email %(email)s already exists.", email=email), "email")
     if role == Role.FOCAL_POINT and actor is None:
-        raise AuthError("A focal point must belong to a state or organisation.", "actor")
+        raise AuthError(_("A focal point must belong to a state or organisation."), "actor")
     if password is not None:
         check_password_policy(password, email=email, name=name)
     user = User(
@@ -170,7 +180,9 @@ def create_user(
         password_hash=UNUSABLE_PASSWORD if password is None else _hasher().hash(password),
     )
     with guarded_write(
-        duplicate=AuthError(f"A user with the email {email} already exists.", "email")
+        duplicate=AuthError(
+            _("A user with the email %(email)s already exists.", email=email), "email"
+        )
     ):
         add_and_record(
             user,
@@ -197,11 +209,11 @@ def update_user(
     name = name.strip() or user.email
     _check_name(name)
     if role == Role.FOCAL_POINT and actor is None:
-        raise AuthError("A focal point must belong to a state or organisation.", "actor")
+        raise AuthError(_("A focal point must belong to a state or organisation."), "actor")
     if _is_self(by, user) and not is_active:
-        raise AuthError("You cannot deactivate your own account.", "is_active")
+        raise AuthError(_("You cannot deactivate your own account."), "is_active")
     if _is_self(by, user) and user.role == Role.ADMIN and role != Role.ADMIN:
-        raise AuthError("You cannot take away your own admin role; ask another admin.", "role")
+        raise AuthError(_("You cannot take away your own admin role; ask another admin."), "role")
     values = {"name": name, "role": role, "actor": actor, "is_active": is_active}
     changes = apply_changes(user, values)
     if not changes:
@@ -245,7 +257,7 @@ def check_new_password(user: User, password: str, *, by: By, name: str | None = 
     """
     if _is_self(by, user):
         raise AuthError(
-            "Change your own password on the Change my password page, with your current one.",
+            _("Change your own password on the Change my password page, with your current one."),
             "password",
         )
     check_password_policy(password, email=user.email, name=user.name if name is None else name)
@@ -409,7 +421,7 @@ def confirm_own_password(
         field="current_password",
         by=user,
     ):
-        raise AuthError("The current password is wrong.", "current_password")
+        raise AuthError(_("The current password is wrong."), "current_password")
 
 
 def change_own_password(
@@ -567,7 +579,7 @@ def create_calendar_feed(
     if feed is None:
         feed = CalendarFeed(user_id=user.id, token_hash=_digest(plain), api_token_id=token_id)
         with guarded_write(
-            duplicate=AuthError("Another calendar feed address was made just now; try again.")
+            duplicate=AuthError(_("Another calendar feed address was made just now; try again."))
         ):
             add_and_record(feed, by=by, summary=f"Calendar feed address for {user.email}")
         return feed, plain

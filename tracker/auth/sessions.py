@@ -8,6 +8,7 @@ can read these times but not move them; ending a session early for every device 
 import time
 
 from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import login_url, login_user, logout_user
 
 from tracker.auth.models import User
@@ -17,7 +18,7 @@ SEEN_AT = "seen_at"
 # seen_at is rewritten at most once a minute: a Set-Cookie on every response would be noise, and
 # would make two tabs' concurrent responses overwrite each other's session more often.
 SEEN_PRECISION = 60
-EXPIRED_MESSAGE = "Your session expired. Please sign in again."
+EXPIRED_MESSAGE = _l("Your session expired. Please sign in again.")
 
 
 def start(user: User) -> None:
@@ -56,7 +57,7 @@ def enforce_timeouts():
     now = int(time.time())
     if has_expired(now):
         session.clear()
-        flash(EXPIRED_MESSAGE)
+        flash(str(EXPIRED_MESSAGE))
         if request.endpoint == "auth.sign_in":
             return None
         if request.method == "GET":

@@ -17,6 +17,7 @@ from datetime import datetime
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from tracker.audit.services import By, record_change, record_event
@@ -44,7 +45,10 @@ def qr_code_svg(user: User, secret: str) -> str:
     """The otpauth:// address of `secret` as an inline SVG QR code (no style attributes)."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     return segno.make(uri, error="m").svg_inline(
-        scale=4, title="QR code for your authenticator app", svgclass="qr-code", lineclass=None
+        scale=4,
+        title=_("QR code for your authenticator app"),
+        svgclass="qr-code",
+        lineclass=None,
     )
 
 
@@ -97,14 +101,16 @@ def enable(user: User, secret: str, code: str, *, now: datetime | None = None) -
     the new recovery codes (shown once). AuthError at the code field otherwise."""
     now = now or utcnow()
     if user.has_second_factor:
-        raise AuthError("Two-factor sign-in is on already.", "code")
+        raise AuthError(_("Two-factor sign-in is on already."), "code")
     if not is_secret(secret):
-        raise AuthError("The setup expired. Start again.", "code")
+        raise AuthError(_("The setup expired. Start again."), "code")
     step = _matching_step(secret, _clean(code), now) if _CODE.fullmatch(_clean(code)) else None
     if step is None:
         raise AuthError(
-            "That code is not the one your app shows now. Check the phone's clock and type the "
-            "six digits shown for this account.",
+            _(
+                "That code is not the one your app shows now. Check the phone's clock and type "
+                "the six digits shown for this account."
+            ),
             "code",
         )
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, now, step

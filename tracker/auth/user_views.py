@@ -4,6 +4,7 @@ import json
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
@@ -49,7 +50,7 @@ def invite():
     form.set_actor_choices(list_actors())
 
     def send():
-        user, _ = lifecycle.invite_user(
+        user, _url = lifecycle.invite_user(
             email=form.email.data,
             name=form.name.data or "",
             role=Role(form.role.data),
@@ -62,7 +63,7 @@ def invite():
         form,
         send,
         (services.AuthError, lifecycle.BaseUrlMissing),
-        lambda user: f"Invitation mailed to {user.email}.",
+        lambda user: _("Invitation mailed to %(email)s.", email=user.email),
         url_for("users.index"),
         default_field="email",
     )
@@ -75,7 +76,10 @@ def reinvite(user_id: int):
     return step_and_go(
         partial(lifecycle.reinvite_user, user, by=current_user._get_current_object()),
         (services.AuthError, lifecycle.BaseUrlMissing),
-        f"A new invitation was mailed to {user.email}; the earlier link no longer works.",
+        _(
+            "A new invitation was mailed to %(email)s; the earlier link no longer works.",
+            email=user.email,
+        ),
         url_for("users.index"),
     )
 
@@ -86,7 +90,10 @@ def revoke_invitation(user_id: int):
     return step_and_go(
         partial(lifecycle.revoke_invitation, user, by=current_user._get_current_object()),
         services.AuthError,
-        f"The invitation of {user.email} was withdrawn; the account is deactivated.",
+        _(
+            "The invitation of %(email)s was withdrawn; the account is deactivated.",
+            email=user.email,
+        ),
         url_for("users.index"),
     )
 
@@ -106,7 +113,7 @@ def new():
             by=current_user._get_current_object(),
         ),
         services.AuthError,
-        lambda user: f"Account {user.email} created.",
+        lambda user: _("Account %(email)s created.", email=user.email),
         url_for("users.index"),
         default_field="email",
     )
@@ -133,7 +140,9 @@ def edit(user_id: int):
             form[error.field or "name"].errors.append(str(error))
         else:
             return commit_and_go(
-                f"Account {user.email} saved." if changes else "Nothing to change.",
+                _("Account %(email)s saved.", email=user.email)
+                if changes
+                else _("Nothing to change."),
                 url_for("users.index"),
             )
     return _edit_page(user, form=form)
@@ -174,14 +183,19 @@ def hand_over(user_id: int):
         else:
             db.session.commit()
             flash(
-                f"Handed over {len(done.work.updates)} open update(s) and "
-                f"{len(done.work.pledges)} pledge(s) of {user.email} to {done.successor.email}; "
-                f"{user.email} is deactivated."
+                _(
+                    "Handed over %(updates)d open update(s) and %(pledges)d pledge(s) of "
+                    "%(email)s to %(successor)s; %(email)s is deactivated.",
+                    updates=len(done.work.updates),
+                    pledges=len(done.work.pledges),
+                    email=user.email,
+                    successor=done.successor.email,
+                )
             )
             return redirect(url_for("users.edit", user_id=user.id))
     # Back to the account's page either way: a choice in a list is quickly made again.
-    reasons = " ".join(error for errors in form.errors.values() for error in errors)
-    flash(f"Not handed over: {reasons or 'choose a successor.'}", "error")
+    reasons = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    flash(_("Not handed over: %(reasons)s", reasons=reasons or _("choose a successor.")), "error")
     return redirect(url_for("users.edit", user_id=user.id, _anchor="hand-over"))
 
 
@@ -198,7 +212,7 @@ def reset_password(user_id: int):
             form.password.errors.append(str(error))
         else:
             return commit_and_go(
-                f"New password set for {user.email}; their sessions have ended.",
+                _("New password set for %(email)s; their sessions have ended.", email=user.email),
                 url_for("users.index"),
             )
     return render_template("users/password.html", form=form, user=user)
@@ -210,7 +224,9 @@ def reset_two_factor(user_id: int):
     if user.has_second_factor:
         two_factor.turn_off(user, by=current_user._get_current_object())
         db.session.commit()
-        flash(f"Two-factor sign-in of {user.email} reset; their sessions have ended.")
+        flash(
+            _("Two-factor sign-in of %(email)s reset; their sessions have ended.", email=user.email)
+        )
     else:
-        flash(f"{user.email} has no second factor; nothing changed.")
+        flash(_("%(email)s has no second factor; nothing changed.", email=user.email))
     return redirect(url_for("users.edit", user_id=user.id))

@@ -1,5 +1,4 @@
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -11,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -27,22 +27,10 @@ from tracker.auth.models import User
 from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
 from tracker.pages import commit_and_go
+from tracker.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 bp.before_app_request(sessions.enforce_timeouts)
-
-
-def _safe_next(target: str | None) -> str:
-    """`target` if it is a path on this site, else the plans page (no open redirect)."""
-    # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil.example" means
-    # "//evil.example", another site. Refuse all of those, then anything with a host.
-    fallback = url_for("reports.dashboard")
-    if not target or any(c < " " or c in "\\\x7f" for c in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -65,13 +53,13 @@ def sign_in():
             session[PENDING] = {
                 "user": user.get_id(),
                 "at": int(time.time()),
-                "next": _safe_next(request.args.get("next")),
+                "next": safe_next(request.args.get("next")),
             }
             return redirect(url_for("auth.second_factor"))
         if user is not None:
             sessions.start(user)
-            return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong email or password.")
+            return redirect(safe_next(request.args.get("next")))
+        form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/sign_in.html", form=form)
 
 
@@ -98,7 +86,7 @@ def second_factor():
     user, pending = _pending_user()
     if user is None:
         session.pop(PENDING, None)
-        flash("Please sign in again: the code was not given in time.")
+        flash(_("Please sign in again: the code was not given in time."))
         return redirect(url_for("auth.sign_in"))
     form = SecondFactorForm()
     if form.validate_on_submit():
@@ -112,7 +100,7 @@ def second_factor():
         if accepted:
             sessions.start(user)
             return redirect(pending["next"])
-        form.code.errors.append("Wrong code, or one used already. Type the code shown now.")
+        form.code.errors.append(_("Wrong code, or one used already. Type the code shown now."))
     return render_template("auth/second_factor.html", form=form)
 
 
@@ -204,7 +192,7 @@ def _change_second_factor(change, *, turning_off: bool = False):
     if not user.has_second_factor:
         return redirect(url_for("auth.two_factor_page"))
     if turning_off and user.is_admin and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]:
-        flash("Two-factor sign-in is required for the Secretariat: it cannot be turned off.")
+        flash(_("Two-factor sign-in is required for the Secretariat: it cannot be turned off."))
         return redirect(url_for("auth.two_factor_page"))
     form = ConfirmPasswordForm()
     if (status := _password_confirmed(form)) is not None:
@@ -229,7 +217,7 @@ def two_factor_off():
     def turn_off(user):
         two_factor.turn_off(user, by=user)
         return commit_and_go(
-            "Two-factor sign-in is off. Signing in now asks for your password only.",
+            _("Two-factor sign-in is off. Signing in now asks for your password only."),
             url_for("auth.two_factor_page"),
         )
 
@@ -253,7 +241,7 @@ def require_second_factor():
     if request.blueprint == "api" or request.endpoint in _ALLOWED_BEFORE_SETUP:
         return None
     if current_user.is_authenticated and two_factor.required_for(current_user):
-        flash("The Secretariat must use two-factor sign-in: set it up to go on.")
+        flash(_("The Secretariat must use two-factor sign-in: set it up to go on."))
         return redirect(url_for("auth.two_factor_page"))
     return None
 
@@ -264,7 +252,7 @@ def sign_out():
     services.sign_out(current_user._get_current_object(), address=request.remote_addr)
     db.session.commit()
     sessions.end()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("auth.sign_in"))
 
 
@@ -289,7 +277,7 @@ def change_password():
         else:
             db.session.commit()
             sessions.start(user)  # this session goes on, renewed; every other one has ended
-            flash("Password changed. You are signed out everywhere else.")
+            flash(_("Password changed. You are signed out everywhere else."))
             return redirect(url_for("reports.dashboard"))
     return render_template("auth/password.html", form=form), status
 
@@ -300,7 +288,9 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        _, new_token = services.create_token(current_user, name=form.name.data, by=current_user)
+        _token, new_token = services.create_token(
+            current_user, name=form.name.data, by=current_user
+        )
         db.session.commit()
         form = TokenForm(formdata=None)
     mine = services.list_tokens(current_user)
@@ -312,4 +302,6 @@ def tokens():
 def revoke_token(token_id: int):
     token = get_revocable_token(token_id)
     services.revoke_token(token, by=current_user)
-    return commit_and_go(f"Token {token.prefix}… revoked.", url_for("auth.tokens"))
+    return commit_and_go(
+        _("Token %(prefix)s… revoked.", prefix=token.prefix), url_for("auth.tokens")
+    )

@@ -1,6 +1,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +18,19 @@ class MailStatus(enum.StrEnum):
     @property
     def is_waiting(self) -> bool:
         return self in (MailStatus.QUEUED, MailStatus.DEFERRED)
+
+    @property
+    def label(self) -> str:
+        return str(MAIL_STATUS_LABELS[self])
+
+
+MAIL_STATUS_LABELS = {
+    MailStatus.QUEUED: _l("queued"),
+    MailStatus.SENDING: _l("sending"),
+    MailStatus.DEFERRED: _l("deferred"),
+    MailStatus.SENT: _l("sent"),
+    MailStatus.FAILED: _l("failed"),
+}
 
 
 class OutgoingMail(db.Model):

@@ -13,10 +13,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import Select, or_, select, update
 
 from tracker.db import db, utcnow
+from tracker.i18n import SOURCE_LANGUAGE, current_language, languages
 from tracker.mail.models import MailStatus, OutgoingMail
 
 
@@ -47,6 +48,18 @@ def check_address(address: str, what: str = "recipient's address") -> str:
     if len(address) > 254 or not _ADDRESS.fullmatch(address):
         raise MailError(f"The {what} {address!r} is not a plain email address (name@example.org).")
     return address
+
+
+def language_of(recipient) -> str:
+    """The language of a message to a user: the one they chose, else the one the request that
+    sends it speaks (an admin inviting in Russian invites in Russian), else English (the
+    command line). Compose the message inside `flask_babel.force_locale(language_of(user))`."""
+    chosen = getattr(recipient, "language", None)
+    if chosen in languages():
+        return chosen
+    if has_request_context():
+        return current_language()
+    return SOURCE_LANGUAGE
 
 
 def mail_domain() -> str:

@@ -1,6 +1,7 @@
 from email import message_from_string, policy
 
 from flask import Blueprint, current_app, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.permissions import can_view_outbox, get_allowed, require
@@ -19,18 +20,22 @@ def _delivery() -> str:
     """How the outbox leaves the machine, in words (MAIL_URL without its password)."""
     url = current_app.config.get("MAIL_URL")
     if not url:
-        return "MAIL_URL is not set: messages stay here, nothing is sent."
+        return _("MAIL_URL is not set: messages stay here, nothing is sent.")
     try:
-        return f"Delivered by `tracker mail send` to {parse_mail_url(url)}."
+        return _("Delivered by `tracker mail send` to %(url)s.", url=parse_mail_url(url))
     except MailConfigError as error:
-        return f"Nothing can be sent: {error}"
+        return _("Nothing can be sent: %(error)s", error=error)
 
 
 def _shown(part) -> str:
     """A part as text to read; a binary attachment by its name and size only."""
     content = part.get_content()
     if isinstance(content, bytes):
-        return f"(an attachment, {part.get_filename() or 'no name'}: {len(content)} bytes)"
+        return _(
+            "(an attachment, %(name)s: %(size)s bytes)",
+            name=part.get_filename() or _("no name"),
+            size=len(content),
+        )
     return content
 
 
@@ -43,7 +48,10 @@ def index():
         try:
             status = MailStatus(wanted)
         except ValueError:
-            flash(f"There is no status {wanted!r}; showing every message.", "warning")
+            flash(
+                _("There is no status %(status)s; showing every message.", status=repr(wanted)),
+                "warning",
+            )
     messages = db.paginate(
         services.outbox_query(status), page=page_arg(), per_page=PER_PAGE, error_out=False
     )

@@ -3,6 +3,7 @@
 Items carried over from open follow-ups are added by services.carry_over, with the meeting.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.audit.services import By, add_and_record, apply_changes, record_change, record_event
@@ -39,7 +40,7 @@ def move_agenda_item(item: AgendaItem, *, position: int | None, by: By) -> Agend
     meeting = item.meeting
     items = _agenda(meeting)
     if position is None or not 1 <= position <= len(items):
-        raise MeetingError(f"Give a position from 1 to {len(items)}.", "position")
+        raise MeetingError(_("Give a position from 1 to %(last)d.", last=len(items)), "position")
     before = items.index(item) + 1
     items.remove(item)
     items.insert(position - 1, item)
@@ -99,13 +100,13 @@ def _check_agenda_item(
 ) -> dict:
     title = (title or "").strip()
     if not title or len(title) > 500:
-        raise MeetingError("Give a title of at most 500 characters.", "title")
+        raise MeetingError(_("Give a title of at most 500 characters."), "title")
     if action_point is not None and action_point.plan_id != meeting.plan_id:
         raise MeetingError(
-            "That action point belongs to another plan than the meeting's.", "action_point"
+            _("That action point belongs to another plan than the meeting's."), "action_point"
         )
     if goal is not None and goal.plan_id != meeting.plan_id:
-        raise MeetingError("That goal belongs to another plan than the meeting's.", "goal")
+        raise MeetingError(_("That goal belongs to another plan than the meeting's."), "goal")
     return {"title": title, "action_point": action_point, "goal": goal}
 
 

@@ -1,4 +1,5 @@
-"""The iCalendar (RFC 5545) feed of meetings, built by the icalendar library.
+"""The iCalendar (RFC 5545) feed of meetings, built by the icalendar library, in the language of
+the person it is for (a subscription: its owner's).
 
 The library does the escaping (commas, semicolons, backslashes, newlines), UTF-8 and the
 75-octet line folding that hand-written feeds get wrong with titles like "Türkiye; Sofia, 会议".
@@ -7,6 +8,7 @@ The library does the escaping (commas, semicolons, backslashes, newlines), UTF-8
 from collections.abc import Iterable
 
 from flask import current_app, make_response, url_for
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from tracker.db import utcnow
@@ -18,7 +20,7 @@ def meetings_calendar(meetings: Iterable[Meeting], *, domain: str, url_for_meeti
     calendar.add("prodid", "-//Budapest Process tracker//meetings//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Budapest Process meetings")
+    calendar.add("x-wr-calname", _("Budapest Process meetings"))
     stamp = utcnow()
     for meeting in meetings:
         event = Event()
@@ -32,12 +34,14 @@ def meetings_calendar(meetings: Iterable[Meeting], *, domain: str, url_for_meeti
         event.add("sequence", meeting.version)
         if meeting.cancelled_at is not None:
             event.add("status", "CANCELLED")
-        location = "Virtual" if meeting.is_virtual and not meeting.place else meeting.place
+        location = _("Virtual") if meeting.is_virtual and not meeting.place else meeting.place
         if location:
             event.add("location", location)
-        description = [f"{meeting.kind.label}, series {meeting.series_name}"]
+        description = [
+            _("%(kind)s, series %(series)s", kind=meeting.kind.label, series=meeting.series_name)
+        ]
         if meeting.url:
-            description.append(f"Join: {meeting.url}")
+            description.append(_("Join: %(url)s", url=meeting.url))
         event.add("description", "\n".join(description))
         event.add("url", url_for_meeting(meeting))
         calendar.add_component(event)

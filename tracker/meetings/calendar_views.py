@@ -5,8 +5,11 @@ create_app imports this module so that its routes join `bp` before it is registe
 """
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker import i18n
 from tracker.auth import services as auth_services
 from tracker.auth import token_guard
 from tracker.db import db
@@ -61,9 +64,9 @@ def revoke_feed():
     if StepForm().validate_on_submit():
         if auth_services.revoke_calendar_feed(current_user, by=current_user):
             db.session.commit()
-            flash("Feed address revoked: calendar apps subscribed to it get nothing more.")
+            flash(_("Feed address revoked: calendar apps subscribed to it get nothing more."))
         else:
-            flash("You have no calendar feed address to revoke.")
+            flash(_("You have no calendar feed address to revoke."))
     return redirect(url_for("meetings.calendar"))
 
 
@@ -74,12 +77,14 @@ def feed(feed_token: str):
     An unknown, revoked or replaced token and a deactivated owner all get the same 404.
     """
     token_guard.refuse_if_throttled()
-    if auth_services.user_for_feed_token(feed_token) is None:
+    owner = auth_services.user_for_feed_token(feed_token)
+    if owner is None:
         token_guard.keep_failed_token("calendar feed address")
         abort(404)
     db.session.commit()  # the feed's last use
     upcoming = db.session.scalars(queries.meetings_query(upcoming=True).limit(1000)).all()
-    response = calendar_response(upcoming)
+    with force_locale(owner.language or i18n.SOURCE_LANGUAGE):  # no browser asks: its owner's
+        response = calendar_response(upcoming)
     # The address is a secret: no shared cache keeps the answer, and nothing it links to learns
     # the address from a Referer.
     response.headers["Cache-Control"] = "private, no-store"

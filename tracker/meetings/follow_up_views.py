@@ -7,6 +7,7 @@ create_app imports this module so that its routes join `bp` before it is registe
 from datetime import date
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
@@ -26,32 +27,32 @@ from tracker.query_args import page_arg
 
 @writes("/decisions", DecisionForm, parts.record_decision)
 def add_decision(decision) -> str:
-    return "Decision recorded."
+    return _("Decision recorded.")
 
 
 @writes("/follow-ups", FollowUpForm, parts.add_follow_up)
 def add_follow_up(follow_up) -> str:
-    return "Follow-up action added."
+    return _("Follow-up action added.")
 
 
 @edits("/decisions/<id:decision_id>/edit", parts.DECISION)
 def edit_decision(decision) -> tuple[str, str]:
-    return "Edit a decision", "Decision saved."
+    return _("Edit a decision"), _("Decision saved.")
 
 
 @edits("/follow-ups/<id:follow_up_id>/edit", parts.FOLLOW_UP)
 def edit_follow_up(follow_up) -> tuple[str, str]:
-    return "Edit a follow-up action", "Follow-up action saved."
+    return _("Edit a follow-up action"), _("Follow-up action saved.")
 
 
 @removes("/decisions/<id:decision_id>/remove", parts.DECISION)
 def remove_decision(decision) -> str:
-    return "Decision removed."
+    return _("Decision removed.")
 
 
 @removes("/follow-ups/<id:follow_up_id>/remove", parts.FOLLOW_UP)
 def remove_follow_up(follow_up) -> str:
-    return "Follow-up removed."
+    return _("Follow-up removed.")
 
 
 @bp.get("/follow-ups")
@@ -93,7 +94,9 @@ def follow_up_status(follow_up_id: int):
             form,
             lambda: parts.change_follow_up_status(follow_up, form, current_user),
             services.MeetingError,
-            lambda _: f"Follow-up is now {follow_up.status.label.lower()}.",
+            lambda _result: _(
+                "Follow-up is now %(status)s.", status=follow_up.status.label.lower()
+            ),
             url_for("meetings.show", meeting_id=follow_up.meeting_id),
         )
     except StaleVersionError as error:

@@ -5,12 +5,15 @@ a follow-up's status, changed with a dated note.
 from collections.abc import Iterable
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from tracker.actors.models import Actor
 from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
 from tracker.db import check_version, db, guarded_write
+from tracker.i18n import format_number
 from tracker.meetings.models import (
     AgendaItem,
     Decision,
@@ -30,9 +33,9 @@ MAX_NOTE = 5_000
 def _check_text(text: str | None, field: str = "text") -> str:
     text = (text or "").strip()
     if not text:
-        raise MeetingError("Give the text.", field)
+        raise MeetingError(_("Give the text."), field)
     if len(text) > MAX_TEXT:
-        raise MeetingError(f"At most {MAX_TEXT:,} characters.", field)
+        raise MeetingError(_("At most %(max)s characters.", max=format_number(MAX_TEXT)), field)
     return text
 
 
@@ -40,7 +43,7 @@ def _check_decision(meeting: Meeting, text: str, action_points: Iterable[ActionP
     action_points = list(action_points)
     if any(ap.plan_id != meeting.plan_id for ap in action_points):
         raise MeetingError(
-            "An action point belongs to another plan than the meeting's.", "action_points"
+            _("An action point belongs to another plan than the meeting's."), "action_points"
         )
     return {"text": _check_text(text), "action_points": action_points}
 
@@ -75,7 +78,7 @@ def update_decision(
     # No autoflush: loading the old links must not write the new text in an UPDATE of its own
     # (one edit, one version).
     with (
-        guarded_write(duplicate=MeetingError("Conflict."), record=decision, version=version),
+        guarded_write(duplicate=MeetingError(_("Conflict.")), record=decision, version=version),
         db.session.no_autoflush,
     ):
         changes = apply_changes(decision, values)
@@ -99,8 +102,13 @@ def remove_decision(decision: Decision, *, by: By) -> None:
     the follow-ups say what was to be done about it."""
     if decision.follow_ups:
         raise MeetingError(
-            f"This decision has {len(decision.follow_ups)} follow-up(s): remove them first "
-            "(a follow-up already worked on is dropped, not removed, and its decision stays).",
+            ngettext(
+                "This decision has %(num)d follow-up: remove it first (a follow-up already "
+                "worked on is dropped, not removed, and its decision stays).",
+                "This decision has %(num)d follow-ups: remove them first (a follow-up already "
+                "worked on is dropped, not removed, and its decision stays).",
+                len(decision.follow_ups),
+            ),
             "decision",
         )
     remove_record(
@@ -133,7 +141,7 @@ def add_follow_up(
     """A follow-up action of the meeting (or of one of its decisions): owner and due date given."""
     text, owner, due_on = _check_follow_up(text, owner, due_on)
     if decision is not None and decision.meeting_id != meeting.id:
-        raise MeetingError("That decision was taken at another meeting.", "decision")
+        raise MeetingError(_("That decision was taken at another meeting."), "decision")
     follow_up = FollowUp(
         meeting=meeting, decision=decision, text=text, owner_actor=owner, due_on=due_on
     )
@@ -146,9 +154,9 @@ def _check_follow_up(
 ) -> tuple[str, Actor, date]:
     text = _check_text(text)
     if owner is None:
-        raise MeetingError("Give the actor that owns this follow-up.", "owner")
+        raise MeetingError(_("Give the actor that owns this follow-up."), "owner")
     if due_on is None:
-        raise MeetingError("Give the date it is due.", "due_on")
+        raise MeetingError(_("Give the date it is due."), "due_on")
     return text, owner, due_on
 
 
@@ -179,7 +187,7 @@ def update_follow_up(
         moved.append(f"Due date moved from {before_due.isoformat()} to {due_on.isoformat()}.")
     if owner.id != before_owner.id:
         moved.append(f"Handed from {before_owner.name} to {owner.name}.")
-    with guarded_write(duplicate=MeetingError("Conflict."), record=follow_up, version=version):
+    with guarded_write(duplicate=MeetingError(_("Conflict.")), record=follow_up, version=version):
         changes = apply_changes(follow_up, {"text": text, "owner_actor": owner, "due_on": due_on})
         if moved:
             db.session.add(
@@ -207,15 +215,19 @@ def remove_follow_up(follow_up: FollowUp, *, by: By) -> None:
     it instead."""
     if follow_up.notes:
         raise MeetingError(
-            "This follow-up has status notes: drop it instead (status “dropped”, with a note "
-            "saying why), so that its history stays.",
+            _(
+                "This follow-up has status notes: drop it instead (status “dropped”, with a note "
+                "saying why), so that its history stays."
+            ),
             "follow_up",
         )
     carried = select(AgendaItem.id).where(AgendaItem.carried_from_id == follow_up.id)
     if db.session.scalar(carried.limit(1)) is not None:
         raise MeetingError(
-            "This follow-up was carried onto a later meeting's agenda: drop it instead "
-            "(status “dropped”, with a note saying why).",
+            _(
+                "This follow-up was carried onto a later meeting's agenda: drop it instead "
+                "(status “dropped”, with a note saying why)."
+            ),
             "follow_up",
         )
     remove_record(
@@ -251,16 +263,18 @@ def change_follow_up_status(
     try:
         status = FollowUpStatus(status)
     except ValueError:
-        raise MeetingError("Choose open, in_progress, done or dropped.", "status") from None
+        raise MeetingError(_("Choose open, in_progress, done or dropped."), "status") from None
     note = (note or "").strip()
     if not note:
-        raise MeetingError("Say what happened, in a short note.", "note")
+        raise MeetingError(_("Say what happened, in a short note."), "note")
     if len(note) > MAX_NOTE:
-        raise MeetingError(f"The note is at most {MAX_NOTE:,} characters.", "note")
+        raise MeetingError(
+            _("The note is at most %(max)s characters.", max=format_number(MAX_NOTE)), "note"
+        )
     if version is not None:
         check_version(follow_up, version)
     before = follow_up.status
-    with guarded_write(duplicate=MeetingError("Conflict."), record=follow_up, version=version):
+    with guarded_write(duplicate=MeetingError(_("Conflict.")), record=follow_up, version=version):
         follow_up.status = status
         db.session.add(
             FollowUpNote(

@@ -1,6 +1,9 @@
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -16,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
+from tracker.actors.display import actor_name
 from tracker.actors.models import Actor
 from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.meetings.follow_ups import MAX_NOTE, MAX_TEXT
@@ -43,7 +47,7 @@ from tracker.plan.models import ActionPoint, Plan
 
 # The picker writes 2026-03-10T09:00; typed text may add an offset (+01:00), which is how the
 # second 02:30 of the night the clocks go back is told from the first.
-WHEN_HELP = "The local time where the meeting is held (its time zone is chosen below)."
+WHEN_HELP = _l("The local time where the meeting is held (its time zone is chosen below).")
 NEW_SERIES = "new"
 DEFAULT_ZONE = "Europe/Budapest"
 
@@ -61,7 +65,7 @@ class MomentInput(TextInput):
 
 def _actor_choices(actors: Iterable[Actor], empty: str | None = None) -> list[tuple[str, str]]:
     choices = [("", empty)] if empty else []
-    return choices + [(a.code, f"{a.name} ({a.code})") for a in actors]
+    return choices + [(a.code, f"{actor_name(a)} ({a.code})") for a in actors]
 
 
 def _action_point_choices(action_points: Iterable[ActionPoint]) -> list[tuple[str, str]]:
@@ -69,31 +73,35 @@ def _action_point_choices(action_points: Iterable[ActionPoint]) -> list[tuple[st
 
 
 class MeetingForm(FlaskForm):
-    plan = SelectField("Plan", validators=[InputRequired()])
-    kind = SelectField("Kind", validators=[InputRequired()])
+    plan = SelectField(_l("Plan"), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), validators=[InputRequired()])
     series = StringField(
-        "Series",
+        _l("Series"),
         validators=[InputRequired(), Length(max=80)],
-        description="The same word for every meeting of one series, e.g. reference-group for the "
-        "Reference Group's meetings.",
+        description=_l(
+            "The same word for every meeting of one series, e.g. reference-group for the "
+            "Reference Group's meetings."
+        ),
     )
-    number = IntegerField("Number in the series", validators=[Optional()])
-    title = StringField("Title", validators=[InputRequired(), Length(max=300)])
+    number = IntegerField(_l("Number in the series"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
     starts_at = StringField(
-        "Starts", validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
+        _l("Starts"), validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
     )
     ends_at = StringField(
-        "Ends", validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
+        _l("Ends"), validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
     )
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         validators=[Optional(), Length(max=64)],
-        description="Region and city of the meeting's clock, e.g. Europe/Budapest or Asia/Tbilisi.",
+        description=_l(
+            "Region and city of the meeting's clock, e.g. Europe/Budapest or Asia/Tbilisi."
+        ),
     )
-    place = StringField("Place", validators=[Optional(), Length(max=300)])
-    is_virtual = BooleanField("Virtual meeting")
-    url = StringField("Meeting link", validators=[Optional(), Length(max=2000)])
-    host_actor = SelectField("Host", validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
+    is_virtual = BooleanField(_l("Virtual meeting"))
+    url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=2000)])
+    host_actor = SelectField(_l("Host"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -102,7 +110,7 @@ class MeetingForm(FlaskForm):
 
     def set_choices(self, plans: Iterable[Plan], actors: Iterable[Actor]) -> None:
         self.plan.choices = [(p.code, f"{p.code} {p.title}") for p in plans]
-        self.host_actor.choices = _actor_choices(actors, "— none —")
+        self.host_actor.choices = _actor_choices(actors, _("— none —"))
 
 
 def timezone_choices(current: str | None, host_code: str | None) -> dict[str, list]:
@@ -114,8 +122,8 @@ def timezone_choices(current: str | None, host_code: str | None) -> dict[str, li
     likely = [zone for zone in likely if zone in zones]
     rest = [(zone, zone.replace("_", " ")) for zone in zones if zone not in likely]
     return {
-        "Likely": [(zone, zone.replace("_", " ")) for zone in likely],
-        "All time zones": rest,
+        _("Likely"): [(zone, zone.replace("_", " ")) for zone in likely],
+        _("All time zones"): rest,
     }
 
 
@@ -125,30 +133,30 @@ class MeetingPageForm(MeetingForm):
     keeps MeetingForm: keys and zone names as text."""
 
     series = SelectField(
-        "Series",
+        _l("Series"),
         validators=[InputRequired()],
-        description="Open follow-ups of a series' meetings carry over to its next meeting.",
+        description=_l("Open follow-ups of a series' meetings carry over to its next meeting."),
     )
     new_series = StringField(
-        "Name of the new series",
+        _l("Name of the new series"),
         validators=[Optional(), Length(max=200)],
-        description="Only when starting a new series, e.g. Black Sea working group.",
+        description=_l("Only when starting a new series, e.g. Black Sea working group."),
     )
     number = IntegerField(
-        "Number in the series",
+        _l("Number in the series"),
         validators=[Optional()],
-        description="Left empty: the next number of the series.",
+        description=_l("Left empty: the next number of the series."),
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[Optional(), Length(max=300)],
-        description="Left empty: the series name and number, e.g. Reference Group meeting 13.",
+        description=_l("Left empty: the series name and number, e.g. Reference Group meeting 13."),
     )
     timezone = SelectField(
-        "Time zone",
+        _l("Time zone"),
         validators=[InputRequired()],
-        description="Where the meeting is held: its times are entered and shown in this zone.",
-        invalid_choice_message="Choose a time zone from the list.",
+        description=_l("Where the meeting is held: its times are entered and shown in this zone."),
+        invalid_choice_message=_l("Choose a time zone from the list."),
     )
 
     def set_page_choices(self, plans, actors, series: list[Series]) -> None:
@@ -156,23 +164,29 @@ class MeetingPageForm(MeetingForm):
         self.series_list = series
         self.series.choices = [
             (s.key, s.name, {"data-next": s.next_number, "data-kind": s.kind}) for s in series
-        ] + [(NEW_SERIES, "Start a new series…", {})]
+        ] + [(NEW_SERIES, _("Start a new series…"), {})]
         self.timezone.choices = timezone_choices(self.timezone.data, self.host_actor.data)
         # The host state's zone rides on its option: the page's script proposes it.
-        self.host_actor.choices = [("", "— none —", {})] + [
-            (a.code, f"{a.name} ({a.code})", {"data-zone": next(iter(country_zones(a.code)), "")})
+        self.host_actor.choices = [("", _("— none —"), {})] + [
+            (
+                a.code,
+                f"{actor_name(a)} ({a.code})",
+                {"data-zone": next(iter(country_zones(a.code)), "")},
+            )
             for a in actors
         ]
 
     def validate_new_series(self, field) -> None:
         named = bool((field.data or "").strip())
         if self.series.data == NEW_SERIES and not named:
-            raise ValidationError("Give the name of the new series.")
+            raise ValidationError(_("Give the name of the new series."))
         if self.series.data != NEW_SERIES and named:
             # Typed, then an existing series chosen: ask, rather than drop the name unsaid.
             raise ValidationError(
-                "You named a new series but chose an existing one: choose “Start a new "
-                "series…” above, or clear this name."
+                _(
+                    "You named a new series but chose an existing one: choose “Start a new "
+                    "series…” above, or clear this name."
+                )
             )
 
 
@@ -187,7 +201,8 @@ def page_meeting_values(form: MeetingPageForm, actors: Iterable[Actor], *, new: 
         values["series"] = series_key(name)
         if values["series"] in by_key or name.lower() in {s.name.lower() for s in form.series_list}:
             raise MeetingError(
-                f"There is already a series called “{name}”: choose it in the list.", "new_series"
+                _("There is already a series called “%(name)s”: choose it in the list.", name=name),
+                "new_series",
             )
     else:
         name = by_key[form.series.data].name
@@ -247,8 +262,8 @@ def meeting_values(form: MeetingForm, actors: Iterable[Actor]) -> dict:
 
 
 class ParticipantForm(FlaskForm):
-    actor = SelectField("Actor", validators=[InputRequired()])
-    attendance = SelectField("Attendance", validators=[InputRequired()])
+    actor = SelectField(_l("Actor"), validators=[InputRequired()])
+    attendance = SelectField(_l("Attendance"), validators=[InputRequired()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
         self.actor.choices = _actor_choices(actors)
@@ -263,12 +278,12 @@ def participant_values(form: ParticipantForm, actors: Iterable[Actor]) -> dict:
 
 class ParticipantGroupForm(FlaskForm):
     group = SelectField(
-        "Group",
+        _l("Group"),
         validators=[InputRequired()],
-        invalid_choice_message="Choose the Reference Group or a working group.",
+        invalid_choice_message=_l("Choose the Reference Group or a working group."),
     )
     # Its own id: the meeting page also holds ParticipantForm's `attendance`.
-    attendance = SelectField("Attendance", id="group-attendance", validators=[InputRequired()])
+    attendance = SelectField(_l("Attendance"), id="group-attendance", validators=[InputRequired()])
 
     def set_choices(self, groups: list[tuple[str, str, list[int]]], actors: Iterable[Actor]):
         """The groups of queries.participant_groups, with their members that are not retired."""
@@ -277,7 +292,15 @@ class ParticipantGroupForm(FlaskForm):
             value: (name, [by_id[i] for i in ids if i in by_id]) for value, name, ids in groups
         }
         self.group.choices = [
-            (value, f"{name[:1].upper()}{name[1:]} ({len(members)} members)")
+            (
+                value,
+                ngettext(
+                    "%(name)s (%(num)d member)",
+                    "%(name)s (%(num)d members)",
+                    len(members),
+                    name=name[:1].upper() + name[1:],
+                ),
+            )
             for value, (name, members) in self.groups.items()
         ]
         self.attendance.choices = [(a.value, a.label) for a in Attendance]
@@ -290,22 +313,24 @@ def participant_group_values(form: ParticipantGroupForm) -> dict:
 
 
 class AgendaItemForm(FlaskForm):
-    title = StringField("Agenda item", validators=[InputRequired(), Length(max=500)])
+    title = StringField(_l("Agenda item"), validators=[InputRequired(), Length(max=500)])
     # Only the meeting's own plan is offered, so another plan's code is refused here.
     action_point = SelectField(
-        "Action point",
+        _l("Action point"),
         validators=[Optional()],
-        invalid_choice_message="Not an action point of the meeting's plan.",
+        invalid_choice_message=_l("Not an action point of the meeting's plan."),
     )
     goal = SelectField(
-        "Priority goal",
+        _l("Priority goal"),
         validators=[Optional()],
-        invalid_choice_message="Not a priority goal of the meeting's plan.",
+        invalid_choice_message=_l("Not a priority goal of the meeting's plan."),
     )
 
     def set_choices(self, plan: Plan) -> None:
-        self.action_point.choices = [("", "— none —")] + _action_point_choices(plan.action_points)
-        self.goal.choices = [("", "— none —")] + [
+        self.action_point.choices = [("", _("— none —"))] + _action_point_choices(
+            plan.action_points
+        )
+        self.goal.choices = [("", _("— none —"))] + [
             (str(g.number), f"{g.number}. {g.title[:80]}") for g in plan.goals
         ]
 
@@ -331,7 +356,9 @@ def agenda_item_data(item: AgendaItem) -> dict:
 
 class AgendaMoveForm(FlaskForm):
     # The range (1 to the number of items) is the service's to check: it knows the agenda.
-    position = IntegerField("Position", validators=[Optional()], description="1 is the first item.")
+    position = IntegerField(
+        _l("Position"), validators=[Optional()], description=_l("1 is the first item.")
+    )
 
 
 class AgendaItemChangeForm(AgendaItemForm):
@@ -343,22 +370,25 @@ class AgendaItemChangeForm(AgendaItemForm):
 class MinutesForm(FlaskForm):
     # Distinct ids: the meeting page holds several forms with a `text` field.
     text = TextAreaField(
-        "Minutes",
+        _l("Minutes"),
         id="minutes-text",
         validators=[InputRequired()],
-        description=f"{TEXT_FORMAT_HELP} At most {MAX_MINUTES:,} characters. Saving adds a new "
-        "version.",
+        description=_l(
+            "%(format)s At most %(max)d characters. Saving adds a new version.",
+            format=TEXT_FORMAT_HELP,
+            max=MAX_MINUTES,
+        ),
     )
 
 
 class DecisionForm(FlaskForm):
     text = TextAreaField(
-        "Decision", id="decision-text", validators=[InputRequired(), Length(max=MAX_TEXT)]
+        _l("Decision"), id="decision-text", validators=[InputRequired(), Length(max=MAX_TEXT)]
     )
     action_points = SelectMultipleField(
-        "Linked action points",
+        _l("Linked action points"),
         validators=[Optional()],
-        invalid_choice_message="Not an action point of the meeting's plan.",
+        invalid_choice_message=_l("Not an action point of the meeting's plan."),
     )
 
     def set_choices(self, plan: Plan) -> None:
@@ -384,26 +414,26 @@ def decision_values(form: DecisionForm, plan: Plan) -> dict:
 
 class FollowUpEditForm(FlaskForm):
     text = TextAreaField(
-        "Follow-up action",
+        _l("Follow-up action"),
         id="follow-up-text",
         validators=[InputRequired(), Length(max=MAX_TEXT)],
     )
     # Optional here: the service says what is missing, in one place for pages and API.
-    owner = SelectField("Owner", validators=[Optional()])
-    due_on = DateField("Due on", validators=[Optional()])
+    owner = SelectField(_l("Owner"), validators=[Optional()])
+    due_on = DateField(_l("Due on"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
-        self.owner.choices = _actor_choices(actors, "— choose the owner —")
+        self.owner.choices = _actor_choices(actors, _("— choose the owner —"))
 
 
 class FollowUpForm(FollowUpEditForm):
     version = None  # a new follow-up has no version yet
-    decision = SelectField("Decision", validators=[Optional()])
+    decision = SelectField(_l("Decision"), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor], meeting: Meeting) -> None:
         super().set_choices(actors)
-        self.decision.choices = [("", "— none —")] + [
+        self.decision.choices = [("", _("— none —"))] + [
             (str(d.id), d.text[:80]) for d in meeting.decisions
         ]
 
@@ -437,8 +467,8 @@ def follow_up_values(form: FollowUpForm, actors: Iterable[Actor], meeting: Meeti
 
 
 class FollowUpStatusForm(FlaskForm):
-    status = SelectField("Status", validators=[InputRequired()])
-    note = TextAreaField("Note", validators=[InputRequired(), Length(max=MAX_NOTE)])
+    status = SelectField(_l("Status"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[InputRequired(), Length(max=MAX_NOTE)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -452,4 +482,4 @@ class StepForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     # Size and type are checked by store_upload, the one place for upload rules.
-    file = FileField("File", validators=[FileRequired("Choose a file to attach.")])
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to attach."))])

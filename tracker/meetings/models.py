@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 class _Labelled(enum.StrEnum):
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The one name of a kind, attendance or status on pages, exports and reports."""
+        return str(LABELS[self])
 
 
 class MeetingKind(_Labelled):
@@ -46,6 +48,23 @@ class FollowUpStatus(_Labelled):
     DONE = "done"
     DROPPED = "dropped"
 
+
+LABELS = {
+    MeetingKind.MINISTERIAL_CONFERENCE: _l("Ministerial conference"),
+    MeetingKind.SENIOR_OFFICIALS_MEETING: _l("Senior officials meeting"),
+    MeetingKind.REFERENCE_GROUP: _l("Reference group"),
+    MeetingKind.WORKING_GROUP: _l("Working group"),
+    MeetingKind.JOINT_WORKING_GROUP: _l("Joint working group"),
+    MeetingKind.THEMATIC: _l("Thematic"),
+    Attendance.INVITED: _l("Invited"),
+    Attendance.ATTENDED: _l("Attended"),
+    Attendance.EXCUSED: _l("Excused"),
+    Attendance.ABSENT: _l("Absent"),
+    FollowUpStatus.OPEN: _l("Open"),
+    FollowUpStatus.IN_PROGRESS: _l("In progress"),
+    FollowUpStatus.DONE: _l("Done"),
+    FollowUpStatus.DROPPED: _l("Dropped"),
+}
 
 PENDING = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 

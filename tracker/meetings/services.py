@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker.actors.models import Actor
@@ -29,6 +30,7 @@ from tracker.audit.services import (
     record_event,
 )
 from tracker.db import check_version, db, guarded_write, utcnow
+from tracker.i18n import format_number
 from tracker.meetings.models import (
     PENDING,
     AgendaItem,
@@ -64,7 +66,10 @@ def check_timezone(name: str | None) -> str:
     name = (name or "").strip()
     if name not in _known_zones():
         raise MeetingError(
-            "Give a time zone as region and city, such as Europe/Budapest or Asia/Tbilisi, or UTC.",
+            _(
+                "Give a time zone as region and city, such as Europe/Budapest or Asia/Tbilisi, "
+                "or UTC."
+            ),
             "timezone",
         )
     return name
@@ -116,21 +121,23 @@ def parse_moment(text: str | None, timezone: str | None, field: str) -> datetime
     """
     text = (text or "").strip()
     if not text:
-        raise MeetingError("Give a date and time, e.g. 2026-03-10T09:00.", field)
+        raise MeetingError(_("Give a date and time, e.g. 2026-03-10T09:00."), field)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise MeetingError(
-            "Not a date and time; write it as 2026-03-10T09:00 (or with an offset, +01:00).",
+            _("Not a date and time; write it as 2026-03-10T09:00 (or with an offset, +01:00)."),
             field,
         ) from None
     if "T" not in text.upper() and " " not in text:
-        raise MeetingError("Give the time as well as the date (2026-03-10T09:00).", field)
+        raise MeetingError(_("Give the time as well as the date (2026-03-10T09:00)."), field)
     if moment.tzinfo is None:
         if not (timezone or "").strip():
             raise MeetingError(
-                "This date and time has no time zone: add an offset (+01:00) or choose the "
-                "meeting's time zone.",
+                _(
+                    "This date and time has no time zone: add an offset (+01:00) or choose the "
+                    "meeting's time zone."
+                ),
                 field,
             )
         zone_name = check_timezone(timezone)
@@ -138,9 +145,16 @@ def parse_moment(text: str | None, timezone: str | None, field: str) -> datetime
         if gap := clock_gap(moment):
             start, end = gap
             raise MeetingError(
-                f"There is no {moment:%H:%M} on {moment:%Y-%m-%d} in {zone_name}: the clocks go "
-                f"forward from {start:%H:%M} to {end:%H:%M} that night. Choose a time before "
-                f"{start:%H:%M} or from {end:%H:%M}.",
+                _(
+                    "There is no %(time)s on %(date)s in %(zone)s: the clocks go forward from "
+                    "%(start)s to %(end)s that night. Choose a time before %(start)s or from "
+                    "%(end)s.",
+                    time=moment.strftime("%H:%M"),
+                    date=moment.date().isoformat(),
+                    zone=zone_name,
+                    start=start.strftime("%H:%M"),
+                    end=end.strftime("%H:%M"),
+                ),
                 field,
             )
         # A time the clocks pass twice (when they go back) is its first occurrence, as in
@@ -178,14 +192,30 @@ def is_ambiguous(local: datetime) -> bool:
     )
 
 
+# Cyrillic in Latin letters as Russian passports write names (ICAO Doc 9303), so that a series
+# named in Russian gets a key: "Чёрное море" → "chernoe-more".
+_CYRILLIC = str.maketrans(
+    dict(
+        zip(
+            "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+            "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y  e iu ia".split(
+                " "
+            ),
+            strict=True,
+        )
+    )
+)
+
+
 def series_key(name: str | None) -> str:
     """The key of a new series from its name: "Black Sea working group" → "black-sea-working-group"
-    (letters and digits, accents dropped, hyphens between words)."""
-    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    (letters and digits, accents dropped, Cyrillic in Latin letters, hyphens between words)."""
+    latin = (name or "").lower().translate(_CYRILLIC)
+    ascii_name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
     key = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].rstrip("-")
     if not key:
         raise MeetingError(
-            "Give the new series a name with some letters, e.g. Black Sea working group.",
+            _("Give the new series a name with some letters, e.g. Black Sea working group."),
             "new_series",
         )
     return key
@@ -206,8 +236,13 @@ def _check_number_free(series: str, number: int | None, meeting: Meeting | None 
     taken = db.session.scalar(query.limit(1))
     if taken is not None:
         raise MeetingError(
-            f"Number {number} of this series is already “{taken[:80]}”: the next free number "
-            f"is {next_number(series)}.",
+            _(
+                "Number %(number)s of this series is already “%(title)s”: the next free number "
+                "is %(next)s.",
+                number=number,
+                title=taken[:80],
+                next=next_number(series),
+            ),
             "number",
         )
 
@@ -217,7 +252,7 @@ def _check_url(url: str | None) -> str | None:
     if url is not None:
         parts = urlsplit(url)
         if len(url) > 2000 or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise MeetingError("Give a web address (http:// or https://).", "url")
+            raise MeetingError(_("Give a web address (http:// or https://)."), "url")
     return url
 
 
@@ -238,29 +273,29 @@ def _check_meeting(
         kind = MeetingKind(kind)
     except ValueError:
         raise MeetingError(
-            f"Choose one of: {', '.join(k.value for k in MeetingKind)}.", "kind"
+            _("Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in MeetingKind)), "kind"
         ) from None
     series = (series or "").strip().lower()
     if not series or len(series) > 80 or not all(c.isalnum() or c in "-_." for c in series):
         raise MeetingError(
-            "A series is a short key of letters, digits and hyphens (reference-group).", "series"
+            _("A series is a short key of letters, digits and hyphens (reference-group)."), "series"
         )
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise MeetingError(f"Give a title of at most {MAX_TITLE} characters.", "title")
+        raise MeetingError(_("Give a title of at most %(max)d characters.", max=MAX_TITLE), "title")
     if number is not None and not 0 < number < 100_000:
-        raise MeetingError("The number in the series is a whole number from 1.", "number")
+        raise MeetingError(_("The number in the series is a whole number from 1."), "number")
     for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
         if moment.tzinfo is None:
-            raise MeetingError("This date and time has no time zone.", name)
+            raise MeetingError(_("This date and time has no time zone."), name)
     if ends_at <= starts_at:
-        raise MeetingError("The meeting must end after it starts.", "ends_at")
+        raise MeetingError(_("The meeting must end after it starts."), "ends_at")
     place = (place or "").strip() or None
     if place and len(place) > 300:
-        raise MeetingError("Give a place of at most 300 characters.", "place")
+        raise MeetingError(_("Give a place of at most 300 characters."), "place")
     url = _check_url(url)
     if not place and not is_virtual:
-        raise MeetingError("Give the place, or mark the meeting as virtual.", "place")
+        raise MeetingError(_("Give the place, or mark the meeting as virtual."), "place")
     return {
         "kind": kind,
         "series": series,
@@ -292,7 +327,7 @@ def update_meeting(
     checked = _check_meeting(**values)
     _check_number_free(checked["series"], checked["number"], meeting)
     check_version(meeting, version)
-    with guarded_write(duplicate=MeetingError("Conflict."), record=meeting, version=version):
+    with guarded_write(duplicate=MeetingError(_("Conflict.")), record=meeting, version=version):
         changes = apply_changes(meeting, {**checked, "host_actor": host_actor})
     if changes:
         record_event(
@@ -306,7 +341,7 @@ def update_meeting(
 def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
     """Cancel a meeting: it is kept, marked cancelled, and its participants are told."""
     if meeting.cancelled_at is not None:
-        raise MeetingError("The meeting is already cancelled.", "meeting")
+        raise MeetingError(_("The meeting is already cancelled."), "meeting")
     meeting.cancelled_at = utcnow()
     record_change(
         meeting,
@@ -351,7 +386,7 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         for offset, follow_up in enumerate(pending)
     ]
     if items:
-        with guarded_write(duplicate=MeetingError("The follow-ups were carried over just now.")):
+        with guarded_write(duplicate=MeetingError(_("The follow-ups were carried over just now."))):
             db.session.add_all(items)
         db.session.expire(meeting, ["agenda_items"])
         record_event(
@@ -394,7 +429,9 @@ def set_participant(
     try:
         attendance = Attendance(attendance)
     except ValueError:
-        raise MeetingError("Choose invited, attended, excused or absent.", "attendance") from None
+        raise MeetingError(
+            _("Choose invited, attended, excused or absent."), "attendance"
+        ) from None
     # One row per actor: the second of two at once waits here, then updates the first's row.
     lock_meeting(meeting)
     participant = db.session.scalar(
@@ -408,7 +445,7 @@ def set_participant(
         participant = MeetingParticipant(
             meeting_id=meeting.id, actor_id=actor.id, attendance=attendance
         )
-        with guarded_write(duplicate=MeetingError("That actor was just added.", "actor")):
+        with guarded_write(duplicate=MeetingError(_("That actor was just added."), "actor")):
             db.session.add(participant)
     participant.attendance = attendance
     record_change(
@@ -436,7 +473,9 @@ def add_participants(
     try:
         attendance = Attendance(attendance)
     except ValueError:
-        raise MeetingError("Choose invited, attended, excused or absent.", "attendance") from None
+        raise MeetingError(
+            _("Choose invited, attended, excused or absent."), "attendance"
+        ) from None
     lock_meeting(meeting)
     present = set(
         db.session.scalars(
@@ -450,7 +489,7 @@ def add_participants(
         MeetingParticipant(meeting_id=meeting.id, actor_id=actor.id, attendance=attendance)
         for actor in added
     ]
-    with guarded_write(duplicate=MeetingError("Participants were added just now.", "group")):
+    with guarded_write(duplicate=MeetingError(_("Participants were added just now."), "group")):
         db.session.add_all(rows)
     db.session.expire(meeting, ["participants"])
     record_event(
@@ -498,11 +537,15 @@ def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
     """Add a new version of the minutes (earlier versions stay, for the history)."""
     text = (text or "").strip()
     if not text:
-        raise MeetingError("The minutes are empty.", "text")
+        raise MeetingError(_("The minutes are empty."), "text")
     if len(text) > MAX_MINUTES:
         raise MeetingError(
-            f"The minutes are too long ({len(text):,} characters; at most {MAX_MINUTES:,}). "
-            "Attach a long document as a file instead.",
+            _(
+                "The minutes are too long (%(length)s characters; at most %(max)s). "
+                "Attach a long document as a file instead.",
+                length=format_number(len(text)),
+                max=format_number(MAX_MINUTES),
+            ),
             "text",
         )
     # Two saved at once: the second waits, then becomes the next version, as a moment later.
@@ -517,7 +560,7 @@ def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
         text=text,
         created_by_id=None if isinstance(by, str) else by.id,
     )
-    with guarded_write(duplicate=MeetingError("Someone saved the minutes just now.", "text")):
+    with guarded_write(duplicate=MeetingError(_("Someone saved the minutes just now."), "text")):
         db.session.add(minutes)
     record_event(
         by=by, action="minutes", entity=meeting, summary=f"Minutes version {minutes.number}"

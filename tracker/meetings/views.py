@@ -3,8 +3,11 @@ from datetime import date
 from functools import partial, wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from tracker.actors.display import actor_name
 from tracker.actors.services import list_actors
 from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
@@ -102,7 +105,7 @@ def new():
             field_error(form, error)
         else:
             return commit_and_go(
-                "Meeting created; open follow-ups of its series are on its agenda.",
+                _("Meeting created; open follow-ups of its series are on its agenda."),
                 url_for("meetings.show", meeting_id=meeting.id),
             )
     return render_template("meetings/edit.html", form=form, meeting=None)
@@ -123,7 +126,7 @@ def edit(meeting_id: int):
         except StaleVersionError as error:
             return conflict_page(form, error, meeting, back, current=meeting_data(meeting))
         else:
-            return commit_and_go("Meeting saved.", back)
+            return commit_and_go(_("Meeting saved."), back)
     if request.method == "GET":
         form.version.data = meeting.version
     return render_template("meetings/edit.html", form=form, meeting=meeting)
@@ -231,7 +234,7 @@ def removes(rule: str, kind: parts.Kind):
             record = _target(meeting, kind, key)
             message = done(record)
             write = partial(kind.remove, record, by=current_user)
-            return save_and_show(meeting, StepForm(), write, lambda _: message)
+            return save_and_show(meeting, StepForm(), write, lambda _result: message)
 
         return _route(rule, view)
 
@@ -275,57 +278,70 @@ def edits(rule: str, kind: parts.Kind):
 
 @writes("/participants", ParticipantForm, parts.set_participant)
 def add_participant(participant) -> str:
-    return f"{participant.actor.name}: {participant.attendance.value}."
+    return _(
+        "%(actor)s: %(attendance)s.",
+        actor=actor_name(participant.actor),
+        attendance=participant.attendance.label.lower(),
+    )
 
 
 @writes("/participants/group", ParticipantGroupForm, parts.add_participant_group)
 def add_participant_group(rows) -> str:
     if not rows:
-        return "Every member of the group is already a participant."
-    return f"{len(rows)} participant(s) added."
+        return _("Every member of the group is already a participant.")
+    return ngettext("%(num)d participant(s) added.", "%(num)d participant(s) added.", len(rows))
 
 
 @removes("/participants/<actor_code>/remove", parts.PARTICIPANT)
 def remove_participant(participant) -> str:
-    return f"{participant.actor.name} is no longer a participant."
+    return _("%(actor)s is no longer a participant.", actor=actor_name(participant.actor))
 
 
 @writes("/agenda", AgendaItemForm, parts.add_agenda_item)
 def add_agenda_item(item) -> str:
-    return "Agenda item added."
+    return _("Agenda item added.")
 
 
 @writes("/agenda/<id:item_id>/move", AgendaMoveForm, parts.move_agenda_item, of=parts.AGENDA_ITEM)
 def move_agenda_item(moved) -> str:
-    return f"“{moved.title[:80]}” is now item {moved.position}."
+    return _(
+        "“%(title)s” is now item %(position)s.", title=moved.title[:80], position=moved.position
+    )
 
 
 @removes("/agenda/<id:item_id>/remove", parts.AGENDA_ITEM)
 def remove_agenda_item(item) -> str:
-    done = f"Agenda item “{item.title[:80]}” removed."
     if item.carried_from_id:
-        done += " Its follow-up is unchanged; while it is open, carrying over puts it back."
-    return done
+        return _(
+            "Agenda item “%(title)s” removed. Its follow-up is unchanged; while it is open,"
+            " carrying over puts it back.",
+            title=item.title[:80],
+        )
+    return _("Agenda item “%(title)s” removed.", title=item.title[:80])
 
 
 @edits("/agenda/<id:item_id>/edit", parts.AGENDA_ITEM)
 def edit_agenda_item(item) -> tuple[str, str]:
-    return "Edit an agenda item", "Agenda item saved."
+    return _("Edit an agenda item"), _("Agenda item saved.")
 
 
 @writes("/cancel", StepForm, parts.cancel_meeting)
 def cancel(meeting) -> str:
-    return "Meeting cancelled; its participants are told."
+    return _("Meeting cancelled; its participants are told.")
 
 
 @writes("/carry-over", StepForm, parts.carry_over)
 def carry_over(items) -> str:
-    return f"{len(items)} open follow-up(s) carried onto the agenda."
+    return ngettext(
+        "%(num)d open follow-up(s) carried onto the agenda.",
+        "%(num)d open follow-up(s) carried onto the agenda.",
+        len(items),
+    )
 
 
 @writes("/minutes", MinutesForm, parts.record_minutes)
 def record_minutes(minutes) -> str:
-    return f"Minutes saved (version {minutes.number})."
+    return _("Minutes saved (version %(number)s).", number=minutes.number)
 
 
 @bp.post("/<id:meeting_id>/attachments")
@@ -342,12 +358,13 @@ def attach(meeting_id: int):
             form.file.errors = [*form.file.errors, str(error)]
         else:
             return commit_and_go(
-                f"{item.file.filename} attached.", url_for("meetings.show", meeting_id=meeting.id)
+                _("%(filename)s attached.", filename=item.file.filename),
+                url_for("meetings.show", meeting_id=meeting.id),
             )
     # Back to the meeting, not a page at this POST-only address: a file cannot be put back
     # into the form anyway, and the address bar keeps an address that can be reloaded.
-    for error in [e for errors in form.errors.values() for e in errors] or ["No file."]:
-        flash(f"The file was not attached: {error}", "error")
+    for error in [e for errors in form.errors.values() for e in errors] or [_("No file.")]:
+        flash(_("The file was not attached: %(error)s", error=error), "error")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
@@ -360,7 +377,10 @@ def attachment(meeting_id: int, attachment_id: int):
 
 @removes("/attachments/<id:attachment_id>/remove", parts.ATTACHMENT)
 def remove_attachment(item) -> str:
-    return f"{item.file.filename} removed from the meeting (the stored file is kept)."
+    return _(
+        "%(filename)s removed from the meeting (the stored file is kept).",
+        filename=item.file.filename,
+    )
 
 
 @bp.get("/<id:meeting_id>/minutes/<id:version>")

@@ -3,11 +3,13 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
+from tracker.notifications.texts import render
 
 
 class NotificationKind(enum.StrEnum):
@@ -26,7 +28,23 @@ class NotificationKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return str(KIND_LABELS[self])
+
+
+KIND_LABELS = {
+    NotificationKind.UPDATE_RETURNED: _l("Update returned"),
+    NotificationKind.UPDATE_VALIDATED: _l("Update validated"),
+    NotificationKind.UPDATE_SUBMITTED: _l("Update submitted"),
+    NotificationKind.ROUND_OPENED: _l("Round opened"),
+    NotificationKind.ROUND_DEADLINE: _l("Round deadline"),
+    NotificationKind.FOLLOW_UP_DUE: _l("Follow up due"),
+    NotificationKind.FOLLOW_UP_OVERDUE: _l("Follow up overdue"),
+    NotificationKind.MEETING_SCHEDULED: _l("Meeting scheduled"),
+    NotificationKind.MEETING_MOVED: _l("Meeting moved"),
+    NotificationKind.MEETING_CANCELLED: _l("Meeting cancelled"),
+    NotificationKind.DECISION_RECORDED: _l("Decision recorded"),
+    NotificationKind.MINUTES_RECORDED: _l("Minutes recorded"),
+}
 
 
 class Delivery(enum.StrEnum):
@@ -36,13 +54,13 @@ class Delivery(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return DELIVERY_LABELS[self]
+        return str(DELIVERY_LABELS[self])  # in the language of now; forms take the lazy one
 
 
 DELIVERY_LABELS = {
-    Delivery.AT_ONCE: "By mail at once",
-    Delivery.DAILY: "In one mail a day (a digest of the day before)",
-    Delivery.NONE: "Not by mail: only on the Notifications page",
+    Delivery.AT_ONCE: _l("By mail at once"),
+    Delivery.DAILY: _l("In one mail a day (a digest of the day before)"),
+    Delivery.NONE: _l("Not by mail: only on the Notifications page"),
 }
 
 
@@ -73,6 +91,10 @@ class Notification(db.Model):
     occasion: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(String(500))  # one line: the page's entry, the subject
     detail: Mapped[str | None] = mapped_column(Text)  # a returned update's reason, …
+    # What text and detail say, as keys and values that each reader's language renders
+    # ({"text": [key, values], "detail": …}, tracker/notifications/texts.py); text and detail
+    # keep the English for the API and for notifications made before it existed.
+    params: Mapped[dict | None] = mapped_column(JSON)
     link: Mapped[str] = mapped_column(String(500))  # a path in the app
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
@@ -86,6 +108,15 @@ class Notification(db.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_text(self) -> str:
+        """The text in the language of the page or mail being written."""
+        return render((self.params or {}).get("text"), self.text)
+
+    @property
+    def shown_detail(self) -> str | None:
+        return render((self.params or {}).get("detail"), self.detail)
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} for user {self.user_id}>"

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy import update as sql_update
 
@@ -22,16 +24,18 @@ from tracker.audit.services import By, record_event
 from tracker.auth.models import Role, User
 from tracker.db import db, utcnow
 from tracker.mail.models import MailStatus, OutgoingMail
-from tracker.mail.services import MailError, queue_mail
+from tracker.mail.services import MailError, language_of, queue_mail
 from tracker.meetings.models import PENDING, Decision, FollowUp, Meeting, MeetingParticipant
 from tracker.meetings.models import Minutes as MeetingMinutes
 from tracker.notifications.models import (
+    DELIVERY_LABELS,
     Delivery,
     Notification,
     NotificationDigest,
     NotificationKind,
     NotificationSetting,
 )
+from tracker.notifications.texts import one_line, render, stamp
 from tracker.plan.models import ActionPoint, action_point_partners
 from tracker.progress.models import ProgressUpdate, Round, Workflow
 
@@ -85,7 +89,8 @@ def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
         delivery = Delivery(delivery)
     except ValueError:
         raise NotificationError(
-            f"Choose one of: {', '.join(d.value for d in Delivery)}.", "delivery"
+            _("Choose one of: %(choices)s.", choices=", ".join(d.value for d in Delivery)),
+            "delivery",
         ) from None
     setting = db.session.get(NotificationSetting, user.id)
     before = setting.delivery if setting else Delivery.AT_ONCE
@@ -99,7 +104,7 @@ def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
             by=by,
             action="notification_settings",
             entity=user,
-            summary=f"Notifications by mail: {delivery.label}",
+            summary=f"Notifications by mail: {_english(DELIVERY_LABELS[delivery])}",
             changes={"delivery": [before.value, delivery.value]},
         )
     return delivery
@@ -115,9 +120,16 @@ def _insert():
     return insert(Notification).on_conflict_do_nothing()
 
 
-def _one_line(text: str, limit: int = MAX_TEXT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_one_line = one_line
+
+# A message kept for each reader's language: [key, values] (tracker/notifications/texts.py).
+Message = tuple[str, dict]
+
+
+def _english(text) -> str:
+    """A lazy label in English, as the audit trail keeps it (whatever language the page speaks)."""
+    with force_locale("en"):
+        return str(text)
 
 
 def notify(
@@ -125,9 +137,9 @@ def notify(
     kind: NotificationKind,
     *,
     subject: db.Model,
-    text: str,
+    text: str | Message,
     link: str,
-    detail: str | None = None,
+    detail: str | Message | list[Message] | None = None,
     occasion: str | None = None,
     by: "By | None" = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
@@ -135,13 +147,27 @@ def notify(
     """Record a notification for each active user (but `by`, who knows what they did) and queue
     the mail of those who want it at once, in the caller's transaction. With an `occasion`, a
     user who has had this (kind, subject, occasion) already gets nothing: reminders exist once.
-    Returns the notifications made."""
+    `text` and `detail` given as messages (key, values) are shown in each reader's language;
+    as plain text (data, such as a decision's words), as they are. Returns the notifications
+    made."""
     acting = None if by is None or isinstance(by, str) else by.id
     recipients = {u.id: u for u in users if u.is_active and u.id != acting}
     if not recipients:
         return []
     chosen = deliveries(recipients)
     now = utcnow()
+    params = {}
+    if not isinstance(text, str):
+        params["text"] = list(text)
+        with force_locale("en"):
+            text = render(params["text"])
+    if detail is not None and not isinstance(detail, str):
+        if isinstance(detail, list):
+            params["detail"] = [list(line) for line in detail]
+        else:
+            params["detail"] = list(detail)
+        with force_locale("en"):
+            detail = render(params["detail"])
     text = _one_line(text)
     rows = [
         {
@@ -152,6 +178,7 @@ def notify(
             "occasion": occasion,
             "text": text,
             "detail": detail,
+            "params": params or None,
             "link": link,
             "created_at": now,
             "delivery": chosen[user_id],
@@ -168,22 +195,27 @@ def notify(
 
 
 def _footer() -> str:
-    return (
-        "\n\n-- \nYou get this because of your notification settings: "
-        f"{absolute(path_for('notifications.settings'))}\n"
-        f"All your notifications: {absolute(path_for('notifications.index'))}\n"
+    return "\n\n-- \n" + _(
+        "You get this because of your notification settings: %(settings)s\n"
+        "All your notifications: %(all)s\n",
+        settings=absolute(path_for("notifications.settings")),
+        all=absolute(path_for("notifications.index")),
     )
 
 
 def _mail_at_once(user: User, notification: Notification, attachments, now: datetime) -> None:
-    body = notification.text + "\n"
-    if notification.detail:
-        body += "\n" + notification.detail + "\n"
-    body += f"\n{absolute(notification.link)}" + _footer()
+    # In the recipient's language: the subject, the text and the footer.
+    with force_locale(language_of(user)):
+        text = _one_line(notification.shown_text)
+        detail = notification.shown_detail
+        body = text + "\n"
+        if detail:
+            body += "\n" + detail + "\n"
+        body += f"\n{absolute(notification.link)}" + _footer()
     try:
         mail = queue_mail(
             user.email,
-            notification.text,
+            text,
             body,
             to_name=user.name,
             attachments=attachments,
@@ -218,11 +250,11 @@ def secretariat() -> list[User]:
     )
 
 
-def _update_words(update: ProgressUpdate) -> str:
-    return f"{update.actor.code} on action point {update.action_point.code}"
+def _update_words(update: ProgressUpdate) -> dict:
+    return {"actor": update.actor.code, "point": update.action_point.code}
 
 
-def _notify_author(update: ProgressUpdate, kind: NotificationKind, text: str, **options):
+def _notify_author(update: ProgressUpdate, kind: NotificationKind, text, **options):
     """A notification about an update to its author alone (no one when the author is gone)."""
     author = [update.created_by] if update.created_by else []
     link = path_for("progress.show", update_id=update.id)
@@ -231,14 +263,14 @@ def _notify_author(update: ProgressUpdate, kind: NotificationKind, text: str, **
 
 def notify_update_returned(update: ProgressUpdate, *, by: By) -> list[Notification]:
     """My update was returned, with the reason: to its author alone."""
-    text = f"Your update ({_update_words(update)}) was returned"
-    detail = f"Reason: {update.return_reason}"
+    text = ("update_returned", _update_words(update))
+    detail = ("reason", {"reason": update.return_reason})
     return _notify_author(update, NotificationKind.UPDATE_RETURNED, text, detail=detail, by=by)
 
 
 def notify_update_validated(update: ProgressUpdate, *, by: By) -> list[Notification]:
     """My update was validated: to its author alone."""
-    text = f"Your update ({_update_words(update)}) was validated"
+    text = ("update_validated", _update_words(update))
     return _notify_author(update, NotificationKind.UPDATE_VALIDATED, text, by=by)
 
 
@@ -249,10 +281,10 @@ def notify_updates_submitted(updates: Sequence[ProgressUpdate], *, by: By) -> li
         return []
     first = updates[0]
     if len(updates) == 1:
-        text = f"An update waits for validation ({_update_words(first)})"
+        text = ("update_submitted", _update_words(first))
         link = path_for("progress.show", update_id=first.id)
     else:
-        text = f"{len(updates)} updates of {first.actor.code} wait for validation"
+        text = ("updates_submitted", {"num": len(updates), "actor": first.actor.code})
         link = path_for("progress.index", workflow=Workflow.SUBMITTED.value)
     return notify(
         secretariat(),
@@ -284,13 +316,15 @@ def notify_round_opened(round_: Round, *, by: By) -> list[Notification]:
         active_users_of(expected_actor_ids(round_)),
         NotificationKind.ROUND_OPENED,
         subject=round_,
-        text=f"Reporting round {round_.title} ({round_.plan.code}) "
-        + (
-            f"opens on {round_.opens_on:%d %B %Y}, "
-            if round_.opens_on > utcnow().date()
-            else "is open, "
-        )
-        + f"deadline {round_.deadline:%d %B %Y}",
+        text=(
+            "round_opens" if round_.opens_on > utcnow().date() else "round_open",
+            {
+                "title": round_.title,
+                "plan": round_.plan.code,
+                "opens_on": round_.opens_on.isoformat(),
+                "deadline_on": round_.deadline.isoformat(),
+            },
+        ),
         link=path_for("progress.round", round_id=round_.id),
         by=by,
     )
@@ -311,30 +345,37 @@ def notify_round_deadline(
     today = today or utcnow().date()
     days = (round_.deadline - today).days
     when = (
-        "is today"
-        if days == 0
-        else "is tomorrow"
-        if days == 1
-        else f"is in {days} days"
-        if days > 0
-        else "has passed"
+        "today" if days == 0 else "tomorrow" if days == 1 else "in_days" if days > 0 else "passed"
     )
     codes = ", ".join(action_points)
     return notify(
         active_users_of([actor.id]),
         NotificationKind.ROUND_DEADLINE,
         subject=round_,
-        text=f"Round {round_.title}: the deadline ({round_.deadline:%d %B %Y}) {when} and "
-        f"{actor.name} has not reported on {len(action_points)} action point(s)",
-        detail=f"Not reported yet: {codes}." if codes else None,
+        text=(
+            f"deadline_{when}",
+            {
+                "title": round_.title,
+                "deadline_on": round_.deadline.isoformat(),
+                "days": days,
+                "actor": actor.name,
+                "num": len(action_points),
+            },
+        ),
+        detail=("not_reported", {"codes": codes}) if codes else None,
         link=path_for("progress.round", round_id=round_.id),
         occasion=occasion,
     )
 
 
-def _meeting_when(meeting: Meeting) -> str:
+def _meeting_words(meeting: Meeting) -> dict:
+    """A meeting's title and local start, written for each reader by texts.render."""
     start = meeting.starts_at.astimezone(_zone(meeting))
-    return f"{start:%d %B %Y, %H:%M} ({meeting.timezone})"
+    return {
+        "title": meeting.title,
+        "starts": start.replace(tzinfo=None).isoformat(),
+        "zone": meeting.timezone,
+    }
 
 
 def _zone(meeting: Meeting):
@@ -377,12 +418,12 @@ def notify_meeting_scheduled(meeting: Meeting, actor: Actor, *, by: By) -> list[
     """A meeting ahead was scheduled for an actor (it was invited): to its users, with an .ics."""
     if not is_ahead(meeting):
         return []
-    text = f"Meeting scheduled: {meeting.title}, {_meeting_when(meeting)}"
+    text = ("meeting_scheduled", _meeting_words(meeting))
     users = active_users_of([actor.id])
     return _notify_meeting(users, meeting, NotificationKind.MEETING_SCHEDULED, text, by=by)
 
 
-def _notify_meeting(users, meeting: Meeting, kind: NotificationKind, text: str, *, by: By):
+def _notify_meeting(users, meeting: Meeting, kind: NotificationKind, text, *, by: By):
     """A meeting ahead was scheduled or moved: when and where it is, with its .ics."""
     return notify(
         users,
@@ -396,16 +437,19 @@ def _notify_meeting(users, meeting: Meeting, kind: NotificationKind, text: str, 
     )
 
 
-def _where(meeting: Meeting) -> str:
-    where = meeting.place or ("Virtual" if meeting.is_virtual else "")
-    return f"Where: {where}" + (f"\nJoin: {meeting.url}" if meeting.url else "")
+def _where(meeting: Meeting) -> list[Message]:
+    if meeting.place or not meeting.is_virtual:
+        lines = [("where", {"place": meeting.place or ""})]
+    else:
+        lines = [("where_virtual", {})]
+    return lines + ([("join", {"url": meeting.url})] if meeting.url else [])
 
 
 def notify_meeting_moved(meeting: Meeting, *, by: By) -> list[Notification]:
     """A meeting ahead moved (time or place): to its participants' users, with the new .ics."""
     if not is_ahead(meeting):
         return []
-    text = f"Meeting moved: {meeting.title}, now {_meeting_when(meeting)}"
+    text = ("meeting_moved", _meeting_words(meeting))
     users = participant_users(meeting)
     return _notify_meeting(users, meeting, NotificationKind.MEETING_MOVED, text, by=by)
 
@@ -416,7 +460,7 @@ def notify_meeting_cancelled(meeting: Meeting, *, by: By) -> list[Notification]:
         participant_users(meeting),
         NotificationKind.MEETING_CANCELLED,
         subject=meeting,
-        text=f"Meeting cancelled: {meeting.title}, {_meeting_when(meeting)}",
+        text=("meeting_cancelled", _meeting_words(meeting)),
         link=path_for("meetings.show", meeting_id=meeting.id),
         by=by,
         attachments=_ics(meeting, cancelled=True),
@@ -430,7 +474,7 @@ def notify_decision_recorded(decision: Decision, *, by: By) -> list[Notification
         participant_users(meeting),
         NotificationKind.DECISION_RECORDED,
         subject=decision,
-        text=f"Decision recorded at {meeting.title}",
+        text=("decision_recorded", {"title": meeting.title}),
         detail=_one_line(decision.text, 2000),
         link=path_for("meetings.show", meeting_id=meeting.id),
         by=by,
@@ -443,7 +487,7 @@ def notify_minutes_recorded(minutes: MeetingMinutes, meeting: Meeting, *, by: By
         participant_users(meeting),
         NotificationKind.MINUTES_RECORDED,
         subject=minutes,
-        text=f"Minutes of {meeting.title} recorded (version {minutes.number})",
+        text=("minutes_recorded", {"title": meeting.title, "number": minutes.number}),
         link=path_for("meetings.show", meeting_id=meeting.id),
         by=by,
     )
@@ -537,11 +581,9 @@ def remind_follow_ups(today: date) -> list[Notification]:
             NotificationKind.FOLLOW_UP_OVERDUE if overdue else NotificationKind.FOLLOW_UP_DUE,
             subject=follow_up,
             text=(
-                f"Follow-up overdue since {follow_up.due_on:%d %B %Y}"
-                if overdue
-                else f"Follow-up due on {follow_up.due_on:%d %B %Y}"
-            )
-            + f": {follow_up.text}",
+                "follow_up_overdue" if overdue else "follow_up_due",
+                {"due_on": follow_up.due_on.isoformat(), "text": follow_up.text},
+            ),
             link=path_for("meetings.show", meeting_id=follow_up.meeting_id),
             occasion=f"{'overdue' if overdue else f'{FOLLOW_UP_DAYS}d'}:{follow_up.due_on}",
         )
@@ -564,11 +606,11 @@ def send_digests(today: date) -> int:
     ).all()
     users = {
         u.id: u
-        for u in db.session.scalars(select(User).where(User.id.in_([u for u, _ in waiting])))
+        for u in db.session.scalars(select(User).where(User.id.in_([u for u, _count in waiting])))
     }
     chosen = deliveries(users)
     sent = 0
-    for user_id, _ in waiting:
+    for user_id, _count in waiting:
         user = users[user_id]
         if not user.is_active or chosen[user_id] == Delivery.NONE:
             continue
@@ -607,19 +649,33 @@ def _claim_digest(user_id: int, today: date) -> NotificationDigest | None:
 def _mail_digest(user: User, digest: NotificationDigest, items: list[Notification]) -> bool:
     if not items:
         return False
-    lines = [f"{len(items)} notification(s) since your last digest:", ""]
-    for item in items:
-        lines.append(f"- {item.created_at:%d %b %H:%M} UTC  {item.text}")
-        if item.detail:
-            lines.extend(f"    {line}" for line in item.detail.splitlines())
-        lines.append(f"    {absolute(item.link)}")
-    subject = f"Your Budapest Process tracker digest: {len(items)} notification(s)"
+    # In the recipient's language: the subject, every notification and the footer.
+    with force_locale(language_of(user)):
+        lines = [
+            ngettext(
+                "%(num)d notification(s) since your last digest:",
+                "%(num)d notification(s) since your last digest:",
+                len(items),
+            ),
+            "",
+        ]
+        for item in items:
+            lines.append(f"- {stamp(item.created_at)} UTC  {_one_line(item.shown_text)}")
+            if detail := item.shown_detail:
+                lines.extend(f"    {line}" for line in detail.splitlines())
+            lines.append(f"    {absolute(item.link)}")
+        subject = ngettext(
+            "Your Budapest Process tracker digest: %(num)d notification(s)",
+            "Your Budapest Process tracker digest: %(num)d notification(s)",
+            len(items),
+        )
+        body = "\n".join(lines) + _footer()
     now = utcnow()
     try:
         mail = queue_mail(
             user.email,
             subject,
-            "\n".join(lines) + _footer(),
+            body,
             to_name=user.name,
             list_unsubscribe=absolute(path_for("notifications.settings")),
         )

@@ -1,4 +1,6 @@
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.db import db
@@ -55,7 +57,14 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(current_user)
-    return commit_and_go(f"{count} notification(s) marked read.", url_for(".index"))
+    return commit_and_go(
+        ngettext(
+            "%(num)d notification(s) marked read.",
+            "%(num)d notification(s) marked read.",
+            count,
+        ),
+        url_for(".index"),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -66,7 +75,8 @@ def settings():
         form,
         lambda: services.set_delivery(current_user, form.delivery.data, by=current_user),
         services.NotificationError,
-        lambda delivery: f"Notifications: {delivery.label}.",
+        lambda delivery: _("Notifications: %(delivery)s.", delivery=delivery.label),
         url_for(".settings"),
+        default_field="delivery",
     )
     return saved or render_template("notifications/settings.html", form=form)

@@ -4,6 +4,7 @@ A document is retired, never deleted: the audit trail keeps naming it, and the S
 still open what was replaced. Everyone signed in sees and downloads the current documents.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
@@ -20,9 +21,11 @@ MAX_TITLE_LENGTH = 200
 def _check_title(title: str) -> str:
     title = " ".join(title.split())
     if len(title) > MAX_TITLE_LENGTH:
-        raise PlanError(f"Use at most {MAX_TITLE_LENGTH} characters for the title.", "title")
+        raise PlanError(
+            _("Use at most %(max)d characters for the title.", max=MAX_TITLE_LENGTH), "title"
+        )
     if "\x00" in title:
-        raise PlanError("The title must not contain NUL characters.", "title")
+        raise PlanError(_("The title must not contain NUL characters."), "title")
     return title
 
 
@@ -51,7 +54,7 @@ def attach_document(
 def retire_document(document: ActionPointDocument, *, by: By) -> ActionPointDocument:
     """Take a document off its action point's list; it stays on record for the Secretariat."""
     if document.retired_at is not None:
-        raise PlanError("This document is retired already.", "document")
+        raise PlanError(_("This document is retired already."), "document")
     document.retired_at = utcnow()
     record_change(
         document,

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 import openpyxl
 import yaml
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl.styles import Font
 
+from tracker import translated_names
 from tracker.tables import (
     MAX_CELL_CHARS,
     FileError,
@@ -55,6 +58,21 @@ SHEETS: dict[str, tuple[str, ...]] = {
         "budget_currency",
     ),
 }
+# Optional columns: a goal's title in each other language of the interface (`title_ru`); the
+# languages come from the catalogues, so that adding one adds its column. Column names stay
+# English whatever the interface language: the files are a machine format.
+TRANSLATED = {"goals": ("title",)}
+
+
+def optional_columns(sheet: str) -> tuple[str, ...]:
+    return translated_names.columns(TRANSLATED.get(sheet, ()))
+
+
+def columns_of(sheet: str) -> tuple[str, ...]:
+    """Every column a sheet may have: the required ones, then the optional ones."""
+    return SHEETS[sheet] + optional_columns(sheet)
+
+
 # One CSV holds all three kinds, told apart by its `type` column.
 CSV_TYPES = {"goal": "goals", "action_point": "action_points", "activity": "activities"}
 CSV_COLUMNS = (
@@ -73,6 +91,7 @@ CSV_COLUMNS = (
     "budget_amount",
     "budget_currency",
 )
+CSV_OPTIONAL = tuple(dict.fromkeys(c for sheet in SHEETS for c in optional_columns(sheet)))
 INSTRUCTIONS_SHEET = "instructions"
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".yaml": "yaml", ".yml": "yaml"}
@@ -89,10 +108,10 @@ class Row:
 
     sheet: str
     where: str  # how a secretary finds it: "Row 7", "Sheet 'goals', row 3", "goals, item 2"
-    values: dict[str, str]
+    values: dict[str, str | None]  # None: an optional column the file does not have
 
     def at(self, column: str) -> str:
-        return f"{self.where}, column '{column}'"
+        return _("%(where)s, column '%(column)s'", where=self.where, column=column)
 
 
 @dataclass
@@ -117,16 +136,16 @@ def read_plan_file(data: bytes, filename: str) -> PlanFile:
     else:
         result = _read_yaml(decode(data, "Line"))
     if not result.rows:
-        raise FileError(["The file holds no goals, action points or activities."])
+        raise FileError([_("The file holds no goals, action points or activities.")])
     return result
 
 
 def _read_csv(text: str) -> list[Row]:
     cells, records = csv_records(text, max_rows=MAX_ROWS)
     if not cells:
-        raise FileError(["The file is empty."])
+        raise FileError([_("The file is empty.")])
     header = header_names(cells)
-    check_header(header, CSV_COLUMNS, "The CSV file", known=CSV_COLUMNS)
+    check_header(header, CSV_COLUMNS, _("The CSV file"), known=CSV_COLUMNS + CSV_OPTIONAL)
     rows, errors = [], []
     for record in records:
         values = record_values(header, record, errors)
@@ -136,22 +155,43 @@ def _read_csv(text: str) -> list[Row]:
         where = record.where
         if kind not in CSV_TYPES:
             errors.append(
-                f"{where}, column 'type': {kind or '(empty)'!r} is not one of "
-                f"{', '.join(CSV_TYPES)}."
+                _(
+                    "%(where)s, column 'type': %(value)s is not one of %(types)s.",
+                    where=where,
+                    value=repr(kind or _("(empty)")),
+                    types=", ".join(CSV_TYPES),
+                )
             )
             continue
         sheet = CSV_TYPES[kind]
-        for column in CSV_COLUMNS[1:]:
-            if column not in SHEETS[sheet] and values.get(column):
-                errors.append(f"{where}, column '{column}': leave it empty in a {kind} row.")
-        rows.append(Row(sheet, where, {c: values[c] for c in SHEETS[sheet]}))
+        for column in CSV_COLUMNS[1:] + CSV_OPTIONAL:
+            if column not in columns_of(sheet) and values.get(column):
+                errors.append(
+                    _(
+                        "%(where)s, column '%(column)s': leave it empty in a %(type)s row.",
+                        where=where,
+                        column=column,
+                        type=kind,
+                    )
+                )
+        rows.append(Row(sheet, where, _row_values(sheet, values)))
     raise_if(errors)
     return _capped(rows)
 
 
+def _row_values(sheet: str, values: dict[str, str]) -> dict[str, str | None]:
+    """A row's values by column; an optional column the file does not have is None (an
+    import then keeps what is stored), where an empty cell is ""."""
+    row: dict[str, str | None] = {c: values[c] for c in SHEETS[sheet]}
+    row.update({c: values.get(c) for c in optional_columns(sheet)})
+    return row
+
+
 def _capped(rows: list[Row]) -> list[Row]:
     if len(rows) > MAX_ROWS:
-        raise FileError([f"The file has more than {MAX_ROWS:,} rows; split it up."])
+        raise FileError(
+            [_("The file has more than %(max)s rows; split it up.", max=format(MAX_ROWS, ","))]
+        )
     return rows
 
 
@@ -162,15 +202,20 @@ def _workbook_rows(workbook: Workbook) -> list[Row]:
     if unknown:
         raise FileError(
             [
-                f"The workbook has sheet(s) the tracker does not know: {', '.join(unknown)}. "
-                f"The sheets are: {', '.join(SHEETS)} (and an optional '{INSTRUCTIONS_SHEET}')."
+                _(
+                    "The workbook has sheet(s) the tracker does not know: %(unknown)s. The "
+                    "sheets are: %(sheets)s (and an optional '%(instructions)s').",
+                    unknown=", ".join(unknown),
+                    sheets=", ".join(SHEETS),
+                    instructions=INSTRUCTIONS_SHEET,
+                )
             ]
         )
     for ws in workbook.worksheets:
         sheet = ws.title.strip().lower()
         if sheet == INSTRUCTIONS_SHEET:
             continue
-        label = f"Sheet '{ws.title}'"
+        label = _("Sheet '%(sheet)s'", sheet=ws.title)
         try:
             cells, records = workbook.records(ws, max_rows=MAX_ROWS, label=label)
         except FileError as error:
@@ -179,11 +224,11 @@ def _workbook_rows(workbook: Workbook) -> list[Row]:
         if not cells:
             continue
         header = header_names(cells)
-        check_header(header, SHEETS[sheet], label, known=SHEETS[sheet])
+        check_header(header, SHEETS[sheet], label, known=columns_of(sheet))
         for record in records:
             values = record_values(header, record, errors)
             if values is not None:
-                rows.append(Row(sheet, record.where, {c: values[c] for c in SHEETS[sheet]}))
+                rows.append(Row(sheet, record.where, _row_values(sheet, values)))
     raise_if(errors)
     return rows
 
@@ -202,7 +247,7 @@ class PlanYamlLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a plan file", event.start_mark
+                None, None, _("aliases (*name) are not allowed in a plan file"), event.start_mark
             )
         return super().compose_node(parent, index)
 
@@ -213,61 +258,102 @@ def _read_yaml(text: str) -> PlanFile:
         document = yaml.load(text, Loader=PlanYamlLoader)  # nosec B506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f"Line {mark.line + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise FileError([f"{line}the YAML cannot be read: {problem}."]) from None
+        if mark:
+            message = _(
+                "Line %(line)d: the YAML cannot be read: %(problem)s.",
+                line=mark.line + 1,
+                problem=problem,
+            )
+        else:
+            message = _("the YAML cannot be read: %(problem)s.", problem=problem)
+        raise FileError([message]) from None
     except RecursionError:
-        raise FileError(["The YAML is nested too deeply."]) from None
+        raise FileError([_("The YAML is nested too deeply.")]) from None
     if document is None:
-        raise FileError(["The file is empty."])
+        raise FileError([_("The file is empty.")])
     if not isinstance(document, dict):
-        raise FileError(["The YAML must be a mapping with the keys plan, " + ", ".join(SHEETS)])
+        raise FileError(
+            [_("The YAML must be a mapping with the keys plan, %(keys)s", keys=", ".join(SHEETS))]
+        )
     unknown = [str(k) for k in document if k not in ("plan", *SHEETS)]
     if unknown:
         raise FileError(
             [
-                f"The YAML has key(s) the tracker does not know: {', '.join(unknown)}. "
-                f"The keys are: plan, {', '.join(SHEETS)}."
+                _(
+                    "The YAML has key(s) the tracker does not know: %(unknown)s. The keys are: "
+                    "plan, %(keys)s.",
+                    unknown=", ".join(unknown),
+                    keys=", ".join(SHEETS),
+                )
             ]
         )
     rows, errors = [], []
-    for sheet, columns in SHEETS.items():
+    for sheet in SHEETS:
         items = document.get(sheet) or []
         if not isinstance(items, list):
-            errors.append(f"'{sheet}' must be a list of items (each starting with '- ').")
+            errors.append(
+                _("'%(sheet)s' must be a list of items (each starting with '- ').", sheet=sheet)
+            )
             continue
         for number, item in enumerate(items, 1):
-            where = f"{sheet}, item {number}"
-            values = _yaml_item(item, columns, where, errors)
+            where = _("%(sheet)s, item %(number)d", sheet=sheet, number=number)
+            values = _yaml_item(item, sheet, columns_of(sheet), where, errors)
             if values is not None:
                 rows.append(Row(sheet, where, values))
     raise_if(errors)
     plan = document.get("plan")
     if plan is not None and not isinstance(plan, str):
-        raise FileError(["'plan' must be a plan code, e.g. BP-CFA-2019."])
+        raise FileError([_("'plan' must be a plan code, e.g. BP-CFA-2019.")])
     return PlanFile(_capped(rows), plan_code=plan)
 
 
-def _yaml_item(item, columns: tuple[str, ...], where: str, errors: list[str]) -> dict | None:
+def _yaml_item(
+    item, sheet: str, columns: tuple[str, ...], where: str, errors: list[str]
+) -> dict | None:
     if not isinstance(item, dict):
-        errors.append(f"{where}: must be a mapping of {', '.join(columns)}.")
+        errors.append(
+            _("%(where)s: must be a mapping of %(keys)s.", where=where, keys=", ".join(columns))
+        )
         return None
     values = {}
     for key in item:
         if key not in columns:
-            errors.append(f"{where}: unknown key '{key}'; the keys are: {', '.join(columns)}.")
+            errors.append(
+                _(
+                    "%(where)s: unknown key '%(key)s'; the keys are: %(keys)s.",
+                    where=where,
+                    key=key,
+                    keys=", ".join(columns),
+                )
+            )
     for column in columns:
         value = item.get(column)
         if column == "partners" and isinstance(value, list):
             value = "; ".join(v for v in value if isinstance(v, str))
         if value is not None and not isinstance(value, str):
-            errors.append(f"{where}, '{column}': must be text, not a list or a mapping.")
+            errors.append(
+                _(
+                    "%(where)s, '%(column)s': must be text, not a list or a mapping.",
+                    where=where,
+                    column=column,
+                )
+            )
             value = None
+        if value is None and column not in SHEETS.get(sheet, ()) and column not in item:
+            values[column] = None  # an optional key left out: see _row_values
+            continue
         value = value or ""
         if len(value) > MAX_CELL_CHARS:
             errors.append(
-                f"{where}, '{column}': the text has {len(value):,} characters; "
-                f"at most {MAX_CELL_CHARS:,} fit."
+                _(
+                    "%(where)s, '%(column)s': the text has %(length)s characters; at most "
+                    "%(max)s fit.",
+                    where=where,
+                    column=column,
+                    length=format(len(value), ","),
+                    max=format(MAX_CELL_CHARS, ","),
+                )
             )
         values[column] = value
     return values
@@ -285,34 +371,47 @@ def write_plan_file(fmt: str, plan_code: str, rows: dict[str, list[dict[str, str
 def _write_csv(rows: dict[str, list[dict[str, str]]]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    header = CSV_COLUMNS + CSV_OPTIONAL
+    writer.writerow(header)
     types = {sheet: kind for kind, sheet in CSV_TYPES.items()}
     for sheet, items in rows.items():
         for item in items:
             cells = {c: neutralise(v) for c, v in item.items()}
-            writer.writerow([types[sheet], *(cells.get(c, "") for c in CSV_COLUMNS[1:])])
+            writer.writerow([types[sheet], *(cells.get(c, "") for c in header[1:])])
     # The byte-order mark makes Excel open the file as UTF-8 (non-Latin text stays readable).
     return out.getvalue().encode("utf-8-sig")
 
 
+# The workbook's own instructions, for people: in the language of the person who downloads it.
 INSTRUCTIONS = [
-    "One row per record; the first row of each sheet names the columns. Keep the sheet and "
-    "column names as they are.",
-    "goals: number, title, description. action_points: code (unique in the plan, e.g. 17 or "
-    "3.4), goal (its number), lead_actor and partners (actor codes such as HU or ICMPD; "
-    "partners separated by ';'), target_on (YYYY-MM-DD).",
-    "activities: action_point (its code), code (unique within the action point, e.g. A1), "
-    "starts_on and ends_on (YYYY-MM-DD), budget_amount (e.g. 1250000.00) and budget_currency "
-    "(e.g. EUR).",
-    "Importing again updates changed rows and leaves the rest; it never deletes anything.",
-    "A leading apostrophe is removed from every cell (exports add one before = + - @).",
+    _l(
+        "One row per record; the first row of each sheet names the columns. Keep the sheet and "
+        "column names as they are."
+    ),
+    _l(
+        "goals: number, title, description. action_points: code (unique in the plan, e.g. 17 or "
+        "3.4), goal (its number), lead_actor and partners (actor codes such as HU or ICMPD; "
+        "partners separated by ';'), target_on (YYYY-MM-DD)."
+    ),
+    _l(
+        "activities: action_point (its code), code (unique within the action point, e.g. A1), "
+        "starts_on and ends_on (YYYY-MM-DD), budget_amount (e.g. 1250000.00) and budget_currency "
+        "(e.g. EUR)."
+    ),
+    _l(
+        "Optional on goals: the title in another language of the interface, in the column "
+        "title_ and the language's code (title_ru); empty, the English title is shown."
+    ),
+    _l("Importing again updates changed rows and leaves the rest; it never deletes anything."),
+    _l("A leading apostrophe is removed from every cell (exports add one before = + - @)."),
 ]
 
 
 def _write_xlsx(rows: dict[str, list[dict[str, str]]]) -> bytes:
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    for sheet, columns in SHEETS.items():
+    for sheet in SHEETS:
+        columns = columns_of(sheet)
         ws = workbook.create_sheet(sheet)
         ws.append(columns)
         for cell in ws[1]:
@@ -327,7 +426,7 @@ def _write_xlsx(rows: dict[str, list[dict[str, str]]]) -> bytes:
                 cell.number_format = "@"
     notes = workbook.create_sheet(INSTRUCTIONS_SHEET)
     for line in INSTRUCTIONS:
-        notes.append([line])
+        notes.append([str(line)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

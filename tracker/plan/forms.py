@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -14,33 +15,42 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from tracker import translated_names
+from tracker.actors.display import actor_name
+from tracker.actors.forms import actor_choices
 from tracker.actors.models import Actor
 from tracker.help_texts import TEXT_FORMAT_HELP
+from tracker.i18n import localized
 from tracker.money import MoneyError, amount_text, parse_budget
 from tracker.plan.models import PriorityGoal
 
 
 class ActionPointForm(FlaskForm):
-    goal_id = SelectField("Priority goal", coerce=int, validators=[InputRequired()])
+    goal_id = SelectField(_l("Priority goal"), coerce=int, validators=[InputRequired()])
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=20)],
-        description="As in the official text, e.g. 17 or 3.4. Unique within the plan.",
+        description=_l("As in the official text, e.g. 17 or 3.4. Unique within the plan."),
     )
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=20_000)], description=TEXT_FORMAT_HELP
+        _l("Description"), validators=[Optional(), Length(max=20_000)], description=TEXT_FORMAT_HELP
     )
-    lead_actor = SelectField("Lead actor", validators=[Optional()])
-    partners = SelectMultipleField("Partner actors", validators=[Optional()])
-    target_on = DateField("Target date", validators=[Optional()])
+    lead_actor = SelectField(_l("Lead actor"), validators=[Optional()])
+    partners = SelectMultipleField(_l("Partner actors"), validators=[Optional()])
+    target_on = DateField(_l("Target date"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_choices(self, goals: Iterable[PriorityGoal], actors: Iterable[Actor]) -> None:
-        self.goal_id.choices = [(g.id, g.label) for g in goals]
-        actor_choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
-        self.lead_actor.choices = [("", "— none —"), *actor_choices]
-        self.partners.choices = actor_choices
+        self.goal_id.choices = [(g.id, goal_label(g)) for g in goals]
+        choices = actor_choices(actors)
+        self.lead_actor.choices = [("", _l("— none —")), *choices]
+        self.partners.choices = choices
+
+
+def goal_label(goal: PriorityGoal) -> str:
+    """A goal as a choice names it, in the interface language: "Goal 2: Legal migration"."""
+    return str(_l("Goal %(number)s: %(title)s", number=goal.number, title=localized(goal, "title")))
 
 
 def action_point_data(action_point) -> dict:
@@ -73,11 +83,22 @@ def action_point_values(form: ActionPointForm, plan) -> dict:
     }
 
 
+GOAL_TRANSLATED = ("title",)
+
+
 class GoalForm(FlaskForm):
-    number = IntegerField("Number", validators=[InputRequired(), NumberRange(1, 99)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    number = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(1, 99)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+translated_names.add_fields(GoalForm, "title", max_length=300)
+
+
+def goal_data(goal: PriorityGoal) -> dict:
+    """A goal's names in other languages as the form holds them (the rest comes from `obj`)."""
+    return translated_names.translation_values(goal, GOAL_TRANSLATED)
 
 
 def goal_values(form: GoalForm) -> dict:
@@ -85,28 +106,31 @@ def goal_values(form: GoalForm) -> dict:
         "number": form.number.data,
         "title": form.title.data,
         "description": form.description.data,
+        "translations": translated_names.translations_from_form(form, GOAL_TRANSLATED),
     }
 
 
 class ActivityForm(FlaskForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[Optional(), Length(max=20)],
-        description="Unique within the action point, e.g. A1; left empty, the next free A<n>.",
+        description=_l("Unique within the action point, e.g. A1; left empty, the next free A<n>."),
     )
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
-    lead_actor = SelectField("Lead actor", validators=[Optional()])
-    starts_on = DateField("Starts on", validators=[Optional()])
-    ends_on = DateField("Ends on", validators=[Optional()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    lead_actor = SelectField(_l("Lead actor"), validators=[Optional()])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
     budget_amount = StringField(
-        "Estimated budget", validators=[Optional(), Length(max=20)], description="e.g. 1,250,000.00"
+        _l("Estimated budget"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("e.g. 1,250,000.00"),
     )
-    budget_currency = StringField("Currency", validators=[Optional(), Length(max=3)])
+    budget_currency = StringField(_l("Currency"), validators=[Optional(), Length(max=3)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
-        self.lead_actor.choices = [("", "— none —"), *((a.code, a.name) for a in actors)]
+        self.lead_actor.choices = [("", _l("— none —")), *((a.code, actor_name(a)) for a in actors)]
 
 
 def activity_data(activity) -> dict:
@@ -150,18 +174,20 @@ def activity_values(form: ActivityForm) -> dict:
 
 class ContinuationForm(FlaskForm):
     continued_in = StringField(
-        "Continued in",
+        _l("Continued in"),
         validators=[DataRequired(), Length(max=60)],
-        description="The later plan's code, a colon and the action point's number, e.g. "
-        "BP-CFA-2025:3 for action point 3 of the 2025 plan.",
+        description=_l(
+            "The later plan's code, a colon and the action point's number, e.g. "
+            "BP-CFA-2025:3 for action point 3 of the 2025 plan."
+        ),
     )
 
 
 class PlanImportForm(FlaskForm):
     file = FileField(
-        "Plan file",
+        _l("Plan file"),
         validators=[FileRequired()],
-        description="CSV (UTF-8), XLSX or YAML, at most 5 MB. You see what would change first.",
+        description=_l("CSV (UTF-8), XLSX or YAML, at most 5 MB. You see what would change first."),
     )
 
 

@@ -44,6 +44,9 @@ class Plan(db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     short_title: Mapped[str | None] = mapped_column(String(120))
+    # The title in other languages, shown when the interface speaks one: {"ru": {"title": …,
+    # "short_title": …}} (tracker.i18n.localized).
+    translations: Mapped[dict | None]
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     expected_action_points: Mapped[int | None]
@@ -96,6 +99,7 @@ class PriorityGoal(db.Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
+    translations: Mapped[dict | None]  # {"ru": {"title": …}}
     sources: Mapped[list] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(16))
     retired_at: Mapped[datetime | None]

@@ -3,6 +3,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
@@ -29,6 +30,7 @@ from tracker.plan.models import (
     action_point_partners,
     code_sort_key,
 )
+from tracker.translated_names import set_translations
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")
 
@@ -154,11 +156,20 @@ def _check_action_point(
     """The rules of an action point's goal and code; `taken` ({code: id}) spares a batch the
     query for a clash."""
     if goal.plan_id != plan.id:
-        raise PlanError(f"Goal {goal.number} does not belong to plan {plan.code}.", "goal")
+        raise PlanError(
+            _(
+                "Goal %(number)s does not belong to plan %(plan)s.",
+                number=goal.number,
+                plan=plan.code,
+            ),
+            "goal",
+        )
     if not CODE_PATTERN.match(code):
         raise PlanError(
-            "Use 1 to 20 letters, digits, dots or hyphens, starting with a letter or digit "
-            "(for example 17 or 3.4).",
+            _(
+                "Use 1 to 20 letters, digits, dots or hyphens, starting with a letter or digit "
+                "(for example 17 or 3.4)."
+            ),
             "code",
         )
     if taken is not None:
@@ -168,7 +179,14 @@ def _check_action_point(
             select(ActionPoint.id).where(ActionPoint.plan_id == plan.id, ActionPoint.code == code)
         )
     if clash_id is not None and (current is None or clash_id != current.id):
-        raise PlanError(f"Plan {plan.code} already has an action point {code}.", "code")
+        raise _action_point_taken(plan, code)
+
+
+def _action_point_taken(plan: Plan, code: str) -> PlanError:
+    return PlanError(
+        _("Plan %(plan)s already has an action point %(code)s.", plan=plan.code, code=code),
+        "code",
+    )
 
 
 def _action_point_created(plan: Plan, code: str, title: str, goal: PriorityGoal):
@@ -220,7 +238,7 @@ def create_action_point(
         partners=list(partners),
         target_on=target_on,
     )
-    duplicate = PlanError(f"Plan {plan.code} already has an action point {code}.", "code")
+    duplicate = _action_point_taken(plan, code)
     summary, changes = _action_point_created(plan, code, title, goal)
     with guarded_write(duplicate=duplicate):
         add_and_record(action_point, by=by, summary=summary, changes=changes)
@@ -244,9 +262,7 @@ def update_action_point(
     check_version(action_point, version)
     code = code.strip()
     _check_action_point(action_point.plan, goal, code, current=action_point)
-    duplicate = PlanError(
-        f"Plan {action_point.plan.code} already has an action point {code}.", "code"
-    )
+    duplicate = _action_point_taken(action_point.plan, code)
     values = {
         "goal": goal,
         "code": code,
@@ -279,8 +295,11 @@ def _taken_codes(plan: Plan) -> Taken:
 
 def _batch_refused(what: str) -> PlanError:
     return PlanError(
-        f"Someone else changed {what} while these changes were being saved; nothing was saved. "
-        "Try again.",
+        _(
+            "Someone else changed %(what)s while these changes were being saved; nothing was "
+            "saved. Try again.",
+            what=what,
+        ),
     )
 
 
@@ -316,7 +335,8 @@ def create_action_points(plan: Plan, items: Sequence[dict], *, by: By) -> dict[s
         )
         partners.append(item.get("partners") or ())
         created.append(_action_point_created(plan, code, title, goal))
-    with guarded_write(duplicate=_batch_refused(f"the action points of {plan.code}")):
+    what = _("the action points of %(plan)s", plan=plan.code)
+    with guarded_write(duplicate=_batch_refused(what)):
         ids = insert_many(ActionPoint, rows)
         _replace_partners(dict(zip(ids, partners, strict=True)))
         record_events(
@@ -368,7 +388,7 @@ def update_action_points(updates: Sequence[tuple[ActionPoint, dict]], *, by: By)
                 "target_on": wanted["target_on"],
             }
         )
-    what, now = f"the action points of {plan.code}", utcnow()
+    what, now = _("the action points of %(plan)s", plan=plan.code), utcnow()
     with guarded_write(duplicate=_batch_refused(what)):
         _update_versioned(ActionPoint, rows, what, updated_at=now)
         if partners:
@@ -435,14 +455,16 @@ def _check_activity(
     id}) spares a batch the query for a clash."""
     if not CODE_PATTERN.match(code):
         raise PlanError(
-            "Use 1 to 20 letters, digits, dots or hyphens, starting with a letter or digit "
-            "(for example A1).",
+            _(
+                "Use 1 to 20 letters, digits, dots or hyphens, starting with a letter or digit "
+                "(for example A1)."
+            ),
             "code",
         )
     if starts_on and ends_on and ends_on < starts_on:
-        raise PlanError("The end date is before the start date.", "ends_on")
+        raise PlanError(_("The end date is before the start date."), "ends_on")
     if (budget_minor is None) != (budget_currency is None):
-        raise PlanError("Give a budget with its currency, or neither.", "budget")
+        raise PlanError(_("Give a budget with its currency, or neither."), "budget")
     if budget_minor is not None:
         try:
             check_amount(budget_minor, budget_currency)
@@ -457,7 +479,18 @@ def _check_activity(
             )
         )
     if clash_id is not None and (current is None or clash_id != current.id):
-        raise PlanError(f"Action point {action_point.code} already has an activity {code}.", "code")
+        raise _activity_taken(action_point, code)
+
+
+def _activity_taken(action_point: ActionPoint | Ref, code: str) -> PlanError:
+    return PlanError(
+        _(
+            "Action point %(action_point)s already has an activity %(code)s.",
+            action_point=action_point.code,
+            code=code,
+        ),
+        "code",
+    )
 
 
 def _activity_changes(values: dict) -> dict:
@@ -529,9 +562,7 @@ def create_activity(
         budget_minor=budget_minor,
         budget_currency=budget_currency,
     )
-    duplicate = PlanError(
-        f"Action point {action_point.code} already has an activity {code}.", "code"
-    )
+    duplicate = _activity_taken(action_point, code)
     summary, changes = _activity_created(action_point, code, activity.title)
     with guarded_write(duplicate=duplicate):
         add_and_record(activity, by=by, summary=summary, changes=changes)
@@ -564,7 +595,7 @@ def update_activity(
     check_version(activity, version)
     code, ap = code.strip(), activity.action_point
     _check_activity(ap, code, starts_on, ends_on, budget_minor, budget_currency, current=activity)
-    duplicate = PlanError(f"Action point {ap.code} already has an activity {code}.", "code")
+    duplicate = _activity_taken(ap, code)
     values = {
         "code": code,
         "title": title,
@@ -622,7 +653,7 @@ def create_activities(items: Sequence[dict], *, by: By) -> int:
             {**values, "action_point_id": action_point.id, "lead_actor_id": lead and lead.id}
         )
         created.append(_activity_created(action_point, values["code"], values["title"]))
-    with guarded_write(duplicate=_batch_refused("these activities")):
+    with guarded_write(duplicate=_batch_refused(_("these activities"))):
         ids = insert_many(Activity, rows)
         record_events(
             by=by,
@@ -668,17 +699,24 @@ def update_activities(updates: Sequence[tuple[Activity, dict]], *, by: By) -> in
                 "lead_actor_id": lead.id if lead else None,
             }
         )
-    with guarded_write(duplicate=_batch_refused("these activities")):
-        _update_versioned(Activity, rows, "these activities")
+    with guarded_write(duplicate=_batch_refused(_("these activities"))):
+        _update_versioned(Activity, rows, _("these activities"))
         record_events(by=by, entity_type=Activity.__tablename__, items=events)
     _show_written(written)
     return len(events)
 
 
 def create_goal(
-    plan: Plan, *, number: int, title: str, description: str | None = None, by: By
+    plan: Plan,
+    *,
+    number: int,
+    title: str,
+    description: str | None = None,
+    translations: dict[str, str | None] | None = None,
+    by: By,
 ) -> PriorityGoal:
-    """Add a numbered priority goal to a plan."""
+    """Add a numbered priority goal to a plan; `translations` are its title in other languages
+    (`{"title_ru": "…"}`)."""
     _check_goal(plan, number)
     goal = PriorityGoal(
         plan_id=plan.id,
@@ -686,14 +724,13 @@ def create_goal(
         title=clean_title(title),
         description=clean_text(description),
     )
-    duplicate = PlanError(f"Plan {plan.code} already has a goal {number}.", "number")
-    with guarded_write(duplicate=duplicate):
-        add_and_record(
-            goal,
-            by=by,
-            summary=f"Added goal {number} to {plan.code}",
-            changes={"number": [None, number], "title": [None, goal.title]},
-        )
+    changes = {
+        "number": [None, number],
+        "title": [None, goal.title],
+        **set_translations(goal, translations or {}),
+    }
+    with guarded_write(duplicate=_goal_taken(plan, number)):
+        add_and_record(goal, by=by, summary=f"Added goal {number} to {plan.code}", changes=changes)
     return goal
 
 
@@ -704,17 +741,19 @@ def update_goal(
     number: int,
     title: str,
     description: str | None,
+    translations: dict[str, str | None] | None = None,
     by: By,
 ) -> PriorityGoal:
-    """Change a goal edited at `version`; a newer saved version raises a conflict."""
+    """Change a goal edited at `version`; a newer saved version raises a conflict. A title in
+    another language left out of `translations` is kept."""
     check_version(goal, version)
     _check_goal(goal.plan, number, current=goal)
-    duplicate = PlanError(f"Plan {goal.plan.code} already has a goal {number}.", "number")
-    with guarded_write(duplicate=duplicate, record=goal, version=version):
+    with guarded_write(duplicate=_goal_taken(goal.plan, number), record=goal, version=version):
         changes = apply_changes(
             goal,
             {"number": number, "title": clean_title(title), "description": clean_text(description)},
         )
+        changes.update(set_translations(goal, translations or {}))
         if changes:
             record_change(
                 goal,
@@ -726,14 +765,20 @@ def update_goal(
     return goal
 
 
+def _goal_taken(plan: Plan, number: int) -> PlanError:
+    return PlanError(
+        _("Plan %(plan)s already has a goal %(number)s.", plan=plan.code, number=number), "number"
+    )
+
+
 def _check_goal(plan: Plan, number: int, current: PriorityGoal | None = None) -> None:
     if not 1 <= number <= 99:
-        raise PlanError("A goal number is a whole number from 1 to 99.", "number")
+        raise PlanError(_("A goal number is a whole number from 1 to 99."), "number")
     clash = db.session.scalar(
         select(PriorityGoal).where(PriorityGoal.plan_id == plan.id, PriorityGoal.number == number)
     )
     if clash is not None and clash is not current:
-        raise PlanError(f"Plan {plan.code} already has a goal {number}.", "number")
+        raise _goal_taken(plan, number)
 
 
 def link_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: By) -> None:
@@ -742,19 +787,24 @@ def link_continuation(action_point: ActionPoint, successor: ActionPoint, *, by: 
         successor.plan.starts_on <= action_point.plan.starts_on
     ):
         raise PlanError(
-            f"{successor.reference} is not in a later plan than {action_point.reference}.",
+            _(
+                "%(later)s is not in a later plan than %(earlier)s.",
+                later=successor.reference,
+                earlier=action_point.reference,
+            ),
             "continued_in",
         )
-    if successor in action_point.continued_in:
-        raise PlanError(
-            f"{action_point.reference} is already continued in {successor.reference}.",
-            "continued_in",
-        )
-    before = [a.reference for a in action_point.continued_in]
     duplicate = PlanError(
-        f"{action_point.reference} is already continued in {successor.reference}.",
+        _(
+            "%(earlier)s is already continued in %(later)s.",
+            earlier=action_point.reference,
+            later=successor.reference,
+        ),
         "continued_in",
     )
+    if successor in action_point.continued_in:
+        raise duplicate
+    before = [a.reference for a in action_point.continued_in]
     with guarded_write(duplicate=duplicate):
         action_point.continued_in.append(successor)
     _record_continuations(action_point, before, f"Continued in {successor.reference}", by)
@@ -786,12 +836,16 @@ def find_action_point(plan: Plan, code: str) -> ActionPoint | None:
 
 def resolve_reference(reference: str, field: str) -> ActionPoint:
     """The action point a `PLAN:CODE` reference names (`BP-CFA-2025:3.1`), or an error."""
-    plan_code, _, code = reference.strip().partition(":")
+    plan_code, _colon, code = reference.strip().partition(":")
     plan = get_plan(plan_code) if code else None
     action_point = find_action_point(plan, code) if plan else None
     if action_point is None:
         raise PlanError(
-            f"No action point {reference.strip()!r}; write PLAN:CODE, e.g. BP-CFA-2025:3.", field
+            _(
+                "No action point %(reference)s; write PLAN:CODE, e.g. BP-CFA-2025:3.",
+                reference=repr(reference.strip()),
+            ),
+            field,
         )
     return action_point
 
@@ -799,7 +853,9 @@ def resolve_reference(reference: str, field: str) -> ActionPoint:
 def resolve_goal(plan: Plan, goal_id: int | None) -> PriorityGoal:
     goal = db.session.get(PriorityGoal, goal_id) if goal_id is not None else None
     if goal is None or goal.plan_id != plan.id:
-        raise PlanError(f"Choose one of the priority goals of {plan.code}.", "goal_id")
+        raise PlanError(
+            _("Choose one of the priority goals of %(plan)s.", plan=plan.code), "goal_id"
+        )
     return goal
 
 
@@ -811,5 +867,5 @@ def resolve_actors(codes: Iterable[str], field: str) -> list[Actor]:
     found = {a.code: a for a in db.session.scalars(select(Actor).where(Actor.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise PlanError(f"Unknown actor code: {', '.join(unknown)}.", field)
+        raise PlanError(_("Unknown actor code: %(codes)s.", codes=", ".join(unknown)), field)
     return [found[c] for c in dict.fromkeys(codes)]

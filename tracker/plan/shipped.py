@@ -38,6 +38,22 @@ def _add_missing_description(goal: PriorityGoal, item: dict, by: By) -> None:
     )
 
 
+def _add_missing_translations(record, item: dict, label: str, by: By) -> None:
+    """A shipped name in another language that a record lacks is added; one the Secretariat
+    entered is never replaced."""
+    versions = {code: dict(entry) for code, entry in (record.translations or {}).items()}
+    changes = {}
+    for code, entry in (item.get("translations") or {}).items():
+        for field, text in entry.items():
+            if not (versions.get(code) or {}).get(field):
+                versions.setdefault(code, {})[field] = text
+                changes[f"{field}_{code}"] = [None, text]
+    if not changes:
+        return
+    record.translations = versions
+    record_change(record, "update", f"Names of {label}", by=by, changes=changes)
+
+
 def _created(entity, summary: str, by: By, created: list) -> None:
     created.append(add_and_record(entity, by=by, summary=summary))
 
@@ -48,25 +64,32 @@ def load_shipped_data(*, by: By = "tracker init") -> list:
     created: list = []
     actors = {a.code: a for a in db.session.scalars(select(Actor))}
     for item in data["actors"]:
-        if item["code"] not in actors:
+        if item["code"] in actors:
+            _add_missing_translations(actors[item["code"]], item, f"actor {item['code']}", by)
+        else:
             actor = Actor(
                 kind=ActorKind(item["kind"]),
                 code=item["code"],
                 name=item["name"],
+                translations=item.get("translations"),
                 region=item.get("region"),
                 note=item.get("note"),
                 **_facts(item),
             )
-            _created(actor, f"Added {actor.kind.label.lower()} {actor.name}", by, created)
+            kind = actor.kind.value.replace("_", " ")  # the trail keeps English
+            _created(actor, f"Added {kind} {actor.name}", by, created)
             actors[actor.code] = actor
 
     for item in data["plans"]:
         plan = db.session.scalar(select(Plan).where(Plan.code == item["code"]))
-        if plan is None:
+        if plan is not None:
+            _add_missing_translations(plan, item, f"plan {plan.code}", by)
+        else:
             plan = Plan(
                 code=item["code"],
                 title=item["title"],
                 short_title=item.get("short_title"),
+                translations=item.get("translations"),
                 starts_on=date.fromisoformat(item["starts_on"]),
                 ends_on=date.fromisoformat(item["ends_on"]),
                 expected_action_points=item.get("expected_action_points"),
@@ -85,11 +108,14 @@ def load_shipped_data(*, by: By = "tracker init") -> list:
         for g in item.get("goals", []):
             if g["number"] in have:
                 _add_missing_description(have[g["number"]], g, by)
+                label = f"goal {g['number']} of {plan.code}"
+                _add_missing_translations(have[g["number"]], g, label, by)
             else:
                 goal = PriorityGoal(
                     plan=plan,
                     number=g["number"],
                     title=g["title"],
+                    translations=g.get("translations"),
                     description=g.get("description"),
                     **_facts(g),
                 )

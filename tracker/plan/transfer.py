@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import translated_names
 from tracker.actors.models import Actor
 from tracker.audit.services import By, jsonable
 from tracker.db import StaleVersionError, db
@@ -25,6 +28,7 @@ from tracker.plan.fileformats import (
     FileError,
     Row,
     format_of,
+    optional_columns,
     read_plan_file,
     split_codes,
     write_plan_file,
@@ -35,7 +39,13 @@ from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 __all__ = ["MEDIA_TYPES", "FileError", "ImportPreview", "format_of"]
 
 MAX_LENGTHS = {"title": 300, "code": 20, "action_point": 20, "description": 20_000}
-KIND_LABELS = {"goals": "goal", "action_points": "action point", "activities": "activity"}
+KIND_LABELS = {
+    "goals": _l("goal %(key)s"),
+    "action_points": _l("action point %(key)s"),
+    "activities": _l("activity %(key)s"),
+}
+# A goal's title in other languages: `title_ru` and the like (fileformats.TRANSLATED).
+GOAL_TRANSLATED = ("title",)
 
 
 @dataclass
@@ -52,7 +62,7 @@ class RowChange:
 
     @property
     def label(self) -> str:
-        return f"{KIND_LABELS[self.sheet]} {self.key}"
+        return str(KIND_LABELS[self.sheet]) % {"key": self.key}
 
 
 @dataclass
@@ -68,30 +78,42 @@ class ImportPreview:
         return [row for row in self.rows if row.action != "unchanged"]
 
     def summary(self, done: bool = False) -> str:
-        created, updated = ("created", "updated") if done else ("to create", "to update")
-        return (
-            f"{self.plan.code}: {self.count('create')} {created}, {self.count('update')} "
-            f"{updated}, {self.count('unchanged')} unchanged."
+        counts = {
+            "plan": self.plan.code,
+            "created": self.count("create"),
+            "updated": self.count("update"),
+            "unchanged": self.count("unchanged"),
+        }
+        if done:
+            return _(
+                "%(plan)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+                **counts,
+            )
+        return _(
+            "%(plan)s: %(created)d to create, %(updated)d to update, %(unchanged)d unchanged.",
+            **counts,
         )
 
     def lines(self) -> list[str]:
-        """Each created or updated row, with its changes, in words."""
+        """Each created or updated row, with its changes, in words (column names as the file
+        writes them)."""
         out = []
         for row in self.changed:
             if row.action == "create":
-                out.append(f"create {row.label}: {row.values.get('title', '')}")
+                title = row.values.get("title", "")
+                out.append(_("create %(what)s: %(title)s", what=row.label, title=title))
             else:
                 changes = "; ".join(
                     f"{name} {_shown(before)} → {_shown(after)}"
                     for name, (before, after) in row.changes.items()
                 )
-                out.append(f"update {row.label}: {changes}")
+                out.append(_("update %(what)s: %(changes)s", what=row.label, changes=changes))
         return out
 
 
 def _shown(value) -> str:
     if value in (None, "", []):
-        return "(empty)"
+        return _("(empty)")
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return repr(text if len(text) <= 60 else text[:57] + "…")
 
@@ -99,11 +121,13 @@ def _shown(value) -> str:
 def resolve_plan(code: str | None, file_plan: str | None) -> Plan:
     """The plan to import into: the one asked for, else the file's own, else BP-CFA-2019."""
     if code and file_plan and code != file_plan:
-        raise FileError([f"The file is for plan {file_plan}, not {code}."])
+        raise FileError(
+            [_("The file is for plan %(file)s, not %(plan)s.", file=file_plan, plan=code)]
+        )
     wanted = code or file_plan or "BP-CFA-2019"
     plan = services.get_plan(wanted)
     if plan is None:
-        raise FileError([f"There is no plan {wanted}."])
+        raise FileError([_("There is no plan %(plan)s.", plan=wanted)])
     return plan
 
 
@@ -156,7 +180,13 @@ def apply_import(preview: ImportPreview, *, by: By) -> ImportPreview:
             services.update_activities([(r.record, _activity_args(r.values)) for r in rows], by=by)
     except StaleVersionError as error:
         raise FileError(
-            [f"{error} Nothing was imported: check the file against the plan and import it again."]
+            [
+                _(
+                    "%(error)s Nothing was imported: check the file against the plan and import "
+                    "it again.",
+                    error=error,
+                )
+            ]
         ) from None
     except services.PlanError as error:
         where = rows[error.index].values["where"] if error.index is not None else None
@@ -164,7 +194,16 @@ def apply_import(preview: ImportPreview, *, by: By) -> ImportPreview:
             where = rows[0].values["where"]
         if where is None:
             raise FileError([str(error)]) from None
-        raise FileError([f"{where}, column '{error.field or 'row'}': {error}"]) from None
+        raise FileError(
+            [
+                _(
+                    "%(where)s, column '%(column)s': %(problem)s",
+                    where=where,
+                    column=error.field or "row",
+                    problem=error,
+                )
+            ]
+        ) from None
     return preview
 
 
@@ -178,15 +217,18 @@ def _parent(row: RowChange, new_ids: dict[str, int]) -> ActionPoint | services.R
 def _apply_goal(plan: Plan, row: RowChange, goals: dict[int, PriorityGoal], by: By) -> None:
     v = row.values
     if row.record is None:
-        goals[v["number"]] = services.create_goal(
-            plan, number=v["number"], title=v["title"], description=v["description"], by=by
-        )
+        goals[v["number"]] = services.create_goal(plan, **_goal_args(v), by=by)
     else:
         services.update_goal(row.record, version=row.record.version, **_goal_args(v), by=by)
 
 
 def _goal_args(v: dict) -> dict:
-    return {"number": v["number"], "title": v["title"], "description": v["description"]}
+    return {
+        "number": v["number"],
+        "title": v["title"],
+        "description": v["description"],
+        "translations": v["translations"],
+    }
 
 
 def _action_point_args(v: dict) -> dict:
@@ -249,10 +291,19 @@ class _Checker:
 
     def _row(self, row: Row) -> RowChange | None:
         errors_before = len(self.errors)
-        for column, limit in MAX_LENGTHS.items():
-            text = row.values.get(column, "")
+        limits = {**MAX_LENGTHS, **dict.fromkeys(optional_columns(row.sheet), MAX_LENGTHS["title"])}
+        for column, limit in limits.items():
+            text = row.values.get(column) or ""
             if len(text) > limit:
-                self._error(row, column, f"at most {limit:,} characters ({len(text):,} given).")
+                self._error(
+                    row,
+                    column,
+                    _(
+                        "at most %(max)s characters (%(given)s given).",
+                        max=format(limit, ","),
+                        given=format(len(text), ","),
+                    ),
+                )
         if len(self.errors) > errors_before:
             return None
         check = {"goals": self._goal, "action_points": self._action_point}.get(
@@ -264,12 +315,12 @@ class _Checker:
         return self._compare(row, values)
 
     def _error(self, row: Row, column: str, message: str) -> None:
-        self.errors.append(f"{row.at(column)}: {message}")
+        self.errors.append(_("%(where)s: %(problem)s", where=row.at(column), problem=message))
 
     def _required(self, row: Row, column: str) -> str:
         text = row.values[column].strip()
         if not text:
-            self._error(row, column, "required; it is empty.")
+            self._error(row, column, _("required; it is empty."))
         return text
 
     def _int(self, row: Row, column: str, quiet: bool = False) -> int | None:
@@ -277,7 +328,11 @@ class _Checker:
         if text.isascii() and text.isdigit() and 0 < int(text) < 100:
             return int(text)
         if not quiet:
-            self._error(row, column, f"{text or '(empty)'!r} is not a number from 1 to 99.")
+            self._error(
+                row,
+                column,
+                _("%(value)s is not a number from 1 to 99.", value=repr(text or _("(empty)"))),
+            )
         return None
 
     def _date(self, row: Row, column: str) -> date | None:
@@ -289,13 +344,17 @@ class _Checker:
                 raise ValueError
             return date.fromisoformat(text)
         except ValueError:
-            self._error(row, column, f"{text!r} is not a date written YYYY-MM-DD (2026-06-30).")
+            self._error(
+                row,
+                column,
+                _("%(value)s is not a date written YYYY-MM-DD (2026-06-30).", value=repr(text)),
+            )
             return None
 
     def _actor(self, row: Row, column: str, code: str) -> Actor | None:
         actor = self.actors.get(code.strip().upper())
         if actor is None:
-            self._error(row, column, f"no actor with the code {code.strip()!r}.")
+            self._error(row, column, _("no actor with the code %(code)s.", code=repr(code.strip())))
         return actor
 
     def _code(self, row: Row, column: str, example: str) -> str:
@@ -304,30 +363,57 @@ class _Checker:
             self._error(
                 row,
                 column,
-                f"{code!r} is not a code: use letters, digits, dots or hyphens (e.g. {example}).",
+                _(
+                    "%(value)s is not a code: use letters, digits, dots or hyphens (e.g. "
+                    "%(example)s).",
+                    value=repr(code),
+                    example=example,
+                ),
             )
         return code
 
     def _unique(self, row: Row, key: tuple[str, object], label: str) -> None:
         if key in self.seen:
-            self._error(row, key[0], f"{label} appears twice in the file (also {self.seen[key]}).")
+            self._error(
+                row,
+                key[0],
+                _(
+                    "%(what)s appears twice in the file (also %(where)s).",
+                    what=label,
+                    where=self.seen[key],
+                ),
+            )
         else:
             self.seen[key] = row.where
 
     def _goal(self, row: Row) -> dict:
         number = self._int(row, "number")
         if number is not None:
-            self._unique(row, ("number", number), f"goal {number}")
+            self._unique(row, ("number", number), _("goal %(key)s", key=number))
         title = services.clean_title(self._required(row, "title"))
-        return {"number": number, "title": title, "description": _text(row, "description")}
+        return {
+            "number": number,
+            "title": title,
+            "description": _text(row, "description"),
+            # Only the columns the file has: a file without `title_ru` keeps what is stored.
+            "translations": {
+                column: " ".join(text.split()) or None
+                for column in optional_columns(row.sheet)
+                if (text := row.values.get(column)) is not None
+            },
+        }
 
     def _action_point(self, row: Row) -> dict:
         code = self._code(row, "code", "17 or 3.4")
         if code:
-            self._unique(row, ("code", code), f"action point {code}")
+            self._unique(row, ("code", code), _("action point %(key)s", key=code))
         goal = self._int(row, "goal")
         if goal is not None and goal not in self.goals and goal not in self.file_goals:
-            self._error(row, "goal", f"no priority goal {goal} in {self.plan.code}.")
+            self._error(
+                row,
+                "goal",
+                _("no priority goal %(number)s in %(plan)s.", number=goal, plan=self.plan.code),
+            )
         lead = row.values["lead_actor"].strip()
         partners = [self._actor(row, "partners", c) for c in split_codes(row.values["partners"])]
         return {
@@ -343,14 +429,20 @@ class _Checker:
     def _activity(self, row: Row) -> dict:
         ap_code = self._required(row, "action_point")
         if ap_code and ap_code not in self.action_points and ap_code not in self.file_codes:
-            self._error(row, "action_point", f"no action point {ap_code} in {self.plan.code}.")
+            self._error(
+                row,
+                "action_point",
+                _("no action point %(code)s in %(plan)s.", code=ap_code, plan=self.plan.code),
+            )
         code = self._code(row, "code", "A1")
         if code:
-            self._unique(row, ("code", (ap_code, code)), f"activity {ap_code}/{code}")
+            self._unique(
+                row, ("code", (ap_code, code)), _("activity %(key)s", key=ap_code + "/" + code)
+            )
         lead = row.values["lead_actor"].strip()
         starts_on, ends_on = self._date(row, "starts_on"), self._date(row, "ends_on")
         if starts_on and ends_on and ends_on < starts_on:
-            self._error(row, "ends_on", "the end date is before the start date.")
+            self._error(row, "ends_on", _("the end date is before the start date."))
         return {
             "action_point": ap_code,
             "code": code,
@@ -369,7 +461,7 @@ class _Checker:
             return {"budget_minor": None, "budget_currency": None}
         if not amount or not currency:
             missing = "budget_currency" if amount else "budget_amount"
-            self._error(row, missing, "give a budget amount with its currency, or neither.")
+            self._error(row, missing, _("give a budget amount with its currency, or neither."))
             return {}
         try:
             budget_minor, currency = parse_budget(amount, currency)
@@ -380,9 +472,11 @@ class _Checker:
 
     def _compare(self, row: Row, values: dict) -> RowChange:
         sheet = row.sheet
+        translations: dict = {}
         if sheet == "goals":
             key, record = str(values["number"]), self.goals.get(values["number"])
             current = _goal_args(values)
+            translations = current.pop("translations")
         elif sheet == "action_points":
             key, record = values["code"], self.action_points.get(values["code"])
             current = {**_action_point_args(values), "goal": values["goal"]}
@@ -402,6 +496,10 @@ class _Checker:
                 old = record.goal.number
             if jsonable(old) != jsonable(new):
                 changes[name] = [jsonable(old), jsonable(new)]
+        stored = translated_names.translation_values(record, GOAL_TRANSLATED)
+        for name, new in translations.items():
+            if (stored.get(name) or None) != new:
+                changes[name] = [stored.get(name) or None, new]
         return RowChange(sheet, key, "update" if changes else "unchanged", values, changes, record)
 
 
@@ -427,7 +525,12 @@ def export_rows(plan: Plan) -> dict[str, list[dict[str, str]]]:
     goals = [g for g in plan.goals if g.retired_at is None]
     return {
         "goals": [
-            {"number": str(g.number), "title": g.title, "description": g.description or ""}
+            {
+                "number": str(g.number),
+                "title": g.title,
+                "description": g.description or "",
+                **translated_names.translation_values(g, GOAL_TRANSLATED),
+            }
             for g in goals
         ],
         "action_points": [

@@ -1,6 +1,7 @@
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker import retirement
@@ -28,6 +29,7 @@ from tracker.plan.forms import (
     action_point_values,
     activity_data,
     activity_values,
+    goal_data,
     goal_values,
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
@@ -130,7 +132,7 @@ def new_action_point(code: str):
         form,
         write,
         services.PlanError,
-        lambda ap: f"Action point {ap.code} created.",
+        lambda ap: _("Action point %(code)s created.", code=ap.code),
         lambda ap: url_for("plan.action_point", action_point_id=ap.id),
     )
     return saved or render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
@@ -154,7 +156,7 @@ def edit_action_point(action_point_id: int):
             form.version.data = ap.version  # saving again now overwrites, knowingly
         else:
             return commit_and_go(
-                f"Action point {ap.code} saved.",
+                _("Action point %(code)s saved.", code=ap.code),
                 url_for("plan.action_point", action_point_id=ap.id),
             )
     return render_template(
@@ -171,12 +173,11 @@ def new_goal(code: str):
         form,
         lambda: services.create_goal(plan, **goal_values(form), by=current_user),
         services.PlanError,
-        lambda goal: f"Goal {goal.number} added to {plan.code}.",
+        lambda goal: _("Goal %(number)s added to %(plan)s.", number=goal.number, plan=plan.code),
         lambda goal: url_for("plan.goal", code=plan.code, number=goal.number),
     )
-    return saved or render_form_page(
-        form, f"New goal in {plan.code}", back=url_for("plan.show", code=code)
-    )
+    heading = _("New goal in %(plan)s", plan=plan.code)
+    return saved or render_form_page(form, heading, back=url_for("plan.show", code=code))
 
 
 @bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
@@ -184,7 +185,7 @@ def new_goal(code: str):
 def edit_goal(goal_id: int):
     goal = get_plan_record(PriorityGoal, goal_id)
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
-    form = GoalForm(obj=goal if request.method == "GET" else None)
+    form = GoalForm(obj=goal, data=goal_data(goal)) if request.method == "GET" else GoalForm()
     back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
 
     def write():
@@ -194,14 +195,13 @@ def edit_goal(goal_id: int):
         form,
         write,
         services.PlanError,
-        lambda _: f"Goal {goal.number} saved.",
-        lambda _: url_for("plan.goal", code=goal.plan.code, number=goal.number),
+        lambda _result: _("Goal %(number)s saved.", number=goal.number),
+        lambda _result: url_for("plan.goal", code=goal.plan.code, number=goal.number),
         record=goal,
         back=back,
     )
-    return saved or render_form_page(
-        form, f"Edit goal {goal.number} of {goal.plan.code}", back=back
-    )
+    heading = _("Edit goal %(number)s of %(plan)s", number=goal.number, plan=goal.plan.code)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.route("/action-points/<id:action_point_id>/activities/new", methods=["GET", "POST"])
@@ -215,10 +215,11 @@ def new_activity(action_point_id: int):
         form,
         lambda: services.create_activity(ap, **activity_values(form), by=current_user),
         services.PlanError,
-        lambda activity: f"Activity {activity.code} added.",
+        lambda activity: _("Activity %(code)s added.", code=activity.code),
         back,
     )
-    return saved or render_form_page(form, f"New activity under action point {ap.code}", back=back)
+    heading = _("New activity under action point %(code)s", code=ap.code)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
@@ -237,11 +238,12 @@ def edit_activity(activity_id: int):
         form,
         write,
         services.PlanError,
-        lambda _: f"Activity {activity.code} saved.",
+        lambda _result: _("Activity %(code)s saved.", code=activity.code),
         back,
         record=activity,
     )
-    return saved or render_form_page(form, f"Edit activity {activity.code}", back=back)
+    heading = _("Edit activity %(code)s", code=activity.code)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations")
@@ -259,8 +261,9 @@ def add_continuation(action_point_id: int):
         form,
         link,
         services.PlanError,
-        lambda successor: f"Linked: continued in {successor.reference}.",
+        lambda successor: _("Linked: continued in %(reference)s.", reference=successor.reference),
         url_for("plan.action_point", action_point_id=ap.id),
+        default_field="continued_in",
     )
     return saved or render_action_point(services.get_action_point(ap.id), form, status=422)
 
@@ -272,7 +275,7 @@ def remove_continuation(action_point_id: int, successor_id: int):
     successor = db.get_or_404(ActionPoint, successor_id)
     if services.unlink_continuation(ap, successor, by=current_user):
         db.session.commit()
-        flash(f"Removed the link to {successor.reference}.")
+        flash(_("Removed the link to %(reference)s.", reference=successor.reference))
     return redirect(url_for("plan.action_point", action_point_id=ap.id))
 
 
@@ -281,11 +284,15 @@ def remove_continuation(action_point_id: int, successor_id: int):
 def retire(change: str, kind: str, record_id: int):
     require(can_manage_plans(current_user))
     record = retirement.get_retirable(kind, record_id) or abort(404)
+    what = retirement.describe_shown(record)
     if retirement.retire(record, retired=change == "retire", by=current_user):
         db.session.commit()
-        flash(f"{'Retired' if change == 'retire' else 'Restored'} {retirement.describe(record)}.")
+        if change == "retire":
+            flash(_("Retired %(what)s.", what=what))
+        else:
+            flash(_("Restored %(what)s.", what=what))
     else:
-        flash(f"Nothing to change: {retirement.describe(record)} was already so.")
+        flash(_("Nothing to change: %(what)s was already so.", what=what))
     return redirect(page_of(record))
 
 
@@ -343,7 +350,7 @@ def confirm_import(code: str):
     form = ConfirmImportForm()
     kept = uploads.take(form.upload.data) if form.validate_on_submit() else None
     if kept is None:
-        flash("That upload has expired or was already imported; upload the file again.")
+        flash(_("That upload has expired or was already imported; upload the file again."))
         return redirect(url_for("plan.import_plan", code=plan.code))
     try:  # checked again: the plan may have changed since the preview
         with reading():  # the checks, outside the write lock; then the writes, in bulk
@@ -359,7 +366,8 @@ def confirm_import(code: str):
             confirm=None,
         )
     return commit_and_go(
-        f"Imported. {preview.summary(done=True)}", url_for("plan.show", code=plan.code)
+        _("Imported. %(summary)s", summary=preview.summary(done=True)),
+        url_for("plan.show", code=plan.code),
     )
 
 
@@ -382,7 +390,7 @@ def upload_document(action_point_id: int):
         form,
         write,
         (UploadError, services.PlanError),
-        lambda document: f"Document “{document.title}” attached.",
+        lambda document: _("Document “%(title)s” attached.", title=document.title),
         documents_section(ap.id),
     )
     return saved or render_template("plan/upload_document.html", form=form, ap=ap)
@@ -395,7 +403,7 @@ def retire_document(document_id: int):
     return step_and_go(
         partial(documents.retire_document, document, by=current_user),
         services.PlanError,
-        f"Document “{document.title}” retired.",
+        _("Document “%(title)s” retired.", title=document.title),
         documents_section(document.action_point_id),
     )
 

@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import bindparam, func, select, text
 
 from tracker.db import db
@@ -53,12 +54,27 @@ class ConversionTooLarge(Exception):
     BIGINT: the entry (or the rate) is refused instead."""
 
     def __init__(self, conversion: "Conversion", reporting: str, entry_id: int | None = None):
-        what = f"ledger entry {entry_id}" if entry_id is not None else "the amount"
-        super().__init__(
-            f"At the rate of {conversion.rate} (from {conversion.rate_on}), {what} would be "
-            f"{format_grouped(conversion.amount_minor, reporting)}: more than "
-            f"{bound_text(reporting)}, the most an amount may be. Check the rate."
-        )
+        values = {
+            "rate": conversion.rate,
+            "day": conversion.rate_on,
+            "entry": entry_id,
+            "amount": format_grouped(conversion.amount_minor, reporting),
+            "bound": bound_text(reporting),
+        }
+        # A whole sentence for each case: the subject changes the words around it in Russian.
+        if entry_id is None:
+            message = gettext(
+                "At the rate of %(rate)s (from %(day)s), the amount would be %(amount)s: more "
+                "than %(bound)s, the most an amount may be. Check the rate.",
+                **values,
+            )
+        else:
+            message = gettext(
+                "At the rate of %(rate)s (from %(day)s), ledger entry %(entry)s would be "
+                "%(amount)s: more than %(bound)s, the most an amount may be. Check the rate.",
+                **values,
+            )
+        super().__init__(message)
 
 
 @dataclass(frozen=True)

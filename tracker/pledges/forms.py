@@ -1,3 +1,5 @@
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, ValidationError
@@ -7,7 +9,9 @@ from wtforms.widgets import HiddenInput
 from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
 from tracker.pledges.models import EntryKind
 
-AMOUNT_HELP = "For example 250,000 or 250 000 or 1,250,000.50."
+# The examples follow the interface language (money.plain_amount reads amounts in it): the
+# English has its own sentence; another language writes its own examples in its catalogue.
+AMOUNT_HELP = _l("For example 250,000 or 250 000 or 1,250,000.50.")
 
 
 def _currency(field) -> None:
@@ -23,24 +27,27 @@ def amount_minor(text: str, currency: str) -> int:
 
 
 class PledgeForm(FlaskForm):
-    actor = SelectField("Pledging actor", validators=[InputRequired()])
+    actor = SelectField(_l("Pledging actor"), validators=[InputRequired()])
     # Over a hundred options: grouped by plan and goal, and searchable (tracker/static/
     # select-search.js adds a search box; without JavaScript the groups still help).
     target = SelectField(
-        "Funds",
+        _l("Funds"),
         validators=[InputRequired()],
-        render_kw={"data-searchable": "Search the funds"},
-        description="The whole plan, a goal, an action point or an activity.",
+        render_kw={
+            "data-searchable": _l("Search the funds"),
+            "data-search-count": _l("{shown} of {total} match"),
+        },
+        description=_l("The whole plan, a goal, an action point or an activity."),
     )
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         validators=[DataRequired(), Length(max=10)],
-        description="Currency code, e.g. EUR or USD.",
+        description=_l("Currency code, e.g. EUR or USD."),
     )
-    amount = StringField("Amount pledged", validators=[DataRequired()], description=AMOUNT_HELP)
-    pledged_on = DateField("Date of the pledge", validators=[InputRequired()])
-    purpose = StringField("Purpose", validators=[DataRequired(), Length(max=500)])
-    reference = StringField("Reference", validators=[Optional(), Length(max=100)])
+    amount = StringField(_l("Amount pledged"), validators=[DataRequired()], description=AMOUNT_HELP)
+    pledged_on = DateField(_l("Date of the pledge"), validators=[InputRequired()])
+    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
 
     def validate_currency(self, field) -> None:
         _currency(field)
@@ -53,14 +60,14 @@ class PledgeForm(FlaskForm):
         except MoneyError as error:
             raise ValidationError(str(error)) from None
         if minor <= 0:
-            raise ValidationError("A pledge must be for an amount greater than zero.")
+            raise ValidationError(_("A pledge must be for an amount greater than zero."))
 
 
 class PledgeEditForm(FlaskForm):
     """The words of a pledge; its money changes through ledger entries only."""
 
-    purpose = StringField("Purpose", validators=[DataRequired(), Length(max=500)])
-    reference = StringField("Reference", validators=[Optional(), Length(max=100)])
+    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
@@ -74,19 +81,21 @@ def pledge_edit_values(form: PledgeEditForm) -> dict:
 
 
 class EntryForm(FlaskForm):
-    kind = SelectField("Kind", validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), validators=[InputRequired()])
     amount = StringField(
-        "Amount",
+        _l("Amount"),
         validators=[DataRequired()],
-        description="In the pledge's currency. A negative amount is a reduction or cancellation "
-        "and needs a reason.",
+        description=_l(
+            "In the pledge's currency. A negative amount is a reduction or cancellation "
+            "and needs a reason."
+        ),
     )
-    value_date = DateField("Value date", validators=[InputRequired()])
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    value_date = DateField(_l("Value date"), validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
     def __init__(self, *args, currency: str = "EUR", **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, k.value.capitalize()) for k in EntryKind]
+        self.kind.choices = [(k.value, k.label) for k in EntryKind]
         self.pledge_currency = currency
 
     def validate_amount(self, field) -> None:
@@ -107,14 +116,16 @@ def entry_values(form: EntryForm) -> dict:
 
 
 class RateForm(FlaskForm):
-    currency = StringField("Currency", validators=[DataRequired(), Length(max=10)])
+    currency = StringField(_l("Currency"), validators=[DataRequired(), Length(max=10)])
     rate = StringField(
-        "Rate",
+        _l("Rate"),
         validators=[DataRequired()],
-        description="What one unit of this currency is worth in the reporting currency, e.g. 0.92.",
+        description=_l(
+            "What one unit of this currency is worth in the reporting currency, e.g. 0.92."
+        ),
     )
-    valid_on = DateField("Valid from", validators=[InputRequired()])
-    source = StringField("Source", validators=[Optional(), Length(max=200)])
+    valid_on = DateField(_l("Valid from"), validators=[InputRequired()])
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
 
     def validate_currency(self, field) -> None:
         _currency(field)
@@ -127,9 +138,9 @@ class RateForm(FlaskForm):
 
 
 class NeedForm(FlaskForm):
-    currency = StringField("Currency", validators=[Optional(), Length(max=10)])
+    currency = StringField(_l("Currency"), validators=[Optional(), Length(max=10)])
     amount = StringField(
-        "Estimated budget", validators=[Optional()], description="Leave empty to clear."
+        _l("Estimated budget"), validators=[Optional()], description=_l("Leave empty to clear.")
     )
 
     def validate_amount(self, field) -> None:
@@ -141,7 +152,7 @@ class NeedForm(FlaskForm):
         except MoneyError as error:
             raise ValidationError(str(error)) from None
         if minor <= 0:
-            raise ValidationError("A budget is greater than zero.")
+            raise ValidationError(_("A budget is greater than zero."))
 
 
 def need_values(form: NeedForm) -> dict:
@@ -155,4 +166,4 @@ def need_values(form: NeedForm) -> dict:
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File (CSV or XLSX)", validators=[FileRequired()])
+    file = FileField(_l("File (CSV or XLSX)"), validators=[FileRequired()])

@@ -4,6 +4,8 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -27,6 +29,20 @@ class EntryKind(enum.StrEnum):
     PLEDGED = "pledged"
     COMMITTED = "committed"
     DISBURSED = "disbursed"
+
+    @property
+    def label(self) -> str:
+        """The kind as pages, forms and messages name it: "Pledged", in Russian "Объявлено"."""
+        return str(ENTRY_KIND_LABELS[self])
+
+
+# The one place where the ledger's words are translated (docs/glossary.md): the kinds of an
+# entry, and the totals they make ("Pledged", "Committed", "Disbursed" as column headers too).
+ENTRY_KIND_LABELS = {
+    EntryKind.PLEDGED: _l("Pledged"),
+    EntryKind.COMMITTED: _l("Committed"),
+    EntryKind.DISBURSED: _l("Disbursed"),
+}
 
 
 class TargetKind(enum.StrEnum):
@@ -115,12 +131,12 @@ class Pledge(db.Model):
     @property
     def target_label(self) -> str:
         if self.target_kind == TargetKind.ACTIVITY and self.activity is not None:
-            return f"Activity: {self.activity.title}"
+            return _("Activity: %(title)s", title=self.activity.title)
         if self.target_kind == TargetKind.ACTION_POINT and self.action_point is not None:
-            return f"Action point {self.action_point.code}"
+            return _("Action point %(code)s", code=self.action_point.code)
         if self.target_kind == TargetKind.GOAL and self.goal is not None:
-            return f"Goal {self.goal.number}"
-        return "The whole plan"
+            return _("Goal %(number)s", number=self.goal.number)
+        return _("The whole plan")
 
     def __repr__(self) -> str:
         return f"<Pledge {self.id} {self.currency}>"
@@ -171,7 +187,7 @@ class PledgeEntry(db.Model):
 
     @property
     def by(self) -> str:
-        return self.created_by.name if self.created_by else (self.agent or "system")
+        return self.created_by.name if self.created_by else (self.agent or _("system"))
 
 
 @event.listens_for(PledgeEntry, "before_update")

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +25,7 @@ from tracker.audit.services import (
     record_events,
 )
 from tracker.db import MAX_ID, check_version, db, guarded_write, insert_many, utcnow
+from tracker.i18n import localized
 from tracker.money import (
     MoneyError,
     bound_text,
@@ -30,6 +34,7 @@ from tracker.money import (
     format_minor,
     max_minor,
     rate_text,
+    typed_amount,
 )
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges import conversion
@@ -83,19 +88,28 @@ def target_of(pledge: Pledge) -> Target:
     )
 
 
+# Whole sentences, one per kind of target ("There is no action point 12.").
+NO_TARGET = {
+    TargetKind.PLAN: _l("There is no plan %(id)s."),
+    TargetKind.GOAL: _l("There is no goal %(id)s."),
+    TargetKind.ACTION_POINT: _l("There is no action point %(id)s."),
+    TargetKind.ACTIVITY: _l("There is no activity %(id)s."),
+}
+
+
 def resolve_target(kind: str, target_id: object) -> Target:
     """The target `kind` ("plan", "goal", "action_point", "activity") with this id."""
     try:
         target_kind = TargetKind(kind)
     except ValueError:
         raise PledgeError(
-            "Choose what the pledge funds: plan, goal, action_point or activity.", "target"
+            _("Choose what the pledge funds: plan, goal, action_point or activity."), "target"
         ) from None
     if isinstance(target_id, bool) or not isinstance(target_id, int | str):
-        raise PledgeError("The target id must be a whole number.", "target")
+        raise PledgeError(_("The target id must be a whole number."), "target")
     text = str(target_id)
     if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
-        raise PledgeError("The target id must be a whole number.", "target")
+        raise PledgeError(_("The target id must be a whole number."), "target")
     model = {
         TargetKind.PLAN: Plan,
         TargetKind.GOAL: PriorityGoal,
@@ -104,7 +118,7 @@ def resolve_target(kind: str, target_id: object) -> Target:
     }[target_kind]
     record = db.session.get(model, int(text))
     if record is None:
-        raise PledgeError(f"There is no {target_kind.label} {text}.", "target")
+        raise PledgeError(NO_TARGET[target_kind] % {"id": text}, "target")
     if isinstance(record, Plan):
         return Target(target_kind, record)
     if isinstance(record, PriorityGoal):
@@ -142,23 +156,42 @@ def target_choices(plan: Plan | None = None) -> dict[str, list[tuple[str, str]]]
         by_plan.setdefault(goal.plan_id, []).append(goal)
     groups: dict[str, list[tuple[str, str]]] = {}
     for p in plans:
-        groups[f"{p.code}: {p.title}"] = [(f"plan:{p.id}", f"{p.code} — the whole plan")]
+        plan_title = localized(p, "title")
+        groups[f"{p.code}: {plan_title}"] = [
+            (f"plan:{p.id}", _("%(code)s — the whole plan", code=p.code))
+        ]
         for goal in by_plan.get(p.id, []):
             if goal.retired_at:
                 continue
-            options = groups.setdefault(f"{p.code} · Goal {goal.number}: {goal.title}", [])
-            options.append((f"goal:{goal.id}", f"Goal {goal.number} as a whole ({p.code})"))
-            for ap in (ap for ap in goal.action_points if not ap.retired_at):
-                options.append(
-                    (f"action_point:{ap.id}", f"Action point {ap.code}: {ap.title} ({p.code})")
+            group = _(
+                "%(plan)s · Goal %(number)s: %(title)s",
+                plan=p.code,
+                number=goal.number,
+                title=localized(goal, "title"),
+            )
+            options = groups.setdefault(group, [])
+            options.append(
+                (
+                    f"goal:{goal.id}",
+                    _("Goal %(number)s as a whole (%(plan)s)", number=goal.number, plan=p.code),
                 )
+            )
+            for ap in (ap for ap in goal.action_points if not ap.retired_at):
+                label = _(
+                    "Action point %(code)s: %(title)s (%(plan)s)",
+                    code=ap.code,
+                    title=ap.title,
+                    plan=p.code,
+                )
+                options.append((f"action_point:{ap.id}", label))
                 for activity in (a for a in ap.activities if not a.retired_at):
-                    options.append(
-                        (
-                            f"activity:{activity.id}",
-                            f"Activity of {ap.code}: {activity.title} ({p.code})",
-                        )
+                    label = _(
+                        "Activity of %(code)s: %(title)s (%(plan)s)",
+                        code=ap.code,
+                        title=activity.title,
+                        plan=p.code,
                     )
+                    options.append((f"activity:{activity.id}", label))
     return groups
 
 
@@ -171,9 +204,13 @@ def check_date(day: date, field: str) -> date:
     at `field` saying the window otherwise."""
     if not EARLIEST_DATE <= day <= latest_date():
         raise PledgeError(
-            f"Give a date from {EARLIEST_DATE.isoformat()} to {latest_date().isoformat()}: "
-            "nothing in the ledger is older than the Budapest Process, and nothing looks more "
-            f"than {YEARS_AHEAD} years ahead.",
+            _(
+                "Give a date from %(first)s to %(last)s: nothing in the ledger is older than the "
+                "Budapest Process, and nothing looks more than %(years)d years ahead.",
+                first=EARLIEST_DATE.isoformat(),
+                last=latest_date().isoformat(),
+                years=YEARS_AHEAD,
+            ),
             field,
         )
     return day
@@ -189,9 +226,11 @@ def _check_amount(amount_minor: int, currency: str) -> int:
 def _clean_text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
     text = (value or "").strip()
     if required and not text:
-        raise PledgeError("This field is required.", field)
+        raise PledgeError(_("This field is required."), field)
     if len(text) > limit:
-        raise PledgeError(f"At most {limit} characters.", field)
+        raise PledgeError(
+            ngettext("At most %(num)d character.", "At most %(num)d characters.", limit), field
+        )
     return text or None
 
 
@@ -248,13 +287,13 @@ def _check_new_pledge(
         None,
     )
     if retired is not None:
-        raise PledgeError("That target is retired and takes no new pledges.", "target")
+        raise PledgeError(_("That target is retired and takes no new pledges."), "target")
     try:
         currency = check_currency(currency)
     except MoneyError as error:
         raise PledgeError(str(error), "currency") from None
     if amount_minor <= 0:
-        raise PledgeError("A pledge must be for an amount greater than zero.", "amount")
+        raise PledgeError(_("A pledge must be for an amount greater than zero."), "amount")
     _check_amount(amount_minor, currency)
     check_date(pledged_on, "pledged_on")
     return {
@@ -285,10 +324,11 @@ def _pledge_created(actor: Actor, target: Target, values: dict, amount_minor: in
     )
 
 
-_LEVEL_NAMES = {
-    EntryKind.PLEDGED: "pledged",
-    EntryKind.COMMITTED: "committed",
-    EntryKind.DISBURSED: "disbursed",
+# Whole sentences, one per total: the kind's word agrees with the sentence around it.
+_BELOW_ZERO = {
+    EntryKind.PLEDGED: _l("This would bring the pledged total below zero (to %(amount)s)."),
+    EntryKind.COMMITTED: _l("This would bring the committed total below zero (to %(amount)s)."),
+    EntryKind.DISBURSED: _l("This would bring the disbursed total below zero (to %(amount)s)."),
 }
 
 
@@ -297,38 +337,48 @@ def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
     every total fits its BIGINT). The message names the numbers."""
 
     def show(amount: int) -> str:
-        return f"{format_minor(amount, pledge.currency)} {pledge.currency}"
+        # As the person would type it back into the form ("1250000.00 EUR", "1250000,00 EUR").
+        return f"{typed_amount(amount, pledge.currency)} {pledge.currency}"
 
     pledged = totals[EntryKind.PLEDGED]
     committed = totals[EntryKind.COMMITTED]
     disbursed = totals[EntryKind.DISBURSED]
     if pledged > max_minor(pledge.currency):
         raise PledgeError(
-            f"The pledged total would be {show(pledged)}, more than a pledge may hold: at most "
-            f"{bound_text(pledge.currency)} (a trillion). At most "
-            f"{show(max_minor(pledge.currency) - pledge.pledged_minor)} can still be pledged.",
+            _(
+                "The pledged total would be %(total)s, more than a pledge may hold: at most "
+                "%(bound)s (a trillion). At most %(left)s can still be pledged.",
+                total=show(pledged),
+                bound=bound_text(pledge.currency),
+                left=show(max_minor(pledge.currency) - pledge.pledged_minor),
+            ),
             "amount",
         )
     for kind, total in totals.items():
         if total < 0:
-            raise PledgeError(
-                f"This would bring the {_LEVEL_NAMES[kind]} total below zero (to {show(total)}).",
-                "amount",
-            )
+            raise PledgeError(_BELOW_ZERO[kind] % {"amount": show(total)}, "amount")
     if committed > pledged:
         raise PledgeError(
-            f"The committed total would be {show(committed)}, more than the pledged total "
-            f"{show(pledged)}. Record a pledged entry first, or commit at most "
-            f"{show(pledged - pledge.committed_minor)}.",
+            _(
+                "The committed total would be %(total)s, more than the pledged total "
+                "%(pledged)s. Record a pledged entry first, or commit at most %(left)s.",
+                total=show(committed),
+                pledged=show(pledged),
+                left=show(pledged - pledge.committed_minor),
+            ),
             "amount",
         )
     if disbursed > committed and committed == 0:
-        raise PledgeError("Record a commitment first: nothing is committed yet.", "amount")
+        raise PledgeError(_("Record a commitment first: nothing is committed yet."), "amount")
     if disbursed > committed:
         raise PledgeError(
-            f"The disbursed total would be {show(disbursed)}, more than the committed total "
-            f"{show(committed)}. At most {show(committed - pledge.disbursed_minor)} can still "
-            "be disbursed.",
+            _(
+                "The disbursed total would be %(total)s, more than the committed total "
+                "%(committed)s. At most %(left)s can still be disbursed.",
+                total=show(disbursed),
+                committed=show(committed),
+                left=show(committed - pledge.disbursed_minor),
+            ),
             "amount",
         )
 
@@ -385,8 +435,10 @@ def record_entry(
             db.session.flush()
     except (StaleDataError, IntegrityError) as error:
         raise PledgeConflict(
-            "Someone recorded an entry on this pledge at the same moment; nothing was saved. "
-            "Reload the pledge and try again.",
+            _(
+                "Someone recorded an entry on this pledge at the same moment; nothing was saved. "
+                "Reload the pledge and try again."
+            ),
             "amount",
         ) from error
     summary, changes = _entry_recorded(
@@ -403,12 +455,12 @@ def _check_entry(
     try:
         kind = EntryKind(kind)
     except ValueError:
-        raise PledgeError("The kind is pledged, committed or disbursed.", "kind") from None
+        raise PledgeError(_("The kind is pledged, committed or disbursed."), "kind") from None
     if amount_minor == 0:
-        raise PledgeError("An amount of zero changes nothing: give a non-zero amount.", "amount")
+        raise PledgeError(_("An amount of zero changes nothing: give a non-zero amount."), "amount")
     reason_text = _clean_text(reason, "reason", MAX_REASON)
     if amount_minor < 0 and not reason_text:
-        raise PledgeError("A reduction or cancellation needs a reason.", "reason")
+        raise PledgeError(_("A reduction or cancellation needs a reason."), "reason")
     _check_amount(amount_minor, currency)
     check_date(value_date, "value_date")
     return kind, reason_text
@@ -663,8 +715,10 @@ class LedgerBatch:
         ]
         if db.session.execute(statement, rows).rowcount != len(rows):
             raise PledgeConflict(
-                "Someone recorded an entry on one of these pledges while the file was being "
-                "checked; nothing was saved. Import the file again.",
+                _(
+                    "Someone recorded an entry on one of these pledges while the file was being "
+                    "checked; nothing was saved. Import the file again."
+                ),
                 "pledge_id",
             )
         for pledge in existing:  # the loaded pledges show what is saved now
@@ -783,9 +837,12 @@ def _check_rate(
         raise PledgeError(str(error), "currency") from None
     reporting_currency = check_currency(reporting_currency)
     if currency == reporting_currency:
-        raise PledgeError(f"{currency} is the reporting currency: it needs no rate.", "currency")
+        raise PledgeError(
+            _("%(currency)s is the reporting currency: it needs no rate.", currency=currency),
+            "currency",
+        )
     if rate <= 0:
-        raise PledgeError("A rate must be greater than zero.", "rate")
+        raise PledgeError(_("A rate must be greater than zero."), "rate")
     check_date(valid_on, "valid_on")
     return currency, reporting_currency
 
@@ -888,8 +945,10 @@ def set_rates(lines: Sequence[RateLine], *, reporting_currency: str, by: By) -> 
         ]
         if db.session.execute(statement, rows).rowcount != len(rows):
             raise PledgeConflict(
-                "Someone changed one of these rates while they were being saved; nothing was "
-                "saved. Try again.",
+                _(
+                    "Someone changed one of these rates while they were being saved; nothing was "
+                    "saved. Try again."
+                ),
                 "rate",
             )
         for rate, line in changed:  # the loaded rates show what is saved now
@@ -943,8 +1002,12 @@ def _write_rate(
         source=_clean_text(source, "source", 200),
     )
     duplicate = PledgeError(
-        f"A rate for {currency} on {valid_on} was saved at the same moment; send it again to "
-        "replace that one.",
+        _(
+            "A rate for %(currency)s on %(day)s was saved at the same moment; send it again to "
+            "replace that one.",
+            currency=currency,
+            day=valid_on.isoformat(),
+        ),
         "valid_on",
     )
     with guarded_write(duplicate=duplicate):
@@ -971,9 +1034,9 @@ def set_funding_need(
 ) -> ActionPoint:
     """Set (or clear, with None) an action point's estimated budget."""
     if (amount_minor is None) != (currency is None):
-        raise PledgeError("Give a budget with its currency, or neither.", "amount")
+        raise PledgeError(_("Give a budget with its currency, or neither."), "amount")
     if amount_minor is not None and amount_minor <= 0:
-        raise PledgeError("A budget is greater than zero.", "amount")
+        raise PledgeError(_("A budget is greater than zero."), "amount")
     if amount_minor is not None:
         _check_amount(amount_minor, currency)
     before = (

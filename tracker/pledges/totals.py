@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 
 from tracker.actors.models import Actor
 from tracker.db import db, exact_sum
+from tracker.i18n import localized
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
 from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
@@ -345,10 +347,14 @@ def funding_report(plan, *, as_of: date | None = None, reporting: str | None = N
     def budget_in_reporting(amount: int, currency: str) -> int | None:
         return budget_in(amount, currency, reporting, rates)
 
-    plan_need = Need(label=f"{plan.code} — the whole plan", committed=total_of(cells))
+    plan_need = Need(
+        label=gettext("%(code)s — the whole plan", code=plan.code), committed=total_of(cells)
+    )
     goal_needs = {
         g.id: Need(
-            label=f"Goal {g.number}: {g.title}",
+            label=gettext(
+                "Goal %(number)s: %(title)s", number=g.number, title=localized(g, "title")
+            ),
             committed=by_goal.get(g.id, Totals()),
             record_id=g.id,
         )
@@ -406,7 +412,9 @@ def parse_sort(name: str, text: str) -> str:
             raise QueryArgError(name, "")
         return f"goal:{whole_number(name, goal_id)}"
     except QueryArgError:
-        raise QueryArgError(name, f"{name} must be total, name or goal:<goal id>.") from None
+        raise QueryArgError(
+            name, gettext("%(name)s must be total, name or goal:<goal id>.", name=name)
+        ) from None
 
 
 def funding_matrix(
@@ -440,7 +448,9 @@ def funding_matrix(
             .order_by(PriorityGoal.number)
         )
     )
-    columns = [(g.id, f"Goal {g.number}") for g in goals] + [(None, "Whole plan")]
+    columns = [(g.id, gettext("Goal %(number)s", number=g.number)) for g in goals] + [
+        (None, gettext("Whole plan"))
+    ]
     by_actor = rollup(cells, lambda key: key[0])
     by_goal = rollup(cells, lambda key: key[1])
     actors = {

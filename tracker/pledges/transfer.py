@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker import tables
@@ -21,7 +23,7 @@ from tracker.actors.models import Actor
 from tracker.audit.services import By
 from tracker.cells import Column, Money, csv_bytes, csv_text, write_sheet
 from tracker.db import MAX_ID, db
-from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
+from tracker.money import MoneyError, check_currency, parse_amount, parse_rate, quoted
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 from tracker.pledges import conversion, services, totals
 from tracker.pledges.models import EntryKind, Pledge, TargetKind
@@ -57,6 +59,14 @@ RATE_COLUMNS = {"currency", "rate", "valid_on"}
 MAX_ROWS = 5_000  # a pledge or rate file; a longer one is refused, to be split up
 
 
+# Whole sentences, one per kind of target ("P1 has no action point '9.9'.").
+NO_TARGET = {
+    TargetKind.GOAL: _l("%(plan)s has no goal %(target)s."),
+    TargetKind.ACTION_POINT: _l("%(plan)s has no action point %(target)s."),
+    TargetKind.ACTIVITY: _l("%(plan)s has no activity %(target)s."),
+}
+
+
 @dataclass
 class RowError:
     row: int
@@ -88,7 +98,7 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError("Give a date as YYYY-MM-DD.") from None
+        raise ValueError(gettext("Give a date as YYYY-MM-DD.")) from None
 
 
 # Pledges ----------------------------------------------------------------------------------------
@@ -115,9 +125,11 @@ def _resolve_target(plan: Plan, kind: str, target: str) -> services.Target:
         if record is not None and record.action_point.plan_id != plan.id:
             record = None
     else:
-        raise services.PledgeError("Use plan, goal, action_point or activity.", "target_kind")
+        raise services.PledgeError(
+            gettext("Use plan, goal, action_point or activity."), "target_kind"
+        )
     if record is None:
-        raise services.PledgeError(f"{plan.code} has no {kind.replace('_', ' ')} {target!r}.")
+        raise services.PledgeError(NO_TARGET[kind] % {"plan": plan.code, "target": quoted(target)})
     return services.resolve_target(kind, record.id)
 
 
@@ -157,12 +169,12 @@ def check_pledges(
 
         actor = actors.get(row.get("actor", "").upper())
         if actor is None:
-            fail("actor", f"Unknown actor {row.get('actor', '')!r}.")
+            fail("actor", gettext("Unknown actor %(code)s.", code=quoted(row.get("actor", ""))))
         elif not may_pledge_for(actor.id):
-            fail("actor", f"You may not pledge for {actor.code}.")
+            fail("actor", gettext("You may not pledge for %(code)s.", code=actor.code))
         plan = plans.get(row.get("plan", ""))
         if plan is None:
-            fail("plan", f"Unknown plan {row.get('plan', '')!r}.")
+            fail("plan", gettext("Unknown plan %(code)s.", code=quoted(row.get("plan", ""))))
         try:
             currency = check_currency(row.get("currency", ""))
         except MoneyError as error:
@@ -180,7 +192,7 @@ def check_pledges(
             fail("value_date", str(error))
         kind = row.get("kind", "").lower()
         if kind not in {k.value for k in EntryKind}:
-            fail("kind", "Use pledged, committed or disbursed.")
+            fail("kind", gettext("Use pledged, committed or disbursed."))
         if errors:
             result.errors.extend(errors)
             continue
@@ -191,14 +203,20 @@ def check_pledges(
                 pledge = existing.get(pledge_id)
                 if pledge is None or pledge.actor_id != actor.id:
                     raise services.PledgeError(
-                        f"No pledge {pledge_id} of {actor.code}.", "pledge_id"
+                        gettext("No pledge %(id)s of %(actor)s.", id=pledge_id, actor=actor.code),
+                        "pledge_id",
                     )
             else:
                 pledge = created.get(ref)
             if pledge is not None:
                 if pledge.currency != currency:
                     raise services.PledgeError(
-                        f"The pledge is in {pledge.currency}, not {currency}.", "currency"
+                        gettext(
+                            "The pledge is in %(currency)s, not %(other)s.",
+                            currency=pledge.currency,
+                            other=currency,
+                        ),
+                        "currency",
                     )
                 batch.record_entry(
                     pledge,
@@ -210,7 +228,7 @@ def check_pledges(
                 )
             elif kind != EntryKind.PLEDGED:
                 raise services.PledgeError(
-                    "A new pledge starts with a row of kind pledged.", "kind"
+                    gettext("A new pledge starts with a row of kind pledged."), "kind"
                 )
             else:
                 key = (plan.id, row.get("target_kind", ""), row.get("target", ""))
@@ -320,7 +338,12 @@ def check_rates(content: bytes, filename: str, *, reporting: str | None = None) 
             continue
         key = (line.currency, line.valid_on)
         if key in seen:
-            message = f"{key[0]} on {key[1]} appears twice in the file (also row {seen[key]})."
+            message = gettext(
+                "%(currency)s on %(day)s appears twice in the file (also row %(row)d).",
+                currency=key[0],
+                day=key[1].isoformat(),
+                row=seen[key],
+            )
             result.errors.append(RowError(number, "valid_on", message))
             continue
         seen[key] = number

@@ -1,6 +1,9 @@
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.actors.models import Actor
@@ -14,7 +17,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db, reading
-from tracker.money import amount_text, parse_amount, parse_rate
+from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
 from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
@@ -30,7 +33,7 @@ from tracker.pledges.forms import (
     need_values,
     pledge_edit_values,
 )
-from tracker.pledges.models import Pledge
+from tracker.pledges.models import EntryKind, Pledge
 from tracker.query_args import arg, page_arg
 from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
@@ -38,6 +41,15 @@ from tracker.uploads.files import content_disposition
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
 MEASURES = ("pledged", "committed", "disbursed")
+# Whole sentences: in Russian the kind's word changes with the sentence around it.
+ENTRY_RECORDED = {
+    EntryKind.PLEDGED: _l("Pledged entry recorded."),
+    EntryKind.COMMITTED: _l("Committed entry recorded."),
+    EntryKind.DISBURSED: _l("Disbursed entry recorded."),
+}
+
+
+bp.add_app_template_filter(format_rate, "rate")
 
 
 def selected_plan() -> tuple[Plan, list[Plan]]:
@@ -56,7 +68,7 @@ def date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        abort(400, f"{name} must be a date, YYYY-MM-DD.")
+        abort(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name))
 
 
 def pledge_list_page(template: str, rows_filter: dict, **context):
@@ -110,7 +122,7 @@ def action_point(action_point_id: int):
     form = NeedForm(
         data={
             "currency": ap.budget_currency or totals.reporting_currency(),
-            "amount": amount_text(ap.budget_minor, ap.budget_currency),
+            "amount": typed_amount(ap.budget_minor, ap.budget_currency),
         }
     )
     return pledge_list_page(
@@ -128,7 +140,7 @@ def set_need(action_point_id: int):
         form,
         lambda: services.set_funding_need(ap, **need_values(form), by=current_user),
         (),  # the form's own checks are all there are
-        f"Estimated budget of action point {ap.code} saved.",
+        _("Estimated budget of action point %(code)s saved.", code=ap.code),
         url_for("pledges.action_point", action_point_id=ap.id),
     )
     return saved or pledge_list_page(
@@ -142,7 +154,7 @@ def matrix():
     plan, plans = selected_plan()
     measure = request.args.get("measure", "committed")
     if measure not in MEASURES:
-        abort(400, f"measure must be one of {', '.join(MEASURES)}.")
+        abort(400, _("measure must be one of %(measures)s.", measures=", ".join(MEASURES)))
     result = totals.funding_matrix(
         plan,
         date_from=date_arg("from"),
@@ -151,7 +163,12 @@ def matrix():
         sort=arg("sort", totals.parse_sort, "total"),
     )
     return render_template(
-        "pledges/matrix.html", plan=plan, plans=plans, m=result, measure=measure, measures=MEASURES
+        "pledges/matrix.html",
+        plan=plan,
+        plans=plans,
+        m=result,
+        measure=EntryKind(measure),
+        measures=list(EntryKind),
     )
 
 
@@ -193,7 +210,7 @@ def new():
         form,
         write,
         services.PledgeError,
-        "Pledge recorded.",
+        _("Pledge recorded."),
         lambda pledge: url_for("pledges.show", pledge_id=pledge.id),
         default_field="amount",
     )
@@ -228,12 +245,14 @@ def edit(pledge_id: int):
         form,
         lambda: services.update_pledge(pledge, **pledge_edit_values(form), by=current_user),
         services.PledgeError,
-        "Pledge saved.",
+        _("Pledge saved."),
         back,
         record=pledge,
         default_field="purpose",
     )
-    return saved or render_form_page(form, f"Edit pledge: {pledge.purpose}", back=back)
+    return saved or render_form_page(
+        form, _("Edit pledge: %(purpose)s", purpose=pledge.purpose), back=back
+    )
 
 
 @bp.route("/<id:pledge_id>/entries/new", methods=["GET", "POST"])
@@ -248,7 +267,7 @@ def new_entry(pledge_id: int):
         form,
         lambda: services.record_entry(pledge, **entry_values(form), by=current_user),
         services.PledgeError,
-        lambda _: f"{form.kind.data.capitalize()} entry recorded.",
+        lambda _entry: str(ENTRY_RECORDED[EntryKind(form.kind.data)]),
         url_for("pledges.show", pledge_id=pledge.id),
         default_field="amount",
     )
@@ -273,7 +292,7 @@ def rates():
             by=current_user,
         ),
         services.PledgeError,
-        f"Rate for {form.currency.data} saved.",
+        _("Rate for %(currency)s saved.", currency=form.currency.data),
         url_for("pledges.rates"),
         default_field="rate",
     )
@@ -301,7 +320,7 @@ def import_rates():
 
     upload = UploadForm()
     if not upload.validate_on_submit():
-        flash("Choose a CSV or XLSX file of rates.")
+        flash(_("Choose a CSV or XLSX file of rates."))
         return redirect(url_for("pledges.rates"))
     with reading():  # the checks, outside the write lock; then the writes, in bulk
         checked = transfer.check_rates(upload.file.data.read(), upload.file.data.filename or "")
@@ -309,7 +328,10 @@ def import_rates():
     if result.errors:
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.rates")
-    return commit_and_go(f"Imported {result.count} rates.", url_for("pledges.rates"))
+    return commit_and_go(
+        ngettext("Imported %(num)d rate.", "Imported %(num)d rates.", result.count),
+        url_for("pledges.rates"),
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -329,7 +351,12 @@ def import_pledges():
         result = transfer.apply_pledges(checked, by=current_user)
         if not result.errors:
             return commit_and_go(
-                f"Imported {result.count} pledges and entries.", url_for("pledges.index")
+                ngettext(
+                    "Imported %(num)d pledges and entries.",
+                    "Imported %(num)d pledges and entries.",
+                    result.count,
+                ),
+                url_for("pledges.index"),
             )
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.index")
@@ -344,7 +371,7 @@ def export():
     plan, _ = selected_plan()
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
-        abort(400, "format must be csv or xlsx.")
+        abort(400, _("format must be csv or xlsx."))
     data, media_type = transfer.export_pledges(plan, fmt)
     return Response(
         data,

@@ -1,5 +1,9 @@
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -18,8 +22,15 @@ from wtforms.widgets import HiddenInput
 
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.help_texts import TEXT_FORMAT_HELP
+from tracker.i18n import format_number
 from tracker.plan.models import Activity, PriorityGoal
-from tracker.progress.models import DEFAULT_PERCENTS, ProgressUpdate, Status, Workflow
+from tracker.progress.models import (
+    DEFAULT_PERCENTS,
+    NOT_REPORTED_LABEL,
+    ProgressUpdate,
+    Status,
+    Workflow,
+)
 from tracker.progress.queries import NOT_REPORTED, Filters
 from tracker.progress.services import (
     MAX_EVIDENCE_FILES,
@@ -32,40 +43,57 @@ from tracker.progress.services import (
 def status_choices() -> list[tuple[str, str]]:
     def default(status: Status) -> str:
         percent = DEFAULT_PERCENTS[status]
-        return "keeps the last percent" if percent is None else f"{percent} %"
+        return _("keeps the last percent") if percent is None else f"{percent} %"
 
     return [(s.value, f"{s.label} ({default(s)})") for s in Status]
 
 
-PERCENT_HELP = "0 to 100. Leave empty for the status's default; you may adjust it."
+PERCENT_HELP = _l("0 to 100. Leave empty for the status's default; you may adjust it.")
+# The shared text-format help, then the limit (its number written in the interface language
+# when the form is shown).
+NARRATIVE_HELP = LazyString(
+    lambda: ngettext(
+        "%(format)s At most %(count)s character.",
+        "%(format)s At most %(count)s characters.",
+        MAX_NARRATIVE,
+        format=TEXT_FORMAT_HELP,
+        count=format_number(MAX_NARRATIVE),
+    )
+)
+EVIDENCE_FILES_HELP = _l(
+    "Choose one or several at once (at most %(num)d an update): PDF, image, office document, "
+    "text or CSV. If one is refused, nothing is saved.",
+    num=MAX_EVIDENCE_FILES,
+)
+SUBMIT_NOW = _l("Submit to the Secretariat now (otherwise saved as drafts)")
 
 
 class UpdateForm(FlaskForm):
-    actor = SelectField("Reporting actor", validators=[InputRequired()])
-    activity_id = SelectField("Activity (optional)", validators=[Optional()])
-    status = SelectField("Status", validators=[InputRequired()])
+    actor = SelectField(_l("Reporting actor"), validators=[InputRequired()])
+    activity_id = SelectField(_l("Activity (optional)"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[InputRequired()])
     percent = IntegerField(
-        "Percent complete", validators=[Optional(), NumberRange(0, 100)], description=PERCENT_HELP
+        _l("Percent complete"),
+        validators=[Optional(), NumberRange(0, 100)],
+        description=PERCENT_HELP,
     )
     reported_on = DateField(
-        "Reporting date",
+        _l("Reporting date"),
         validators=[InputRequired()],
-        description="The date the report is about; not in the future.",
+        description=_l("The date the report is about; not in the future."),
     )
     narrative = TextAreaField(
-        "Narrative",
+        _l("Narrative"),
         validators=[Optional(), Length(max=MAX_NARRATIVE)],
-        description=f"{TEXT_FORMAT_HELP} At most {MAX_NARRATIVE:,} characters.",
+        description=NARRATIVE_HELP,
     )
     evidence_links = TextAreaField(
-        "Evidence links",
+        _l("Evidence links"),
         validators=[Optional(), Length(max=50_000)],
-        description="One web address (http:// or https://) a line.",
+        description=_l("One web address (http:// or https://) a line."),
     )
     evidence_files = MultipleFileField(
-        "Evidence files (optional)",
-        description=f"Choose one or several at once (at most {MAX_EVIDENCE_FILES} an update): "
-        "PDF, image, office document, text or CSV. If one is refused, nothing is saved.",
+        _l("Evidence files (optional)"), description=EVIDENCE_FILES_HELP
     )
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -80,7 +108,7 @@ class UpdateForm(FlaskForm):
 
     def set_choices(self, actors: Iterable[Actor], activities: Iterable[Activity]) -> None:
         self.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
-        self.activity_id.choices = [("", "— the action point as a whole —")] + [
+        self.activity_id.choices = [("", _("— the action point as a whole —"))] + [
             (str(a.id), a.title) for a in activities
         ]
 
@@ -113,7 +141,7 @@ def update_values(form: UpdateForm, activities: Iterable[Activity]) -> dict:
 
 class ReturnForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for returning", validators=[DataRequired(), Length(max=MAX_REASON)]
+        _l("Reason for returning"), validators=[DataRequired(), Length(max=MAX_REASON)]
     )
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -125,13 +153,13 @@ class StepForm(FlaskForm):
 
 
 class WeightForm(FlaskForm):
-    weight = IntegerField("Weight", validators=[InputRequired(), NumberRange(0, MAX_WEIGHT)])
+    weight = IntegerField(_l("Weight"), validators=[InputRequired(), NumberRange(0, MAX_WEIGHT)])
 
 
 class RoundForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    opens_on = DateField("Opens on", validators=[InputRequired()])
-    deadline = DateField("Deadline", validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    opens_on = DateField(_l("Opens on"), validators=[InputRequired()])
+    deadline = DateField(_l("Deadline"), validators=[InputRequired()])
 
 
 class RemindForm(FlaskForm):
@@ -146,11 +174,11 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    goal = SelectField("Goal", validators=[Optional()])
-    actor = SelectField("Actor", validators=[Optional()])
-    working_group = SelectField("Working group", validators=[Optional()])
-    status = SelectField("Status", validators=[Optional()])
-    workflow = SelectField("Workflow", validators=[Optional()])
+    goal = SelectField(_l("Goal"), validators=[Optional()])
+    actor = SelectField(_l("Actor"), validators=[Optional()])
+    working_group = SelectField(_l("Working group"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    workflow = SelectField(_l("Workflow"), validators=[Optional()])
 
     def set_choices(
         self,
@@ -161,14 +189,16 @@ class FilterForm(FlaskForm):
         self.goals = {str(g.number): g for g in goals}
         self.actors = {a.code: a for a in actors}
         self.working_groups = {w.code: w for w in working_groups}
-        anything = [("", "any")]
-        self.goal.choices = anything + [(n, f"Goal {n}") for n in self.goals]
+        anything = [("", _("any"))]
+        self.goal.choices = anything + [(n, _("Goal %(number)s", number=n)) for n in self.goals]
         self.actor.choices = anything + [(c, f"{a.name} ({c})") for c, a in self.actors.items()]
         self.working_group.choices = anything + [
             (c, w.name) for c, w in self.working_groups.items()
         ]
         self.status.choices = (
-            anything + [(s.value, s.label) for s in Status] + [(NOT_REPORTED, "Not reported")]
+            anything
+            + [(s.value, s.label) for s in Status]
+            + [(NOT_REPORTED, str(NOT_REPORTED_LABEL))]
         )
         self.workflow.choices = anything + [(w.value, w.label) for w in Workflow]
 
@@ -186,38 +216,49 @@ class FilterForm(FlaskForm):
 
 
 class BulkRowForm(Form):
+    class Meta:
+        def get_translations(self, form):
+            # A row is a plain Form (no CSRF token of its own): WTForms' messages ("Number must
+            # be between 0 and 100.") in the interface language, as FlaskForm gives them.
+            return FlaskForm.Meta.get_translations(self, form)
+
     action_point = StringField(widget=HiddenInput())
-    status = SelectField("Status", validators=[Optional()])
-    percent = IntegerField("Percent", validators=[Optional(), NumberRange(0, 100)])
-    narrative = TextAreaField("Narrative", validators=[Optional(), Length(max=MAX_NARRATIVE)])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    percent = IntegerField(_l("Percent"), validators=[Optional(), NumberRange(0, 100)])
+    narrative = TextAreaField(_l("Narrative"), validators=[Optional(), Length(max=MAX_NARRATIVE)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [("", "— no change —"), *status_choices()]
+        self.status.choices = [("", _("— no change —")), *status_choices()]
 
 
 class BulkForm(FlaskForm):
-    actor = SelectField("Reporting actor", validators=[InputRequired()])
-    reported_on = DateField("Reporting date", validators=[InputRequired()])
-    submit_now = BooleanField("Submit to the Secretariat now (otherwise saved as drafts)")
+    actor = SelectField(_l("Reporting actor"), validators=[InputRequired()])
+    reported_on = DateField(_l("Reporting date"), validators=[InputRequired()])
+    submit_now = BooleanField(SUBMIT_NOW)
     rows = FieldList(FormField(BulkRowForm))
 
 
 class EvidenceForm(FlaskForm):
     file = FileField(
-        "Evidence file",
+        _l("Evidence file"),
         validators=[FileRequired()],
-        description="PDF, image, office document, text or CSV; the type is checked by content.",
+        description=_l("PDF, image, office document, text or CSV; the type is checked by content."),
     )
 
 
 class UploadForm(FlaskForm):
-    actor = SelectField("Reporting actor", validators=[InputRequired()])
-    reported_on = DateField("Reporting date", validators=[InputRequired()])
+    actor = SelectField(_l("Reporting actor"), validators=[InputRequired()])
+    reported_on = DateField(_l("Reporting date"), validators=[InputRequired()])
     file = FileField(
-        "CSV or XLSX file",
-        validators=[FileRequired(), FileAllowed(["csv", "xlsx"], "Upload a .csv or .xlsx file.")],
-        description="Columns: action_point, status, percent, narrative, evidence_links "
-        "(web addresses separated by spaces). The first row holds the column names.",
+        _l("CSV or XLSX file"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file.")),
+        ],
+        description=_l(
+            "Columns: action_point, status, percent, narrative, evidence_links "
+            "(web addresses separated by spaces). The first row holds the column names."
+        ),
     )
-    submit_now = BooleanField("Submit to the Secretariat now (otherwise saved as drafts)")
+    submit_now = BooleanField(SUBMIT_NOW)

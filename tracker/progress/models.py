@@ -4,6 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,7 +30,9 @@ class Status(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The status's name in the interface language: pages, exports and reports all take it
+        from here (STATUS_LABELS), so that they say the same word."""
+        return str(STATUS_LABELS[self])
 
     @property
     def default_percent(self) -> int | None:
@@ -49,6 +52,29 @@ DEFAULT_PERCENTS: dict[Status, int | None] = {
 }
 
 
+# The one source of the statuses' names (lazy: read in the language of the moment they are
+# shown); "not reported" is not a status but the bucket of action points without one.
+STATUS_LABELS = {
+    Status.NOT_STARTED: _l("Not started"),
+    Status.PLANNED: _l("Planned"),
+    Status.IN_PROGRESS: _l("In progress"),
+    Status.ONGOING: _l("Ongoing"),
+    Status.COMPLETED: _l("Completed"),
+    Status.ON_HOLD: _l("On hold"),
+    Status.DISCONTINUED: _l("Discontinued"),
+}
+NOT_REPORTED_LABEL = _l("Not reported")
+
+
+def status_label(value: "Status | str | None") -> str:
+    """The name of a status given by its value, or "Not reported" for None or `not_reported`
+    (the rollups' bucket): for reports and exports that carry statuses as plain strings."""
+    try:
+        return Status(value).label
+    except ValueError:
+        return str(NOT_REPORTED_LABEL)
+
+
 class Workflow(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -57,7 +83,16 @@ class Workflow(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The state's name in the interface language, for pages, exports and reports alike."""
+        return str(WORKFLOW_LABELS[self])
+
+
+WORKFLOW_LABELS = {
+    Workflow.DRAFT: _l("Draft"),
+    Workflow.SUBMITTED: _l("Submitted"),
+    Workflow.VALIDATED: _l("Validated"),
+    Workflow.RETURNED: _l("Returned"),
+}
 
 
 class ProgressUpdate(db.Model):

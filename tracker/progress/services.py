@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
@@ -24,6 +26,7 @@ from tracker.audit.services import (
 from tracker.auth import permissions
 from tracker.auth.models import User
 from tracker.db import check_version, db, guarded_write, insert_many, utcnow
+from tracker.i18n import format_day, format_number
 from tracker.notifications import services as notifications
 from tracker.plan.models import ActionPoint, Activity, Plan
 from tracker.progress.models import (
@@ -69,12 +72,15 @@ def latest_reporting_date() -> date:
 
 def check_reported_on(plan: Plan, reported_on: date | None) -> date:
     if reported_on is None:
-        raise ProgressError("Give the date the report is about.", "reported_on")
+        raise ProgressError(_("Give the date the report is about."), "reported_on")
     if reported_on > latest_reporting_date():
-        raise ProgressError("The reporting date cannot be in the future.", "reported_on")
+        raise ProgressError(_("The reporting date cannot be in the future."), "reported_on")
     if reported_on < plan.starts_on:
         raise ProgressError(
-            f"The reporting date cannot be before the plan starts ({plan.starts_on:%d %b %Y}).",
+            _(
+                "The reporting date cannot be before the plan starts (%(date)s).",
+                date=format_day(plan.starts_on),
+            ),
             "reported_on",
         )
     return reported_on
@@ -84,12 +90,13 @@ def check_links(links: Iterable[str]) -> list[str]:
     """Evidence links: web addresses only (http, https), so that none runs script when opened."""
     cleaned = [link.strip() for link in links if link and link.strip()]
     if len(cleaned) > MAX_LINKS:
-        raise ProgressError(f"Give at most {MAX_LINKS} links.", "evidence_links")
+        raise ProgressError(_("Give at most %(num)d links.", num=MAX_LINKS), "evidence_links")
     for link in cleaned:
         parts = urlsplit(link)
         if len(link) > MAX_LINK_LENGTH or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ProgressError(
-                f"Not a web address (http:// or https://): {link[:80]}", "evidence_links"
+                _("Not a web address (http:// or https://): %(link)s", link=link[:80]),
+                "evidence_links",
             )
     return list(dict.fromkeys(cleaned))
 
@@ -108,18 +115,23 @@ def _check_values(
         status = Status(status)
     except ValueError:
         raise ProgressError(
-            f"Choose one of: {', '.join(s.value for s in Status)}.", "status"
+            _("Choose one of: %(values)s.", values=", ".join(s.value for s in Status)), "status"
         ) from None
     if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
-        raise ProgressError("The percent complete is a whole number from 0 to 100.", "percent")
+        raise ProgressError(_("The percent complete is a whole number from 0 to 100."), "percent")
     if narrative is not None and len(narrative) > MAX_NARRATIVE:
         raise ProgressError(
-            f"The narrative is too long ({len(narrative):,} characters; at most "
-            f"{MAX_NARRATIVE:,}).",
+            ngettext(
+                "The narrative is too long (%(count)s character; at most %(max)s).",
+                "The narrative is too long (%(count)s characters; at most %(max)s).",
+                len(narrative),
+                count=format_number(len(narrative)),
+                max=format_number(MAX_NARRATIVE),
+            ),
             "narrative",
         )
     if activity is not None and activity.action_point_id != action_point.id:
-        raise ProgressError("That activity belongs to another action point.", "activity_id")
+        raise ProgressError(_("That activity belongs to another action point."), "activity_id")
     return {
         "status": status,
         "percent": percent,
@@ -138,6 +150,11 @@ def default_percent(action_point: ActionPoint, actor: Actor, status: Status) -> 
     own = db.session.get(ActorActionPointStatus, (actor.id, action_point.id))
     overall = db.session.get(ActionPointStatus, action_point.id)
     return own.percent if own else overall.percent if overall else 0
+
+
+def _state(update: ProgressUpdate) -> str:
+    """The update's workflow state as a word inside a sentence ("a validated update")."""
+    return update.workflow.label.lower()
 
 
 def _summary(summary: str, actor: Actor, action_point: ActionPoint) -> str:
@@ -178,7 +195,7 @@ def create_update(
     by: User,
 ) -> ProgressUpdate:
     """Start an update for an actor, as a draft (or submitted at once)."""
-    _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
+    _refuse(permissions.can_report_for(by, actor.id), _("You may report only for your own actor."))
     values = _check_values(
         action_point,
         activity=activity,
@@ -227,15 +244,18 @@ def edit_update(
     by: User,
 ) -> ProgressUpdate:
     """Change a draft or returned update edited at `version` (a newer one is a conflict)."""
-    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    _refuse(permissions.can_write_for(by, update.actor_id), _("This update is another actor's."))
     check_version(update, version)
     if not update.is_editable:
         raise ProgressError(
-            f"A {update.workflow.value} update cannot be edited"
-            + (
-                " (a correction is a new update)."
-                if update.workflow == Workflow.VALIDATED
-                else " until the Secretariat has reviewed it."
+            _(
+                "A %(state)s update cannot be edited (a correction is a new update).",
+                state=_state(update),
+            )
+            if update.workflow == Workflow.VALIDATED
+            else _(
+                "A %(state)s update cannot be edited until the Secretariat has reviewed it.",
+                state=_state(update),
             ),
             "workflow",
         )
@@ -250,7 +270,7 @@ def edit_update(
     )
     if values["percent"] is None:
         values["percent"] = default_percent(update.action_point, update.actor, values["status"])
-    with guarded_write(duplicate=ProgressError("Duplicate."), record=update, version=version):
+    with guarded_write(duplicate=ProgressError(_("Duplicate.")), record=update, version=version):
         changes = apply_changes(update, values)
         if changes:
             db.session.flush()
@@ -260,15 +280,19 @@ def edit_update(
 
 def attach_evidence(update: ProgressUpdate, upload: StoredFile, *, by: User) -> UpdateEvidence:
     """Attach a stored file (see tracker.uploads) to a draft or returned update as evidence."""
-    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    _refuse(permissions.can_write_for(by, update.actor_id), _("This update is another actor's."))
     if not update.is_editable:
         raise ProgressError(
-            "Evidence can be added to drafts and returned updates, "
-            f"not to a {update.workflow.value} one.",
+            _(
+                "Evidence can be added to drafts and returned updates, not to a %(state)s one.",
+                state=_state(update),
+            ),
             "file",
         )
     if len(update.evidence_files) >= MAX_EVIDENCE_FILES:
-        raise ProgressError(f"An update has at most {MAX_EVIDENCE_FILES} evidence files.", "file")
+        raise ProgressError(
+            _("An update has at most %(num)d evidence files.", num=MAX_EVIDENCE_FILES), "file"
+        )
     evidence = UpdateEvidence(update=update, file=upload)
     db.session.add(evidence)
     db.session.flush()
@@ -290,8 +314,11 @@ def attach_uploads(update: ProgressUpdate, uploads: Sequence, *, by: User) -> li
     refused raises ProgressError naming it; the caller rolls back, so none is attached."""
     if len(update.evidence_files) + len(uploads) > MAX_EVIDENCE_FILES:
         raise ProgressError(
-            f"An update has at most {MAX_EVIDENCE_FILES} evidence files "
-            f"({len(update.evidence_files)} attached already).",
+            _(
+                "An update has at most %(num)d evidence files (%(attached)d attached already).",
+                num=MAX_EVIDENCE_FILES,
+                attached=len(update.evidence_files),
+            ),
             "evidence_files",
         )
     attached = []
@@ -299,9 +326,14 @@ def attach_uploads(update: ProgressUpdate, uploads: Sequence, *, by: User) -> li
         try:
             stored = store_upload(upload, by=by)
         except UploadError as error:
-            name = clean_filename(getattr(upload, "filename", None)) or "A file"
+            name = clean_filename(getattr(upload, "filename", None)) or _("A file")
             raise ProgressError(
-                f"{name}: {error} Nothing was saved; choose the files again.", "evidence_files"
+                _(
+                    "%(name)s: %(error)s Nothing was saved; choose the files again.",
+                    name=name,
+                    error=error,
+                ),
+                "evidence_files",
             ) from None
         attached.append(attach_evidence(update, stored, by=by))
     return attached
@@ -312,7 +344,7 @@ def _step(update: ProgressUpdate, version: int | None, to: Workflow, **values) -
     if version is not None:
         check_version(update, version)
     before = update.workflow
-    with guarded_write(duplicate=ProgressError("Duplicate."), record=update, version=version):
+    with guarded_write(duplicate=ProgressError(_("Duplicate.")), record=update, version=version):
         update.workflow = to
         for name, value in values.items():
             setattr(update, name, value)
@@ -322,9 +354,11 @@ def _step(update: ProgressUpdate, version: int | None, to: Workflow, **values) -
 
 def submit_update(update: ProgressUpdate, *, version: int | None = None, by: User):
     """Send a draft or returned update to the Secretariat for review."""
-    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    _refuse(permissions.can_write_for(by, update.actor_id), _("This update is another actor's."))
     if not update.is_submittable:
-        raise ProgressError(f"A {update.workflow.value} update cannot be submitted.", "workflow")
+        raise ProgressError(
+            _("A %(state)s update cannot be submitted.", state=_state(update)), "workflow"
+        )
     changes = _step(update, version, Workflow.SUBMITTED, submitted_at=utcnow())
     _event(update, by, "submit", "Submitted the update", changes)
     notifications.notify_updates_submitted([update], by=by)
@@ -333,12 +367,19 @@ def submit_update(update: ProgressUpdate, *, version: int | None = None, by: Use
 
 def withdraw_update(update: ProgressUpdate, *, version: int | None = None, by: User):
     """Take a submitted update back to draft before the Secretariat has reviewed it."""
-    _refuse(permissions.can_write_for(by, update.actor_id), "This update is another actor's.")
+    _refuse(permissions.can_write_for(by, update.actor_id), _("This update is another actor's."))
     if not update.is_withdrawable:
-        validated = update.workflow == Workflow.VALIDATED
         raise ProgressError(
-            f"Only a submitted update can be withdrawn; this one is {update.workflow.value}"
-            + (" (a correction is a new update)." if validated else "."),
+            _(
+                "Only a submitted update can be withdrawn; this one is %(state)s (a correction "
+                "is a new update).",
+                state=_state(update),
+            )
+            if update.workflow == Workflow.VALIDATED
+            else _(
+                "Only a submitted update can be withdrawn; this one is %(state)s.",
+                state=_state(update),
+            ),
             "workflow",
         )
     changes = _step(update, version, Workflow.DRAFT, submitted_at=None)
@@ -348,14 +389,19 @@ def withdraw_update(update: ProgressUpdate, *, version: int | None = None, by: U
 
 def return_update(update: ProgressUpdate, *, reason: str | None, version: int | None = None, by):
     """Send a submitted update back to its reporter with the reason."""
-    _refuse(permissions.can_validate_updates(by), "Only the Secretariat reviews updates.")
+    _refuse(permissions.can_validate_updates(by), _("Only the Secretariat reviews updates."))
     reason = (reason or "").strip()
     if not reason:
-        raise ProgressError("Say why the update is returned.", "reason")
+        raise ProgressError(_("Say why the update is returned."), "reason")
     if len(reason) > MAX_REASON:
-        raise ProgressError(f"Keep the reason under {MAX_REASON:,} characters.", "reason")
+        raise ProgressError(
+            _("Keep the reason under %(max)s characters.", max=format_number(MAX_REASON)),
+            "reason",
+        )
     if not update.is_reviewable:
-        raise ProgressError(f"A {update.workflow.value} update cannot be returned.", "workflow")
+        raise ProgressError(
+            _("A %(state)s update cannot be returned.", state=_state(update)), "workflow"
+        )
     changes = _step(update, version, Workflow.RETURNED, return_reason=reason)
     _event(update, by, "return", "Returned the update", {**changes, "reason": [None, reason]})
     notifications.notify_update_returned(update, by=by)
@@ -364,9 +410,11 @@ def return_update(update: ProgressUpdate, *, reason: str | None, version: int | 
 
 def validate_update(update: ProgressUpdate, *, version: int | None = None, by: User):
     """Accept a submitted update; the summary rows follow in the same transaction."""
-    _refuse(permissions.can_validate_updates(by), "Only the Secretariat validates updates.")
+    _refuse(permissions.can_validate_updates(by), _("Only the Secretariat validates updates."))
     if not update.is_reviewable:
-        raise ProgressError(f"A {update.workflow.value} update cannot be validated.", "workflow")
+        raise ProgressError(
+            _("A %(state)s update cannot be validated.", state=_state(update)), "workflow"
+        )
     # Serialise validations of one action point (PostgreSQL; SQLite's BEGIN IMMEDIATE already
     # does), so that two at once cannot both miss each other when choosing the latest.
     db.session.execute(
@@ -431,11 +479,13 @@ def refresh_summaries(action_point: ActionPoint, actor: Actor, *, by: User | str
     overall.actor_id = latest.actor_id
     db.session.flush()
     if before != (latest.status.value, latest.percent):
+        with force_locale("en"):  # the audit trail is kept in English, whoever validates
+            label = latest.status.label
         record_event(
             by=by,
             action="status",
             entity=action_point,
-            summary=f"Overall status: {latest.status.label}, {latest.percent}% "
+            summary=f"Overall status: {label}, {latest.percent}% "
             f"(update {latest.id}, reported {latest.reported_on.isoformat()})",
             changes={
                 "status": [before[0], latest.status.value],
@@ -446,9 +496,11 @@ def refresh_summaries(action_point: ActionPoint, actor: Actor, *, by: User | str
 
 def set_weight(action_point: ActionPoint, *, weight: int | None, by: User) -> ActionPoint:
     """Change an action point's share in its goal's and plan's progress."""
-    _refuse(permissions.can_set_weights(by), "Only the Secretariat sets weights.")
+    _refuse(permissions.can_set_weights(by), _("Only the Secretariat sets weights."))
     if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= MAX_WEIGHT:
-        raise ProgressError(f"The weight is a whole number from 0 to {MAX_WEIGHT}.", "weight")
+        raise ProgressError(
+            _("The weight is a whole number from 0 to %(max)d.", max=MAX_WEIGHT), "weight"
+        )
     changes = apply_changes(action_point, {"weight": weight})
     if changes:
         record_change(action_point, "update", "Changed weight", by=by, changes=changes)
@@ -459,14 +511,14 @@ def create_round(
     plan: Plan, *, title: str, opens_on: date | None, deadline: date | None, by: User
 ) -> Round:
     """Open a reporting round on a plan."""
-    _refuse(permissions.can_manage_rounds(by), "Only the Secretariat opens rounds.")
+    _refuse(permissions.can_manage_rounds(by), _("Only the Secretariat opens rounds."))
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise ProgressError("Give a title of at most 200 characters.", "title")
+        raise ProgressError(_("Give a title of at most 200 characters."), "title")
     if opens_on is None:
-        raise ProgressError("Give the date the round opens.", "opens_on")
+        raise ProgressError(_("Give the date the round opens."), "opens_on")
     if deadline is None or deadline < opens_on:
-        raise ProgressError("The deadline must be on or after the opening date.", "deadline")
+        raise ProgressError(_("The deadline must be on or after the opening date."), "deadline")
     round_ = Round(plan_id=plan.id, plan=plan, title=title, opens_on=opens_on, deadline=deadline)
     db.session.add(round_)
     record_change(
@@ -484,9 +536,9 @@ def create_round(
 
 
 def close_round(round_: Round, *, by: User) -> Round:
-    _refuse(permissions.can_manage_rounds(by), "Only the Secretariat closes rounds.")
+    _refuse(permissions.can_manage_rounds(by), _("Only the Secretariat closes rounds."))
     if round_.closed_at is not None:
-        raise ProgressError("The round is already closed.", "round")
+        raise ProgressError(_("The round is already closed."), "round")
     round_.closed_at = utcnow()
     db.session.flush()
     record_event(by=by, action="close", entity=round_, summary=f"Closed round {round_.title}")
@@ -499,16 +551,20 @@ def remind_non_reporters(
     """Remind each actor (or only `actor`) of the action points it has not yet reported on in
     an open round: one reminder each, recorded and audited. Nothing outstanding is an error."""
     if isinstance(by, User):
-        _refuse(permissions.can_manage_rounds(by), "Only the Secretariat sends reminders.")
+        _refuse(permissions.can_manage_rounds(by), _("Only the Secretariat sends reminders."))
     if round_.closed_at is not None:
-        raise ProgressError("The round is closed: nobody can report in it any more.", "round")
+        raise ProgressError(_("The round is closed: nobody can report in it any more."), "round")
     rows = db.session.execute(not_reported_query(round_, Filters(actor=actor))).all()
     outstanding: dict[int, list] = {}
     for row in rows:
         outstanding.setdefault(row.actor_id, []).append(row)
     if not outstanding:
-        who = f"{actor.name} has" if actor else "Every expected actor has"
-        raise ProgressError(f"{who} reported on everything due in this round.", "actor")
+        raise ProgressError(
+            _("%(actor)s has reported on everything due in this round.", actor=actor.name)
+            if actor
+            else _("Every expected actor has reported on everything due in this round."),
+            "actor",
+        )
     return [record_reminder(round_, found, by=by) for found in outstanding.values()]
 
 
@@ -570,7 +626,7 @@ def check_bulk(
     """Check every row of a report on many action points by the rules of create_update;
     ProgressBulkError lists each row's problems. Writes nothing (run it outside the write lock:
     see tracker.db.reading)."""
-    _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
+    _refuse(permissions.can_report_for(by, actor.id), _("You may report only for your own actor."))
     by_code = {
         ap.code: ap
         for ap in db.session.scalars(select(ActionPoint).where(ActionPoint.plan_id == plan.id))
@@ -578,7 +634,7 @@ def check_bulk(
     errors: dict[int, dict[str, str]] = {}
     checked = []
     if not rows:
-        raise ProgressBulkError({0: {"file": "Nothing to report: no row has a status."}})
+        raise ProgressBulkError({0: {"file": _("Nothing to report: no row has a status.")}})
     try:
         check_reported_on(plan, reported_on)
     except ProgressError as error:
@@ -588,11 +644,17 @@ def check_bulk(
         action_point = by_code.get((row.action_point or "").strip())
         if action_point is None:
             errors[row.line] = {
-                "action_point": f"No action point {row.action_point!r} in {plan.code}."
+                "action_point": _(
+                    "No action point %(code)s in %(plan)s.",
+                    code=repr(row.action_point),
+                    plan=plan.code,
+                )
             }
             continue
         if action_point.code in seen:
-            errors[row.line] = {"action_point": f"Action point {action_point.code} appears twice."}
+            errors[row.line] = {
+                "action_point": _("Action point %(code)s appears twice.", code=action_point.code)
+            }
             continue
         seen.add(action_point.code)
         percent = row.percent
@@ -622,7 +684,7 @@ def save_bulk(checked: CheckedBulk, *, submit: bool, by: User) -> list[ProgressU
     """Save a checked bulk report as create_update would row by row (drafts, or submitted at
     once), in one INSERT for the updates and one for their audit events."""
     actor = checked.actor
-    _refuse(permissions.can_report_for(by, actor.id), "You may report only for your own actor.")
+    _refuse(permissions.can_report_for(by, actor.id), _("You may report only for your own actor."))
     now = utcnow()
     workflow = Workflow.SUBMITTED if submit else Workflow.DRAFT
     rows = []
@@ -695,9 +757,16 @@ class ProgressBulkError(ProgressError):
     def __init__(self, rows: dict[int, dict[str, str]]):
         count = len([line for line in rows if line])
         message = (
-            f"Nothing was saved: {count} row(s) have errors."
+            ngettext(
+                "Nothing was saved: %(num)d row has errors.",
+                "Nothing was saved: %(num)d rows have errors.",
+                count,
+            )
             if count
-            else "Nothing was saved: " + " ".join(m for r in rows.values() for m in r.values())
+            else _(
+                "Nothing was saved: %(problems)s",
+                problems=" ".join(m for r in rows.values() for m in r.values()),
+            )
         )
         super().__init__(message, "rows")
         self.rows = rows

@@ -2,6 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
@@ -33,13 +36,16 @@ from tracker.progress.forms import (
     update_data,
     update_values,
 )
-from tracker.progress.models import Round, UpdateEvidence
+from tracker.progress.models import Round, UpdateEvidence, status_label
 from tracker.query_args import MAX_PAGE, int_arg, page_arg
 from tracker.reports.history import describe_changes, page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
+# A status given by its value ("not_reported" too), named as Status.label names it: for the
+# report templates, which carry statuses as strings.
+bp.add_app_template_global(status_label)
 
 
 def get_plan_or_404(code: str):
@@ -66,7 +72,7 @@ def overview(code: str):
     plan = get_plan_or_404(code)
     if "as_of" in request.args:
         # The overview reads today's summary rows; a past day is the progress report's job.
-        flash("This overview shows today. Here is the progress report as of the day you asked.")
+        flash(_("This overview shows today. Here is the progress report as of the day you asked."))
         return redirect(url_for("reports.progress", plan=plan.code, as_of=request.args["as_of"]))
     form, filters = filter_form(plan)
     overall, by_goal = queries.rollup(plan)
@@ -104,7 +110,7 @@ def since_arg() -> date:
     try:
         return date.fromisoformat(text) if text else date.today() - timedelta(days=30)
     except ValueError:
-        flash("Give the date as YYYY-MM-DD; showing the last 30 days.")
+        flash(_("Give the date as YYYY-MM-DD; showing the last 30 days."))
         return date.today() - timedelta(days=30)
 
 
@@ -149,11 +155,13 @@ def weight(action_point_id: int):
     ap = get_allowed(permissions.can_set_weights(current_user), ActionPoint, action_point_id)
     form = WeightForm()
     if not form.validate_on_submit():
-        flash(" ".join(m for messages in form.errors.values() for m in messages))
+        flash(" ".join(str(m) for messages in form.errors.values() for m in messages))
     else:
         services.set_weight(ap, weight=form.weight.data, by=current_user)
         db.session.commit()
-        flash(f"Weight of action point {ap.code} is now {ap.weight}.")
+        flash(
+            _("Weight of action point %(code)s is now %(weight)d.", code=ap.code, weight=ap.weight)
+        )
     return redirect(url_for("progress.timeline", action_point_id=ap.id))
 
 
@@ -190,14 +198,37 @@ def new(action_point_id: int):
             field_error(form, error)
         else:
             return commit_and_go(
-                f"Update {'submitted' if submit else 'saved as a draft'}{attached(files)}.",
+                saved_update_message("submitted" if submit else "draft", len(files)),
                 url_for("progress.show", update_id=update.id),
             )
     return render_template("progress/edit.html", form=form, ap=ap, update=None, start=start)
 
 
-def attached(files: list) -> str:
-    return f", with {len(files)} evidence file{'s' if len(files) > 1 else ''}" if files else ""
+def saved_update_message(done: str, files: int) -> str:
+    """What became of a saved update (`done`: submitted, draft or saved), and its new files."""
+    if done == "submitted":
+        if files:
+            return ngettext(
+                "Update submitted, with %(num)d evidence file.",
+                "Update submitted, with %(num)d evidence files.",
+                files,
+            )
+        return _("Update submitted.")
+    if done == "draft":
+        if files:
+            return ngettext(
+                "Update saved as a draft, with %(num)d evidence file.",
+                "Update saved as a draft, with %(num)d evidence files.",
+                files,
+            )
+        return _("Update saved as a draft.")
+    if files:
+        return ngettext(
+            "Update saved, with %(num)d evidence file.",
+            "Update saved, with %(num)d evidence files.",
+            files,
+        )
+    return _("Update saved.")
 
 
 @bp.get("/updates")
@@ -243,17 +274,18 @@ def add_evidence(update_id: int):
     update = get_editable_update(update_id)
     form = EvidenceForm()
     if not form.validate_on_submit():
-        flash("Not attached: " + " ".join(m for ms in form.errors.values() for m in ms), "error")
+        problems = " ".join(str(m) for ms in form.errors.values() for m in ms)
+        flash(_("Not attached: %(problems)s", problems=problems), "error")
     else:
         try:
             stored = store_upload(form.file.data, by=current_user)
             services.attach_evidence(update, stored, by=current_user)
         except (UploadError, services.ProgressError) as error:
             db.session.rollback()
-            flash(f"Not attached: {error}", "error")
+            flash(_("Not attached: %(problems)s", problems=error), "error")
         else:
             db.session.commit()
-            flash(f"Evidence {stored.filename} attached.")
+            flash(_("Evidence %(name)s attached.", name=stored.filename))
     # Back to the update either way, so that a refused file leaves the address bar on it.
     return redirect(url_for("progress.show", update_id=update_id, _anchor="evidence"))
 
@@ -299,12 +331,12 @@ def edit(update_id: int):
         else:
             db.session.commit()
             done = "submitted" if "submit" in request.form else "saved"
-            flash(f"Update {done}{attached(form.uploads)}.")
+            flash(saved_update_message(done, len(form.uploads)))
             return redirect(url_for("progress.show", update_id=update.id))
     return render_template("progress/edit.html", form=form, ap=ap, update=update, conflict=conflict)
 
 
-def workflow_step(update_id: int, step, message: str, form_class=StepForm, fields=()):
+def workflow_step(update_id: int, step, message, form_class=StepForm, fields=()):
     """Submit, withdraw, validate or return an update, at the version the user saw. A refusal
     (a rule, or someone else changed it meanwhile) goes back to the update with the reason; an
     invalid form (a reason too long) shows the update again with what was typed (422)."""
@@ -322,10 +354,10 @@ def workflow_step(update_id: int, step, message: str, form_class=StepForm, field
         )
     except (services.ProgressError, StaleVersionError) as error:
         db.session.rollback()
-        flash(f"Not done: {error}")
+        flash(_("Not done: %(reason)s", reason=error))
     else:
         db.session.commit()
-        flash(message)
+        flash(str(message))
     return redirect(url_for("progress.show", update_id=update_id))
 
 
@@ -333,7 +365,7 @@ def workflow_step(update_id: int, step, message: str, form_class=StepForm, field
 @login_required
 def submit(update_id: int):
     require(permissions.can_write_for(current_user, get_readable_update(update_id).actor_id))
-    return workflow_step(update_id, services.submit_update, "Update submitted for review.")
+    return workflow_step(update_id, services.submit_update, _l("Update submitted for review."))
 
 
 @bp.post("/updates/<id:update_id>/withdraw")
@@ -343,7 +375,7 @@ def withdraw(update_id: int):
     return workflow_step(
         update_id,
         services.withdraw_update,
-        "Update withdrawn to draft: change it, then submit it again when it is ready.",
+        _l("Update withdrawn to draft: change it, then submit it again when it is ready."),
     )
 
 
@@ -352,7 +384,7 @@ def withdraw(update_id: int):
 def validate(update_id: int):
     get_readable_update(update_id)
     require(permissions.can_validate_updates(current_user))
-    return workflow_step(update_id, services.validate_update, "Update validated.")
+    return workflow_step(update_id, services.validate_update, _l("Update validated."))
 
 
 @bp.post("/updates/<id:update_id>/return")
@@ -363,7 +395,7 @@ def return_update(update_id: int):
     return workflow_step(
         update_id,
         services.return_update,
-        "Update returned to its reporter.",
+        _l("Update returned to its reporter."),
         form_class=ReturnForm,
         fields=("reason",),
     )
@@ -421,7 +453,8 @@ def new_round(code: str):
             field_error(form, error)
         else:
             return commit_and_go(
-                f"Round {round_.title} opened.", url_for("progress.round", round_id=round_.id)
+                _("Round %(title)s opened.", title=round_.title),
+                url_for("progress.round", round_id=round_.id),
             )
     return render_template("progress/new_round.html", form=form, plan=plan)
 
@@ -468,18 +501,21 @@ def remind(round_id: int):
     code = form.actor.data if form.validate_on_submit() else None
     actor = get_actor_by_code(code) if code else None
     if form.errors or (code and actor is None):
-        flash("Not sent: choose an actor from the list of who has not reported.")
+        flash(_("Not sent: choose an actor from the list of who has not reported."))
     else:
         try:
             reminders = services.remind_non_reporters(round_, actor=actor, by=current_user)
         except services.ProgressError as error:
-            flash(f"Not sent: {error}")
+            flash(_("Not sent: %(reason)s", reason=error))
         else:
             db.session.commit()
             names = ", ".join(r.actor.name for r in reminders)
             flash(
-                f"Reminder recorded for {names}. It is listed below; e-mail delivery will "
-                "follow once notifications are in place."
+                _(
+                    "Reminder recorded for %(names)s. It is listed below; e-mail delivery will "
+                    "follow once notifications are in place.",
+                    names=names,
+                )
             )
     return redirect(url_for("progress.round", round_id=round_id, _anchor="reminders"))
 
@@ -491,7 +527,7 @@ def close_round(round_id: int):
     return step_and_go(
         partial(services.close_round, round_, by=current_user),
         services.ProgressError,
-        f"Round {round_.title} closed.",
+        _("Round %(title)s closed.", title=round_.title),
         url_for("progress.round", round_id=round_.id),
     )
 
@@ -507,7 +543,11 @@ def chosen_actor(form, actors):
 
 
 def saved_message(saved: list, submitted: bool) -> str:
-    return f"{len(saved)} update(s) {'submitted' if submitted else 'saved as drafts'}."
+    if submitted:
+        return ngettext("%(num)d update submitted.", "%(num)d updates submitted.", len(saved))
+    return ngettext(
+        "%(num)d update saved as a draft.", "%(num)d updates saved as drafts.", len(saved)
+    )
 
 
 def reporting_form(code: str, form_class):

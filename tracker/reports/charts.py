@@ -8,17 +8,31 @@ Both need an app context (for the Jinja environment and its filters), not a requ
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 
+from tracker.i18n import SOURCE_LANGUAGE, current_language, format_percent
 from tracker.money import format_grouped
 from tracker.progress.models import Status
-from tracker.reports.model import NOT_REPORTED, Funding, GoalLine, ProgressReport
+from tracker.reports.model import NOT_REPORTED, Funding, GoalLine, ProgressReport, status_label
 
-STATUS_SERIES: list[tuple[str, str]] = [
-    (NOT_REPORTED, "Not reported"),
-    *((status.value, status.label) for status in Status),
-]
 FUNDING_SERIES = ("need", "pledged", "committed", "disbursed")
+
+
+def status_series() -> list[tuple[str, str]]:
+    """The statuses a chart draws, in order, each with its label in the current language."""
+    return [(key, status_label(key)) for key in (NOT_REPORTED, *Status)]
+
+
+def funding_names() -> dict[str, str]:
+    """The funding figures' names (need, pledged, committed, disbursed, gap), as headings."""
+    return {
+        "need": _("Need"),
+        "pledged": _("Pledged"),
+        "committed": _("Committed"),
+        "disbursed": _("Disbursed"),
+        "gap": _("Gap"),
+    }
 
 
 @dataclass
@@ -45,11 +59,14 @@ class ChartTable:
 
 
 def goal_label(goal: GoalLine) -> str:
-    return f"Goal {goal.number}"
+    return _("Goal %(number)s", number=goal.number)
 
 
 def percent_text(percent: float) -> str:
-    return f"{percent:.1f} %"
+    """A percent as the charts print it (their macro _pct): English keeps its "24.5 %"."""
+    if current_language() == SOURCE_LANGUAGE:
+        return f"{percent:.1f} %"
+    return format_percent(percent, 1)
 
 
 def coverage_from_reporters(report: ProgressReport) -> Coverage:
@@ -73,8 +90,8 @@ def coverage_from_reporters(report: ProgressReport) -> Coverage:
 
 def _empty_message(report: ProgressReport) -> str:
     if report.cover.defined_action_points == 0:
-        return "No action points defined yet."
-    return "No action points in this report."
+        return _("No action points defined yet.")
+    return _("No action points in this report.")
 
 
 def report_charts(report: ProgressReport, coverage: Coverage | None = None) -> dict[str, Markup]:
@@ -85,35 +102,37 @@ def report_charts(report: ProgressReport, coverage: Coverage | None = None) -> d
     goals = [(goal_label(goal), goal) for goal in report.goals]
     no_points = not report.action_points
     no_points_text = _empty_message(report)
-    progress = [("Plan", report.percent), *((label, g.percent) for label, g in goals)]
+    progress = [(_("Plan"), report.percent), *((label, g.percent) for label, g in goals)]
     mix = [(label, g.counts) for label, g in goals]
     quarters = [(p.label, p.percent) for p in report.over_time]
-    no_quarters_text = no_points_text if no_points else "No quarter has ended since the plan began."
+    no_quarters_text = (
+        no_points_text if no_points else _("No quarter has ended since the plan began.")
+    )
     funding = [(label, g.funding) for label, g in goals]
-    funded = any(getattr(f, key) for _, f in funding for key in FUNDING_SERIES)
-    no_funding_text = "No funding recorded for any goal yet."
+    funded = any(getattr(f, key) for _label, f in funding for key in FUNDING_SERIES)
+    no_funding_text = _("No funding recorded for any goal yet.")
     charts = {
         "progress": macros.render_progress_bars(
             "chart-progress",
-            "Progress of the plan and of each goal",
+            _("Progress of the plan and of each goal"),
             no_points_text
             if no_points
-            else _percent_desc("Weighted progress, 0 to 100 %", progress),
+            else _percent_desc(_("Weighted progress, 0 to 100 %%"), progress),
             [] if no_points else progress,
             empty=no_points_text,
         ),
         "status_mix": macros.render_status_mix(
             "chart-status",
-            "Action points by status, per goal",
+            _("Action points by status, per goal"),
             no_points_text if no_points else _status_desc(mix),
             [] if no_points else mix,
-            STATUS_SERIES,
+            status_series(),
             empty=no_points_text,
         ),
         "over_time": macros.render_line_chart(
             "chart-over-time",
-            "Plan progress at the end of each quarter",
-            _percent_desc("Plan progress, 0 to 100 %", quarters)
+            _("Plan progress at the end of each quarter"),
+            _percent_desc(_("Plan progress, 0 to 100 %%"), quarters)
             if quarters and not no_points
             else no_quarters_text,
             [] if no_points else quarters,
@@ -121,7 +140,7 @@ def report_charts(report: ProgressReport, coverage: Coverage | None = None) -> d
         ),
         "funding": macros.render_funding_bars(
             "chart-funding",
-            f"Funding per goal ({report.currency})",
+            _("Funding per goal (%(currency)s)", currency=report.currency),
             _funding_desc(funding, report.currency) if funded else no_funding_text,
             funding,
             report.currency,
@@ -129,10 +148,10 @@ def report_charts(report: ProgressReport, coverage: Coverage | None = None) -> d
         ),
     }
     if coverage is not None:
-        no_reports_text = "Nobody has reported yet."
+        no_reports_text = _("Nobody has reported yet.")
         charts["coverage"] = macros.render_heatmap(
             "chart-coverage",
-            "Who reported on which goal",
+            _("Who reported on which goal"),
             _coverage_desc(coverage) if any(coverage.cells.values()) else no_reports_text,
             coverage.row_labels,
             coverage.column_labels,
@@ -144,7 +163,7 @@ def report_charts(report: ProgressReport, coverage: Coverage | None = None) -> d
 
 
 def _listing(intro: str, parts: list[str]) -> str:
-    return f"{intro}: {'; '.join(parts)}."
+    return _("%(intro)s: %(parts)s.", intro=intro, parts="; ".join(parts))
 
 
 def _percent_desc(intro: str, items: list[tuple[str, float]]) -> str:
@@ -153,23 +172,27 @@ def _percent_desc(intro: str, items: list[tuple[str, float]]) -> str:
 
 def _status_desc(rows: list[tuple[str, dict[str, int]]]) -> str:
     def counts(row: dict[str, int]) -> str:
-        return ", ".join(f"{name} {row[key]}" for key, name in STATUS_SERIES if row.get(key))
+        return ", ".join(f"{name} {row[key]}" for key, name in series if row.get(key))
 
+    series = status_series()
     return _listing(
-        "Action points in each status", [f"{label}: {counts(c) or 'none'}" for label, c in rows]
+        _("Action points in each status"),
+        [f"{label}: {counts(c) or _('none')}" for label, c in rows],
     )
 
 
 def _funding_desc(rows: list[tuple[str, Funding]], currency: str) -> str:
+    names = funding_names()
+
     def amounts(funding: Funding) -> str:
-        need = format_grouped(funding.need, currency) if funding.has_need else "no estimate"
-        rest = (
-            f"{key} {format_grouped(getattr(funding, key), currency)}" for key in FUNDING_SERIES[1:]
-        )
-        return ", ".join([f"need {need}", *rest])
+        need = format_grouped(funding.need, currency) if funding.has_need else _("no estimate")
+        rest = [format_grouped(getattr(funding, key), currency) for key in FUNDING_SERIES[1:]]
+        figures = zip(FUNDING_SERIES, [need, *rest], strict=True)
+        return ", ".join(f"{names[key].lower()} {figure}" for key, figure in figures)
 
     return _listing(
-        "Need, pledged, committed and disbursed", [f"{label}: {amounts(f)}" for label, f in rows]
+        _("Need, pledged, committed and disbursed"),
+        [f"{label}: {amounts(f)}" for label, f in rows],
     )
 
 
@@ -180,53 +203,54 @@ def _coverage_desc(coverage: Coverage) -> str:
             f"{col} {coverage.cells[r, c]}" for c, col in columns if coverage.cells.get((r, c))
         )
 
-    rows = [f"{actor}: {reported(r) or 'none'}" for r, actor in enumerate(coverage.names)]
-    return _listing("Action points each actor reported on, per goal", rows)
+    rows = [f"{actor}: {reported(r) or _('none')}" for r, actor in enumerate(coverage.names)]
+    return _listing(_("Action points each actor reported on, per goal"), rows)
 
 
 def chart_tables(report: ProgressReport, coverage: Coverage | None = None) -> dict[str, ChartTable]:
     """The table under each chart of `report_charts`, with the same keys and figures in full."""
     goals = [(goal_label(goal), goal) for goal in report.goals]
-    used = [(k, name) for k, name in STATUS_SERIES if any(g.counts.get(k) for _, g in goals)]
+    used = [(k, name) for k, name in status_series() if any(g.counts.get(k) for _l, g in goals)]
     money = report.currency
+    names = funding_names()
 
     def amounts(funding) -> list[str]:
-        need = format_grouped(funding.need, money) if funding.has_need else "no estimate"
+        need = format_grouped(funding.need, money) if funding.has_need else _("no estimate")
         gap = format_grouped(funding.gap, money) if funding.has_need else "—"
         rest = [format_grouped(getattr(funding, key), money) for key in FUNDING_SERIES[1:]]
         return [need, *rest, gap]
 
     tables = {
         "progress": ChartTable(
-            "Progress (weighted)",
-            ["", "Progress"],
-            [["Plan", percent_text(report.percent)]]
+            _("Progress (weighted)"),
+            ["", _("Progress")],
+            [[_("Plan"), percent_text(report.percent)]]
             + [[label, percent_text(g.percent)] for label, g in goals],
         ),
         "status_mix": ChartTable(
-            "Action points by status",
-            ["Goal", *(name for _, name in used), "Total"],
+            _("Action points by status"),
+            [_("Goal"), *(name for _k, name in used), _("Total")],
             [
-                [label, *(str(g.counts.get(k, 0)) for k, _ in used), str(sum(g.counts.values()))]
+                [label, *(str(g.counts.get(k, 0)) for k, _n in used), str(sum(g.counts.values()))]
                 for label, g in goals
             ],
         ),
         "over_time": ChartTable(
-            "Plan progress by quarter",
-            ["Quarter", "Progress"],
+            _("Plan progress by quarter"),
+            [_("Quarter"), _("Progress")],
             [[p.label, percent_text(p.percent)] for p in report.over_time],
         ),
         "funding": ChartTable(
-            f"Funding in {money}",
-            ["Goal", "Need", "Pledged", "Committed", "Disbursed", "Gap"],
+            _("Funding in %(currency)s", currency=money),
+            [_("Goal"), *names.values()],
             [[label, *amounts(g.funding)] for label, g in goals]
-            + [["Plan", *amounts(report.funding)]],
+            + [[_("Plan"), *amounts(report.funding)]],
         ),
     }
     if coverage is not None:
         tables["coverage"] = ChartTable(
-            "Action points reported on, by actor and goal",
-            ["Actor", *coverage.column_labels],
+            _("Action points reported on, by actor and goal"),
+            [_("Actor"), *coverage.column_labels],
             [
                 [
                     actor,

@@ -9,6 +9,8 @@ import difflib
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 FUNDING_FIELDS = ("need", "pledged", "committed", "disbursed")
 DIFF_CONTEXT = 8  # words of unchanged text kept on each side of a change
 DIFF_SEGMENT = 600  # characters of one inserted, deleted or kept run, at most
@@ -28,15 +30,23 @@ def compare_reports(old: dict, new: dict) -> dict:
     new_plan = _get(new, "cover", "plan_code")
     if old_plan != new_plan:
         raise CompareError(
-            f"The reports are of different plans ({old_plan}, {new_plan}): compare two reports "
-            "of one plan."
+            _(
+                "The reports are of different plans (%(old)s, %(new)s): compare two reports of"
+                " one plan.",
+                old=old_plan,
+                new=new_plan,
+            )
         )
     notes = []
     same_currency = old.get("currency") == new.get("currency")
     if not same_currency:
         notes.append(
-            f"The reports are in different currencies ({old.get('currency')}, "
-            f"{new.get('currency')}): funding is not compared."
+            _(
+                "The reports are in different currencies (%(old)s, %(new)s): funding is not"
+                " compared.",
+                old=old.get("currency"),
+                new=new.get("currency"),
+            )
         )
     old_points = {ap.get("id"): ap for ap in _action_points(old)}
     new_points = {ap.get("id"): ap for ap in _action_points(new)}

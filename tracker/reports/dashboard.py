@@ -27,7 +27,7 @@ from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
 from tracker.pledges.totals import budget_in
 from tracker.progress.models import ActionPointStatus, ProgressUpdate, Round, Workflow
 from tracker.progress.queries import reported_in
-from tracker.reports.charts import Coverage
+from tracker.reports.charts import Coverage, goal_label
 from tracker.reports.filters import ReportFilters
 from tracker.reports.model import (
     NOT_REPORTED,
@@ -404,7 +404,7 @@ def _coverage(filters: ReportFilters, report: ProgressReport, round_state):
             rows.append(code)
             names.append(name)
         cells[len(rows) - 1, goal_index[goal_id]] = n
-    return Coverage(rows, [f"Goal {goal.number}" for goal in report.goals], cells, names)
+    return Coverage(rows, [goal_label(goal) for goal in report.goals], cells, names)
 
 
 def _overdue_follow_ups(filters: ReportFilters, today: date) -> list[FollowUp]:

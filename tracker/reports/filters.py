@@ -5,11 +5,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.db import db, utcnow
+from tracker.i18n import languages
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
@@ -33,6 +35,9 @@ class ReportFilters:
     period_from: date | None = None  # None: a year before the report's day
     period_to: date | None = None  # None: the as-of date
     as_of: date | None = None  # None: now, from the current summary rows
+    # The language the report is written in (a code of i18n.languages()); None: the reader's
+    # interface language. Not a filter of the content: it changes the words, not the figures.
+    language: str | None = None
 
     @property
     def day(self) -> date:
@@ -85,6 +90,8 @@ class ReportFilters:
             args["to"] = self.period_to.isoformat()
         if self.as_of is not None:
             args["as_of"] = self.as_of.isoformat()
+        if self.language is not None:
+            args["language"] = self.language
         return args
 
 
@@ -104,13 +111,32 @@ def _date(args: MultiDict, name: str, errors: dict[str, str]) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        errors[name] = f"'{text[:40]}' is not a date: write it as YYYY-MM-DD."
+        errors[name] = _("'%(text)s' is not a date: write it as YYYY-MM-DD.", text=text[:40])
         return None
+
+
+def report_language(value: str | None) -> str | None:
+    """A report's language from its argument: a code of i18n.languages(), or None when not
+    given (the reader's interface language); ReportFilterError names the field otherwise."""
+    code = (value or "").strip().lower()
+    if not code:
+        return None
+    if code not in languages():
+        raise ReportFilterError(
+            {
+                "language": _(
+                    "No language '%(code)s': choose one of %(languages)s.",
+                    code=code[:20],
+                    languages=", ".join(languages()),
+                )
+            }
+        )
+    return code
 
 
 def parse_filters(args: MultiDict, *, default_plan_code: str | None = None) -> ReportFilters:
     """ReportFilters from `plan`, `goal` (repeatable), `actor` (repeatable), `working_group`,
-    `from`, `to` and `as_of`; every problem at once, by field."""
+    `from`, `to`, `as_of` and `language`; every problem at once, by field."""
     errors: dict[str, str] = {}
     code = (args.get("plan") or default_plan_code or "").strip()
     plan = (
@@ -119,7 +145,9 @@ def parse_filters(args: MultiDict, *, default_plan_code: str | None = None) -> R
         else default_plan()
     )
     if plan is None:
-        raise ReportFilterError({"plan": f"No plan {code[:40]!r}." if code else "No plan yet."})
+        raise ReportFilterError(
+            {"plan": _("No plan '%(code)s'.", code=code[:40]) if code else _("No plan yet.")}
+        )
     filters = ReportFilters(plan=plan)
     filters.goals = _goals(plan, args.getlist("goal"), errors)
     filters.actors = _actors(args.getlist("actor"), errors)
@@ -128,20 +156,30 @@ def parse_filters(args: MultiDict, *, default_plan_code: str | None = None) -> R
             select(WorkingGroup).where(func.upper(WorkingGroup.code) == wg_code.upper())
         )
         if filters.working_group is None:
-            errors["working_group"] = f"No working group {wg_code[:40]!r}."
+            errors["working_group"] = _("No working group '%(code)s'.", code=wg_code[:40])
     filters.as_of = _date(args, "as_of", errors)
     filters.period_from = _date(args, "from", errors)
     filters.period_to = _date(args, "to", errors)
     today = utcnow().date()
     if filters.as_of is not None:
         if filters.as_of > today:
-            errors["as_of"] = f"{filters.as_of} is in the future: choose today or a past day."
+            errors["as_of"] = _(
+                "%(day)s is in the future: choose today or a past day.", day=filters.as_of
+            )
         elif filters.as_of < plan.starts_on:
-            errors["as_of"] = f"{plan.code} starts on {plan.starts_on}: choose a date from then on."
+            errors["as_of"] = _(
+                "%(plan)s starts on %(day)s: choose a date from then on.",
+                plan=plan.code,
+                day=plan.starts_on,
+            )
         elif filters.as_of == today:
             filters.as_of = None  # today is "now": the current summary rows serve it
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
-        errors["to"] = "The period ends before it starts."
+        errors["to"] = _("The period ends before it starts.")
+    try:
+        filters.language = report_language(args.get("language"))
+    except ReportFilterError as error:
+        errors.update(error.fields)
     if errors:
         raise ReportFilterError(errors)
     return filters
@@ -157,8 +195,10 @@ def _goals(plan: Plan, numbers: list[str], errors: dict[str, str]) -> list[Prior
     }
     unknown = [n for n in wanted if n not in goals]
     if unknown:
-        errors["goal"] = (
-            f"No priority goal {', '.join(u[:10] for u in unknown[:5])} in {plan.code}."
+        errors["goal"] = _(
+            "No priority goal %(numbers)s in %(plan)s.",
+            numbers=", ".join(u[:10] for u in unknown[:5]),
+            plan=plan.code,
         )
     return sorted({goals[n] for n in wanted if n in goals}, key=lambda g: g.number)
 
@@ -170,5 +210,7 @@ def _actors(codes: list[str], errors: dict[str, str]) -> list[Actor]:
     actors = list(db.session.scalars(select(Actor).where(func.upper(Actor.code).in_(wanted))))
     unknown = wanted - {a.code.upper() for a in actors}
     if unknown:
-        errors["actor"] = f"No actor {', '.join(sorted(u[:16] for u in unknown)[:5])}."
+        errors["actor"] = _(
+            "No actor %(codes)s.", codes=", ".join(sorted(u[:16] for u in unknown)[:5])
+        )
     return sorted(actors, key=lambda a: (a.name, a.code))

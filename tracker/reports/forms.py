@@ -3,20 +3,23 @@
 The rules themselves live in filters.parse_filters (shared with the API and the command line);
 this form only offers the choices and shows that function's messages at their fields."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, literal_column, select, union_all
 from wtforms import DateField, SelectField, SelectMultipleField
 
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.db import db
+from tracker.i18n import current_language, language_name, languages
 from tracker.plan.models import Plan
 from tracker.reports.filters import FORMATS, ReportFilterError, ReportFilters
 
 FORMAT_LABELS = {
-    "html": "Web page",
+    "html": _l("Web page"),
     "pdf": "PDF",
-    "xlsx": "Excel workbook (XLSX)",
-    "csv": "CSV tables (zip)",
+    "xlsx": _l("Excel workbook (XLSX)"),
+    "csv": _l("CSV tables (zip)"),
     "json": "JSON",
 }
 
@@ -25,18 +28,20 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
-    plan = SelectField("Plan")
+    plan = SelectField(_l("Plan"))
     goal = SelectMultipleField(
-        "Priority goals", description="None chosen: every goal. Ctrl or ⌘ chooses several."
+        _l("Priority goals"), description=_l("None chosen: every goal. Ctrl or ⌘ chooses several.")
     )
     actor = SelectMultipleField(
-        "Actors", description="None chosen: every actor. Ctrl or ⌘ chooses several."
+        _l("Actors"), description=_l("None chosen: every actor. Ctrl or ⌘ chooses several.")
     )
-    working_group = SelectField("Working group")
-    from_ = DateField("Period from", name="from")
-    to = DateField("to")
-    as_of = DateField("As of", description="Empty: today. A past day rebuilds the report.")
-    format = SelectField("Format", default="html")
+    working_group = SelectField(_l("Working group"))
+    from_ = DateField(_l("Period from"), name="from")
+    to = DateField(_l("to"))
+    as_of = DateField(_l("As of"), description=_l("Empty: today. A past day rebuilds the report."))
+    format = SelectField(_l("Format"), default="html")
+    # The report's own language, whatever the interface speaks (default: the interface's).
+    language = SelectField(_l("Language of the report"))
 
     def set_choices(self, filters: ReportFilters | None, goals=None) -> None:
         """Offer the plans, the chosen plan's goals (`goals`: anything with number and title,
@@ -55,14 +60,23 @@ class ReportForm(FlaskForm):
             key=lambda plan: (plan[0] == "DEMO", plan[0]),
         )
         self.format.choices = list(FORMAT_LABELS.items())
+        # Each language named in itself, and marked so (a reader's tools say "Русский" in Russian).
+        self.language.choices = [
+            (code, language_name(code), {"lang": code}) for code in languages()
+        ]
+        if not self.language.raw_data:
+            self.language.data = (filters and filters.language) or current_language()
         self.plan.choices = [(code, f"{code} — {name}") for code, name in plans]
         if goals is None:
             goals = filters.plan.goals if filters else []
-        self.goal.choices = [(str(g.number), f"Goal {g.number}: {g.title}") for g in goals]
+        self.goal.choices = [
+            (str(g.number), _("Goal %(number)s: %(title)s", number=g.number, title=g.title))
+            for g in goals
+        ]
         actors = sorted((name, code) for k, code, name in rows if k == "actor")
         self.actor.choices = [(code, f"{name} ({code})") for name, code in actors]
         groups = sorted((name, code) for k, code, name in rows if k == "group")
-        self.working_group.choices = [("", "any")] + [(code, name) for name, code in groups]
+        self.working_group.choices = [("", _("any"))] + [(code, name) for name, code in groups]
         if filters is not None and not self.plan.raw_data:
             self.plan.data = filters.plan.code
 

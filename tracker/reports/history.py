@@ -7,21 +7,37 @@ records the events name are looked up for the whole list at once (one query at m
 one per row. Here in reports/, not audit/: it reads every domain, and audit/ imports none.
 """
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
+from babel.numbers import format_decimal
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, cast, literal, null, select, union_all
 
+from tracker.actors.display import localized_name
 from tracker.actors.models import Actor, ActorKind
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import field_label as _label
-from tracker.audit.services import history_of
+from tracker.audit.services import LABELS, english_label, field_label, history_of
 from tracker.auth.models import Role
 from tracker.db import db
+from tracker.i18n import (
+    SOURCE_LANGUAGE,
+    current_language,
+    format_day,
+    format_money,
+    format_number,
+    format_percent,
+)
+from tracker.meetings.models import LABELS as MEETING_LABELS
 from tracker.meetings.models import (
     AgendaItem,
     Attendance,
@@ -30,9 +46,11 @@ from tracker.meetings.models import (
     FollowUpStatus,
     MeetingKind,
 )
+from tracker.notifications.models import Delivery
 from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
-from tracker.pledges.models import EntryKind, TargetKind
-from tracker.progress.models import Status, Workflow
+from tracker.pledges.models import ENTRY_KIND_LABELS, EntryKind, TargetKind
+from tracker.progress.models import STATUS_LABELS, Status, Workflow
+from tracker.translated_names import other_languages
 
 TEXT_LENGTH = 120
 
@@ -66,6 +84,53 @@ REFERENCES = {
 
 # Stored for machines only; the same event names the file in words.
 HIDDEN = {"sha256", "file_id"}
+
+# The changed fields that audit.services.LABELS leaves to their column's name ("Evidence
+# links"), as their forms name them in the reader's language; English keeps the column's name.
+FIELD_LABELS = {
+    "text": _l("Text"),
+    "place": _l("Place"),
+    "series": _l("Series"),
+    "reference": _l("Reference"),
+    "purpose": _l("Purpose"),
+    "currency": _l("Currency"),
+    "rate": _l("Rate"),
+    "source": _l("Source"),
+    "budget": _l("Estimated budget"),
+    "weight": _l("Weight"),
+    "position": _l("Position"),
+    "reason": _l("Reason"),
+    "evidence_links": _l("Evidence links"),
+    "activity": _l("Activity"),
+    "decision": _l("Decision"),
+    "follow_up": _l("Follow-up"),
+    "attachment": _l("Attachment"),
+    "cancelled_at": _l("Cancelled"),
+    "opens_on": _l("Opens on"),
+    "deadline": _l("Deadline"),
+    "reminded": _l("Reminded"),
+    "published_report": _l("Published report"),
+    "as_of": _l("As of"),
+    "email": _l("Email"),
+    "is_active": _l("Active"),
+    "delivery": _l("Notifications by mail"),
+    "successor": _l("Successor"),
+    "departing": _l("Handed over by"),
+    "held_by": _l("Held by"),
+    "updates": _l("Updates"),
+    "pledges": _l("Pledges"),
+}
+
+
+def _label(field: str) -> str:
+    """A changed field as a history panel names it, in the interface language."""
+    if field in FIELD_LABELS and current_language() != SOURCE_LANGUAGE:
+        return str(FIELD_LABELS[field])
+    return field_label(field)
+
+
+# A hand-over's lists of the records it moved: "none" when there were none.
+HANDED_OVER = {"updates", "pledges"}
 
 # Events whose changes are keyed by the participant's actor code.
 PARTICIPANT_ACTIONS = {"participant", "participant_remove"}
@@ -102,9 +167,563 @@ def describe_events(
     events = list(events)
     changes = describe_changes(events, plan_id=plan_id)
     return [
-        HistoryEntry(event.summary, event.by, event.occurred_at, changes[event.id])
+        HistoryEntry(
+            summary_in_words(event.summary), event.by, event.occurred_at, changes[event.id]
+        )
         for event in events
     ]
+
+
+def _msgid(label: Any) -> str:
+    """The English of a lazy label (the text its catalogue entry is keyed by)."""
+    args = getattr(label, "_args", None)
+    return args[0] if args else str(label)
+
+
+# An event's summary is stored once, in English, for everyone who reads the trail; it is shown
+# in the reader's language by the first of these patterns that matches it whole (so the more
+# specific shape comes first). A summary that none knows is shown as stored. Codes, names and
+# the texts people typed stay as they were written; dates, amounts and counts are written for
+# the reader (see _CONVERT), and a label the summary carries in English (a status, an entry
+# kind) is shown by its one label source. A message is a lazy string, or a function of the
+# values where the sentence has a count (its plural forms).
+#
+# The progress of an update: "<what> (<actor> on action point <code>)".
+_ON = r" \((?P<actor>.+) on action point (?P<ap>\S+)\)"
+# A participant's attendance, as its value ("invited") and as its English label ("Invited").
+_ATTENDANCE_VALUES = "|".join(a.value for a in Attendance)
+_ATTENDANCE_LABELS = "|".join(re.escape(_msgid(MEETING_LABELS[a])) for a in Attendance)
+_LINES: list[tuple[str, Any]] = [
+    # Progress updates, action point statuses and rounds.
+    (r"Submitted an update" + _ON, _l("Submitted an update (%(actor)s on action point %(ap)s)")),
+    (r"Drafted an update" + _ON, _l("Drafted an update (%(actor)s on action point %(ap)s)")),
+    (r"Submitted the update" + _ON, _l("Submitted the update (%(actor)s on action point %(ap)s)")),
+    (
+        r"Withdrew the update to draft" + _ON,
+        _l("Withdrew the update to draft (%(actor)s on action point %(ap)s)"),
+    ),
+    (r"Returned the update" + _ON, _l("Returned the update (%(actor)s on action point %(ap)s)")),
+    (r"Validated the update" + _ON, _l("Validated the update (%(actor)s on action point %(ap)s)")),
+    (
+        r"Attached evidence (?P<file>.+?)" + _ON,
+        _l("Attached evidence %(file)s (%(actor)s on action point %(ap)s)"),
+    ),
+    (
+        r"Edited (?P<fields>[^()]+)" + _ON,
+        _l("Edited %(fields)s (%(actor)s on action point %(ap)s)"),
+    ),
+    (r"Validated a synthetic update", _l("Validated a synthetic update")),
+    (r"Reported a synthetic update", _l("Reported a synthetic update")),
+    (
+        r"Overall status: (?P<status>.+), (?P<percent>\d+)% "
+        r"\(update (?P<update>\d+), reported (?P<date>\d{4}-\d{2}-\d{2})\)",
+        _l("Overall status: %(status)s, %(percent)s (update %(update)s, reported %(date)s)"),
+    ),
+    (r"Changed weight", _l("Changed weight")),
+    (
+        r"Opened reporting round (?P<title>.+) on (?P<plan>\S+)",
+        _l("Opened reporting round %(title)s on %(plan)s"),
+    ),
+    (r"Closed round (?P<title>.+)", _l("Closed round %(title)s")),
+    (
+        r"Reminded (?P<name>.+) \((?P<code>[^()]+)\) of (?P<num>\d+) action point\(s\) "
+        r"not reported in round (?P<title>.+)",
+        lambda v: ngettext(
+            "Reminded %(name)s (%(code)s) of %(num)d action point not reported in round %(title)s",
+            "Reminded %(name)s (%(code)s) of %(num)d action points not reported in round %(title)s",
+            **v,
+        ),
+    ),
+    (
+        r"Published the progress report for round (?P<title>.+)",
+        _l("Published the progress report for round %(title)s"),
+    ),
+    (
+        r"Loaded demo: (?P<points>[\d,]+) action points, (?P<activities>[\d,]+) activities, "
+        r"(?P<updates>[\d,]+) progress updates, (?P<entries>[\d,]+) ledger entries, "
+        r"(?P<meetings>[\d,]+) meetings, (?P<years>[\d,]+) year\(s\)",
+        _l(
+            "Loaded demo: action points %(points)s, activities %(activities)s, progress "
+            "updates %(updates)s, ledger entries %(entries)s, meetings %(meetings)s, years "
+            "%(years)s"
+        ),
+    ),
+    # Pledges, their ledgers, exchange rates and budgets.
+    (
+        r"(?P<actor>.+) pledged (?P<amount>-?\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})",
+        _l("%(actor)s pledged %(amount)s"),
+    ),
+    (
+        r"Recorded (?P<kind>pledged|committed|disbursed) (?P<amount>-?\d+(?:\.\d+)?) "
+        r"(?P<currency>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2}): (?P<reason>.+)",
+        _l("Recorded “%(kind)s” %(amount)s, value date %(date)s: %(reason)s"),
+    ),
+    (
+        r"Recorded (?P<kind>pledged|committed|disbursed) (?P<amount>-?\d+(?:\.\d+)?) "
+        r"(?P<currency>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2})",
+        _l("Recorded “%(kind)s” %(amount)s, value date %(date)s"),
+    ),
+    (r"Edited pledge", _l("Edited pledge")),
+    (
+        r"Rate (?P<currency>[A-Z]{3})/(?P<reporting>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2}): "
+        r"(?P<rate>.+)",
+        _l("Rate %(currency)s/%(reporting)s on %(date)s: %(rate)s"),
+    ),
+    (
+        r"Rate (?P<currency>[A-Z]{3})/(?P<reporting>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2})",
+        _l("Rate %(currency)s/%(reporting)s on %(date)s"),
+    ),
+    (r"Set the estimated budget", _l("Set the estimated budget")),
+    (r"Cleared the estimated budget", _l("Cleared the estimated budget")),
+    # Meetings: agenda, participants, minutes, files, decisions and follow-ups.
+    (
+        r"Agenda item (?P<before>\d+) moved to (?P<after>\d+): (?P<title>.*)",
+        _l("Agenda item %(before)s moved to %(after)s: %(title)s"),
+    ),
+    (
+        r"Agenda item (?P<position>\d+) removed: (?P<title>.*)",
+        _l("Agenda item %(position)s removed: %(title)s"),
+    ),
+    (
+        r"Agenda item (?P<position>\d+) edited: (?P<title>.*)",
+        _l("Agenda item %(position)s edited: %(title)s"),
+    ),
+    (
+        r"Agenda item added to meeting (?P<meeting>\d+)",
+        _l("Agenda item added to meeting %(meeting)s"),
+    ),
+    (r"Meeting edited", _l("Meeting edited")),
+    (r"Meeting cancelled", _l("Meeting cancelled")),
+    (r"Meeting (?P<title>.+) created", _l("Meeting %(title)s created")),
+    (
+        r"(?P<num>\d+) open follow-up\(s\) carried onto the agenda",
+        lambda v: ngettext(
+            "%(num)d open follow-up carried onto the agenda",
+            "%(num)d open follow-ups carried onto the agenda",
+            **v,
+        ),
+    ),
+    (
+        r"(?P<name>.+) removed from the participants",
+        _l("%(name)s removed from the participants"),
+    ),
+    (r"Minutes version (?P<number>\d+)", _l("Minutes version %(number)s")),
+    (r"File (?P<file>.+) removed from the meeting", _l("File %(file)s removed from the meeting")),
+    (r"File (?P<file>.+) attached", _l("File %(file)s attached")),
+    (
+        r"Decision recorded at meeting (?P<meeting>\d+)",
+        _l("Decision recorded at meeting %(meeting)s"),
+    ),
+    (r"Decision edited: (?P<text>.*)", _l("Decision edited: %(text)s")),
+    (r"Decision removed: (?P<text>.*)", _l("Decision removed: %(text)s")),
+    (
+        r"Follow-up for (?P<owner>.+) removed: (?P<text>.*)",
+        _l("Follow-up for %(owner)s removed: %(text)s"),
+    ),
+    (
+        r"Follow-up for (?P<owner>.+) due (?P<date>\d{2} [A-Z][a-z]{2} \d{4})",
+        _l("Follow-up for %(owner)s due %(date)s"),
+    ),
+    (
+        r"Due date moved from (?P<date>\S+) to (?P<new_date>\S+)\. "
+        r"Handed from (?P<giver>.+) to (?P<taker>.+)\.",
+        _l("Due date moved from %(date)s to %(new_date)s. Handed from %(giver)s to %(taker)s."),
+    ),
+    (
+        r"Due date moved from (?P<date>\S+) to (?P<new_date>\S+)\.",
+        _l("Due date moved from %(date)s to %(new_date)s."),
+    ),
+    (r"Handed from (?P<giver>.+) to (?P<taker>.+)\.", _l("Handed from %(giver)s to %(taker)s.")),
+    (r"Follow-up text corrected", _l("Follow-up text corrected")),
+    (
+        r"Follow-up (?P<follow_up_status>.+) → (?P<new_follow_up_status>.+)",
+        _l("Follow-up %(follow_up_status)s → %(new_follow_up_status)s"),
+    ),
+    # Accounts: invitations, sign-in, two-factor, tokens, calendar feeds, hand-overs.
+    (
+        r"Handed over the work of (?P<giver>\S+) to (?P<taker>\S+): (?P<updates>\d+) open "
+        r"update\(s\), (?P<pledges>\d+) pledge\(s\) in progress; account deactivated",
+        _l(
+            "Handed over the work of %(giver)s to %(taker)s: open updates %(updates)s, "
+            "pledges in progress %(pledges)s; account deactivated"
+        ),
+    ),
+    (
+        r"(?P<taker>\S+) took over the work of (?P<giver>\S+): (?P<updates>\d+) open "
+        r"update\(s\), (?P<pledges>\d+) pledge\(s\) in progress",
+        _l(
+            "%(taker)s took over the work of %(giver)s: open updates %(updates)s, pledges in "
+            "progress %(pledges)s"
+        ),
+    ),
+    (
+        r"Handed over from (?P<giver>\S+) to (?P<taker>\S+)",
+        _l("Handed over from %(giver)s to %(taker)s"),
+    ),
+    (r"Invited (?P<email>\S+) again", _l("Invited %(email)s again")),
+    (r"Invited (?P<email>\S+) \((?P<role>[a-z_]+)\)", _l("Invited %(email)s (%(role)s)")),
+    (
+        r"Created account (?P<email>\S+) \((?P<role>[a-z_]+)\)",
+        _l("Created account %(email)s (%(role)s)"),
+    ),
+    (
+        r"Account (?P<email>\S+): (?P<account_changes>.+)",
+        _l("Account %(email)s: %(account_changes)s"),
+    ),
+    (r"Password of (?P<email>\S+) set", _l("Password of %(email)s set")),
+    (r"Failed sign-in as (?P<email>.+)", _l("Failed sign-in as %(email)s")),
+    (
+        r"Wrong current password given on the password page of (?P<email>.+)",
+        _l("Wrong current password given on the password page of %(email)s"),
+    ),
+    (
+        r"Sign-in as (?P<email>.+) refused from this address for up to (?P<minutes>\d+) "
+        r"minutes: too many failures",
+        _l(
+            "Sign-in as %(email)s refused from this address for up to %(minutes)s minutes: too "
+            "many failures"
+        ),
+    ),
+    (
+        r"Sign-in as (?P<email>.+) refused this address, for any account, for up to "
+        r"(?P<minutes>\d+) minutes: too many failures",
+        _l(
+            "Sign-in as %(email)s refused this address, for any account, for up to "
+            "%(minutes)s minutes: too many failures"
+        ),
+    ),
+    (
+        r"Sign-in as (?P<email>.+) refused from addresses it never signed in from for up to "
+        r"(?P<minutes>\d+) minutes: too many failures",
+        _l(
+            "Sign-in as %(email)s refused from addresses it never signed in from for up to "
+            "%(minutes)s minutes: too many failures"
+        ),
+    ),
+    (
+        r"(?P<email>\S+) gave the right password; second factor asked",
+        _l("%(email)s gave the right password; second factor asked"),
+    ),
+    (
+        r"(?P<email>\S+) signed in with an authenticator code",
+        _l("%(email)s signed in with an authenticator code"),
+    ),
+    (
+        r"(?P<email>\S+) signed in with a recovery code",
+        _l("%(email)s signed in with a recovery code"),
+    ),
+    (r"(?P<email>\S+) signed in", _l("%(email)s signed in")),
+    (r"(?P<email>\S+) signed out", _l("%(email)s signed out")),
+    (r"(?P<email>\S+) changed their password", _l("%(email)s changed their password")),
+    (r"(?P<email>\S+) changed their name", _l("%(email)s changed their name")),
+    (
+        r"(?P<email>\S+) asked to change their email to (?P<new_email>\S+)",
+        _l("%(email)s asked to change their email to %(new_email)s"),
+    ),
+    (
+        r"(?P<email>\S+) changed their email to (?P<new_email>\S+)",
+        _l("%(email)s changed their email to %(new_email)s"),
+    ),
+    (
+        r"(?P<email>\S+) accepted the invitation and set a password",
+        _l("%(email)s accepted the invitation and set a password"),
+    ),
+    (
+        r"Withdrew the invitation of (?P<email>\S+); the account is deactivated",
+        _l("Withdrew the invitation of %(email)s; the account is deactivated"),
+    ),
+    (
+        r"A password reset link was mailed to (?P<email>\S+)",
+        _l("A password reset link was mailed to %(email)s"),
+    ),
+    (
+        r"(?P<email>\S+) set a new password through a reset link; every session ended",
+        _l("%(email)s set a new password through a reset link; every session ended"),
+    ),
+    (
+        r"(?P<email>\S+) turned on two-factor sign-in",
+        _l("%(email)s turned on two-factor sign-in"),
+    ),
+    (
+        r"(?P<email>\S+) turned off two-factor sign-in",
+        _l("%(email)s turned off two-factor sign-in"),
+    ),
+    (
+        r"Two-factor sign-in of (?P<email>\S+) reset; their sessions ended",
+        _l("Two-factor sign-in of %(email)s reset; their sessions ended"),
+    ),
+    (
+        r"Wrong or reused second-factor code for (?P<email>\S+)",
+        _l("Wrong or reused second-factor code for %(email)s"),
+    ),
+    (r"(?P<email>\S+) made new recovery codes", _l("%(email)s made new recovery codes")),
+    (r"API token (?P<prefix>\S+)… for (?P<email>\S+)", _l("API token %(prefix)s… for %(email)s")),
+    (r"Revoked API token (?P<prefix>\S+)…", _l("Revoked API token %(prefix)s…")),
+    (
+        r"Tokens from this address refused for (?P<minutes>\d+) minutes: (?P<limit>\d+) failed "
+        r"\(the last: token (?P<prefix>\S+)\)",
+        _l(
+            "Tokens from this address refused for %(minutes)s minutes: %(limit)s failed (the "
+            "last: token %(prefix)s)"
+        ),
+    ),
+    (
+        r"Tokens from this address refused for (?P<minutes>\d+) minutes: (?P<limit>\d+) failed "
+        r"\(the last: the calendar feed of user (?P<user>\d+)\)",
+        _l(
+            "Tokens from this address refused for %(minutes)s minutes: %(limit)s failed (the "
+            "last: the calendar feed of user %(user)s)"
+        ),
+    ),
+    (
+        r"Replaced the calendar feed address for (?P<email>\S+); the old one stopped working",
+        _l("Replaced the calendar feed address for %(email)s; the old one stopped working"),
+    ),
+    (
+        r"New calendar feed address for (?P<email>\S+)",
+        _l("New calendar feed address for %(email)s"),
+    ),
+    (r"Calendar feed address for (?P<email>\S+)", _l("Calendar feed address for %(email)s")),
+    (
+        r"Revoked the calendar feed address of (?P<email>\S+) \(made with API token "
+        r"(?P<prefix>\S+)…\)",
+        _l("Revoked the calendar feed address of %(email)s (made with API token %(prefix)s…)"),
+    ),
+    (
+        r"Revoked the calendar feed address of (?P<email>\S+)",
+        _l("Revoked the calendar feed address of %(email)s"),
+    ),
+    (r"Notifications by mail: (?P<delivery>.+)", _l("Notifications by mail: %(delivery)s")),
+    # The plan, goals, activities, documents and actors.
+    (
+        r"Created action point (?P<code>\S+) in (?P<plan>\S+)",
+        _l("Created action point %(code)s in %(plan)s"),
+    ),
+    (
+        r"Created activity (?P<code>\S+) under action point (?P<ap>\S+)",
+        _l("Created activity %(code)s under action point %(ap)s"),
+    ),
+    (
+        r"Edited activity (?P<code>\S+) of action point (?P<ap>\S+): (?P<fields>.+)",
+        _l("Edited activity %(code)s of action point %(ap)s: %(fields)s"),
+    ),
+    (r"Added goal (?P<number>\d+) to (?P<plan>\S+)", _l("Added goal %(number)s to %(plan)s")),
+    (
+        r"Edited goal (?P<number>\d+) of (?P<plan>\S+): (?P<fields>.+)",
+        _l("Edited goal %(number)s of %(plan)s: %(fields)s"),
+    ),
+    (
+        r"Official wording of goal (?P<number>\d+) of (?P<plan>\S+)",
+        _l("Official wording of goal %(number)s of %(plan)s"),
+    ),
+    (
+        r"Added commitment (?P<number>\d+) to (?P<plan>\S+)",
+        _l("Added commitment %(number)s to %(plan)s"),
+    ),
+    (r"Added plan (?P<code>\S+)", _l("Added plan %(code)s")),
+    (r"Continued in (?P<reference>\S+)", _l("Continued in %(reference)s")),
+    (r"No longer continued in (?P<reference>\S+)", _l("No longer continued in %(reference)s")),
+    (
+        r"Attached “(?P<title>.*)” \((?P<file>.*)\) to action point (?P<ap>\S+)",
+        _l("Attached “%(title)s” (%(file)s) to action point %(ap)s"),
+    ),
+    (
+        r"Retired “(?P<title>.*)” of action point (?P<ap>\S+)",
+        _l("Retired “%(title)s” of action point %(ap)s"),
+    ),
+    (r"Added actor (?P<code>\S+)", _l("Added actor %(code)s")),
+    (r"Edited actor (?P<code>\S+): (?P<fields>.+)", _l("Edited actor %(code)s: %(fields)s")),
+    (r"Added working group (?P<code>\S+)", _l("Added working group %(code)s")),
+    (
+        r"Edited working group (?P<code>\S+): (?P<fields>.+)",
+        _l("Edited working group %(code)s: %(fields)s"),
+    ),
+    (r"Added participating state (?P<name>.+)", _l("Added participating state %(name)s")),
+    (r"Added observer state (?P<name>.+)", _l("Added observer state %(name)s")),
+    (r"Added organisation (?P<name>.+)", _l("Added organisation %(name)s")),
+    (r"(?P<name>.+) joined the Reference Group", _l("%(name)s joined the Reference Group.")),
+    (r"(?P<name>.+) left the Reference Group", _l("%(name)s left the Reference Group.")),
+    (r"Names of actor (?P<code>\S+)", _l("Names of actor %(code)s")),
+    (r"Names of plan (?P<code>\S+)", _l("Names of plan %(code)s")),
+    (
+        r"Names of goal (?P<number>\d+) of (?P<plan>\S+)",
+        _l("Names of goal %(number)s of %(plan)s"),
+    ),
+    # The shapes that end in anything: last, so that a specific one above wins.
+    (
+        rf"(?P<group>.+): (?P<count>\d+) (?P<attendance>{_ATTENDANCE_VALUES})",
+        _l("%(group)s: %(count)s added as “%(attendance)s”"),
+    ),
+    (
+        rf"(?P<name>.+): (?P<attendance>{_ATTENDANCE_LABELS})",
+        _l("%(name)s: %(attendance)s"),
+    ),
+    (
+        r"(?P<request>.+) refused \((?P<status_code>\d{3})\)",
+        _l("%(request)s refused (%(status_code)s)"),
+    ),
+    (r"Retired (?P<what>.+)", _l("Retired %(what)s.")),
+    (r"Restored (?P<what>.+)", _l("Restored %(what)s.")),
+    (r"Edited (?P<fields>[a-z0-9 ,()-]+)", _l("Edited %(fields)s")),
+    (r"Added (?P<name>.+)", _l("Added %(name)s.")),
+]
+SUMMARIES: list[tuple[re.Pattern, Any]] = [(re.compile(p), msg) for p, msg in _LINES]
+
+# What `retirement.describe` wrote into "Retired …" and "Restored …".
+DESCRIBED: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (r"goal (?P<number>\d+) of (?P<plan>\S+)", _l("goal %(number)s of %(plan)s")),
+        (r"action point (?P<reference>\S+)", _l("action point %(reference)s")),
+        (
+            r"activity (?P<code>\S+) of action point (?P<reference>\S+)",
+            _l("activity %(code)s of action point %(reference)s"),
+        ),
+        (r"actor (?P<code>\S+)", _l("actor %(code)s")),
+        (r"working group (?P<code>\S+)", _l("working group %(code)s")),
+    )
+]
+
+# What `update_user` wrote after "Account <email>: ", one part each, joined by ", ".
+ACCOUNT_CHANGES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(p), msg)
+    for p, msg in (
+        (r"reactivated", _l("reactivated")),
+        (r"deactivated", _l("deactivated")),
+        (r"role (?P<role>\S+) → (?P<new_role>\S+)", _l("role %(role)s → %(new_role)s")),
+        (r"actor (?P<code>\S+) → (?P<new_code>\S+)", _l("actor %(code)s → %(new_code)s")),
+        (r"name changed", _l("name changed")),
+    )
+]
+
+
+def _labelled(labels: dict, text: str) -> str:
+    """A label a summary carries in English (or the member's value), in the reader's words."""
+    for member, label in labels.items():
+        if text in (_msgid(label), getattr(member, "value", None)):
+            return str(label)
+    return text
+
+
+def _role(text: str) -> str:
+    try:
+        return str(Role(text).label)
+    except ValueError:
+        return text
+
+
+def _delivery(text: str) -> str:
+    """A delivery choice as "Notifications by mail: …" wrote it (its English label)."""
+    for member in Delivery:
+        with force_locale(SOURCE_LANGUAGE):
+            english = str(member.label)
+        if text in (english, member.value):
+            return str(member.label)
+    return text
+
+
+def _day(text: str) -> str:
+    """A date a summary carries (ISO, or the house's "05 Dec 2026"), in the reader's format."""
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d %b %Y").date()):
+        try:
+            return format_day(parse(text))
+        except ValueError:
+            continue
+    return text
+
+
+def _count(text: str) -> str:
+    try:
+        return format_number(int(text.replace(",", "")))
+    except ValueError:
+        return text
+
+
+def _decimal(text: str) -> str:
+    """A decimal as stored ("1000.00", "1.0850") in the reader's notation, its decimals kept."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return text
+    decimals = "0" * max(0, -value.as_tuple().exponent)
+    pattern = f"#,##0.{decimals}" if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def _account_changes(text: str) -> str:
+    return ", ".join(_translated(part, ACCOUNT_CHANGES) or part for part in text.split(", "))
+
+
+# How a value a summary carries is written for the reader, by the name of its group.
+_CONVERT = {
+    "fields": lambda text: _fields_in_words(text),
+    "what": lambda text: _translated(text, DESCRIBED) or text,
+    "account_changes": _account_changes,
+    "date": _day,
+    "new_date": _day,
+    "status": lambda text: _labelled(STATUS_LABELS, text),
+    "kind": lambda text: _labelled(ENTRY_KIND_LABELS, text),
+    "attendance": lambda text: _labelled(MEETING_LABELS, text),
+    "follow_up_status": lambda text: _labelled(MEETING_LABELS, text),
+    "new_follow_up_status": lambda text: _labelled(MEETING_LABELS, text),
+    "role": _role,
+    "new_role": _role,
+    "delivery": _delivery,
+    "percent": lambda text: format_percent(int(text)),
+    "rate": _decimal,
+    "num": int,
+    "count": _count,
+    "points": _count,
+    "activities": _count,
+    "updates": _count,
+    "entries": _count,
+    "meetings": _count,
+    "years": _count,
+    "pledges": _count,
+}
+
+
+def _translated(text: str, patterns: list[tuple[re.Pattern, Any]]) -> str | None:
+    for pattern, message in patterns:
+        if (match := pattern.fullmatch(text)) is None:
+            continue
+        values = {
+            name: _CONVERT[name](value) if name in _CONVERT else value
+            for name, value in match.groupdict().items()
+        }
+        if "amount" in values:  # an amount and its currency: written as the reader writes money
+            try:
+                values["amount"] = format_money(Decimal(values["amount"]), values["currency"])
+            except ArithmeticError:
+                values["amount"] = f"{values['amount']} {values['currency']}"
+        return message(values) if callable(message) else str(message) % values
+    return None
+
+
+def _fields_in_words(text: str) -> str:
+    """The changed fields of a summary ("lead actor, partner actors") in the reader's words."""
+    english = {english_label(field).lower(): field for field in LABELS}
+    words = []
+    for word in text.split(", "):
+        field = english.get(word)
+        if field is None and (match := re.fullmatch(r"(.+) in (\w+)", word)):
+            base = english.get(match.group(1), match.group(1).replace(" ", "_"))
+            code = next(
+                (c for c in other_languages() if english_label(f"{base}_{c}").lower() == word),
+                None,
+            )
+            field = f"{base}_{code}" if code else None
+        if field is None:
+            field = word.replace(" ", "_")
+        words.append(_label(field).lower())
+    return ", ".join(words)
+
+
+def summary_in_words(summary: str) -> str:
+    """A stored summary in the interface language (see SUMMARIES)."""
+    if current_language() == SOURCE_LANGUAGE or not summary:
+        return summary
+    return _translated(summary, SUMMARIES) or summary
 
 
 def describe_changes(
@@ -143,10 +762,17 @@ def _flat(value: Any) -> list:
 
 
 TARGET_WORDS = {
-    "plan": "The whole plan {code}: {title}",
-    "goal": "Goal {code}: {title}",
-    "action_point": "Action point {code}: {title}",
-    "activity": "Activity {code}: {title}",
+    "plan": _l("The whole plan %(code)s: %(title)s"),
+    "goal": _l("Goal %(number)s: %(title)s"),
+    "action_point": _l("Action point %(code)s: %(title)s"),
+    "activity": _l("Activity %(code)s: %(title)s"),
+}
+
+# A record an event named that has since been deleted from its meeting.
+REMOVED = {
+    "follow_up": _l("Follow up (removed)"),
+    "agenda_item": _l("Agenda item (removed)"),
+    "decision": _l("Decision (removed)"),
 }
 
 
@@ -163,13 +789,19 @@ def _ids(values: set) -> set[int]:
     return {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
 
 
-def _lookup(kind: str, key, code, title, where):
-    """One arm of the UNION: (kind, key as text, code, title) of the records `where` selects."""
+def _lookup(kind: str, key, code, title, where, translations=None):
+    """One arm of the UNION: (kind, key as text, code, title, translations as JSON text) of the
+    records `where` selects."""
     return select(
         literal(kind, String).label("kind"),
         cast(key, String).label("key"),
         cast(code, String).label("code") if code is not None else null().label("code"),
         cast(title, Text).label("title"),
+        (
+            cast(translations, Text).label("translations")
+            if translations is not None
+            else null().label("translations")
+        ),
     ).where(where)
 
 
@@ -177,7 +809,17 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
     lookups = []
     codes = {c for c in wanted["actor"] if isinstance(c, str)}
     if codes:
-        lookups.append(_lookup("actor", Actor.code, None, Actor.name, Actor.code.in_(codes)))
+        # The actor's kind rides in the code column: a state's name may come from the CLDR.
+        lookups.append(
+            _lookup(
+                "actor",
+                Actor.code,
+                Actor.kind,
+                Actor.name,
+                Actor.code.in_(codes),
+                Actor.translations,
+            )
+        )
     for kind, model, column in (
         ("follow_up", FollowUp, FollowUp.text),
         ("agenda_item", AgendaItem, AgendaItem.title),
@@ -193,7 +835,16 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
             )
         if numbers := _ids(wanted["goal"]):
             where = (PriorityGoal.plan_id == plan_id) & PriorityGoal.number.in_(numbers)
-            lookups.append(_lookup("goal", PriorityGoal.number, None, PriorityGoal.title, where))
+            lookups.append(
+                _lookup(
+                    "goal",
+                    PriorityGoal.number,
+                    None,
+                    PriorityGoal.title,
+                    where,
+                    PriorityGoal.translations,
+                )
+            )
     targets: dict[str, set[int]] = defaultdict(set)
     for key in wanted["target"]:
         kind, _, text = str(key).partition(":")
@@ -202,8 +853,16 @@ def _lookups(wanted: dict[str, set], plan_id: int | None) -> list:
     for kind, model, code in TARGET_MODELS:
         if targets[kind]:
             where = model.id.in_(targets[kind])
+            translations = getattr(model, "translations", None)
             lookups.append(
-                _lookup(f"target_{kind}", model.id, getattr(model, code), model.title, where)
+                _lookup(
+                    f"target_{kind}",
+                    model.id,
+                    getattr(model, code),
+                    model.title,
+                    where,
+                    translations,
+                )
             )
     return lookups
 
@@ -216,9 +875,17 @@ def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
     for record in list(db.session.identity_map.values()):
         loaded = record.__dict__
         if isinstance(record, Actor) and loaded.get("code") in wanted["actor"]:
-            if "name" in loaded:
+            if "name" in loaded and "translations" in loaded and "kind" in loaded:
                 wanted["actor"].discard(loaded["code"])
-                rows.append(("actor", loaded["code"], None, loaded["name"]))
+                rows.append(
+                    (
+                        "actor",
+                        loaded["code"],
+                        loaded["kind"],
+                        loaded["name"],
+                        loaded["translations"],
+                    )
+                )
             continue
         for kind, model, text in (
             ("follow_up", FollowUp, "text"),
@@ -227,23 +894,36 @@ def _from_session(wanted: dict[str, set], plan_id: int | None) -> list[tuple]:
         ):
             if isinstance(record, model) and loaded.get("id") in wanted[kind] and text in loaded:
                 wanted[kind].discard(loaded["id"])
-                rows.append((kind, str(loaded["id"]), None, loaded[text]))
+                rows.append((kind, str(loaded["id"]), None, loaded[text], None))
         for kind, model, code in TARGET_MODELS:
             key = f"{kind}:{loaded.get('id')}"
             if isinstance(record, model) and key in wanted["target"]:
                 if code in loaded and "title" in loaded:
                     wanted["target"].discard(key)
+                    versions = loaded.get("translations")
                     rows.append(
-                        (f"target_{kind}", str(loaded["id"]), loaded[code], loaded["title"])
+                        (
+                            f"target_{kind}",
+                            str(loaded["id"]),
+                            loaded[code],
+                            loaded["title"],
+                            versions,
+                        )
                     )
         if plan_id is None or loaded.get("plan_id") != plan_id or "title" not in loaded:
             continue
         if isinstance(record, ActionPoint) and loaded.get("code") in wanted["action_point"]:
             wanted["action_point"].discard(loaded["code"])
-            rows.append(("action_point", loaded["code"], None, loaded["title"]))
-        if isinstance(record, PriorityGoal) and loaded.get("number") in wanted["goal"]:
+            rows.append(("action_point", loaded["code"], None, loaded["title"], None))
+        if (
+            isinstance(record, PriorityGoal)
+            and loaded.get("number") in wanted["goal"]
+            and "translations" in loaded
+        ):
             wanted["goal"].discard(loaded["number"])
-            rows.append(("goal", str(loaded["number"]), None, loaded["title"]))
+            rows.append(
+                ("goal", str(loaded["number"]), None, loaded["title"], loaded["translations"])
+            )
     return rows
 
 
@@ -251,20 +931,35 @@ class _Names:
     """The words for every record the events name: one query for all of them (a UNION of a
     lookup per kind), so that a history panel costs at most one query more than its events."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, str | None, str | None]] = ()):
+    def __init__(self, rows: Iterable[tuple] = ()):
         self.by_kind: dict[str, dict] = defaultdict(dict)
-        for kind, key, code, title in rows:
+        for kind, key, code, title, translations in rows:
+            if isinstance(translations, str):
+                translations = json.loads(translations)
             if kind == "actor":
-                self.by_kind[kind][key] = title
-            elif kind in ("follow_up", "agenda_item", "decision"):
-                self.by_kind[kind][int(key)] = _short(title)
+                actor = SimpleNamespace(
+                    code=key, kind=_actor_kind(code), name=title, translations=translations
+                )
+                self.by_kind[kind][key] = localized_name(actor)
+                continue
+            title = _short(_localized(title, translations))
+            if kind in ("follow_up", "agenda_item", "decision"):
+                self.by_kind[kind][int(key)] = title
             elif kind == "action_point":
-                self.by_kind[kind][key] = f"Action point {key}: {_short(title)}"
+                self.by_kind[kind][key] = _(
+                    "Action point %(code)s: %(title)s", code=key, title=title
+                )
             elif kind == "goal":
-                self.by_kind[kind][int(key)] = f"Goal {key}: {_short(title)}"
+                self.by_kind[kind][int(key)] = _(
+                    "Goal %(number)s: %(title)s", number=key, title=title
+                )
             else:  # what a pledge funds, by its "kind:id" key
                 target_kind = kind.removeprefix("target_")
-                words = TARGET_WORDS[target_kind].format(code=code, title=_short(title))
+                words = str(TARGET_WORDS[target_kind]) % {
+                    "code": code,
+                    "number": code,
+                    "title": title,
+                }
                 self.by_kind["target"][f"{target_kind}:{key}"] = words
 
     @classmethod
@@ -287,14 +982,29 @@ class _Names:
         if value in known:
             return known[value]
         if kind == "action_point":
-            return f"Action point {value}"
+            return _("Action point %(code)s", code=value)
         if kind == "goal":
-            return f"Goal {value}"
+            return _("Goal %(number)s", number=value)
         if kind == "target":
-            return "a record since removed"
-        if kind in ("follow_up", "agenda_item", "decision"):
-            return f"{kind.replace('_', ' ').capitalize()} (removed)"
+            return _("a record since removed")
+        if kind in REMOVED:
+            return str(REMOVED[kind])
         return str(value)
+
+
+def _actor_kind(value) -> ActorKind | None:
+    try:
+        return ActorKind(value)
+    except ValueError:
+        return None
+
+
+def _localized(title: str | None, translations: dict | None, field: str = "title") -> str | None:
+    """A plan's or goal's title in the interface language, when it carries one."""
+    language = current_language()
+    if language == SOURCE_LANGUAGE or not translations:
+        return title
+    return (translations.get(language) or {}).get(field) or title
 
 
 def _short(text: str | None) -> str:
@@ -317,15 +1027,19 @@ def _removed_record(value: dict) -> str:
     for key in ("filename", "title", "text"):
         if value.get(key):
             return _short(str(value[key]))
-    return "(removed)"
+    return _("(removed)")
 
 
 def _scalar(field: str, value: Any) -> str:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if field == "percent" and isinstance(value, int):
-        return f"{value} %"
+        return f"{format_number(value)} %"
     if isinstance(value, str):
+        if value == "none" and field in HANDED_OVER:
+            return _("none")
+        if field.endswith("_total") and current_language() != SOURCE_LANGUAGE:
+            return _decimal(value)  # a ledger total, as stored ("1000.00")
         if field.endswith("_at") and _ISO_MOMENT.match(value):
             try:
                 moment = datetime.fromisoformat(value)
@@ -333,10 +1047,10 @@ def _scalar(field: str, value: Any) -> str:
                 return value
             if moment.tzinfo is not None:
                 moment = moment.astimezone(UTC)
-            return moment.strftime("%d %b %Y %H:%M UTC")
+            return _("%(day)s %(time)s UTC", day=format_day(moment), time=moment.strftime("%H:%M"))
         if field.endswith("_on") and _ISO_DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value).strftime("%d %b %Y")
+                return format_day(date.fromisoformat(value))
             except ValueError:
                 return value
     return str(value)
@@ -352,7 +1066,7 @@ def _value(event: AuditEvent, field: str, value: Any, names: _Names) -> str | No
         return _enum_label((Attendance,), value)
     if isinstance(value, list | tuple):
         words = [_value(event, field, item, names) or "—" for item in value]
-        return ", ".join(words) if words else "none"
+        return ", ".join(words) if words else _("none")
     if kind:
         return names.word(kind, value)
     if field in ENUMS:

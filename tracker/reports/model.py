@@ -9,9 +9,36 @@ floats 0–100 rounded to one decimal; dates are `date`, moments `datetime` in U
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+
+from tracker.meetings.models import FollowUpStatus, MeetingKind
 from tracker.money import format_minor
+from tracker.progress.models import Status
 
 NOT_REPORTED = "not_reported"  # the status bucket of action points with no validated update
+
+
+def _enum_label(enum_class, value: str | None) -> str:
+    try:
+        return str(enum_class(value).label)
+    except ValueError:  # a value an older report kept and the enum no longer has
+        return str(value).replace("_", " ").capitalize()
+
+
+def status_label(value: str | None) -> str:
+    """An action point's status as every rendering of a report names it: the status's own label
+    (Status.label, as the pages say it), and "Not reported" for the bucket without updates."""
+    if value in (None, NOT_REPORTED):
+        return _("Not reported")
+    return _enum_label(Status, value)
+
+
+def meeting_kind_label(value: str) -> str:
+    return _enum_label(MeetingKind, value)
+
+
+def follow_up_status_label(value: str) -> str:
+    return _enum_label(FollowUpStatus, value)
 
 
 @dataclass
@@ -153,7 +180,29 @@ class Cover:
 
     @property
     def state(self) -> str:
+        """The state as the JSON data says it (English, as every key and code of the data)."""
         return f"Published for {self.published_for}" if self.published_for else "DRAFT"
+
+    @property
+    def filter_lines(self) -> list[tuple[str, str]]:
+        """The filters as a reader sees them: (name, what was chosen), in the report's language."""
+        names = {
+            "goals": _("Priority goals"),
+            "actors": _("Actors"),
+            "working_group": _("Working group"),
+        }
+        return [
+            (names.get(key, key), value if isinstance(value, str) else ", ".join(value))
+            for key, value in self.filters.items()
+            if value
+        ]
+
+    @property
+    def state_label(self) -> str:
+        """The state as a reader sees it, in the report's language."""
+        if self.published_for:
+            return _("Published for %(round)s", round=self.published_for)
+        return _("DRAFT")
 
 
 @dataclass

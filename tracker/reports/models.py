@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import db, utcnow
+from tracker.i18n import SOURCE_LANGUAGE
 from tracker.plan.models import Plan
 from tracker.progress.models import Round
 from tracker.uploads.models import StoredFile
@@ -40,6 +41,11 @@ class PublishedReport(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # The name on the report's cover ("command line" when published from there).
     published_by: Mapped[str] = mapped_column(String(200))
+    # The language its files are written in (a code of i18n.languages(), chosen when publishing);
+    # reports published before languages existed are English.
+    language: Mapped[str] = mapped_column(
+        String(16), default=SOURCE_LANGUAGE, server_default=SOURCE_LANGUAGE
+    )
     pdf_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     xlsx_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     csv_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))

@@ -18,9 +18,20 @@ from functools import cache
 from pathlib import Path
 
 import typst
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from tracker.i18n import current_language, format_number, format_percent
 from tracker.money import format_grouped
-from tracker.reports.model import NOT_REPORTED, Funding, Narrative, ProgressReport
+from tracker.reports.model import (
+    NOT_REPORTED,
+    Funding,
+    Narrative,
+    ProgressReport,
+    follow_up_status_label,
+    meeting_kind_label,
+    status_label,
+)
 from tracker.web import _markdown as markdown_parser  # the pages' Markdown dialect
 from tracker.web import format_date, format_datetime, format_in_zone
 
@@ -33,12 +44,7 @@ FONT_FAMILIES = ["Libertinus Serif", "Noto Sans Arabic", "Droid Sans Fallback"]
 PDF_STANDARDS = ["a-2a", "ua-1"]
 NARRATIVE_LIMIT = 1_500  # characters of Markdown per narrative in the PDF
 LONG_WORD = 40  # a run of this many characters with no space gets break opportunities
-CHARTS = {
-    "progress": "Plan and goal progress",
-    "status_mix": "Status mix per goal",
-    "over_time": "Plan progress over time",
-    "funding": "Funding per goal",
-}
+CHARTS = ("progress", "status_mix", "over_time", "funding")  # in the PDF's order (chart_titles)
 STATUS_ORDER = [
     "not_started",
     "planned",
@@ -78,7 +84,7 @@ def _compile(template: str, data: dict, moment: datetime) -> bytes:
     try:
         return _typst(template, inputs, moment, [])
     except typst.TypstError as error:
-        raise PdfError(f"The PDF could not be made: {error.message}") from error
+        raise PdfError(_("The PDF could not be made: %(reason)s", reason=error.message)) from error
 
 
 def _typst(template: str, inputs: dict, moment: datetime, standards: list[str]) -> bytes:
@@ -119,13 +125,86 @@ def _fonts() -> typst.Fonts:
     return typst.Fonts(include_system_fonts=False, font_paths=[str(FONTS)])
 
 
-def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
-    """What progress.typ reads: every text already formatted, money with its currency."""
-    cover = report.cover
+# Where a Typst template sets a value in its own style (bold, larger) inside a translated
+# sentence, the sentence carries this mark and the template puts the value in its place.
+SLOT = "{value}"
+
+
+def report_labels() -> dict[str, str]:
+    """Every word progress.typ prints of its own, in the current language."""
     return {
-        "title": f"Progress report: {cover.plan_code} {cover.plan_title}",
+        **funding_headings(),
+        "page": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
+        "progress_report": _("Progress report"),
+        "plan_period": _("Plan period"),
+        "as_of": _("As of"),
+        "rebuilt": _("(rebuilt from the history as it stood at the end of that day)"),
+        "reporting_period": _("Reporting period"),
+        "filters": _("Filters"),
+        "no_filters": _("none (the whole plan)"),
+        "action_points": _("Action points"),
+        "generated": _("Generated"),
+        "contents": _("Contents"),
+        "summary": _("Summary"),
+        "goal": _("Goal"),
+        "title": _("Title"),
+        "progress": _("Progress"),
+        "stale": _("Stale"),
+        "status_heading": _("Status of the action points"),
+        "no_action_points": _("No action points."),
+        "status": _("Status"),
+        "funding": _("Funding"),
+        "over_time": _("Progress over time"),
+        "no_action_points_in_goal": _("No action points defined under this goal."),
+        "lead": _("Lead"),
+        "partners": _("Partners"),
+        "activities": _("Activities"),
+        "narratives": _("Narratives"),
+        "no_update": _("No validated update."),
+        "meetings": _("Meetings, decisions and follow-ups"),
+        "no_meetings": _("No meetings in the period."),
+        "decisions": _("Decisions"),
+        "follow_up": _("Follow-up"),
+        "owner": _("Owner"),
+        "due": _("Due"),
+        "annex": _("Annex: who reported on what"),
+        "annex_intro": _(
+            "Validated updates in the period, per actor: how many, and on which action points."
+        ),
+        "no_reporters": _("No validated update in the period."),
+        "actor": _("Actor"),
+        "updates": _("Updates"),
+    }
+
+
+def funding_headings() -> dict[str, str]:
+    return {
+        "need": _("Need"),
+        "pledged": _("Pledged"),
+        "committed": _("Committed"),
+        "disbursed": _("Disbursed"),
+        "gap": _("Gap"),
+    }
+
+
+def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
+    """What progress.typ reads: every text already formatted and translated, money with its
+    currency; the template itself writes no word."""
+    cover = report.cover
+    titles = chart_titles()
+    return {
+        "title": _(
+            "Progress report: %(code)s %(title)s", code=cover.plan_code, title=cover.plan_title
+        ),
+        "lang": current_language(),
+        "labels": report_labels(),
         "fonts": FONT_FAMILIES,
-        "footer": f"{cover.plan_code} · as of {format_date(cover.as_of)} · {cover.state}",
+        "footer": _(
+            "%(code)s · as of %(day)s · %(state)s",
+            code=cover.plan_code,
+            day=format_date(cover.as_of),
+            state=cover.state_label,
+        ),
         "cover": {
             "plan_code": cover.plan_code,
             "plan_title": cover.plan_title,
@@ -133,32 +212,59 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
             "as_of": format_date(cover.as_of),
             "historical": cover.is_historical,
             "period": f"{format_date(cover.period_from)} – {format_date(cover.period_to)}",
-            "filters": _filters(cover.filters),
-            "generated": f"{format_datetime(cover.generated_at)} by {cover.generated_by}",
-            "state": cover.state,
+            "filters": [list(line) for line in cover.filter_lines],
+            "generated": _(
+                "%(moment)s by %(name)s",
+                moment=format_datetime(cover.generated_at),
+                name=cover.generated_by,
+            ),
+            "state": cover.state_label,
             "draft": cover.published_for is None,
             "defined": (
-                f"{cover.defined_action_points} of {cover.expected_action_points} action points "
-                "defined"
+                ngettext(
+                    "%(num)d of %(expected)d action points defined",
+                    "%(num)d of %(expected)d action points defined",
+                    cover.defined_action_points,
+                    expected=cover.expected_action_points,
+                )
                 if cover.expected_action_points is not None
-                else f"{cover.defined_action_points} action points defined"
+                else ngettext(
+                    "%(num)d action point defined",
+                    "%(num)d action points defined",
+                    cover.defined_action_points,
+                )
             ),
         },
         "notes": list(report.notes),
         "currency": report.currency,
+        "summary": ngettext(
+            "Plan progress: %(percent)s (weighted) · stale action points: %(num)d · amounts in"
+            " %(currency)s",
+            "Plan progress: %(percent)s (weighted) · stale action points: %(num)d · amounts in"
+            " %(currency)s",
+            report.stale,
+            percent=SLOT,
+            currency=report.currency,
+        ),
         "percent": _percent(report.percent),
         "counts": _counts(report.counts),
         "stale": report.stale,
         "funding": _funding(report.funding, report.currency),
-        "charts": [
-            {"title": title, "svg": charts[key]} for key, title in CHARTS.items() if charts.get(key)
-        ],
+        "charts": [{"title": titles[key], "svg": charts[key]} for key in CHARTS if charts.get(key)],
         "over_time": [[p.label, _percent(p.percent)] for p in report.over_time],
         "goals": [
             {
                 "number": goal.number,
+                "heading": _("Goal %(number)s: %(title)s", number=goal.number, title=goal.title),
                 "title": goal.title,
                 "percent": _percent(goal.percent),
+                "line": ngettext(
+                    "Progress %(percent)s · %(num)d stale · %(counts)s",
+                    "Progress %(percent)s · %(num)d stale · %(counts)s",
+                    goal.stale,
+                    percent=SLOT,
+                    counts=_counts_text(goal.counts),
+                ),
                 "counts": _counts(goal.counts),
                 "stale": goal.stale,
                 "funding": _funding(goal.funding, report.currency),
@@ -169,16 +275,16 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
         "meetings": [
             {
                 "title": m.title,
-                "kind": _label(m.kind),
+                "kind": meeting_kind_label(m.kind),
                 "when": format_datetime(m.starts_at),
-                "place": m.place or "virtual",
+                "place": m.place or _("virtual"),
                 "decisions": list(m.decisions),
                 "follow_ups": [
                     {
                         "text": f.text,
                         "owner": f.owner_name or f.owner,
                         "due": format_date(f.due_on),
-                        "status": _label(f.status),
+                        "status": _overdue(follow_up_status_label(f.status), f.overdue),
                         "overdue": f.overdue,
                     }
                     for f in m.follow_ups
@@ -199,22 +305,42 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
     }
 
 
+def chart_titles() -> dict[str, str]:
+    """The charts' captions in the PDF, by key (CHARTS gives their order)."""
+    return {
+        "progress": _("Plan and goal progress"),
+        "status_mix": _("Status mix per goal"),
+        "over_time": _("Plan progress over time"),
+        "funding": _("Funding per goal"),
+    }
+
+
+def _overdue(status: str, overdue: bool) -> str:
+    return _("%(status)s, overdue", status=status) if overdue else status
+
+
 def _action_point(ap, currency: str) -> dict:
+    if ap.stale and ap.reported_on:
+        stale = _("Yes: no validated update since %(day)s", day=format_date(ap.reported_on))
+    elif ap.stale:
+        stale = _("Yes: no validated update")
+    else:
+        stale = _("No")
     return {
         "code": ap.code,
         "title": ap.title,
         "lead": ap.lead_name or ap.lead or "—",
         "partners": ", ".join(ap.partner_names or ap.partners) or "—",
-        "status": _label(ap.status),
+        "status": status_label(ap.status),
+        "status_line": _(
+            "%(status)s, %(percent)s (last reported %(day)s)",
+            status=status_label(ap.status),
+            percent=_percent(ap.percent),
+            day=format_date(ap.reported_on),
+        ),
         "percent": _percent(ap.percent),
         "reported_on": format_date(ap.reported_on),
-        "stale": (
-            ("Yes: no validated update since " + format_date(ap.reported_on))
-            if ap.stale and ap.reported_on
-            else "Yes: no validated update"
-            if ap.stale
-            else "No"
-        ),
+        "stale": stale,
         "narratives": [_narrative(n) for n in ap.narratives],
         "activities": [
             {
@@ -222,6 +348,11 @@ def _action_point(ap, currency: str) -> dict:
                 "title": a.title,
                 "lead": a.lead_name or a.lead or "—",
                 "dates": f"{format_date(a.starts_on)} – {format_date(a.ends_on)}",
+                "note": _(
+                    "(lead %(lead)s; %(dates)s)",
+                    lead=a.lead_name or a.lead or "—",
+                    dates=format_date(a.starts_on) + " – " + format_date(a.ends_on),
+                ),
             }
             for a in ap.activities
         ],
@@ -234,45 +365,114 @@ def _narrative(narrative: Narrative) -> dict:
     kept, left_out = trim(_printable(narrative.narrative or ""), NARRATIVE_LIMIT)
     return {
         "actor": f"{narrative.actor_name} ({narrative.actor_code})",
-        "status": _label(narrative.status),
-        "percent": f"{narrative.percent} %",
+        "status": status_label(narrative.status),
+        "percent": format_percent(narrative.percent),
+        "line": _(
+            "%(status)s, %(percent)s · reported %(reported)s · validated %(validated)s",
+            status=status_label(narrative.status),
+            percent=format_percent(narrative.percent),
+            reported=format_date(narrative.reported_on),
+            validated=format_date(narrative.validated_at),
+        ),
         "reported_on": format_date(narrative.reported_on),
         "validated_at": format_date(narrative.validated_at),
         "blocks": markdown_blocks(kept),
         "left_out": (
-            f"… {left_out:,} characters left out; the full text is in the web report and the XLSX."
+            ngettext(
+                "… %(count)s character left out; the full text is in the web report and the XLSX.",
+                "… %(count)s characters left out; the full text is in the web report and the XLSX.",
+                left_out,
+                count=format_number(left_out),
+            )
             if left_out
             else None
         ),
     }
 
 
+def brief_labels() -> dict[str, str]:
+    """Every word brief.typ prints of its own, in the current language."""
+    return {
+        "page": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
+        "none": _("None."),
+        "all_have_news": _("None: every action point has news."),
+        "action": _("Action"),
+        "owner": _("Owner"),
+        "due": _("Due"),
+        "status": _("Status"),
+        "from": _("From"),
+        "action_point": _("Action point"),
+        "updates": _("Updates"),
+        "actors": _("Actors"),
+        "status_now": _("Status now"),
+        "percent": "%",
+        "actor": _("Actor"),
+        "pledged": _("Pledged"),
+        "committed": _("Committed"),
+        "disbursed": _("Disbursed"),
+        "all": _("All"),
+        "last_update": _("Last validated update"),
+    }
+
+
 def brief_data(brief, meeting, generated_at: datetime) -> dict:
     """What brief.typ reads."""
     reporting = brief.reporting
-    since = (
-        f"the previous meeting of the series, {brief.previous.title}"
-        if brief.previous
-        else f"the start of plan {meeting.plan.code}"
-    )
+    moment = format_datetime(brief.since)
+    if brief.previous:
+        since = _(
+            "What changed since the previous meeting of the series, %(meeting)s (%(moment)s), up"
+            " to this meeting's start. The status beside an action point, and each follow-up's,"
+            " is today's.",
+            meeting=brief.previous.title,
+            moment=moment,
+        )
+    else:
+        since = _(
+            "What changed since the start of plan %(plan)s (%(moment)s), up to this meeting's"
+            " start. The status beside an action point, and each follow-up's, is today's.",
+            plan=meeting.plan.code,
+            moment=moment,
+        )
     totals = brief.pledges_total
     return {
-        "title": f"Pre-meeting brief: {meeting.title}",
+        "title": _("Pre-meeting brief: %(meeting)s", meeting=meeting.title),
+        "lang": current_language(),
+        "labels": brief_labels(),
         "fonts": FONT_FAMILIES,
-        "footer": f"Brief: {meeting.title} · as of {format_date(brief.today)}",
+        "footer": _(
+            "Brief: %(meeting)s · as of %(day)s",
+            meeting=meeting.title,
+            day=format_date(brief.today),
+        ),
+        "kicker": _("Pre-meeting brief · plan %(plan)s", plan=meeting.plan.code),
         "meeting": meeting.title,
         "when": format_in_zone(meeting.starts_at, meeting.timezone),
-        "place": meeting.place or "virtual",
+        "place": meeting.place or _("virtual"),
         "plan": meeting.plan.code,
-        "since": f"What changed since {since} ({format_datetime(brief.since)}), up to this "
-        "meeting's start. The status beside an action point, and each follow-up's, is today's.",
-        "generated": format_datetime(generated_at),
+        "since": since,
+        "generated": _("Generated %(moment)s", moment=format_datetime(generated_at)),
+        "headings": {
+            "follow_ups": _(
+                "Follow-up actions due or overdue (%(count)s)", count=len(brief.follow_ups)
+            ),
+            "news": _(
+                "Action points with validated updates since (%(count)s)", count=len(brief.news)
+            ),
+            "pledges": _(
+                "Pledge ledger entries recorded since, by actor (%(currency)s)",
+                currency=reporting,
+            ),
+            "quiet": _(
+                "Action points with no validated update since (%(count)s)", count=len(brief.quiet)
+            ),
+        },
         "follow_ups": [
             {
                 "text": f.text,
                 "owner": f.owner_actor.name,
                 "due": format_date(f.due_on),
-                "status": f.status.label,
+                "status": _overdue(str(f.status.label), f.is_overdue(brief.today)),
                 "overdue": f.is_overdue(brief.today),
                 "meeting": f.meeting.title,
             }
@@ -284,8 +484,8 @@ def brief_data(brief, meeting, generated_at: datetime) -> dict:
                 "title": n.action_point.title,
                 "updates": n.updates,
                 "actors": n.actors,
-                "status": n.status.status.label if n.status else "—",
-                "percent": f"{n.status.percent} %" if n.status else "—",
+                "status": str(n.status.status.label) if n.status else "—",
+                "percent": format_percent(n.status.percent) if n.status else "—",
             }
             for n in brief.news
         ],
@@ -293,7 +493,7 @@ def brief_data(brief, meeting, generated_at: datetime) -> dict:
             {
                 "code": n.action_point.code,
                 "title": n.action_point.title,
-                "last": format_date(n.status.validated_at) if n.status else "never",
+                "last": format_date(n.status.validated_at) if n.status else _("never"),
             }
             for n in brief.quiet
         ],
@@ -305,9 +505,14 @@ def brief_data(brief, meeting, generated_at: datetime) -> dict:
         ],
         "pledges_total": _totals(totals, reporting) if brief.pledges else None,
         "missing": (
-            f"Incomplete totals: {totals.missing} ledger entries in "
-            f"{', '.join(sorted(totals.missing_currencies))} have no exchange rate on or before "
-            "their value date; they are left out of the totals, never guessed."
+            ngettext(
+                "Incomplete totals: %(num)d ledger entry in %(currencies)s has no exchange rate on"
+                " or before its value date; it is left out of the totals, never guessed.",
+                "Incomplete totals: %(num)d ledger entries in %(currencies)s have no exchange rate"
+                " on or before their value date; they are left out of the totals, never guessed.",
+                totals.missing,
+                currencies=", ".join(sorted(totals.missing_currencies)),
+            )
             if totals.missing
             else None
         ),
@@ -323,14 +528,17 @@ def _funding(funding: Funding, currency: str) -> dict:
         return format_grouped(amount, currency)
 
     return {
-        "need": money(funding.need) if funding.has_need else "no need set",
+        "need": money(funding.need) if funding.has_need else _("no need set"),
         "pledged": money(funding.pledged),
         "committed": money(funding.committed),
         "disbursed": money(funding.disbursed),
         "gap": money(funding.gap) if funding.has_need else "—",
         "missing": (
-            f"{funding.missing} entries or budgets left out: no exchange rate on or before "
-            "their date."
+            ngettext(
+                "%(num)d entry or budget left out: no exchange rate on or before its date.",
+                "%(num)d entries or budgets left out: no exchange rate on or before their date.",
+                funding.missing,
+            )
             if funding.missing
             else None
         ),
@@ -340,24 +548,18 @@ def _funding(funding: Funding, currency: str) -> dict:
 def _counts(counts: dict[str, int]) -> list[list]:
     known = [s for s in STATUS_ORDER if counts.get(s)]
     others = sorted(s for s in counts if s not in STATUS_ORDER and counts[s])
-    return [[_label(s), counts[s]] for s in known + others]
+    return [[status_label(s), counts[s]] for s in known + others]
 
 
-def _filters(filters: dict[str, list[str] | str]) -> list[list[str]]:
-    return [
-        [_label(name), ", ".join(value) if isinstance(value, list | tuple) else str(value)]
-        for name, value in filters.items()
-        if value
-    ]
-
-
-def _label(value: str) -> str:
-    """A status or kind as the pages show it (`in_progress` → `In progress`), as Status.label."""
-    return str(value).replace("_", " ").capitalize()
+def _counts_text(counts: dict[str, int]) -> str:
+    lines = _counts(counts)
+    if not lines:
+        return _("no action points")
+    return " · ".join(f"{name}: {format_number(n)}" for name, n in lines)
 
 
 def _percent(value: float) -> str:
-    return f"{value:.1f} %"
+    return format_percent(value, 1)
 
 
 def trim(text: str, limit: int) -> tuple[str, int]:
@@ -450,7 +652,7 @@ def _runs(children) -> list[dict]:
         elif kind in ("em_open", "em_close"):
             italic = kind == "em_open"
         elif kind == "image":
-            add(f"[image: {child.content}]" if child.content else "[image]")
+            add(_("[image: %(text)s]", text=child.content) if child.content else _("[image]"))
         elif kind in ("html_inline",):  # not produced with raw HTML off; kept as text if ever
             add(child.content)
     return runs

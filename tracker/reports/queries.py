@@ -10,6 +10,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import aliased, selectinload
 
@@ -39,6 +41,7 @@ from tracker.reports.model import (
     roll_up,
 )
 from tracker.reports.updates import NARRATIVE_COLUMNS
+from tracker.web import format_date
 
 
 def build_progress_report(
@@ -130,17 +133,34 @@ def report_notes(filters: ReportFilters, defined: int) -> list[str]:
     plan, notes = filters.plan, []
     if plan.expected_action_points and defined < plan.expected_action_points:
         notes.append(
-            f"{defined} of {plan.expected_action_points} action points of {plan.code} are defined"
-            f" as of {filters.day}; the Secretariat loads the rest from the official text."
+            ngettext(
+                "%(num)d of %(expected)d action points of %(plan)s is defined as of %(day)s; the"
+                " Secretariat loads the rest from the official text.",
+                "%(num)d of %(expected)d action points of %(plan)s are defined as of %(day)s; the"
+                " Secretariat loads the rest from the official text.",
+                defined,
+                expected=plan.expected_action_points,
+                plan=plan.code,
+                day=format_date(filters.day),
+            )
         )
     elif defined == 0:
-        notes.append(f"{plan.code} has no action points as of {filters.day}.")
+        notes.append(
+            _(
+                "%(plan)s has no action points as of %(day)s.",
+                plan=plan.code,
+                day=format_date(filters.day),
+            )
+        )
     if plan.is_demo:
-        notes.append("Demonstration plan: synthetic data.")
+        notes.append(_("Demonstration plan: synthetic data."))
     if filters.as_of is not None:
         notes.append(
-            f"Rebuilt from history as it stood at the end of {filters.as_of} (UTC): updates"
-            " validated by then, ledger entries dated by then, meetings held by then."
+            _(
+                "Rebuilt from history as it stood at the end of %(day)s (UTC): updates validated"
+                " by then, ledger entries dated by then, meetings held by then.",
+                day=format_date(filters.as_of),
+            )
         )
     return notes
 
@@ -651,11 +671,11 @@ def _rebuild_series(filters: ReportFilters, weights: dict[int, int]) -> list[Qua
     series, i = [], 0
     for end in quarter_ends(filters.plan.starts_on, filters.day):
         while i < len(events) and events[i][0] <= end:
-            _, ap_id, key, percent = events[i]
+            _day_of, ap_id, key, percent = events[i]
             if ap_id not in latest or key >= latest[ap_id][0]:
                 latest[ap_id] = (key, percent)
             i += 1
-        weighted = sum(weights[ap] * percent for ap, (_, percent) in latest.items())
-        label = f"{end.year} Q{(end.month - 1) // 3 + 1}"
+        weighted = sum(weights[ap] * percent for ap, (_key, percent) in latest.items())
+        label = _("%(year)s Q%(quarter)s", year=end.year, quarter=(end.month - 1) // 3 + 1)
         series.append(QuarterPoint(end, label, round(weighted / total, 1)))
     return series

@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
@@ -12,6 +14,7 @@ from werkzeug.exceptions import Forbidden
 from tracker.audit.services import By, record_event
 from tracker.auth.permissions import can_publish_reports
 from tracker.db import db, guarded_write, utcnow
+from tracker.i18n import SOURCE_LANGUAGE
 from tracker.progress.models import Round
 from tracker.query_args import QueryArgError, whole_number
 from tracker.reports import formats
@@ -21,6 +24,7 @@ from tracker.reports.model import ProgressReport
 from tracker.reports.models import PUBLISHED_FORMATS, PublishedReport
 from tracker.reports.queries import build_progress_report
 from tracker.uploads.services import read_stored_file, store_generated
+from tracker.web import format_date
 
 
 class PublishError(Exception):
@@ -62,25 +66,34 @@ def _name_of(by: By) -> str:
 
 def _already_published(existing: PublishedReport) -> AlreadyPublished:
     return AlreadyPublished(
-        f"The progress report for round {existing.round.title} was already published on "
-        f"{existing.published_at:%d %b %Y} by {existing.published_by}. A published report is "
-        "never made again: download it from the Reports page, or compare it with now.",
+        _(
+            "The progress report for round %(round)s was already published on %(day)s by"
+            " %(name)s. A published report is never made again: download it from the Reports"
+            " page, or compare it with now.",
+            round=existing.round.title,
+            day=format_date(existing.published_at),
+            name=existing.published_by,
+        ),
         existing,
     )
 
 
-def publish_report(round_: Round, *, by: By) -> PublishedReport:
-    """Build the round's progress report ("Published for <round>" on its cover), render it as
-    PDF, XLSX, CSV zip and JSON, and keep the four files. Once per round: AlreadyPublished
-    otherwise, also when another publisher wins a race (nothing of the loser's is kept)."""
+def publish_report(round_: Round, *, by: By, language: str = SOURCE_LANGUAGE) -> PublishedReport:
+    """Build the round's progress report ("Published for <round>" on its cover) in `language`
+    (a code of i18n.languages(), checked by the caller), render it as PDF, XLSX, CSV zip and
+    JSON, and keep the four files. Once per round: AlreadyPublished otherwise, also when
+    another publisher wins a race (nothing of the loser's is kept)."""
     if not isinstance(by, str) and not can_publish_reports(by):
-        raise Forbidden("Only the Secretariat publishes reports.")
+        raise Forbidden(_("Only the Secretariat publishes reports."))
     if (existing := published_for_round(round_.id)) is not None:
         raise _already_published(existing)
     filters = publication_filters(round_)
-    report = build_progress_report(filters, generated_by=_name_of(by), published_for=round_.title)
-    files = render_files(report, filters)
-    return store_published(round_, report, files, by=by)
+    with force_locale(language):
+        report = build_progress_report(
+            filters, generated_by=_name_of(by), published_for=round_.title
+        )
+        files = render_files(report, filters)
+    return store_published(round_, report, files, by=by, language=language)
 
 
 def render_files(report: ProgressReport, filters: ReportFilters) -> dict[str, bytes]:
@@ -99,12 +112,21 @@ def file_name(report: ProgressReport, round_: Round, fmt: str) -> str:
 
 
 def store_published(
-    round_: Round, report: ProgressReport, files: dict[str, bytes], *, by: By
+    round_: Round,
+    report: ProgressReport,
+    files: dict[str, bytes],
+    *,
+    by: By,
+    language: str = SOURCE_LANGUAGE,
 ) -> PublishedReport:
-    """Keep rendered files as the round's published report, with its audit event."""
+    """Keep rendered files (written in `language`) as the round's published report, with its
+    audit event."""
     duplicate = AlreadyPublished(
-        f"The progress report for round {round_.title} has just been published by someone "
-        "else; nothing of yours was saved. Reload the page to see it."
+        _(
+            "The progress report for round %(round)s has just been published by someone else;"
+            " nothing of yours was saved. Reload the page to see it.",
+            round=round_.title,
+        )
     )
     with guarded_write(duplicate=duplicate):
         stored = {
@@ -120,6 +142,7 @@ def store_published(
             published_at=report.cover.generated_at,
             published_by_id=None if isinstance(by, str) else by.id,
             published_by=_name_of(by)[:200],
+            language=language,
             **{f"{fmt}_file_id": stored[fmt].id for fmt in PUBLISHED_FORMATS},
         )
         db.session.add(published)
@@ -131,6 +154,7 @@ def store_published(
         changes={
             "published_report": [None, published.id],
             "as_of": [None, published.as_of.isoformat()],
+            "language": [None, language],
             **{f"{fmt}_sha256": [None, stored[fmt].sha256] for fmt in PUBLISHED_FORMATS},
         },
     )
@@ -170,11 +194,17 @@ def _published_arg(name: str, text: str) -> PublishedReport:
         report_id = whole_number(name, text)
     except QueryArgError:
         raise PublishError(
-            f"{name}: give the number of a published report (see the Reports page).", name
+            _(
+                "%(name)s: give the number of a published report (see the Reports page).",
+                name=name,
+            ),
+            name,
         ) from None
     published = db.session.get(PublishedReport, report_id)
     if published is None:
-        raise PublishError(f"{name}: there is no published report {report_id}.", name)
+        raise PublishError(
+            _("%(name)s: there is no published report %(id)s.", name=name, id=report_id), name
+        )
     return published
 
 
@@ -190,12 +220,18 @@ def compare_published(source: str | None, target: str | None, *, by: By) -> Comp
     if source:
         old = _published_arg("from", source)
     elif (old := newest_published()) is None:
-        raise PublishError("from: no report has been published yet.", "from")
+        raise PublishError(_("from: no report has been published yet."), "from")
     new = None if target == "now" else _published_arg("to", target)
     if new is not None and new.plan_id != old.plan_id:
         raise PublishError(
-            f"to: report {new.id} is of {new.plan.code}, report {old.id} of {old.plan.code}; "
-            "compare two reports of one plan.",
+            _(
+                "to: report %(new)s is of %(new_plan)s, report %(old)s of %(old_plan)s; compare"
+                " two reports of one plan.",
+                new=new.id,
+                new_plan=new.plan.code,
+                old=old.id,
+                old_plan=old.plan.code,
+            ),
             "to",
         )
     if new is None:

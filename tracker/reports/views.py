@@ -3,28 +3,35 @@ comparison), the progress report in every format, and a meeting's brief as PDF. 
 domain owns its routes, also those under another domain's path, so that nothing imports it."""
 
 from datetime import date
-from functools import partial
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from tracker.auth.permissions import can_publish_reports, get_allowed
 from tracker.db import db
+from tracker.i18n import current_language
 from tracker.meetings import queries as meeting_queries
 from tracker.pages import download, step_and_go
 from tracker.progress.models import Round
 from tracker.reports import formats, services
 from tracker.reports.charts import chart_tables, report_charts
 from tracker.reports.dashboard import build_dashboard
-from tracker.reports.filters import ReportFilterError, parse_filters
+from tracker.reports.filters import ReportFilterError, parse_filters, report_language
 from tracker.reports.forms import ReportForm, chosen_format
+from tracker.reports.model import follow_up_status_label, status_label
 from tracker.reports.models import PUBLISHED_FORMATS, PublishedReport
 from tracker.reports.pdf import brief_filename, render_brief_pdf
 from tracker.reports.queries import build_progress_report
 from tracker.uploads.services import send_stored_file
+from tracker.web import format_date
 
 bp = Blueprint("reports", __name__)
+# One name for each status and kind in every report: the pages use the same labels as the files.
+bp.add_app_template_global(status_label, "report_status_label")
+bp.add_app_template_global(follow_up_status_label, "report_follow_up_label")
 
 
 @bp.app_template_global()
@@ -99,18 +106,21 @@ def progress():
     if filters is None:
         return _builder_page(form, status=400)
     if fmt is None:
-        form.format.errors = ["Choose one of the formats offered."]
+        form.format.errors = [_("Choose one of the formats offered.")]
         return _builder_page(form, filters, status=400)
-    report = build_progress_report(filters, generated_by=current_user.name)
-    if fmt == "html":
-        return render_template(
-            "reports/progress.html",
-            report=report,
-            filters=filters,
-            charts=formats.charts_of(report),
-            tables=chart_tables(report),
-        )
-    return formats.download(report, filters, fmt)
+    # Built and rendered in the report's language (its words, dates and amounts); the web
+    # report's whole page speaks it, so that nothing on it mixes two languages.
+    with force_locale(filters.language or current_language()):
+        report = build_progress_report(filters, generated_by=current_user.name)
+        if fmt == "html":
+            return render_template(
+                "reports/progress.html",
+                report=report,
+                filters=filters,
+                charts=formats.charts_of(report),
+                tables=chart_tables(report),
+            )
+        return formats.download(report, filters, fmt)
 
 
 @bp.get("/meetings/<id:meeting_id>/brief.pdf")
@@ -127,7 +137,13 @@ def download_published(report_id: int, fmt: str):
     """A published report's file, byte for byte as stored (410 if its bytes changed since)."""
     published = db.get_or_404(PublishedReport, report_id)
     if fmt not in PUBLISHED_FORMATS:
-        abort(404, f"A published report has no {fmt[:20]!r} file: pdf, xlsx, csv or json.")
+        abort(
+            404,
+            _(
+                "A published report has no '%(format)s' file: pdf, xlsx, csv or json.",
+                format=fmt[:20],
+            ),
+        )
     return send_stored_file(published.file(fmt))
 
 
@@ -135,12 +151,19 @@ def download_published(report_id: int, fmt: str):
 @login_required
 def publish(round_id: int):
     round_ = get_allowed(can_publish_reports(current_user), Round, round_id)
+
+    def publish_in_its_language():
+        language = report_language(request.form.get("language")) or current_language()
+        return services.publish_report(round_, by=current_user, language=language)
+
     return step_and_go(
-        partial(services.publish_report, round_, by=current_user),
-        services.PublishError,
-        lambda published: (
-            f"Published the progress report for {round_.title}, as of {published.as_of:%d %b %Y}:"
-            " PDF, XLSX, CSV and JSON, kept as they are now."
+        publish_in_its_language,
+        (ReportFilterError, services.PublishError),
+        lambda published: _(
+            "Published the progress report for %(round)s, as of %(day)s: PDF, XLSX, CSV and"
+            " JSON, kept as they are now.",
+            round=round_.title,
+            day=format_date(published.as_of),
         ),
         url_for("progress.round", round_id=round_.id, _anchor="published"),
     )

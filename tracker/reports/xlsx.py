@@ -13,7 +13,7 @@ from tracker.reports.sheets import report_tables
 def render_report_xlsx(report: ProgressReport) -> bytes:
     """The workbook's bytes. Write-only: rows stream to the file as they are added."""
     workbook = Workbook(write_only=True)
-    for table in report_tables(report):
+    for table in report_tables(report, readable=True):
         write_sheet(workbook, table.title, table.columns, table.rows)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -45,7 +45,10 @@
       } else if (first && !select.value) {
         select.value = first.value;
       }
-      count.textContent = wanted.length ? shown + " of " + select.options.length + " match" : "";
+      // The words come from the page, in its language (data-search-count, with {shown} and {total}).
+      var words = select.getAttribute("data-search-count") || "{shown} of {total} match";
+      count.textContent = wanted.length ?
+        words.replace("{shown}", shown).replace("{total}", select.options.length) : "";
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("select[data-searchable]"), attach);

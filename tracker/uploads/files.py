@@ -12,7 +12,14 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from tracker.tables import count_text
 
 MAX_FILENAME_LENGTH = 200  # the stored_files.filename column
 
@@ -75,12 +82,12 @@ class _Refused(Exception):
 
 # Formats we recognise only to name them in the refusal.
 _REFUSED_MAGIC = [
-    (b"MZ", "a Windows program"),
-    (b"\x7fELF", "a Linux program"),
-    (b"\xca\xfe\xba\xbe", "a program"),
-    (b"\xcf\xfa\xed\xfe", "a macOS program"),
-    (b"GIF8", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old (pre-2007) Office file"),
+    (b"MZ", _l("a Windows program")),
+    (b"\x7fELF", _l("a Linux program")),
+    (b"\xca\xfe\xba\xbe", _l("a program")),
+    (b"\xcf\xfa\xed\xfe", _l("a macOS program")),
+    (b"GIF8", _l("a GIF image")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _l("an old (pre-2007) Office file")),
 ]
 # Markup a browser could render or run. Served files cannot be (attachment, nosniff, sandbox),
 # but a document that is HTML or SVG has no place here, whatever its name says.
@@ -117,16 +124,16 @@ def _detect_zip(data: bytes) -> FileKind:
             small = mimetype is not None and mimetype.file_size < 100
             declared = archive.read(mimetype).strip() if small else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError):
-        raise _Refused("a damaged or unreadable ZIP archive") from None
+        raise _Refused(_("a damaged or unreadable ZIP archive")) from None
     if any(name.lower().endswith("vbaproject.bin") for name in infos):
-        raise UploadError("Office files with macros are not accepted. Save it without macros.")
+        raise UploadError(_("Office files with macros are not accepted. Save it without macros."))
     if kind := _ODF_MIMETYPES.get(declared.decode("ascii", "replace")):
         return kind
     if "[Content_Types].xml" in infos:
         for part, kind in _OOXML_PARTS.items():
             if part in infos:
                 return kind
-    raise _Refused("a ZIP archive but no Office document")
+    raise _Refused(_("a ZIP archive but no Office document"))
 
 
 def _detect_text(data: bytes) -> FileKind:
@@ -137,9 +144,9 @@ def _detect_text(data: bytes) -> FileKind:
     if any(unicodedata.category(ch) == "Cc" and ch not in _TEXT_CONTROLS_ALLOWED for ch in text):
         raise _Refused(_UNKNOWN)
     if text.lstrip().startswith("<") or _MARKUP.search(data):
-        raise _Refused("HTML, SVG or XML markup")
+        raise _Refused(_("HTML, SVG or XML markup"))
     if text.lstrip().startswith("#!"):
-        raise _Refused("a script")
+        raise _Refused(_("a script"))
     return TEXT
 
 
@@ -174,42 +181,76 @@ def check_kind(data: bytes, filename: str) -> FileKind:
     extension = extension_of(filename)
     if extension not in ALLOWED_EXTENSIONS:
         shown = extension if len(extension) <= 20 else extension[:19] + "…"
-        named = f"“.{shown}” files are" if extension else "A file without an extension is"
-        raise UploadError(f"{named} not accepted. Accepted: {ALLOWED_LIST}.")
+        if extension:
+            message = _(
+                "“.%(extension)s” files are not accepted. Accepted: %(accepted)s.",
+                extension=shown,
+                accepted=ALLOWED_LIST,
+            )
+        else:
+            message = _(
+                "A file without an extension is not accepted. Accepted: %(accepted)s.",
+                accepted=ALLOWED_LIST,
+            )
+        raise UploadError(message)
     if not data:
-        raise UploadError("The file is empty.")
+        raise UploadError(_("The file is empty."))
     try:
         kind = detect(data)
     except _Refused as refused:
         if refused.found == _UNKNOWN:
-            message = "The content of this file is not of an accepted type (text and CSV files "
-            message += "must be in UTF-8)."
+            message = _(
+                "The content of this file is not of an accepted type (text and CSV files must "
+                "be in UTF-8). Accepted: %(accepted)s.",
+                accepted=ALLOWED_LIST,
+            )
         else:
-            message = f"The file is named .{extension}, but its content is {refused.found}, "
-            message += "which is not accepted."
-        raise UploadError(f"{message} Accepted: {ALLOWED_LIST}.") from None
+            message = _(
+                "The file is named .%(extension)s, but its content is %(found)s, which is not "
+                "accepted. Accepted: %(accepted)s.",
+                extension=extension,
+                found=refused.found,
+                accepted=ALLOWED_LIST,
+            )
+        raise UploadError(message) from None
     if kind in (TEXT, CSV):
         # Both are plain UTF-8 text: the name says which one it is meant to be.
         kind = CSV if extension == "csv" else TEXT
     if extension not in kind.extensions:
         raise UploadError(
-            f"The file is named .{extension}, but its content is {_article(kind.label)}. "
-            "Rename it or upload the right file."
+            _(
+                "The file is named .%(extension)s, but its content is %(kind)s. Rename it or "
+                "upload the right file.",
+                extension=extension,
+                kind=CONTENT_NAMES[kind.media_type],
+            )
         )
     return kind
 
 
-def _article(label: str) -> str:
-    return f"{'an' if label[0].lower() in 'aeiou' else 'a'} {label}"
+# What a file's content is, in a sentence ("… but its content is a PDF").
+CONTENT_NAMES = {
+    PDF.media_type: _l("a PDF"),
+    PNG.media_type: _l("a PNG image"),
+    JPEG.media_type: _l("a JPEG image"),
+    DOCX.media_type: _l("a Word document"),
+    XLSX.media_type: _l("an Excel workbook"),
+    PPTX.media_type: _l("a PowerPoint presentation"),
+    ODT.media_type: _l("an OpenDocument text"),
+    ODS.media_type: _l("an OpenDocument spreadsheet"),
+    TEXT.media_type: _l("a plain text"),
+    CSV.media_type: _l("a CSV"),
+}
 
 
 def format_size(size: int) -> str:
     """A byte count as people read it: 812 bytes, 34 KB, 2.5 MB (binary units)."""
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+        return _("%(num)s KB", num=f"{size / 1024:.0f}")
+    megabytes = Decimal(f"{size / (1024 * 1024):.1f}".removesuffix(".0"))
+    return _("%(num)s MB", num=count_text(megabytes))
 
 
 def content_disposition(filename: str) -> str:

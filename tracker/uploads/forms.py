@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
@@ -13,13 +14,13 @@ class DocumentForm(FlaskForm):
     """
 
     file = FileField(
-        "File",
-        validators=[FileRequired("Choose a file to upload.")],
-        description=f"Accepted: {ALLOWED_LIST}.",
+        _l("File"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        description=_l("Accepted: %(accepted)s.", accepted=ALLOWED_LIST),
         render_kw={"accept": ALLOWED_LIST.replace(" ", "")},
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[Optional(), Length(max=MAX_FILENAME_LENGTH)],
-        description="Leave empty to use the file's name.",
+        description=_l("Leave empty to use the file's name."),
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import Response, abort, current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from tracker.audit.services import By
@@ -96,7 +97,9 @@ def _read_limited(source: FileStorage | BinaryIO | bytes, limit: int) -> bytes:
         stream = source.stream if isinstance(source, FileStorage) else source
         data = stream.read(limit + 1)  # one byte more tells "too large" without reading it all
     if len(data) > limit:
-        raise UploadError(f"The file is larger than the limit of {format_size(limit)}.")
+        raise UploadError(
+            _("The file is larger than the limit of %(limit)s.", limit=format_size(limit))
+        )
     return data
 
 
@@ -127,7 +130,7 @@ def store_upload(
     data = _read_limited(source, current_app.config["MAX_UPLOAD_BYTES"])
     name = clean_filename(filename)
     if not name:
-        raise UploadError("The file has no usable name. Rename it and upload it again.")
+        raise UploadError(_("The file has no usable name. Rename it and upload it again."))
     kind = check_kind(data, name)
     digest = hashlib.sha256(data).hexdigest()
     _write_once(digest, data)
@@ -197,11 +200,15 @@ def read_stored_file(stored: StoredFile) -> bytes:
             "missing" if data is None else "damaged",
         )
         if data is None:
-            abort(410, "The file's content is no longer in storage. Please tell the Secretariat.")
+            abort(
+                410, _("The file's content is no longer in storage. Please tell the Secretariat.")
+            )
         abort(
             410,
-            "The file's content is no longer in storage as it was saved: its bytes have changed "
-            "since (they no longer match its SHA-256). Please tell the Secretariat.",
+            _(
+                "The file's content is no longer in storage as it was saved: its bytes have "
+                "changed since (they no longer match its SHA-256). Please tell the Secretariat."
+            ),
         )
     return data
 

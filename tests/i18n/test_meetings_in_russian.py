@@ -60,3 +60,17 @@ def test_a_series_named_in_russian_gets_a_key_in_latin_letters():
         series_key("Рабочая группа по Шёлковому пути 2") == "rabochaia-gruppa-po-shelkovomu-puti-2"
     )
     assert series_key("Подъём, объём") == "podieem-obieem"
+
+
+def test_the_meeting_page_writes_flash_in_russian(client, login):
+    meeting = factories.make_meeting()
+    db.session.commit()
+    sign_in_russian(login, "admin")
+    response = client.post(
+        f"/meetings/{meeting.id}/agenda", data={"title": "Обзор"}, follow_redirects=True
+    )
+    assert "Пункт повестки добавлен." in response.get_data(as_text=True)
+    response = client.post(f"/meetings/{meeting.id}/cancel", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Встреча отменена; участники уведомлены." in page
+    assert "Meeting cancelled" not in page

@@ -1,11 +1,12 @@
 """The `tracker` command line: Flask's commands (run, shell, db …) plus ours."""
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask, current_app, url_for
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -34,12 +35,11 @@ def init_command():
         click.echo("Database ready; shipped data already loaded, nothing changed.")
 
 
-user_group = click.Group("user", help="Manage accounts.")
-token_group = click.Group("token", help="Manage API tokens and calendar feed addresses.")
+user_group = AppGroup("user", help="Manage accounts.")
+token_group = AppGroup("token", help="Manage API tokens and calendar feed addresses.")
 
 
 @user_group.command("create")
-@with_appcontext
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--actor", "actor_code", help="Code of the user's state or organisation (HU, ICMPD…)")
@@ -53,7 +53,7 @@ def create_user_command(email, role, actor_code, name, password_stdin):
         if actor is None:
             raise click.ClickException(f"No actor with the code {actor_code!r}.")
     password = _read_password(password_stdin)
-    try:
+    with refused(auth.AuthError):
         user = auth.create_user(
             email=email,
             name=name,
@@ -62,14 +62,11 @@ def create_user_command(email, role, actor_code, name, password_stdin):
             actor=actor,
             by="command line",
         )
-    except auth.AuthError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
 @user_group.command("invite")
-@with_appcontext
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--actor", "actor_code", help="Code of the user's state or organisation (HU, ICMPD…)")
@@ -85,15 +82,13 @@ def invite_user_command(email, role, actor_code, name):
         if actor is None:
             raise click.ClickException(f"No actor with the code {actor_code!r}.")
     existing = auth.get_user_by_email(email)
-    try:
+    with refused(auth.AuthError, lifecycle.BaseUrlMissing):
         if existing is not None and not existing.has_password:
             user, url = existing, lifecycle.reinvite_user(existing, by="command line")
         else:
             user, url = lifecycle.invite_user(
                 email=email, name=name, role=Role(role), actor=actor, by="command line"
             )
-    except (auth.AuthError, lifecycle.BaseUrlMissing) as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     hours = current_app.config["INVITATION_LINK_HOURS"]
     click.echo(f"Invited {user.role.value} {user.email}; the link works once, for {hours} hours:")
@@ -114,30 +109,24 @@ def _user_by_email(email: str):
 
 
 @user_group.command("set-password")
-@with_appcontext
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
 def set_password_command(email, password_stdin):
     """Give an account a new password (the policy applies); every session of it ends."""
     user = _user_by_email(email)
-    try:
+    with refused(auth.AuthError):
         auth.set_password(user, _read_password(password_stdin), by="command line")
-    except auth.AuthError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"New password set for {user.email}; its sessions have ended.")
 
 
 @user_group.command("deactivate")
-@with_appcontext
 @click.argument("email")
 def deactivate_command(email):
     """Deactivate an account: it can no longer sign in or use its API tokens; sessions end."""
     user = _user_by_email(email)
-    try:
+    with refused(auth.AuthError):
         changed = auth.deactivate_user(user, by="command line")
-    except auth.AuthError as error:
-        raise click.ClickException(str(error)) from None
     if not changed:
         click.echo(f"{user.email} was already deactivated; nothing changed.")
         return
@@ -146,7 +135,6 @@ def deactivate_command(email):
 
 
 @user_group.command("hand-over")
-@with_appcontext
 @click.argument("email")
 @click.option("--to", "successor_email", required=True, help="Email of the successor.")
 def hand_over_command(email, successor_email):
@@ -156,10 +144,8 @@ def hand_over_command(email, successor_email):
 
     user = _user_by_email(email)
     successor = _user_by_email(successor_email)
-    try:
+    with refused(handover.HandOverError):
         done = handover.hand_over(user, successor, by="command line")
-    except handover.HandOverError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
         f"Handed over {len(done.work.updates)} open update(s) and {len(done.work.pledges)} "
@@ -168,7 +154,6 @@ def hand_over_command(email, successor_email):
 
 
 @user_group.command("reset-two-factor")
-@with_appcontext
 @click.argument("email")
 def reset_two_factor_command(email):
     """Forget an account's second factor and recovery codes (a lost phone); its sessions end."""
@@ -184,7 +169,6 @@ def reset_two_factor_command(email):
 
 
 @token_group.command("create")
-@with_appcontext
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
 def create_token_command(email, name):
@@ -197,7 +181,6 @@ def create_token_command(email, name):
 
 
 @token_group.command("revoke")
-@with_appcontext
 @click.argument("prefix")
 def revoke_token_command(prefix):
     """Revoke the API token whose shown prefix (bpt_…) is PREFIX."""
@@ -210,7 +193,6 @@ def revoke_token_command(prefix):
 
 
 @token_group.command("feed")
-@with_appcontext
 @click.argument("email")
 @click.option(
     "--base-url",
@@ -233,7 +215,6 @@ def create_feed_command(email, base_url):
 
 
 @token_group.command("revoke-feed")
-@with_appcontext
 @click.argument("email")
 def revoke_feed_command(email):
     """Revoke EMAIL's calendar feed address."""
@@ -257,25 +238,22 @@ def demo_command(years, reset):
     """Load a separate DEMO plan with synthetic data and demo accounts."""
     from tracker.demo import load_demo
 
-    try:
+    with refused(RuntimeError):
         result = load_demo(years=years, reset=reset)
-    except RuntimeError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(result.message)
     for email, password, role in result.accounts:
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
-import_group = click.Group("import", help="Load data from files.")
-export_group = click.Group("export", help="Write data to files.")
-rates_group = click.Group("rates", help="Exchange rates into the reporting currency.")
-pledges_group = click.Group("pledges", help="Pledges and their ledgers.")
-report_group = click.Group("report", help="Published progress reports.")
+import_group = AppGroup("import", help="Load data from files.")
+export_group = AppGroup("export", help="Write data to files.")
+rates_group = AppGroup("rates", help="Exchange rates into the reporting currency.")
+pledges_group = AppGroup("pledges", help="Pledges and their ledgers.")
+report_group = AppGroup("report", help="Published progress reports.")
 
 
 @import_group.command("plan")
-@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--plan", "plan_code", help="Plan code (default: the file's own, or BP-CFA-2019).")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change.")
@@ -306,7 +284,6 @@ def import_plan_command(path, plan_code, dry_run):
 
 
 @export_group.command("plan")
-@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 def export_plan_command(path, plan_code):
@@ -325,7 +302,6 @@ def export_plan_command(path, plan_code):
 
 
 @export_group.command("report")
-@with_appcontext
 @click.option("--format", "fmt", required=True, type=click.Choice(["pdf", "xlsx", "csv", "json"]))
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 @click.option("--as-of", "as_of", help="A past day, YYYY-MM-DD (default: today).")
@@ -353,10 +329,8 @@ def export_report_command(
         + [("actor", actor) for actor in actors]
         + [("from", period_from or ""), ("to", period_to or ""), ("language", language or "")]
     )
-    try:
+    with refused(ReportFilterError):
         filters = parse_filters(args)
-    except ReportFilterError as error:
-        raise click.ClickException(str(error)) from None
     # Written beside the target and renamed into place: a failed run leaves no half file.
     partial = Path(path).with_name(Path(path).name + ".partial")
     with force_locale(filters.language or "en"), partial.open("wb") as out:
@@ -375,10 +349,8 @@ def backup_command(path):
     from tracker import backup
     from tracker.uploads.files import format_size
 
-    try:
+    with refused(backup.BackupError):
         summary = backup.backup(path)
-    except backup.BackupError as error:
-        raise click.ClickException(str(error)) from None
     for digest in summary.missing:
         click.echo(f"Warning: the uploaded file {digest} is not in the upload folder.", err=True)
     for digest in summary.damaged:
@@ -429,6 +401,23 @@ def restore_command(path, yes):
         )
 
 
+@contextmanager
+def refused(*errors: type[Exception]):
+    """A broken rule (one of `errors`) ends the command with its message, exit status 1."""
+    try:
+        yield
+    except errors as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _import_file(path: str, check, apply, what: str) -> None:
+    """Import a file's rows, all or none: `check` them outside the write lock, then `apply`
+    them in bulk, and say how it went."""
+    with reading():
+        checked = check(_read_upload(path), path)
+    _report_import(apply(checked, by="command line"), what)
+
+
 def _report_import(result, what: str) -> None:
     if result.errors:
         db.session.rollback()
@@ -449,19 +438,15 @@ def _read_upload(path: str) -> bytes:
 
 
 @import_group.command("pledges")
-@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_pledges_command(path):
     """Import pledges and ledger entries from a CSV or XLSX file (all rows or none)."""
     from tracker.pledges.transfer import apply_pledges, check_pledges
 
-    with reading():  # the checks, outside the write lock; then the writes, in bulk
-        checked = check_pledges(_read_upload(path), path)
-    _report_import(apply_pledges(checked, by="command line"), "pledge rows")
+    _import_file(path, check_pledges, apply_pledges, "pledge rows")
 
 
 @export_group.command("pledges")
-@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--plan", "plan_code", default="BP-CFA-2019", show_default=True)
 def export_pledges_command(path, plan_code):
@@ -481,19 +466,15 @@ def export_pledges_command(path, plan_code):
 
 
 @rates_group.command("import")
-@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_rates_command(path):
     """Import exchange rates (columns currency, rate, valid_on[, source]) from CSV or XLSX."""
     from tracker.pledges.transfer import apply_rates, check_rates
 
-    with reading():  # the checks, outside the write lock; then the writes, in bulk
-        checked = check_rates(_read_upload(path), path)
-    _report_import(apply_rates(checked, by="command line"), "rates")
+    _import_file(path, check_rates, apply_rates, "rates")
 
 
 @pledges_group.command("reconvert")
-@with_appcontext
 def reconvert_command():
     """Convert every ledger entry again into REPORTING_CURRENCY from the stored rates.
 
@@ -511,7 +492,6 @@ def reconvert_command():
 
 
 @report_group.command("publish")
-@with_appcontext
 @click.option("--round", "round_id", required=True, type=int, help="The reporting round's id.")
 @click.option("--language", help="The report's language, e.g. ru (default: English).")
 def publish_report_command(round_id, language):
@@ -523,13 +503,9 @@ def publish_report_command(round_id, language):
     round_ = db.session.get(Round, round_id) if 1 <= round_id <= MAX_ID else None
     if round_ is None:
         raise click.ClickException(f"No reporting round {round_id}; see /progress/rounds.")
-    try:
+    with refused(ReportFilterError, services.PublishError):
         language = report_language(language) or "en"
         published = services.publish_report(round_, by="command line", language=language)
-    except ReportFilterError as error:
-        raise click.ClickException(str(error)) from None
-    except services.PublishError as error:
-        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
         f"Published the progress report of {round_.plan.code} for round {round_.title} "

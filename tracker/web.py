@@ -12,7 +12,6 @@ from werkzeug.routing import IntegerConverter
 
 from tracker.actors.display import actor_abbr, actor_name
 from tracker.auth import permissions
-from tracker.auth.permissions import can_manage_plans, can_pledge
 from tracker.db import MAX_ID
 from tracker.i18n import format_day
 from tracker.meetings.services import is_ambiguous
@@ -116,6 +115,24 @@ class ClosingRequest(Request):
             stream.close()
 
 
+TEMPLATE_RULES = (
+    permissions.can_manage_plans,
+    permissions.can_pledge,
+    permissions.can_manage_users,
+    permissions.can_view_audit_trail,
+    permissions.can_view_outbox,
+    permissions.can_edit_update,
+    permissions.can_withdraw_update,
+    permissions.can_validate_updates,
+    permissions.can_manage_rounds,
+    permissions.can_publish_reports,
+    permissions.can_set_weights,
+    permissions.can_report_for,
+    permissions.can_manage_meetings,
+    permissions.can_update_follow_up,
+)
+
+
 def init_app(app: Flask) -> None:
     app.request_class = ClosingRequest
     app.add_template_filter(render_markdown, "markdown")
@@ -126,22 +143,12 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_compact, "money_short")
     app.add_template_filter(actor_name)
     app.add_template_filter(actor_abbr)
-    app.add_template_global(can_manage_plans)
-    app.add_template_global(can_pledge)
     app.add_template_global(status_badge)
     app.add_template_global(confidence_label)
-    for rule in (
-        "can_edit_update",
-        "can_withdraw_update",
-        "can_validate_updates",
-        "can_manage_rounds",
-        "can_publish_reports",
-        "can_set_weights",
-        "can_report_for",
-        "can_manage_meetings",
-        "can_update_follow_up",
-    ):
-        app.add_template_global(getattr(permissions, rule), rule)
+    # Templates ask the rules of auth/permissions.py, never re-implement them; each rule they ask
+    # is registered here, under its own name (the navigation, too, shows admins' pages by them).
+    for rule in TEMPLATE_RULES:
+        app.add_template_global(rule)
 
     @app.before_request
     def refuse_nul_characters():

@@ -155,8 +155,9 @@ BUILDERS = {
     "pledges/services.py": {"_pledge_created", "_entry_recorded", "_rate_set"},
     "plan/services.py": {"_action_point_created", "_activity_created", "_activity_edited"},
 }
-RECORDERS = {"record_event", "add_and_record"}
-TAKERS = {"_event": 3, "_created": 1, "_record_continuations": 2}
+RECORDERS = {"record_event", "add_and_record", "record_change"}
+# record_change(entity, action, summary, ...): audit.services' flush-then-record helper.
+TAKERS = {"_event": 3, "_created": 1, "_record_continuations": 2, "record_change": 2}
 # Parts of a summary added to a list before it is joined (follow-up moves, account changes).
 APPENDED_TO = {"moved", "described"}
 # A `summary=` that is a variable: it holds one of the builders' or takers' summaries.

@@ -72,3 +72,17 @@ def test_a_subscription_whose_owner_language_is_not_known_answers_in_english(cli
     assert response.status_code == 200
     calendar = Calendar.from_ical(response.get_data())
     assert str(calendar["X-WR-CALNAME"]) == "Budapest Process meetings"
+
+
+def test_the_meeting_page_writes_flash_in_russian(client, login):
+    meeting = factories.make_meeting()
+    db.session.commit()
+    sign_in_russian(login, "admin")
+    response = client.post(
+        f"/meetings/{meeting.id}/agenda", data={"title": "Обзор"}, follow_redirects=True
+    )
+    assert "Пункт повестки добавлен." in response.get_data(as_text=True)
+    response = client.post(f"/meetings/{meeting.id}/cancel", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Встреча отменена; участники уведомлены." in page
+    assert "Meeting cancelled" not in page

@@ -14,6 +14,7 @@ from tracker.audit.services import (
     apply_changes,
     fields_in_words,
     jsonable,
+    record_change,
     record_event,
 )
 from tracker.db import check_version, db, guarded_write
@@ -225,11 +226,10 @@ def end_reference_group_seat(seat: ReferenceGroupMembership, *, left_on: date, b
     if seat.joined_on and left_on < seat.joined_on:
         raise ActorError(_("The seat cannot end before it began."), "left_on")
     seat.left_on = left_on
-    db.session.flush()
-    record_event(
+    record_change(
+        seat,
+        "update",
+        f"{seat.actor.name} left the Reference Group",
         by=by,
-        action="update",
-        entity=seat,
-        summary=f"{seat.actor.name} left the Reference Group",
         changes={"left_on": [None, left_on.isoformat()]},
     )

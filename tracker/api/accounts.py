@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api.errors import ApiError, handle_api_error, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import code_of, iso
 from tracker.api.views import acting_user, answer, bp, found
@@ -164,8 +164,7 @@ def hand_over_user(user_id: int):
     by = acting_user()
     require(can_manage_users(by))
     user = found(db.session.get(User, user_id), _("There is no user %(user_id)s.", user_id=user_id))
-    form = json_form(HandOverForm, read_json_object(), required={"successor"})
-    validate_form(form)
+    form = valid_json_form(HandOverForm, read_json_object(), required={"successor"})
     done = handover.hand_over(user, db.session.get(User, form.successor.data), by=by)
     return answer(
         {

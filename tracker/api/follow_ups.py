@@ -3,6 +3,7 @@ checks as the pages.
 """
 
 from datetime import date
+from functools import partial
 
 from flask import request
 from flask_babel import gettext as _
@@ -10,8 +11,8 @@ from flask_babel import gettext as _
 from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError
-from tracker.api.input import json_form, read_json_object, validate_form
-from tracker.api.meetings import choice_arg, meeting_response
+from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
+from tracker.api.meetings import choice_arg, remove_part, write_part
 from tracker.api.pagination import page_of
 from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import (
@@ -19,30 +20,20 @@ from tracker.auth.permissions import (
     get_manageable_meeting,
     get_updatable_follow_up,
 )
-from tracker.meetings import follow_ups, queries
+from tracker.meetings import follow_ups, parts, queries
 from tracker.meetings.forms import (
-    DecisionEditForm,
     DecisionForm,
     FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
-    decision_data,
-    decision_values,
     follow_up_data,
-    follow_up_edit_values,
-    follow_up_values,
 )
 from tracker.meetings.models import FollowUpStatus, Meeting
 
 
 @bp.post("/meetings/<id:meeting_id>/decisions")
 def record_decision(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(DecisionForm, read_json_object(), required={"text"})
-    form.set_choices(meeting.plan)
-    validate_form(form)
-    follow_ups.record_decision(meeting, **decision_values(form, meeting.plan), by=acting_user())
-    return meeting_response(meeting.id, 201)
+    return write_part(meeting_id, DecisionForm, parts.record_decision, 201, required={"text"})
 
 
 def _decision(meeting: Meeting, decision_id: int):
@@ -58,26 +49,14 @@ def _decision(meeting: Meeting, decision_id: int):
 
 @bp.patch("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
 def update_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = _decision(meeting, decision_id)
-    body = read_json_object()
-    form = json_form(DecisionEditForm, body, current=decision_data(decision), required={"version"})
-    form.set_choices(meeting.plan)
-    validate_form(form)
-    follow_ups.update_decision(
-        decision,
-        **decision_values(form, meeting.plan),
-        version=form.version.data,
-        by=acting_user(),
-    )
-    return meeting_response(meeting.id)
+    find, kind = partial(_decision, decision_id=decision_id), parts.DECISION
+    write, data = kind.write, kind.data
+    return write_part(meeting_id, kind.form, write, find=find, data=data, required={"version"})
 
 
 @bp.delete("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
 def remove_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_ups.remove_decision(_decision(meeting, decision_id), by=acting_user())
-    return meeting_response(meeting.id)
+    return remove_part(meeting_id, _decision, decision_id, follow_ups.remove_decision)
 
 
 @bp.post("/meetings/<id:meeting_id>/follow-ups")
@@ -88,11 +67,8 @@ def create_follow_up(meeting_id: int):
     if isinstance(body.get("decision"), int) and not isinstance(body["decision"], bool):
         body["decision"] = str(body["decision"])
     form = json_form(FollowUpForm, body)
-    form.set_choices(actors, meeting)
-    validate_form(form)
-    follow_up = follow_ups.add_follow_up(
-        meeting, **follow_up_values(form, actors, meeting), by=acting_user()
-    )
+    validate_form(parts.with_choices(form, meeting, actors))
+    follow_up = parts.add_follow_up(meeting, form, acting_user())
     return answer(serializers.follow_up_detail(follow_up), 201)
 
 
@@ -123,9 +99,8 @@ def update_follow_up(follow_up_id: int):
     form = json_form(
         FollowUpEditForm, body, current=follow_up_data(follow_up), required={"version"}
     )
-    form.set_choices(actors)
-    validate_form(form)
-    follow_ups.update_follow_up(follow_up, **follow_up_edit_values(form, actors), by=acting_user())
+    validate_form(parts.with_choices(form, None, actors))  # no meeting: the edit has no decision
+    parts.update_follow_up(follow_up, form, acting_user())
     return answer(serializers.follow_up_detail(follow_up))
 
 
@@ -138,13 +113,6 @@ def remove_follow_up(follow_up_id: int):
 @bp.post("/follow-ups/<id:follow_up_id>/status")
 def change_follow_up_status(follow_up_id: int):
     follow_up = get_updatable_follow_up(follow_up_id)
-    form = json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
-    validate_form(form)
-    follow_ups.change_follow_up_status(
-        follow_up,
-        status=form.status.data,
-        note=form.note.data,
-        version=form.version.data,
-        by=acting_user(),
-    )
+    form = valid_json_form(FollowUpStatusForm, read_json_object(), required={"status", "note"})
+    parts.change_follow_up_status(follow_up, form, acting_user())
     return answer(serializers.follow_up_detail(follow_up))

@@ -6,6 +6,7 @@ then become form data, exactly as a browser would send them.
 """
 
 from collections.abc import Collection, Mapping
+from datetime import date
 from typing import TypeVar
 
 from flask import abort, request
@@ -15,10 +16,23 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, SelectMultipleField
 
-from tracker.api.errors import invalid
+from tracker.api.errors import ApiError, invalid
 from tracker.api.schema import MAX_JSON_INTEGER, is_required
+from tracker.uploads.files import UploadError
+from tracker.uploads.services import store_upload
 
 F = TypeVar("F", bound=FlaskForm)
+
+
+def date_arg(name: str) -> date | None:
+    """A date of the query string (YYYY-MM-DD), None when it is not given; else a 400."""
+    text = request.args.get(name)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name)) from None
 
 
 def read_json_object() -> dict:
@@ -111,9 +125,30 @@ def json_form(
     return form_class(formdata=_formdata({**(current or {}), **body}), meta={"csrf": False})
 
 
+def valid_json_form(form_class: type[F], body: Mapping[str, object], choices=(), **options) -> F:
+    """json_form (`options` are its own), with its choices set (`set_choices(*choices)`) and
+    validated: the form, or a 422."""
+    form = json_form(form_class, body, **options)
+    if choices:
+        form.set_choices(*choices)
+    validate_form(form)
+    return form
+
+
 def validate_form(form: FlaskForm) -> None:
     """Run the form's own validators; their messages become the 422's `fields`."""
     if not form.validate():
         raise invalid(
             {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
         )
+
+
+def stored_upload(by):
+    """The request's one file (multipart/form-data, field `file`), stored; else a 422."""
+    upload = request.files.get("file")
+    if upload is None or len(request.files.getlist("file")) != 1:
+        raise invalid({"file": _("Send one file as multipart/form-data, in the field file.")})
+    try:
+        return store_upload(upload, by=by)
+    except UploadError as error:
+        raise invalid({"file": str(error)}, str(error)) from None

@@ -12,7 +12,13 @@ from flask_login import current_user
 from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import (
+    json_form,
+    read_json_object,
+    stored_upload,
+    valid_json_form,
+    validate_form,
+)
 from tracker.api.pagination import page_of
 from tracker.api.serializers import totals_json
 from tracker.api.views import acting_user, answer, bp, found
@@ -22,7 +28,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db
-from tracker.meetings import agenda, queries, services
+from tracker.meetings import agenda, parts, queries, services
 from tracker.meetings.forms import (
     AgendaItemChangeForm,
     AgendaItemForm,
@@ -31,18 +37,14 @@ from tracker.meetings.forms import (
     ParticipantForm,
     ParticipantGroupForm,
     agenda_item_data,
-    agenda_item_values,
     meeting_data,
     meeting_values,
-    participant_group_values,
-    participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import download
 from tracker.plan import services as plan_services
 from tracker.reports.pdf import brief_filename, render_brief_pdf
-from tracker.uploads.files import UploadError
-from tracker.uploads.services import send_stored_file, store_upload
+from tracker.uploads.services import send_stored_file
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -80,6 +82,48 @@ def choice_arg(name: str, allowed: list[str]) -> str | None:
     return value
 
 
+def _agenda_item(meeting: Meeting, item_id: int):
+    return found(
+        agenda.get_agenda_item(meeting, item_id),
+        _("There is no agenda item %(item_id)s of meeting %(id)s.", item_id=item_id, id=meeting.id),
+    )
+
+
+def _attachment(meeting: Meeting, attachment_id: int):
+    return found(
+        services.get_attachment(meeting, attachment_id),
+        _(
+            "There is no attachment %(attachment_id)s of meeting %(id)s.",
+            attachment_id=attachment_id,
+            id=meeting.id,
+        ),
+    )
+
+
+def write_part(meeting_id: int, form_class, write, status=200, find=None, data=None, **form_args):
+    """A write of one part of a meeting, by one who may manage it: the JSON body in the part's
+    form (over `data(record)`, for a PATCH), with the choices the meeting offers, validated;
+    `write(the meeting, or its record find(meeting), form, user)` (the same writes as the
+    page's); the meeting as the answer."""
+    meeting = get_manageable_meeting(meeting_id)
+    target = meeting if find is None else find(meeting)
+    form = None
+    if form_class is not None:  # else a step with no body (cancel, carry over)
+        current = None if data is None else data(target)
+        form = json_form(form_class, read_json_object(), current=current, **form_args)
+        validate_form(parts.with_choices(form, meeting))
+    write(target, form, acting_user())
+    return meeting_response(meeting.id, status)
+
+
+def remove_part(meeting_id: int, find, key, remove):
+    """Remove the meeting's record `find(meeting, key)` (a 404 when it is not there), by one
+    who may manage the meeting; the meeting as the answer."""
+    meeting = get_manageable_meeting(meeting_id)
+    remove(find(meeting, key), by=acting_user())
+    return meeting_response(meeting.id)
+
+
 @bp.get("/meetings")
 def list_meetings():
     kind = choice_arg("kind", [k.value for k in MeetingKind])
@@ -96,9 +140,9 @@ def list_meetings():
 def create_meeting():
     require(can_manage_meetings(current_user))
     actors = list_actors()
-    form = json_form(MeetingForm, read_json_object(), exclude={"version"})
-    form.set_choices(plan_services.list_plans(), actors)
-    validate_form(form)
+    form = valid_json_form(
+        MeetingForm, read_json_object(), (plan_services.list_plans(), actors), exclude={"version"}
+    )
     meeting = services.create_meeting(
         plan_services.get_plan(form.plan.data), **meeting_values(form, actors), by=acting_user()
     )
@@ -117,9 +161,13 @@ def update_meeting(meeting_id: int):
     body = read_json_object()
     if "plan" in body:
         raise invalid({"plan": _("A meeting stays with its plan; create a new meeting instead.")})
-    form = json_form(MeetingForm, body, current=meeting_data(meeting), required={"version"})
-    form.set_choices(plan_services.list_plans(), actors)
-    validate_form(form)
+    form = valid_json_form(
+        MeetingForm,
+        body,
+        (plan_services.list_plans(), actors),
+        current=meeting_data(meeting),
+        required={"version"},
+    )
     services.update_meeting(
         meeting, version=form.version.data, **meeting_values(form, actors), by=acting_user()
     )
@@ -128,56 +176,36 @@ def update_meeting(meeting_id: int):
 
 @bp.post("/meetings/<id:meeting_id>/participants")
 def set_participant(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    form = json_form(ParticipantForm, read_json_object(), required={"actor"})
-    form.set_choices(actors)
-    validate_form(form)
-    services.set_participant(meeting, **participant_values(form, actors), by=acting_user())
-    return meeting_response(meeting.id)
+    return write_part(meeting_id, ParticipantForm, parts.set_participant, required={"actor"})
 
 
 @bp.post("/meetings/<id:meeting_id>/participants/group")
 def add_participant_group(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(ParticipantGroupForm, read_json_object(), required={"group", "attendance"})
-    form.set_choices(queries.participant_groups(), list_actors())
-    validate_form(form)
-    services.add_participants(meeting, **participant_group_values(form), by=acting_user())
-    return meeting_response(meeting.id)
+    required = {"group", "attendance"}
+    write = parts.add_participant_group
+    return write_part(meeting_id, ParticipantGroupForm, write, required=required)
 
 
 @bp.delete("/meetings/<id:meeting_id>/participants/<actor_code>")
 def remove_participant(meeting_id: int, actor_code: str):
-    meeting = get_manageable_meeting(meeting_id)
-    participant = found(
-        services.get_participant(meeting, actor_code),
-        _(
-            "%(actor_code)s is not a participant of meeting %(meeting_id)s.",
-            actor_code=actor_code[:20],
-            meeting_id=meeting_id,
-        ),
-    )
-    services.remove_participant(participant, by=acting_user())
-    return meeting_response(meeting.id)
+    def find(meeting: Meeting, actor_code: str):
+        return found(
+            services.get_participant(meeting, actor_code),
+            _(
+                "%(actor_code)s is not a participant of meeting %(meeting_id)s.",
+                actor_code=actor_code[:20],
+                meeting_id=meeting_id,
+            ),
+        )
+
+    return remove_part(meeting_id, find, actor_code, services.remove_participant)
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda-items")
 def add_agenda_item(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(AgendaItemForm, read_json_object(), required={"title"})
-    form.set_choices(meeting.plan)
     # An action point or goal of another plan is not among the choices: 422 at its field.
-    validate_form(form)
-    agenda.add_agenda_item(meeting, **agenda_item_values(form, meeting.plan), by=acting_user())
-    return meeting_response(meeting.id, 201)
-
-
-def _agenda_item(meeting: Meeting, item_id: int):
-    return found(
-        agenda.get_agenda_item(meeting, item_id),
-        _("There is no agenda item %(item_id)s of meeting %(id)s.", item_id=item_id, id=meeting.id),
-    )
+    write = parts.add_agenda_item
+    return write_part(meeting_id, AgendaItemForm, write, 201, required={"title"})
 
 
 @bp.patch("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
@@ -188,44 +216,32 @@ def update_agenda_item(meeting_id: int, item_id: int):
     if not body:
         raise invalid({"input": _("Give a position, a title, an action point or a goal.")})
     form = json_form(AgendaItemChangeForm, body, current=agenda_item_data(item))
-    form.set_choices(meeting.plan)
-    validate_form(form)
+    validate_form(parts.with_choices(form, meeting))
     # The move first: a position out of range is refused before anything has changed.
     if "position" in body:
-        agenda.move_agenda_item(item, position=form.position.data, by=acting_user())
-    values = agenda_item_values(form, meeting.plan)
-    agenda.update_agenda_item(item, **values, by=acting_user())
+        parts.move_agenda_item(item, form, acting_user())
+    parts.update_agenda_item(item, form, acting_user())
     return meeting_response(meeting.id)
 
 
 @bp.delete("/meetings/<id:meeting_id>/agenda-items/<id:item_id>")
 def remove_agenda_item(meeting_id: int, item_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    agenda.remove_agenda_item(_agenda_item(meeting, item_id), by=acting_user())
-    return meeting_response(meeting.id)
+    return remove_part(meeting_id, _agenda_item, item_id, agenda.remove_agenda_item)
 
 
 @bp.post("/meetings/<id:meeting_id>/cancel")
 def cancel_meeting(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.cancel_meeting(meeting, by=acting_user())
-    return meeting_response(meeting.id)
+    return write_part(meeting_id, None, parts.cancel_meeting)
 
 
 @bp.post("/meetings/<id:meeting_id>/carry-over")
 def carry_over(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.carry_over(meeting, by=acting_user())
-    return meeting_response(meeting.id)
+    return write_part(meeting_id, None, parts.carry_over)
 
 
 @bp.post("/meetings/<id:meeting_id>/minutes")
 def record_minutes(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = json_form(MinutesForm, read_json_object(), required={"text"})
-    validate_form(form)
-    services.record_minutes(meeting, text=form.text.data, by=acting_user())
-    return meeting_response(meeting.id, 201)
+    return write_part(meeting_id, MinutesForm, parts.record_minutes, 201, required={"text"})
 
 
 @bp.get("/meetings/<id:meeting_id>/minutes/<id:version>")
@@ -256,26 +272,9 @@ def get_minutes_version(meeting_id: int, version: int):
 @bp.post("/meetings/<id:meeting_id>/attachments")
 def attach_to_meeting(meeting_id: int):
     meeting = get_manageable_meeting(meeting_id)
-    upload = request.files.get("file")
-    if upload is None or len(request.files.getlist("file")) != 1:
-        raise invalid({"file": _("Send one file as multipart/form-data, in the field file.")})
-    try:
-        stored = store_upload(upload, by=acting_user())
-    except UploadError as error:
-        raise invalid({"file": str(error)}, str(error)) from None
+    stored = stored_upload(acting_user())
     services.attach_file(meeting, stored, by=acting_user())
     return meeting_response(meeting.id, 201)
-
-
-def _attachment(meeting: Meeting, attachment_id: int):
-    return found(
-        services.get_attachment(meeting, attachment_id),
-        _(
-            "There is no attachment %(attachment_id)s of meeting %(id)s.",
-            attachment_id=attachment_id,
-            id=meeting.id,
-        ),
-    )
 
 
 @bp.get("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
@@ -286,9 +285,7 @@ def download_meeting_attachment(meeting_id: int, attachment_id: int):
 
 @bp.delete("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
 def remove_meeting_attachment(meeting_id: int, attachment_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    services.remove_attachment(_attachment(meeting, attachment_id), by=acting_user())
-    return meeting_response(meeting.id)
+    return remove_part(meeting_id, _attachment, attachment_id, services.remove_attachment)
 
 
 @bp.get("/meetings/<id:meeting_id>/brief")

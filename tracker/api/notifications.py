@@ -6,7 +6,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from tracker.api.errors import ApiError
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import iso
 from tracker.api.views import acting_user, answer, bp, found
@@ -68,8 +68,7 @@ def get_notification_settings():
 
 @bp.put("/me/notification-settings")
 def set_notification_settings():
-    form = json_form(NotificationSettingsForm, read_json_object(), required={"delivery"})
-    validate_form(form)
+    form = valid_json_form(NotificationSettingsForm, read_json_object(), required={"delivery"})
     user = acting_user()
     services.set_delivery(user, form.delivery.data, by=user)
     return answer(settings_detail(user))

@@ -14,23 +14,16 @@ from flask_login import current_user
 
 from tracker.actors.services import get_actor_by_code
 from tracker.api.errors import ApiError, handle_api_error, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import date_arg, read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import pledge_detail, pledge_json, totals_json
 from tracker.api.views import acting_user, answer, bp, created, found
-from tracker.auth.permissions import (
-    can_manage_rates,
-    can_pledge,
-    can_pledge_for,
-    get_editable_action_point,
-    get_writable_pledge,
-    require,
-)
+from tracker.auth import permissions
 from tracker.i18n import SOURCE_LANGUAGE
 from tracker.money import MoneyError, check_currency, money_json, parse_amount, parse_rate
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
-from tracker.pledges.forms import PledgeEditForm
+from tracker.pledges.forms import PledgeEditForm, pledge_edit_values
 from tracker.query_args import arg, int_arg
 
 MONEY_HELP = _l('Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).')
@@ -121,16 +114,6 @@ def _plan_arg(required: bool = False):
     return plan
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name)) from None
-
-
 @bp.get("/pledges")
 def list_pledges():
     actor_id = None
@@ -151,7 +134,7 @@ def list_pledges():
 
 @bp.post("/pledges")
 def create_pledge():
-    require(can_pledge(current_user))
+    permissions.require(permissions.can_pledge(current_user))
     body = Body(
         {"actor", "target", "amount", "pledged_on", "purpose", "reference"},
         {"actor", "target", "amount", "pledged_on", "purpose"},
@@ -169,7 +152,7 @@ def create_pledge():
     ):
         body.errors["target"] = _('An object {"kind": "action_point", "id": 12}.')
     body.done()
-    require(can_pledge_for(current_user, actor.id))
+    permissions.require(permissions.can_pledge_for(current_user, actor.id))
     target = services.resolve_target(str(target_value["kind"]), target_value["id"])
     amount_minor, currency = money
     if amount_minor <= 0:
@@ -195,23 +178,18 @@ def get_pledge(pledge_id: int):
 
 @bp.patch("/pledges/<id:pledge_id>")
 def update_pledge(pledge_id: int):
-    pledge = get_writable_pledge(pledge_id)
+    pledge = permissions.get_writable_pledge(pledge_id)
     current = {"purpose": pledge.purpose, "reference": pledge.reference}
-    form = json_form(PledgeEditForm, read_json_object(), current=current, required={"version"})
-    validate_form(form)
-    services.update_pledge(
-        pledge,
-        version=form.version.data,
-        purpose=form.purpose.data,
-        reference=form.reference.data,
-        by=acting_user(),
+    form = valid_json_form(
+        PledgeEditForm, read_json_object(), current=current, required={"version"}
     )
+    services.update_pledge(pledge, **pledge_edit_values(form), by=acting_user())
     return answer(pledge_detail(pledge))
 
 
 @bp.post("/pledges/<id:pledge_id>/entries")
 def create_entry(pledge_id: int):
-    pledge = get_writable_pledge(pledge_id)
+    pledge = permissions.get_writable_pledge(pledge_id)
     body = Body({"kind", "amount", "value_date", "reason"}, {"kind", "amount", "value_date"})
     kind = body.text("kind", 16)
     money = body.money("amount", currency=pledge.currency)
@@ -248,7 +226,7 @@ def list_exchange_rates():
 
 @bp.post("/exchange-rates")
 def create_exchange_rate():
-    require(can_manage_rates(current_user))
+    permissions.require(permissions.can_manage_rates(current_user))
     body = Body({"currency", "rate", "valid_on", "source"}, {"currency", "rate", "valid_on"})
     currency = body.text("currency", 10)
     valid_on = body.date("valid_on")
@@ -283,7 +261,7 @@ def create_exchange_rate():
 
 @bp.put("/action-points/<id:action_point_id>/funding-need")
 def set_funding_need(action_point_id: int):
-    action_point = get_editable_action_point(action_point_id)
+    action_point = permissions.get_editable_action_point(action_point_id)
     body = Body({"budget"}, set())
     money = body.money("budget")
     body.done()
@@ -304,8 +282,8 @@ def pledge_matrix():
         raise ApiError(400, _("measure must be pledged, committed or disbursed."))
     matrix = totals.funding_matrix(
         plan,
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
         measure=measure,
         sort=arg("sort", totals.parse_sort, "total"),
     )
@@ -342,7 +320,7 @@ def _need_json(need: totals.Need, reporting: str) -> dict:
 @bp.get("/reports/funding")
 def funding_report():
     plan = _plan_arg(required=True)
-    report = totals.funding_report(plan, as_of=_date_arg("as_of"))
+    report = totals.funding_report(plan, as_of=date_arg("as_of"))
     r = report.reporting
     return {
         "plan": _need_json(report.plan, r),

@@ -9,7 +9,14 @@ from flask_login import current_user
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import (
+    date_arg,
+    json_form,
+    read_json_object,
+    stored_upload,
+    valid_json_form,
+    validate_form,
+)
 from tracker.api.pagination import page_args, page_of
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth import permissions
@@ -21,8 +28,7 @@ from tracker.progress import queries, services
 from tracker.progress.forms import FilterForm, UpdateForm, update_data, update_values
 from tracker.progress.models import Round, UpdateEvidence
 from tracker.query_args import int_arg
-from tracker.uploads.files import UploadError
-from tracker.uploads.services import send_stored_file, store_upload
+from tracker.uploads.services import send_stored_file
 
 # Files go to POST /updates/{id}/evidence, one a request, not in the JSON body.
 FILES = {"evidence_files"}
@@ -52,16 +58,6 @@ def _filters(plan=None) -> queries.Filters:
     return filters
 
 
-def _date_arg(name: str) -> date | None:
-    text = request.args.get(name)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name)) from None
-
-
 def _links(body: dict) -> dict:
     """evidence_links is a JSON list of strings; the form takes them one a line."""
     links = body.get("evidence_links")
@@ -87,7 +83,7 @@ def list_updates():
     action_point = None
     if ap_id := int_arg("action_point"):
         action_point = _action_point(ap_id)
-    since = _date_arg("since")
+    since = date_arg("since")
     query = queries.updates_query(
         current_user,
         _filters(plan),
@@ -112,9 +108,13 @@ def create_update():
     else:
         actors = [current_user.actor]
         body.setdefault("actor", current_user.actor.code)  # one's own actor goes without saying
-    form = json_form(UpdateForm, body, exclude={"version", *FILES}, required={"actor", "status"})
-    form.set_choices(actors, action_point.activities)
-    validate_form(form)
+    form = valid_json_form(
+        UpdateForm,
+        body,
+        (actors, action_point.activities),
+        exclude={"version", *FILES},
+        required={"actor", "status"},
+    )
     actor = next(a for a in actors if a.code == form.actor.data)
     update = services.create_update(
         action_point,
@@ -134,13 +134,7 @@ def get_update(update_id: int):
 @bp.post("/updates/<id:update_id>/evidence")
 def add_evidence(update_id: int):
     update = get_editable_update(update_id)
-    upload = request.files.get("file")
-    if upload is None or len(request.files.getlist("file")) != 1:
-        raise invalid({"file": _("Send one file as multipart/form-data, in the field file.")})
-    try:
-        stored = store_upload(upload, by=acting_user())
-    except UploadError as error:
-        raise invalid({"file": str(error)}, str(error)) from None
+    stored = stored_upload(acting_user())
     item = services.attach_evidence(update, stored, by=acting_user())
     return answer(serializers.evidence_file(item), 201)
 
@@ -323,7 +317,7 @@ def get_matrix(code_or_id: str):
 @bp.get("/plans/<code_or_id>/changes")
 def get_changes(code_or_id: str):
     plan = _plan(code_or_id)
-    since = _date_arg("since") or date.today() - timedelta(days=30)
+    since = date_arg("since") or date.today() - timedelta(days=30)
     moment = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
     statuses, updates, total = queries.changed_since(plan, moment, current_user, _filters(plan))
     return {

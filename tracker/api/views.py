@@ -7,23 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import retirement
+from tracker.actors import forms as actor_forms
 from tracker.actors import services as actor_services
-from tracker.actors.forms import (
-    ActorForm,
-    EndSeatForm,
-    SeatForm,
-    WorkingGroupForm,
-    actor_data,
-    actor_values,
-    working_group_data,
-    working_group_values,
-)
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.actors.services import actors_query, list_actors
 from tracker.api import errors, queries, serializers
 from tracker.api.auth import bearer_user, sign_in_for_request
 from tracker.api.errors import ApiError, invalid
-from tracker.api.input import json_form, read_json_object, validate_form
+from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
 from tracker.api.openapi import openapi_document
 from tracker.api.pagination import page_of
 from tracker.auth.permissions import can_manage_plans, can_read, get_editable_action_point, require
@@ -85,6 +76,13 @@ def answer(body, status: int = 200, headers: dict | None = None):
 def acting_user():
     """The real User object, for services that record who acted."""
     return current_user._get_current_object()
+
+
+def plan_record(model, record_id: int, missing: str):
+    """A record that the plan's managers keep, for them only (the 403 first), or a 404 that
+    says what is `missing`."""
+    require(can_manage_plans(current_user))
+    return found(db.session.get(model, record_id), missing)
 
 
 def found(record, missing: str):
@@ -160,9 +158,13 @@ def create_action_point():
 def update_action_point(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
     current = action_point_data(action_point)
-    form = json_form(ActionPointForm, read_json_object(), current=current, required={"version"})
-    form.set_choices(action_point.plan.goals, list_actors())
-    validate_form(form)
+    form = valid_json_form(
+        ActionPointForm,
+        read_json_object(),
+        (action_point.plan.goals, list_actors()),
+        current=current,
+        required={"version"},
+    )
     values = action_point_values(form, action_point.plan)
     plan_services.update_action_point(
         action_point, version=form.version.data, **values, by=acting_user()
@@ -234,8 +236,7 @@ def create_goal(code_or_id: str):
         plan_services.get_plan(code_or_id),
         _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
     )
-    form = json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
-    validate_form(form)
+    form = valid_json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
     goal = plan_services.create_goal(plan, **goal_values(form), by=acting_user())
     return created(serializers.goal_detail(goal, plan.code), ".get_goal", goal_id=goal.id)
 
@@ -245,8 +246,7 @@ def update_goal(goal_id: int):
     require(can_manage_plans(current_user))
     goal = found(queries.get_goal(goal_id), _("There is no goal %(goal_id)s.", goal_id=goal_id))
     current = {"number": goal.number, "title": goal.title, "description": goal.description}
-    form = json_form(GoalForm, read_json_object(), current=current, required={"version"})
-    validate_form(form)
+    form = valid_json_form(GoalForm, read_json_object(), current=current, required={"version"})
     values = goal_values(form)
     plan_services.update_goal(goal, version=form.version.data, **values, by=acting_user())
     return answer(serializers.goal_detail(goal, goal.plan.code))
@@ -255,9 +255,7 @@ def update_goal(goal_id: int):
 @bp.post("/action-points/<id:action_point_id>/activities")
 def create_activity(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
-    form = json_form(ActivityForm, read_json_object(), exclude={"version"})
-    form.set_choices(list_actors())
-    validate_form(form)
+    form = valid_json_form(ActivityForm, read_json_object(), (list_actors(),), exclude={"version"})
     activity = plan_services.create_activity(
         action_point, **activity_values(form), by=acting_user()
     )
@@ -284,8 +282,7 @@ def update_activity(activity_id: int):
 @bp.post("/action-points/<id:action_point_id>/continuations")
 def link_continuation(action_point_id: int):
     action_point = get_editable_action_point(action_point_id)
-    form = json_form(ContinuationForm, read_json_object(), required={"continued_in"})
-    validate_form(form)
+    form = valid_json_form(ContinuationForm, read_json_object(), required={"continued_in"})
     successor = plan_services.resolve_reference(form.continued_in.data, "continued_in")
     plan_services.link_continuation(action_point, successor, by=acting_user())
     return answer(serializers.action_point_detail(action_point), 201)
@@ -322,23 +319,26 @@ def _set_retired(kind: str, record_id: int, *, retired: bool):
 @bp.post("/actors")
 def create_actor():
     require(can_manage_plans(current_user))
-    form = json_form(ActorForm, read_json_object(), exclude={"version"})
-    validate_form(form)
-    actor = actor_services.create_actor(**actor_values(form), by=acting_user())
+    form = valid_json_form(actor_forms.ActorForm, read_json_object(), exclude={"version"})
+    actor = actor_services.create_actor(**actor_forms.actor_values(form), by=acting_user())
     return created(serializers.actor_detail(actor), ".get_actor", actor_id=actor.id)
 
 
 @bp.patch("/actors/<id:actor_id>")
 def update_actor(actor_id: int):
-    require(can_manage_plans(current_user))
-    actor = found(
-        db.session.get(Actor, actor_id), _("There is no actor %(actor_id)s.", actor_id=actor_id)
+    actor = plan_record(Actor, actor_id, _("There is no actor %(actor_id)s.", actor_id=actor_id))
+    form = actor_forms.ActorForm
+    _update(
+        actor, form, actor_forms.actor_data, actor_forms.actor_values, actor_services.update_actor
     )
-    form = json_form(ActorForm, read_json_object(), current=actor_data(actor), required={"version"})
-    validate_form(form)
-    values = actor_values(form)
-    actor_services.update_actor(actor, version=form.version.data, **values, by=acting_user())
     return answer(serializers.actor_detail(actor))
+
+
+def _update(record, form_class, data, values, update, choices=()):
+    """The PATCH of an actor or a working group: the body over what is saved, at its version."""
+    body = read_json_object()
+    form = valid_json_form(form_class, body, choices, current=data(record), required={"version"})
+    update(record, version=form.version.data, **values(form), by=acting_user())
 
 
 @bp.get("/working-groups")
@@ -350,39 +350,32 @@ def list_working_groups():
 @bp.post("/working-groups")
 def create_working_group():
     require(can_manage_plans(current_user))
-    form = json_form(WorkingGroupForm, read_json_object(), exclude={"version"})
-    form.set_choices(list_actors())
-    validate_form(form)
-    group = actor_services.create_working_group(**working_group_values(form), by=acting_user())
+    form = valid_json_form(
+        actor_forms.WorkingGroupForm, read_json_object(), (list_actors(),), exclude={"version"}
+    )
+    group = actor_services.create_working_group(
+        **actor_forms.working_group_values(form), by=acting_user()
+    )
     return answer(serializers.working_group_detail(group), 201)
 
 
 @bp.patch("/working-groups/<id:group_id>")
 def update_working_group(group_id: int):
-    require(can_manage_plans(current_user))
-    group = found(
-        db.session.get(WorkingGroup, group_id),
-        _("There is no working group %(group_id)s.", group_id=group_id),
+    group = plan_record(
+        WorkingGroup, group_id, _("There is no working group %(group_id)s.", group_id=group_id)
     )
-    body = read_json_object()
-    form = json_form(
-        WorkingGroupForm, body, current=working_group_data(group), required={"version"}
-    )
-    form.set_choices(list_actors())
-    validate_form(form)
-    values = working_group_values(form)
-    actor_services.update_working_group(
-        group, version=form.version.data, **values, by=acting_user()
-    )
+    data, values = actor_forms.working_group_data, actor_forms.working_group_values
+    update = actor_services.update_working_group
+    _update(group, actor_forms.WorkingGroupForm, data, values, update, (list_actors(),))
     return answer(serializers.working_group_detail(group))
 
 
 @bp.post("/reference-group")
 def seat_in_reference_group():
     require(can_manage_plans(current_user))
-    form = json_form(SeatForm, read_json_object(), required={"actor"})
-    form.set_choices(list_actors())
-    validate_form(form)
+    form = valid_json_form(
+        actor_forms.SeatForm, read_json_object(), (list_actors(),), required={"actor"}
+    )
     actor = actor_services.get_actor_by_code(form.actor.data)
     seat = actor_services.seat_in_reference_group(
         actor, role=form.role.data, joined_on=form.joined_on.data, by=acting_user()
@@ -392,13 +385,10 @@ def seat_in_reference_group():
 
 @bp.post("/reference-group/<id:seat_id>/end")
 def end_reference_group_seat(seat_id: int):
-    require(can_manage_plans(current_user))
-    seat = found(
-        db.session.get(ReferenceGroupMembership, seat_id),
-        _("There is no seat %(seat_id)s.", seat_id=seat_id),
+    seat = plan_record(
+        ReferenceGroupMembership, seat_id, _("There is no seat %(seat_id)s.", seat_id=seat_id)
     )
-    form = json_form(EndSeatForm, read_json_object())
-    validate_form(form)
+    form = valid_json_form(actor_forms.EndSeatForm, read_json_object())
     left_on = form.left_on.data or date.today()
     actor_services.end_reference_group_seat(seat, left_on=left_on, by=acting_user())
     return answer(serializers.seat_detail(seat))

@@ -197,6 +197,15 @@ def record_events(
     return len(rows)
 
 
+def record_change(
+    entity: db.Model, action: str, summary: str, *, by: "By | None", changes: dict | None = None
+) -> AuditEvent:
+    """Write what has changed, then append its event to the audit trail (record_event needs the
+    entity's id, and the event follows what it records)."""
+    db.session.flush()
+    return record_event(by=by, action=action, entity=entity, summary=summary, changes=changes)
+
+
 def add_and_record(entity: db.Model, *, by: By, summary: str, changes: dict | None = None):
     """Add a new record and its "create" event to the audit trail."""
     db.session.add(entity)
@@ -212,12 +221,11 @@ def set_retired(entity: db.Model, *, retired: bool, by: By, label: str) -> bool:
         return False
     before = entity.retired_at
     entity.retired_at = utcnow() if retired else None
-    db.session.flush()
-    record_event(
+    record_change(
+        entity,
+        "retire" if retired else "restore",
+        f"{'Retired' if retired else 'Restored'} {label}",
         by=by,
-        action="retire" if retired else "restore",
-        entity=entity,
-        summary=f"{'Retired' if retired else 'Restored'} {label}",
         changes={"retired_at": [jsonable(before), jsonable(entity.retired_at)]},
     )
     return True

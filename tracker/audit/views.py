@@ -9,7 +9,6 @@ from tracker.query_args import page_arg
 from tracker.reports.history import describe_changes, summary_in_words
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-bp.add_app_template_global(can_view_audit_trail)  # the navigation shows the page to admins only
 bp.add_app_template_filter(summary_in_words)
 bp.add_app_template_filter(entity_label)
 

@@ -1,7 +1,7 @@
 """Pages of an account's life by mail, on the auth blueprint: forgotten password, the links
 mailed for an invitation, a reset or an email change, and the profile page."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +17,7 @@ from tracker.auth.forms import (
 from tracker.auth.lifecycle import BaseUrlMissing, LinkError
 from tracker.auth.views import bp
 from tracker.db import db
+from tracker.pages import commit_and_go
 
 LINK_ENDPOINTS = {"auth.reset_password", "auth.accept_invitation", "auth.confirm_email"}
 
@@ -102,9 +103,7 @@ def _choose_password(token: str, find_link, use_link, done, *, invitation: bool)
         except LinkError as error:
             return _link_problem(error)
         else:
-            db.session.commit()
-            flash(str(done))
-            return redirect(url_for("auth.sign_in"))
+            return commit_and_go(done, url_for("auth.sign_in"))
     return render_template(
         "auth/new_password.html", form=form, user=link.user, invitation=invitation
     )
@@ -135,9 +134,9 @@ def profile():
         except services.AuthError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(_("Name saved.") if changed else _("Nothing to change."))
-            return redirect(url_for("auth.profile"))
+            return commit_and_go(
+                _("Name saved.") if changed else _("Nothing to change."), url_for("auth.profile")
+            )
         return _profile_page(name_form=form)
     return _profile_page()
 
@@ -162,14 +161,13 @@ def change_email():
         except BaseUrlMissing as error:
             return _link_problem(error)
         else:
-            db.session.commit()
-            flash(
+            return commit_and_go(
                 _(
                     "A link was mailed to %(email)s: your address changes when you open it.",
                     email=new_email,
-                )
+                ),
+                url_for("auth.profile"),
             )
-            return redirect(url_for("auth.profile"))
     return _profile_page(email_form=form, status=status)
 
 
@@ -189,7 +187,7 @@ def confirm_email(email_token: str):
             return _link_problem(LinkError(str(error), 409))
         except LinkError as error:
             return _link_problem(error)
-        db.session.commit()
-        flash(_("Your email address is now %(email)s.", email=user.email))
-        return redirect(url_for("auth.profile"))
+        return commit_and_go(
+            _("Your email address is now %(email)s.", email=user.email), url_for("auth.profile")
+        )
     return render_template("auth/confirm_email.html", form=form, link=link)

@@ -29,12 +29,42 @@ PASSWORD_RESET_HELP = _l(
 )
 
 
-class SignInForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=254)],
-        render_kw={"autocomplete": "username"},
+NEW_PASSWORD = {"autocomplete": "new-password"}
+EMAIL = _l("Email")
+NEW_PASSWORD_LABEL = _l("New password")
+
+
+def email_field(label=EMAIL, **options) -> EmailField:
+    """An email address, as long as one may be (RFC 5321)."""
+    return EmailField(label, validators=[DataRequired(), Length(max=254)], **options)
+
+
+def current_password_field(label) -> PasswordField:
+    """The user's password, typed again to confirm who is acting."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
     )
+
+
+def new_password_field(description=PASSWORD_HELP, label=NEW_PASSWORD_LABEL):
+    # The length rules live in services.check_password_policy, with the others.
+    return PasswordField(
+        label, validators=[DataRequired()], description=description, render_kw=NEW_PASSWORD
+    )
+
+
+def password_again_field() -> PasswordField:
+    return PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw=NEW_PASSWORD,
+    )
+
+
+class SignInForm(FlaskForm):
+    email = email_field(render_kw={"autocomplete": "username"})
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=1024)],
@@ -51,32 +81,13 @@ class TokenForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    # The length rules live in services.check_password_policy, with the others.
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired()],
-        description=PASSWORD_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    current_password = current_password_field(_l("Current password"))
+    password = new_password_field()
+    confirm = password_again_field()
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired()],
-        description=PASSWORD_RESET_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(PASSWORD_RESET_HELP)
 
 
 class _AccountFields(FlaskForm):
@@ -95,13 +106,8 @@ class _AccountFields(FlaskForm):
 
 
 class NewUserForm(_AccountFields):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired()],
-        description=PASSWORD_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
+    email = email_field()
+    password = new_password_field(label=_l("Password"))
 
 
 class UserForm(_AccountFields):
@@ -163,44 +169,24 @@ class TwoFactorSetupForm(FlaskForm):
 
 
 class ConfirmPasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Your password"),
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field(_l("Your password"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=254)],
-        description=_l("The address you sign in with."),
-        render_kw={"autocomplete": "username"},
+    email = email_field(
+        description=_l("The address you sign in with."), render_kw={"autocomplete": "username"}
     )
 
 
 class NewPasswordForm(FlaskForm):
     """A password chosen through a link: an invitation's first one, or a reset's."""
 
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired()],
-        description=PASSWORD_HELP,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field()
+    confirm = password_again_field()
 
 
 class InviteForm(_AccountFields):
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=254)],
-        description=_l("The invitation goes here; the person signs in with it."),
-    )
+    email = email_field(description=_l("The invitation goes here; the person signs in with it."))
 
 
 class ProfileForm(FlaskForm):
@@ -212,16 +198,11 @@ class ProfileForm(FlaskForm):
 
 
 class EmailChangeForm(FlaskForm):
-    new_email = EmailField(
+    new_email = email_field(
         _l("New email address"),
-        validators=[DataRequired(), Length(max=254)],
         description=_l("A link goes there; the address changes when you open it."),
     )
-    current_password = PasswordField(
-        _l("Your password"),
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field(_l("Your password"))
 
 
 class EmailConfirmForm(FlaskForm):

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, record_event
+from tracker.audit.services import By, record_change, record_event
 from tracker.auth import links, throttle
 from tracker.auth.links import BaseUrlMissing, LinkError  # noqa: F401  (callers catch them here)
 from tracker.auth.models import AccountLink, LinkPurpose, Role, User, normalise_email
@@ -103,12 +103,11 @@ def revoke_invitation(user: User, *, by: By) -> None:
     _check_invitable(user)
     links.void_links(user, LinkPurpose.INVITATION, reason="withdrawn")
     user.is_active = False
-    db.session.flush()
-    record_event(
+    record_change(
+        user,
+        "revoke_invitation",
+        f"Withdrew the invitation of {user.email}; the account is deactivated",
         by=by,
-        action="revoke_invitation",
-        entity=user,
-        summary=f"Withdrew the invitation of {user.email}; the account is deactivated",
     )
 
 
@@ -231,12 +230,11 @@ def update_own_name(user: User, name: str) -> bool:
     if name == user.name:
         return False
     before, user.name = user.name, name
-    db.session.flush()
-    record_event(
+    record_change(
+        user,
+        "update",
+        f"{user.email} changed their name",
         by=user,
-        action="update",
-        entity=user,
-        summary=f"{user.email} changed their name",
         changes={"name": [before, name]},
     )
     return True

@@ -4,6 +4,8 @@ docs/security.md is the same rules as a table, and tests/test_authorisation.py c
 against that table for every role. Change a rule here, there, and in the table together.
 """
 
+from typing import TypeVar
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
@@ -15,6 +17,8 @@ from tracker.plan.documents import get_document
 from tracker.plan.models import ActionPoint, ActionPointDocument
 from tracker.pledges.models import Pledge
 from tracker.progress.models import ProgressUpdate, Workflow
+
+M = TypeVar("M")
 
 
 def can_read(user: User) -> bool:
@@ -156,6 +160,19 @@ def can_update_follow_up(user: User, follow_up: FollowUp) -> bool:
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
+
+
+def get_allowed(allowed: bool, model: type[M], record_id: int) -> M:
+    """The record of `model` for a user who is `allowed`: the 403 comes before the lookup, so
+    that the others learn nothing of which records exist; then the record, or a 404."""
+    require(allowed)
+    return db.get_or_404(model, record_id)
+
+
+def get_plan_record(model: type[M], record_id: int) -> M:
+    """A record that the plan's managers keep (an actor, a working group, a seat, a goal, an
+    activity), as on the pages that add one."""
+    return get_allowed(can_manage_plans(current_user), model, record_id)
 
 
 def get_editable_action_point(action_point_id: int) -> ActionPoint:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, add_and_record, apply_changes, record_event
+from tracker.audit.services import By, add_and_record, apply_changes, record_change, record_event
 from tracker.auth import links, throttle
 from tracker.auth.models import (
     UNUSABLE_PASSWORD,
@@ -235,13 +235,8 @@ def update_user(
         if "is_active" in changes
         else ("role_change" if "role" in changes else "update")
     )
-    db.session.flush()
-    record_event(
-        by=by,
-        action=action,
-        entity=user,
-        summary=f"Account {user.email}: {', '.join(described)}",
-        changes=changes,
+    record_change(
+        user, action, f"Account {user.email}: {', '.join(described)}", by=by, changes=changes
     )
     return changes
 
@@ -593,13 +588,12 @@ def create_calendar_feed(
     feed.api_token_id = token_id
     feed.created_at = utcnow()
     feed.last_used_at = feed.revoked_at = None
-    db.session.flush()
-    record_event(
-        by=by,
-        action="replace" if replaced else "create",
-        entity=feed,
-        summary=f"{'Replaced the' if replaced else 'New'} calendar feed address for {user.email}"
+    record_change(
+        feed,
+        "replace" if replaced else "create",
+        f"{'Replaced the' if replaced else 'New'} calendar feed address for {user.email}"
         + ("; the old one stopped working" if replaced else ""),
+        by=by,
     )
     return feed, plain
 
@@ -615,12 +609,8 @@ def revoke_calendar_feed(user: User, *, by: By) -> bool:
 
 def _revoke_feed(feed: CalendarFeed, *, by: By, why: str = "") -> None:
     feed.revoked_at = utcnow()
-    db.session.flush()
-    record_event(
-        by=by,
-        action="revoke",
-        entity=feed,
-        summary=f"Revoked the calendar feed address of {feed.user.email}{why}",
+    record_change(
+        feed, "revoke", f"Revoked the calendar feed address of {feed.user.email}{why}", by=by
     )
 
 

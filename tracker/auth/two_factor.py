@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from tracker.audit.services import By, record_event
+from tracker.audit.services import By, record_change, record_event
 from tracker.auth import throttle
 from tracker.auth.models import RecoveryCode, User
 from tracker.auth.services import AuthError, SignInThrottled, end_sessions, record_sign_in
@@ -115,13 +115,7 @@ def enable(user: User, secret: str, code: str, *, now: datetime | None = None) -
         )
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, now, step
     codes = _new_recovery_codes(user, now)
-    db.session.flush()
-    record_event(
-        by=user,
-        action="two_factor_on",
-        entity=user,
-        summary=f"{user.email} turned on two-factor sign-in",
-    )
+    record_change(user, "two_factor_on", f"{user.email} turned on two-factor sign-in", by=user)
     return codes
 
 
@@ -135,14 +129,13 @@ def turn_off(user: User, *, by: By) -> None:
     own = not isinstance(by, str) and by.id == user.id
     if not own:
         end_sessions(user)
-    db.session.flush()
-    record_event(
-        by=by,
-        action="two_factor_off" if own else "two_factor_reset",
-        entity=user,
-        summary=f"{user.email} turned off two-factor sign-in"
+    record_change(
+        user,
+        "two_factor_off" if own else "two_factor_reset",
+        f"{user.email} turned off two-factor sign-in"
         if own
         else f"Two-factor sign-in of {user.email} reset; their sessions ended",
+        by=by,
     )
 
 
@@ -225,11 +218,5 @@ def replace_recovery_codes(user: User, *, now: datetime | None = None) -> list[s
     """Ten new recovery codes in place of the old ones (used or not); returned to show once."""
     now = now or utcnow()
     codes = _new_recovery_codes(user, now)
-    db.session.flush()
-    record_event(
-        by=user,
-        action="recovery_codes_new",
-        entity=user,
-        summary=f"{user.email} made new recovery codes",
-    )
+    record_change(user, "recovery_codes_new", f"{user.email} made new recovery codes", by=user)
     return codes

@@ -1,6 +1,7 @@
 """The Secretariat's account pages: /admin/users."""
 
 import json
+from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -20,10 +21,10 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import can_manage_users, require
 from tracker.db import db
+from tracker.pages import commit_and_go, save_form, step_and_go
 from tracker.reports.history import page_history
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
-bp.add_app_template_global(can_manage_users)
 
 
 @bp.before_request
@@ -47,83 +48,76 @@ def index():
 def invite():
     form = InviteForm()
     form.set_actor_choices(list_actors())
-    if form.validate_on_submit():
-        try:
-            user, _url = lifecycle.invite_user(
-                email=form.email.data,
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
-                by=current_user._get_current_object(),
-            )
-        except services.AuthError as error:
-            form[error.field or "email"].errors.append(str(error))
-        except lifecycle.BaseUrlMissing as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Invitation mailed to %(email)s.", email=user.email))
-            return redirect(url_for("users.index"))
-    return render_template("users/invite.html", form=form)
+
+    def send():
+        user, _url = lifecycle.invite_user(
+            email=form.email.data,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
+            by=current_user._get_current_object(),
+        )
+        return user
+
+    saved = save_form(
+        form,
+        send,
+        (services.AuthError, lifecycle.BaseUrlMissing),
+        lambda user: _("Invitation mailed to %(email)s.", email=user.email),
+        url_for("users.index"),
+        default_field="email",
+    )
+    return saved or render_template("users/invite.html", form=form)
 
 
 @bp.post("/<id:user_id>/invite")
 def reinvite(user_id: int):
     user = get_user_or_404(user_id)
-    try:
-        lifecycle.reinvite_user(user, by=current_user._get_current_object())
-    except (services.AuthError, lifecycle.BaseUrlMissing) as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "A new invitation was mailed to %(email)s; the earlier link no longer works.",
-                email=user.email,
-            )
-        )
-    return redirect(url_for("users.index"))
+    return step_and_go(
+        partial(lifecycle.reinvite_user, user, by=current_user._get_current_object()),
+        (services.AuthError, lifecycle.BaseUrlMissing),
+        _(
+            "A new invitation was mailed to %(email)s; the earlier link no longer works.",
+            email=user.email,
+        ),
+        url_for("users.index"),
+    )
 
 
 @bp.post("/<id:user_id>/invitation/revoke")
 def revoke_invitation(user_id: int):
     user = get_user_or_404(user_id)
-    try:
-        lifecycle.revoke_invitation(user, by=current_user._get_current_object())
-    except services.AuthError as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "The invitation of %(email)s was withdrawn; the account is deactivated.",
-                email=user.email,
-            )
-        )
-    return redirect(url_for("users.index"))
+    return step_and_go(
+        partial(lifecycle.revoke_invitation, user, by=current_user._get_current_object()),
+        services.AuthError,
+        _(
+            "The invitation of %(email)s was withdrawn; the account is deactivated.",
+            email=user.email,
+        ),
+        url_for("users.index"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = NewUserForm()
     form.set_actor_choices(list_actors())
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data,
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                password=form.password.data,
-                actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
-                by=current_user._get_current_object(),
-            )
-        except services.AuthError as error:
-            form[error.field or "email"].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s created.", email=user.email))
-            return redirect(url_for("users.index"))
-    return render_template("users/new.html", form=form)
+    saved = save_form(
+        form,
+        lambda: services.create_user(
+            email=form.email.data,
+            name=form.name.data or "",
+            role=Role(form.role.data),
+            password=form.password.data,
+            actor=get_actor_by_code(form.actor.data) if form.actor.data else None,
+            by=current_user._get_current_object(),
+        ),
+        services.AuthError,
+        lambda user: _("Account %(email)s created.", email=user.email),
+        url_for("users.index"),
+        default_field="email",
+    )
+    return saved or render_template("users/new.html", form=form)
 
 
 @bp.route("/<id:user_id>/edit", methods=["GET", "POST"])
@@ -145,13 +139,12 @@ def edit(user_id: int):
         except services.AuthError as error:
             form[error.field or "name"].errors.append(str(error))
         else:
-            db.session.commit()
-            flash(
+            return commit_and_go(
                 _("Account %(email)s saved.", email=user.email)
                 if changes
-                else _("Nothing to change.")
+                else _("Nothing to change."),
+                url_for("users.index"),
             )
-            return redirect(url_for("users.index"))
     return _edit_page(user, form=form)
 
 
@@ -218,9 +211,10 @@ def reset_password(user_id: int):
         except services.AuthError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(_("New password set for %(email)s; their sessions have ended.", email=user.email))
-            return redirect(url_for("users.index"))
+            return commit_and_go(
+                _("New password set for %(email)s; their sessions have ended.", email=user.email),
+                url_for("users.index"),
+            )
     return render_template("users/password.html", form=form, user=user)
 
 

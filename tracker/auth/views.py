@@ -26,6 +26,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import User
 from tracker.auth.permissions import get_revocable_token
 from tracker.db import db
+from tracker.pages import commit_and_go
 from tracker.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -183,36 +184,44 @@ def _password_confirmed(form: ConfirmPasswordForm) -> int | None:
     return None
 
 
-@bp.post("/two-factor/recovery-codes")
-@login_required
-def new_recovery_codes():
+def _change_second_factor(change, *, turning_off: bool = False):
+    """A change to the user's second factor, made once the password is typed again: `change(user)`
+    answers. Without a second factor there is nothing to change; the Secretariat may not turn a
+    required one off."""
     user = current_user._get_current_object()
     if not user.has_second_factor:
         return redirect(url_for("auth.two_factor_page"))
-    form = ConfirmPasswordForm()
-    if (status := _password_confirmed(form)) is not None:
-        return _two_factor_page(password_form=form, status=status)
-    session[NEW_RECOVERY_CODES] = two_factor.replace_recovery_codes(user)
-    db.session.commit()
-    return redirect(url_for("auth.recovery_codes"))
-
-
-@bp.post("/two-factor/off")
-@login_required
-def two_factor_off():
-    user = current_user._get_current_object()
-    if not user.has_second_factor:
-        return redirect(url_for("auth.two_factor_page"))
-    if user.is_admin and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]:
+    if turning_off and user.is_admin and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]:
         flash(_("Two-factor sign-in is required for the Secretariat: it cannot be turned off."))
         return redirect(url_for("auth.two_factor_page"))
     form = ConfirmPasswordForm()
     if (status := _password_confirmed(form)) is not None:
         return _two_factor_page(password_form=form, status=status)
-    two_factor.turn_off(user, by=user)
-    db.session.commit()
-    flash(_("Two-factor sign-in is off. Signing in now asks for your password only."))
-    return redirect(url_for("auth.two_factor_page"))
+    return change(user)
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def new_recovery_codes():
+    def replace(user):
+        session[NEW_RECOVERY_CODES] = two_factor.replace_recovery_codes(user)
+        db.session.commit()
+        return redirect(url_for("auth.recovery_codes"))
+
+    return _change_second_factor(replace)
+
+
+@bp.post("/two-factor/off")
+@login_required
+def two_factor_off():
+    def turn_off(user):
+        two_factor.turn_off(user, by=user)
+        return commit_and_go(
+            _("Two-factor sign-in is off. Signing in now asks for your password only."),
+            url_for("auth.two_factor_page"),
+        )
+
+    return _change_second_factor(turn_off, turning_off=True)
 
 
 # What an admin who must set up a second factor may still open.
@@ -293,6 +302,6 @@ def tokens():
 def revoke_token(token_id: int):
     token = get_revocable_token(token_id)
     services.revoke_token(token, by=current_user)
-    db.session.commit()
-    flash(_("Token %(prefix)s… revoked.", prefix=token.prefix))
-    return redirect(url_for("auth.tokens"))
+    return commit_and_go(
+        _("Token %(prefix)s… revoked.", prefix=token.prefix), url_for("auth.tokens")
+    )

@@ -5,17 +5,16 @@ import threading
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 
 from tracker.db import db, reading
 from tracker.mail import sender, services
 from tracker.mail.models import MailStatus
 
-mail_group = click.Group("mail", help="The outbox, and its delivery over SMTP (MAIL_URL).")
+mail_group = AppGroup("mail", help="The outbox, and its delivery over SMTP (MAIL_URL).")
 
 
 @mail_group.command("outbox")
-@with_appcontext
 @click.option("--status", type=click.Choice([s.value for s in MailStatus]), help="Only these.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 def outbox_command(status, limit):
@@ -35,7 +34,6 @@ def outbox_command(status, limit):
 
 
 @mail_group.command("send")
-@with_appcontext
 @click.option("--loop", is_flag=True, help="Keep delivering until SIGTERM or Ctrl-C.")
 @click.option(
     "--interval",

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.permissions import can_view_outbox, require
+from tracker.auth.permissions import can_view_outbox, get_allowed, require
 from tracker.db import db
 from tracker.mail import services
 from tracker.mail.models import MailStatus, OutgoingMail
@@ -12,7 +12,6 @@ from tracker.mail.sender import MailConfigError, parse_mail_url
 from tracker.query_args import page_arg
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/mail")
-bp.add_app_template_global(can_view_outbox)  # the navigation shows the page to admins only
 
 PER_PAGE = 50
 
@@ -69,8 +68,7 @@ def index():
 @bp.get("/<id:mail_id>")
 @login_required
 def show(mail_id: int):
-    require(can_view_outbox(current_user))
-    mail = db.get_or_404(OutgoingMail, mail_id)
+    mail = get_allowed(can_view_outbox(current_user), OutgoingMail, mail_id)
     message = message_from_string(mail.content, policy=policy.default)
     parts = [
         (part.get_content_type(), _shown(part))

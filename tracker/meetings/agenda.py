@@ -6,7 +6,7 @@ Items carried over from open follow-ups are added by services.carry_over, with t
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker.audit.services import By, add_and_record, apply_changes, record_event
+from tracker.audit.services import By, add_and_record, apply_changes, record_change, record_event
 from tracker.db import db
 from tracker.meetings.models import AgendaItem, Meeting
 from tracker.meetings.services import MeetingError, lock_meeting, next_position, record_of_meeting
@@ -124,12 +124,11 @@ def update_agenda_item(
     values = _check_agenda_item(meeting, title=title, action_point=action_point, goal=goal)
     changes = apply_changes(item, values)
     if changes:
-        db.session.flush()
-        record_event(
+        record_change(
+            meeting,
+            "agenda_edit",
+            f"Agenda item {item.position} edited: {item.title[:200]}",
             by=by,
-            action="agenda_edit",
-            entity=meeting,
-            summary=f"Agenda item {item.position} edited: {item.title[:200]}",
             changes={**changes, "agenda_item": [item.id, item.id]},
         )
     return item

@@ -6,6 +6,7 @@ create_app imports this module so that its routes join `bp` before it is registe
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker import i18n
@@ -63,9 +64,9 @@ def revoke_feed():
     if StepForm().validate_on_submit():
         if auth_services.revoke_calendar_feed(current_user, by=current_user):
             db.session.commit()
-            flash("Feed address revoked: calendar apps subscribed to it get nothing more.")
+            flash(_("Feed address revoked: calendar apps subscribed to it get nothing more."))
         else:
-            flash("You have no calendar feed address to revoke.")
+            flash(_("You have no calendar feed address to revoke."))
     return redirect(url_for("meetings.calendar"))
 
 

@@ -6,128 +6,53 @@ create_app imports this module so that its routes join `bp` before it is registe
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
-from tracker.auth.permissions import get_manageable_meeting, get_updatable_follow_up
+from tracker.auth.permissions import get_updatable_follow_up
 from tracker.db import StaleVersionError, db
-from tracker.meetings import follow_ups as follow_up_services
-from tracker.meetings import queries, services
+from tracker.meetings import parts, queries, services
 from tracker.meetings.forms import (
-    DecisionEditForm,
     DecisionForm,
-    FollowUpEditForm,
     FollowUpForm,
     FollowUpStatusForm,
-    decision_data,
-    decision_values,
-    follow_up_data,
-    follow_up_edit_values,
-    follow_up_values,
 )
 from tracker.meetings.models import FollowUpStatus
-from tracker.meetings.views import bp, edit_and_show, field_error, remove_and_show, save_and_show
+from tracker.meetings.views import bp, edits, removes, writes
+from tracker.pages import save_form
 from tracker.query_args import page_arg
 
 
-@bp.post("/<id:meeting_id>/decisions")
-@login_required
-def add_decision(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = DecisionForm()
-    form.set_choices(meeting.plan)
-    return save_and_show(
-        meeting,
-        form,
-        "decision_form",
-        lambda: follow_up_services.record_decision(
-            meeting, **decision_values(form, meeting.plan), by=current_user
-        ),
-        "Decision recorded.",
-    )
+@writes("/decisions", DecisionForm, parts.record_decision)
+def add_decision(decision) -> str:
+    return _("Decision recorded.")
 
 
-@bp.route("/<id:meeting_id>/decisions/<id:decision_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = follow_up_services.get_decision(meeting, decision_id) or abort(404)
-    form = DecisionEditForm(data=decision_data(decision))
-    form.set_choices(meeting.plan)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit a decision",
-        decision,
-        lambda: follow_up_services.update_decision(
-            decision,
-            **decision_values(form, meeting.plan),
-            version=form.version.data,
-            by=current_user,
-        ),
-        lambda: decision_data(decision),
-        "Decision saved.",
-    )
+@writes("/follow-ups", FollowUpForm, parts.add_follow_up)
+def add_follow_up(follow_up) -> str:
+    return _("Follow-up action added.")
 
 
-@bp.post("/<id:meeting_id>/decisions/<id:decision_id>/remove")
-@login_required
-def remove_decision(meeting_id: int, decision_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    decision = follow_up_services.get_decision(meeting, decision_id) or abort(404)
-    return remove_and_show(
-        meeting, follow_up_services.remove_decision, decision, "Decision removed."
-    )
+@edits("/decisions/<id:decision_id>/edit", parts.DECISION)
+def edit_decision(decision) -> tuple[str, str]:
+    return _("Edit a decision"), _("Decision saved.")
 
 
-@bp.route("/<id:meeting_id>/follow-ups/<id:follow_up_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_follow_up(meeting_id: int, follow_up_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_up = follow_up_services.get_follow_up(meeting, follow_up_id) or abort(404)
-    actors = list_actors()
-    form = FollowUpEditForm(data=follow_up_data(follow_up))
-    form.set_choices(actors)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit a follow-up action",
-        follow_up,
-        lambda: follow_up_services.update_follow_up(
-            follow_up, **follow_up_edit_values(form, actors), by=current_user
-        ),
-        lambda: follow_up_data(follow_up),
-        "Follow-up action saved.",
-    )
+@edits("/follow-ups/<id:follow_up_id>/edit", parts.FOLLOW_UP)
+def edit_follow_up(follow_up) -> tuple[str, str]:
+    return _("Edit a follow-up action"), _("Follow-up action saved.")
 
 
-@bp.post("/<id:meeting_id>/follow-ups/<id:follow_up_id>/remove")
-@login_required
-def remove_follow_up(meeting_id: int, follow_up_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    follow_up = follow_up_services.get_follow_up(meeting, follow_up_id) or abort(404)
-    return remove_and_show(
-        meeting, follow_up_services.remove_follow_up, follow_up, "Follow-up removed."
-    )
+@removes("/decisions/<id:decision_id>/remove", parts.DECISION)
+def remove_decision(decision) -> str:
+    return _("Decision removed.")
 
 
-@bp.post("/<id:meeting_id>/follow-ups")
-@login_required
-def add_follow_up(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    form = FollowUpForm()
-    form.set_choices(actors, meeting)
-    return save_and_show(
-        meeting,
-        form,
-        "follow_up_form",
-        lambda: follow_up_services.add_follow_up(
-            meeting, **follow_up_values(form, actors, meeting), by=current_user
-        ),
-        "Follow-up action added.",
-    )
+@removes("/follow-ups/<id:follow_up_id>/remove", parts.FOLLOW_UP)
+def remove_follow_up(follow_up) -> str:
+    return _("Follow-up removed.")
 
 
 @bp.get("/follow-ups")
@@ -164,23 +89,20 @@ def follow_up_status(follow_up_id: int):
     follow_up = get_updatable_follow_up(follow_up_id)
     form = FollowUpStatusForm(data={"status": follow_up.status.value})
     conflict = None
-    if form.validate_on_submit():
-        try:
-            follow_up_services.change_follow_up_status(
-                follow_up,
-                status=form.status.data,
-                note=form.note.data,
-                version=form.version.data,
-                by=current_user,
-            )
-        except services.MeetingError as error:
-            field_error(form, error)
-        except StaleVersionError as error:
-            conflict = error
-        else:
-            db.session.commit()
-            flash(f"Follow-up is now {follow_up.status.label.lower()}.")
-            return redirect(url_for("meetings.show", meeting_id=follow_up.meeting_id))
+    try:  # a conflict shows the form again, with what is saved now beside it
+        saved = save_form(
+            form,
+            lambda: parts.change_follow_up_status(follow_up, form, current_user),
+            services.MeetingError,
+            lambda _result: _(
+                "Follow-up is now %(status)s.", status=follow_up.status.label.lower()
+            ),
+            url_for("meetings.show", meeting_id=follow_up.meeting_id),
+        )
+    except StaleVersionError as error:
+        saved, conflict = None, error
+    if saved:
+        return saved
     if request.method == "GET":
         form.version.data = follow_up.version
     return render_template(

@@ -21,7 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, add_and_record, apply_changes, jsonable, record_event
+from tracker.audit.services import (
+    By,
+    add_and_record,
+    apply_changes,
+    jsonable,
+    record_change,
+    record_event,
+)
 from tracker.db import check_version, db, guarded_write, utcnow
 from tracker.i18n import format_number
 from tracker.meetings.models import (
@@ -337,12 +344,11 @@ def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
     if meeting.cancelled_at is not None:
         raise MeetingError(_("The meeting is already cancelled."), "meeting")
     meeting.cancelled_at = utcnow()
-    db.session.flush()
-    record_event(
+    record_change(
+        meeting,
+        "cancel",
+        "Meeting cancelled",
         by=by,
-        action="cancel",
-        entity=meeting,
-        summary="Meeting cancelled",
         changes={"cancelled_at": [None, jsonable(meeting.cancelled_at)]},
     )
     notifications.notify_meeting_cancelled(meeting, by=by)
@@ -443,12 +449,11 @@ def set_participant(
         with guarded_write(duplicate=MeetingError(_("That actor was just added."), "actor")):
             db.session.add(participant)
     participant.attendance = attendance
-    db.session.flush()
-    record_event(
+    record_change(
+        meeting,
+        "participant",
+        f"{actor.name}: {english_label(attendance)}",
         by=by,
-        action="participant",
-        entity=meeting,
-        summary=f"{actor.name}: {english_label(attendance)}",
         changes={actor.code: [jsonable(before), attendance.value]},
     )
     if invited:

@@ -1,13 +1,17 @@
 from collections.abc import Callable
 from datetime import date
+from functools import partial, wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from tracker.actors.display import actor_name
 from tracker.actors.services import list_actors
 from tracker.auth.permissions import can_manage_meetings, get_manageable_meeting, require
 from tracker.db import StaleVersionError, db
-from tracker.meetings import agenda, queries, services
+from tracker.meetings import parts, queries, services
 from tracker.meetings.forms import (
     DEFAULT_ZONE,
     AgendaItemForm,
@@ -20,15 +24,11 @@ from tracker.meetings.forms import (
     ParticipantForm,
     ParticipantGroupForm,
     StepForm,
-    agenda_item_data,
-    agenda_item_values,
     meeting_data,
     page_meeting_values,
-    participant_group_values,
-    participant_values,
 )
 from tracker.meetings.models import Meeting, MeetingKind
-from tracker.pages import conflict_page, render_form_page
+from tracker.pages import commit_and_go, conflict_page, render_form_page
 from tracker.plan import services as plan_services
 from tracker.query_args import page_arg
 from tracker.reports.history import page_history
@@ -104,9 +104,10 @@ def new():
         except services.MeetingError as error:
             field_error(form, error)
         else:
-            db.session.commit()
-            flash("Meeting created; open follow-ups of its series are on its agenda.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return commit_and_go(
+                _("Meeting created; open follow-ups of its series are on its agenda."),
+                url_for("meetings.show", meeting_id=meeting.id),
+            )
     return render_template("meetings/edit.html", form=form, meeting=None)
 
 
@@ -125,12 +126,23 @@ def edit(meeting_id: int):
         except StaleVersionError as error:
             return conflict_page(form, error, meeting, back, current=meeting_data(meeting))
         else:
-            db.session.commit()
-            flash("Meeting saved.")
-            return redirect(back)
+            return commit_and_go(_("Meeting saved."), back)
     if request.method == "GET":
         form.version.data = meeting.version
     return render_template("meetings/edit.html", form=form, meeting=meeting)
+
+
+# The meeting page's forms, by the names the template knows them by.
+PAGE_FORMS = {
+    "participant_form": ParticipantForm,
+    "group_form": ParticipantGroupForm,
+    "agenda_form": AgendaItemForm,
+    "minutes_form": MinutesForm,
+    "decision_form": DecisionForm,
+    "follow_up_form": FollowUpForm,
+    "attachment_form": AttachmentForm,
+    "step_form": StepForm,
+}
 
 
 def render_meeting(meeting_id: int, status: int = 200, **forms):
@@ -138,22 +150,14 @@ def render_meeting(meeting_id: int, status: int = 200, **forms):
     if can_manage_meetings(current_user):
         actors = list_actors()
         queries.load_plan_links(meeting.plan)
-        forms.setdefault("participant_form", ParticipantForm(formdata=None))
-        forms.setdefault("group_form", ParticipantGroupForm(formdata=None, attendance="invited"))
-        forms.setdefault("agenda_form", AgendaItemForm(formdata=None))
         # The form starts from the latest version: minutes are corrected, not retyped.
-        forms.setdefault(
-            "minutes_form", MinutesForm(formdata=None, text=minutes.text if minutes else "")
-        )
-        forms.setdefault("decision_form", DecisionForm(formdata=None))
-        forms.setdefault("follow_up_form", FollowUpForm(formdata=None))
-        forms.setdefault("attachment_form", AttachmentForm(formdata=None))
-        forms.setdefault("step_form", StepForm(formdata=None))
-        forms["participant_form"].set_choices(actors)
-        forms["group_form"].set_choices(queries.participant_groups(), actors)
-        forms["agenda_form"].set_choices(meeting.plan)
-        forms["decision_form"].set_choices(meeting.plan)
-        forms["follow_up_form"].set_choices(actors, meeting)
+        empty = {
+            "group_form": {"attendance": "invited"},
+            "minutes_form": {"text": minutes.text if minutes else ""},
+        }
+        for name, form_class in PAGE_FORMS.items():
+            form = forms.get(name) or form_class(formdata=None, **empty.get(name, {}))
+            forms[name] = parts.with_choices(form, meeting, actors)
     page = render_template(
         "meetings/show.html",
         meeting=meeting,
@@ -171,215 +175,173 @@ def show(meeting_id: int):
     return render_meeting(meeting_id)
 
 
-def save_and_show(
-    meeting: Meeting,
-    form,
-    form_name: str,
-    write: Callable[[], object],
-    done: str | Callable[..., str],
-):
-    """Every write of the meeting page: validate the form, `write`, commit, flash `done` (or
-    `done(what write returned)`) and go back to the meeting; else the page again, 422, with
-    the form (as `form_name`) showing what was wrong."""
+def save_and_show(meeting: Meeting, form, write: Callable[[], object], done: Callable[..., str]):
+    """Every write of the meeting page: validate the form, `write`, commit, flash `done(what write
+    returned)` and go back to the meeting; else the page again, 422, with the form showing what
+    was wrong."""
     if form.validate_on_submit():
         try:
             result = write()
         except (services.MeetingError, UploadError) as error:
             field_error(form, error)
         else:
-            db.session.commit()
-            flash(done if isinstance(done, str) else done(result))
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return commit_and_go(done(result), url_for("meetings.show", meeting_id=meeting.id))
+    form_name = next((n for n, c in PAGE_FORMS.items() if type(form) is c), "move_form")
     return render_meeting(meeting.id, 422, **{form_name: form})
 
 
-def remove_and_show(meeting: Meeting, remove: Callable[..., None], record, done: str):
-    """A button that removes one record of the meeting: no fields, the CSRF token only."""
-    return save_and_show(
-        meeting, StepForm(), "step_form", lambda: remove(record, by=current_user), done
+def _target(meeting: Meeting, kind: parts.Kind | None, key: dict):
+    """The meeting, or its record of `kind` that the URL's other value names, else 404."""
+    return meeting if kind is None else kind.find(meeting, *key.values()) or abort(404)
+
+
+def _route(rule: str, view, methods=("POST",)):
+    """Serve `view` at `rule` below the meeting's address, to those signed in (its endpoint is
+    its name)."""
+    view = login_required(view)
+    bp.add_url_rule(f"/<id:meeting_id>{rule}", view_func=view, methods=list(methods))
+    return view
+
+
+def writes(rule: str, form_class, write, of: parts.Kind | None = None):
+    """The view at `rule` (below the meeting's address) is a write of one part of the meeting
+    page by one who may manage the meeting: `write(the meeting, or its record `of` that kind,
+    the form with its choices, user)`; the view itself only says what to flash, from what the
+    write returned."""
+
+    def decorate(done):
+        @wraps(done)
+        def view(meeting_id: int, **key):
+            meeting = get_manageable_meeting(meeting_id)
+            target = _target(meeting, of, key)
+            form = parts.with_choices(form_class(), meeting)
+            return save_and_show(meeting, form, lambda: write(target, form, current_user), done)
+
+        return _route(rule, view)
+
+    return decorate
+
+
+def removes(rule: str, kind: parts.Kind):
+    """The view at `rule` (below the meeting's address) is a button that removes one record of
+    the meeting: no fields, the CSRF token only; the view says what to flash, from the record
+    as it was."""
+
+    def decorate(done):
+        @wraps(done)
+        def view(meeting_id: int, **key):
+            meeting = get_manageable_meeting(meeting_id)
+            record = _target(meeting, kind, key)
+            message = done(record)
+            write = partial(kind.remove, record, by=current_user)
+            return save_and_show(meeting, StepForm(), write, lambda _result: message)
+
+        return _route(rule, view)
+
+    return decorate
+
+
+def edits(rule: str, kind: parts.Kind):
+    """The view at `rule` (below the meeting's address) is the edit page of one record of the
+    meeting (an agenda item, a decision, a follow-up), its form filled with what is saved: its
+    write, and back to the meeting; else the form again (422), or the conflict page when someone
+    saved the record since (with what is saved now, as the form shows it). The view says the
+    page's heading and what to flash."""
+
+    def decorate(words):
+        @wraps(words)
+        def view(meeting_id: int, **key):
+            meeting = get_manageable_meeting(meeting_id)
+            record = _target(meeting, kind, key)
+            heading, done = words(record)
+            form = parts.with_choices(kind.form(data=kind.data(record)), meeting)
+            back = url_for("meetings.show", meeting_id=meeting.id)
+            if form.validate_on_submit():
+                try:
+                    kind.write(record, form, current_user)
+                except services.MeetingError as error:
+                    field_error(form, error)
+                except StaleVersionError as error:
+                    current = kind.data(record)
+                    return conflict_page(form, error, record, back, current=current)
+                else:
+                    return commit_and_go(done, back)
+            if request.method == "GET" and "version" in form:
+                form.version.data = record.version
+            status = 200 if request.method == "GET" else 422
+            return render_form_page(form, heading, back=back, status=status)
+
+        return _route(rule, view, ("GET", "POST"))
+
+    return decorate
+
+
+@writes("/participants", ParticipantForm, parts.set_participant)
+def add_participant(participant) -> str:
+    return _(
+        "%(actor)s: %(attendance)s.",
+        actor=actor_name(participant.actor),
+        attendance=participant.attendance.label.lower(),
     )
 
 
-def edit_and_show(
-    meeting: Meeting,
-    form,
-    heading: str,
-    record,
-    write: Callable[[], object],
-    current: Callable[[], dict],
-    done: str,
-):
-    """The edit page of one record of the meeting (an agenda item, a decision, a follow-up):
-    save and go back to the meeting; else the form again (422), or the conflict page when
-    someone saved the record since (`current()`: what is saved now, as the form shows it)."""
-    back = url_for("meetings.show", meeting_id=meeting.id)
-    if form.validate_on_submit():
-        try:
-            write()
-        except services.MeetingError as error:
-            field_error(form, error)
-        except StaleVersionError as error:
-            return conflict_page(form, error, record, back, current=current())
-        else:
-            db.session.commit()
-            flash(done)
-            return redirect(back)
-    if request.method == "GET" and "version" in form:
-        form.version.data = record.version
-    return render_form_page(
-        form, heading, back=back, status=200 if request.method == "GET" else 422
+@writes("/participants/group", ParticipantGroupForm, parts.add_participant_group)
+def add_participant_group(rows) -> str:
+    if not rows:
+        return _("Every member of the group is already a participant.")
+    return ngettext("%(num)d participant(s) added.", "%(num)d participant(s) added.", len(rows))
+
+
+@removes("/participants/<actor_code>/remove", parts.PARTICIPANT)
+def remove_participant(participant) -> str:
+    return _("%(actor)s is no longer a participant.", actor=actor_name(participant.actor))
+
+
+@writes("/agenda", AgendaItemForm, parts.add_agenda_item)
+def add_agenda_item(item) -> str:
+    return _("Agenda item added.")
+
+
+@writes("/agenda/<id:item_id>/move", AgendaMoveForm, parts.move_agenda_item, of=parts.AGENDA_ITEM)
+def move_agenda_item(moved) -> str:
+    return _(
+        "“%(title)s” is now item %(position)s.", title=moved.title[:80], position=moved.position
     )
 
 
-@bp.post("/<id:meeting_id>/participants")
-@login_required
-def add_participant(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    actors = list_actors()
-    form = ParticipantForm()
-    form.set_choices(actors)
-    return save_and_show(
-        meeting,
-        form,
-        "participant_form",
-        lambda: services.set_participant(
-            meeting, **participant_values(form, actors), by=current_user
-        ),
-        lambda participant: f"{participant.actor.name}: {participant.attendance.value}.",
-    )
-
-
-@bp.post("/<id:meeting_id>/participants/group")
-@login_required
-def add_participant_group(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = ParticipantGroupForm()
-    form.set_choices(queries.participant_groups(), list_actors())
-    return save_and_show(
-        meeting,
-        form,
-        "group_form",
-        lambda: services.add_participants(
-            meeting, **participant_group_values(form), by=current_user
-        ),
-        lambda rows: (
-            f"{len(rows)} participant(s) added."
-            if rows
-            else "Every member of the group is already a participant."
-        ),
-    )
-
-
-@bp.post("/<id:meeting_id>/participants/<actor_code>/remove")
-@login_required
-def remove_participant(meeting_id: int, actor_code: str):
-    meeting = get_manageable_meeting(meeting_id)
-    participant = services.get_participant(meeting, actor_code) or abort(404)
-    done = f"{participant.actor.name} is no longer a participant."
-    return remove_and_show(meeting, services.remove_participant, participant, done)
-
-
-@bp.post("/<id:meeting_id>/agenda")
-@login_required
-def add_agenda_item(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = AgendaItemForm()
-    form.set_choices(meeting.plan)
-    return save_and_show(
-        meeting,
-        form,
-        "agenda_form",
-        lambda: agenda.add_agenda_item(
-            meeting, **agenda_item_values(form, meeting.plan), by=current_user
-        ),
-        "Agenda item added.",
-    )
-
-
-@bp.post("/<id:meeting_id>/agenda/<id:item_id>/move")
-@login_required
-def move_agenda_item(meeting_id: int, item_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    item = agenda.get_agenda_item(meeting, item_id) or abort(404)
-    form = AgendaMoveForm()
-    return save_and_show(
-        meeting,
-        form,
-        "move_form",
-        lambda: agenda.move_agenda_item(item, position=form.position.data, by=current_user),
-        lambda moved: f"“{moved.title[:80]}” is now item {moved.position}.",
-    )
-
-
-@bp.post("/<id:meeting_id>/agenda/<id:item_id>/remove")
-@login_required
-def remove_agenda_item(meeting_id: int, item_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    item = agenda.get_agenda_item(meeting, item_id) or abort(404)
-    done = f"Agenda item “{item.title[:80]}” removed."
+@removes("/agenda/<id:item_id>/remove", parts.AGENDA_ITEM)
+def remove_agenda_item(item) -> str:
     if item.carried_from_id:
-        done += " Its follow-up is unchanged; while it is open, carrying over puts it back."
-    return remove_and_show(meeting, agenda.remove_agenda_item, item, done)
+        return _(
+            "Agenda item “%(title)s” removed. Its follow-up is unchanged; while it is open,"
+            " carrying over puts it back.",
+            title=item.title[:80],
+        )
+    return _("Agenda item “%(title)s” removed.", title=item.title[:80])
 
 
-@bp.route("/<id:meeting_id>/agenda/<id:item_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_agenda_item(meeting_id: int, item_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    item = agenda.get_agenda_item(meeting, item_id) or abort(404)
-    form = AgendaItemForm(data=agenda_item_data(item))
-    form.set_choices(meeting.plan)
-    return edit_and_show(
-        meeting,
-        form,
-        "Edit an agenda item",
-        item,
-        lambda: agenda.update_agenda_item(
-            item, **agenda_item_values(form, meeting.plan), by=current_user
-        ),
-        lambda: agenda_item_data(item),
-        "Agenda item saved.",
+@edits("/agenda/<id:item_id>/edit", parts.AGENDA_ITEM)
+def edit_agenda_item(item) -> tuple[str, str]:
+    return _("Edit an agenda item"), _("Agenda item saved.")
+
+
+@writes("/cancel", StepForm, parts.cancel_meeting)
+def cancel(meeting) -> str:
+    return _("Meeting cancelled; its participants are told.")
+
+
+@writes("/carry-over", StepForm, parts.carry_over)
+def carry_over(items) -> str:
+    return ngettext(
+        "%(num)d open follow-up(s) carried onto the agenda.",
+        "%(num)d open follow-up(s) carried onto the agenda.",
+        len(items),
     )
 
 
-@bp.post("/<id:meeting_id>/cancel")
-@login_required
-def cancel(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    return save_and_show(
-        meeting,
-        StepForm(),
-        "step_form",
-        lambda: services.cancel_meeting(meeting, by=current_user),
-        "Meeting cancelled; its participants are told.",
-    )
-
-
-@bp.post("/<id:meeting_id>/carry-over")
-@login_required
-def carry_over(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    return save_and_show(
-        meeting,
-        StepForm(),
-        "step_form",
-        lambda: services.carry_over(meeting, by=current_user),
-        lambda items: f"{len(items)} open follow-up(s) carried onto the agenda.",
-    )
-
-
-@bp.post("/<id:meeting_id>/minutes")
-@login_required
-def record_minutes(meeting_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    form = MinutesForm()
-    return save_and_show(
-        meeting,
-        form,
-        "minutes_form",
-        lambda: services.record_minutes(meeting, text=form.text.data, by=current_user),
-        lambda minutes: f"Minutes saved (version {minutes.number}).",
-    )
+@writes("/minutes", MinutesForm, parts.record_minutes)
+def record_minutes(minutes) -> str:
+    return _("Minutes saved (version %(number)s).", number=minutes.number)
 
 
 @bp.post("/<id:meeting_id>/attachments")
@@ -395,13 +357,14 @@ def attach(meeting_id: int):
         except (services.MeetingError, UploadError) as error:
             form.file.errors = [*form.file.errors, str(error)]
         else:
-            db.session.commit()
-            flash(f"{item.file.filename} attached.")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return commit_and_go(
+                _("%(filename)s attached.", filename=item.file.filename),
+                url_for("meetings.show", meeting_id=meeting.id),
+            )
     # Back to the meeting, not a page at this POST-only address: a file cannot be put back
     # into the form anyway, and the address bar keeps an address that can be reloaded.
-    for error in [e for errors in form.errors.values() for e in errors] or ["No file."]:
-        flash(f"The file was not attached: {error}", "error")
+    for error in [e for errors in form.errors.values() for e in errors] or [_("No file.")]:
+        flash(_("The file was not attached: %(error)s", error=error), "error")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
@@ -412,13 +375,12 @@ def attachment(meeting_id: int, attachment_id: int):
     return send_stored_file(item.file) if item else abort(404)
 
 
-@bp.post("/<id:meeting_id>/attachments/<id:attachment_id>/remove")
-@login_required
-def remove_attachment(meeting_id: int, attachment_id: int):
-    meeting = get_manageable_meeting(meeting_id)
-    item = services.get_attachment(meeting, attachment_id) or abort(404)
-    done = f"{item.file.filename} removed from the meeting (the stored file is kept)."
-    return remove_and_show(meeting, services.remove_attachment, item, done)
+@removes("/attachments/<id:attachment_id>/remove", parts.ATTACHMENT)
+def remove_attachment(item) -> str:
+    return _(
+        "%(filename)s removed from the meeting (the stored file is kept).",
+        filename=item.file.filename,
+    )
 
 
 @bp.get("/<id:meeting_id>/minutes/<id:version>")

@@ -3,16 +3,15 @@
 from datetime import date
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 
 from tracker.db import db
 from tracker.notifications import services
 
-notify_group = click.Group("notify", help="Scheduled notifications and daily digests.")
+notify_group = AppGroup("notify", help="Scheduled notifications and daily digests.")
 
 
 @notify_group.command("due")
-@with_appcontext
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),

@@ -255,31 +255,24 @@ def _update_words(update: ProgressUpdate) -> dict:
     return {"actor": update.actor.code, "point": update.action_point.code}
 
 
+def _notify_author(update: ProgressUpdate, kind: NotificationKind, text, **options):
+    """A notification about an update to its author alone (no one when the author is gone)."""
+    author = [update.created_by] if update.created_by else []
+    link = path_for("progress.show", update_id=update.id)
+    return notify(author, kind, subject=update, text=text, link=link, **options)
+
+
 def notify_update_returned(update: ProgressUpdate, *, by: By) -> list[Notification]:
     """My update was returned, with the reason: to its author alone."""
-    author = [update.created_by] if update.created_by else []
-    return notify(
-        author,
-        NotificationKind.UPDATE_RETURNED,
-        subject=update,
-        text=("update_returned", _update_words(update)),
-        detail=("reason", {"reason": update.return_reason}),
-        link=path_for("progress.show", update_id=update.id),
-        by=by,
-    )
+    text = ("update_returned", _update_words(update))
+    detail = ("reason", {"reason": update.return_reason})
+    return _notify_author(update, NotificationKind.UPDATE_RETURNED, text, detail=detail, by=by)
 
 
 def notify_update_validated(update: ProgressUpdate, *, by: By) -> list[Notification]:
     """My update was validated: to its author alone."""
-    author = [update.created_by] if update.created_by else []
-    return notify(
-        author,
-        NotificationKind.UPDATE_VALIDATED,
-        subject=update,
-        text=("update_validated", _update_words(update)),
-        link=path_for("progress.show", update_id=update.id),
-        by=by,
-    )
+    text = ("update_validated", _update_words(update))
+    return _notify_author(update, NotificationKind.UPDATE_VALIDATED, text, by=by)
 
 
 def notify_updates_submitted(updates: Sequence[ProgressUpdate], *, by: By) -> list[Notification]:
@@ -426,11 +419,18 @@ def notify_meeting_scheduled(meeting: Meeting, actor: Actor, *, by: By) -> list[
     """A meeting ahead was scheduled for an actor (it was invited): to its users, with an .ics."""
     if not is_ahead(meeting):
         return []
+    text = ("meeting_scheduled", _meeting_words(meeting))
+    users = active_users_of([actor.id])
+    return _notify_meeting(users, meeting, NotificationKind.MEETING_SCHEDULED, text, by=by)
+
+
+def _notify_meeting(users, meeting: Meeting, kind: NotificationKind, text, *, by: By):
+    """A meeting ahead was scheduled or moved: when and where it is, with its .ics."""
     return notify(
-        active_users_of([actor.id]),
-        NotificationKind.MEETING_SCHEDULED,
+        users,
+        kind,
         subject=meeting,
-        text=("meeting_scheduled", _meeting_words(meeting)),
+        text=text,
         detail=_where(meeting),
         link=path_for("meetings.show", meeting_id=meeting.id),
         by=by,
@@ -450,16 +450,9 @@ def notify_meeting_moved(meeting: Meeting, *, by: By) -> list[Notification]:
     """A meeting ahead moved (time or place): to its participants' users, with the new .ics."""
     if not is_ahead(meeting):
         return []
-    return notify(
-        participant_users(meeting),
-        NotificationKind.MEETING_MOVED,
-        subject=meeting,
-        text=("meeting_moved", _meeting_words(meeting)),
-        detail=_where(meeting),
-        link=path_for("meetings.show", meeting_id=meeting.id),
-        by=by,
-        attachments=_ics(meeting),
-    )
+    text = ("meeting_moved", _meeting_words(meeting))
+    users = participant_users(meeting)
+    return _notify_meeting(users, meeting, NotificationKind.MEETING_MOVED, text, by=by)
 
 
 def notify_meeting_cancelled(meeting: Meeting, *, by: By) -> list[Notification]:

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from tracker.db import db
 from tracker.notifications import services
 from tracker.notifications.forms import NotificationSettingsForm
+from tracker.pages import commit_and_go, save_form
 from tracker.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -56,28 +57,26 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(current_user)
-    db.session.commit()
-    flash(
+    return commit_and_go(
         ngettext(
             "%(num)d notification(s) marked read.",
             "%(num)d notification(s) marked read.",
             count,
-        )
+        ),
+        url_for(".index"),
     )
-    return redirect(url_for(".index"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
     form = NotificationSettingsForm(delivery=services.get_delivery(current_user).value)
-    if form.validate_on_submit():
-        try:
-            delivery = services.set_delivery(current_user, form.delivery.data, by=current_user)
-        except services.NotificationError as error:
-            form.delivery.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Notifications: %(delivery)s.", delivery=delivery.label))
-            return redirect(url_for(".settings"))
-    return render_template("notifications/settings.html", form=form)
+    saved = save_form(
+        form,
+        lambda: services.set_delivery(current_user, form.delivery.data, by=current_user),
+        services.NotificationError,
+        lambda delivery: _("Notifications: %(delivery)s.", delivery=delivery.label),
+        url_for(".settings"),
+        default_field="delivery",
+    )
+    return saved or render_template("notifications/settings.html", form=form)

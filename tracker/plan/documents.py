@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from tracker.audit.services import By, add_and_record, record_event
+from tracker.audit.services import By, add_and_record, record_change
 from tracker.db import db, utcnow
 from tracker.plan.models import ActionPoint, ActionPointDocument
 from tracker.plan.services import PlanError
@@ -56,12 +56,11 @@ def retire_document(document: ActionPointDocument, *, by: By) -> ActionPointDocu
     if document.retired_at is not None:
         raise PlanError(_("This document is retired already."), "document")
     document.retired_at = utcnow()
-    db.session.flush()
-    record_event(
+    record_change(
+        document,
+        "retire",
+        f"Retired “{document.title}” of action point {document.action_point.code}",
         by=by,
-        action="retire",
-        entity=document,
-        summary=f"Retired “{document.title}” of action point {document.action_point.code}",
         changes={"retired_at": [None, document.retired_at.isoformat()]},
     )
     return document

@@ -15,6 +15,7 @@ from tracker.audit.services import (
     apply_changes,
     changed_values,
     fields_in_words,
+    record_change,
     record_event,
     record_events,
 )
@@ -278,13 +279,8 @@ def update_action_point(
             # Only the action point's own row carries the version: a change of its partners
             # alone must move it on too, or two edits of one version would both be saved.
             flag_modified(action_point, "title")
-            db.session.flush()
-            record_event(
-                by=by,
-                action="update",
-                entity=action_point,
-                summary=f"Edited {fields_in_words(changes)}",
-                changes=changes,
+            record_change(
+                action_point, "update", f"Edited {fields_in_words(changes)}", by=by, changes=changes
             )
     return action_point
 
@@ -613,13 +609,8 @@ def update_activity(
     with guarded_write(duplicate=duplicate, record=activity, version=version):
         changes = apply_changes(activity, _activity_changes(values))
         if changes:
-            db.session.flush()
-            record_event(
-                by=by,
-                action="update",
-                entity=activity,
-                summary=_activity_edited(ap, code, changes),
-                changes=changes,
+            record_change(
+                activity, "update", _activity_edited(ap, code, changes), by=by, changes=changes
             )
     return activity
 
@@ -764,12 +755,11 @@ def update_goal(
         )
         changes.update(set_translations(goal, translations or {}))
         if changes:
-            db.session.flush()
-            record_event(
+            record_change(
+                goal,
+                "update",
+                f"Edited goal {number} of {goal.plan.code}: {fields_in_words(changes)}",
                 by=by,
-                action="update",
-                entity=goal,
-                summary=f"Edited goal {number} of {goal.plan.code}: {fields_in_words(changes)}",
                 changes=changes,
             )
     return goal

@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import select
 
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
-from tracker.audit.services import By, add_and_record, apply_changes, record_event
+from tracker.audit.services import By, add_and_record, apply_changes, record_change
 from tracker.db import db
 from tracker.plan.models import Commitment, Plan, PriorityGoal
 
@@ -29,12 +29,11 @@ def _add_missing_description(goal: PriorityGoal, item: dict, by: By) -> None:
     changes = apply_changes(
         goal, {"description": item["description"], "sources": item.get("sources", [])}
     )
-    db.session.flush()
-    record_event(
+    record_change(
+        goal,
+        "update",
+        f"Official wording of goal {goal.number} of {goal.plan.code}",
         by=by,
-        action="update",
-        entity=goal,
-        summary=f"Official wording of goal {goal.number} of {goal.plan.code}",
         changes=changes,
     )
 
@@ -52,10 +51,7 @@ def _add_missing_translations(record, item: dict, label: str, by: By) -> None:
     if not changes:
         return
     record.translations = versions
-    db.session.flush()
-    record_event(
-        by=by, action="update", entity=record, summary=f"Names of {label}", changes=changes
-    )
+    record_change(record, "update", f"Names of {label}", by=by, changes=changes)
 
 
 def _created(entity, summary: str, by: By, created: list) -> None:

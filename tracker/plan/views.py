@@ -1,3 +1,5 @@
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,11 +10,12 @@ from tracker.auth.permissions import (
     can_manage_plans,
     get_editable_action_point,
     get_manageable_document,
+    get_plan_record,
     get_readable_document,
     require,
 )
 from tracker.db import StaleVersionError, db, reading
-from tracker.pages import conflict_page, download, render_form_page
+from tracker.pages import commit_and_go, download, render_form_page, save_form, step_and_go
 from tracker.plan import documents, services, transfer
 from tracker.plan import pending_imports as uploads
 from tracker.plan.forms import (
@@ -41,6 +44,12 @@ bp = Blueprint("plan", __name__, url_prefix="/plans")
 
 def get_plan_or_404(code: str) -> Plan:
     return services.get_plan(code) or abort(404)
+
+
+def get_manageable_plan(code: str) -> Plan:
+    """A plan whose records the user may add to or import into: a 403 before the lookup."""
+    require(can_manage_plans(current_user))
+    return get_plan_or_404(code)
 
 
 @bp.get("/")
@@ -110,22 +119,23 @@ def render_action_point(action_point: ActionPoint, continuation_form, status: in
 @bp.route("/<code>/action-points/new", methods=["GET", "POST"])
 @login_required
 def new_action_point(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form = ActionPointForm()
     form.set_choices(plan.goals, list_actors())
-    if form.validate_on_submit():
-        try:
-            ap = services.create_action_point(
-                plan, **action_point_values(form, plan), by=current_user
-            )
-        except services.PlanError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Action point %(code)s created.", code=ap.code))
-            return redirect(url_for("plan.action_point", action_point_id=ap.id))
-    return render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
+
+    def write():
+        return services.create_action_point(
+            plan, **action_point_values(form, plan), by=current_user
+        )
+
+    saved = save_form(
+        form,
+        write,
+        services.PlanError,
+        lambda ap: _("Action point %(code)s created.", code=ap.code),
+        lambda ap: url_for("plan.action_point", action_point_id=ap.id),
+    )
+    return saved or render_template("plan/edit_action_point.html", form=form, plan=plan, ap=None)
 
 
 @bp.route("/action-points/<id:action_point_id>/edit", methods=["GET", "POST"])
@@ -145,9 +155,10 @@ def edit_action_point(action_point_id: int):
             conflict = error
             form.version.data = ap.version  # saving again now overwrites, knowingly
         else:
-            db.session.commit()
-            flash(_("Action point %(code)s saved.", code=ap.code))
-            return redirect(url_for("plan.action_point", action_point_id=ap.id))
+            return commit_and_go(
+                _("Action point %(code)s saved.", code=ap.code),
+                url_for("plan.action_point", action_point_id=ap.id),
+            )
     return render_template(
         "plan/edit_action_point.html", form=form, plan=ap.plan, ap=ap, conflict=conflict
     )
@@ -156,44 +167,41 @@ def edit_action_point(action_point_id: int):
 @bp.route("/<code>/goals/new", methods=["GET", "POST"])
 @login_required
 def new_goal(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form = GoalForm()
-    if form.validate_on_submit():
-        try:
-            goal = services.create_goal(plan, **goal_values(form), by=current_user)
-        except services.PlanError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Goal %(number)s added to %(plan)s.", number=goal.number, plan=plan.code))
-            return redirect(url_for("plan.goal", code=plan.code, number=goal.number))
+    saved = save_form(
+        form,
+        lambda: services.create_goal(plan, **goal_values(form), by=current_user),
+        services.PlanError,
+        lambda goal: _("Goal %(number)s added to %(plan)s.", number=goal.number, plan=plan.code),
+        lambda goal: url_for("plan.goal", code=plan.code, number=goal.number),
+    )
     heading = _("New goal in %(plan)s", plan=plan.code)
-    return render_form_page(form, heading, back=url_for("plan.show", code=code))
+    return saved or render_form_page(form, heading, back=url_for("plan.show", code=code))
 
 
 @bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_goal(goal_id: int):
-    require(can_manage_plans(current_user))
-    goal = db.get_or_404(PriorityGoal, goal_id)
+    goal = get_plan_record(PriorityGoal, goal_id)
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
     form = GoalForm(obj=goal, data=goal_data(goal)) if request.method == "GET" else GoalForm()
     back = url_for("plan.goal", code=goal.plan.code, number=goal.number)
-    try:
-        if form.validate_on_submit():
-            services.update_goal(
-                goal, version=form.version.data, **goal_values(form), by=current_user
-            )
-            db.session.commit()
-            flash(_("Goal %(number)s saved.", number=goal.number))
-            return redirect(url_for("plan.goal", code=goal.plan.code, number=goal.number))
-    except services.PlanError as error:
-        form[error.field].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, goal, back)
+
+    def write():
+        services.update_goal(goal, version=form.version.data, **goal_values(form), by=current_user)
+
+    saved = save_form(
+        form,
+        write,
+        services.PlanError,
+        lambda _result: _("Goal %(number)s saved.", number=goal.number),
+        lambda _result: url_for("plan.goal", code=goal.plan.code, number=goal.number),
+        record=goal,
+        back=back,
+    )
     heading = _("Edit goal %(number)s of %(plan)s", number=goal.number, plan=goal.plan.code)
-    return render_form_page(form, heading, back=back)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.route("/action-points/<id:action_point_id>/activities/new", methods=["GET", "POST"])
@@ -203,39 +211,39 @@ def new_activity(action_point_id: int):
     form = ActivityForm()
     form.set_choices(list_actors())
     back = url_for("plan.action_point", action_point_id=ap.id)
-    if form.validate_on_submit():
-        try:
-            activity = services.create_activity(ap, **activity_values(form), by=current_user)
-        except services.PlanError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Activity %(code)s added.", code=activity.code))
-            return redirect(back)
+    saved = save_form(
+        form,
+        lambda: services.create_activity(ap, **activity_values(form), by=current_user),
+        services.PlanError,
+        lambda activity: _("Activity %(code)s added.", code=activity.code),
+        back,
+    )
     heading = _("New activity under action point %(code)s", code=ap.code)
-    return render_form_page(form, heading, back=back)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_activity(activity_id: int):
-    require(can_manage_plans(current_user))
-    activity = db.get_or_404(Activity, activity_id)
+    activity = get_plan_record(Activity, activity_id)
     form = ActivityForm(data=activity_data(activity))
     form.set_choices(list_actors())
     back = url_for("plan.action_point", action_point_id=activity.action_point_id)
-    try:
-        if form.validate_on_submit():
-            values = activity_values(form)
-            services.update_activity(activity, version=form.version.data, **values, by=current_user)
-            db.session.commit()
-            flash(_("Activity %(code)s saved.", code=activity.code))
-            return redirect(back)
-    except services.PlanError as error:
-        form[error.field].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, activity, back)
-    return render_form_page(form, _("Edit activity %(code)s", code=activity.code), back=back)
+
+    def write():
+        values = activity_values(form)
+        services.update_activity(activity, version=form.version.data, **values, by=current_user)
+
+    saved = save_form(
+        form,
+        write,
+        services.PlanError,
+        lambda _result: _("Activity %(code)s saved.", code=activity.code),
+        back,
+        record=activity,
+    )
+    heading = _("Edit activity %(code)s", code=activity.code)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations")
@@ -243,18 +251,21 @@ def edit_activity(activity_id: int):
 def add_continuation(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = ContinuationForm()
-    if form.validate_on_submit():
-        try:
-            successor = services.resolve_reference(form.continued_in.data, "continued_in")
-            services.link_continuation(ap, successor, by=current_user)
-        except services.PlanError as error:
-            form.continued_in.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Linked: continued in %(reference)s.", reference=successor.reference))
-            return redirect(url_for("plan.action_point", action_point_id=ap.id))
-    ap = services.get_action_point(ap.id)
-    return render_action_point(ap, form, status=422)
+
+    def link():
+        successor = services.resolve_reference(form.continued_in.data, "continued_in")
+        services.link_continuation(ap, successor, by=current_user)
+        return successor
+
+    saved = save_form(
+        form,
+        link,
+        services.PlanError,
+        lambda successor: _("Linked: continued in %(reference)s.", reference=successor.reference),
+        url_for("plan.action_point", action_point_id=ap.id),
+        default_field="continued_in",
+    )
+    return saved or render_action_point(services.get_action_point(ap.id), form, status=422)
 
 
 @bp.post("/action-points/<id:action_point_id>/continuations/<id:successor_id>/remove")
@@ -316,8 +327,7 @@ def import_template(fmt: str):
 @bp.route("/<code>/import", methods=["GET", "POST"])
 @login_required
 def import_plan(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form, preview, errors, confirm = PlanImportForm(), None, [], None
     if form.validate_on_submit():
         try:
@@ -336,8 +346,7 @@ def import_plan(code: str):
 @bp.post("/<code>/import/confirm")
 @login_required
 def confirm_import(code: str):
-    require(can_manage_plans(current_user))
-    plan = get_plan_or_404(code)
+    plan = get_manageable_plan(code)
     form = ConfirmImportForm()
     kept = uploads.take(form.upload.data) if form.validate_on_submit() else None
     if kept is None:
@@ -356,9 +365,10 @@ def confirm_import(code: str):
             errors=error.messages,
             confirm=None,
         )
-    db.session.commit()
-    flash(_("Imported. %(summary)s", summary=preview.summary(done=True)))
-    return redirect(url_for("plan.show", code=plan.code))
+    return commit_and_go(
+        _("Imported. %(summary)s", summary=preview.summary(done=True)),
+        url_for("plan.show", code=plan.code),
+    )
 
 
 def documents_section(action_point_id: int) -> str:
@@ -371,31 +381,31 @@ def upload_document(action_point_id: int):
     require(can_manage_plans(current_user))
     ap = services.get_action_point(action_point_id) or abort(404)
     form = DocumentForm()
-    if form.validate_on_submit():
-        try:
-            upload = store_upload(form.file.data, by=current_user)
-            document = documents.attach_document(ap, upload, title=form.title.data, by=current_user)
-        except (UploadError, services.PlanError) as error:
-            form[error.field].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Document “%(title)s” attached.", title=document.title))
-            return redirect(documents_section(ap.id))
-    return render_template("plan/upload_document.html", form=form, ap=ap)
+
+    def write():
+        upload = store_upload(form.file.data, by=current_user)
+        return documents.attach_document(ap, upload, title=form.title.data, by=current_user)
+
+    saved = save_form(
+        form,
+        write,
+        (UploadError, services.PlanError),
+        lambda document: _("Document “%(title)s” attached.", title=document.title),
+        documents_section(ap.id),
+    )
+    return saved or render_template("plan/upload_document.html", form=form, ap=ap)
 
 
 @bp.post("/documents/<id:document_id>/retire")
 @login_required
 def retire_document(document_id: int):
     document = get_manageable_document(document_id)
-    try:
-        documents.retire_document(document, by=current_user)
-    except services.PlanError as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(_("Document “%(title)s” retired.", title=document.title))
-    return redirect(documents_section(document.action_point_id))
+    return step_and_go(
+        partial(documents.retire_document, document, by=current_user),
+        services.PlanError,
+        _("Document “%(title)s” retired.", title=document.title),
+        documents_section(document.action_point_id),
+    )
 
 
 @bp.get("/documents/<id:document_id>/<filename>")

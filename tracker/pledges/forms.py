@@ -71,6 +71,15 @@ class PledgeEditForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
+def pledge_edit_values(form: PledgeEditForm) -> dict:
+    """The validated form's values for update_pledge (the pages' and the API's)."""
+    return {
+        "version": form.version.data,
+        "purpose": form.purpose.data,
+        "reference": form.reference.data,
+    }
+
+
 class EntryForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[InputRequired()])
     amount = StringField(
@@ -94,6 +103,16 @@ class EntryForm(FlaskForm):
             parse_amount(field.data, self.pledge_currency)
         except MoneyError as error:
             raise ValidationError(str(error)) from None
+
+
+def entry_values(form: EntryForm) -> dict:
+    """The validated form's values for record_entry (the amount in the pledge's currency)."""
+    return {
+        "kind": form.kind.data,
+        "amount_minor": parse_amount(form.amount.data, form.pledge_currency),
+        "value_date": form.value_date.data,
+        "reason": form.reason.data,
+    }
 
 
 class RateForm(FlaskForm):
@@ -134,6 +153,16 @@ class NeedForm(FlaskForm):
             raise ValidationError(str(error)) from None
         if minor <= 0:
             raise ValidationError(_("A budget is greater than zero."))
+
+
+def need_values(form: NeedForm) -> dict:
+    """The validated form's values for set_funding_need: no amount clears the need."""
+    text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
+    currency = (form.currency.data or "").strip().upper() if text else None
+    return {
+        "amount_minor": parse_amount(text, currency) if currency else None,
+        "currency": currency,
+    }
 
 
 class UploadForm(FlaskForm):

@@ -20,6 +20,7 @@ from tracker.audit.services import (
     add_and_record,
     apply_changes,
     changed_values,
+    record_change,
     record_event,
     record_events,
 )
@@ -983,12 +984,11 @@ def _write_rate(
             existing, {"rate": text, "source": _clean_text(source, "source", 200)}
         )
         if changes:
-            db.session.flush()
-            record_event(
+            record_change(
+                existing,
+                "update",
+                _rate_set(currency, reporting_currency, valid_on),
                 by=by,
-                action="update",
-                entity=existing,
-                summary=_rate_set(currency, reporting_currency, valid_on),
                 changes=changes,
             )
         if "rate" in changes and reconvert:
@@ -1050,12 +1050,11 @@ def set_funding_need(
         return action_point
     action_point.budget_minor = amount_minor
     action_point.budget_currency = currency
-    db.session.flush()
-    record_event(
+    record_change(
+        action_point,
+        "update",
+        "Set the estimated budget" if after else "Cleared the estimated budget",
         by=by,
-        action="update",
-        entity=action_point,
-        summary="Set the estimated budget" if after else "Cleared the estimated budget",
         changes={"budget": [before, after]},
     )
     return action_point

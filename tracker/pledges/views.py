@@ -16,9 +16,9 @@ from tracker.auth.permissions import (
     get_writable_pledge,
     require,
 )
-from tracker.db import StaleVersionError, db, reading
+from tracker.db import db, reading
 from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
-from tracker.pages import conflict_page, render_form_page
+from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
 from tracker.pledges import services, totals
@@ -29,6 +29,9 @@ from tracker.pledges.forms import (
     PledgeForm,
     RateForm,
     UploadForm,
+    entry_values,
+    need_values,
+    pledge_edit_values,
 )
 from tracker.pledges.models import EntryKind, Pledge
 from tracker.query_args import arg, page_arg
@@ -132,15 +135,15 @@ def action_point(action_point_id: int):
 def set_need(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = NeedForm()
-    if form.validate_on_submit():
-        text = (form.amount.data or "").strip()  # Optional() lets blank text through unchecked
-        currency = (form.currency.data or "").strip().upper() if text else None
-        amount = parse_amount(text, currency) if currency else None
-        services.set_funding_need(ap, amount_minor=amount, currency=currency, by=current_user)
-        db.session.commit()
-        flash(_("Estimated budget of action point %(code)s saved.", code=ap.code))
-        return redirect(url_for("pledges.action_point", action_point_id=ap.id))
-    return pledge_list_page(
+
+    saved = save_form(
+        form,
+        lambda: services.set_funding_need(ap, **need_values(form), by=current_user),
+        (),  # the form's own checks are all there are
+        _("Estimated budget of action point %(code)s saved.", code=ap.code),
+        url_for("pledges.action_point", action_point_id=ap.id),
+    )
+    return saved or pledge_list_page(
         "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
     )
 
@@ -188,27 +191,30 @@ def new():
     if request.method == "GET":
         form.currency.data = totals.reporting_currency()
         form.target.data = request.args.get("target")
-    if form.validate_on_submit():
+
+    def write():
         actor = next(a for a in actors if a.code == form.actor.data)
         require(can_pledge_for(current_user, actor.id))
-        try:
-            pledge = services.create_pledge(
-                actor=actor,
-                target=services.parse_target_key(form.target.data),
-                currency=form.currency.data,
-                amount_minor=parse_amount(form.amount.data, form.currency.data),
-                pledged_on=form.pledged_on.data,
-                purpose=form.purpose.data,
-                reference=form.reference.data,
-                by=current_user,
-            )
-        except services.PledgeError as error:
-            form[error.field or "amount"].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Pledge recorded."))
-            return redirect(url_for("pledges.show", pledge_id=pledge.id))
-    return render_template("pledges/new.html", form=form)
+        return services.create_pledge(
+            actor=actor,
+            target=services.parse_target_key(form.target.data),
+            currency=form.currency.data,
+            amount_minor=parse_amount(form.amount.data, form.currency.data),
+            pledged_on=form.pledged_on.data,
+            purpose=form.purpose.data,
+            reference=form.reference.data,
+            by=current_user,
+        )
+
+    saved = save_form(
+        form,
+        write,
+        services.PledgeError,
+        _("Pledge recorded."),
+        lambda pledge: url_for("pledges.show", pledge_id=pledge.id),
+        default_field="amount",
+    )
+    return saved or render_template("pledges/new.html", form=form)
 
 
 @bp.get("/<id:pledge_id>")
@@ -234,23 +240,19 @@ def edit(pledge_id: int):
     # The record fills the form only on GET: a POST without its version is a conflict, not a pass.
     form = PledgeEditForm(obj=pledge if request.method == "GET" else None)
     back = url_for("pledges.show", pledge_id=pledge.id)
-    try:
-        if form.validate_on_submit():
-            services.update_pledge(
-                pledge,
-                version=form.version.data,
-                purpose=form.purpose.data,
-                reference=form.reference.data,
-                by=current_user,
-            )
-            db.session.commit()
-            flash(_("Pledge saved."))
-            return redirect(back)
-    except services.PledgeError as error:
-        form[error.field or "purpose"].errors.append(str(error))
-    except StaleVersionError as error:
-        return conflict_page(form, error, pledge, back)
-    return render_form_page(form, _("Edit pledge: %(purpose)s", purpose=pledge.purpose), back=back)
+
+    saved = save_form(
+        form,
+        lambda: services.update_pledge(pledge, **pledge_edit_values(form), by=current_user),
+        services.PledgeError,
+        _("Pledge saved."),
+        back,
+        record=pledge,
+        default_field="purpose",
+    )
+    return saved or render_form_page(
+        form, _("Edit pledge: %(purpose)s", purpose=pledge.purpose), back=back
+    )
 
 
 @bp.route("/<id:pledge_id>/entries/new", methods=["GET", "POST"])
@@ -260,23 +262,16 @@ def new_entry(pledge_id: int):
     form = EntryForm(currency=pledge.currency)
     if request.method == "GET":
         form.value_date.data = date.today()
-    if form.validate_on_submit():
-        try:
-            services.record_entry(
-                pledge,
-                kind=form.kind.data,
-                amount_minor=parse_amount(form.amount.data, pledge.currency),
-                value_date=form.value_date.data,
-                reason=form.reason.data,
-                by=current_user,
-            )
-        except services.PledgeError as error:
-            form[error.field or "amount"].errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(str(ENTRY_RECORDED[EntryKind(form.kind.data)]))
-            return redirect(url_for("pledges.show", pledge_id=pledge.id))
-    return render_template("pledges/new_entry.html", form=form, pledge=pledge)
+
+    saved = save_form(
+        form,
+        lambda: services.record_entry(pledge, **entry_values(form), by=current_user),
+        services.PledgeError,
+        lambda _entry: str(ENTRY_RECORDED[EntryKind(form.kind.data)]),
+        url_for("pledges.show", pledge_id=pledge.id),
+        default_field="amount",
+    )
+    return saved or render_template("pledges/new_entry.html", form=form, pledge=pledge)
 
 
 @bp.route("/rates", methods=["GET", "POST"])
@@ -286,22 +281,23 @@ def rates():
     upload = UploadForm()
     if request.method == "POST":
         require(can_manage_rates(current_user))
-        if form.validate_on_submit():
-            try:
-                services.set_rate(
-                    currency=form.currency.data,
-                    reporting_currency=totals.reporting_currency(),
-                    rate=parse_rate(form.rate.data),
-                    valid_on=form.valid_on.data,
-                    source=form.source.data,
-                    by=current_user,
-                )
-            except services.PledgeError as error:
-                form[error.field or "rate"].errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(_("Rate for %(currency)s saved.", currency=form.currency.data))
-                return redirect(url_for("pledges.rates"))
+    saved = save_form(
+        form,
+        lambda: services.set_rate(
+            currency=form.currency.data,
+            reporting_currency=totals.reporting_currency(),
+            rate=parse_rate(form.rate.data),
+            valid_on=form.valid_on.data,
+            source=form.source.data,
+            by=current_user,
+        ),
+        services.PledgeError,
+        _("Rate for %(currency)s saved.", currency=form.currency.data),
+        url_for("pledges.rates"),
+        default_field="rate",
+    )
+    if saved:
+        return saved
     reporting = totals.reporting_currency()
     listed = db.paginate(
         services.rates_query(reporting), page=page_arg(), per_page=200, error_out=False
@@ -332,9 +328,10 @@ def import_rates():
     if result.errors:
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.rates")
-    db.session.commit()
-    flash(ngettext("Imported %(num)d rate.", "Imported %(num)d rates.", result.count))
-    return redirect(url_for("pledges.rates"))
+    return commit_and_go(
+        ngettext("Imported %(num)d rate.", "Imported %(num)d rates.", result.count),
+        url_for("pledges.rates"),
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -353,15 +350,14 @@ def import_pledges():
             )
         result = transfer.apply_pledges(checked, by=current_user)
         if not result.errors:
-            db.session.commit()
-            flash(
+            return commit_and_go(
                 ngettext(
                     "Imported %(num)d pledges and entries.",
                     "Imported %(num)d pledges and entries.",
                     result.count,
-                )
+                ),
+                url_for("pledges.index"),
             )
-            return redirect(url_for("pledges.index"))
         db.session.rollback()
         return render_template("pledges/import_errors.html", result=result, back="pledges.index")
     return render_template("pledges/import.html", upload=upload)

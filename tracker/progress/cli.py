@@ -1,11 +1,11 @@
 """The `tracker round ...` commands: who has not reported in a round, and reminding them."""
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 
 from tracker.db import MAX_ID, db
 
-round_group = click.Group("round", help="Reporting rounds: who has not reported, reminders.")
+round_group = AppGroup("round", help="Reporting rounds: who has not reported, reminders.")
 
 
 def _round(round_id: int):
@@ -18,7 +18,6 @@ def _round(round_id: int):
 
 
 @round_group.command("not-reported")
-@with_appcontext
 @click.option("--round", "round_id", required=True, type=int, help="The reporting round's id.")
 @click.option("--sort", type=click.Choice(["actor", "action_point"]), default="actor")
 def not_reported_command(round_id, sort):
@@ -33,7 +32,6 @@ def not_reported_command(round_id, sort):
 
 
 @round_group.command("remind")
-@with_appcontext
 @click.option("--round", "round_id", required=True, type=int, help="The reporting round's id.")
 @click.option("--actor", "actor_code", help="Remind only this actor (its code).")
 def remind_command(round_id, actor_code):

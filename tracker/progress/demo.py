@@ -10,16 +10,7 @@ from tracker.actors.models import Actor
 from tracker.audit.models import AuditEvent
 from tracker.db import db, utcnow
 from tracker.plan.models import ActionPoint, Plan
-from tracker.progress.models import (
-    ActionPointStatus,
-    ActorActionPointStatus,
-    ProgressUpdate,
-    Round,
-    RoundReminder,
-    Status,
-    UpdateEvidence,
-    Workflow,
-)
+from tracker.progress import models
 
 REPORTERS_PER_ACTION_POINT = 20
 NARRATIVES = [
@@ -31,14 +22,14 @@ NARRATIVES = [
 ]
 
 
-def _status_for(percent: int, rng: random.Random) -> Status:
+def _status_for(percent: int, rng: random.Random) -> models.Status:
     if percent == 0:
-        return rng.choice([Status.NOT_STARTED, Status.PLANNED])
+        return rng.choice([models.Status.NOT_STARTED, models.Status.PLANNED])
     if percent >= 100:
-        return Status.COMPLETED
+        return models.Status.COMPLETED
     if rng.random() < 0.04:
-        return rng.choice([Status.ON_HOLD, Status.DISCONTINUED])
-    return rng.choice([Status.IN_PROGRESS, Status.IN_PROGRESS, Status.ONGOING])
+        return rng.choice([models.Status.ON_HOLD, models.Status.DISCONTINUED])
+    return rng.choice([models.Status.IN_PROGRESS, models.Status.IN_PROGRESS, models.Status.ONGOING])
 
 
 def _months(start: date, today: date) -> list[date]:
@@ -73,9 +64,11 @@ def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int
                 percent = min(100, percent + rng.choice([0, 0, 2, 5, 10]))
                 pending = n == len(months) - 1
                 workflow = (
-                    rng.choice([Workflow.SUBMITTED, Workflow.DRAFT, Workflow.RETURNED])
+                    rng.choice(
+                        [models.Workflow.SUBMITTED, models.Workflow.DRAFT, models.Workflow.RETURNED]
+                    )
                     if pending
-                    else Workflow.VALIDATED
+                    else models.Workflow.VALIDATED
                 )
                 # Hours the Secretariat took to validate it: up to 20 days, and not past now
                 # (an earlier month's report is at least four days old on the 1st).
@@ -91,15 +84,17 @@ def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int
                         "evidence_links": [],
                         "reported_on": reported_on,
                         "workflow": workflow,
-                        "return_reason": "Add evidence." if workflow == Workflow.RETURNED else None,
+                        "return_reason": "Add evidence."
+                        if workflow == models.Workflow.RETURNED
+                        else None,
                         "created_at": created,
                         "updated_at": created if pending else validated,
-                        "submitted_at": None if workflow == Workflow.DRAFT else created,
+                        "submitted_at": None if workflow == models.Workflow.DRAFT else created,
                         "validated_at": None if pending else validated,
                         "version": 1,
                     }
                 )
-    db.session.execute(insert(ProgressUpdate.__table__), rows)
+    db.session.execute(insert(models.ProgressUpdate.__table__), rows)
     _record_history(plan)
     refill_summaries(plan)
     rounds = [
@@ -128,7 +123,7 @@ def generate_updates(plan: Plan, actors: list[Actor], rng: random.Random) -> int
         }
     )
     if rounds:
-        db.session.execute(insert(Round.__table__), rounds)
+        db.session.execute(insert(models.Round.__table__), rounds)
     # Fresh planner statistics after a bulk load: without them SQLite walks every update of a
     # plan where an index on the date would do (measured: 50 ms against 0.2 ms).
     db.session.execute(text("ANALYZE"))
@@ -139,22 +134,22 @@ def _record_history(plan: Plan) -> None:
     """One audit event per update, as the timeline shows them (executemany)."""
     query = (
         select(
-            ProgressUpdate.id,
-            ProgressUpdate.workflow,
-            ProgressUpdate.validated_at,
-            ProgressUpdate.created_at,
+            models.ProgressUpdate.id,
+            models.ProgressUpdate.workflow,
+            models.ProgressUpdate.validated_at,
+            models.ProgressUpdate.created_at,
         )
-        .join(ActionPoint, ActionPoint.id == ProgressUpdate.action_point_id)
+        .join(ActionPoint, ActionPoint.id == models.ProgressUpdate.action_point_id)
         .where(ActionPoint.plan_id == plan.id)
     )
     events = [
         {
             "occurred_at": validated_at or created_at,
             "agent": "tracker demo",
-            "action": "validate" if workflow == Workflow.VALIDATED else "create",
-            "entity_type": ProgressUpdate.__tablename__,
+            "action": "validate" if workflow == models.Workflow.VALIDATED else "create",
+            "entity_type": models.ProgressUpdate.__tablename__,
             "entity_id": update_id,
-            "summary": f"{'Validated' if workflow == Workflow.VALIDATED else 'Reported'} "
+            "summary": f"{'Validated' if workflow == models.Workflow.VALIDATED else 'Reported'} "
             "a synthetic update",
             "changes": {},
         }
@@ -167,34 +162,39 @@ def refill_summaries(plan: Plan) -> None:
     """Rebuild the plan's summary rows from its validated updates, in two statements."""
     ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
     db.session.execute(
-        delete(ActorActionPointStatus).where(ActorActionPointStatus.action_point_id.in_(ap_ids))
+        delete(models.ActorActionPointStatus).where(
+            models.ActorActionPointStatus.action_point_id.in_(ap_ids)
+        )
     )
     db.session.execute(
-        delete(ActionPointStatus).where(ActionPointStatus.action_point_id.in_(ap_ids))
+        delete(models.ActionPointStatus).where(models.ActionPointStatus.action_point_id.in_(ap_ids))
     )
     order = (
-        ProgressUpdate.reported_on.desc(),
-        ProgressUpdate.validated_at.desc(),
-        ProgressUpdate.id.desc(),
+        models.ProgressUpdate.reported_on.desc(),
+        models.ProgressUpdate.validated_at.desc(),
+        models.ProgressUpdate.id.desc(),
     )
     for table, partition in (
-        (ActorActionPointStatus, (ProgressUpdate.actor_id, ProgressUpdate.action_point_id)),
-        (ActionPointStatus, (ProgressUpdate.action_point_id,)),
+        (
+            models.ActorActionPointStatus,
+            (models.ProgressUpdate.actor_id, models.ProgressUpdate.action_point_id),
+        ),
+        (models.ActionPointStatus, (models.ProgressUpdate.action_point_id,)),
     ):
         ranked = (
             select(
-                ProgressUpdate.action_point_id,
-                ProgressUpdate.actor_id,
-                ProgressUpdate.id.label("update_id"),
-                ProgressUpdate.status,
-                ProgressUpdate.percent,
-                ProgressUpdate.reported_on,
-                ProgressUpdate.validated_at,
+                models.ProgressUpdate.action_point_id,
+                models.ProgressUpdate.actor_id,
+                models.ProgressUpdate.id.label("update_id"),
+                models.ProgressUpdate.status,
+                models.ProgressUpdate.percent,
+                models.ProgressUpdate.reported_on,
+                models.ProgressUpdate.validated_at,
                 func.row_number().over(partition_by=partition, order_by=order).label("rank"),
             )
             .where(
-                ProgressUpdate.action_point_id.in_(ap_ids),
-                ProgressUpdate.workflow == Workflow.VALIDATED,
+                models.ProgressUpdate.action_point_id.in_(ap_ids),
+                models.ProgressUpdate.workflow == models.Workflow.VALIDATED,
             )
             .subquery()
         )
@@ -218,30 +218,40 @@ def refill_summaries(plan: Plan) -> None:
 def remove_progress(plan: Plan) -> None:
     """Delete the plan's updates, summary rows, rounds and the audit events about them."""
     ap_ids = select(ActionPoint.id).where(ActionPoint.plan_id == plan.id)
-    update_ids = select(ProgressUpdate.id).where(ProgressUpdate.action_point_id.in_(ap_ids))
-    round_ids = select(Round.id).where(Round.plan_id == plan.id)
+    update_ids = select(models.ProgressUpdate.id).where(
+        models.ProgressUpdate.action_point_id.in_(ap_ids)
+    )
+    round_ids = select(models.Round.id).where(models.Round.plan_id == plan.id)
     db.session.execute(
         delete(AuditEvent).where(
             or_(
                 and_(
-                    AuditEvent.entity_type == ProgressUpdate.__tablename__,
+                    AuditEvent.entity_type == models.ProgressUpdate.__tablename__,
                     AuditEvent.entity_id.in_(update_ids),
                 ),
                 and_(
-                    AuditEvent.entity_type == Round.__tablename__,
+                    AuditEvent.entity_type == models.Round.__tablename__,
                     AuditEvent.entity_id.in_(round_ids),
                 ),
             )
         )
     )
     db.session.execute(
-        delete(ActorActionPointStatus).where(ActorActionPointStatus.action_point_id.in_(ap_ids))
+        delete(models.ActorActionPointStatus).where(
+            models.ActorActionPointStatus.action_point_id.in_(ap_ids)
+        )
     )
     db.session.execute(
-        delete(ActionPointStatus).where(ActionPointStatus.action_point_id.in_(ap_ids))
+        delete(models.ActionPointStatus).where(models.ActionPointStatus.action_point_id.in_(ap_ids))
     )
     # Evidence and reminders people added to the demo go with it (their rows point here).
-    db.session.execute(delete(UpdateEvidence).where(UpdateEvidence.update_id.in_(update_ids)))
-    db.session.execute(delete(ProgressUpdate).where(ProgressUpdate.action_point_id.in_(ap_ids)))
-    db.session.execute(delete(RoundReminder).where(RoundReminder.round_id.in_(round_ids)))
-    db.session.execute(delete(Round).where(Round.plan_id == plan.id))
+    db.session.execute(
+        delete(models.UpdateEvidence).where(models.UpdateEvidence.update_id.in_(update_ids))
+    )
+    db.session.execute(
+        delete(models.ProgressUpdate).where(models.ProgressUpdate.action_point_id.in_(ap_ids))
+    )
+    db.session.execute(
+        delete(models.RoundReminder).where(models.RoundReminder.round_id.in_(round_ids))
+    )
+    db.session.execute(delete(models.Round).where(models.Round.plan_id == plan.id))

@@ -19,6 +19,7 @@ from tracker.audit.services import (
     apply_changes,
     fields_in_words,
     jsonable,
+    record_change,
     record_event,
     record_events,
 )
@@ -502,10 +503,7 @@ def set_weight(action_point: ActionPoint, *, weight: int | None, by: User) -> Ac
         )
     changes = apply_changes(action_point, {"weight": weight})
     if changes:
-        db.session.flush()
-        record_event(
-            by=by, action="update", entity=action_point, summary="Changed weight", changes=changes
-        )
+        record_change(action_point, "update", "Changed weight", by=by, changes=changes)
     return action_point
 
 
@@ -523,12 +521,11 @@ def create_round(
         raise ProgressError(_("The deadline must be on or after the opening date."), "deadline")
     round_ = Round(plan_id=plan.id, plan=plan, title=title, opens_on=opens_on, deadline=deadline)
     db.session.add(round_)
-    db.session.flush()
-    record_event(
+    record_change(
+        round_,
+        "create",
+        f"Opened reporting round {title} on {plan.code}",
         by=by,
-        action="create",
-        entity=round_,
-        summary=f"Opened reporting round {title} on {plan.code}",
         changes={
             "opens_on": [None, opens_on.isoformat()],
             "deadline": [None, deadline.isoformat()],
@@ -584,13 +581,12 @@ def record_reminder(round_: Round, rows: list, *, by: User | str) -> RoundRemind
         reminded_by=(by if isinstance(by, str) else by.name or by.email)[:200],
     )
     db.session.add(reminder)
-    db.session.flush()
-    record_event(
-        by=by,
-        action="remind",
-        entity=round_,
-        summary=f"Reminded {first.actor_name} ({first.actor_code}) of {len(codes)} action "
+    record_change(
+        round_,
+        "remind",
+        f"Reminded {first.actor_name} ({first.actor_code}) of {len(codes)} action "
         f"point(s) not reported in round {round_.title}",
+        by=by,
         changes={"reminded": [None, first.actor_code], "action_points": [None, codes]},
     )
     notifications.notify_round_deadline(

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,8 +9,15 @@ from flask_login import current_user, login_required
 
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.auth import permissions
-from tracker.auth.permissions import get_editable_update, get_readable_update, is_admin, require
+from tracker.auth.permissions import (
+    get_allowed,
+    get_editable_update,
+    get_readable_update,
+    is_admin,
+    require,
+)
 from tracker.db import StaleVersionError, db, reading
+from tracker.pages import commit_and_go, field_error, step_and_go
 from tracker.plan import services as plan_services
 from tracker.plan.models import ActionPoint
 from tracker.progress import queries, services
@@ -56,14 +64,6 @@ def reporting_actors():
         return list_actors()
     require(permissions.can_report_for(current_user, current_user.actor_id))
     return [current_user.actor]
-
-
-def field_error(form, error: services.ProgressError) -> None:
-    field = form._fields.get(error.field or "")
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error))
 
 
 @bp.get("/plans/<code>")
@@ -152,8 +152,7 @@ def timeline(action_point_id: int):
 @bp.post("/action-points/<id:action_point_id>/weight")
 @login_required
 def weight(action_point_id: int):
-    require(permissions.can_set_weights(current_user))
-    ap = db.get_or_404(ActionPoint, action_point_id)
+    ap = get_allowed(permissions.can_set_weights(current_user), ActionPoint, action_point_id)
     form = WeightForm()
     if not form.validate_on_submit():
         flash(" ".join(str(m) for messages in form.errors.values() for m in messages))
@@ -198,9 +197,10 @@ def new(action_point_id: int):
             db.session.rollback()  # nothing half-saved: not the update without its files
             field_error(form, error)
         else:
-            db.session.commit()
-            flash(saved_update_message("submitted" if submit else "draft", len(files)))
-            return redirect(url_for("progress.show", update_id=update.id))
+            return commit_and_go(
+                saved_update_message("submitted" if submit else "draft", len(files)),
+                url_for("progress.show", update_id=update.id),
+            )
     return render_template("progress/edit.html", form=form, ap=ap, update=None, start=start)
 
 
@@ -452,9 +452,10 @@ def new_round(code: str):
         except services.ProgressError as error:
             field_error(form, error)
         else:
-            db.session.commit()
-            flash(_("Round %(title)s opened.", title=round_.title))
-            return redirect(url_for("progress.round", round_id=round_.id))
+            return commit_and_go(
+                _("Round %(title)s opened.", title=round_.title),
+                url_for("progress.round", round_id=round_.id),
+            )
     return render_template("progress/new_round.html", form=form, plan=plan)
 
 
@@ -495,8 +496,7 @@ def round(round_id: int):
 @bp.post("/rounds/<id:round_id>/remind")
 @login_required
 def remind(round_id: int):
-    require(permissions.can_manage_rounds(current_user))
-    round_ = db.get_or_404(Round, round_id)
+    round_ = get_allowed(permissions.can_manage_rounds(current_user), Round, round_id)
     form = RemindForm()
     code = form.actor.data if form.validate_on_submit() else None
     actor = get_actor_by_code(code) if code else None
@@ -523,16 +523,13 @@ def remind(round_id: int):
 @bp.post("/rounds/<id:round_id>/close")
 @login_required
 def close_round(round_id: int):
-    require(permissions.can_manage_rounds(current_user))
-    round_ = db.get_or_404(Round, round_id)
-    try:
-        services.close_round(round_, by=current_user)
-    except services.ProgressError as error:
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(_("Round %(title)s closed.", title=round_.title))
-    return redirect(url_for("progress.round", round_id=round_.id))
+    round_ = get_allowed(permissions.can_manage_rounds(current_user), Round, round_id)
+    return step_and_go(
+        partial(services.close_round, round_, by=current_user),
+        services.ProgressError,
+        _("Round %(title)s closed.", title=round_.title),
+        url_for("progress.round", round_id=round_.id),
+    )
 
 
 def chosen_actor(form, actors):
@@ -553,13 +550,18 @@ def saved_message(saved: list, submitted: bool) -> str:
     )
 
 
+def reporting_form(code: str, form_class):
+    """The plan, the form of many updates (dated today) and the actor they are for."""
+    actors = reporting_actors()
+    plan = get_plan_or_404(code)
+    form = form_class(data={"reported_on": date.today()})
+    return plan, form, chosen_actor(form, actors)
+
+
 @bp.route("/plans/<code>/bulk", methods=["GET", "POST"])
 @login_required
 def bulk(code: str):
-    actors = reporting_actors()
-    plan = get_plan_or_404(code)
-    form = BulkForm(data={"reported_on": date.today()})
-    actor = chosen_actor(form, actors)
+    plan, form, actor = reporting_form(code, BulkForm)
     action_points = queries.actor_action_points(plan, actor)
     if request.method == "GET":
         for ap in action_points:
@@ -606,10 +608,7 @@ def record_bulk(plan, actor, form, read):
 @bp.route("/plans/<code>/upload", methods=["GET", "POST"])
 @login_required
 def upload(code: str):
-    actors = reporting_actors()
-    plan = get_plan_or_404(code)
-    form = UploadForm(data={"reported_on": date.today()})
-    actor = chosen_actor(form, actors)
+    plan, form, actor = reporting_form(code, UploadForm)
     errors = {}
     if form.validate_on_submit():
         file = form.file.data

@@ -40,6 +40,7 @@ from tracker.reports.model import (
     Reporter,
     roll_up,
 )
+from tracker.reports.updates import NARRATIVE_COLUMNS
 from tracker.web import format_date
 
 
@@ -345,17 +346,7 @@ def _latest_per_actor(
     day the latest update validated by its end and reported on or before it (one query)."""
     if not ap_ids:
         return {}
-    columns = (
-        ProgressUpdate.action_point_id,
-        ProgressUpdate.actor_id,
-        Actor.code,
-        Actor.name,
-        ProgressUpdate.status,
-        ProgressUpdate.percent,
-        ProgressUpdate.reported_on,
-        ProgressUpdate.validated_at,
-        ProgressUpdate.narrative,
-    )
+    columns = (ProgressUpdate.action_point_id, ProgressUpdate.actor_id, *NARRATIVE_COLUMNS)
     if filters.as_of is None:
         query = (
             select(*columns)

@@ -12,6 +12,17 @@ from tracker.progress.models import ProgressUpdate, Workflow
 
 BATCH_ROWS = 1000
 
+# An update as a report shows it: the fields of model.Narrative, in their order.
+NARRATIVE_COLUMNS = (
+    Actor.code,
+    Actor.name,
+    ProgressUpdate.status,
+    ProgressUpdate.percent,
+    ProgressUpdate.reported_on,
+    ProgressUpdate.validated_at,
+    ProgressUpdate.narrative,
+)
+
 
 def validated_updates(
     *,
@@ -33,16 +44,7 @@ def validated_updates(
     if not action_point_ids or actor_ids == []:
         return
     query = (
-        select(
-            ActionPoint.code,
-            Actor.code,
-            Actor.name,
-            ProgressUpdate.status,
-            ProgressUpdate.percent,
-            ProgressUpdate.reported_on,
-            ProgressUpdate.validated_at,
-            ProgressUpdate.narrative,
-        )
+        select(ActionPoint.code, *NARRATIVE_COLUMNS)
         .join(ActionPoint, ActionPoint.id == ProgressUpdate.action_point_id)
         .join(Actor, Actor.id == ProgressUpdate.actor_id)
         .where(

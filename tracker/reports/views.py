@@ -4,17 +4,17 @@ domain owns its routes, also those under another domain's path, so that nothing 
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from tracker.auth.permissions import can_publish_reports, require
+from tracker.auth.permissions import can_publish_reports, get_allowed
 from tracker.db import db
 from tracker.i18n import current_language
 from tracker.meetings import queries as meeting_queries
-from tracker.pages import download
+from tracker.pages import download, step_and_go
 from tracker.progress.models import Round
 from tracker.reports import formats, services
 from tracker.reports.charts import chart_tables, report_charts
@@ -60,15 +60,23 @@ def _builder_page(form: ReportForm, filters=None, status: int = 200):
     return page, status
 
 
+def report_form() -> tuple[ReportForm, object]:
+    """The report form of the query string, and its filters: None when they are not valid (the
+    form then shows why)."""
+    form = ReportForm(request.args)
+    try:
+        return form, parse_filters(request.args)
+    except ReportFilterError as error:
+        form.show_errors(error)
+        return form, None
+
+
 @bp.get("/")
 @login_required
 def dashboard():
     """Where implementation stands: the chosen plan's charts, lists and my to-dos."""
-    form = ReportForm(request.args)
-    try:
-        filters = parse_filters(request.args)
-    except ReportFilterError as error:
-        form.show_errors(error)
+    form, filters = report_form()
+    if filters is None:
         filters = parse_filters(MultiDict())  # the default view, with the messages shown
     board = build_dashboard(filters, current_user)
     form.set_choices(filters, goals=board.report.goals)
@@ -85,25 +93,17 @@ def dashboard():
 @bp.get("/reports/")
 @login_required
 def index():
-    form = ReportForm(request.args)
-    try:
-        filters = parse_filters(request.args)
-    except ReportFilterError as error:
-        form.show_errors(error)
-        return _builder_page(form, status=400)
-    return _builder_page(form, filters)
+    form, filters = report_form()
+    return _builder_page(form, status=400) if filters is None else _builder_page(form, filters)
 
 
 @bp.get("/reports/progress")
 @login_required
 def progress():
     """The progress report; `format` picks the rendering, the other arguments the content."""
-    form = ReportForm(request.args)
+    form, filters = report_form()
     fmt = chosen_format(request.args.get("format"))
-    try:
-        filters = parse_filters(request.args)
-    except ReportFilterError as error:
-        form.show_errors(error)
+    if filters is None:
         return _builder_page(form, status=400)
     if fmt is None:
         form.format.errors = [_("Choose one of the formats offered.")]
@@ -150,27 +150,23 @@ def download_published(report_id: int, fmt: str):
 @bp.post("/reports/rounds/<id:round_id>/publish")
 @login_required
 def publish(round_id: int):
-    require(can_publish_reports(current_user))
-    round_ = db.get_or_404(Round, round_id)
-    try:
+    round_ = get_allowed(can_publish_reports(current_user), Round, round_id)
+
+    def publish_in_its_language():
         language = report_language(request.form.get("language")) or current_language()
-        published = services.publish_report(round_, by=current_user, language=language)
-    except ReportFilterError as error:
-        flash(str(error))
-    except services.PublishError as error:
-        db.session.rollback()
-        flash(str(error))
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "Published the progress report for %(round)s, as of %(day)s: PDF, XLSX, CSV and"
-                " JSON, kept as they are now.",
-                round=round_.title,
-                day=format_date(published.as_of),
-            )
-        )
-    return redirect(url_for("progress.round", round_id=round_.id, _anchor="published"))
+        return services.publish_report(round_, by=current_user, language=language)
+
+    return step_and_go(
+        publish_in_its_language,
+        (ReportFilterError, services.PublishError),
+        lambda published: _(
+            "Published the progress report for %(round)s, as of %(day)s: PDF, XLSX, CSV and"
+            " JSON, kept as they are now.",
+            round=round_.title,
+            day=format_date(published.as_of),
+        ),
+        url_for("progress.round", round_id=round_.id, _anchor="published"),
+    )
 
 
 @bp.get("/reports/compare")

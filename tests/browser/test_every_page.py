@@ -174,6 +174,7 @@ def walk_role(browser: Browser, base: str, role: str, email: str, urls, the_walk
     page.set_viewport_size(LAPTOP)
     page.goto(f"{base}/")
     the_walk.header_heights[role] = page.locator("header.site-header").bounding_box()["height"]
+    the_walk.add(f"{role} GET / at 1366 px", pagechecks.width_problems(page))
     the_walk.add(f"{role} GET / at 1366 px", pagechecks.axe_problems(page))
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/")
@@ -254,8 +255,11 @@ def test_russian_pages_hold_no_english_word_of_the_interface(the_walk):
 
 
 def test_header_stands_on_one_line_at_laptop_width(the_walk):
+    """On one line in English; Russian, some 20 % longer, may take a second (and must never push
+    the page sideways: the walk checks the width at 1366 px too)."""
     for role, height in the_walk.header_heights.items():
-        assert height < 64, f"the {role}'s header is {height} px high at 1366 px: it wraps"
+        lines = 1 if LANGUAGE_OF[role] == "en" else 2
+        assert height < 8 + 50 * lines, f"the {role}'s header is {height} px high at 1366 px"
 
 
 def test_every_page_is_valid_html(the_walk, tmp_path: Path):

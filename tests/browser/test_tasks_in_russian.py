@@ -66,6 +66,8 @@ def sign_in_and_switch(page: Page, base: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/auth/sign-in" not in url)
+    if page.viewport_size["width"] >= 992:  # from 992 px up the switch is in the account menu
+        page.locator("#account-menu").click()
     page.get_by_role("button", name="Русский").click()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
 

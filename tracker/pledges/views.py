@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from tracker.actors.display import actor_name
 from tracker.actors.models import Actor
 from tracker.actors.services import list_actors
 from tracker.auth.permissions import (
@@ -186,7 +187,7 @@ def new():
     require(can_pledge(current_user))
     form = PledgeForm()
     actors = list_actors() if current_user.is_admin else [current_user.actor]
-    form.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
+    form.actor.choices = [(a.code, f"{actor_name(a)} ({a.code})") for a in actors]
     form.target.choices = services.target_choices()
     if request.method == "GET":
         form.currency.data = totals.reporting_currency()

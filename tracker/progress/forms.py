@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from tracker.actors.display import actor_name
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.i18n import format_number
@@ -107,7 +108,7 @@ class UpdateForm(FlaskForm):
         return [f for f in self.evidence_files.data or [] if getattr(f, "filename", None)]
 
     def set_choices(self, actors: Iterable[Actor], activities: Iterable[Activity]) -> None:
-        self.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
+        self.actor.choices = [(a.code, f"{actor_name(a)} ({a.code})") for a in actors]
         self.activity_id.choices = [("", _("— the action point as a whole —"))] + [
             (str(a.id), a.title) for a in activities
         ]
@@ -191,7 +192,9 @@ class FilterForm(FlaskForm):
         self.working_groups = {w.code: w for w in working_groups}
         anything = [("", _("any"))]
         self.goal.choices = anything + [(n, _("Goal %(number)s", number=n)) for n in self.goals]
-        self.actor.choices = anything + [(c, f"{a.name} ({c})") for c, a in self.actors.items()]
+        self.actor.choices = anything + [
+            (c, f"{actor_name(a)} ({c})") for c, a in self.actors.items()
+        ]
         self.working_group.choices = anything + [
             (c, w.name) for c, w in self.working_groups.items()
         ]

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from tracker.actors.display import actor_name
 from tracker.actors.services import get_actor_by_code, list_actors
 from tracker.auth import permissions
 from tracker.auth.permissions import (
@@ -535,7 +536,7 @@ def close_round(round_id: int):
 def chosen_actor(form, actors):
     """The reporting actor: the user's own, or the one an admin picked (?actor= or the form)."""
     codes = {a.code: a for a in actors}
-    form.actor.choices = [(a.code, f"{a.name} ({a.code})") for a in actors]
+    form.actor.choices = [(a.code, f"{actor_name(a)} ({a.code})") for a in actors]
     wanted = form.actor.data or request.args.get("actor") or actors[0].code
     actor = codes.get(wanted) or actors[0]
     form.actor.data = actor.code

@@ -21,6 +21,7 @@ import typst
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker.actors.display import actor_name
 from tracker.i18n import current_language, format_number, format_percent
 from tracker.money import format_grouped
 from tracker.reports.model import (
@@ -499,7 +500,7 @@ def brief_data(brief, meeting, generated_at: datetime) -> dict:
         ],
         "currency": reporting,
         "pledges": [
-            [f"{brief.actors[actor_id].name} ({brief.actors[actor_id].code})"]
+            [f"{actor_name(brief.actors[actor_id])} ({brief.actors[actor_id].code})"]
             + _totals(sums, reporting)
             for actor_id, sums in brief.pledges.items()
         ],

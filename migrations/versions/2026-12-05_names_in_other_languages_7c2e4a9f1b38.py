@@ -23,6 +23,7 @@ def upgrade():
 
 
 def downgrade():
+    # A plain DROP COLUMN on both (SQLite 3.35+): a batch rebuild would drop tables that other
+    # rows point at, which SQLite's foreign keys refuse.
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("translations")
+        op.drop_column(table, "translations")

@@ -20,5 +20,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.drop_column("params")
+    # A plain DROP COLUMN on both (SQLite 3.35+): a batch rebuild would drop a table that other
+    # rows point at, which SQLite's foreign keys refuse.
+    op.drop_column("notifications", "params")

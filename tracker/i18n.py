@@ -51,7 +51,10 @@ def languages() -> tuple[str, ...]:
 
 
 def language_name(code: str) -> str:
-    """A language's name in itself, as a switcher shows it: "English", "Русский"."""
+    """A language's name in itself, as a switcher shows it: "English", "Русский"; a code that is
+    not one of the tracker's languages (a row written some other way) as it is."""
+    if code not in languages():
+        return code
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
 

@@ -1160,6 +1160,7 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
             ("api.create_meeting", "plan"),
             ("api.create_meeting", "host_actor"),
             ("api.update_meeting", "host_actor"),
+            ("api.update_meeting", "plan"),
             ("api.set_participant", "actor"),
             ("api.create_follow_up", "owner"),
             ("api.update_follow_up", "owner"),
@@ -1167,6 +1168,10 @@ XSS_REFUSED: dict[tuple[str, str], str] = {
         "a plan or actor code",
     ),
     ("api.add_participant_group", "group"): "reference-group or working-group: and a group's code",
+    **dict.fromkeys(
+        [("api.set_participant", "attendance"), ("api.add_participant_group", "attendance")],
+        "one of invited, attended, excused, absent (the document's enum, from the form's choices)",
+    ),
     ("api.add_agenda_item", "action_point"): "the code of an action point of the meeting's plan",
     ("api.add_agenda_item", "goal"): "the number of a goal of the meeting's plan",
     ("api.record_decision", "action_points"): "codes of action points of the meeting's plan",

@@ -216,22 +216,30 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def db_session(request, app):
-    """Each test runs inside a transaction that is rolled back; commits become savepoints."""
+    """Each test runs inside a transaction that is rolled back; commits become savepoints. Where
+    the test asks for a `shared_connection` (data built once for a module, see shared_data), the
+    test's transaction is a savepoint of that connection's, rolled back after the test."""
     if "no_db_session" in request.keywords or "scratch_app" in request.fixturenames:
         yield None
         return
-    with rolled_back_session(app) as (session, _):
+    shared = None
+    if "shared_connection" in request.fixturenames:
+        shared = request.getfixturevalue("shared_connection")
+    with rolled_back_session(app, shared) as (session, _):
         yield session
 
 
 @contextlib.contextmanager
-def rolled_back_session(app):
+def rolled_back_session(app, connection=None):
     """(session, connection): `db.session` inside a transaction of the connection that is rolled
     back at the end; the session's commits become savepoints. A module that shares costly data
-    among its tests opens one of its own (see tests/test_demo.py)."""
+    among its tests opens one of its own (see tests/test_demo.py and shared_data); given that
+    connection, the transaction is a savepoint of it."""
     with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
+        own = connection is None
+        if own:
+            connection = db.engine.connect()
+        transaction = connection.begin() if own else connection.begin_nested()
         factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         session = scoped_session(factory, scopefunc=_app_ctx_id)
         original, db.session = db.session, session
@@ -241,7 +249,22 @@ def rolled_back_session(app):
             session.remove()
             db.session = original
             transaction.rollback()
-            connection.close()
+            if own:
+                connection.close()
+
+
+@contextlib.contextmanager
+def shared_data(app, build):
+    """(connection, what build() returned): data that the tests of a module share, built once in
+    a transaction of a connection of its own that is rolled back when the module ends. A test
+    that asks for a `shared_connection` fixture returning this connection runs in a savepoint of
+    it (see db_session): it sees the data as built, and what it writes is rolled back after it.
+    On SQLite the connection holds the write lock: every test of the module must use it."""
+    with rolled_back_session(app) as (session, connection):
+        built = build()
+        session.commit()
+        session.remove()  # the tests read the records again in sessions of their own
+        yield connection, built
 
 
 @pytest.fixture

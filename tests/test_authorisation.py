@@ -14,6 +14,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from tests import factories
+from tests.conftest import shared_data
 from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
 from tracker.auth import lifecycle, links
 from tracker.auth import services as auth
@@ -215,19 +216,42 @@ class World:
             return url_for(endpoint, _method=method, **values)
 
 
-def signed_in_client(app, column: str):
-    """A test client acting as a fresh user of the column's role and actor (cookie or token)."""
+def column_users() -> dict[str, tuple[str, str]]:
+    """A user of each column's role and actor (but anonymous): column -> (email, API token)."""
+    users = {}
+    for column, who in COLUMNS.items():
+        if who is None:
+            continue
+        role, actor_code = who
+        actor = factories.get_actor(actor_code) if actor_code else None
+        user = factories.make_user(role=role, actor=actor, password="a-long-test-password")
+        _, token = auth.create_token(user, by="tests")
+        users[column] = (user.email, token)
+    return users
+
+
+# The world and the users take longer to make than most rows take to check: they are made once
+# for the module, and each test runs in a savepoint of their transaction (tests/conftest.py,
+# shared_data), so that every row starts from them as made, whatever an earlier row wrote.
+@pytest.fixture(scope="module")
+def shared_world(app):
+    with shared_data(app, lambda: (World(), column_users())) as shared:
+        yield shared
+
+
+@pytest.fixture(autouse=True)
+def shared_connection(shared_world):
+    return shared_world[0]
+
+
+def signed_in_client(app, users, column: str):
+    """A test client acting as the column's user (cookie or token), who has done nothing yet."""
     client = app.test_client()
     if COLUMNS[column] is None:
         return client, None
-    role, actor_code = COLUMNS[column]
-    actor = factories.get_actor(actor_code) if actor_code else None
-    user = factories.make_user(role=role, actor=actor, password="a-long-test-password")
-    _, token = auth.create_token(user, by="tests")
-    db.session.commit()
-    response = client.post(
-        "/auth/sign-in", data={"email": user.email, "password": "a-long-test-password"}
-    )
+    email, token = users[column]
+    data = {"email": email, "password": "a-long-test-password"}
+    response = client.post("/auth/sign-in", data=data)
     assert response.status_code == 302, f"{column}: sign-in failed"
     return client, token
 
@@ -247,13 +271,13 @@ def outcome_of(response) -> str:
 
 
 @pytest.mark.parametrize("row", ROUTE_TABLE, ids=str)
-def test_route_answers_each_user_as_the_matrix_says(app, row):
-    world = World()
+def test_route_answers_each_user_as_the_matrix_says(app, row, shared_world):
+    _, (world, users) = shared_world
     url = world.url(app, row.endpoint, row.method)
     api = url.startswith("/api/")
     wrong = {}
     for column, expected in row.expected.items():
-        client, token = signed_in_client(app, column)
+        client, token = signed_in_client(app, users, column)
         kwargs = {}
         if api:
             # The API never reads the cookie: it sees only the token (none for anonymous).

@@ -16,13 +16,49 @@ Snapshot = dict[str, dict[tuple, dict]]
 
 
 def snapshot() -> Snapshot:
-    """Every row of every table, read in the test's own transaction."""
+    """Every row of every table, read in the test's own transaction. The attack tests take
+    thousands of snapshots: each table is read with one plain cursor, its values turned into
+    what SQLAlchemy would give by the columns' own result processors, which is several times
+    faster than a select through the session and gives the same rows."""
+    connection = db.session.connection()  # the session's transaction (savepoint) is begun
+    cursor = connection.connection.driver_connection.cursor()
     result: Snapshot = {}
-    for table in db.metadata.sorted_tables:
-        key = [c.name for c in table.primary_key.columns] or [c.name for c in table.columns]
-        rows = db.session.execute(sa.select(table)).mappings()
-        result[table.name] = {tuple(row[c] for c in key): dict(row) for row in rows}
+    try:
+        for table, sql, processors, names, key in _snapshot_plan(connection.dialect):
+            cursor.execute(sql)
+            rows = {}
+            for raw in cursor.fetchall():
+                values = [p(v) if p else v for p, v in zip(processors, raw, strict=True)]
+                rows[tuple(values[i] for i in key)] = dict(zip(names, values, strict=True))
+            result[table] = rows
+    finally:
+        cursor.close()
     return result
+
+
+_snapshot_plans: dict[str, list] = {}
+
+
+def _snapshot_plan(dialect) -> list:
+    """(table, SELECT of all its columns, their result processors, their names, the positions
+    of its key) for each table, made once per dialect."""
+    if dialect.name not in _snapshot_plans:
+        plan = []
+        for table in db.metadata.sorted_tables:
+            columns = list(table.columns)
+            names = [c.name for c in columns]
+            key = [c.name for c in table.primary_key.columns] or names
+            plan.append(
+                (
+                    table.name,
+                    str(sa.select(*columns).compile(dialect=dialect)),
+                    [c.type._cached_result_processor(dialect, None) for c in columns],
+                    names,
+                    [names.index(c) for c in key],
+                )
+            )
+        _snapshot_plans[dialect.name] = plan
+    return _snapshot_plans[dialect.name]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import create_test_app
+from tests.conftest import create_test_app, shared_data
 from tests.security.routes import PASSWORD, World
 from tracker.db import db
 
@@ -56,9 +56,24 @@ def csrf_app(app, database_url):
     yield from _request_app(app, database_url, WTF_CSRF_ENABLED=True)
 
 
+@pytest.fixture(scope="module")
+def shared_world(app):
+    """One World per module, built once: building it takes longer than most tests."""
+    with shared_data(app, lambda: World().build()) as shared:
+        yield shared
+
+
+@pytest.fixture(autouse=True)
+def shared_connection(shared_world):
+    """Every test here runs in a savepoint of the world's transaction (see db_session): it sees
+    the world as built, and nothing that another test wrote."""
+    return shared_world[0]
+
+
 @pytest.fixture
-def world():
-    return World().build()
+def world(shared_world, db_session):
+    """The module's World, its records read again in the test's own session."""
+    return shared_world[1].reloaded()
 
 
 _CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+import sqlalchemy as sa
 import wtforms
 from flask_wtf import FlaskForm
 
@@ -441,10 +442,27 @@ class World:
             db.session.commit()
         return spoiled
 
+    def reloaded(self) -> "World":
+        """This world with its records read again in the current `db.session`: a module builds
+        one world and each test gets its records in a session of its own, as when it was just
+        built (tests/security/conftest.py)."""
+        copy = object.__new__(World)
+        copy.__dict__.update({name: _reload(value) for name, value in vars(self).items()})
+        return copy
+
     def fresh(self, model, record_id: int):
         """A record as the database holds it now (requests run in sessions of their own)."""
         db.session.expire_all()
         return db.session.get(model, record_id)
+
+
+def _reload(value):
+    """A record (or a tuple holding records) read again in `db.session`; other values as is."""
+    if isinstance(value, tuple):
+        return tuple(_reload(item) for item in value)
+    if hasattr(value, "_sa_instance_state"):
+        return db.session.get(type(value), sa.inspect(value).identity)
+    return value
 
 
 # <argument> of a route -> its value in the world. ENDPOINT_ARGS wins for one endpoint.

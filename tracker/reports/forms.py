@@ -3,12 +3,15 @@
 The rules themselves live in filters.parse_filters (shared with the API and the command line);
 this form only offers the choices and shows that function's messages at their fields."""
 
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, literal_column, select, union_all
 from wtforms import DateField, SelectField, SelectMultipleField
 
+from tracker.actors.display import actor_name
 from tracker.actors.models import Actor, WorkingGroup
 from tracker.db import db
 from tracker.i18n import current_language, language_name, languages
@@ -48,15 +51,24 @@ class ReportForm(FlaskForm):
         by default the plan's own), actors and working groups: one query for the three lists,
         as the dashboard counts its queries."""
         kind = literal_column("'plan'")
+        none = literal_column("NULL")
         rows = db.session.execute(
             union_all(
-                select(kind, Plan.code, func.coalesce(Plan.short_title, Plan.title)),
-                select(literal_column("'actor'"), Actor.code, Actor.name),
-                select(literal_column("'group'"), WorkingGroup.code, WorkingGroup.name),
+                # An actor's kind and names in other languages, for actor_name (first: the union
+                # reads its columns' types from the first select).
+                select(
+                    literal_column("'actor'"),
+                    Actor.code,
+                    Actor.name,
+                    Actor.kind,
+                    Actor.translations,
+                ),
+                select(kind, Plan.code, func.coalesce(Plan.short_title, Plan.title), none, none),
+                select(literal_column("'group'"), WorkingGroup.code, WorkingGroup.name, none, none),
             )
         ).all()
         plans = sorted(
-            ((code, name) for k, code, name in rows if k == "plan"),
+            ((code, name) for k, code, name, *_rest in rows if k == "plan"),
             key=lambda plan: (plan[0] == "DEMO", plan[0]),
         )
         self.format.choices = list(FORMAT_LABELS.items())
@@ -73,9 +85,13 @@ class ReportForm(FlaskForm):
             (str(g.number), _("Goal %(number)s: %(title)s", number=g.number, title=g.title))
             for g in goals
         ]
-        actors = sorted((name, code) for k, code, name in rows if k == "actor")
-        self.actor.choices = [(code, f"{name} ({code})") for name, code in actors]
-        groups = sorted((name, code) for k, code, name in rows if k == "group")
+        named = [
+            (actor_name(SimpleNamespace(code=code, name=name, kind=kind, translations=names)), code)
+            for k, code, name, kind, names in rows
+            if k == "actor"
+        ]
+        self.actor.choices = [(code, f"{name} ({code})") for name, code in sorted(named)]
+        groups = sorted((name, code) for k, code, name, *_rest in rows if k == "group")
         self.working_group.choices = [("", _("any"))] + [(code, name) for name, code in groups]
         if filters is not None and not self.plan.raw_data:
             self.plan.data = filters.plan.code

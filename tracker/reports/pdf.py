@@ -24,6 +24,7 @@ from flask_babel import ngettext
 from tracker.actors.display import actor_name
 from tracker.i18n import current_language, format_number, format_percent
 from tracker.money import format_grouped
+from tracker.reports.charts import funding_names
 from tracker.reports.model import (
     NOT_REPORTED,
     Funding,
@@ -134,7 +135,7 @@ SLOT = "{value}"
 def report_labels() -> dict[str, str]:
     """Every word progress.typ prints of its own, in the current language."""
     return {
-        **funding_headings(),
+        **funding_names(),
         "page": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
         "progress_report": _("Progress report"),
         "plan_period": _("Plan period"),
@@ -175,16 +176,6 @@ def report_labels() -> dict[str, str]:
         "no_reporters": _("No validated update in the period."),
         "actor": _("Actor"),
         "updates": _("Updates"),
-    }
-
-
-def funding_headings() -> dict[str, str]:
-    return {
-        "need": _("Need"),
-        "pledged": _("Pledged"),
-        "committed": _("Committed"),
-        "disbursed": _("Disbursed"),
-        "gap": _("Gap"),
     }
 
 

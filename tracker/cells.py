@@ -25,8 +25,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tracker.i18n import format_number
 from tracker.money import format_grouped, format_minor, minor_digits
-from tracker.tables import count_text, neutralise
+from tracker.tables import neutralise
 
 EXCEL_DIGITS = 15
 EXCEL_MAX_CHARS = 32_767  # Excel refuses to open a workbook with a longer cell
@@ -132,7 +133,7 @@ def _xlsx_text(text: str) -> str:
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(text))
     if len(text) > EXCEL_MAX_CHARS:
         left = len(text) - EXCEL_MAX_CHARS + 40
-        more = _("[%(num)s more characters]", num=count_text(left))
+        more = _("[%(num)s more characters]", num=format_number(left))
         text = f"{text[: EXCEL_MAX_CHARS - 40]}… {more}"
     return text
 

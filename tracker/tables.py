@@ -99,11 +99,6 @@ def too_large_message() -> str:
     )
 
 
-def count_text(value) -> str:
-    """A count as the interface language writes it ("12,000", "12 000")."""
-    return format_number(value)
-
-
 def _either(names: list[str]) -> str:
     """ ".csv", ".csv or .xlsx", ".csv, .yaml or .xlsx"."""
     if len(names) == 1:
@@ -228,7 +223,7 @@ def _too_many_rows(what: str, max_rows: int) -> FileError:
             _(
                 "%(what)s has more than %(num)s rows; split it up.",
                 what=what,
-                num=count_text(max_rows),
+                num=format_number(max_rows),
             )
         ]
     )
@@ -303,7 +298,7 @@ class Workbook:
                                 "%(what)s goes on past row %(num)s; delete the empty rows below "
                                 "the data (or split the file up).",
                                 what=label or _("The sheet"),
-                                num=count_text(MAX_SHEET_ROWS),
+                                num=format_number(MAX_SHEET_ROWS),
                             )
                         ]
                     )
@@ -454,8 +449,8 @@ def record_values(
                 _(
                     "%(where)s: the text has %(num)s characters; at most %(max)s fit in a cell.",
                     where=at(index),
-                    num=count_text(len(text)),
-                    max=count_text(MAX_CELL_CHARS),
+                    num=format_number(len(text)),
+                    max=format_number(MAX_CELL_CHARS),
                 )
             )
             text = ""

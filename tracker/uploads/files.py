@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from tracker.tables import count_text
+from tracker.i18n import format_number
 
 MAX_FILENAME_LENGTH = 200  # the stored_files.filename column
 
@@ -248,9 +248,9 @@ def format_size(size: int) -> str:
     if size < 1024:
         return ngettext("%(num)d byte", "%(num)d bytes", size)
     if size < 1024 * 1024:
-        return _("%(num)s KB", num=count_text(round(size / 1024)))
+        return _("%(num)s KB", num=format_number(round(size / 1024)))
     megabytes = Decimal(f"{size / (1024 * 1024):.1f}".removesuffix(".0"))
-    return _("%(num)s MB", num=count_text(megabytes))
+    return _("%(num)s MB", num=format_number(megabytes))
 
 
 def content_disposition(filename: str) -> str:

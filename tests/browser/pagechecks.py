@@ -147,7 +147,7 @@ NOT_WORDS = re.compile(
     r"|\b[A-Z0-9]{2,10}\b|\b[A-Z][a-z]?\d+\b|\b\w+\.(?:pdf|csv|xlsx|json|ics|zip|png)\b"
     r"|\b(?:Markdown|iCalendar|TOTP|Budapest|Istanbul|Excel|Outlook|Google|Authenticator)\b"
     r"|\b(?:Apple Calendar|Microsoft|FreeOTP|Aegis)\b"
-    r"|\.\w{2,5}\b|\b\w*_\w+\b|\b[a-z]+/[\w.+-]+"  # extensions, identifiers, media types
+    r"|\.\w{2,5}\b|\b\w*_[\w-]+|\b[a-z]+/[\w.+-]+"  # extensions, identifiers, media types
     r"|\b[a-z_]+(?:, [a-z_]+){2,}\b"  # a list of column names or action codes
 )
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -293,7 +293,8 @@ def test_the_checks_find_what_they_look_for(browser: Browser, tmp_path: Path):
 HALF_TRANSLATED = """<!doctype html><html lang="ru"><head><title>Обещания</title></head><body>
 <main><h1>Объявленные взносы</h1><table><tr><td>Train document examiners</td>
 <td>250 000,00 EUR</td><td>focal@example.org</td></tr></table>
-<p>Пункт P12: Train document examiners</p><button title="Save the draft">Сохранить</button>
+<p>Пункт P12: Train document examiners</p>
+<p>API-токен bpt_2-IhiKl5… для x@example.org</p><button title="Save the draft">Сохранить</button>
 <button>Submit</button><form><button lang="en">English</button></form></main></body></html>"""
 
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from tests import factories
-from tests.test_api import assert_error
+from tests.api.test_basics import assert_error
 from tracker.db import db
 from tracker.progress import services as progress
 from tracker.progress.display import status_badge

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import factories
+from tests.api.test_basics import assert_error
 from tests.meetings import count, fresh, meeting_body, page_body
-from tests.test_api import assert_error
 from tracker.db import db
 from tracker.meetings import services
 from tracker.meetings.models import Meeting

@@ -6,8 +6,8 @@ import re
 from sqlalchemy import select
 
 from tests import factories
+from tests.api.test_basics import assert_error
 from tests.meetings import count, meeting_body, page_body
-from tests.test_api import assert_error
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.meetings.models import Attendance, Meeting, MeetingParticipant, series_name

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tests.api.test_basics import count_queries
 from tests.meetings import (
     TODAY,
     count,
@@ -15,7 +16,6 @@ from tests.meetings import (
     page_meeting,
     titles_and_positions,
 )
-from tests.test_api import count_queries
 from tracker.db import db
 from tracker.meetings import agenda, follow_ups, services
 from tracker.meetings.models import (

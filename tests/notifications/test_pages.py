@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from tests import factories
-from tests.test_api import count_queries
+from tests.api.test_basics import count_queries
 from tracker.db import db
 from tracker.notifications import services
 from tracker.notifications.models import Delivery, Notification, NotificationKind

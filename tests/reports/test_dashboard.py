@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 from tests import factories
-from tests.test_api import count_queries
+from tests.api.test_basics import count_queries
 from tracker.db import db
 from tracker.meetings import follow_ups as follow_up_services
 from tracker.progress import services as progress_services

@@ -4,7 +4,7 @@ What code knows comes from code: a request body's schema from the form that vali
 (tracker/api/schema.py), a response's from the declaration of what its serializer returns
 (tracker/api/shapes.py, through msgspec). Written here is what no code knows: the operations,
 their summaries and descriptions, and the few bodies that views check without a form.
-tests/test_api.py fails when a route is missing; tests/api/test_openapi_conformance.py runs
+tests/api/test_basics.py fails when a route is missing; tests/api/test_openapi_conformance.py runs
 Schemathesis over the whole document against the app.
 """
 

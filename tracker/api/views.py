@@ -67,7 +67,7 @@ def answer(body, status: int = 200, headers: dict | None = None):
     transaction: it is the state that this request wrote. Read after the commit, the rows would
     be loaded again, and under concurrent editors the answer could carry another client's later
     write and version, which the client would then send back as its own (issue 13). Every API
-    write answers through here (tests/test_answers.py checks it).
+    write answers through here (tests/api/test_answers.py checks it).
     """
     db.session.commit()
     return body, status, headers or {}

@@ -1,7 +1,7 @@
 """Who may do what: the one module that pages, API and templates all ask.
 
-docs/security.md is the same rules as a table, and tests/test_authorisation.py checks every route
-against that table for every role. Change a rule here, there, and in the table together.
+docs/security.md is the same rules as a table, and tests/auth/test_authorisation.py checks every
+route against that table for every role. Change a rule here, there, and in the table together.
 """
 
 from typing import TypeVar

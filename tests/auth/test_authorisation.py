@@ -29,7 +29,7 @@ from tracker.plan.documents import attach_document
 from tracker.progress import services as progress_services
 from tracker.uploads.services import store_upload
 
-SECURITY_DOC = Path(__file__).parents[1] / "docs" / "security.md"
+SECURITY_DOC = Path(__file__).parents[2] / "docs" / "security.md"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}  # public files, no data: see docs/security.md
 OUTCOMES = {"allow", "login", "403", "404"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -209,7 +209,7 @@ class World:
         unknown = rule.arguments - self.url_values.keys()
         assert not unknown, (
             f"{endpoint}: add a value for {sorted(unknown)} to World.url_values "
-            "in tests/test_authorisation.py"
+            "in tests/auth/test_authorisation.py"
         )
         values = {name: self.url_values[name] for name in rule.arguments}
         with app.test_request_context():

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.test_api import assert_error
+from tests.api.test_basics import assert_error
 from tracker.db import db
 from tracker.pledges import services
 from tracker.pledges.models import ExchangeRate, Pledge, PledgeEntry

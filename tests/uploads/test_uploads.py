@@ -12,8 +12,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
 from tests import factories
+from tests.api.test_basics import count_queries
 from tests.conftest import TEST_UPLOAD_FOLDER
-from tests.test_api import count_queries
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.plan.documents import attach_document, retire_document

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
 from tests import factories
-from tests.test_api import count_queries
+from tests.api.test_basics import count_queries
 from tracker.audit import services as audit_services
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_event

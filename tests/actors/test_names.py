@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from markupsafe import Markup
 
 from tests import factories
-from tests.test_api import count_queries
+from tests.api.test_basics import count_queries
 from tracker.actors.display import actor_abbr, actor_name
 from tracker.db import db
 from tracker.meetings import services as meeting_services

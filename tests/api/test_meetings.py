@@ -4,6 +4,7 @@ follow-ups."""
 import pytest
 
 from tests import factories
+from tests.api.test_basics import assert_error
 from tests.meetings import (
     count,
     fresh,
@@ -12,7 +13,6 @@ from tests.meetings import (
     recorded_meeting,
     titles_and_positions,
 )
-from tests.test_api import assert_error
 from tracker.db import db
 from tracker.meetings import follow_ups, services
 from tracker.meetings.models import (
@@ -21,6 +21,13 @@ from tracker.meetings.models import (
     FollowUp,
     Meeting,
 )
+
+
+@pytest.fixture
+def admin_api(api):
+    # The same fixture as tests/meetings/conftest.py's, which this folder does not see.
+    api.as_role("admin")
+    return api
 
 
 def test_api_gives_a_version_of_the_minutes_with_its_changes(admin_api):

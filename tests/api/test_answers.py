@@ -30,7 +30,7 @@ from tracker.plan import services as plan_services
 
 pytestmark = pytest.mark.no_db_session
 
-API = Path(__file__).parent.parent / "tracker" / "api"
+API = Path(__file__).parents[2] / "tracker" / "api"
 MINE, THEIRS = "Written by this request", "Written by someone else just after"
 _serial = itertools.count(1)
 

@@ -295,7 +295,7 @@ def test_my_work_api_gives_each_list_with_its_true_total(api, ap, admin):
 
 
 def test_my_work_takes_a_fixed_number_of_queries(app, client, login, admin):
-    from tests.test_api import count_queries
+    from tests.api.test_basics import count_queries
 
     plan = factories.get_plan()
     progress.create_round(plan, title="Round", opens_on=plan.starts_on, deadline=TODAY, by=admin)
@@ -457,7 +457,7 @@ def test_round_api_lists_non_reporters_and_reminds(api, round_world):
 
 
 def test_round_page_takes_a_fixed_number_of_queries(app, client, login, round_world, admin):
-    from tests.test_api import count_queries
+    from tests.api.test_basics import count_queries
 
     round_, _, _ = round_world
     login.as_role("admin")

@@ -4,7 +4,7 @@ enum values and file digests that the audit trail keeps for machines (and the AP
 from datetime import timedelta
 
 from tests import factories
-from tests.test_api import count_queries
+from tests.api.test_basics import count_queries
 from tracker.audit.services import history_of
 from tracker.db import db
 from tracker.meetings import follow_ups, services

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.api.test_basics import assert_error
 from tests.conftest import build_schema, create_test_app
-from tests.test_api import assert_error
 from tracker.audit.models import AuditEvent
 from tracker.auth import services
 from tracker.auth.models import ApiToken, SignInAttempt

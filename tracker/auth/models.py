@@ -8,25 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    MEMBER = "member"
-    FOCAL_POINT = "focal_point"
-    VIEWER = "viewer"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])  # in the language of now; forms take the lazy one
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Secretariat (admin)")
+    MEMBER = "member", _l("Reference Group member")
+    FOCAL_POINT = "focal_point", _l("Focal point")
+    VIEWER = "viewer", _l("Viewer")
 
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Secretariat (admin)"),
-    Role.MEMBER: _l("Reference Group member"),
-    Role.FOCAL_POINT: _l("Focal point"),
-    Role.VIEWER: _l("Viewer"),
-}
+ROLE_LABELS = Role.labels()
 
 
 def normalise_email(email: str) -> str:

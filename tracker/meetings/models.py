@@ -14,7 +14,7 @@ from tracker.actors.models import Actor
 from tracker.db import db, utcnow
 from tracker.i18n import LabelledEnum
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
-from tracker.uploads.models import StoredFile
+from tracker.uploads.models import AttachedFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -191,16 +191,13 @@ class Minutes(db.Model):
     __table_args__ = (Index("uq_minutes_meeting_number", "meeting_id", "number", unique=True),)
 
 
-class MeetingAttachment(db.Model):
+class MeetingAttachment(AttachedFile, db.Model):
     __tablename__ = "meeting_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attachments")
-    file: Mapped[StoredFile] = relationship()
 
 
 class DecisionActionPoint(db.Model):

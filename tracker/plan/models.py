@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
-from tracker.uploads.models import StoredFile
+from tracker.uploads.models import AttachedFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -237,7 +237,7 @@ class Activity(db.Model):
         return user.is_admin
 
 
-class ActionPointDocument(db.Model):
+class ActionPointDocument(AttachedFile, db.Model):
     """A file attached to an action point (the official text, a concept note); retired, not
     deleted, so that the audit trail can still name it."""
 
@@ -245,10 +245,7 @@ class ActionPointDocument(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), index=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
 
     action_point: Mapped[ActionPoint] = relationship(back_populates="documents")
-    file: Mapped[StoredFile] = relationship()

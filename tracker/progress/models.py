@@ -11,7 +11,7 @@ from tracker.actors.models import Actor
 from tracker.db import db, utcnow
 from tracker.i18n import LabelledEnum
 from tracker.plan.models import ActionPoint, Activity, Plan
-from tracker.uploads.models import StoredFile
+from tracker.uploads.models import AttachedFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -160,18 +160,15 @@ class ProgressUpdate(db.Model):
         return f"<ProgressUpdate {self.id} {self.workflow}>"
 
 
-class UpdateEvidence(db.Model):
+class UpdateEvidence(AttachedFile, db.Model):
     """A file attached to an update as evidence; whoever may read the update may download it."""
 
     __tablename__ = "update_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"), index=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     update: Mapped[ProgressUpdate] = relationship(back_populates="evidence_files")
-    file: Mapped[StoredFile] = relationship()
 
 
 class _LatestValidated:

@@ -70,6 +70,12 @@ def series_name(key: str, title: str | None) -> str:
     return key.replace("-", " ").replace("_", " ").strip().capitalize() or key
 
 
+def _parts(order_by: str):
+    """A meeting's list of one kind of its parts, in the given order; each part names its
+    meeting as `meeting`."""
+    return relationship(back_populates="meeting", order_by=order_by)
+
+
 class Meeting(db.Model):
     __tablename__ = "meetings"
     __table_args__ = (Index("ix_meetings_series_starts_at", "series", "starts_at"),)
@@ -98,24 +104,12 @@ class Meeting(db.Model):
 
     host_actor: Mapped[Actor | None] = relationship()
     plan: Mapped[Plan] = relationship()
-    participants: Mapped[list["MeetingParticipant"]] = relationship(
-        back_populates="meeting", order_by="MeetingParticipant.id"
-    )
-    agenda_items: Mapped[list["AgendaItem"]] = relationship(
-        back_populates="meeting", order_by="(AgendaItem.position, AgendaItem.id)"
-    )
-    minutes: Mapped[list["Minutes"]] = relationship(
-        back_populates="meeting", order_by="Minutes.number.desc()"
-    )
-    decisions: Mapped[list["Decision"]] = relationship(
-        back_populates="meeting", order_by="Decision.id"
-    )
-    follow_ups: Mapped[list["FollowUp"]] = relationship(
-        back_populates="meeting", order_by="FollowUp.id"
-    )
-    attachments: Mapped[list["MeetingAttachment"]] = relationship(
-        back_populates="meeting", order_by="MeetingAttachment.id"
-    )
+    participants: Mapped[list["MeetingParticipant"]] = _parts("MeetingParticipant.id")
+    agenda_items: Mapped[list["AgendaItem"]] = _parts("(AgendaItem.position, AgendaItem.id)")
+    minutes: Mapped[list["Minutes"]] = _parts("Minutes.number.desc()")
+    decisions: Mapped[list["Decision"]] = _parts("Decision.id")
+    follow_ups: Mapped[list["FollowUp"]] = _parts("FollowUp.id")
+    attachments: Mapped[list["MeetingAttachment"]] = _parts("MeetingAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -40,8 +40,8 @@ action_point_continuations = Table(
 
 
 def _continuations(*, this: str, other: str, back_populates: str):
-    """One direction of the "continued in" link: the action points whose id the link table
-    holds in its `other` column beside this one's id in its `this` column, in plan order."""
+    """One direction of the "continued in" link between action points, in plan order: from an
+    action point in the link table's `this` column to those beside it in its `other` column."""
     link = action_point_continuations.c
     return relationship(
         secondary=action_point_continuations,

@@ -8,6 +8,7 @@ is adding its catalogue, nothing else (docs/translating.md). Data stays as enter
 or actor may carry its own name in another language (`localized`).
 """
 
+import enum
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -104,6 +105,31 @@ def localized(record, field: str) -> str:
     if language == SOURCE_LANGUAGE:
         return value
     return (versions.get(language) or {}).get(field) or value
+
+
+class LabelledEnum(enum.StrEnum):
+    """A StrEnum whose members carry their name for people next to their stored value, as
+    Django's TextChoices do: `PLEDGED = "pledged", _l("Pledged")`.
+
+    `label` is the name in the language of now (pages, exports, messages); `lazy_label` the lazy
+    string, for what is built once and read later in its reader's language (a form's choices)."""
+
+    lazy_label: LazyString
+
+    def __new__(cls, value: str, lazy_label: LazyString):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.lazy_label = lazy_label
+        return member
+
+    @property
+    def label(self) -> str:
+        return str(self.lazy_label)
+
+    @classmethod
+    def labels(cls) -> dict:
+        """Each member's lazy label, by member."""
+        return {member: member.lazy_label for member in cls}
 
 
 # Dates: English keeps the house's day-first style ("05 Dec 2026"); other languages write dates

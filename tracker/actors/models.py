@@ -1,4 +1,3 @@
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -6,17 +5,13 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 
 
-class ActorKind(enum.StrEnum):
-    PARTICIPATING_STATE = "participating_state"
-    OBSERVER_STATE = "observer_state"
-    ORGANISATION = "organisation"
-
-    @property
-    def label(self) -> str:
-        """The kind in the interface language: "Participating state"."""
-        return str(KIND_LABELS[self])
+class ActorKind(LabelledEnum):
+    PARTICIPATING_STATE = "participating_state", _l("Participating state")
+    OBSERVER_STATE = "observer_state", _l("Observer state")
+    ORGANISATION = "organisation", _l("Organisation")
 
     @property
     def plural(self) -> str:
@@ -24,11 +19,6 @@ class ActorKind(enum.StrEnum):
         return str(KIND_PLURALS[self])
 
 
-KIND_LABELS = {
-    ActorKind.PARTICIPATING_STATE: _l("Participating state"),
-    ActorKind.OBSERVER_STATE: _l("Observer state"),
-    ActorKind.ORGANISATION: _l("Organisation"),
-}
 KIND_PLURALS = {
     ActorKind.PARTICIPATING_STATE: _l("Participating states"),
     ActorKind.OBSERVER_STATE: _l("Observer states"),

@@ -8,25 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    MEMBER = "member"
-    FOCAL_POINT = "focal_point"
-    VIEWER = "viewer"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])  # in the language of now; forms take the lazy one
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Secretariat (admin)")
+    MEMBER = "member", _l("Reference Group member")
+    FOCAL_POINT = "focal_point", _l("Focal point")
+    VIEWER = "viewer", _l("Viewer")
 
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Secretariat (admin)"),
-    Role.MEMBER: _l("Reference Group member"),
-    Role.FOCAL_POINT: _l("Focal point"),
-    Role.VIEWER: _l("Viewer"),
-}
+ROLE_LABELS = Role.labels()
 
 
 def normalise_email(email: str) -> str:
@@ -85,50 +77,46 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class ApiToken(db.Model):
-    """A Bearer token for /api/v1; only its SHA-256 is stored."""
+class _RevocableToken:
+    """A secret token given to its user once and stored only as its SHA-256, good until revoked."""
 
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(12))
-    name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Refreshed at most once a minute (see services._note_use), not on every request.
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship(back_populates="tokens")
-
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
 
 
-class CalendarFeed(db.Model):
-    """A user's secret calendar feed address (/meetings/feed/<token>.ics); only its SHA-256 is
-    stored. One row per user: a new address replaces the token in place, so the old one stops."""
+class ApiToken(_RevocableToken, db.Model):
+    """A Bearer token for /api/v1."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class CalendarFeed(_RevocableToken, db.Model):
+    """A user's secret calendar feed address (/meetings/feed/<token>.ics). One row per user: a
+    new address replaces the token in place, so the old one stops."""
 
     __tablename__ = "calendar_feeds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The API token it was made with, if made through the API: revoking that token revokes this
     # feed too, so a leaked API token cannot leave behind an address that outlives it.
     api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Refreshed at most once a minute, like an API token's.
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="calendar_feed")
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
 
 class RecoveryCode(db.Model):

@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -6,31 +5,21 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 
 
-class MailStatus(enum.StrEnum):
-    QUEUED = "queued"  # waiting for its first attempt (for good while MAIL_URL is unset)
-    SENDING = "sending"  # claimed by a sender, which is talking to the SMTP server now
-    DEFERRED = "deferred"  # a temporary failure; tried again at next_attempt_at
-    SENT = "sent"  # the server accepted it (sent_at, last_answer)
-    FAILED = "failed"  # refused for good, or given up after MAIL_MAX_ATTEMPTS
+class MailStatus(LabelledEnum):
+    # Waiting for its first attempt (for good while MAIL_URL is unset).
+    QUEUED = "queued", _l("queued")
+    # Claimed by a sender, which is talking to the SMTP server now.
+    SENDING = "sending", _l("sending")
+    DEFERRED = "deferred", _l("deferred")  # a temporary failure; tried again at next_attempt_at
+    SENT = "sent", _l("sent")  # the server accepted it (sent_at, last_answer)
+    FAILED = "failed", _l("failed")  # refused for good, or given up after MAIL_MAX_ATTEMPTS
 
     @property
     def is_waiting(self) -> bool:
         return self in (MailStatus.QUEUED, MailStatus.DEFERRED)
-
-    @property
-    def label(self) -> str:
-        return str(MAIL_STATUS_LABELS[self])
-
-
-MAIL_STATUS_LABELS = {
-    MailStatus.QUEUED: _l("queued"),
-    MailStatus.SENDING: _l("sending"),
-    MailStatus.DEFERRED: _l("deferred"),
-    MailStatus.SENT: _l("sent"),
-    MailStatus.FAILED: _l("failed"),
-}
 
 
 class OutgoingMail(db.Model):

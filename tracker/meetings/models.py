@@ -1,6 +1,5 @@
 """Meetings: who met, what was on the agenda, the minutes, and what was decided and followed up."""
 
-import enum
 import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -13,64 +12,43 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 from tracker.plan.models import ActionPoint, Plan, PriorityGoal
-from tracker.uploads.models import StoredFile
+from tracker.uploads.models import AttachedFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
 
 
-class _Labelled(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        """The one name of a kind, attendance or status on pages, exports and reports."""
-        return str(LABELS[self])
+class MeetingKind(LabelledEnum):
+    MINISTERIAL_CONFERENCE = "ministerial_conference", _l("Ministerial conference")
+    SENIOR_OFFICIALS_MEETING = "senior_officials_meeting", _l("Senior officials meeting")
+    REFERENCE_GROUP = "reference_group", _l("Reference group")
+    WORKING_GROUP = "working_group", _l("Working group")
+    JOINT_WORKING_GROUP = "joint_working_group", _l("Joint working group")
+    THEMATIC = "thematic", _l("Thematic")
 
 
-class MeetingKind(_Labelled):
-    MINISTERIAL_CONFERENCE = "ministerial_conference"
-    SENIOR_OFFICIALS_MEETING = "senior_officials_meeting"
-    REFERENCE_GROUP = "reference_group"
-    WORKING_GROUP = "working_group"
-    JOINT_WORKING_GROUP = "joint_working_group"
-    THEMATIC = "thematic"
+class Attendance(LabelledEnum):
+    INVITED = "invited", _l("Invited")
+    ATTENDED = "attended", _l("Attended")
+    EXCUSED = "excused", _l("Excused")
+    ABSENT = "absent", _l("Absent")
 
 
-class Attendance(_Labelled):
-    INVITED = "invited"
-    ATTENDED = "attended"
-    EXCUSED = "excused"
-    ABSENT = "absent"
+class FollowUpStatus(LabelledEnum):
+    OPEN = "open", _l("Open")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    DONE = "done", _l("Done")
+    DROPPED = "dropped", _l("Dropped")
 
 
-class FollowUpStatus(_Labelled):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    DROPPED = "dropped"
-
-
-LABELS = {
-    MeetingKind.MINISTERIAL_CONFERENCE: _l("Ministerial conference"),
-    MeetingKind.SENIOR_OFFICIALS_MEETING: _l("Senior officials meeting"),
-    MeetingKind.REFERENCE_GROUP: _l("Reference group"),
-    MeetingKind.WORKING_GROUP: _l("Working group"),
-    MeetingKind.JOINT_WORKING_GROUP: _l("Joint working group"),
-    MeetingKind.THEMATIC: _l("Thematic"),
-    Attendance.INVITED: _l("Invited"),
-    Attendance.ATTENDED: _l("Attended"),
-    Attendance.EXCUSED: _l("Excused"),
-    Attendance.ABSENT: _l("Absent"),
-    FollowUpStatus.OPEN: _l("Open"),
-    FollowUpStatus.IN_PROGRESS: _l("In progress"),
-    FollowUpStatus.DONE: _l("Done"),
-    FollowUpStatus.DROPPED: _l("Dropped"),
-}
+LABELS = MeetingKind.labels() | Attendance.labels() | FollowUpStatus.labels()
 
 PENDING = (FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)
 
 
-def english_label(value: _Labelled) -> str:
+def english_label(value: LabelledEnum) -> str:
     """The label as the audit trail keeps it: in English, whoever acts (reports/history.py shows
     it in the reader's language)."""
     with force_locale("en"):
@@ -90,6 +68,12 @@ def series_name(key: str, title: str | None) -> str:
     if stripped and stripped != title:
         return stripped
     return key.replace("-", " ").replace("_", " ").strip().capitalize() or key
+
+
+def _parts(order_by: str):
+    """A meeting's list of one kind of its parts, in the given order; each part names its
+    meeting as `meeting`."""
+    return relationship(back_populates="meeting", order_by=order_by)
 
 
 class Meeting(db.Model):
@@ -120,24 +104,12 @@ class Meeting(db.Model):
 
     host_actor: Mapped[Actor | None] = relationship()
     plan: Mapped[Plan] = relationship()
-    participants: Mapped[list["MeetingParticipant"]] = relationship(
-        back_populates="meeting", order_by="MeetingParticipant.id"
-    )
-    agenda_items: Mapped[list["AgendaItem"]] = relationship(
-        back_populates="meeting", order_by="(AgendaItem.position, AgendaItem.id)"
-    )
-    minutes: Mapped[list["Minutes"]] = relationship(
-        back_populates="meeting", order_by="Minutes.number.desc()"
-    )
-    decisions: Mapped[list["Decision"]] = relationship(
-        back_populates="meeting", order_by="Decision.id"
-    )
-    follow_ups: Mapped[list["FollowUp"]] = relationship(
-        back_populates="meeting", order_by="FollowUp.id"
-    )
-    attachments: Mapped[list["MeetingAttachment"]] = relationship(
-        back_populates="meeting", order_by="MeetingAttachment.id"
-    )
+    participants: Mapped[list["MeetingParticipant"]] = _parts("MeetingParticipant.id")
+    agenda_items: Mapped[list["AgendaItem"]] = _parts("(AgendaItem.position, AgendaItem.id)")
+    minutes: Mapped[list["Minutes"]] = _parts("Minutes.number.desc()")
+    decisions: Mapped[list["Decision"]] = _parts("Decision.id")
+    follow_ups: Mapped[list["FollowUp"]] = _parts("FollowUp.id")
+    attachments: Mapped[list["MeetingAttachment"]] = _parts("MeetingAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -213,16 +185,13 @@ class Minutes(db.Model):
     __table_args__ = (Index("uq_minutes_meeting_number", "meeting_id", "number", unique=True),)
 
 
-class MeetingAttachment(db.Model):
+class MeetingAttachment(AttachedFile, db.Model):
     __tablename__ = "meeting_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attachments")
-    file: Mapped[StoredFile] = relationship()
 
 
 class DecisionActionPoint(db.Model):

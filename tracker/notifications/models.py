@@ -1,6 +1,5 @@
 """A notification per user, and each user's choice of how to get them by mail."""
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -9,59 +8,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import User
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 from tracker.notifications.texts import render
 
 
-class NotificationKind(enum.StrEnum):
-    UPDATE_RETURNED = "update_returned"
-    UPDATE_VALIDATED = "update_validated"
-    UPDATE_SUBMITTED = "update_submitted"  # waits for the Secretariat's validation
-    ROUND_OPENED = "round_opened"
-    ROUND_DEADLINE = "round_deadline"  # not reported yet: scheduled (7 and 1 days) or on demand
-    FOLLOW_UP_DUE = "follow_up_due"
-    FOLLOW_UP_OVERDUE = "follow_up_overdue"
-    MEETING_SCHEDULED = "meeting_scheduled"
-    MEETING_MOVED = "meeting_moved"
-    MEETING_CANCELLED = "meeting_cancelled"
-    DECISION_RECORDED = "decision_recorded"
-    MINUTES_RECORDED = "minutes_recorded"
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
+class NotificationKind(LabelledEnum):
+    UPDATE_RETURNED = "update_returned", _l("Update returned")
+    UPDATE_VALIDATED = "update_validated", _l("Update validated")
+    # Waits for the Secretariat's validation.
+    UPDATE_SUBMITTED = "update_submitted", _l("Update submitted")
+    ROUND_OPENED = "round_opened", _l("Round opened")
+    # Not reported yet: scheduled (7 and 1 days) or on demand.
+    ROUND_DEADLINE = "round_deadline", _l("Round deadline")
+    FOLLOW_UP_DUE = "follow_up_due", _l("Follow up due")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _l("Follow up overdue")
+    MEETING_SCHEDULED = "meeting_scheduled", _l("Meeting scheduled")
+    MEETING_MOVED = "meeting_moved", _l("Meeting moved")
+    MEETING_CANCELLED = "meeting_cancelled", _l("Meeting cancelled")
+    DECISION_RECORDED = "decision_recorded", _l("Decision recorded")
+    MINUTES_RECORDED = "minutes_recorded", _l("Minutes recorded")
 
 
-KIND_LABELS = {
-    NotificationKind.UPDATE_RETURNED: _l("Update returned"),
-    NotificationKind.UPDATE_VALIDATED: _l("Update validated"),
-    NotificationKind.UPDATE_SUBMITTED: _l("Update submitted"),
-    NotificationKind.ROUND_OPENED: _l("Round opened"),
-    NotificationKind.ROUND_DEADLINE: _l("Round deadline"),
-    NotificationKind.FOLLOW_UP_DUE: _l("Follow up due"),
-    NotificationKind.FOLLOW_UP_OVERDUE: _l("Follow up overdue"),
-    NotificationKind.MEETING_SCHEDULED: _l("Meeting scheduled"),
-    NotificationKind.MEETING_MOVED: _l("Meeting moved"),
-    NotificationKind.MEETING_CANCELLED: _l("Meeting cancelled"),
-    NotificationKind.DECISION_RECORDED: _l("Decision recorded"),
-    NotificationKind.MINUTES_RECORDED: _l("Minutes recorded"),
-}
+class Delivery(LabelledEnum):
+    AT_ONCE = "at_once", _l("By mail at once")
+    DAILY = "daily", _l("In one mail a day (a digest of the day before)")
+    NONE = "none", _l("Not by mail: only on the Notifications page")
 
 
-class Delivery(enum.StrEnum):
-    AT_ONCE = "at_once"
-    DAILY = "daily"
-    NONE = "none"
-
-    @property
-    def label(self) -> str:
-        return str(DELIVERY_LABELS[self])  # in the language of now; forms take the lazy one
-
-
-DELIVERY_LABELS = {
-    Delivery.AT_ONCE: _l("By mail at once"),
-    Delivery.DAILY: _l("In one mail a day (a digest of the day before)"),
-    Delivery.NONE: _l("Not by mail: only on the Notifications page"),
-}
+DELIVERY_LABELS = Delivery.labels()
 
 
 class Notification(db.Model):

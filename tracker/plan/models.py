@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
-from tracker.uploads.models import StoredFile
+from tracker.uploads.models import AttachedFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -37,6 +37,19 @@ action_point_continuations = Table(
     Column("action_point_id", ForeignKey("action_points.id"), primary_key=True),
     Column("continued_in_id", ForeignKey("action_points.id"), primary_key=True, index=True),
 )
+
+
+def _continuations(*, this: str, other: str, back_populates: str):
+    """One direction of the "continued in" link between action points, in plan order: from an
+    action point in the link table's `this` column to those beside it in its `other` column."""
+    link = action_point_continuations.c
+    return relationship(
+        secondary=action_point_continuations,
+        primaryjoin=lambda: ActionPoint.id == link[this],
+        secondaryjoin=lambda: ActionPoint.id == link[other],
+        back_populates=back_populates,
+        order_by=lambda: (ActionPoint.plan_id, ActionPoint.sort_key),
+    )
 
 
 def code_sort_key(code: str) -> str:
@@ -83,34 +96,37 @@ class Plan(db.Model):
         return f"<Plan {self.code}>"
 
 
-class Commitment(db.Model):
-    __tablename__ = "commitments"
-    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+class _NumberedInPlan:
+    """A part of a plan numbered within it (a commitment, a priority goal), as the shipped data
+    gives it."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     sources: Mapped[list] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(16))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (UniqueConstraint("plan_id", "number"),)
+
+
+class Commitment(_NumberedInPlan, db.Model):
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
 
     plan: Mapped[Plan] = relationship(back_populates="commitments")
 
 
-class PriorityGoal(db.Model):
+class PriorityGoal(_NumberedInPlan, db.Model):
     """One of a plan's six numbered priority goals ("priority areas" on the public pages)."""
 
     __tablename__ = "priority_goals"
-    __table_args__ = (UniqueConstraint("plan_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
-    number: Mapped[int]
-    title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     translations: Mapped[dict | None]  # {"ru": {"title": …}}
-    sources: Mapped[list] = mapped_column(JSON, default=list)
-    source_confidence: Mapped[str | None] = mapped_column(String(16))
     retired_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -167,19 +183,11 @@ class ActionPoint(db.Model):
     activities: Mapped[list["Activity"]] = relationship(
         back_populates="action_point", order_by=lambda: [Activity.starts_on, Activity.id]
     )
-    continued_in: Mapped[list["ActionPoint"]] = relationship(
-        secondary=action_point_continuations,
-        primaryjoin=lambda: ActionPoint.id == action_point_continuations.c.action_point_id,
-        secondaryjoin=lambda: ActionPoint.id == action_point_continuations.c.continued_in_id,
-        back_populates="continues",
-        order_by=lambda: (ActionPoint.plan_id, ActionPoint.sort_key),
+    continued_in: Mapped[list["ActionPoint"]] = _continuations(
+        this="action_point_id", other="continued_in_id", back_populates="continues"
     )
-    continues: Mapped[list["ActionPoint"]] = relationship(
-        secondary=action_point_continuations,
-        primaryjoin=lambda: ActionPoint.id == action_point_continuations.c.continued_in_id,
-        secondaryjoin=lambda: ActionPoint.id == action_point_continuations.c.action_point_id,
-        back_populates="continued_in",
-        order_by=lambda: (ActionPoint.plan_id, ActionPoint.sort_key),
+    continues: Mapped[list["ActionPoint"]] = _continuations(
+        this="continued_in_id", other="action_point_id", back_populates="continued_in"
     )
     documents: Mapped[list["ActionPointDocument"]] = relationship(
         back_populates="action_point", order_by="ActionPointDocument.created_at"
@@ -237,7 +245,7 @@ class Activity(db.Model):
         return user.is_admin
 
 
-class ActionPointDocument(db.Model):
+class ActionPointDocument(AttachedFile, db.Model):
     """A file attached to an action point (the official text, a concept note); retired, not
     deleted, so that the audit trail can still name it."""
 
@@ -245,10 +253,7 @@ class ActionPointDocument(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_point_id: Mapped[int] = mapped_column(ForeignKey("action_points.id"), index=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
 
     action_point: Mapped[ActionPoint] = relationship(back_populates="documents")
-    file: Mapped[StoredFile] = relationship()

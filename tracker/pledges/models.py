@@ -19,30 +19,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
     from tracker.plan.models import ActionPoint, Activity, Plan, PriorityGoal
 
 
-class EntryKind(enum.StrEnum):
-    PLEDGED = "pledged"
-    COMMITTED = "committed"
-    DISBURSED = "disbursed"
-
-    @property
-    def label(self) -> str:
-        """The kind as pages, forms and messages name it: "Pledged", in Russian "Объявлено"."""
-        return str(ENTRY_KIND_LABELS[self])
-
-
 # The one place where the ledger's words are translated (docs/glossary.md): the kinds of an
-# entry, and the totals they make ("Pledged", "Committed", "Disbursed" as column headers too).
-ENTRY_KIND_LABELS = {
-    EntryKind.PLEDGED: _l("Pledged"),
-    EntryKind.COMMITTED: _l("Committed"),
-    EntryKind.DISBURSED: _l("Disbursed"),
-}
+# entry, and the totals they make ("Pledged", "Committed", "Disbursed" as column headers too),
+# as pages, forms and messages name them ("Pledged", in Russian "Объявлено").
+class EntryKind(LabelledEnum):
+    PLEDGED = "pledged", _l("Pledged")
+    COMMITTED = "committed", _l("Committed")
+    DISBURSED = "disbursed", _l("Disbursed")
+
+
+ENTRY_KIND_LABELS = EntryKind.labels()
 
 
 class TargetKind(enum.StrEnum):

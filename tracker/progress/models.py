@@ -1,6 +1,5 @@
 """Progress updates, the summary rows that keep each action point's current state, and rounds."""
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -10,29 +9,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.actors.models import Actor
 from tracker.db import db, utcnow
+from tracker.i18n import LabelledEnum
 from tracker.plan.models import ActionPoint, Activity, Plan
-from tracker.uploads.models import StoredFile
+from tracker.uploads.models import AttachedFile
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
 
 
-class Status(enum.StrEnum):
-    """Where an action point stands, as its reporter says; each has a default percent."""
+class Status(LabelledEnum):
+    """Where an action point stands, as its reporter says; each has a default percent.
 
-    NOT_STARTED = "not_started"
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    ONGOING = "ongoing"
-    COMPLETED = "completed"
-    ON_HOLD = "on_hold"
-    DISCONTINUED = "discontinued"
+    Its label is the one source of the statuses' names: pages, exports and reports all take it
+    from here, so that they say the same word."""
 
-    @property
-    def label(self) -> str:
-        """The status's name in the interface language: pages, exports and reports all take it
-        from here (STATUS_LABELS), so that they say the same word."""
-        return str(STATUS_LABELS[self])
+    NOT_STARTED = "not_started", _l("Not started")
+    PLANNED = "planned", _l("Planned")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    ONGOING = "ongoing", _l("Ongoing")
+    COMPLETED = "completed", _l("Completed")
+    ON_HOLD = "on_hold", _l("On hold")
+    DISCONTINUED = "discontinued", _l("Discontinued")
 
     @property
     def default_percent(self) -> int | None:
@@ -52,17 +49,8 @@ DEFAULT_PERCENTS: dict[Status, int | None] = {
 }
 
 
-# The one source of the statuses' names (lazy: read in the language of the moment they are
-# shown); "not reported" is not a status but the bucket of action points without one.
-STATUS_LABELS = {
-    Status.NOT_STARTED: _l("Not started"),
-    Status.PLANNED: _l("Planned"),
-    Status.IN_PROGRESS: _l("In progress"),
-    Status.ONGOING: _l("Ongoing"),
-    Status.COMPLETED: _l("Completed"),
-    Status.ON_HOLD: _l("On hold"),
-    Status.DISCONTINUED: _l("Discontinued"),
-}
+STATUS_LABELS = Status.labels()
+# Not a status but the bucket of action points without one.
 NOT_REPORTED_LABEL = _l("Not reported")
 
 
@@ -75,24 +63,11 @@ def status_label(value: "Status | str | None") -> str:
         return str(NOT_REPORTED_LABEL)
 
 
-class Workflow(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    VALIDATED = "validated"
-    RETURNED = "returned"
-
-    @property
-    def label(self) -> str:
-        """The state's name in the interface language, for pages, exports and reports alike."""
-        return str(WORKFLOW_LABELS[self])
-
-
-WORKFLOW_LABELS = {
-    Workflow.DRAFT: _l("Draft"),
-    Workflow.SUBMITTED: _l("Submitted"),
-    Workflow.VALIDATED: _l("Validated"),
-    Workflow.RETURNED: _l("Returned"),
-}
+class Workflow(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    VALIDATED = "validated", _l("Validated")
+    RETURNED = "returned", _l("Returned")
 
 
 class ProgressUpdate(db.Model):
@@ -185,18 +160,15 @@ class ProgressUpdate(db.Model):
         return f"<ProgressUpdate {self.id} {self.workflow}>"
 
 
-class UpdateEvidence(db.Model):
+class UpdateEvidence(AttachedFile, db.Model):
     """A file attached to an update as evidence; whoever may read the update may download it."""
 
     __tablename__ = "update_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     update_id: Mapped[int] = mapped_column(ForeignKey("progress_updates.id"), index=True)
-    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     update: Mapped[ProgressUpdate] = relationship(back_populates="evidence_files")
-    file: Mapped[StoredFile] = relationship()
 
 
 class _LatestValidated:

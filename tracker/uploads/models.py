@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tracker.db import db, utcnow
 from tracker.uploads.files import format_size
@@ -29,3 +29,15 @@ class StoredFile(db.Model):
     @property
     def size_label(self) -> str:
         return format_size(self.size)
+
+
+class AttachedFile:
+    """The columns of a table that attaches a stored file to a record (a meeting's attachment, an
+    update's evidence, an action point's document): the file, and when it was attached."""
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def file(cls) -> Mapped[StoredFile]:
+        return relationship(StoredFile)

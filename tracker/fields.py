@@ -1,10 +1,23 @@
 """The form fields every room declares alike: a text with its presence rule and its longest
 length, a file that must be chosen. One call says the rules that the pages, the API and the API's
-description all read. (The account fields, an email and the passwords, are in auth/forms.py.)"""
+description all read. (The account fields, an email and the passwords, are in auth/forms.py.)
+And FieldError, the broken rule that names the field it belongs to."""
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+
+class FieldError(Exception):
+    """A broken rule, and the form field it belongs to (pages.field_error shows it there): the
+    one given, else the class's usual `field`."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        if field is not None:
+            self.field = field
 
 
 def text_field(label, presence=DataRequired, *, max_length: int, **options) -> StringField:

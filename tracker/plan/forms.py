@@ -156,7 +156,7 @@ def activity_values(form: ActivityForm) -> dict:
         try:
             budget_minor, budget_currency = parse_budget(amount, currency)
         except MoneyError as error:
-            raise services.PlanError(str(error), f"budget_{error.part}") from None
+            raise services.PlanError(str(error), f"budget_{error.field}") from None
     return {
         "code": form.code.data or "",
         "title": form.title.data,

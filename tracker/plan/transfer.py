@@ -466,7 +466,7 @@ class _Checker:
         try:
             budget_minor, currency = parse_budget(amount, currency)
         except MoneyError as error:
-            self._error(row, f"budget_{error.part}", str(error))
+            self._error(row, f"budget_{error.field}", str(error))
             return {}
         return {"budget_minor": budget_minor, "budget_currency": currency}
 

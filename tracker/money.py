@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker import i18n
+from tracker.fields import FieldError
 
 CURRENCY_FILE = Path(__file__).parent / "data" / "currencies.csv"
 
@@ -38,13 +39,11 @@ MAX_RATE_INTEGER_DIGITS = 10
 _AMOUNT = re.compile(r"^(?P<sign>-?)(?P<whole>\d+)(?:\.(?P<fraction>\d+))?$")
 
 
-class MoneyError(ValueError):
+class MoneyError(FieldError, ValueError):
     """Text that is not an exact amount (or rate) in the given currency; the message says why,
-    and `part` which of the two texts is at fault ("currency", or "amount" for the rest)."""
+    and `field` which of the two texts is at fault ("currency", or "amount" for the rest)."""
 
-    def __init__(self, message: str, part: str = "amount"):
-        super().__init__(message)
-        self.part = part
+    field = "amount"
 
 
 @dataclass(frozen=True)
@@ -362,7 +361,7 @@ def parse_budget(amount: object, currency: object) -> tuple[int, str]:
     """An estimated budget (an activity's) from its two texts: (minor units, ISO code).
 
     The rules of `check_currency` and `parse_amount`, and a budget is never negative; the
-    MoneyError's `part` names the text at fault.
+    MoneyError's `field` names the text at fault.
     """
     code = check_currency(currency)
     minor = parse_amount(amount, code)

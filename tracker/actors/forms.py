@@ -2,13 +2,14 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker import translated_names
 from tracker.actors.display import actor_name
 from tracker.actors.models import Actor, ActorKind
+from tracker.fields import text_field
 
 TRANSLATED = ("name",)
 
@@ -19,17 +20,17 @@ def actor_choices(actors: Iterable[Actor]) -> list[tuple[str, str]]:
 
 class ActorForm(FlaskForm):
     kind = SelectField(_l("Kind"))
-    code = StringField(
+    code = text_field(
         _l("Code"),
-        validators=[DataRequired(), Length(max=16)],
+        max_length=16,
         description=_l(
             "Two letters for a state, e.g. HU for Hungary; a short name in capitals for an "
             "organisation, e.g. ICMPD."
         ),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    region = StringField(_l("Region"), validators=[Optional(), Length(max=32)])
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    name = text_field(_l("Name"), max_length=200)
+    region = text_field(_l("Region"), Optional, max_length=32)
+    note = text_field(_l("Note"), Optional, max_length=500)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -64,10 +65,10 @@ def actor_values(form: ActorForm) -> dict:
 
 
 class WorkingGroupForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = text_field(_l("Code"), max_length=16)
+    name = text_field(_l("Name"), max_length=200)
     chair = SelectField(_l("Chair"), validators=[Optional()])
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    note = text_field(_l("Note"), Optional, max_length=500)
     members = SelectMultipleField(_l("Members"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -90,7 +91,7 @@ def working_group_data(group) -> dict:
 
 class SeatForm(FlaskForm):
     actor = SelectField(_l("Actor"), validators=[DataRequired()])
-    role = StringField(_l("Role"), default="member", validators=[DataRequired(), Length(max=32)])
+    role = text_field(_l("Role"), max_length=32, default="member")
     joined_on = DateField(_l("Joined on"), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:

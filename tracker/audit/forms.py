@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import DateField, Field, IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
 
 from tracker.audit.services import audited_types
 from tracker.db import MAX_ID
+from tracker.fields import text_field
 
 COMMON_ACTIONS = [
     "create",
@@ -80,7 +81,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing: there is nothing to forge
 
-    user = StringField(_l("User (email)"), validators=[Optional(), Length(max=254)])
+    user = text_field(_l("User (email)"), Optional, max_length=254)
     object_type = SelectField(_l("Object"), validators=[Optional()])
     object_id = IntegerField(
         _l("Object id"),
@@ -89,9 +90,10 @@ class AuditFilterForm(FlaskForm):
             NumberRange(1, MAX_ID, _l("Use a whole number from 1 to %(max)s.", max=MAX_ID)),
         ],
     )
-    action = StringField(
+    action = text_field(
         _l("Action"),
-        validators=[Optional(), Length(max=32)],
+        Optional,
+        max_length=32,
         # The actions are codes, typed as they are stored: only the sentence is translated.
         description=_l("For example: %(actions)s.", actions=", ".join(COMMON_ACTIONS)),
     )

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from tracker.actors.models import Actor
 from tracker.auth.models import ROLE_LABELS, Role, User
 from tracker.db import MAX_ID
+from tracker.fields import text_field
 from tracker.i18n import localized
 
 PASSWORD_HELP = _l(
@@ -73,9 +74,9 @@ class SignInForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(
+    name = text_field(
         _l("Token name"),
-        validators=[DataRequired(), Length(max=100)],
+        max_length=100,
         description=_l("What the token is for, e.g. 'reporting script'."),
     )
 
@@ -149,9 +150,9 @@ def changed_values(form: UserForm, user: User) -> dict:
 
 
 class SecondFactorForm(FlaskForm):
-    code = StringField(
+    code = text_field(
         _l("Code"),
-        validators=[DataRequired(), Length(max=32)],
+        max_length=32,
         description=_l(
             "The six digits your authenticator app shows, or one of your recovery codes."
         ),
@@ -160,9 +161,9 @@ class SecondFactorForm(FlaskForm):
 
 
 class TwoFactorSetupForm(FlaskForm):
-    code = StringField(
+    code = text_field(
         _l("Code from the app"),
-        validators=[DataRequired(), Length(max=32)],
+        max_length=32,
         description=_l("After adding the account, type the six digits the app shows for it."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

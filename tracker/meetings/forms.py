@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,11 +15,12 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
 from tracker.actors.display import actor_name
 from tracker.actors.models import Actor
+from tracker.fields import file_field, text_area, text_field
 from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.meetings.follow_ups import MAX_NOTE, MAX_TEXT
 from tracker.meetings.models import (
@@ -75,33 +75,35 @@ def _action_point_choices(action_points: Iterable[ActionPoint]) -> list[tuple[st
 class MeetingForm(FlaskForm):
     plan = SelectField(_l("Plan"), validators=[InputRequired()])
     kind = SelectField(_l("Kind"), validators=[InputRequired()])
-    series = StringField(
+    series = text_field(
         _l("Series"),
-        validators=[InputRequired(), Length(max=80)],
+        InputRequired,
+        max_length=80,
         description=_l(
             "The same word for every meeting of one series, e.g. reference-group for the "
             "Reference Group's meetings."
         ),
     )
     number = IntegerField(_l("Number in the series"), validators=[Optional()])
-    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
+    title = text_field(_l("Title"), InputRequired, max_length=300)
     starts_at = StringField(
         _l("Starts"), validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
     )
     ends_at = StringField(
         _l("Ends"), validators=[InputRequired()], description=WHEN_HELP, widget=MomentInput()
     )
-    timezone = StringField(
+    timezone = text_field(
         _l("Time zone"),
+        Optional,
+        max_length=64,
         render_kw={"translate": "no"},  # zone ids (Europe/Budapest) are names, not words
-        validators=[Optional(), Length(max=64)],
         description=_l(
             "Region and city of the meeting's clock, e.g. Europe/Budapest or Asia/Tbilisi."
         ),
     )
-    place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
+    place = text_field(_l("Place"), Optional, max_length=300)
     is_virtual = BooleanField(_l("Virtual meeting"))
-    url = StringField(_l("Meeting link"), validators=[Optional(), Length(max=2000)])
+    url = text_field(_l("Meeting link"), Optional, max_length=2000)
     host_actor = SelectField(_l("Host"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -138,9 +140,10 @@ class MeetingPageForm(MeetingForm):
         validators=[InputRequired()],
         description=_l("Open follow-ups of a series' meetings carry over to its next meeting."),
     )
-    new_series = StringField(
+    new_series = text_field(
         _l("Name of the new series"),
-        validators=[Optional(), Length(max=200)],
+        Optional,
+        max_length=200,
         description=_l("Only when starting a new series, e.g. Black Sea working group."),
     )
     number = IntegerField(
@@ -148,9 +151,10 @@ class MeetingPageForm(MeetingForm):
         validators=[Optional()],
         description=_l("Left empty: the next number of the series."),
     )
-    title = StringField(
+    title = text_field(
         _l("Title"),
-        validators=[Optional(), Length(max=300)],
+        Optional,
+        max_length=300,
         description=_l("Left empty: the series name and number, e.g. Reference Group meeting 13."),
     )
     timezone = SelectField(
@@ -317,7 +321,7 @@ def participant_group_values(form: ParticipantGroupForm) -> dict:
 
 
 class AgendaItemForm(FlaskForm):
-    title = StringField(_l("Agenda item"), validators=[InputRequired(), Length(max=500)])
+    title = text_field(_l("Agenda item"), InputRequired, max_length=500)
     # Only the meeting's own plan is offered, so another plan's code is refused here.
     action_point = SelectField(
         _l("Action point"),
@@ -386,9 +390,7 @@ class MinutesForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    text = TextAreaField(
-        _l("Decision"), id="decision-text", validators=[InputRequired(), Length(max=MAX_TEXT)]
-    )
+    text = text_area(_l("Decision"), InputRequired, max_length=MAX_TEXT, id="decision-text")
     action_points = SelectMultipleField(
         _l("Linked action points"),
         validators=[Optional()],
@@ -417,10 +419,8 @@ def decision_values(form: DecisionForm, plan: Plan) -> dict:
 
 
 class FollowUpEditForm(FlaskForm):
-    text = TextAreaField(
-        _l("Follow-up action"),
-        id="follow-up-text",
-        validators=[InputRequired(), Length(max=MAX_TEXT)],
+    text = text_area(
+        _l("Follow-up action"), InputRequired, max_length=MAX_TEXT, id="follow-up-text"
     )
     # Optional here: the service says what is missing, in one place for pages and API.
     owner = SelectField(_l("Owner"), validators=[Optional()])
@@ -472,7 +472,7 @@ def follow_up_values(form: FollowUpForm, actors: Iterable[Actor], meeting: Meeti
 
 class FollowUpStatusForm(FlaskForm):
     status = SelectField(_l("Status"), validators=[InputRequired()])
-    note = TextAreaField(_l("Note"), validators=[InputRequired(), Length(max=MAX_NOTE)])
+    note = text_area(_l("Note"), InputRequired, max_length=MAX_NOTE)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -486,4 +486,4 @@ class StepForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     # Size and type are checked by store_upload, the one place for upload rules.
-    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to attach."))])
+    file = file_field(_l("File"), _l("Choose a file to attach."))

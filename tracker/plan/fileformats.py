@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import openpyxl
 import yaml
@@ -195,22 +196,25 @@ def _capped(rows: list[Row]) -> list[Row]:
     return rows
 
 
+def _refuse_unknown(unknown: list[str], sentence: Any, **known: str) -> None:
+    """A file that names sheets or keys the tracker does not know is refused: `sentence` names
+    them (its %(unknown)s) and says which it knows."""
+    if unknown:
+        raise FileError([str(sentence) % {"unknown": ", ".join(unknown), **known}])
+
+
 def _workbook_rows(workbook: Workbook) -> list[Row]:
     rows, errors = [], []
     names = [ws.title for ws in workbook.worksheets]
-    unknown = [n for n in names if n.strip().lower() not in (*SHEETS, INSTRUCTIONS_SHEET)]
-    if unknown:
-        raise FileError(
-            [
-                _(
-                    "The workbook has sheet(s) the tracker does not know: %(unknown)s. The "
-                    "sheets are: %(sheets)s (and an optional '%(instructions)s').",
-                    unknown=", ".join(unknown),
-                    sheets=", ".join(SHEETS),
-                    instructions=INSTRUCTIONS_SHEET,
-                )
-            ]
-        )
+    _refuse_unknown(
+        [n for n in names if n.strip().lower() not in (*SHEETS, INSTRUCTIONS_SHEET)],
+        _l(
+            "The workbook has sheet(s) the tracker does not know: %(unknown)s. The "
+            "sheets are: %(sheets)s (and an optional '%(instructions)s')."
+        ),
+        sheets=", ".join(SHEETS),
+        instructions=INSTRUCTIONS_SHEET,
+    )
     for ws in workbook.worksheets:
         sheet = ws.title.strip().lower()
         if sheet == INSTRUCTIONS_SHEET:
@@ -276,18 +280,14 @@ def _read_yaml(text: str) -> PlanFile:
         raise FileError(
             [_("The YAML must be a mapping with the keys plan, %(keys)s", keys=", ".join(SHEETS))]
         )
-    unknown = [str(k) for k in document if k not in ("plan", *SHEETS)]
-    if unknown:
-        raise FileError(
-            [
-                _(
-                    "The YAML has key(s) the tracker does not know: %(unknown)s. The keys are: "
-                    "plan, %(keys)s.",
-                    unknown=", ".join(unknown),
-                    keys=", ".join(SHEETS),
-                )
-            ]
-        )
+    _refuse_unknown(
+        [str(k) for k in document if k not in ("plan", *SHEETS)],
+        _l(
+            "The YAML has key(s) the tracker does not know: %(unknown)s. The keys are: "
+            "plan, %(keys)s."
+        ),
+        keys=", ".join(SHEETS),
+    )
     rows, errors = [], []
     for sheet in SHEETS:
         items = document.get(sheet) or []

@@ -2,15 +2,12 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
@@ -19,6 +16,7 @@ from tracker import translated_names
 from tracker.actors.display import actor_name
 from tracker.actors.forms import actor_choices
 from tracker.actors.models import Actor
+from tracker.fields import file_field, text_area, text_field
 from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.i18n import localized
 from tracker.money import MoneyError, amount_text, parse_budget
@@ -27,14 +25,14 @@ from tracker.plan.models import PriorityGoal
 
 class ActionPointForm(FlaskForm):
     goal_id = SelectField(_l("Priority goal"), coerce=int, validators=[InputRequired()])
-    code = StringField(
+    code = text_field(
         _l("Code"),
-        validators=[DataRequired(), Length(max=20)],
+        max_length=20,
         description=_l("As in the official text, e.g. 17 or 3.4. Unique within the plan."),
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=20_000)], description=TEXT_FORMAT_HELP
+    title = text_field(_l("Title"), max_length=300)
+    description = text_area(
+        _l("Description"), Optional, max_length=20_000, description=TEXT_FORMAT_HELP
     )
     lead_actor = SelectField(_l("Lead actor"), validators=[Optional()])
     partners = SelectMultipleField(_l("Partner actors"), validators=[Optional()])
@@ -88,8 +86,8 @@ GOAL_TRANSLATED = ("title",)
 
 class GoalForm(FlaskForm):
     number = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(1, 99)])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    title = text_field(_l("Title"), max_length=300)
+    description = text_area(_l("Description"), Optional, max_length=20_000)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
@@ -111,22 +109,21 @@ def goal_values(form: GoalForm) -> dict:
 
 
 class ActivityForm(FlaskForm):
-    code = StringField(
+    code = text_field(
         _l("Code"),
-        validators=[Optional(), Length(max=20)],
+        Optional,
+        max_length=20,
         description=_l("Unique within the action point, e.g. A1; left empty, the next free A<n>."),
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    title = text_field(_l("Title"), max_length=300)
+    description = text_area(_l("Description"), Optional, max_length=20_000)
     lead_actor = SelectField(_l("Lead actor"), validators=[Optional()])
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
-    budget_amount = StringField(
-        _l("Estimated budget"),
-        validators=[Optional(), Length(max=20)],
-        description=_l("e.g. 1,250,000.00"),
+    budget_amount = text_field(
+        _l("Estimated budget"), Optional, max_length=20, description=_l("e.g. 1,250,000.00")
     )
-    budget_currency = StringField(_l("Currency"), validators=[Optional(), Length(max=3)])
+    budget_currency = text_field(_l("Currency"), Optional, max_length=3)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_choices(self, actors: Iterable[Actor]) -> None:
@@ -159,7 +156,7 @@ def activity_values(form: ActivityForm) -> dict:
         try:
             budget_minor, budget_currency = parse_budget(amount, currency)
         except MoneyError as error:
-            raise services.PlanError(str(error), f"budget_{error.part}") from None
+            raise services.PlanError(str(error), f"budget_{error.field}") from None
     return {
         "code": form.code.data or "",
         "title": form.title.data,
@@ -173,9 +170,9 @@ def activity_values(form: ActivityForm) -> dict:
 
 
 class ContinuationForm(FlaskForm):
-    continued_in = StringField(
+    continued_in = text_field(
         _l("Continued in"),
-        validators=[DataRequired(), Length(max=60)],
+        max_length=60,
         description=_l(
             "The later plan's code, a colon and the action point's number, e.g. "
             "BP-CFA-2025:3 for action point 3 of the 2025 plan."
@@ -184,9 +181,8 @@ class ContinuationForm(FlaskForm):
 
 
 class PlanImportForm(FlaskForm):
-    file = FileField(
+    file = file_field(
         _l("Plan file"),
-        validators=[FileRequired()],
         description=_l("CSV (UTF-8), XLSX or YAML, at most 5 MB. You see what would change first."),
     )
 

@@ -152,32 +152,31 @@ def apply_import(preview: ImportPreview, *, by: By) -> ImportPreview:
     for row in preview.changed:
         by_sheet.setdefault((row.sheet, row.record is None), []).append(row)
     rows: list[RowChange] = []  # the batch being written, for naming the row of an error
+
+    def point_args(row: RowChange) -> dict:  # an action point's goal: the record, by its number
+        return {**_args("action_points", row.values), "goal": goals[row.values["goal"]]}
+
     try:
         with db.session.begin_nested():  # all or nothing, even if a service refuses a row
             for row in by_sheet.get(("goals", True), []) + by_sheet.get(("goals", False), []):
                 rows = [row]
                 _apply_goal(plan, row, goals, by)
             rows = by_sheet.get(("action_points", True), [])
-            new_ids = services.create_action_points(
-                plan,
-                [{**_action_point_args(r.values), "goal": goals[r.values["goal"]]} for r in rows],
-                by=by,
-            )
+            new_ids = services.create_action_points(plan, [point_args(r) for r in rows], by=by)
             rows = by_sheet.get(("action_points", False), [])
-            services.update_action_points(
+            services.update_action_points([(r.record, point_args(r)) for r in rows], by=by)
+            rows = by_sheet.get(("activities", True), [])
+            services.create_activities(
                 [
-                    (r.record, {**_action_point_args(r.values), "goal": goals[r.values["goal"]]})
+                    {**_args("activities", r.values), "action_point": _parent(r, new_ids)}
                     for r in rows
                 ],
                 by=by,
             )
-            rows = by_sheet.get(("activities", True), [])
-            services.create_activities(
-                [{**_activity_args(r.values), "action_point": _parent(r, new_ids)} for r in rows],
-                by=by,
-            )
             rows = by_sheet.get(("activities", False), [])
-            services.update_activities([(r.record, _activity_args(r.values)) for r in rows], by=by)
+            services.update_activities(
+                [(r.record, _args("activities", r.values)) for r in rows], by=by
+            )
     except StaleVersionError as error:
         raise FileError(
             [
@@ -217,42 +216,22 @@ def _parent(row: RowChange, new_ids: dict[str, int]) -> ActionPoint | services.R
 def _apply_goal(plan: Plan, row: RowChange, goals: dict[int, PriorityGoal], by: By) -> None:
     v = row.values
     if row.record is None:
-        goals[v["number"]] = services.create_goal(plan, **_goal_args(v), by=by)
+        goals[v["number"]] = services.create_goal(plan, **_args("goals", v), by=by)
     else:
-        services.update_goal(row.record, version=row.record.version, **_goal_args(v), by=by)
+        services.update_goal(row.record, version=row.record.version, **_args("goals", v), by=by)
 
 
-def _goal_args(v: dict) -> dict:
-    return {
-        "number": v["number"],
-        "title": v["title"],
-        "description": v["description"],
-        "translations": v["translations"],
-    }
+# The service arguments a checked row of each sheet gives, taken from its values by name.
+_DESCRIBED = ("code", "title", "description", "lead_actor")  # an action point's, an activity's
+SERVICE_ARGUMENTS = {
+    "goals": ("number", "title", "description", "translations"),
+    "action_points": (*_DESCRIBED, "partners", "target_on"),
+    "activities": (*_DESCRIBED, "starts_on", "ends_on", "budget_minor", "budget_currency"),
+}
 
 
-def _action_point_args(v: dict) -> dict:
-    return {
-        "code": v["code"],
-        "title": v["title"],
-        "description": v["description"],
-        "lead_actor": v["lead_actor"],
-        "partners": v["partners"],
-        "target_on": v["target_on"],
-    }
-
-
-def _activity_args(v: dict) -> dict:
-    return {
-        "code": v["code"],
-        "title": v["title"],
-        "description": v["description"],
-        "lead_actor": v["lead_actor"],
-        "starts_on": v["starts_on"],
-        "ends_on": v["ends_on"],
-        "budget_minor": v["budget_minor"],
-        "budget_currency": v["budget_currency"],
-    }
+def _args(sheet: str, values: dict) -> dict:
+    return {name: values[name] for name in SERVICE_ARGUMENTS[sheet]}
 
 
 class _Checker:
@@ -414,14 +393,11 @@ class _Checker:
                 "goal",
                 _("no priority goal %(number)s in %(plan)s.", number=goal, plan=self.plan.code),
             )
-        lead = row.values["lead_actor"].strip()
         partners = [self._actor(row, "partners", c) for c in split_codes(row.values["partners"])]
         return {
             "code": code,
             "goal": goal,
-            "title": services.clean_title(self._required(row, "title")),
-            "description": _text(row, "description"),
-            "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
+            **self._described(row),
             "partners": list(dict.fromkeys(p for p in partners if p is not None)),
             "target_on": self._date(row, "target_on"),
         }
@@ -439,19 +415,25 @@ class _Checker:
             self._unique(
                 row, ("code", (ap_code, code)), _("activity %(key)s", key=ap_code + "/" + code)
             )
-        lead = row.values["lead_actor"].strip()
         starts_on, ends_on = self._date(row, "starts_on"), self._date(row, "ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self._error(row, "ends_on", _("the end date is before the start date."))
         return {
             "action_point": ap_code,
             "code": code,
-            "title": services.clean_title(self._required(row, "title")),
-            "description": _text(row, "description"),
-            "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
+            **self._described(row),
             "starts_on": starts_on,
             "ends_on": ends_on,
             **self._budget(row),
+        }
+
+    def _described(self, row: Row) -> dict:
+        """The title, description and lead actor an action point and an activity both have."""
+        lead = row.values["lead_actor"].strip()
+        return {
+            "title": services.clean_title(self._required(row, "title")),
+            "description": _text(row, "description"),
+            "lead_actor": self._actor(row, "lead_actor", lead) if lead else None,
         }
 
     def _budget(self, row: Row) -> dict:
@@ -466,7 +448,7 @@ class _Checker:
         try:
             budget_minor, currency = parse_budget(amount, currency)
         except MoneyError as error:
-            self._error(row, f"budget_{error.part}", str(error))
+            self._error(row, f"budget_{error.field}", str(error))
             return {}
         return {"budget_minor": budget_minor, "budget_currency": currency}
 
@@ -475,17 +457,17 @@ class _Checker:
         translations: dict = {}
         if sheet == "goals":
             key, record = str(values["number"]), self.goals.get(values["number"])
-            current = _goal_args(values)
+            current = _args("goals", values)
             translations = current.pop("translations")
         elif sheet == "action_points":
             key, record = values["code"], self.action_points.get(values["code"])
-            current = {**_action_point_args(values), "goal": values["goal"]}
+            current = {**_args("action_points", values), "goal": values["goal"]}
         else:
             key = f"{values['action_point']}/{values['code']}"
             parent = self.action_points.get(values["action_point"])
             siblings = parent.activities if parent else []
             record = next((a for a in siblings if a.code == values["code"]), None)
-            current = _activity_args(values)
+            current = _args("activities", values)
         if record is None:
             parent = self.action_points.get(values.get("action_point"))
             return RowChange(sheet, key, "create", values, parent=parent)

@@ -1,11 +1,11 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
+from tracker.fields import file_field, text_field
 from tracker.money import MoneyError, check_currency, parse_amount, parse_rate
 from tracker.pledges.models import EntryKind
 
@@ -39,15 +39,13 @@ class PledgeForm(FlaskForm):
         },
         description=_l("The whole plan, a goal, an action point or an activity."),
     )
-    currency = StringField(
-        _l("Currency"),
-        validators=[DataRequired(), Length(max=10)],
-        description=_l("Currency code, e.g. EUR or USD."),
+    currency = text_field(
+        _l("Currency"), max_length=10, description=_l("Currency code, e.g. EUR or USD.")
     )
     amount = StringField(_l("Amount pledged"), validators=[DataRequired()], description=AMOUNT_HELP)
     pledged_on = DateField(_l("Date of the pledge"), validators=[InputRequired()])
-    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)])
-    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+    purpose = text_field(_l("Purpose"), max_length=500)
+    reference = text_field(_l("Reference"), Optional, max_length=100)
 
     def validate_currency(self, field) -> None:
         _currency(field)
@@ -66,8 +64,8 @@ class PledgeForm(FlaskForm):
 class PledgeEditForm(FlaskForm):
     """The words of a pledge; its money changes through ledger entries only."""
 
-    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)])
-    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+    purpose = text_field(_l("Purpose"), max_length=500)
+    reference = text_field(_l("Reference"), Optional, max_length=100)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
@@ -91,7 +89,7 @@ class EntryForm(FlaskForm):
         ),
     )
     value_date = DateField(_l("Value date"), validators=[InputRequired()])
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    reason = text_field(_l("Reason"), Optional, max_length=500)
 
     def __init__(self, *args, currency: str = "EUR", **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,7 +114,7 @@ def entry_values(form: EntryForm) -> dict:
 
 
 class RateForm(FlaskForm):
-    currency = StringField(_l("Currency"), validators=[DataRequired(), Length(max=10)])
+    currency = text_field(_l("Currency"), max_length=10)
     rate = StringField(
         _l("Rate"),
         validators=[DataRequired()],
@@ -125,7 +123,7 @@ class RateForm(FlaskForm):
         ),
     )
     valid_on = DateField(_l("Valid from"), validators=[InputRequired()])
-    source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
+    source = text_field(_l("Source"), Optional, max_length=200)
 
     def validate_currency(self, field) -> None:
         _currency(field)
@@ -138,7 +136,7 @@ class RateForm(FlaskForm):
 
 
 class NeedForm(FlaskForm):
-    currency = StringField(_l("Currency"), validators=[Optional(), Length(max=10)])
+    currency = text_field(_l("Currency"), Optional, max_length=10)
     amount = StringField(
         _l("Estimated budget"), validators=[Optional()], description=_l("Leave empty to clear.")
     )
@@ -166,4 +164,4 @@ def need_values(form: NeedForm) -> dict:
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("File (CSV or XLSX)"), validators=[FileRequired()])
+    file = file_field(_l("File (CSV or XLSX)"))

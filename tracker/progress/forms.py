@@ -15,13 +15,13 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.actors.display import actor_name
 from tracker.actors.models import Actor, WorkingGroup
+from tracker.fields import file_field, text_area, text_field
 from tracker.help_texts import TEXT_FORMAT_HELP
 from tracker.i18n import format_number
 from tracker.plan.models import Activity, PriorityGoal
@@ -83,14 +83,13 @@ class UpdateForm(FlaskForm):
         validators=[InputRequired()],
         description=_l("The date the report is about; not in the future."),
     )
-    narrative = TextAreaField(
-        _l("Narrative"),
-        validators=[Optional(), Length(max=MAX_NARRATIVE)],
-        description=NARRATIVE_HELP,
+    narrative = text_area(
+        _l("Narrative"), Optional, max_length=MAX_NARRATIVE, description=NARRATIVE_HELP
     )
-    evidence_links = TextAreaField(
+    evidence_links = text_area(
         _l("Evidence links"),
-        validators=[Optional(), Length(max=50_000)],
+        Optional,
+        max_length=50_000,
         description=_l("One web address (http:// or https://) a line."),
     )
     evidence_files = MultipleFileField(
@@ -141,9 +140,7 @@ def update_values(form: UpdateForm, activities: Iterable[Activity]) -> dict:
 
 
 class ReturnForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason for returning"), validators=[DataRequired(), Length(max=MAX_REASON)]
-    )
+    reason = text_area(_l("Reason for returning"), max_length=MAX_REASON)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
@@ -158,7 +155,7 @@ class WeightForm(FlaskForm):
 
 
 class RoundForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = text_field(_l("Title"), max_length=200)
     opens_on = DateField(_l("Opens on"), validators=[InputRequired()])
     deadline = DateField(_l("Deadline"), validators=[InputRequired()])
 
@@ -228,7 +225,7 @@ class BulkRowForm(Form):
     action_point = StringField(widget=HiddenInput())
     status = SelectField(_l("Status"), validators=[Optional()])
     percent = IntegerField(_l("Percent"), validators=[Optional(), NumberRange(0, 100)])
-    narrative = TextAreaField(_l("Narrative"), validators=[Optional(), Length(max=MAX_NARRATIVE)])
+    narrative = text_area(_l("Narrative"), Optional, max_length=MAX_NARRATIVE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,9 +240,8 @@ class BulkForm(FlaskForm):
 
 
 class EvidenceForm(FlaskForm):
-    file = FileField(
+    file = file_field(
         _l("Evidence file"),
-        validators=[FileRequired()],
         description=_l("PDF, image, office document, text or CSV; the type is checked by content."),
     )
 

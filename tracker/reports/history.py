@@ -181,419 +181,298 @@ def _msgid(label: Any) -> str:
 
 
 # An event's summary is stored once, in English, for everyone who reads the trail; it is shown
-# in the reader's language by the first of these patterns that matches it whole (so the more
+# in the reader's language by the first of these shapes that matches it whole (so the more
 # specific shape comes first). A summary that none knows is shown as stored. Codes, names and
 # the texts people typed stay as they were written; dates, amounts and counts are written for
 # the reader (see _CONVERT), and a label the summary carries in English (a status, an entry
 # kind) is shown by its one label source. A message is a lazy string, or a function of the
 # values where the sentence has a count (its plural forms).
 #
-# The progress of an update: "<what> (<actor> on action point <code>)".
-_ON = r" \((?P<actor>.+) on action point (?P<ap>\S+)\)"
+# A shape is written once, as its message: the stored English reads as the msgid (or as its
+# `english=` where the message words it otherwise, and always for a function), and each
+# %(name)s in it stands for a value that looks as VALUES says, or as the shape's keyword says.
+
 # A participant's attendance, as its value ("invited") and as its English label ("Invited").
 _ATTENDANCE_VALUES = "|".join(a.value for a in Attendance)
 _ATTENDANCE_LABELS = "|".join(re.escape(_msgid(MEETING_LABELS[a])) for a in Attendance)
-_LINES: list[tuple[str, Any]] = [
+
+# What a value looks like in a stored summary, by its placeholder's name; any other: _ANY.
+_ANY, _ANY_OR_NONE, _WORD, _NUMBER = r".+", r".*", r"\S+", r"\d+"
+_HOUSE_DAY = r"\d{2} [A-Z][a-z]{2} \d{4}"  # "05 Dec 2026"
+_THOUSANDS = r"[\d,]+"  # "1,234"
+VALUES = {
+    # Codes, references, addresses (the accounts of a hand-over too), token prefixes: one word.
+    **dict.fromkeys(("ap", "plan", "code", "new_code", "reference", "prefix"), _WORD),
+    **dict.fromkeys(("email", "new_email", "giver", "taker", "new_date", "new_role"), _WORD),
+    # Records' numbers and positions, counts, minutes.
+    **dict.fromkeys(("number", "position", "before", "after", "meeting", "update"), _NUMBER),
+    **dict.fromkeys(("num", "count", "percent", "updates", "pledges"), _NUMBER),
+    **dict.fromkeys(("user", "minutes", "limit"), _NUMBER),
+    # The demo's counts, written with thousands separators.
+    **dict.fromkeys(("points", "activities", "entries", "meetings", "years"), _THOUSANDS),
+    "status_code": r"\d{3}",
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "amount": r"-?\d+(?:\.\d+)?",
+    "currency": r"[A-Z]{3}",
+    "reporting": r"[A-Z]{3}",
+    "kind": "|".join(kind.value for kind in EntryKind),
+    "role": r"[a-z_]+",
+    "text": _ANY_OR_NONE,
+    "attendance": _ATTENDANCE_VALUES,
+}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _shape(message: Any, *, english: str = "", **values: str) -> tuple[re.Pattern, Any]:
+    """A summary's pattern, made from its English wording, and the message that shows it."""
+    pieces = _PLACEHOLDER.split(english or _msgid(message))  # text, name, text, ..., text
+    pattern = "".join(
+        f"(?P<{piece}>{values.get(piece) or VALUES.get(piece, _ANY)})"
+        if i % 2  # a placeholder's name
+        else re.escape(piece.replace("%%", "%"))
+        for i, piece in enumerate(pieces)
+    )
+    return re.compile(pattern), message
+
+
+SUMMARIES: list[tuple[re.Pattern, Any]] = [
     # Progress updates, action point statuses and rounds.
-    (r"Submitted an update" + _ON, _l("Submitted an update (%(actor)s on action point %(ap)s)")),
-    (r"Drafted an update" + _ON, _l("Drafted an update (%(actor)s on action point %(ap)s)")),
-    (r"Submitted the update" + _ON, _l("Submitted the update (%(actor)s on action point %(ap)s)")),
-    (
-        r"Withdrew the update to draft" + _ON,
-        _l("Withdrew the update to draft (%(actor)s on action point %(ap)s)"),
-    ),
-    (r"Returned the update" + _ON, _l("Returned the update (%(actor)s on action point %(ap)s)")),
-    (r"Validated the update" + _ON, _l("Validated the update (%(actor)s on action point %(ap)s)")),
-    (
-        r"Attached evidence (?P<file>.+?)" + _ON,
-        _l("Attached evidence %(file)s (%(actor)s on action point %(ap)s)"),
-    ),
-    (
-        r"Edited (?P<fields>[^()]+)" + _ON,
-        _l("Edited %(fields)s (%(actor)s on action point %(ap)s)"),
-    ),
-    (r"Validated a synthetic update", _l("Validated a synthetic update")),
-    (r"Reported a synthetic update", _l("Reported a synthetic update")),
-    (
-        r"Overall status: (?P<status>.+), (?P<percent>\d+)% "
-        r"\(update (?P<update>\d+), reported (?P<date>\d{4}-\d{2}-\d{2})\)",
+    _shape(_l("Submitted an update (%(actor)s on action point %(ap)s)")),
+    _shape(_l("Drafted an update (%(actor)s on action point %(ap)s)")),
+    _shape(_l("Submitted the update (%(actor)s on action point %(ap)s)")),
+    _shape(_l("Withdrew the update to draft (%(actor)s on action point %(ap)s)")),
+    _shape(_l("Returned the update (%(actor)s on action point %(ap)s)")),
+    _shape(_l("Validated the update (%(actor)s on action point %(ap)s)")),
+    # A file's name runs up to the first " (" the rest matches from; fields have no brackets.
+    _shape(_l("Attached evidence %(file)s (%(actor)s on action point %(ap)s)"), file=r".+?"),
+    _shape(_l("Edited %(fields)s (%(actor)s on action point %(ap)s)"), fields=r"[^()]+"),
+    _shape(_l("Validated a synthetic update")),
+    _shape(_l("Reported a synthetic update")),
+    _shape(
         _l("Overall status: %(status)s, %(percent)s (update %(update)s, reported %(date)s)"),
+        english="Overall status: %(status)s, %(percent)s%% (update %(update)s, reported %(date)s)",
     ),
-    (r"Changed weight", _l("Changed weight")),
-    (
-        r"Opened reporting round (?P<title>.+) on (?P<plan>\S+)",
-        _l("Opened reporting round %(title)s on %(plan)s"),
-    ),
-    (r"Closed round (?P<title>.+)", _l("Closed round %(title)s")),
-    (
-        r"Reminded (?P<name>.+) \((?P<code>[^()]+)\) of (?P<num>\d+) action point\(s\) "
-        r"not reported in round (?P<title>.+)",
+    _shape(_l("Changed weight")),
+    _shape(_l("Opened reporting round %(title)s on %(plan)s")),
+    _shape(_l("Closed round %(title)s")),
+    _shape(
         lambda v: ngettext(
             "Reminded %(name)s (%(code)s) of %(num)d action point not reported in round %(title)s",
             "Reminded %(name)s (%(code)s) of %(num)d action points not reported in round %(title)s",
             **v,
         ),
+        english="Reminded %(name)s (%(code)s) of %(num)s action point(s) not reported in round "
+        "%(title)s",
+        code=r"[^()]+",
     ),
-    (
-        r"Published the progress report for round (?P<title>.+)",
-        _l("Published the progress report for round %(title)s"),
-    ),
-    (
-        r"Loaded demo: (?P<points>[\d,]+) action points, (?P<activities>[\d,]+) activities, "
-        r"(?P<updates>[\d,]+) progress updates, (?P<entries>[\d,]+) ledger entries, "
-        r"(?P<meetings>[\d,]+) meetings, (?P<years>[\d,]+) year\(s\)",
+    _shape(_l("Published the progress report for round %(title)s")),
+    _shape(
         _l(
             "Loaded demo: action points %(points)s, activities %(activities)s, progress "
             "updates %(updates)s, ledger entries %(entries)s, meetings %(meetings)s, years "
             "%(years)s"
         ),
+        english="Loaded demo: %(points)s action points, %(activities)s activities, %(updates)s "
+        "progress updates, %(entries)s ledger entries, %(meetings)s meetings, %(years)s year(s)",
+        updates=_THOUSANDS,  # like the demo's other counts
     ),
     # Pledges, their ledgers, exchange rates and budgets.
-    (
-        r"(?P<actor>.+) pledged (?P<amount>-?\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})",
-        _l("%(actor)s pledged %(amount)s"),
-    ),
-    (
-        r"Recorded (?P<kind>pledged|committed|disbursed) (?P<amount>-?\d+(?:\.\d+)?) "
-        r"(?P<currency>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2}): (?P<reason>.+)",
+    _shape(_l("%(actor)s pledged %(amount)s"), english="%(actor)s pledged %(amount)s %(currency)s"),
+    _shape(
         _l("Recorded “%(kind)s” %(amount)s, value date %(date)s: %(reason)s"),
+        english="Recorded %(kind)s %(amount)s %(currency)s on %(date)s: %(reason)s",
     ),
-    (
-        r"Recorded (?P<kind>pledged|committed|disbursed) (?P<amount>-?\d+(?:\.\d+)?) "
-        r"(?P<currency>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2})",
+    _shape(
         _l("Recorded “%(kind)s” %(amount)s, value date %(date)s"),
+        english="Recorded %(kind)s %(amount)s %(currency)s on %(date)s",
     ),
-    (r"Edited pledge", _l("Edited pledge")),
-    (
-        r"Rate (?P<currency>[A-Z]{3})/(?P<reporting>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2}): "
-        r"(?P<rate>.+)",
-        _l("Rate %(currency)s/%(reporting)s on %(date)s: %(rate)s"),
-    ),
-    (
-        r"Rate (?P<currency>[A-Z]{3})/(?P<reporting>[A-Z]{3}) on (?P<date>\d{4}-\d{2}-\d{2})",
-        _l("Rate %(currency)s/%(reporting)s on %(date)s"),
-    ),
-    (r"Set the estimated budget", _l("Set the estimated budget")),
-    (r"Cleared the estimated budget", _l("Cleared the estimated budget")),
+    _shape(_l("Edited pledge")),
+    _shape(_l("Rate %(currency)s/%(reporting)s on %(date)s: %(rate)s")),
+    _shape(_l("Rate %(currency)s/%(reporting)s on %(date)s")),
+    _shape(_l("Set the estimated budget")),
+    _shape(_l("Cleared the estimated budget")),
     # Meetings: agenda, participants, minutes, files, decisions and follow-ups.
-    (
-        r"Agenda item (?P<before>\d+) moved to (?P<after>\d+): (?P<title>.*)",
-        _l("Agenda item %(before)s moved to %(after)s: %(title)s"),
-    ),
-    (
-        r"Agenda item (?P<position>\d+) removed: (?P<title>.*)",
-        _l("Agenda item %(position)s removed: %(title)s"),
-    ),
-    (
-        r"Agenda item (?P<position>\d+) edited: (?P<title>.*)",
-        _l("Agenda item %(position)s edited: %(title)s"),
-    ),
-    (
-        r"Agenda item added to meeting (?P<meeting>\d+)",
-        _l("Agenda item added to meeting %(meeting)s"),
-    ),
-    (r"Meeting edited", _l("Meeting edited")),
-    (r"Meeting cancelled", _l("Meeting cancelled")),
-    (r"Meeting (?P<title>.+) created", _l("Meeting %(title)s created")),
-    (
-        r"(?P<num>\d+) open follow-up\(s\) carried onto the agenda",
+    _shape(_l("Agenda item %(before)s moved to %(after)s: %(title)s"), title=_ANY_OR_NONE),
+    _shape(_l("Agenda item %(position)s removed: %(title)s"), title=_ANY_OR_NONE),
+    _shape(_l("Agenda item %(position)s edited: %(title)s"), title=_ANY_OR_NONE),
+    _shape(_l("Agenda item added to meeting %(meeting)s")),
+    _shape(_l("Meeting edited")),
+    _shape(_l("Meeting cancelled")),
+    _shape(_l("Meeting %(title)s created")),
+    _shape(
         lambda v: ngettext(
             "%(num)d open follow-up carried onto the agenda",
             "%(num)d open follow-ups carried onto the agenda",
             **v,
         ),
+        english="%(num)s open follow-up(s) carried onto the agenda",
     ),
-    (
-        r"(?P<name>.+) removed from the participants",
-        _l("%(name)s removed from the participants"),
-    ),
-    (r"Minutes version (?P<number>\d+)", _l("Minutes version %(number)s")),
-    (r"File (?P<file>.+) removed from the meeting", _l("File %(file)s removed from the meeting")),
-    (r"File (?P<file>.+) attached", _l("File %(file)s attached")),
-    (
-        r"Decision recorded at meeting (?P<meeting>\d+)",
-        _l("Decision recorded at meeting %(meeting)s"),
-    ),
-    (r"Decision edited: (?P<text>.*)", _l("Decision edited: %(text)s")),
-    (r"Decision removed: (?P<text>.*)", _l("Decision removed: %(text)s")),
-    (
-        r"Follow-up for (?P<owner>.+) removed: (?P<text>.*)",
-        _l("Follow-up for %(owner)s removed: %(text)s"),
-    ),
-    (
-        r"Follow-up for (?P<owner>.+) due (?P<date>\d{2} [A-Z][a-z]{2} \d{4})",
-        _l("Follow-up for %(owner)s due %(date)s"),
-    ),
-    (
-        r"Due date moved from (?P<date>\S+) to (?P<new_date>\S+)\. "
-        r"Handed from (?P<giver>.+) to (?P<taker>.+)\.",
+    _shape(_l("%(name)s removed from the participants")),
+    _shape(_l("Minutes version %(number)s")),
+    _shape(_l("File %(file)s removed from the meeting")),
+    _shape(_l("File %(file)s attached")),
+    _shape(_l("Decision recorded at meeting %(meeting)s")),
+    _shape(_l("Decision edited: %(text)s")),
+    _shape(_l("Decision removed: %(text)s")),
+    _shape(_l("Follow-up for %(owner)s removed: %(text)s")),
+    _shape(_l("Follow-up for %(owner)s due %(date)s"), date=_HOUSE_DAY),
+    # A follow-up is handed from one actor to another: by their names, not their accounts.
+    _shape(
         _l("Due date moved from %(date)s to %(new_date)s. Handed from %(giver)s to %(taker)s."),
+        date=_WORD,
+        giver=_ANY,
+        taker=_ANY,
     ),
-    (
-        r"Due date moved from (?P<date>\S+) to (?P<new_date>\S+)\.",
-        _l("Due date moved from %(date)s to %(new_date)s."),
-    ),
-    (r"Handed from (?P<giver>.+) to (?P<taker>.+)\.", _l("Handed from %(giver)s to %(taker)s.")),
-    (r"Follow-up text corrected", _l("Follow-up text corrected")),
-    (
-        r"Follow-up (?P<follow_up_status>.+) → (?P<new_follow_up_status>.+)",
-        _l("Follow-up %(follow_up_status)s → %(new_follow_up_status)s"),
-    ),
+    _shape(_l("Due date moved from %(date)s to %(new_date)s."), date=_WORD),
+    _shape(_l("Handed from %(giver)s to %(taker)s."), giver=_ANY, taker=_ANY),
+    _shape(_l("Follow-up text corrected")),
+    _shape(_l("Follow-up %(follow_up_status)s → %(new_follow_up_status)s")),
     # Accounts: invitations, sign-in, two-factor, tokens, calendar feeds, hand-overs.
-    (
-        r"Handed over the work of (?P<giver>\S+) to (?P<taker>\S+): (?P<updates>\d+) open "
-        r"update\(s\), (?P<pledges>\d+) pledge\(s\) in progress; account deactivated",
+    _shape(
         _l(
             "Handed over the work of %(giver)s to %(taker)s: open updates %(updates)s, "
             "pledges in progress %(pledges)s; account deactivated"
         ),
+        english="Handed over the work of %(giver)s to %(taker)s: %(updates)s open update(s), "
+        "%(pledges)s pledge(s) in progress; account deactivated",
     ),
-    (
-        r"(?P<taker>\S+) took over the work of (?P<giver>\S+): (?P<updates>\d+) open "
-        r"update\(s\), (?P<pledges>\d+) pledge\(s\) in progress",
+    _shape(
         _l(
             "%(taker)s took over the work of %(giver)s: open updates %(updates)s, pledges in "
             "progress %(pledges)s"
         ),
+        english="%(taker)s took over the work of %(giver)s: %(updates)s open update(s), "
+        "%(pledges)s pledge(s) in progress",
     ),
-    (
-        r"Handed over from (?P<giver>\S+) to (?P<taker>\S+)",
-        _l("Handed over from %(giver)s to %(taker)s"),
-    ),
-    (r"Invited (?P<email>\S+) again", _l("Invited %(email)s again")),
-    (r"Invited (?P<email>\S+) \((?P<role>[a-z_]+)\)", _l("Invited %(email)s (%(role)s)")),
-    (
-        r"Created account (?P<email>\S+) \((?P<role>[a-z_]+)\)",
-        _l("Created account %(email)s (%(role)s)"),
-    ),
-    (
-        r"Account (?P<email>\S+): (?P<account_changes>.+)",
-        _l("Account %(email)s: %(account_changes)s"),
-    ),
-    (r"Password of (?P<email>\S+) set", _l("Password of %(email)s set")),
-    (r"Failed sign-in as (?P<email>.+)", _l("Failed sign-in as %(email)s")),
-    (
-        r"Wrong current password given on the password page of (?P<email>.+)",
-        _l("Wrong current password given on the password page of %(email)s"),
-    ),
-    (
-        r"Sign-in as (?P<email>.+) refused from this address for up to (?P<minutes>\d+) "
-        r"minutes: too many failures",
+    _shape(_l("Handed over from %(giver)s to %(taker)s")),
+    _shape(_l("Invited %(email)s again")),
+    _shape(_l("Invited %(email)s (%(role)s)")),
+    _shape(_l("Created account %(email)s (%(role)s)")),
+    _shape(_l("Account %(email)s: %(account_changes)s")),
+    _shape(_l("Password of %(email)s set")),
+    # What was typed at sign-in, which need not be an address.
+    _shape(_l("Failed sign-in as %(email)s"), email=_ANY),
+    _shape(_l("Wrong current password given on the password page of %(email)s"), email=_ANY),
+    _shape(
         _l(
             "Sign-in as %(email)s refused from this address for up to %(minutes)s minutes: too "
             "many failures"
         ),
+        email=_ANY,
     ),
-    (
-        r"Sign-in as (?P<email>.+) refused this address, for any account, for up to "
-        r"(?P<minutes>\d+) minutes: too many failures",
+    _shape(
         _l(
             "Sign-in as %(email)s refused this address, for any account, for up to "
             "%(minutes)s minutes: too many failures"
         ),
+        email=_ANY,
     ),
-    (
-        r"Sign-in as (?P<email>.+) refused from addresses it never signed in from for up to "
-        r"(?P<minutes>\d+) minutes: too many failures",
+    _shape(
         _l(
             "Sign-in as %(email)s refused from addresses it never signed in from for up to "
             "%(minutes)s minutes: too many failures"
         ),
+        email=_ANY,
     ),
-    (
-        r"(?P<email>\S+) gave the right password; second factor asked",
-        _l("%(email)s gave the right password; second factor asked"),
-    ),
-    (
-        r"(?P<email>\S+) signed in with an authenticator code",
-        _l("%(email)s signed in with an authenticator code"),
-    ),
-    (
-        r"(?P<email>\S+) signed in with a recovery code",
-        _l("%(email)s signed in with a recovery code"),
-    ),
-    (r"(?P<email>\S+) signed in", _l("%(email)s signed in")),
-    (r"(?P<email>\S+) signed out", _l("%(email)s signed out")),
-    (r"(?P<email>\S+) changed their password", _l("%(email)s changed their password")),
-    (r"(?P<email>\S+) changed their name", _l("%(email)s changed their name")),
-    (
-        r"(?P<email>\S+) asked to change their email to (?P<new_email>\S+)",
-        _l("%(email)s asked to change their email to %(new_email)s"),
-    ),
-    (
-        r"(?P<email>\S+) changed their email to (?P<new_email>\S+)",
-        _l("%(email)s changed their email to %(new_email)s"),
-    ),
-    (
-        r"(?P<email>\S+) accepted the invitation and set a password",
-        _l("%(email)s accepted the invitation and set a password"),
-    ),
-    (
-        r"Withdrew the invitation of (?P<email>\S+); the account is deactivated",
-        _l("Withdrew the invitation of %(email)s; the account is deactivated"),
-    ),
-    (
-        r"A password reset link was mailed to (?P<email>\S+)",
-        _l("A password reset link was mailed to %(email)s"),
-    ),
-    (
-        r"(?P<email>\S+) set a new password through a reset link; every session ended",
-        _l("%(email)s set a new password through a reset link; every session ended"),
-    ),
-    (
-        r"(?P<email>\S+) turned on two-factor sign-in",
-        _l("%(email)s turned on two-factor sign-in"),
-    ),
-    (
-        r"(?P<email>\S+) turned off two-factor sign-in",
-        _l("%(email)s turned off two-factor sign-in"),
-    ),
-    (
-        r"Two-factor sign-in of (?P<email>\S+) reset; their sessions ended",
-        _l("Two-factor sign-in of %(email)s reset; their sessions ended"),
-    ),
-    (
-        r"Wrong or reused second-factor code for (?P<email>\S+)",
-        _l("Wrong or reused second-factor code for %(email)s"),
-    ),
-    (r"(?P<email>\S+) made new recovery codes", _l("%(email)s made new recovery codes")),
-    (r"API token (?P<prefix>\S+)… for (?P<email>\S+)", _l("API token %(prefix)s… for %(email)s")),
-    (r"Revoked API token (?P<prefix>\S+)…", _l("Revoked API token %(prefix)s…")),
-    (
-        r"Tokens from this address refused for (?P<minutes>\d+) minutes: (?P<limit>\d+) failed "
-        r"\(the last: token (?P<prefix>\S+)\)",
+    _shape(_l("%(email)s gave the right password; second factor asked")),
+    _shape(_l("%(email)s signed in with an authenticator code")),
+    _shape(_l("%(email)s signed in with a recovery code")),
+    _shape(_l("%(email)s signed in")),
+    _shape(_l("%(email)s signed out")),
+    _shape(_l("%(email)s changed their password")),
+    _shape(_l("%(email)s changed their name")),
+    _shape(_l("%(email)s asked to change their email to %(new_email)s")),
+    _shape(_l("%(email)s changed their email to %(new_email)s")),
+    _shape(_l("%(email)s accepted the invitation and set a password")),
+    _shape(_l("Withdrew the invitation of %(email)s; the account is deactivated")),
+    _shape(_l("A password reset link was mailed to %(email)s")),
+    _shape(_l("%(email)s set a new password through a reset link; every session ended")),
+    _shape(_l("%(email)s turned on two-factor sign-in")),
+    _shape(_l("%(email)s turned off two-factor sign-in")),
+    _shape(_l("Two-factor sign-in of %(email)s reset; their sessions ended")),
+    _shape(_l("Wrong or reused second-factor code for %(email)s")),
+    _shape(_l("%(email)s made new recovery codes")),
+    _shape(_l("API token %(prefix)s… for %(email)s")),
+    _shape(_l("Revoked API token %(prefix)s…")),
+    _shape(
         _l(
             "Tokens from this address refused for %(minutes)s minutes: %(limit)s failed (the "
             "last: token %(prefix)s)"
-        ),
+        )
     ),
-    (
-        r"Tokens from this address refused for (?P<minutes>\d+) minutes: (?P<limit>\d+) failed "
-        r"\(the last: the calendar feed of user (?P<user>\d+)\)",
+    _shape(
         _l(
             "Tokens from this address refused for %(minutes)s minutes: %(limit)s failed (the "
             "last: the calendar feed of user %(user)s)"
-        ),
+        )
     ),
-    (
-        r"Replaced the calendar feed address for (?P<email>\S+); the old one stopped working",
-        _l("Replaced the calendar feed address for %(email)s; the old one stopped working"),
-    ),
-    (
-        r"New calendar feed address for (?P<email>\S+)",
-        _l("New calendar feed address for %(email)s"),
-    ),
-    (r"Calendar feed address for (?P<email>\S+)", _l("Calendar feed address for %(email)s")),
-    (
-        r"Revoked the calendar feed address of (?P<email>\S+) \(made with API token "
-        r"(?P<prefix>\S+)…\)",
-        _l("Revoked the calendar feed address of %(email)s (made with API token %(prefix)s…)"),
-    ),
-    (
-        r"Revoked the calendar feed address of (?P<email>\S+)",
-        _l("Revoked the calendar feed address of %(email)s"),
-    ),
-    (r"Notifications by mail: (?P<delivery>.+)", _l("Notifications by mail: %(delivery)s")),
+    _shape(_l("Replaced the calendar feed address for %(email)s; the old one stopped working")),
+    _shape(_l("New calendar feed address for %(email)s")),
+    _shape(_l("Calendar feed address for %(email)s")),
+    _shape(_l("Revoked the calendar feed address of %(email)s (made with API token %(prefix)s…)")),
+    _shape(_l("Revoked the calendar feed address of %(email)s")),
+    _shape(_l("Notifications by mail: %(delivery)s")),
     # The plan, goals, activities, documents and actors.
-    (
-        r"Created action point (?P<code>\S+) in (?P<plan>\S+)",
-        _l("Created action point %(code)s in %(plan)s"),
-    ),
-    (
-        r"Created activity (?P<code>\S+) under action point (?P<ap>\S+)",
-        _l("Created activity %(code)s under action point %(ap)s"),
-    ),
-    (
-        r"Edited activity (?P<code>\S+) of action point (?P<ap>\S+): (?P<fields>.+)",
-        _l("Edited activity %(code)s of action point %(ap)s: %(fields)s"),
-    ),
-    (r"Added goal (?P<number>\d+) to (?P<plan>\S+)", _l("Added goal %(number)s to %(plan)s")),
-    (
-        r"Edited goal (?P<number>\d+) of (?P<plan>\S+): (?P<fields>.+)",
-        _l("Edited goal %(number)s of %(plan)s: %(fields)s"),
-    ),
-    (
-        r"Official wording of goal (?P<number>\d+) of (?P<plan>\S+)",
-        _l("Official wording of goal %(number)s of %(plan)s"),
-    ),
-    (
-        r"Added commitment (?P<number>\d+) to (?P<plan>\S+)",
-        _l("Added commitment %(number)s to %(plan)s"),
-    ),
-    (r"Added plan (?P<code>\S+)", _l("Added plan %(code)s")),
-    (r"Continued in (?P<reference>\S+)", _l("Continued in %(reference)s")),
-    (r"No longer continued in (?P<reference>\S+)", _l("No longer continued in %(reference)s")),
-    (
-        r"Attached “(?P<title>.*)” \((?P<file>.*)\) to action point (?P<ap>\S+)",
+    _shape(_l("Created action point %(code)s in %(plan)s")),
+    _shape(_l("Created activity %(code)s under action point %(ap)s")),
+    _shape(_l("Edited activity %(code)s of action point %(ap)s: %(fields)s")),
+    _shape(_l("Added goal %(number)s to %(plan)s")),
+    _shape(_l("Edited goal %(number)s of %(plan)s: %(fields)s")),
+    _shape(_l("Official wording of goal %(number)s of %(plan)s")),
+    _shape(_l("Added commitment %(number)s to %(plan)s")),
+    _shape(_l("Added plan %(code)s")),
+    _shape(_l("Continued in %(reference)s")),
+    _shape(_l("No longer continued in %(reference)s")),
+    _shape(
         _l("Attached “%(title)s” (%(file)s) to action point %(ap)s"),
+        title=_ANY_OR_NONE,
+        file=_ANY_OR_NONE,
     ),
-    (
-        r"Retired “(?P<title>.*)” of action point (?P<ap>\S+)",
-        _l("Retired “%(title)s” of action point %(ap)s"),
+    _shape(_l("Retired “%(title)s” of action point %(ap)s"), title=_ANY_OR_NONE),
+    _shape(_l("Added actor %(code)s")),
+    _shape(_l("Edited actor %(code)s: %(fields)s")),
+    _shape(_l("Added working group %(code)s")),
+    _shape(_l("Edited working group %(code)s: %(fields)s")),
+    _shape(_l("Added participating state %(name)s")),
+    _shape(_l("Added observer state %(name)s")),
+    _shape(_l("Added organisation %(name)s")),
+    _shape(
+        _l("%(name)s joined the Reference Group."), english="%(name)s joined the Reference Group"
     ),
-    (r"Added actor (?P<code>\S+)", _l("Added actor %(code)s")),
-    (r"Edited actor (?P<code>\S+): (?P<fields>.+)", _l("Edited actor %(code)s: %(fields)s")),
-    (r"Added working group (?P<code>\S+)", _l("Added working group %(code)s")),
-    (
-        r"Edited working group (?P<code>\S+): (?P<fields>.+)",
-        _l("Edited working group %(code)s: %(fields)s"),
-    ),
-    (r"Added participating state (?P<name>.+)", _l("Added participating state %(name)s")),
-    (r"Added observer state (?P<name>.+)", _l("Added observer state %(name)s")),
-    (r"Added organisation (?P<name>.+)", _l("Added organisation %(name)s")),
-    (r"(?P<name>.+) joined the Reference Group", _l("%(name)s joined the Reference Group.")),
-    (r"(?P<name>.+) left the Reference Group", _l("%(name)s left the Reference Group.")),
-    (r"Names of actor (?P<code>\S+)", _l("Names of actor %(code)s")),
-    (r"Names of plan (?P<code>\S+)", _l("Names of plan %(code)s")),
-    (
-        r"Names of goal (?P<number>\d+) of (?P<plan>\S+)",
-        _l("Names of goal %(number)s of %(plan)s"),
-    ),
-    # The shapes that end in anything: last, so that a specific one above wins.
-    (
-        rf"(?P<group>.+): (?P<count>\d+) (?P<attendance>{_ATTENDANCE_VALUES})",
+    _shape(_l("%(name)s left the Reference Group."), english="%(name)s left the Reference Group"),
+    _shape(_l("Names of actor %(code)s")),
+    _shape(_l("Names of plan %(code)s")),
+    _shape(_l("Names of goal %(number)s of %(plan)s")),
+    # The shapes that end in anything: last, so that a specific one above wins. The summaries
+    # that end in a full stop only in their message are worded without it.
+    _shape(
         _l("%(group)s: %(count)s added as “%(attendance)s”"),
+        english="%(group)s: %(count)s %(attendance)s",
     ),
-    (
-        rf"(?P<name>.+): (?P<attendance>{_ATTENDANCE_LABELS})",
-        _l("%(name)s: %(attendance)s"),
-    ),
-    (
-        r"(?P<request>.+) refused \((?P<status_code>\d{3})\)",
-        _l("%(request)s refused (%(status_code)s)"),
-    ),
-    (r"Retired (?P<what>.+)", _l("Retired %(what)s.")),
-    (r"Restored (?P<what>.+)", _l("Restored %(what)s.")),
-    (r"Edited (?P<fields>[a-z0-9 ,()-]+)", _l("Edited %(fields)s")),
-    (r"Added (?P<name>.+)", _l("Added %(name)s.")),
+    _shape(_l("%(name)s: %(attendance)s"), attendance=_ATTENDANCE_LABELS),
+    _shape(_l("%(request)s refused (%(status_code)s)")),
+    _shape(_l("Retired %(what)s."), english="Retired %(what)s"),
+    _shape(_l("Restored %(what)s."), english="Restored %(what)s"),
+    _shape(_l("Edited %(fields)s"), fields=r"[a-z0-9 ,()-]+"),
+    _shape(_l("Added %(name)s."), english="Added %(name)s"),
 ]
-SUMMARIES: list[tuple[re.Pattern, Any]] = [(re.compile(p), msg) for p, msg in _LINES]
 
 # What `retirement.describe` wrote into "Retired …" and "Restored …".
 DESCRIBED: list[tuple[re.Pattern, Any]] = [
-    (re.compile(p), msg)
-    for p, msg in (
-        (r"goal (?P<number>\d+) of (?P<plan>\S+)", _l("goal %(number)s of %(plan)s")),
-        (r"action point (?P<reference>\S+)", _l("action point %(reference)s")),
-        (
-            r"activity (?P<code>\S+) of action point (?P<reference>\S+)",
-            _l("activity %(code)s of action point %(reference)s"),
-        ),
-        (r"actor (?P<code>\S+)", _l("actor %(code)s")),
-        (r"working group (?P<code>\S+)", _l("working group %(code)s")),
-    )
+    _shape(_l("goal %(number)s of %(plan)s")),
+    _shape(_l("action point %(reference)s")),
+    _shape(_l("activity %(code)s of action point %(reference)s")),
+    _shape(_l("actor %(code)s")),
+    _shape(_l("working group %(code)s")),
 ]
 
 # What `update_user` wrote after "Account <email>: ", one part each, joined by ", ".
 ACCOUNT_CHANGES: list[tuple[re.Pattern, Any]] = [
-    (re.compile(p), msg)
-    for p, msg in (
-        (r"reactivated", _l("reactivated")),
-        (r"deactivated", _l("deactivated")),
-        (r"role (?P<role>\S+) → (?P<new_role>\S+)", _l("role %(role)s → %(new_role)s")),
-        (r"actor (?P<code>\S+) → (?P<new_code>\S+)", _l("actor %(code)s → %(new_code)s")),
-        (r"name changed", _l("name changed")),
-    )
+    _shape(_l("reactivated")),
+    _shape(_l("deactivated")),
+    _shape(_l("role %(role)s → %(new_role)s"), role=_WORD),
+    _shape(_l("actor %(code)s → %(new_code)s")),
+    _shape(_l("name changed")),
 ]
 
 

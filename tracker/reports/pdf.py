@@ -19,6 +19,7 @@ from pathlib import Path
 
 import typst
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from tracker.actors.display import actor_name
@@ -46,7 +47,13 @@ FONT_FAMILIES = ["Libertinus Serif", "Noto Sans Arabic", "Droid Sans Fallback"]
 PDF_STANDARDS = ["a-2a", "ua-1"]
 NARRATIVE_LIMIT = 1_500  # characters of Markdown per narrative in the PDF
 LONG_WORD = 40  # a run of this many characters with no space gets break opportunities
-CHARTS = ("progress", "status_mix", "over_time", "funding")  # in the PDF's order (chart_titles)
+# The charts of the progress report, in the PDF's order, with their captions.
+CHARTS = {
+    "progress": _l("Plan and goal progress"),
+    "status_mix": _l("Status mix per goal"),
+    "over_time": _l("Plan progress over time"),
+    "funding": _l("Funding per goal"),
+}
 STATUS_ORDER = [
     "not_started",
     "planned",
@@ -132,11 +139,19 @@ def _fonts() -> typst.Fonts:
 SLOT = "{value}"
 
 
-def report_labels() -> dict[str, str]:
-    """Every word progress.typ prints of its own, in the current language."""
+def labels() -> dict[str, str]:
+    """Every word the PDF templates (common.typ, progress.typ, brief.typ) print of their own, in
+    the current language: one vocabulary, so a word both documents print is said once."""
     return {
-        **funding_names(),
+        # The page furniture (common.typ) and the words of both documents.
         "page": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
+        **funding_names(),
+        "status": _("Status"),
+        "owner": _("Owner"),
+        "due": _("Due"),
+        "actor": _("Actor"),
+        "updates": _("Updates"),
+        # The progress report's.
         "progress_report": _("Progress report"),
         "plan_period": _("Plan period"),
         "as_of": _("As of"),
@@ -154,7 +169,6 @@ def report_labels() -> dict[str, str]:
         "stale": _("Stale"),
         "status_heading": _("Status of the action points"),
         "no_action_points": _("No action points."),
-        "status": _("Status"),
         "funding": _("Funding"),
         "over_time": _("Progress over time"),
         "no_action_points_in_goal": _("No action points defined under this goal."),
@@ -167,15 +181,33 @@ def report_labels() -> dict[str, str]:
         "no_meetings": _("No meetings in the period."),
         "decisions": _("Decisions"),
         "follow_up": _("Follow-up"),
-        "owner": _("Owner"),
-        "due": _("Due"),
         "annex": _("Annex: who reported on what"),
         "annex_intro": _(
             "Validated updates in the period, per actor: how many, and on which action points."
         ),
         "no_reporters": _("No validated update in the period."),
-        "actor": _("Actor"),
-        "updates": _("Updates"),
+        # The pre-meeting brief's.
+        "none": _("None."),
+        "all_have_news": _("None: every action point has news."),
+        "action": _("Action"),
+        "from": _("From"),
+        "action_point": _("Action point"),
+        "actors": _("Actors"),
+        "status_now": _("Status now"),
+        "percent": "%",
+        "all": _("All"),
+        "last_update": _("Last validated update"),
+    }
+
+
+def _frame(title: str, footer: str) -> dict:
+    """What common.typ reads of every document: its title, language, fonts, words and footer."""
+    return {
+        "title": title,
+        "lang": current_language(),
+        "labels": labels(),
+        "fonts": FONT_FAMILIES,
+        "footer": footer,
     }
 
 
@@ -183,19 +215,15 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
     """What progress.typ reads: every text already formatted and translated, money with its
     currency; the template itself writes no word."""
     cover = report.cover
-    titles = chart_titles()
     return {
-        "title": _(
-            "Progress report: %(code)s %(title)s", code=cover.plan_code, title=cover.plan_title
-        ),
-        "lang": current_language(),
-        "labels": report_labels(),
-        "fonts": FONT_FAMILIES,
-        "footer": _(
-            "%(code)s · as of %(day)s · %(state)s",
-            code=cover.plan_code,
-            day=format_date(cover.as_of),
-            state=cover.state_label,
+        **_frame(
+            _("Progress report: %(code)s %(title)s", code=cover.plan_code, title=cover.plan_title),
+            _(
+                "%(code)s · as of %(day)s · %(state)s",
+                code=cover.plan_code,
+                day=format_date(cover.as_of),
+                state=cover.state_label,
+            ),
         ),
         "cover": {
             "plan_code": cover.plan_code,
@@ -242,7 +270,11 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
         "counts": _counts(report.counts),
         "stale": report.stale,
         "funding": _funding(report.funding, report.currency),
-        "charts": [{"title": titles[key], "svg": charts[key]} for key in CHARTS if charts.get(key)],
+        "charts": [
+            {"title": str(title), "svg": charts[key]}
+            for key, title in CHARTS.items()
+            if charts.get(key)
+        ],
         "over_time": [[p.label, _percent(p.percent)] for p in report.over_time],
         "goals": [
             {
@@ -297,16 +329,6 @@ def report_data(report: ProgressReport, charts: dict[str, str]) -> dict:
     }
 
 
-def chart_titles() -> dict[str, str]:
-    """The charts' captions in the PDF, by key (CHARTS gives their order)."""
-    return {
-        "progress": _("Plan and goal progress"),
-        "status_mix": _("Status mix per goal"),
-        "over_time": _("Plan progress over time"),
-        "funding": _("Funding per goal"),
-    }
-
-
 def _overdue(status: str, overdue: bool) -> str:
     return _("%(status)s, overdue", status=status) if overdue else status
 
@@ -323,23 +345,18 @@ def _action_point(ap, currency: str) -> dict:
         "title": ap.title,
         "lead": ap.lead_name or ap.lead or "—",
         "partners": ", ".join(ap.partner_names or ap.partners) or "—",
-        "status": status_label(ap.status),
         "status_line": _(
             "%(status)s, %(percent)s (last reported %(day)s)",
             status=status_label(ap.status),
             percent=_percent(ap.percent),
             day=format_date(ap.reported_on),
         ),
-        "percent": _percent(ap.percent),
-        "reported_on": format_date(ap.reported_on),
         "stale": stale,
         "narratives": [_narrative(n) for n in ap.narratives],
         "activities": [
             {
                 "code": a.code,
                 "title": a.title,
-                "lead": a.lead_name or a.lead or "—",
-                "dates": f"{format_date(a.starts_on)} – {format_date(a.ends_on)}",
                 "note": _(
                     "(lead %(lead)s; %(dates)s)",
                     lead=a.lead_name or a.lead or "—",
@@ -357,8 +374,6 @@ def _narrative(narrative: Narrative) -> dict:
     kept, left_out = trim(_printable(narrative.narrative or ""), NARRATIVE_LIMIT)
     return {
         "actor": f"{narrative.actor_name} ({narrative.actor_code})",
-        "status": status_label(narrative.status),
-        "percent": format_percent(narrative.percent),
         "line": _(
             "%(status)s, %(percent)s · reported %(reported)s · validated %(validated)s",
             status=status_label(narrative.status),
@@ -366,8 +381,6 @@ def _narrative(narrative: Narrative) -> dict:
             reported=format_date(narrative.reported_on),
             validated=format_date(narrative.validated_at),
         ),
-        "reported_on": format_date(narrative.reported_on),
-        "validated_at": format_date(narrative.validated_at),
         "blocks": markdown_blocks(kept),
         "left_out": (
             ngettext(
@@ -379,31 +392,6 @@ def _narrative(narrative: Narrative) -> dict:
             if left_out
             else None
         ),
-    }
-
-
-def brief_labels() -> dict[str, str]:
-    """Every word brief.typ prints of its own, in the current language."""
-    return {
-        "page": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
-        "none": _("None."),
-        "all_have_news": _("None: every action point has news."),
-        "action": _("Action"),
-        "owner": _("Owner"),
-        "due": _("Due"),
-        "status": _("Status"),
-        "from": _("From"),
-        "action_point": _("Action point"),
-        "updates": _("Updates"),
-        "actors": _("Actors"),
-        "status_now": _("Status now"),
-        "percent": "%",
-        "actor": _("Actor"),
-        "pledged": _("Pledged"),
-        "committed": _("Committed"),
-        "disbursed": _("Disbursed"),
-        "all": _("All"),
-        "last_update": _("Last validated update"),
     }
 
 
@@ -428,14 +416,13 @@ def brief_data(brief, meeting, generated_at: datetime) -> dict:
         )
     totals = brief.pledges_total
     return {
-        "title": _("Pre-meeting brief: %(meeting)s", meeting=meeting.title),
-        "lang": current_language(),
-        "labels": brief_labels(),
-        "fonts": FONT_FAMILIES,
-        "footer": _(
-            "Brief: %(meeting)s · as of %(day)s",
-            meeting=meeting.title,
-            day=format_date(brief.today),
+        **_frame(
+            _("Pre-meeting brief: %(meeting)s", meeting=meeting.title),
+            _(
+                "Brief: %(meeting)s · as of %(day)s",
+                meeting=meeting.title,
+                day=format_date(brief.today),
+            ),
         ),
         "kicker": _("Pre-meeting brief · plan %(plan)s", plan=meeting.plan.code),
         "meeting": meeting.title,

@@ -6,8 +6,11 @@ The XLSX is a report for people: its sheet names, headings, field names and stat
 report's language (`readable=True`). The CSV files are data: their headings are the columns'
 keys, and their values stay English words and codes, whatever the language of the report."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from types import SimpleNamespace
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -15,7 +18,6 @@ from tracker.cells import Column, Money, Percent
 from tracker.progress.models import Status
 from tracker.reports.model import (
     NOT_REPORTED,
-    Funding,
     ProgressReport,
     follow_up_status_label,
     meeting_kind_label,
@@ -73,31 +75,53 @@ def update_csv_row(row: tuple) -> list[str]:
     ]
 
 
-def _funding_columns(currency: str) -> list[Column]:
-    names = {
+# A table's columns, each with how it reads its value from a row's record (a tuple: the record,
+# or in a table of sub-records the parent and the sub-record), so that a heading and its values
+# are declared together and cannot fall out of step.
+Fields = dict[Column, Callable[..., Any]]
+
+
+def _table(title: str, filename: str, fields: Fields, records: Iterable[tuple]) -> Table:
+    readers = list(fields.values())
+    rows = [[read(*record) for read in readers] for record in records]
+    return Table(title, filename, list(fields), rows)
+
+
+def _shown(label: Callable[[str], str], readable: bool) -> Callable[[str], str]:
+    """A status or a kind as a table shows it: by its label for people, as stored for data."""
+    return label if readable else (lambda value: value)
+
+
+def _count_of(status: str) -> Callable[[Any], int]:
+    return lambda line: line.counts.get(status, 0)
+
+
+def _money(figure: str, currency: str) -> Callable[[Any], Money | None]:
+    """How a record's funding figure is read; need and gap stay empty where no need is known."""
+
+    def read(record) -> Money | None:
+        if figure in ("need", "gap") and not record.funding.has_need:
+            return None
+        return Money(getattr(record.funding, figure), currency)
+
+    return read
+
+
+def _funding_fields(currency: str) -> Fields:
+    """The funding figures of a record's `funding`, in the reporting currency."""
+    headings = {
         "need": _("Need (%(currency)s)", currency=currency),
         "pledged": _("Pledged (%(currency)s)", currency=currency),
         "committed": _("Committed (%(currency)s)", currency=currency),
         "disbursed": _("Disbursed (%(currency)s)", currency=currency),
         "gap": _("Gap (%(currency)s)", currency=currency),
     }
-    return [Column(label, f"{key}_{currency.lower()}") for key, label in names.items()] + [
-        Column(_("Left out (no rate)"), "left_out_no_rate")
-    ]
-
-
-def _funding(funding: Funding, currency: str) -> list:
-    def money(minor: int) -> Money:
-        return Money(minor, currency)
-
-    return [
-        money(funding.need) if funding.has_need else None,
-        money(funding.pledged),
-        money(funding.committed),
-        money(funding.disbursed),
-        money(funding.gap) if funding.has_need else None,
-        funding.missing,
-    ]
+    fields: Fields = {
+        Column(heading, f"{figure}_{currency.lower()}"): _money(figure, currency)
+        for figure, heading in headings.items()
+    }
+    fields[Column(_("Left out (no rate)"), "left_out_no_rate")] = lambda r: r.funding.missing
+    return fields
 
 
 def cover_table(report: ProgressReport, readable: bool = False) -> Table:
@@ -131,189 +155,118 @@ def cover_table(report: ProgressReport, readable: bool = False) -> Table:
 
 
 def summary_table(report: ProgressReport, readable: bool = False) -> Table:
-    columns = [
-        Column(_("Goal"), "goal"),
-        Column(_("Title"), "title", wrap=True),
-        Column(_("Progress"), "percent"),
-        Column(_("Stale"), "stale"),
-        *(Column(status_label(s), s) for s in STATUSES),
-        *_funding_columns(report.currency),
-    ]
-
-    def counts(counts: dict[str, int]) -> list[int]:
-        return [counts.get(s, 0) for s in STATUSES]
-
-    rows = [
-        [
-            None,
-            _words(readable)(N_("Whole plan (%(plan)s)"), plan=report.cover.plan_code),
-            Percent(report.percent),
-            report.stale,
-            *counts(report.counts),
-            *_funding(report.funding, report.currency),
-        ]
-    ]
-    rows += [
-        [
-            goal.number,
-            goal.title,
-            Percent(goal.percent),
-            goal.stale,
-            *counts(goal.counts),
-            *_funding(goal.funding, report.currency),
-        ]
-        for goal in report.goals
-    ]
-    return Table(_("Summary"), "summary.csv", columns, rows)
+    # The whole plan, as the first line of the goals' table.
+    whole_plan = SimpleNamespace(
+        number=None,
+        title=_words(readable)(N_("Whole plan (%(plan)s)"), plan=report.cover.plan_code),
+        percent=report.percent,
+        stale=report.stale,
+        counts=report.counts,
+        funding=report.funding,
+    )
+    fields: Fields = {
+        Column(_("Goal"), "goal"): lambda line: line.number,
+        Column(_("Title"), "title", wrap=True): lambda line: line.title,
+        Column(_("Progress"), "percent"): lambda line: Percent(line.percent),
+        Column(_("Stale"), "stale"): lambda line: line.stale,
+        **{Column(status_label(s), s): _count_of(s) for s in STATUSES},
+        **_funding_fields(report.currency),
+    }
+    lines = [(line,) for line in (whole_plan, *report.goals)]
+    return _table(_("Summary"), "summary.csv", fields, lines)
 
 
 def action_points_table(report: ProgressReport, readable: bool = False) -> Table:
-    columns = [
-        Column(_("Goal"), "goal"),
-        Column(_("Code"), "code"),
-        Column(_("Title"), "title", wrap=True),
-        Column(_("Lead"), "lead"),
-        Column(_("Lead name"), "lead_name"),
-        Column(_("Partners"), "partners"),
-        Column(_("Partner names"), "partner_names", wrap=True),
-        Column(_("Status"), "status"),
-        Column(_("Progress"), "percent"),
-        Column(_("Weight"), "weight"),
-        Column(_("Reported on"), "reported_on"),
-        Column(_("Stale"), "stale"),
-        *_funding_columns(report.currency),
-    ]
-    rows = [
-        [
-            ap.goal_number,
-            ap.code,
-            ap.title,
-            ap.lead,
-            ap.lead_name,
-            ", ".join(ap.partners),
-            ", ".join(ap.partner_names),
-            status_label(ap.status) if readable else ap.status,
-            Percent(ap.percent),
-            ap.weight,
-            ap.reported_on,
-            ap.stale,
-            *_funding(ap.funding, report.currency),
-        ]
-        for ap in report.action_points
-    ]
-    return Table(_("Action points"), "action_points.csv", columns, rows)
+    status = _shown(status_label, readable)
+    fields: Fields = {
+        Column(_("Goal"), "goal"): lambda ap: ap.goal_number,
+        Column(_("Code"), "code"): lambda ap: ap.code,
+        Column(_("Title"), "title", wrap=True): lambda ap: ap.title,
+        Column(_("Lead"), "lead"): lambda ap: ap.lead,
+        Column(_("Lead name"), "lead_name"): lambda ap: ap.lead_name,
+        Column(_("Partners"), "partners"): lambda ap: ", ".join(ap.partners),
+        Column(_("Partner names"), "partner_names", wrap=True): lambda ap: ", ".join(
+            ap.partner_names
+        ),
+        Column(_("Status"), "status"): lambda ap: status(ap.status),
+        Column(_("Progress"), "percent"): lambda ap: Percent(ap.percent),
+        Column(_("Weight"), "weight"): lambda ap: ap.weight,
+        Column(_("Reported on"), "reported_on"): lambda ap: ap.reported_on,
+        Column(_("Stale"), "stale"): lambda ap: ap.stale,
+        **_funding_fields(report.currency),
+    }
+    records = [(ap,) for ap in report.action_points]
+    return _table(_("Action points"), "action_points.csv", fields, records)
 
 
 def narratives_table(report: ProgressReport, readable: bool = False) -> Table:
-    columns = [
-        Column(_("Action point"), "action_point"),
-        Column(_("Actor"), "actor"),
-        Column(_("Actor name"), "actor_name"),
-        Column(_("Status"), "status"),
-        Column(_("Progress"), "percent"),
-        Column(_("Reported on"), "reported_on"),
-        Column(_("Validated at (UTC)"), "validated_at"),
-        Column(_("Narrative"), "narrative", wrap=True),
-    ]
-    rows = [
-        [
-            ap.code,
-            n.actor_code,
-            n.actor_name,
-            status_label(n.status) if readable else n.status,
-            Percent(n.percent),
-            n.reported_on,
-            n.validated_at,
-            n.narrative,
-        ]
-        for ap in report.action_points
-        for n in ap.narratives
-    ]
-    return Table(_("Narratives"), "narratives.csv", columns, rows)
+    status = _shown(status_label, readable)
+    fields: Fields = {
+        Column(_("Action point"), "action_point"): lambda ap, n: ap.code,
+        Column(_("Actor"), "actor"): lambda ap, n: n.actor_code,
+        Column(_("Actor name"), "actor_name"): lambda ap, n: n.actor_name,
+        Column(_("Status"), "status"): lambda ap, n: status(n.status),
+        Column(_("Progress"), "percent"): lambda ap, n: Percent(n.percent),
+        Column(_("Reported on"), "reported_on"): lambda ap, n: n.reported_on,
+        Column(_("Validated at (UTC)"), "validated_at"): lambda ap, n: n.validated_at,
+        Column(_("Narrative"), "narrative", wrap=True): lambda ap, n: n.narrative,
+    }
+    records = [(ap, n) for ap in report.action_points for n in ap.narratives]
+    return _table(_("Narratives"), "narratives.csv", fields, records)
 
 
 def activities_table(report: ProgressReport) -> Table:
-    columns = [
-        Column(_("Action point"), "action_point"),
-        Column(_("Code"), "code"),
-        Column(_("Title"), "title", wrap=True),
-        Column(_("Lead"), "lead"),
-        Column(_("Lead name"), "lead_name"),
-        Column(_("Starts on"), "starts_on"),
-        Column(_("Ends on"), "ends_on"),
-    ]
-    rows = [
-        [ap.code, a.code, a.title, a.lead, a.lead_name, a.starts_on, a.ends_on]
-        for ap in report.action_points
-        for a in ap.activities
-    ]
-    return Table(_("Activities"), "activities.csv", columns, rows)
+    fields: Fields = {
+        Column(_("Action point"), "action_point"): lambda ap, a: ap.code,
+        Column(_("Code"), "code"): lambda ap, a: a.code,
+        Column(_("Title"), "title", wrap=True): lambda ap, a: a.title,
+        Column(_("Lead"), "lead"): lambda ap, a: a.lead,
+        Column(_("Lead name"), "lead_name"): lambda ap, a: a.lead_name,
+        Column(_("Starts on"), "starts_on"): lambda ap, a: a.starts_on,
+        Column(_("Ends on"), "ends_on"): lambda ap, a: a.ends_on,
+    }
+    records = [(ap, a) for ap in report.action_points for a in ap.activities]
+    return _table(_("Activities"), "activities.csv", fields, records)
 
 
 def meetings_table(report: ProgressReport, readable: bool = False) -> Table:
-    columns = [
-        Column(_("Meeting"), "meeting"),
-        Column(_("Kind"), "kind"),
-        Column(_("Starts at (UTC)"), "starts_at"),
-        Column(_("Place"), "place"),
-        Column(_("Decisions"), "decisions", wrap=True),
-        Column(_("Follow-ups"), "follow_ups"),
-    ]
-    rows = [
-        [
-            m.title,
-            meeting_kind_label(m.kind) if readable else m.kind,
-            m.starts_at,
-            m.place,
-            "\n".join(m.decisions),
-            len(m.follow_ups),
-        ]
-        for m in report.meetings
-    ]
-    return Table(_("Meetings"), "meetings.csv", columns, rows)
+    kind = _shown(meeting_kind_label, readable)
+    fields: Fields = {
+        Column(_("Meeting"), "meeting"): lambda m: m.title,
+        Column(_("Kind"), "kind"): lambda m: kind(m.kind),
+        Column(_("Starts at (UTC)"), "starts_at"): lambda m: m.starts_at,
+        Column(_("Place"), "place"): lambda m: m.place,
+        Column(_("Decisions"), "decisions", wrap=True): lambda m: "\n".join(m.decisions),
+        Column(_("Follow-ups"), "follow_ups"): lambda m: len(m.follow_ups),
+    }
+    return _table(_("Meetings"), "meetings.csv", fields, [(m,) for m in report.meetings])
 
 
 def follow_ups_table(report: ProgressReport, readable: bool = False) -> Table:
-    columns = [
-        Column(_("Meeting"), "meeting"),
-        Column(_("Meeting starts at (UTC)"), "meeting_starts_at"),
-        Column(_("Follow-up"), "follow_up", wrap=True),
-        Column(_("Owner"), "owner"),
-        Column(_("Owner name"), "owner_name"),
-        Column(_("Due on"), "due_on"),
-        Column(_("Status"), "status"),
-        Column(_("Overdue"), "overdue"),
-    ]
-    rows = [
-        [
-            m.title,
-            m.starts_at,
-            f.text,
-            f.owner,
-            f.owner_name,
-            f.due_on,
-            follow_up_status_label(f.status) if readable else f.status,
-            f.overdue,
-        ]
-        for m in report.meetings
-        for f in m.follow_ups
-    ]
-    return Table(_("Follow-ups"), "follow_ups.csv", columns, rows)
+    status = _shown(follow_up_status_label, readable)
+    fields: Fields = {
+        Column(_("Meeting"), "meeting"): lambda m, f: m.title,
+        Column(_("Meeting starts at (UTC)"), "meeting_starts_at"): lambda m, f: m.starts_at,
+        Column(_("Follow-up"), "follow_up", wrap=True): lambda m, f: f.text,
+        Column(_("Owner"), "owner"): lambda m, f: f.owner,
+        Column(_("Owner name"), "owner_name"): lambda m, f: f.owner_name,
+        Column(_("Due on"), "due_on"): lambda m, f: f.due_on,
+        Column(_("Status"), "status"): lambda m, f: status(f.status),
+        Column(_("Overdue"), "overdue"): lambda m, f: f.overdue,
+    }
+    records = [(m, f) for m in report.meetings for f in m.follow_ups]
+    return _table(_("Follow-ups"), "follow_ups.csv", fields, records)
 
 
 def reporters_table(report: ProgressReport) -> Table:
-    columns = [
-        Column(_("Actor"), "actor"),
-        Column(_("Actor name"), "actor_name"),
-        Column(_("Action point"), "action_point"),
-        Column(_("Validated updates"), "updates"),
-    ]
-    rows = [
-        [r.actor_code, r.actor_name, code, count]
-        for r in report.reporters
-        for code, count in r.counts.items()
-    ]
-    return Table(_("Reporters"), "reporters.csv", columns, rows)
+    fields: Fields = {
+        Column(_("Actor"), "actor"): lambda r, code, count: r.actor_code,
+        Column(_("Actor name"), "actor_name"): lambda r, code, count: r.actor_name,
+        Column(_("Action point"), "action_point"): lambda r, code, count: code,
+        Column(_("Validated updates"), "updates"): lambda r, code, count: count,
+    }
+    records = [(r, code, count) for r in report.reporters for code, count in r.counts.items()]
+    return _table(_("Reporters"), "reporters.csv", fields, records)
 
 
 def report_tables(report: ProgressReport, *, readable: bool = False) -> list[Table]:

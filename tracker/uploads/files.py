@@ -19,17 +19,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from tracker.fields import FieldError
 from tracker.i18n import format_number
 
 MAX_FILENAME_LENGTH = 200  # the stored_files.filename column
 
 
-class UploadError(Exception):
+class UploadError(FieldError):
     """A file the tracker will not keep; `field` names the form field it belongs to."""
 
-    def __init__(self, message: str, field: str = "file"):
-        super().__init__(message)
-        self.field = field
+    field = "file"
 
 
 @dataclass(frozen=True)

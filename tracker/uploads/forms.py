@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
+from tracker.fields import file_field, text_field
 from tracker.uploads.files import ALLOWED_LIST, MAX_FILENAME_LENGTH
 
 
@@ -13,14 +12,15 @@ class DocumentForm(FlaskForm):
     Size and type are checked by the upload module (store_upload), the one place for them.
     """
 
-    file = FileField(
+    file = file_field(
         _l("File"),
-        validators=[FileRequired(_l("Choose a file to upload."))],
+        _l("Choose a file to upload."),
         description=_l("Accepted: %(accepted)s.", accepted=ALLOWED_LIST),
         render_kw={"accept": ALLOWED_LIST.replace(" ", "")},
     )
-    title = StringField(
+    title = text_field(
         _l("Title"),
-        validators=[Optional(), Length(max=MAX_FILENAME_LENGTH)],
+        Optional,
+        max_length=MAX_FILENAME_LENGTH,
         description=_l("Leave empty to use the file's name."),
     )

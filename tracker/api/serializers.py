@@ -131,14 +131,14 @@ def actor_detail(actor: Actor) -> dict:
     }
 
 
+def stored_file(stored) -> dict:
+    """A kept file as every answer describes it (evidence, documents, published reports): its
+    own attributes, as they are."""
+    return {name: getattr(stored, name) for name in ("filename", "media_type", "size", "sha256")}
+
+
 def evidence_file(item) -> dict:
-    return {
-        "id": item.id,
-        "filename": item.file.filename,
-        "media_type": item.file.media_type,
-        "size": item.file.size,
-        "sha256": item.file.sha256,
-    }
+    return {"id": item.id, **stored_file(item.file)}
 
 
 def update_detail(update: ProgressUpdate, *, evidence: bool = False) -> dict:

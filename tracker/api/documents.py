@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tracker.api.errors import ApiError, handle_api_error, invalid
 from tracker.api.pagination import page_of
-from tracker.api.serializers import iso
+from tracker.api.serializers import iso, stored_file
 from tracker.api.views import acting_user, answer, bp, created, found
 from tracker.auth.permissions import (
     can_manage_plans,
@@ -26,15 +26,11 @@ from tracker.uploads.services import UploadError, send_stored_file, store_upload
 
 
 def document_detail(document: ActionPointDocument) -> dict:
-    stored = document.file
     return {
         "id": document.id,
         "action_point": {"id": document.action_point.id, "code": document.action_point.code},
         "title": document.title,
-        "filename": stored.filename,
-        "media_type": stored.media_type,
-        "size": stored.size,
-        "sha256": stored.sha256,
+        **stored_file(document.file),
         "created_at": iso(document.created_at),
         "retired_at": iso(document.retired_at),
         "download_url": url_for("api.download_document", document_id=document.id),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from tracker.api.errors import ApiError
 from tracker.api.input import read_json_object
 from tracker.api.pagination import page_of
-from tracker.api.serializers import iso, round_summary
+from tracker.api.serializers import iso, round_summary, stored_file
 from tracker.api.views import acting_user, answer, bp, found
 from tracker.auth.permissions import can_publish_reports, require
 from tracker.db import db
@@ -57,10 +57,7 @@ def published_detail(published: PublishedReport) -> dict:
         "language": published.language,
         "files": {
             fmt: {
-                "filename": stored.filename,
-                "media_type": stored.media_type,
-                "size": stored.size,
-                "sha256": stored.sha256,
+                **stored_file(stored),
                 "url": url_for("api.download_published_report", report_id=published.id, fmt=fmt),
             }
             for fmt, stored in published.files.items()

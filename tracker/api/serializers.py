@@ -131,14 +131,14 @@ def actor_detail(actor: Actor) -> dict:
     }
 
 
+def stored_file(stored) -> dict:
+    """A kept file as every answer describes it (evidence, documents, published reports): its
+    own attributes, as they are."""
+    return {name: getattr(stored, name) for name in ("filename", "media_type", "size", "sha256")}
+
+
 def evidence_file(item) -> dict:
-    return {
-        "id": item.id,
-        "filename": item.file.filename,
-        "media_type": item.file.media_type,
-        "size": item.file.size,
-        "sha256": item.file.sha256,
-    }
+    return {"id": item.id, **stored_file(item.file)}
 
 
 def update_detail(update: ProgressUpdate, *, evidence: bool = False) -> dict:
@@ -248,31 +248,6 @@ def import_result(preview, dry_run: bool) -> dict:
         "unchanged": preview.count("unchanged"),
         "changes": preview.lines(),
     }
-
-
-def serialize(record: object) -> dict:
-    """Any record the API edits, as its full representation (the `current` of a conflict)."""
-    if isinstance(record, ActionPoint):
-        return action_point_detail(record)
-    if isinstance(record, ProgressUpdate):
-        return update_detail(record)
-    if isinstance(record, PriorityGoal):
-        return goal_detail(record, plan_code=record.plan.code)
-    if isinstance(record, Activity):
-        return activity_detail(record)
-    if isinstance(record, Actor):
-        return actor_detail(record)
-    if isinstance(record, WorkingGroup):
-        return working_group_detail(record)
-    if isinstance(record, Meeting):
-        return meeting_detail(record)
-    if isinstance(record, FollowUp):
-        return follow_up_detail(record)
-    if isinstance(record, Decision):
-        return decision_detail(record)
-    if isinstance(record, Pledge):
-        return pledge_detail(record)
-    raise TypeError(f"no serialiser for {type(record).__name__}")
 
 
 def meeting_summary(meeting: Meeting) -> dict:
@@ -429,3 +404,30 @@ def pledge_detail(pledge: Pledge) -> dict:
         "entries": [entry_json(r, entries.get(r.entry_id)) for r in rows],
         "in_reporting_currency": totals_json(totals.overall(rows), reporting),
     }
+
+
+def _goal_with_plan(goal: PriorityGoal) -> dict:
+    return goal_detail(goal, plan_code=goal.plan.code)
+
+
+# The full representation of each kind of record the API edits.
+_DETAILS = {
+    ActionPoint: action_point_detail,
+    ProgressUpdate: update_detail,
+    PriorityGoal: _goal_with_plan,
+    Activity: activity_detail,
+    Actor: actor_detail,
+    WorkingGroup: working_group_detail,
+    Meeting: meeting_detail,
+    FollowUp: follow_up_detail,
+    Decision: decision_detail,
+    Pledge: pledge_detail,
+}
+
+
+def serialize(record: object) -> dict:
+    """Any record the API edits, as its full representation (the `current` of a conflict)."""
+    for kind, detail in _DETAILS.items():
+        if isinstance(record, kind):
+            return detail(record)
+    raise TypeError(f"no serialiser for {type(record).__name__}")

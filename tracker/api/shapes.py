@@ -544,30 +544,22 @@ class CalendarFeedCreated(TypedDict):
     ]
 
 
+# Every figure of ReportFunding is one of these.
+ReportAmount = Annotated[
+    str | None,
+    Meta(description="An exact amount in the report's currency; null: no need was set."),
+]
+
+
 class ReportFunding(TypedDict):
     """In the reporting currency; gap = need - committed. `missing`: entries or budgets left out
     for want of an exchange rate on or before their date."""
 
-    need: Annotated[
-        str | None,
-        Meta(description="An exact amount in the report's currency; null: no need was set."),
-    ]
-    pledged: Annotated[
-        str | None,
-        Meta(description="An exact amount in the report's currency; null: no need was set."),
-    ]
-    committed: Annotated[
-        str | None,
-        Meta(description="An exact amount in the report's currency; null: no need was set."),
-    ]
-    disbursed: Annotated[
-        str | None,
-        Meta(description="An exact amount in the report's currency; null: no need was set."),
-    ]
-    gap: Annotated[
-        str | None,
-        Meta(description="An exact amount in the report's currency; null: no need was set."),
-    ]
+    need: ReportAmount
+    pledged: ReportAmount
+    committed: ReportAmount
+    disbursed: ReportAmount
+    gap: ReportAmount
     missing: int
 
 

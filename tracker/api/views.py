@@ -92,6 +92,25 @@ def found(record, missing: str):
     return record
 
 
+def plan_or_404(code_or_id: str):
+    """The plan by its code or id (the loaders below: by id), or a 404 that names it."""
+    return found(
+        plan_services.get_plan(code_or_id),
+        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
+    )
+
+
+def goal_or_404(goal_id: int):
+    return found(queries.get_goal(goal_id), _("There is no goal %(goal_id)s.", goal_id=goal_id))
+
+
+def activity_or_404(activity_id: int):
+    return found(
+        queries.get_activity(activity_id),
+        _("There is no activity %(activity_id)s.", activity_id=activity_id),
+    )
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
@@ -107,16 +126,13 @@ def list_plans():
 
 @bp.get("/plans/<code_or_id>")
 def get_plan(code_or_id: str):
-    plan = found(
-        plan_services.get_plan(code_or_id),
-        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
-    )
+    plan = plan_or_404(code_or_id)
     return serializers.plan_detail(plan, plan_services.get_plan_outline(plan))
 
 
 @bp.get("/goals/<id:goal_id>")
 def get_goal(goal_id: int):
-    goal = found(queries.get_goal(goal_id), _("There is no goal %(goal_id)s.", goal_id=goal_id))
+    goal = goal_or_404(goal_id)
     return serializers.goal_detail(goal, plan_code=goal.plan.code)
 
 
@@ -174,10 +190,7 @@ def update_action_point(action_point_id: int):
 
 @bp.get("/activities/<id:activity_id>")
 def get_activity(activity_id: int):
-    activity = found(
-        queries.get_activity(activity_id),
-        _("There is no activity %(activity_id)s.", activity_id=activity_id),
-    )
+    activity = activity_or_404(activity_id)
     return serializers.activity_detail(activity)
 
 
@@ -200,10 +213,7 @@ def get_actor(actor_id: int):
 
 @bp.get("/plans/<code_or_id>/export")
 def export_plan(code_or_id: str):
-    plan = found(
-        plan_services.get_plan(code_or_id),
-        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
-    )
+    plan = plan_or_404(code_or_id)
     fmt = request.args.get("format", "csv")
     if fmt not in transfer.MEDIA_TYPES:
         raise ApiError(400, _("format must be one of: csv, xlsx, yaml."))
@@ -213,10 +223,7 @@ def export_plan(code_or_id: str):
 @bp.post("/plans/<code_or_id>/import")
 def import_plan(code_or_id: str):
     require(can_manage_plans(current_user))
-    plan = found(
-        plan_services.get_plan(code_or_id),
-        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
-    )
+    plan = plan_or_404(code_or_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise invalid({"file": _("Send the plan file as multipart/form-data, field 'file'.")})
@@ -232,10 +239,7 @@ def import_plan(code_or_id: str):
 @bp.post("/plans/<code_or_id>/goals")
 def create_goal(code_or_id: str):
     require(can_manage_plans(current_user))
-    plan = found(
-        plan_services.get_plan(code_or_id),
-        _("There is no plan %(code_or_id)s.", code_or_id=code_or_id),
-    )
+    plan = plan_or_404(code_or_id)
     form = valid_json_form(GoalForm, read_json_object(), exclude={"version"}, required={"number"})
     goal = plan_services.create_goal(plan, **goal_values(form), by=acting_user())
     return created(serializers.goal_detail(goal, plan.code), ".get_goal", goal_id=goal.id)
@@ -244,7 +248,7 @@ def create_goal(code_or_id: str):
 @bp.patch("/goals/<id:goal_id>")
 def update_goal(goal_id: int):
     require(can_manage_plans(current_user))
-    goal = found(queries.get_goal(goal_id), _("There is no goal %(goal_id)s.", goal_id=goal_id))
+    goal = goal_or_404(goal_id)
     current = {"number": goal.number, "title": goal.title, "description": goal.description}
     form = valid_json_form(GoalForm, read_json_object(), current=current, required={"version"})
     values = goal_values(form)
@@ -265,10 +269,7 @@ def create_activity(action_point_id: int):
 @bp.patch("/activities/<id:activity_id>")
 def update_activity(activity_id: int):
     require(can_manage_plans(current_user))
-    activity = found(
-        queries.get_activity(activity_id),
-        _("There is no activity %(activity_id)s.", activity_id=activity_id),
-    )
+    activity = activity_or_404(activity_id)
     form = json_form(
         ActivityForm, read_json_object(), current=activity_data(activity), required={"version"}
     )

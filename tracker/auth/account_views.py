@@ -65,31 +65,36 @@ def forgot_password():
 RESET_ASKED = "password_reset_asked"
 
 
-@bp.route("/reset/<reset_token>", methods=["GET", "POST"])
-def reset_password(reset_token: str):
-    return _choose_password(
-        reset_token,
+# The two mailed links that end with a new password: how each is found, then used, and what
+# is said once it is.
+_PASSWORD_LINKS = {
+    "reset": (
         lifecycle.reset_link,
         lifecycle.reset_password,
         _l("Your new password is set, and you are signed out everywhere. Sign in with it."),
-        invitation=False,
-    )
+    ),
+    "invitation": (
+        lifecycle.invitation_link,
+        lifecycle.accept_invitation,
+        _l("Welcome! Your password is set: sign in with your email and it."),
+    ),
+}
+
+
+@bp.route("/reset/<reset_token>", methods=["GET", "POST"])
+def reset_password(reset_token: str):
+    return _choose_password(reset_token, "reset")
 
 
 @bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
 def accept_invitation(invitation_token: str):
-    return _choose_password(
-        invitation_token,
-        lifecycle.invitation_link,
-        lifecycle.accept_invitation,
-        _l("Welcome! Your password is set: sign in with your email and it."),
-        invitation=True,
-    )
+    return _choose_password(invitation_token, "invitation")
 
 
-def _choose_password(token: str, find_link, use_link, done, *, invitation: bool):
+def _choose_password(token: str, purpose: str):
     """A password chosen through a mailed link (a reset's, or an invitation's first one): the
     link is checked on opening and used on the POST, which may find it used up meanwhile."""
+    find_link, use_link, done = _PASSWORD_LINKS[purpose]
     try:
         link = find_link(token)
     except LinkError as error:
@@ -105,7 +110,7 @@ def _choose_password(token: str, find_link, use_link, done, *, invitation: bool)
         else:
             return commit_and_go(done, url_for("auth.sign_in"))
     return render_template(
-        "auth/new_password.html", form=form, user=link.user, invitation=invitation
+        "auth/new_password.html", form=form, user=link.user, invitation=purpose == "invitation"
     )
 
 

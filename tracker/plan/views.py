@@ -66,17 +66,14 @@ def show(code: str):
     goals = services.get_plan_outline(plan)
     defined = sum(1 for goal in goals for ap in goal.action_points if ap.retired_at is None)
     include_retired = request.args.get("include_retired") == "1"
-    overall, by_goal = progress.rollup(plan)
     return render_template(
         "plan/show.html",
         plan=plan,
         goals=goals,
         defined=defined,
         include_retired=include_retired,
-        overall=overall,
-        by_goal=by_goal,
         statuses=progress.plan_statuses(plan),
-        stale_before=progress.stale_before(),
+        **progress.rollup_shown(plan),
     )
 
 

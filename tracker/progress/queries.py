@@ -127,6 +127,13 @@ def rollup(plan: Plan) -> tuple[Progress, dict[int, Progress]]:
     return overall, dict(goals)
 
 
+def rollup_shown(plan: Plan) -> dict:
+    """What a page of the plan's progress shows beside its rows: the rollup (`overall`,
+    `by_goal`) and the day before which an action point is stale (`stale_before`)."""
+    overall, by_goal = rollup(plan)
+    return {"overall": overall, "by_goal": by_goal, "stale_before": stale_before()}
+
+
 def _actor_condition(actor_ids):
     """Action points where one of these actors leads or is a partner."""
     partner = exists().where(

@@ -76,16 +76,13 @@ def overview(code: str):
         flash(_("This overview shows today. Here is the progress report as of the day you asked."))
         return redirect(url_for("reports.progress", plan=plan.code, as_of=request.args["as_of"]))
     form, filters = filter_form(plan)
-    overall, by_goal = queries.rollup(plan)
     return render_template(
         "progress/overview.html",
         plan=plan,
         form=form,
-        overall=overall,
-        by_goal=by_goal,
         rows=queries.action_points_with_status(plan, filters),
         pending=queries.pending_counts(plan),
-        stale_before=queries.stale_before(),
+        **queries.rollup_shown(plan),
     )
 
 

@@ -423,16 +423,20 @@ def record_of_meeting(model, record_id: int, meeting: Meeting):
     )
 
 
-def set_participant(
-    meeting: Meeting, *, actor: Actor, attendance: Attendance | str, by: By
-) -> MeetingParticipant:
-    """Invite an actor or record its attendance (one row per actor and meeting)."""
+def _check_attendance(attendance: Attendance | str) -> Attendance:
     try:
-        attendance = Attendance(attendance)
+        return Attendance(attendance)
     except ValueError:
         raise MeetingError(
             _("Choose invited, attended, excused or absent."), "attendance"
         ) from None
+
+
+def set_participant(
+    meeting: Meeting, *, actor: Actor, attendance: Attendance | str, by: By
+) -> MeetingParticipant:
+    """Invite an actor or record its attendance (one row per actor and meeting)."""
+    attendance = _check_attendance(attendance)
     # One row per actor: the second of two at once waits here, then updates the first's row.
     lock_meeting(meeting)
     participant = db.session.scalar(
@@ -471,12 +475,7 @@ def add_participants(
 ) -> list[MeetingParticipant]:
     """Invite a whole group at once (the Reference Group, a working group): every member not yet
     a participant is added with `attendance`; those already on the meeting keep theirs."""
-    try:
-        attendance = Attendance(attendance)
-    except ValueError:
-        raise MeetingError(
-            _("Choose invited, attended, excused or absent."), "attendance"
-        ) from None
+    attendance = _check_attendance(attendance)
     lock_meeting(meeting)
     present = set(
         db.session.scalars(
@@ -534,6 +533,13 @@ def remove_record(record: db.Model, *, by: By, action: str, summary: str, change
     record_event(by=by, action=action, entity=meeting, summary=summary, changes=changes)
 
 
+def remove_described(record: db.Model, what: str, was: dict, *, by: By, summary: str) -> None:
+    """Delete a record of a meeting whose history keeps all of it: the event "<what>_remove"
+    changes `what` from `was` (its fields) to nothing."""
+    changes = {what: [was, None]}
+    remove_record(record, by=by, action=f"{what}_remove", summary=summary, changes=changes)
+
+
 def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
     """Add a new version of the minutes (earlier versions stay, for the history)."""
     text = (text or "").strip()
@@ -586,20 +592,11 @@ def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
     """Take a file off the meeting. The stored file itself is kept, as for action point documents
     (stored files are never deleted): the audit event names it by id and SHA-256."""
     stored = attachment.file
-    remove_record(
-        attachment,
-        by=by,
-        action="attachment_remove",
-        summary=f"File {stored.filename} removed from the meeting",
-        changes={
-            "attachment": [
-                {
-                    "id": attachment.id,
-                    "file_id": stored.id,
-                    "filename": stored.filename,
-                    "sha256": stored.sha256,
-                },
-                None,
-            ]
-        },
-    )
+    was = {
+        "id": attachment.id,
+        "file_id": stored.id,
+        "filename": stored.filename,
+        "sha256": stored.sha256,
+    }
+    summary = f"File {stored.filename} removed from the meeting"
+    remove_described(attachment, "attachment", was, by=by, summary=summary)

@@ -732,29 +732,40 @@ def update_pledge(
     return pledge
 
 
-def pledges_query(
-    *,
-    actor_id: int | None = None,
-    plan_id: int | None = None,
-    goal_id: int | None = None,
-    action_point_id: int | None = None,
-) -> Select:
-    """Pledges with what a list shows, newest first (a stable order, for paging)."""
-    query = select(Pledge).options(
-        joinedload(Pledge.actor),
-        joinedload(Pledge.plan),
-        joinedload(Pledge.goal),
-        joinedload(Pledge.action_point),
-        joinedload(Pledge.activity),
-    )
-    for column, value in (
-        (Pledge.actor_id, actor_id),
-        (Pledge.plan_id, plan_id),
-        (Pledge.goal_id, goal_id),
-        (Pledge.action_point_id, action_point_id),
-    ):
+# What a page shows of every pledge it names: who pledged, and what the pledge funds.
+_ACTOR_AND_TARGET = (
+    joinedload(Pledge.actor),
+    joinedload(Pledge.plan),
+    joinedload(Pledge.goal),
+    joinedload(Pledge.action_point),
+    joinedload(Pledge.activity),
+)
+
+
+# The ids a list or a sum of pledges may be narrowed by (the same for pages, API and totals),
+# and the column each names.
+PLEDGE_FILTERS = {
+    "actor_id": Pledge.actor_id,
+    "plan_id": Pledge.plan_id,
+    "goal_id": Pledge.goal_id,
+    "action_point_id": Pledge.action_point_id,
+    "pledge_id": Pledge.id,
+}
+
+
+def where_pledges(query: Select, **ids: int | None) -> Select:
+    """`query` (with Pledge among its tables) narrowed to the pledges of each id given, as
+    PLEDGE_FILTERS names them; an id left out or None narrows nothing."""
+    for name, value in ids.items():
         if value is not None:
-            query = query.where(column == value)
+            query = query.where(PLEDGE_FILTERS[name] == value)
+    return query
+
+
+def pledges_query(**ids: int | None) -> Select:
+    """Pledges with what a list shows, narrowed as where_pledges does, newest first (a stable
+    order, for paging)."""
+    query = where_pledges(select(Pledge).options(*_ACTOR_AND_TARGET), **ids)
     return query.order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
 
 
@@ -768,12 +779,7 @@ def get_pledge(pledge_id: int) -> Pledge | None:
         select(Pledge)
         .where(Pledge.id == pledge_id)
         .options(
-            joinedload(Pledge.actor),
-            joinedload(Pledge.plan),
-            joinedload(Pledge.goal),
-            joinedload(Pledge.action_point),
-            joinedload(Pledge.activity),
-            selectinload(Pledge.entries).joinedload(PledgeEntry.created_by),
+            *_ACTOR_AND_TARGET, selectinload(Pledge.entries).joinedload(PledgeEntry.created_by)
         )
     )
 

@@ -32,7 +32,6 @@ from tracker.audit.services import (
 from tracker.db import check_version, db, guarded_write, utcnow
 from tracker.i18n import format_number
 from tracker.meetings.models import (
-    PENDING,
     AgendaItem,
     Attendance,
     FollowUp,
@@ -43,6 +42,7 @@ from tracker.meetings.models import (
     Minutes,
     english_label,
 )
+from tracker.meetings.queries import pending_follow_ups
 from tracker.notifications import services as notifications
 from tracker.plan.models import Plan
 from tracker.uploads.models import StoredFile
@@ -365,15 +365,11 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         AgendaItem.meeting_id == meeting.id, AgendaItem.carried_from_id.is_not(None)
     )
     pending = db.session.scalars(
-        select(FollowUp)
-        .join(Meeting, FollowUp.meeting_id == Meeting.id)
-        .where(
+        pending_follow_ups(
             Meeting.series == meeting.series,
             Meeting.starts_at < meeting.starts_at,
-            FollowUp.status.in_(PENDING),
             FollowUp.id.not_in(already),
         )
-        .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
     position = next_position(meeting)
     # By id, not relationship: the savepoint below must be what adds them to the session.

@@ -29,6 +29,7 @@ from tracker.audit.services import (
     record_change,
     record_event,
 )
+from tracker.choices import chosen
 from tracker.db import check_version, db, guarded_write, utcnow
 from tracker.i18n import format_number
 from tracker.meetings.models import (
@@ -271,11 +272,9 @@ def _check_meeting(
     url: str | None,
 ) -> dict:
     try:
-        kind = MeetingKind(kind)
-    except ValueError:
-        raise MeetingError(
-            _("Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in MeetingKind)), "kind"
-        ) from None
+        kind = chosen(MeetingKind, kind)
+    except ValueError as error:
+        raise MeetingError(str(error), "kind") from None
     series = (series or "").strip().lower()
     if not series or len(series) > 80 or not all(c.isalnum() or c in "-_." for c in series):
         raise MeetingError(

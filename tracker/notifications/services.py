@@ -22,6 +22,7 @@ from sqlalchemy import update as sql_update
 from tracker.actors.models import Actor
 from tracker.audit.services import By, record_event
 from tracker.auth.models import Role, User
+from tracker.choices import chosen
 from tracker.db import db, utcnow
 from tracker.i18n import language_of
 from tracker.mail.models import MailStatus, OutgoingMail
@@ -87,12 +88,9 @@ def get_delivery(user: User) -> Delivery:
 def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
     """Choose how one's notifications come by mail: at once, in a daily digest, or not at all."""
     try:
-        delivery = Delivery(delivery)
-    except ValueError:
-        raise NotificationError(
-            _("Choose one of: %(choices)s.", choices=", ".join(d.value for d in Delivery)),
-            "delivery",
-        ) from None
+        delivery = chosen(Delivery, delivery)
+    except ValueError as error:
+        raise NotificationError(str(error), "delivery") from None
     setting = db.session.get(NotificationSetting, user.id)
     before = setting.delivery if setting else Delivery.AT_ONCE
     if setting is None:

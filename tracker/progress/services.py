@@ -26,6 +26,7 @@ from tracker.audit.services import (
 )
 from tracker.auth import permissions
 from tracker.auth.models import User
+from tracker.choices import chosen
 from tracker.db import check_version, db, guarded_write, insert_many, utcnow
 from tracker.i18n import format_day, format_number
 from tracker.notifications import services as notifications
@@ -113,11 +114,9 @@ def _check_values(
     reported_on: date | None,
 ) -> dict:
     try:
-        status = Status(status)
-    except ValueError:
-        raise ProgressError(
-            _("Choose one of: %(values)s.", values=", ".join(s.value for s in Status)), "status"
-        ) from None
+        status = chosen(Status, status)
+    except ValueError as error:
+        raise ProgressError(str(error), "status") from None
     if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
         raise ProgressError(_("The percent complete is a whole number from 0 to 100."), "percent")
     if narrative is not None and len(narrative) > MAX_NARRATIVE:

@@ -271,10 +271,7 @@ def _check_meeting(
     is_virtual: bool,
     url: str | None,
 ) -> dict:
-    try:
-        kind = chosen(MeetingKind, kind)
-    except ValueError as error:
-        raise MeetingError(str(error), "kind") from None
+    kind = chosen(MeetingKind, kind, MeetingError, "kind")
     series = (series or "").strip().lower()
     if not series or len(series) > 80 or not all(c.isalnum() or c in "-_." for c in series):
         raise MeetingError(

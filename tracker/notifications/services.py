@@ -87,10 +87,7 @@ def get_delivery(user: User) -> Delivery:
 
 def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
     """Choose how one's notifications come by mail: at once, in a daily digest, or not at all."""
-    try:
-        delivery = chosen(Delivery, delivery)
-    except ValueError as error:
-        raise NotificationError(str(error), "delivery") from None
+    delivery = chosen(Delivery, delivery, NotificationError, "delivery")
     setting = db.session.get(NotificationSetting, user.id)
     before = setting.delivery if setting else Delivery.AT_ONCE
     if setting is None:

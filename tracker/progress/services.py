@@ -113,10 +113,7 @@ def _check_values(
     evidence_links: Iterable[str],
     reported_on: date | None,
 ) -> dict:
-    try:
-        status = chosen(Status, status)
-    except ValueError as error:
-        raise ProgressError(str(error), "status") from None
+    status = chosen(Status, status, ProgressError, "status")
     if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
         raise ProgressError(_("The percent complete is a whole number from 0 to 100."), "percent")
     if narrative is not None and len(narrative) > MAX_NARRATIVE:

@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy import update as sql_update
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, record_event
+from tracker.audit.services import By, record_change
 from tracker.auth.models import Role, User
 from tracker.choices import chosen
 from tracker.db import db, utcnow
@@ -94,15 +94,10 @@ def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
         setting = NotificationSetting(user_id=user.id, delivery=delivery)
         db.session.add(setting)
     setting.delivery = delivery
-    db.session.flush()
     if before != delivery:
-        record_event(
-            by=by,
-            action="notification_settings",
-            entity=user,
-            summary=f"Notifications by mail: {_english(DELIVERY_LABELS[delivery])}",
-            changes={"delivery": [before.value, delivery.value]},
-        )
+        summary = f"Notifications by mail: {_english(DELIVERY_LABELS[delivery])}"
+        changes = {"delivery": [before.value, delivery.value]}
+        record_change(user, "notification_settings", summary, by=by, changes=changes)
     return delivery
 
 

@@ -351,6 +351,14 @@ def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
     return meeting
 
 
+def _add_to_meeting(meeting: Meeting, collection: str, rows: list, conflict: MeetingError):
+    """Insert new rows of one of the meeting's collections at once, and have the collection read
+    again; `conflict` answers a writer who lost the race to add the same rows."""
+    with guarded_write(duplicate=conflict):
+        db.session.add_all(rows)
+    db.session.expire(meeting, [collection])
+
+
 def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     """Put every open or in-progress follow-up of the series' earlier meetings on this meeting's
     agenda. Idempotent: a follow-up already carried onto this meeting is not added twice."""
@@ -379,9 +387,8 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         for offset, follow_up in enumerate(pending)
     ]
     if items:
-        with guarded_write(duplicate=MeetingError(_("The follow-ups were carried over just now."))):
-            db.session.add_all(items)
-        db.session.expire(meeting, ["agenda_items"])
+        conflict = MeetingError(_("The follow-ups were carried over just now."))
+        _add_to_meeting(meeting, "agenda_items", items, conflict)
         record_event(
             by=by,
             action="carry_over",
@@ -481,16 +488,12 @@ def add_participants(
         MeetingParticipant(meeting_id=meeting.id, actor_id=actor.id, attendance=attendance)
         for actor in added
     ]
-    with guarded_write(duplicate=MeetingError(_("Participants were added just now."), "group")):
-        db.session.add_all(rows)
-    db.session.expire(meeting, ["participants"])
-    record_event(
-        by=by,
-        action="participant",
-        entity=meeting,
-        summary=f"{group}: {len(rows)} {attendance.value}",
-        changes={actor.code: [None, attendance.value] for actor in added},
-    )
+    conflict = MeetingError(_("Participants were added just now."), "group")
+    _add_to_meeting(meeting, "participants", rows, conflict)
+    # The same event as set_participant's, one change per actor added.
+    summary = f"{group}: {len(rows)} {attendance.value}"
+    changes = {actor.code: [None, attendance.value] for actor in added}
+    record_change(meeting, "participant", summary, by=by, changes=changes)
     return rows
 
 

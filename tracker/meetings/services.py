@@ -351,7 +351,7 @@ def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
     return meeting
 
 
-def _add_to_meeting(meeting: Meeting, collection: str, rows: list, conflict: MeetingError):
+def _add_to_meeting(meeting: Meeting, collection: str, rows: list, conflict: MeetingError) -> None:
     """Insert new rows of one of the meeting's collections at once, and have the collection read
     again; `conflict` answers a writer who lost the race to add the same rows."""
     with guarded_write(duplicate=conflict):

@@ -130,10 +130,11 @@ def make_pledge(actor=None, target=None, **overrides):
         "amount_minor": 100_000,
         "pledged_on": date(2024, 1, 15),
         "purpose": "Test pledge",
-        "by": "tests",
         **overrides,
     }
-    return pledge_services.create_pledge(actor=actor, target=target, **values)
+    by = values.pop("by", "tests")
+    terms = pledge_services.PledgeTerms(actor=actor, target=target, **values)
+    return pledge_services.create_pledge(terms, by=by)
 
 
 def make_meeting(plan: Plan | None = None, **overrides):

@@ -157,7 +157,7 @@ def create_pledge():
     amount_minor, currency = money
     if amount_minor <= 0:
         raise invalid({"amount": _("A pledge must be for an amount greater than zero.")})
-    pledge = services.create_pledge(
+    terms = services.PledgeTerms(
         actor=actor,
         target=target,
         currency=currency,
@@ -165,8 +165,8 @@ def create_pledge():
         pledged_on=pledged_on,
         purpose=purpose,
         reference=reference,
-        by=acting_user(),
     )
+    pledge = services.create_pledge(terms, by=acting_user())
     return created(pledge_detail(pledge), ".get_pledge", pledge_id=pledge.id)
 
 

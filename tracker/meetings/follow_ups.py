@@ -23,7 +23,7 @@ from tracker.meetings.models import (
     Meeting,
     english_label,
 )
-from tracker.meetings.services import MeetingError, record_of_meeting, remove_record
+from tracker.meetings.services import MeetingError, record_of_meeting, remove_described
 from tracker.notifications import services as notifications
 from tracker.plan.models import ActionPoint
 
@@ -112,22 +112,13 @@ def remove_decision(decision: Decision, *, by: By) -> None:
             ),
             "decision",
         )
-    remove_record(
-        decision,
-        by=by,
-        action="decision_remove",
-        summary=f"Decision removed: {decision.text[:200]}",
-        changes={
-            "decision": [
-                {
-                    "id": decision.id,
-                    "text": decision.text,
-                    "action_points": jsonable(decision.action_points),
-                },
-                None,
-            ]
-        },
-    )
+    was = {
+        "id": decision.id,
+        "text": decision.text,
+        "action_points": jsonable(decision.action_points),
+    }
+    summary = f"Decision removed: {decision.text[:200]}"
+    remove_described(decision, "decision", was, by=by, summary=summary)
 
 
 def add_follow_up(
@@ -231,25 +222,16 @@ def remove_follow_up(follow_up: FollowUp, *, by: By) -> None:
             ),
             "follow_up",
         )
-    remove_record(
-        follow_up,
-        by=by,
-        action="follow_up_remove",
-        summary=f"Follow-up for {follow_up.owner_actor.name} removed: {follow_up.text[:200]}",
-        changes={
-            "follow_up": [
-                {
-                    "id": follow_up.id,
-                    "text": follow_up.text,
-                    "owner": follow_up.owner_actor.code,
-                    "due_on": follow_up.due_on.isoformat(),
-                    "decision": follow_up.decision_id,
-                    "status": follow_up.status.value,
-                },
-                None,
-            ]
-        },
-    )
+    was = {
+        "id": follow_up.id,
+        "text": follow_up.text,
+        "owner": follow_up.owner_actor.code,
+        "due_on": follow_up.due_on.isoformat(),
+        "decision": follow_up.decision_id,
+        "status": follow_up.status.value,
+    }
+    summary = f"Follow-up for {follow_up.owner_actor.name} removed: {follow_up.text[:200]}"
+    remove_described(follow_up, "follow_up", was, by=by, summary=summary)
 
 
 def change_follow_up_status(

@@ -370,26 +370,26 @@ def _action_point_news(plan_id: int, since: datetime, before: datetime) -> list[
     ]
 
 
+def pending_follow_ups(*conditions) -> Select:
+    """Open and in-progress follow-ups, soonest due first (then by id, a stable order), with
+    their meeting joined for `conditions` on either."""
+    return (
+        select(FollowUp)
+        .join(Meeting, FollowUp.meeting_id == Meeting.id)
+        .where(FollowUp.status.in_(PENDING), *conditions)
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+
+
 def _follow_ups_due(meeting: Meeting, due_by: date) -> list[FollowUp]:
     """Open and in-progress follow-ups of the series due by the meeting (or today, if later)."""
-    return list(
-        db.session.scalars(
-            select(FollowUp)
-            .join(Meeting, FollowUp.meeting_id == Meeting.id)
-            .where(
-                Meeting.series == meeting.series,
-                FollowUp.status.in_(PENDING),
-                FollowUp.due_on <= due_by,
-            )
-            .options(
-                joinedload(FollowUp.owner_actor),
-                joinedload(FollowUp.meeting),
-                joinedload(FollowUp.notes),
-            )
-            .order_by(FollowUp.due_on, FollowUp.id)
-            .limit(BRIEF_ROWS)
-        ).unique()
+    query = pending_follow_ups(Meeting.series == meeting.series, FollowUp.due_on <= due_by)
+    loads = (
+        joinedload(FollowUp.owner_actor),
+        joinedload(FollowUp.meeting),
+        joinedload(FollowUp.notes),
     )
+    return list(db.session.scalars(query.options(*loads).limit(BRIEF_ROWS)).unique())
 
 
 def status_choices() -> list[tuple[str, str]]:

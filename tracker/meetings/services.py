@@ -29,10 +29,10 @@ from tracker.audit.services import (
     record_change,
     record_event,
 )
+from tracker.choices import chosen
 from tracker.db import check_version, db, guarded_write, utcnow
 from tracker.i18n import format_number
 from tracker.meetings.models import (
-    PENDING,
     AgendaItem,
     Attendance,
     FollowUp,
@@ -43,6 +43,7 @@ from tracker.meetings.models import (
     Minutes,
     english_label,
 )
+from tracker.meetings.queries import pending_follow_ups
 from tracker.notifications import services as notifications
 from tracker.plan.models import Plan
 from tracker.uploads.models import StoredFile
@@ -270,12 +271,7 @@ def _check_meeting(
     is_virtual: bool,
     url: str | None,
 ) -> dict:
-    try:
-        kind = MeetingKind(kind)
-    except ValueError:
-        raise MeetingError(
-            _("Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in MeetingKind)), "kind"
-        ) from None
+    kind = chosen(MeetingKind, kind, MeetingError, "kind")
     series = (series or "").strip().lower()
     if not series or len(series) > 80 or not all(c.isalnum() or c in "-_." for c in series):
         raise MeetingError(
@@ -355,6 +351,14 @@ def cancel_meeting(meeting: Meeting, *, by: By) -> Meeting:
     return meeting
 
 
+def _add_to_meeting(meeting: Meeting, collection: str, rows: list, conflict: MeetingError) -> None:
+    """Insert new rows of one of the meeting's collections at once, and have the collection read
+    again; `conflict` answers a writer who lost the race to add the same rows."""
+    with guarded_write(duplicate=conflict):
+        db.session.add_all(rows)
+    db.session.expire(meeting, [collection])
+
+
 def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
     """Put every open or in-progress follow-up of the series' earlier meetings on this meeting's
     agenda. Idempotent: a follow-up already carried onto this meeting is not added twice."""
@@ -365,15 +369,11 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         AgendaItem.meeting_id == meeting.id, AgendaItem.carried_from_id.is_not(None)
     )
     pending = db.session.scalars(
-        select(FollowUp)
-        .join(Meeting, FollowUp.meeting_id == Meeting.id)
-        .where(
+        pending_follow_ups(
             Meeting.series == meeting.series,
             Meeting.starts_at < meeting.starts_at,
-            FollowUp.status.in_(PENDING),
             FollowUp.id.not_in(already),
         )
-        .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
     position = next_position(meeting)
     # By id, not relationship: the savepoint below must be what adds them to the session.
@@ -387,9 +387,8 @@ def carry_over(meeting: Meeting, *, by: By) -> list[AgendaItem]:
         for offset, follow_up in enumerate(pending)
     ]
     if items:
-        with guarded_write(duplicate=MeetingError(_("The follow-ups were carried over just now."))):
-            db.session.add_all(items)
-        db.session.expire(meeting, ["agenda_items"])
+        conflict = MeetingError(_("The follow-ups were carried over just now."))
+        _add_to_meeting(meeting, "agenda_items", items, conflict)
         record_event(
             by=by,
             action="carry_over",
@@ -423,16 +422,20 @@ def record_of_meeting(model, record_id: int, meeting: Meeting):
     )
 
 
-def set_participant(
-    meeting: Meeting, *, actor: Actor, attendance: Attendance | str, by: By
-) -> MeetingParticipant:
-    """Invite an actor or record its attendance (one row per actor and meeting)."""
+def _check_attendance(attendance: Attendance | str) -> Attendance:
     try:
-        attendance = Attendance(attendance)
+        return Attendance(attendance)
     except ValueError:
         raise MeetingError(
             _("Choose invited, attended, excused or absent."), "attendance"
         ) from None
+
+
+def set_participant(
+    meeting: Meeting, *, actor: Actor, attendance: Attendance | str, by: By
+) -> MeetingParticipant:
+    """Invite an actor or record its attendance (one row per actor and meeting)."""
+    attendance = _check_attendance(attendance)
     # One row per actor: the second of two at once waits here, then updates the first's row.
     lock_meeting(meeting)
     participant = db.session.scalar(
@@ -471,12 +474,7 @@ def add_participants(
 ) -> list[MeetingParticipant]:
     """Invite a whole group at once (the Reference Group, a working group): every member not yet
     a participant is added with `attendance`; those already on the meeting keep theirs."""
-    try:
-        attendance = Attendance(attendance)
-    except ValueError:
-        raise MeetingError(
-            _("Choose invited, attended, excused or absent."), "attendance"
-        ) from None
+    attendance = _check_attendance(attendance)
     lock_meeting(meeting)
     present = set(
         db.session.scalars(
@@ -490,16 +488,12 @@ def add_participants(
         MeetingParticipant(meeting_id=meeting.id, actor_id=actor.id, attendance=attendance)
         for actor in added
     ]
-    with guarded_write(duplicate=MeetingError(_("Participants were added just now."), "group")):
-        db.session.add_all(rows)
-    db.session.expire(meeting, ["participants"])
-    record_event(
-        by=by,
-        action="participant",
-        entity=meeting,
-        summary=f"{group}: {len(rows)} {attendance.value}",
-        changes={actor.code: [None, attendance.value] for actor in added},
-    )
+    conflict = MeetingError(_("Participants were added just now."), "group")
+    _add_to_meeting(meeting, "participants", rows, conflict)
+    # The same event as set_participant's, one change per actor added.
+    summary = f"{group}: {len(rows)} {attendance.value}"
+    changes = {actor.code: [None, attendance.value] for actor in added}
+    record_change(meeting, "participant", summary, by=by, changes=changes)
     return rows
 
 
@@ -532,6 +526,13 @@ def remove_record(record: db.Model, *, by: By, action: str, summary: str, change
     db.session.delete(record)
     db.session.flush()
     record_event(by=by, action=action, entity=meeting, summary=summary, changes=changes)
+
+
+def remove_described(record: db.Model, what: str, was: dict, *, by: By, summary: str) -> None:
+    """Delete a record of a meeting whose history keeps all of it: the event "<what>_remove"
+    changes `what` from `was` (its fields) to nothing."""
+    changes = {what: [was, None]}
+    remove_record(record, by=by, action=f"{what}_remove", summary=summary, changes=changes)
 
 
 def record_minutes(meeting: Meeting, *, text: str, by: By) -> Minutes:
@@ -586,20 +587,11 @@ def remove_attachment(attachment: MeetingAttachment, *, by: By) -> None:
     """Take a file off the meeting. The stored file itself is kept, as for action point documents
     (stored files are never deleted): the audit event names it by id and SHA-256."""
     stored = attachment.file
-    remove_record(
-        attachment,
-        by=by,
-        action="attachment_remove",
-        summary=f"File {stored.filename} removed from the meeting",
-        changes={
-            "attachment": [
-                {
-                    "id": attachment.id,
-                    "file_id": stored.id,
-                    "filename": stored.filename,
-                    "sha256": stored.sha256,
-                },
-                None,
-            ]
-        },
-    )
+    was = {
+        "id": attachment.id,
+        "file_id": stored.id,
+        "filename": stored.filename,
+        "sha256": stored.sha256,
+    }
+    summary = f"File {stored.filename} removed from the meeting"
+    remove_described(attachment, "attachment", was, by=by, summary=summary)

@@ -20,8 +20,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy import update as sql_update
 
 from tracker.actors.models import Actor
-from tracker.audit.services import By, record_event
+from tracker.audit.services import By, record_change
 from tracker.auth.models import Role, User
+from tracker.choices import chosen
 from tracker.db import db, utcnow
 from tracker.i18n import language_of
 from tracker.mail.models import MailStatus, OutgoingMail
@@ -86,28 +87,17 @@ def get_delivery(user: User) -> Delivery:
 
 def set_delivery(user: User, delivery: Delivery | str, *, by: By) -> Delivery:
     """Choose how one's notifications come by mail: at once, in a daily digest, or not at all."""
-    try:
-        delivery = Delivery(delivery)
-    except ValueError:
-        raise NotificationError(
-            _("Choose one of: %(choices)s.", choices=", ".join(d.value for d in Delivery)),
-            "delivery",
-        ) from None
+    delivery = chosen(Delivery, delivery, NotificationError, "delivery")
     setting = db.session.get(NotificationSetting, user.id)
     before = setting.delivery if setting else Delivery.AT_ONCE
     if setting is None:
         setting = NotificationSetting(user_id=user.id, delivery=delivery)
         db.session.add(setting)
     setting.delivery = delivery
-    db.session.flush()
     if before != delivery:
-        record_event(
-            by=by,
-            action="notification_settings",
-            entity=user,
-            summary=f"Notifications by mail: {_english(DELIVERY_LABELS[delivery])}",
-            changes={"delivery": [before.value, delivery.value]},
-        )
+        summary = f"Notifications by mail: {_english(DELIVERY_LABELS[delivery])}"
+        changes = {"delivery": [before.value, delivery.value]}
+        record_change(user, "notification_settings", summary, by=by, changes=changes)
     return delivery
 
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from tracker.audit.services import By, add_and_record, record_change
-from tracker.db import db, utcnow
+from tracker.audit.services import By, add_and_record, set_retired
+from tracker.db import db
 from tracker.plan.models import ActionPoint, ActionPointDocument
 from tracker.plan.services import PlanError
 from tracker.uploads.files import extension_of
@@ -53,16 +53,9 @@ def attach_document(
 
 def retire_document(document: ActionPointDocument, *, by: By) -> ActionPointDocument:
     """Take a document off its action point's list; it stays on record for the Secretariat."""
-    if document.retired_at is not None:
+    label = f"“{document.title}” of action point {document.action_point.code}"
+    if not set_retired(document, retired=True, by=by, label=label):
         raise PlanError(_("This document is retired already."), "document")
-    document.retired_at = utcnow()
-    record_change(
-        document,
-        "retire",
-        f"Retired “{document.title}” of action point {document.action_point.code}",
-        by=by,
-        changes={"retired_at": [None, document.retired_at.isoformat()]},
-    )
     return document
 
 

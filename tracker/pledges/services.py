@@ -234,54 +234,42 @@ def _clean_text(value: str | None, field: str, limit: int, required: bool = Fals
     return text or None
 
 
-def create_pledge(
-    *,
-    actor: Actor,
-    target: Target,
-    currency: str,
-    amount_minor: int,
-    pledged_on: date,
-    purpose: str,
-    reference: str | None = None,
-    by: By,
-) -> Pledge:
-    """A new pledge with its first ledger entry (pledged, `amount_minor`, on `pledged_on`)."""
-    values = _check_new_pledge(
-        actor=actor,
-        target=target,
-        currency=currency,
-        amount_minor=amount_minor,
-        pledged_on=pledged_on,
-        purpose=purpose,
-        reference=reference,
-    )
+@dataclass(frozen=True)
+class PledgeTerms:
+    """A new pledge as given, before create_pledge checks it: who pledges how much in which
+    currency, on which day, to fund what, and why."""
+
+    actor: Actor
+    target: Target
+    currency: str
+    amount_minor: int
+    pledged_on: date
+    purpose: str
+    reference: str | None = None
+
+
+def create_pledge(terms: PledgeTerms, *, by: By) -> Pledge:
+    """A new pledge with its first ledger entry (pledged, the terms' amount, on their date)."""
+    values = _check_new_pledge(terms)
     pledge = Pledge(**values, pledged_minor=0, committed_minor=0, disbursed_minor=0)
-    summary, changes = _pledge_created(actor, target, values, amount_minor)
+    summary, changes = _pledge_created(terms, values)
     # A savepoint: should the first entry be refused (its conversion), no pledge is left behind.
     with db.session.begin_nested():
         add_and_record(pledge, by=by, summary=summary, changes=changes)
         record_entry(
             pledge,
             kind=EntryKind.PLEDGED,
-            amount_minor=amount_minor,
-            value_date=pledged_on,
+            amount_minor=terms.amount_minor,
+            value_date=terms.pledged_on,
             by=by,
             lock=False,  # a row nobody else can see yet
         )
     return pledge
 
 
-def _check_new_pledge(
-    *,
-    actor: Actor,
-    target: Target,
-    currency: str,
-    amount_minor: int,
-    pledged_on: date,
-    purpose: str,
-    reference: str | None,
-) -> dict:
+def _check_new_pledge(terms: PledgeTerms) -> dict:
     """The rules of a new pledge; its columns (but the totals) when they hold."""
+    target = terms.target
     retired = next(
         (r for r in (target.goal, target.action_point, target.activity) if r and r.retired_at),
         None,
@@ -289,35 +277,35 @@ def _check_new_pledge(
     if retired is not None:
         raise PledgeError(_("That target is retired and takes no new pledges."), "target")
     try:
-        currency = check_currency(currency)
+        currency = check_currency(terms.currency)
     except MoneyError as error:
         raise PledgeError(str(error), "currency") from None
-    if amount_minor <= 0:
+    if terms.amount_minor <= 0:
         raise PledgeError(_("A pledge must be for an amount greater than zero."), "amount")
-    _check_amount(amount_minor, currency)
-    check_date(pledged_on, "pledged_on")
+    _check_amount(terms.amount_minor, currency)
+    check_date(terms.pledged_on, "pledged_on")
     return {
-        "actor_id": actor.id,
+        "actor_id": terms.actor.id,
         "plan_id": target.plan.id,
         "goal_id": target.goal.id if target.goal else None,
         "action_point_id": target.action_point.id if target.action_point else None,
         "activity_id": target.activity.id if target.activity else None,
         "target_kind": target.kind,
         "currency": currency,
-        "pledged_on": pledged_on,
-        "purpose": _clean_text(purpose, "purpose", 500, required=True),
-        "reference": _clean_text(reference, "reference", 100),
+        "pledged_on": terms.pledged_on,
+        "purpose": _clean_text(terms.purpose, "purpose", 500, required=True),
+        "reference": _clean_text(terms.reference, "reference", 100),
     }
 
 
-def _pledge_created(actor: Actor, target: Target, values: dict, amount_minor: int):
-    """The audit summary and changes of a new pledge."""
+def _pledge_created(terms: PledgeTerms, values: dict):
+    """The audit summary and changes of a new pledge (`values`: its checked columns)."""
     currency = values["currency"]
     return (
-        f"{actor.name} pledged {format_minor(amount_minor, currency)} {currency}",
+        f"{terms.actor.name} pledged {format_minor(terms.amount_minor, currency)} {currency}",
         {
-            "actor": [None, actor.code],
-            "target": [None, target.key],
+            "actor": [None, terms.actor.code],
+            "target": [None, terms.target.key],
             "currency": [None, currency],
             "purpose": [None, values["purpose"]],
         },
@@ -331,6 +319,28 @@ _BELOW_ZERO = {
     EntryKind.DISBURSED: _l("This would bring the disbursed total below zero (to %(amount)s)."),
 }
 
+# A total above the one it may not pass (committed above pledged, disbursed above committed):
+# the sentence names both totals and how much is left (the placeholders: total, the ceiling's
+# kind, left).
+_ABOVE_CEILING = (
+    (
+        EntryKind.COMMITTED,
+        EntryKind.PLEDGED,
+        _l(
+            "The committed total would be %(total)s, more than the pledged total "
+            "%(pledged)s. Record a pledged entry first, or commit at most %(left)s."
+        ),
+    ),
+    (
+        EntryKind.DISBURSED,
+        EntryKind.COMMITTED,
+        _l(
+            "The disbursed total would be %(total)s, more than the committed total "
+            "%(committed)s. At most %(left)s can still be disbursed."
+        ),
+    ),
+)
+
 
 def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
     """The ledger rules: 0 ≤ disbursed ≤ committed ≤ pledged ≤ the most an amount may be (so
@@ -341,8 +351,6 @@ def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
         return f"{typed_amount(amount, pledge.currency)} {pledge.currency}"
 
     pledged = totals[EntryKind.PLEDGED]
-    committed = totals[EntryKind.COMMITTED]
-    disbursed = totals[EntryKind.DISBURSED]
     if pledged > max_minor(pledge.currency):
         raise PledgeError(
             _(
@@ -357,30 +365,17 @@ def check_totals(pledge: Pledge, totals: dict[EntryKind, int]) -> None:
     for kind, total in totals.items():
         if total < 0:
             raise PledgeError(_BELOW_ZERO[kind] % {"amount": show(total)}, "amount")
-    if committed > pledged:
-        raise PledgeError(
-            _(
-                "The committed total would be %(total)s, more than the pledged total "
-                "%(pledged)s. Record a pledged entry first, or commit at most %(left)s.",
-                total=show(committed),
-                pledged=show(pledged),
-                left=show(pledged - pledge.committed_minor),
-            ),
-            "amount",
-        )
-    if disbursed > committed and committed == 0:
-        raise PledgeError(_("Record a commitment first: nothing is committed yet."), "amount")
-    if disbursed > committed:
-        raise PledgeError(
-            _(
-                "The disbursed total would be %(total)s, more than the committed total "
-                "%(committed)s. At most %(left)s can still be disbursed.",
-                total=show(disbursed),
-                committed=show(committed),
-                left=show(committed - pledge.disbursed_minor),
-            ),
-            "amount",
-        )
+    for kind, ceiling, message in _ABOVE_CEILING:
+        if totals[kind] <= totals[ceiling]:
+            continue
+        if kind == EntryKind.DISBURSED and totals[ceiling] == 0:
+            raise PledgeError(_("Record a commitment first: nothing is committed yet."), "amount")
+        amounts = {
+            "total": show(totals[kind]),
+            ceiling.value: show(totals[ceiling]),
+            "left": show(totals[ceiling] - pledge.total(kind)),
+        }
+        raise PledgeError(message % amounts, "amount")
 
 
 def record_entry(
@@ -548,38 +543,19 @@ class LedgerBatch:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def create_pledge(
-        self,
-        *,
-        actor: Actor,
-        target: Target,
-        currency: str,
-        amount_minor: int,
-        pledged_on: date,
-        purpose: str,
-        reference: str | None = None,
-        index: int,
-    ) -> NewPledge:
+    def create_pledge(self, terms: PledgeTerms, *, index: int) -> NewPledge:
         """A new pledge with its first entry, as create_pledge checks it."""
-        values = _check_new_pledge(
-            actor=actor,
-            target=target,
-            currency=currency,
-            amount_minor=amount_minor,
-            pledged_on=pledged_on,
-            purpose=purpose,
-            reference=reference,
-        )
-        pledge = NewPledge(values, actor, target, amount_minor)
+        values = _check_new_pledge(terms)
+        pledge = NewPledge(values, terms.actor, terms.target, terms.amount_minor)
         self.record_entry(
             pledge,
             kind=EntryKind.PLEDGED,
-            amount_minor=amount_minor,
-            value_date=pledged_on,
+            amount_minor=terms.amount_minor,
+            value_date=terms.pledged_on,
             index=index,
         )
         self.new.append(pledge)
-        summary, changes = _pledge_created(actor, target, values, amount_minor)
+        summary, changes = _pledge_created(terms, values)
         self.lines[-1].events.insert(0, ("create", summary, changes))
         return pledge
 
@@ -756,29 +732,40 @@ def update_pledge(
     return pledge
 
 
-def pledges_query(
-    *,
-    actor_id: int | None = None,
-    plan_id: int | None = None,
-    goal_id: int | None = None,
-    action_point_id: int | None = None,
-) -> Select:
-    """Pledges with what a list shows, newest first (a stable order, for paging)."""
-    query = select(Pledge).options(
-        joinedload(Pledge.actor),
-        joinedload(Pledge.plan),
-        joinedload(Pledge.goal),
-        joinedload(Pledge.action_point),
-        joinedload(Pledge.activity),
-    )
-    for column, value in (
-        (Pledge.actor_id, actor_id),
-        (Pledge.plan_id, plan_id),
-        (Pledge.goal_id, goal_id),
-        (Pledge.action_point_id, action_point_id),
-    ):
+# What a page shows of every pledge it names: who pledged, and what the pledge funds.
+_ACTOR_AND_TARGET = (
+    joinedload(Pledge.actor),
+    joinedload(Pledge.plan),
+    joinedload(Pledge.goal),
+    joinedload(Pledge.action_point),
+    joinedload(Pledge.activity),
+)
+
+
+# The ids a list or a sum of pledges may be narrowed by (the same for pages, API and totals),
+# and the column each names.
+PLEDGE_FILTERS = {
+    "actor_id": Pledge.actor_id,
+    "plan_id": Pledge.plan_id,
+    "goal_id": Pledge.goal_id,
+    "action_point_id": Pledge.action_point_id,
+    "pledge_id": Pledge.id,
+}
+
+
+def where_pledges(query: Select, **ids: int | None) -> Select:
+    """`query` (with Pledge among its tables) narrowed to the pledges of each id given, as
+    PLEDGE_FILTERS names them; an id left out or None narrows nothing."""
+    for name, value in ids.items():
         if value is not None:
-            query = query.where(column == value)
+            query = query.where(PLEDGE_FILTERS[name] == value)
+    return query
+
+
+def pledges_query(**ids: int | None) -> Select:
+    """Pledges with what a list shows, narrowed as where_pledges does, newest first (a stable
+    order, for paging)."""
+    query = where_pledges(select(Pledge).options(*_ACTOR_AND_TARGET), **ids)
     return query.order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
 
 
@@ -792,12 +779,7 @@ def get_pledge(pledge_id: int) -> Pledge | None:
         select(Pledge)
         .where(Pledge.id == pledge_id)
         .options(
-            joinedload(Pledge.actor),
-            joinedload(Pledge.plan),
-            joinedload(Pledge.goal),
-            joinedload(Pledge.action_point),
-            joinedload(Pledge.activity),
-            selectinload(Pledge.entries).joinedload(PledgeEntry.created_by),
+            *_ACTOR_AND_TARGET, selectinload(Pledge.entries).joinedload(PledgeEntry.created_by)
         )
     )
 

@@ -26,6 +26,7 @@ from tracker.i18n import localized
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal
 from tracker.pledges.conversion import Conversion, latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
+from tracker.pledges.services import where_pledges
 from tracker.query_args import QueryArgError, whole_number
 
 __all__ = ["reporting_currency"]  # re-exported: views and the API read it from here
@@ -103,26 +104,15 @@ class Totals:
 def _filtered(
     query: Select,
     *,
-    plan_id: int | None = None,
-    actor_id: int | None = None,
-    goal_id: int | None = None,
-    action_point_id: int | None = None,
-    pledge_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     recorded_since: datetime | None = None,
     recorded_before: datetime | None = None,
+    **pledge_ids: int | None,
 ) -> Select:
-    query = query.join(Pledge, PledgeEntry.pledge_id == Pledge.id)
-    for column, value in (
-        (Pledge.plan_id, plan_id),
-        (Pledge.actor_id, actor_id),
-        (Pledge.goal_id, goal_id),
-        (Pledge.action_point_id, action_point_id),
-        (Pledge.id, pledge_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    """`query` over the ledger entries of the pledges `pledge_ids` name (see where_pledges),
+    valued or recorded in the window given."""
+    query = where_pledges(query.join(Pledge, PledgeEntry.pledge_id == Pledge.id), **pledge_ids)
     if date_from is not None:
         query = query.where(PledgeEntry.value_date >= date_from)
     if date_to is not None:

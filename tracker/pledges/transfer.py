@@ -234,7 +234,7 @@ def check_pledges(
                 key = (plan.id, row.get("target_kind", ""), row.get("target", ""))
                 if key not in targets:
                     targets[key] = _resolve_target(plan, *key[1:])
-                created[ref] = batch.create_pledge(
+                terms = services.PledgeTerms(
                     actor=actor,
                     target=targets[key],
                     currency=currency,
@@ -242,8 +242,8 @@ def check_pledges(
                     pledged_on=value_date,
                     purpose=row.get("purpose", "") or "",
                     reference=row.get("reference") or None,
-                    index=number,
                 )
+                created[ref] = batch.create_pledge(terms, index=number)
         except services.PledgeError as error:
             result.errors.append(RowError(number, _column(error), str(error)))
             continue

@@ -196,7 +196,7 @@ def new():
     def write():
         actor = next(a for a in actors if a.code == form.actor.data)
         require(can_pledge_for(current_user, actor.id))
-        return services.create_pledge(
+        terms = services.PledgeTerms(
             actor=actor,
             target=services.parse_target_key(form.target.data),
             currency=form.currency.data,
@@ -204,8 +204,8 @@ def new():
             pledged_on=form.pledged_on.data,
             purpose=form.purpose.data,
             reference=form.reference.data,
-            by=current_user,
         )
+        return services.create_pledge(terms, by=current_user)
 
     saved = save_form(
         form,

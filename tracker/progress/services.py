@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
@@ -25,6 +26,7 @@ from tracker.audit.services import (
 )
 from tracker.auth import permissions
 from tracker.auth.models import User
+from tracker.choices import chosen
 from tracker.db import check_version, db, guarded_write, insert_many, utcnow
 from tracker.i18n import format_day, format_number
 from tracker.notifications import services as notifications
@@ -111,12 +113,7 @@ def _check_values(
     evidence_links: Iterable[str],
     reported_on: date | None,
 ) -> dict:
-    try:
-        status = Status(status)
-    except ValueError:
-        raise ProgressError(
-            _("Choose one of: %(values)s.", values=", ".join(s.value for s in Status)), "status"
-        ) from None
+    status = chosen(Status, status, ProgressError, "status")
     if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
         raise ProgressError(_("The percent complete is a whole number from 0 to 100."), "percent")
     if narrative is not None and len(narrative) > MAX_NARRATIVE:
@@ -155,6 +152,13 @@ def default_percent(action_point: ActionPoint, actor: Actor, status: Status) -> 
 def _state(update: ProgressUpdate) -> str:
     """The update's workflow state as a word inside a sentence ("a validated update")."""
     return update.workflow.label.lower()
+
+
+def _refused_in_state(update: ProgressUpdate, *, validated: str, otherwise: str) -> ProgressError:
+    """A step the update's workflow state refuses, in the words for that state: `validated` says
+    that a validated update is never changed again (a correction is a new update)."""
+    message = validated if update.workflow == Workflow.VALIDATED else otherwise
+    return ProgressError(message % {"state": _state(update)}, "workflow")
 
 
 def _summary(summary: str, actor: Actor, action_point: ActionPoint) -> str:
@@ -247,17 +251,12 @@ def edit_update(
     _refuse(permissions.can_write_for(by, update.actor_id), _("This update is another actor's."))
     check_version(update, version)
     if not update.is_editable:
-        raise ProgressError(
-            _(
-                "A %(state)s update cannot be edited (a correction is a new update).",
-                state=_state(update),
-            )
-            if update.workflow == Workflow.VALIDATED
-            else _(
-                "A %(state)s update cannot be edited until the Secretariat has reviewed it.",
-                state=_state(update),
+        raise _refused_in_state(
+            update,
+            validated=_l("A %(state)s update cannot be edited (a correction is a new update)."),
+            otherwise=_l(
+                "A %(state)s update cannot be edited until the Secretariat has reviewed it."
             ),
-            "workflow",
         )
     values = _check_values(
         update.action_point,
@@ -369,18 +368,13 @@ def withdraw_update(update: ProgressUpdate, *, version: int | None = None, by: U
     """Take a submitted update back to draft before the Secretariat has reviewed it."""
     _refuse(permissions.can_write_for(by, update.actor_id), _("This update is another actor's."))
     if not update.is_withdrawable:
-        raise ProgressError(
-            _(
+        raise _refused_in_state(
+            update,
+            validated=_l(
                 "Only a submitted update can be withdrawn; this one is %(state)s (a correction "
-                "is a new update).",
-                state=_state(update),
-            )
-            if update.workflow == Workflow.VALIDATED
-            else _(
-                "Only a submitted update can be withdrawn; this one is %(state)s.",
-                state=_state(update),
+                "is a new update)."
             ),
-            "workflow",
+            otherwise=_l("Only a submitted update can be withdrawn; this one is %(state)s."),
         )
     changes = _step(update, version, Workflow.DRAFT, submitted_at=None)
     _event(update, by, "withdraw", "Withdrew the update to draft", changes)

@@ -21,6 +21,7 @@ from tracker.auth.models import User
 from tracker.auth.permissions import can_write_for, is_admin
 from tracker.db import db, exact_sum, utcnow
 from tracker.meetings.models import PENDING, FollowUp, Meeting
+from tracker.meetings.queries import pending_follow_ups
 from tracker.plan.models import ActionPoint, Activity, PriorityGoal, action_point_partners
 from tracker.pledges.conversion import latest_rates, reporting_currency
 from tracker.pledges.models import EntryKind, Pledge, PledgeEntry
@@ -408,19 +409,9 @@ def _coverage(filters: ReportFilters, report: ProgressReport, round_state):
 
 
 def _overdue_follow_ups(filters: ReportFilters, today: date) -> list[FollowUp]:
+    query = pending_follow_ups(Meeting.plan_id == filters.plan.id, FollowUp.due_on < today)
     return list(
-        db.session.scalars(
-            select(FollowUp)
-            .join(Meeting, Meeting.id == FollowUp.meeting_id)
-            .where(
-                Meeting.plan_id == filters.plan.id,
-                FollowUp.status.in_(PENDING),
-                FollowUp.due_on < today,
-            )
-            .options(joinedload(FollowUp.owner_actor))
-            .order_by(FollowUp.due_on, FollowUp.id)
-            .limit(LIST_LENGTH)
-        )
+        db.session.scalars(query.options(joinedload(FollowUp.owner_actor)).limit(LIST_LENGTH))
     )
 
 

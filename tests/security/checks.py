@@ -2,6 +2,7 @@
 when all is well). tests/security/test_walkers_can_fail.py feeds each one a broken app to show
 that it does find them."""
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +60,62 @@ def _snapshot_plan(dialect) -> list:
             )
         _snapshot_plans[dialect.name] = plan
     return _snapshot_plans[dialect.name]
+
+
+# Anywhere in a statement: a write may sit in a WITH clause.
+_WRITE = re.compile(r'\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def recorded_statements():
+    """Every SQL statement run inside the block, on any engine (the snapshots' plain cursor
+    runs none that it would see)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+
+def tables_written(statements: list[str]) -> set[str]:
+    """The tables the statements change, with those whose rows a deletion may take along
+    (ON DELETE CASCADE or SET NULL, which no statement names)."""
+    written, deleted = set(), set()
+    for statement in statements:
+        for verb, table in _WRITE.findall(statement):
+            written.add(table)
+            if verb.upper().startswith("DELETE"):
+                deleted.add(table)
+    for table in db.metadata.sorted_tables:
+        if any(fk.column.table.name in deleted for fk in table.foreign_keys):
+            written.add(table.name)
+    return written
+
+
+class DatabaseWatch:
+    """The changes each request makes, from the state the watch last saw: a request that sends
+    no write leaves the database as it was, so the database is read again (a snapshot, most of a
+    refused request's cost) only after one that did. Anything written outside `changes()` must
+    be followed by a new watch."""
+
+    def __init__(self) -> None:
+        self.state = snapshot()
+
+    @contextlib.contextmanager
+    def changes(self):
+        """Yields a list that holds, after the block, what the block changed."""
+        found: list[Change] = []
+        with recorded_statements() as statements:
+            yield found
+        if tables_written(statements):
+            after = snapshot()
+            found += diff(self.state, after)
+            self.state = after
 
 
 @dataclass(frozen=True)

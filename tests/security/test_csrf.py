@@ -3,7 +3,7 @@
 import pytest
 
 from tests.security import walk
-from tests.security.checks import diff, snapshot, unexplained
+from tests.security.checks import DatabaseWatch, unexplained
 from tests.security.conftest import csrf_token, sign_in
 
 PAGE_WRITES = walk.page_write_routes()
@@ -32,13 +32,14 @@ def test_page_write_without_the_csrf_token_is_refused_and_changes_nothing(route,
         ("a made-up token", "x" * 40),
         ("another session's token", someone_elses),
     ]
+    watch = DatabaseWatch()
     for attack, token in attacks:
         data = spec.valid(world) | ({"csrf_token": token} if token else {})
-        before = snapshot()
-        response = walk.send_form(client, route, url, data)
+        with watch.changes() as changes:
+            response = walk.send_form(client, route, url, data)
         refused = response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
         assert refused, f"{route} with {attack}: {response.status}"
-        assert not unexplained(diff(before, snapshot())), f"{route} with {attack} wrote"
+        assert not unexplained(changes), f"{route} with {attack} wrote"
     # The same request with the session's own token gets past the check: the 400s were CSRF's.
     data = spec.valid(world) | {"csrf_token": csrf_token(client)}
     response = walk.send_form(client, route, url, data)
@@ -51,11 +52,11 @@ def test_api_write_with_only_a_session_cookie_is_a_401_and_changes_nothing(route
     client = csrf_app.test_client()
     sign_in(client, world)  # the admin's cookie rides along with every request of this client
     url = walk.url_of(route, world)
-    before = snapshot()
-    response = walk.send_api_body(client, route, url, walk.api_valid_body(route, world))
+    with DatabaseWatch().changes() as changes:
+        response = walk.send_api_body(client, route, url, walk.api_valid_body(route, world))
     assert response.status_code == 401, f"{route}: {response.status}"
     assert response.is_json and response.get_json()["error"]["code"] == "unauthorized"
-    assert not unexplained(diff(before, snapshot())), f"{route} wrote with a cookie"
+    assert not unexplained(changes), f"{route} wrote with a cookie"
     # The same request with the admin's token works: the 401 was for the missing token.
     body = walk.api_valid_body(route, world)
     response = walk.send_api_body(client, route, url, body, world.bearer)

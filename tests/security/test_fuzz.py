@@ -6,11 +6,10 @@ from hypothesis import event, given
 
 from tests.security import walk
 from tests.security.checks import (
+    DatabaseWatch,
     api_write_succeeded,
-    diff,
     page_write_succeeded,
     response_problems,
-    snapshot,
     unexplained,
 )
 from tests.security.conftest import fuzz_settings, sign_in
@@ -43,7 +42,7 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
     spec = walk.page_form(route)
     strategy = walk.page_strategy(route)
     may_write = _may_write(route)
-    state = {"client": None, "last": None}  # the last snapshot, while nothing else wrote since
+    state = {"client": None, "watch": None}  # the watch, while nothing else wrote since
 
     @fuzz_settings()
     @given(mutation=strategy)
@@ -52,14 +51,13 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
             state["client"] = sec_app.test_client()
             if spec.signed_in:
                 sign_in(state["client"], world)
-            state["last"] = None
+            state["watch"] = None
         client = state["client"]
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         data = walk.apply(mutation, spec.valid(world))
-        before = state["last"] or snapshot()
-        response = walk.send_form(client, route, url, data)
-        state["last"] = after = snapshot()
-        changes = diff(before, after)
+        watch = state["watch"] = state["watch"] or DatabaseWatch()
+        with watch.changes() as changes:
+            response = walk.send_form(client, route, url, data)
         problems = response_problems(response)
         worked = page_write_succeeded(response)
         event(f"{response.status_code}, {'worked' if worked else 'refused'}")
@@ -78,19 +76,18 @@ def test_hostile_api_write_never_crashes_and_a_refused_one_writes_nothing(route,
     strategy = walk.api_body_strategy(route)
     may_write = _may_write(route)
     client = sec_app.test_client()
-    state = {"last": None}  # the last snapshot, while nothing else wrote since
+    state = {"watch": None}  # the watch, while nothing else wrote since
 
     @fuzz_settings()
     @given(mutation=strategy)
     def attack(mutation):
         if world.restore():
-            state["last"] = None
+            state["watch"] = None
         url = walk.build_url(route, walk.url_values(route, world) | mutation.path)
         valid = walk.api_valid_body(route, world)
-        before = state["last"] or snapshot()
-        response = walk.send_api(client, route, url, world.bearer, mutation, valid)
-        state["last"] = after = snapshot()
-        changes = diff(before, after)
+        watch = state["watch"] = state["watch"] or DatabaseWatch()
+        with watch.changes() as changes:
+            response = walk.send_api(client, route, url, world.bearer, mutation, valid)
         problems = response_problems(response)
         event(f"{response.status_code}")
         if response.status_code == 204:

@@ -19,7 +19,14 @@ from tests.security import (
     test_xss,
     walk,
 )
-from tests.security.checks import Allowed, Change, header_problems, leak_problems, unexplained
+from tests.security.checks import (
+    Allowed,
+    Change,
+    header_problems,
+    leak_problems,
+    recorded_statements,
+    unexplained,
+)
 from tests.security.conftest import fuzz_settings, sign_in
 from tracker.auth import services as auth_services
 from tracker.db import db
@@ -195,6 +202,42 @@ def test_xss_walker_sees_a_template_that_evaluates_the_payload(broken, world):
     _, text = test_xss.pages_show(broken.test_client(), world, ["{{7*7}}"], routes=[route])
     assert "{{7*7}}" not in text  # so the XSS test says "accepted, but never shown as typed"
     assert "49" in broken.test_client().get("/__test__/evaluated").get_data(as_text=True)
+
+
+def test_xss_walker_reads_the_columns_of_a_statement_through_table_aliases():
+    statement = (
+        'SELECT actors_1.region, plans.code FROM plans JOIN actors AS actors_1 ON "actors_1".id'
+        " = plans.lead_id WHERE plans.code = ?"
+    )
+    assert test_xss._columns_read([statement]) == {
+        "actors.region",
+        "actors.id",
+        "plans.code",
+        "plans.lead_id",
+    }
+
+
+def test_xss_walker_fetches_again_a_page_that_reads_the_column_holding_a_payload(
+    broken, world, monkeypatch
+):
+    """After a write, the stored-payload test fetches again only the pages that read a column
+    now holding a payload; the broken page reads the action point's title, so it is fetched
+    again, and caught."""
+    client = broken.test_client()
+    route = route_of(broken, "/__test__/unescaped", "GET")
+    with recorded_statements() as statements:
+        assert client.get("/__test__/unescaped").status_code == 200
+    reads = test_xss._columns_read(statements)
+    assert "action_points.title" in reads
+    monkeypatch.setitem(test_xss._BEFORE_ANY_WRITE, route, (reads, []))
+    ap = world.fresh(ActionPoint, world.action_point.id)
+    ap.title = payload = "<script>alert(1)</script>"
+    db.session.commit()
+    assert "action_points.title" in test_xss._columns_holding_payloads({"action_points"})
+    problems, _ = test_xss.pages_show(
+        client, world, [payload], routes=[route], written={"action_points"}
+    )
+    assert any("unescaped" in p for p in problems), problems
 
 
 def test_reflected_xss_walker_fails_on_a_page_that_echoes_the_query(broken, world):

@@ -1,7 +1,6 @@
 """Stored XSS: payloads in every text field that users can write (page forms and API bodies) come
 back escaped on every page and in every API answer, and are shown as the text that was typed."""
 
-import contextlib
 import re
 from urllib.parse import quote
 
@@ -15,8 +14,10 @@ from tests.security.checks import (
     api_write_succeeded,
     json_strings,
     page_write_succeeded,
+    recorded_statements,
     response_problems,
     response_scan,
+    tables_written,
 )
 from tests.security.conftest import sign_in
 from tests.security.routes import XSS_REFUSED
@@ -78,14 +79,16 @@ def pages_show(
 ) -> tuple[list[str], str]:
     """(problems, text): markup that would run, or a payload left unescaped, on any page or API
     answer; and all that they show as text (to find the payloads shown as they were typed).
-    With `written` (the tables the test's writes changed), a page that reads none of them is
-    not fetched again: it shows what it showed before any write (see _before_any_write)."""
+    With `written` (the tables the test's writes changed), a page that reads none of the
+    columns where a payload now lies is not fetched again: it shows what it showed before any
+    write (see _before_any_write)."""
     problems, texts = [], []
     skip = {}
     if written is not None:
+        holding = _columns_holding_payloads(written)
         for route in routes:
             reads, found = _BEFORE_ANY_WRITE[route]
-            if not reads & written:
+            if not reads & holding:
                 skip[walk.url_of(route, world)] = found
     for url in _urls(world, created, routes):
         if url in skip:
@@ -110,50 +113,50 @@ def pages_show(
     return problems, "\n".join(texts)
 
 
-# Each page's output is a function of the rows it reads: a page that reads no table that the
-# test's writes changed shows what it showed before them, when no payload was stored anywhere.
-# So the stored-payload test fetches again only the pages that read a changed table (and those
-# of the record it created); for the others it repeats what they showed before any write: the
-# tables each GET route reads and the problems it had, from one walk of a fresh world per run.
+# A page can show a stored payload only if it reads the column the payload lies in: before any
+# write, when no payload was stored anywhere, it showed none. So the stored-payload test fetches
+# again only the pages that read a column now holding a payload (and those of the record it
+# created); for the others it repeats what they showed before any write: the columns each GET
+# route reads and the problems it had, from one walk of a fresh world per run. (By table, as
+# this once was, every page read the tables of actors and users, so most tests walked every
+# page after every write: half the security suite's time.)
 _BEFORE_ANY_WRITE: dict[walk.Route, tuple[frozenset[str], list[str]]] = {}
-# Anywhere in a statement: a write may sit in a WITH clause.
-_WRITES = re.compile(r'\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# SQLAlchemy names every column it reads with its table, or with the table's alias, which the
+# FROM or JOIN clause gives as `table AS alias`: "actors_1.region", "FROM actors AS actors_1".
+_QUALIFIED = re.compile(r"\b(\w+)\.(\w+)\b")
+_ALIASED = re.compile(r"\b(\w+)\s+AS\s+(\w+)\b", re.IGNORECASE)
+# Every payload holds one of these, and no valid data does.
+_PAYLOAD_MARKS = ("alert(1)", "7*7")
 
 
-@contextlib.contextmanager
-def _statements():
-    """Every SQL statement run inside the block, on any engine."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
-
-
-def _tables_named(statements: list[str]) -> frozenset[str]:
-    names = {table.name for table in db.metadata.sorted_tables}
-    words = {w for statement in statements for w in re.findall(r"\w+", statement)}
-    return frozenset(names & words)
-
-
-def _tables_written(statements: list[str]) -> set[str]:
-    """The tables the statements change, with those whose rows a deletion may take along
-    (ON DELETE CASCADE or SET NULL, which no statement names)."""
-    written, deleted = set(), set()
+def _columns_read(statements: list[str]) -> frozenset[str]:
+    """The columns ("table.column") that the statements read."""
+    tables = {table.name for table in db.metadata.sorted_tables}
+    read = set()
     for statement in statements:
-        for verb, table in _WRITES.findall(statement):
-            written.add(table)
-            if verb.upper().startswith("DELETE"):
-                deleted.add(table)
+        statement = statement.replace('"', "")  # PostgreSQL quotes some names
+        aliases = {alias: name for name, alias in _ALIASED.findall(statement) if name in tables}
+        for name, column in _QUALIFIED.findall(statement):
+            table = aliases.get(name, name)
+            if table in tables:
+                read.add(f"{table}.{column}")
+    return frozenset(read)
+
+
+def _columns_holding_payloads(tables: set[str]) -> frozenset[str]:
+    """The text and JSON columns of these tables that hold a payload in any row."""
+    holding = set()
     for table in db.metadata.sorted_tables:
-        if any(fk.column.table.name in deleted for fk in table.foreign_keys):
-            written.add(table.name)
-    return written
+        if table.name not in tables:
+            continue
+        for column in table.columns:
+            if not isinstance(column.type, sa.String | sa.Text | sa.JSON):
+                continue
+            text = sa.cast(column, sa.Text)
+            marked = sa.or_(*(text.contains(mark, autoescape=True) for mark in _PAYLOAD_MARKS))
+            if db.session.scalar(sa.select(sa.literal(1)).where(marked).limit(1)):
+                holding.add(f"{table.name}.{column.name}")
+    return frozenset(holding)
 
 
 def _before_any_write(client, world) -> None:
@@ -162,9 +165,9 @@ def _before_any_write(client, world) -> None:
     seen = {}
     for route in SHOWN_ON:
         url = walk.url_of(route, world)
-        with _statements() as statements:
+        with recorded_statements() as statements:
             response = client.get(url, headers=world.bearer if route.is_api else {})
-        seen[route] = (_tables_named(statements), response_scan(response)[0])
+        seen[route] = (_columns_read(statements), response_scan(response)[0])
     _BEFORE_ANY_WRITE.update(seen)  # all or nothing: a route missing in the registry fails
 
 
@@ -197,9 +200,9 @@ def test_stored_payload_is_escaped_wherever_it_shows(route, name, sec_app, world
     # the field refuses that, as a code field does.
     accepted, written = [], set()
     for payload in [COMBINED, *PAYLOADS]:
-        with _statements() as statements:
+        with recorded_statements() as statements:
             response, succeeded = write(route, name, payload, world, client)
-        written |= _tables_written(statements)
+        written |= tables_written(statements)
         problems = [f"{route} answered: {p}" for p in response_problems(response)]
         if succeeded or payload is PAYLOADS[-1]:  # a refused one may still be stored somewhere
             location = response.headers.get("Location", "")
@@ -237,9 +240,9 @@ def test_payload_in_a_refused_request_address_is_escaped_in_the_audit_trail(sec_
     for payload in PAYLOADS:
         payload = payload.replace("/", "")  # a "/" (even as %2F) would split the path
         path = f"/plans/{quote(payload, safe='')}/action-points/new"
-        with _statements() as statements:
+        with recorded_statements() as statements:
             assert viewer.get(path).status_code == 403
-        written |= _tables_written(statements)
+        written |= tables_written(statements)
         problems, text = pages_show(admin, world, [payload], written=written)
         assert not problems, f"{path}: {problems}"
         assert payload in text, f"{path}: the refusal is not shown (escaped) in the audit trail"

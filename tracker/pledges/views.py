@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
 
 from tracker.actors.display import actor_name
 from tracker.actors.models import Actor
@@ -18,6 +19,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db, reading
+from tracker.errors import handle_http_error
 from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
 from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan import services as plan_services
@@ -34,14 +36,14 @@ from tracker.pledges.forms import (
     need_values,
     pledge_edit_values,
 )
+from tracker.pledges.matrix_args import funding_matrix_args, query_date
 from tracker.pledges.models import EntryKind, Pledge
-from tracker.query_args import arg, page_arg
+from tracker.query_args import QueryArgError, page_arg
 from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
-MEASURES = ("pledged", "committed", "disbursed")
 # Whole sentences: in Russian the kind's word changes with the sentence around it.
 ENTRY_RECORDED = {
     EntryKind.PLEDGED: _l("Pledged entry recorded."),
@@ -62,14 +64,11 @@ def selected_plan() -> tuple[Plan, list[Plan]]:
     return plan or abort(404), plans
 
 
-def date_arg(name: str) -> date | None:
-    text = request.args.get(name)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name))
+@bp.errorhandler(QueryArgError)
+def refuse_query_arg(error: QueryArgError):
+    """A query argument a pledge page cannot do without (a date, the matrix's measure): a 400
+    page that says which. The API answers the same error in JSON (api.errors)."""
+    return handle_http_error(BadRequest(str(error)))
 
 
 def pledge_list_page(template: str, rows_filter: dict, **context):
@@ -153,22 +152,13 @@ def set_need(action_point_id: int):
 @login_required
 def matrix():
     plan, plans = selected_plan()
-    measure = request.args.get("measure", "committed")
-    if measure not in MEASURES:
-        abort(400, _("measure must be one of %(measures)s.", measures=", ".join(MEASURES)))
-    result = totals.funding_matrix(
-        plan,
-        date_from=date_arg("from"),
-        date_to=date_arg("to"),
-        measure=measure,
-        sort=arg("sort", totals.parse_sort, "total"),
-    )
+    args = funding_matrix_args(blank_is_absent=True)
     return render_template(
         "pledges/matrix.html",
         plan=plan,
         plans=plans,
-        m=result,
-        measure=EntryKind(measure),
+        m=totals.funding_matrix(plan, **args),
+        measure=EntryKind(args["measure"]),
         measures=list(EntryKind),
     )
 
@@ -177,7 +167,7 @@ def matrix():
 @login_required
 def funding():
     plan, plans = selected_plan()
-    report = totals.funding_report(plan, as_of=date_arg("as_of"))
+    report = totals.funding_report(plan, as_of=query_date("as_of", blank_is_absent=True))
     return render_template("pledges/funding.html", plan=plan, plans=plans, report=report)
 
 

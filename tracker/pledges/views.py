@@ -55,6 +55,12 @@ ENTRY_RECORDED = {
 bp.add_app_template_filter(format_rate, "rate")
 
 
+@bp.context_processor
+def reporting_currency() -> dict:
+    """Every pledge page gives its sums in the reporting currency: one place tells them which."""
+    return {"reporting": totals.reporting_currency()}
+
+
 def selected_plan() -> tuple[Plan, list[Plan]]:
     """The plan named by ?plan=CODE, else the first plan (real plans before the demo), and every
     plan for the picker: one query."""
@@ -80,7 +86,6 @@ def pledge_list_page(template: str, rows_filter: dict, **context):
         pledges=pledges,
         by_pledge={key[0]: t for key, t in by_pledge.items()},
         overall=totals.total_of(by_pledge),
-        reporting=totals.reporting_currency(),
         **context,
     )
 
@@ -97,7 +102,6 @@ def index():
         actors={a.id: a for a in list_actors()},
         by_actor={key[0]: t for key, t in by_actor.items()},
         overall=totals.total_of(by_actor),
-        reporting=totals.reporting_currency(),
     )
 
 
@@ -218,7 +222,6 @@ def show(pledge_id: int):
         pledge=pledge,
         rows=rows,
         overall=totals.overall(rows),
-        reporting=totals.reporting_currency(),
         history=page_history(pledge, plan_id=pledge.plan_id),
         can_record=can_pledge_for(current_user, pledge.actor_id),
     )
@@ -289,18 +292,13 @@ def rates():
     )
     if saved:
         return saved
-    reporting = totals.reporting_currency()
     listed = db.paginate(
-        services.rates_query(reporting), page=page_arg(), per_page=200, error_out=False
+        services.rates_query(totals.reporting_currency()),
+        page=page_arg(),
+        per_page=200,
+        error_out=False,
     )
-    return render_template(
-        "pledges/rates.html",
-        form=form,
-        upload=upload,
-        rates=listed,
-        reporting=reporting,
-        can_manage=can_manage_rates(current_user),
-    )
+    return render_template("pledges/rates.html", form=form, upload=upload, rates=listed)
 
 
 @bp.post("/rates/import")

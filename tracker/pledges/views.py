@@ -129,8 +129,14 @@ def action_point(action_point_id: int):
             "amount": typed_amount(ap.budget_minor, ap.budget_currency),
         }
     )
+    return action_point_page(ap, form)
+
+
+def action_point_page(ap: ActionPoint, need_form: NeedForm):
+    """The pledges to an action point, with the form of its estimated budget (as saved, or as
+    posted and refused)."""
     return pledge_list_page(
-        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
+        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=need_form
     )
 
 
@@ -139,17 +145,15 @@ def action_point(action_point_id: int):
 def set_need(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = NeedForm()
-
     saved = save_form(
         form,
         lambda: services.set_funding_need(ap, **need_values(form), by=current_user),
-        (),  # the form's own checks are all there are
+        services.PledgeError,
         _("Estimated budget of action point %(code)s saved.", code=ap.code),
         url_for("pledges.action_point", action_point_id=ap.id),
+        default_field="amount",
     )
-    return saved or pledge_list_page(
-        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
-    )
+    return saved or action_point_page(ap, form)
 
 
 @bp.get("/matrix")

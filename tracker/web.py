@@ -118,6 +118,7 @@ class ClosingRequest(Request):
 TEMPLATE_RULES = (
     permissions.can_manage_plans,
     permissions.can_pledge,
+    permissions.can_manage_rates,
     permissions.can_manage_users,
     permissions.can_view_audit_trail,
     permissions.can_view_outbox,

@@ -208,6 +208,25 @@ def test_matrix_and_funding_report_agree_with_the_pledges(api):
     assert Decimal(funding["plan"]["committed"]["committed"]["amount"]) == Decimal("200.00")
 
 
+def test_matrix_refuses_a_measure_or_date_it_cannot_take_naming_it(api, client, login):
+    """One reader of the matrix's query string (pledges.matrix_args): the API names the
+    argument in a JSON 400; the page answers 400 too, and takes an empty date as no date."""
+    plan = factories.make_action_point().plan
+    db.session.commit()
+    api.as_role("viewer")
+    matrix = f"/api/v1/reports/pledge-matrix?plan={plan.code}"
+    error = assert_error(api.get(f"{matrix}&measure=promised"), 400)
+    assert error["fields"] == {"measure": "measure must be one of pledged, committed, disbursed."}
+    assert list(assert_error(api.get(f"{matrix}&to="), 400)["fields"]) == ["to"]
+    assert api.get(f"{matrix}&from=2024-01-01&measure=pledged").status_code == 200
+    login.as_role("viewer")
+    page = f"/pledges/matrix?plan={plan.code}"
+    refused = client.get(f"{page}&measure=promised")
+    assert refused.status_code == 400
+    assert "measure must be one of pledged, committed, disbursed." in refused.get_data(as_text=True)
+    assert client.get(f"{page}&from=&to=").status_code == 200
+
+
 def test_pledge_list_filters_by_actor(api):
     api.as_role("viewer")
     factories.make_pledge()

@@ -98,6 +98,8 @@ def test_follow_ups_list_filters_overdue(client, login):
     login.as_role("viewer")
     page = client.get("/meetings/follow-ups?overdue=1").get_data(as_text=True)
     assert "Late one" in page and "overdue" in page and "Future one" not in page
+    by_owner = client.get("/meetings/follow-ups?owner=AT").get_data(as_text=True)
+    assert '<option value="AT" selected>' in by_owner  # the filter shows what it applies
 
 
 def _busy_meeting(n: int):

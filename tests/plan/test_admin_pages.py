@@ -145,7 +145,9 @@ def test_activity_create_and_edit_pages(client, login):
     ap = factories.make_action_point()
     db.session.commit()
     form = {"title": "Workshop", "budget_amount": "10.5", "budget_currency": "eur"}
-    assert client.post(f"/plans/action-points/{ap.id}/activities/new", data=form).status_code == 302
+    response = client.post(f"/plans/action-points/{ap.id}/activities/new", data=form)
+    assert response.status_code == 302
+    assert response.location == f"/plans/action-points/{ap.id}"  # an activity's page is its AP's
     activity = ap.activities[0]
     assert (activity.code, activity.budget_minor, activity.budget_currency) == ("A1", 1050, "EUR")
     bad = {"title": "W", "budget_amount": "abc", "budget_currency": "EUR", "version": 1}
@@ -155,6 +157,18 @@ def test_activity_create_and_edit_pages(client, login):
     response = client.post(f"/plans/activities/{activity.id}/edit", data=unknown)
     assert response.status_code == 200 and "Unknown currency" in response.get_data(as_text=True)
     assert db.session.get(Activity, activity.id).budget_currency == "EUR"
+
+
+def test_a_new_goal_leads_to_its_page_and_a_refused_one_shows_the_form_again(client, login):
+    login.as_role("admin")
+    plan = factories.make_action_point().plan
+    db.session.commit()
+    number = max(g.number for g in plan.goals) + 1
+    form = {"number": str(number), "title": "Return"}
+    response = client.post(f"/plans/{plan.code}/goals/new", data=form)
+    assert response.location == f"/plans/{plan.code}/goals/{number}"
+    again = client.post(f"/plans/{plan.code}/goals/new", data=form)  # the number is taken
+    assert again.status_code == 200 and f"New goal in {plan.code}" in again.get_data(as_text=True)
 
 
 def test_continuation_link_shows_on_both_pages(client, login):

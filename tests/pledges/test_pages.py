@@ -172,6 +172,13 @@ def test_admin_adds_a_rate_and_bad_rates_are_refused(client, login):
     )
     assert response.status_code == 302
     assert db.session.scalar(select(ExchangeRate.rate)) == "0.925"
+    assert "Add a rate" in client.get("/pledges/rates").get_data(as_text=True)
+
+
+def test_a_viewer_sees_the_rates_in_the_reporting_currency_without_their_forms(client, login):
+    login.as_role("viewer")
+    page = client.get("/pledges/rates").get_data(as_text=True)
+    assert "Exchange rates into EUR" in page and "Add a rate" not in page
 
 
 def test_entries_convert_at_the_latest_rate_on_or_before_their_value_date():

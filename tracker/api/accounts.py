@@ -15,7 +15,7 @@ from tracker.api.errors import ApiError, handle_api_error, invalid
 from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import code_of, iso
-from tracker.api.views import acting_user, answer, bp, found
+from tracker.api.views import acting_user, answer, bp, found, own_record
 from tracker.auth import handover, lifecycle, services
 from tracker.auth.forms import HandOverForm, InviteForm, NewUserForm, UserForm, user_data
 from tracker.auth.models import ApiToken, Role, User
@@ -68,12 +68,9 @@ def list_tokens():
 
 @bp.post("/tokens/<id:token_id>/revoke")
 def revoke_own_token(token_id: int):
-    user = acting_user()
-    token = found(
-        services.get_own_token(user, token_id),
-        _("You have no token %(token_id)s.", token_id=token_id),
-    )
-    services.revoke_token(token, by=user)
+    missing = _("You have no token %(token_id)s.", token_id=token_id)
+    token = own_record(services.get_own_token, token_id, missing)
+    services.revoke_token(token, by=acting_user())
     return answer(token_detail(token))
 
 

@@ -7,14 +7,15 @@ from functools import partial
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker.actors.services import list_actors
 from tracker.api import serializers
 from tracker.api.errors import ApiError
 from tracker.api.input import json_form, read_json_object, valid_json_form, validate_form
-from tracker.api.meetings import choice_arg, remove_part, write_part
+from tracker.api.meetings import MeetingPart, choice_arg, remove_part, write_part
 from tracker.api.pagination import page_of
-from tracker.api.views import acting_user, answer, bp, found
+from tracker.api.views import acting_user, answer, bp
 from tracker.auth.permissions import (
     get_manageable_follow_up,
     get_manageable_meeting,
@@ -28,7 +29,7 @@ from tracker.meetings.forms import (
     FollowUpStatusForm,
     follow_up_data,
 )
-from tracker.meetings.models import FollowUpStatus, Meeting
+from tracker.meetings.models import FollowUpStatus
 
 
 @bp.post("/meetings/<id:meeting_id>/decisions")
@@ -36,20 +37,14 @@ def record_decision(meeting_id: int):
     return write_part(meeting_id, DecisionForm, parts.record_decision, 201, required={"text"})
 
 
-def _decision(meeting: Meeting, decision_id: int):
-    return found(
-        follow_ups.get_decision(meeting, decision_id),
-        _(
-            "There is no decision %(decision_id)s of meeting %(id)s.",
-            decision_id=decision_id,
-            id=meeting.id,
-        ),
-    )
+_decision = MeetingPart(
+    follow_ups.get_decision, _l("There is no decision %(id)s of meeting %(meeting_id)s.")
+)
 
 
 @bp.patch("/meetings/<id:meeting_id>/decisions/<id:decision_id>")
 def update_decision(meeting_id: int, decision_id: int):
-    find, kind = partial(_decision, decision_id=decision_id), parts.DECISION
+    find, kind = partial(_decision, part_id=decision_id), parts.DECISION
     write, data = kind.write, kind.data
     return write_part(meeting_id, kind.form, write, find=find, data=data, required={"version"})
 

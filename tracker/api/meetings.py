@@ -3,10 +3,14 @@
 Decisions and follow-ups are in api/follow_ups.py, the calendar feed in api/calendar.py.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from tracker.actors.services import list_actors
@@ -82,22 +86,27 @@ def choice_arg(name: str, allowed: list[str]) -> str | None:
     return value
 
 
-def _agenda_item(meeting: Meeting, item_id: int):
-    return found(
-        agenda.get_agenda_item(meeting, item_id),
-        _("There is no agenda item %(item_id)s of meeting %(id)s.", item_id=item_id, id=meeting.id),
-    )
+@dataclass(frozen=True)
+class MeetingPart:
+    """A kind of record that belongs to one meeting, found by its id within that meeting:
+    `get(meeting, part_id)`, else a 404 saying `missing` (with the part's `id` and the
+    `meeting_id`). Another meeting's record is missing too. Called as a finder: part(meeting, id).
+    """
+
+    get: Callable[[Meeting, int], object]
+    missing: LazyString
+
+    def __call__(self, meeting: Meeting, part_id: int):
+        missing = self.missing % {"id": part_id, "meeting_id": meeting.id}
+        return found(self.get(meeting, part_id), missing)
 
 
-def _attachment(meeting: Meeting, attachment_id: int):
-    return found(
-        services.get_attachment(meeting, attachment_id),
-        _(
-            "There is no attachment %(attachment_id)s of meeting %(id)s.",
-            attachment_id=attachment_id,
-            id=meeting.id,
-        ),
-    )
+_agenda_item = MeetingPart(
+    agenda.get_agenda_item, _l("There is no agenda item %(id)s of meeting %(meeting_id)s.")
+)
+_attachment = MeetingPart(
+    services.get_attachment, _l("There is no attachment %(id)s of meeting %(meeting_id)s.")
+)
 
 
 def write_part(meeting_id: int, form_class, write, status=200, find=None, data=None, **form_args):

@@ -9,7 +9,7 @@ from tracker.api.errors import ApiError
 from tracker.api.input import read_json_object, valid_json_form
 from tracker.api.pagination import page_of
 from tracker.api.serializers import iso
-from tracker.api.views import acting_user, answer, bp, found
+from tracker.api.views import acting_user, answer, bp, own_record
 from tracker.notifications import services
 from tracker.notifications.forms import NotificationSettingsForm
 from tracker.notifications.models import Notification
@@ -47,11 +47,8 @@ def list_notifications():
 
 @bp.post("/notifications/<id:notification_id>/read")
 def mark_notification_read(notification_id: int):
-    user = acting_user()
-    notification = found(
-        services.get_own_notification(user, notification_id),
-        _("You have no notification %(notification_id)s.", notification_id=notification_id),
-    )
+    missing = _("You have no notification %(notification_id)s.", notification_id=notification_id)
+    notification = own_record(services.get_own_notification, notification_id, missing)
     services.mark_read(notification)
     return answer(notification_detail(notification))
 

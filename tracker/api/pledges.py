@@ -24,7 +24,8 @@ from tracker.money import MoneyError, check_currency, money_json, parse_amount, 
 from tracker.plan import services as plan_services
 from tracker.pledges import services, totals
 from tracker.pledges.forms import PledgeEditForm, pledge_edit_values
-from tracker.query_args import arg, int_arg
+from tracker.pledges.matrix_args import funding_matrix_args
+from tracker.query_args import int_arg
 
 MONEY_HELP = _l('Money is an object {"amount": "1250.00", "currency": "EUR"} (a string amount).')
 
@@ -277,16 +278,7 @@ def set_funding_need(action_point_id: int):
 @bp.get("/reports/pledge-matrix")
 def pledge_matrix():
     plan = _plan_arg(required=True)
-    measure = request.args.get("measure", "committed")
-    if measure not in ("pledged", "committed", "disbursed"):
-        raise ApiError(400, _("measure must be pledged, committed or disbursed."))
-    matrix = totals.funding_matrix(
-        plan,
-        date_from=date_arg("from"),
-        date_to=date_arg("to"),
-        measure=measure,
-        sort=arg("sort", totals.parse_sort, "total"),
-    )
+    matrix = totals.funding_matrix(plan, **funding_matrix_args(blank_is_absent=False))
     r = matrix.reporting
     return {
         "plan": plan.code,

@@ -85,6 +85,13 @@ def plan_record(model, record_id: int, missing: str):
     return found(db.session.get(model, record_id), missing)
 
 
+def own_record(get_own, record_id: int, missing: str):
+    """One of the caller's own records (a token, a notification): `get_own(user, record_id)`,
+    or a 404 that says what is `missing`. Another user's record is missing too, never a 403:
+    an id must not tell whether someone else has it."""
+    return found(get_own(acting_user(), record_id), missing)
+
+
 def found(record, missing: str):
     """`record`, or a 404 whose message says what is missing."""
     if record is None:

@@ -77,7 +77,6 @@ def follow_ups():
         page=page,
         actors=actors,
         filters=filters,
-        owner=owner,
         statuses=list(FollowUpStatus),
         today=today,
     )

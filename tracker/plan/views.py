@@ -166,15 +166,21 @@ def edit_action_point(action_point_id: int):
 def new_goal(code: str):
     plan = get_manageable_plan(code)
     form = GoalForm()
-    saved = save_form(
+    return new_record_page(
         form,
         lambda: services.create_goal(plan, **goal_values(form), by=current_user),
-        services.PlanError,
         lambda goal: _("Goal %(number)s added to %(plan)s.", number=goal.number, plan=plan.code),
-        lambda goal: url_for("plan.goal", code=plan.code, number=goal.number),
+        heading=_("New goal in %(plan)s", plan=plan.code),
+        back=url_for("plan.show", code=code),
     )
-    heading = _("New goal in %(plan)s", plan=plan.code)
-    return saved or render_form_page(form, heading, back=url_for("plan.show", code=code))
+
+
+def new_record_page(form, create, done, *, heading: str, back: str):
+    """The page that adds a goal or an activity to the plan: `create()` once the form is valid,
+    then on to the new record's page, saying `done(record)`; else the form again, a broken
+    plan rule at its field (`back`: where the page's Cancel goes)."""
+    saved = save_form(form, create, services.PlanError, done, page_of)
+    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.route("/goals/<id:goal_id>/edit", methods=["GET", "POST"])
@@ -207,16 +213,13 @@ def new_activity(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = ActivityForm()
     form.set_choices(list_actors())
-    back = url_for("plan.action_point", action_point_id=ap.id)
-    saved = save_form(
+    return new_record_page(
         form,
         lambda: services.create_activity(ap, **activity_values(form), by=current_user),
-        services.PlanError,
         lambda activity: _("Activity %(code)s added.", code=activity.code),
-        back,
+        heading=_("New activity under action point %(code)s", code=ap.code),
+        back=page_of(ap),
     )
-    heading = _("New activity under action point %(code)s", code=ap.code)
-    return saved or render_form_page(form, heading, back=back)
 
 
 @bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
 
 from tracker.actors.display import actor_name
 from tracker.actors.models import Actor
@@ -18,6 +19,7 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db, reading
+from tracker.errors import handle_http_error
 from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
 from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan import services as plan_services
@@ -34,14 +36,14 @@ from tracker.pledges.forms import (
     need_values,
     pledge_edit_values,
 )
+from tracker.pledges.matrix_args import funding_matrix_args, query_date
 from tracker.pledges.models import EntryKind, Pledge
-from tracker.query_args import arg, page_arg
+from tracker.query_args import QueryArgError, page_arg
 from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
 
 bp = Blueprint("pledges", __name__, url_prefix="/pledges")
 
-MEASURES = ("pledged", "committed", "disbursed")
 # Whole sentences: in Russian the kind's word changes with the sentence around it.
 ENTRY_RECORDED = {
     EntryKind.PLEDGED: _l("Pledged entry recorded."),
@@ -53,6 +55,12 @@ ENTRY_RECORDED = {
 bp.add_app_template_filter(format_rate, "rate")
 
 
+@bp.context_processor
+def reporting_currency() -> dict:
+    """Every pledge page gives its sums in the reporting currency: one place tells them which."""
+    return {"reporting": totals.reporting_currency()}
+
+
 def selected_plan() -> tuple[Plan, list[Plan]]:
     """The plan named by ?plan=CODE, else the first plan (real plans before the demo), and every
     plan for the picker: one query."""
@@ -62,14 +70,11 @@ def selected_plan() -> tuple[Plan, list[Plan]]:
     return plan or abort(404), plans
 
 
-def date_arg(name: str) -> date | None:
-    text = request.args.get(name)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(400, _("%(name)s must be a date, YYYY-MM-DD.", name=name))
+@bp.errorhandler(QueryArgError)
+def refuse_query_arg(error: QueryArgError):
+    """A query argument a pledge page cannot do without (a date, the matrix's measure): a 400
+    page that says which. The API answers the same error in JSON (api.errors)."""
+    return handle_http_error(BadRequest(str(error)))
 
 
 def pledge_list_page(template: str, rows_filter: dict, **context):
@@ -81,7 +86,6 @@ def pledge_list_page(template: str, rows_filter: dict, **context):
         pledges=pledges,
         by_pledge={key[0]: t for key, t in by_pledge.items()},
         overall=totals.total_of(by_pledge),
-        reporting=totals.reporting_currency(),
         **context,
     )
 
@@ -98,7 +102,6 @@ def index():
         actors={a.id: a for a in list_actors()},
         by_actor={key[0]: t for key, t in by_actor.items()},
         overall=totals.total_of(by_actor),
-        reporting=totals.reporting_currency(),
     )
 
 
@@ -126,8 +129,14 @@ def action_point(action_point_id: int):
             "amount": typed_amount(ap.budget_minor, ap.budget_currency),
         }
     )
+    return action_point_page(ap, form)
+
+
+def action_point_page(ap: ActionPoint, need_form: NeedForm):
+    """The pledges to an action point, with the form of its estimated budget (as saved, or as
+    posted and refused)."""
     return pledge_list_page(
-        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
+        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=need_form
     )
 
 
@@ -136,39 +145,28 @@ def action_point(action_point_id: int):
 def set_need(action_point_id: int):
     ap = get_editable_action_point(action_point_id)
     form = NeedForm()
-
     saved = save_form(
         form,
         lambda: services.set_funding_need(ap, **need_values(form), by=current_user),
-        (),  # the form's own checks are all there are
+        services.PledgeError,
         _("Estimated budget of action point %(code)s saved.", code=ap.code),
         url_for("pledges.action_point", action_point_id=ap.id),
+        default_field="amount",
     )
-    return saved or pledge_list_page(
-        "pledges/action_point.html", {"action_point_id": ap.id}, ap=ap, need_form=form
-    )
+    return saved or action_point_page(ap, form)
 
 
 @bp.get("/matrix")
 @login_required
 def matrix():
     plan, plans = selected_plan()
-    measure = request.args.get("measure", "committed")
-    if measure not in MEASURES:
-        abort(400, _("measure must be one of %(measures)s.", measures=", ".join(MEASURES)))
-    result = totals.funding_matrix(
-        plan,
-        date_from=date_arg("from"),
-        date_to=date_arg("to"),
-        measure=measure,
-        sort=arg("sort", totals.parse_sort, "total"),
-    )
+    args = funding_matrix_args(blank_is_absent=True)
     return render_template(
         "pledges/matrix.html",
         plan=plan,
         plans=plans,
-        m=result,
-        measure=EntryKind(measure),
+        m=totals.funding_matrix(plan, **args),
+        measure=EntryKind(args["measure"]),
         measures=list(EntryKind),
     )
 
@@ -177,7 +175,7 @@ def matrix():
 @login_required
 def funding():
     plan, plans = selected_plan()
-    report = totals.funding_report(plan, as_of=date_arg("as_of"))
+    report = totals.funding_report(plan, as_of=query_date("as_of", blank_is_absent=True))
     return render_template("pledges/funding.html", plan=plan, plans=plans, report=report)
 
 
@@ -228,7 +226,6 @@ def show(pledge_id: int):
         pledge=pledge,
         rows=rows,
         overall=totals.overall(rows),
-        reporting=totals.reporting_currency(),
         history=page_history(pledge, plan_id=pledge.plan_id),
         can_record=can_pledge_for(current_user, pledge.actor_id),
     )
@@ -299,18 +296,13 @@ def rates():
     )
     if saved:
         return saved
-    reporting = totals.reporting_currency()
     listed = db.paginate(
-        services.rates_query(reporting), page=page_arg(), per_page=200, error_out=False
+        services.rates_query(totals.reporting_currency()),
+        page=page_arg(),
+        per_page=200,
+        error_out=False,
     )
-    return render_template(
-        "pledges/rates.html",
-        form=form,
-        upload=upload,
-        rates=listed,
-        reporting=reporting,
-        can_manage=can_manage_rates(current_user),
-    )
+    return render_template("pledges/rates.html", form=form, upload=upload, rates=listed)
 
 
 @bp.post("/rates/import")

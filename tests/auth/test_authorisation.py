@@ -216,8 +216,10 @@ class World:
             return url_for(endpoint, _method=method, **values)
 
 
-def column_users() -> dict[str, tuple[str, str]]:
-    """A user of each column's role and actor (but anonymous): column -> (email, API token)."""
+def column_users(app) -> dict[str, tuple[str, str]]:
+    """A user of each column's role and actor (but anonymous), signed in on the sign-in page:
+    column -> (the session cookie's value, an API token). The module's tests share them (each
+    test's writes, a sign-out say, are rolled back after it)."""
     users = {}
     for column, who in COLUMNS.items():
         if who is None:
@@ -226,7 +228,11 @@ def column_users() -> dict[str, tuple[str, str]]:
         actor = factories.get_actor(actor_code) if actor_code else None
         user = factories.make_user(role=role, actor=actor, password="a-long-test-password")
         _, token = auth.create_token(user, by="tests")
-        users[column] = (user.email, token)
+        client = app.test_client()
+        data = {"email": user.email, "password": "a-long-test-password"}
+        response = client.post("/auth/sign-in", data=data)
+        assert response.status_code == 302, f"{column}: sign-in failed"
+        users[column] = (client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value, token)
     return users
 
 
@@ -235,7 +241,7 @@ def column_users() -> dict[str, tuple[str, str]]:
 # shared_data), so that every row starts from them as made, whatever an earlier row wrote.
 @pytest.fixture(scope="module")
 def shared_world(app):
-    with shared_data(app, lambda: (World(), column_users())) as shared:
+    with shared_data(app, lambda: (World(), column_users(app))) as shared:
         yield shared
 
 
@@ -249,10 +255,8 @@ def signed_in_client(app, users, column: str):
     client = app.test_client()
     if COLUMNS[column] is None:
         return client, None
-    email, token = users[column]
-    data = {"email": email, "password": "a-long-test-password"}
-    response = client.post("/auth/sign-in", data=data)
-    assert response.status_code == 302, f"{column}: sign-in failed"
+    cookie, token = users[column]
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     return client, token
 
 

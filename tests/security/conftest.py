@@ -4,12 +4,15 @@ and the hypothesis profiles."""
 
 import os
 import re
+from dataclasses import dataclass
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from tests.conftest import create_test_app, shared_data
 from tests.security.routes import PASSWORD, World
+from tracker.auth.models import User
 from tracker.db import db
 
 settings.register_profile(
@@ -57,9 +60,21 @@ def csrf_app(app, database_url):
 
 
 @pytest.fixture(scope="module")
-def shared_world(app):
-    """One World per module, built once: building it takes longer than most tests."""
-    with shared_data(app, lambda: World().build()) as shared:
+def shared_world(app, sec_app):
+    """One World per module, built once: building it takes longer than most tests. Its admin
+    and its viewer sign in once too (see sign_in)."""
+
+    def build() -> World:
+        world = World().build()
+        world.sessions = {}
+        for user in (world.admin, world.viewer):
+            client = sec_app.test_client()
+            sign_in_on_the_page(client, user)
+            cookie = client.get_cookie(sec_app.config["SESSION_COOKIE_NAME"])
+            world.sessions[user.id] = SignedIn(cookie.key, cookie.value, _session_version(user))
+        return world
+
+    with shared_data(app, build) as shared:
         yield shared
 
 
@@ -86,10 +101,35 @@ def csrf_token(client) -> str | None:
     return match[1] if match else None
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A session cookie of a user's, made by signing in on the page when the world was built."""
+
+    cookie: str
+    value: str
+    session_version: int  # the user's when it was made: a higher one has ended the session
+
+
 def sign_in(client, world: World, user=None) -> None:
-    """Sign in through the real sign-in page (with its CSRF token when the app wants one)."""
+    """Sign the client in as `user` (the admin by default): with the cookie of the sign-in the
+    module made when it built the world (each test's writes are rolled back, so it stays good),
+    unless the user's sessions have ended since (a password change, say); then through the real
+    sign-in page. Signing in takes two requests: a thousand tests do it."""
     user = user or world.admin
     world.restore()
+    signed_in = getattr(world, "sessions", {}).get(user.id)
+    if signed_in and signed_in.session_version == _session_version(user):
+        client.set_cookie(signed_in.cookie, signed_in.value)
+        return
+    sign_in_on_the_page(client, user)
+
+
+def _session_version(user) -> int:
+    return db.session.scalar(sa.select(User.session_version).where(User.id == user.id))
+
+
+def sign_in_on_the_page(client, user) -> None:
+    """Sign in through the real sign-in page (with its CSRF token when the app wants one)."""
     data = {"email": user.email, "password": PASSWORD}
     if token := csrf_token(client):
         data["csrf_token"] = token

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from tests.conftest import create_test_app
 from tests.security import walk
 from tests.security.checks import header_problems, leak_problems
-from tests.security.conftest import sign_in
+from tests.security.conftest import sign_in, sign_in_on_the_page
 from tests.security.routes import CACHEABLE
 from tracker.db import db
 
@@ -32,7 +32,8 @@ def test_every_get_route_sends_the_security_headers(route, sec_app, world):
 
 def test_session_cookie_is_httponly_and_samesite(sec_app, world):
     client = sec_app.test_client()
-    sign_in(client, world)
+    world.restore()
+    sign_in_on_the_page(client, world.admin)  # the cookie as the server sets it
     cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
 

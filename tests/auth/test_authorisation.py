@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import shared_data
+from tests.conftest import AuthActions, shared_data
 from tracker.actors.models import ReferenceGroupMembership, WorkingGroup
 from tracker.auth import lifecycle, links
 from tracker.auth import services as auth
@@ -229,9 +229,7 @@ def column_users(app) -> dict[str, tuple[str, str]]:
         user = factories.make_user(role=role, actor=actor, password="a-long-test-password")
         _, token = auth.create_token(user, by="tests")
         client = app.test_client()
-        data = {"email": user.email, "password": "a-long-test-password"}
-        response = client.post("/auth/sign-in", data=data)
-        assert response.status_code == 302, f"{column}: sign-in failed"
+        AuthActions(client).sign_in(user.email, "a-long-test-password")
         users[column] = (client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value, token)
     return users
 

@@ -105,7 +105,7 @@ def csrf_token(client) -> str | None:
 class SignedIn:
     """A session cookie of a user's, made by signing in on the page when the world was built."""
 
-    cookie: str
+    cookie_name: str
     value: str
     session_version: int  # the user's when it was made: a higher one has ended the session
 
@@ -119,7 +119,7 @@ def sign_in(client, world: World, user=None) -> None:
     world.restore()
     signed_in = getattr(world, "sessions", {}).get(user.id)
     if signed_in and signed_in.session_version == _session_version(user):
-        client.set_cookie(signed_in.cookie, signed_in.value)
+        client.set_cookie(signed_in.cookie_name, signed_in.value)
         return
     sign_in_on_the_page(client, user)
 

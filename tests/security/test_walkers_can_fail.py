@@ -82,6 +82,25 @@ def broken(app, database_url, world):
         ap = db.session.get(ActionPoint, world.action_point.id)
         return render_template_string("<p>{{ title }}</p>", title=Markup(ap.title))
 
+    @app_.post("/__test__/retitle")
+    @app_.post("/__test__/retitle-again")
+    def retitle():
+        ap = db.session.get(ActionPoint, world.action_point.id)
+        ap.title = request.form["text"]
+        db.session.commit()
+        return "", 204
+
+    @app_.get("/__test__/escaped")
+    def escaped():
+        ap = db.session.get(ActionPoint, world.action_point.id)
+        return render_template_string("<p>{{ title }}</p>", title=ap.title)
+
+    @app_.get("/__test__/escaped-and-not")
+    def escaped_and_not():
+        ap = db.session.get(ActionPoint, world.action_point.id)
+        template = "<p>{{ title }}</p><p>{{ raw }}</p>"
+        return render_template_string(template, title=ap.title, raw=Markup(ap.title))
+
     @app_.get("/__test__/evaluated")
     def evaluated():
         ap = db.session.get(ActionPoint, world.action_point.id)
@@ -238,6 +257,46 @@ def test_xss_walker_fetches_again_a_page_that_reads_the_column_holding_a_payload
         client, world, [payload], routes=[route], written={"action_points"}
     )
     assert any("unescaped" in p for p in problems), problems
+
+
+@pytest.fixture
+def retitles(broken, world, monkeypatch):
+    """The two routes that write the action point's title, as two fields of one batch of the
+    stored-payload test."""
+    broken.config["WTF_CSRF_ENABLED"] = False
+    spec = registry.PageForm(ProbeForm, lambda w: {"text": "A title"})
+    targets = []
+    for path in ("/__test__/retitle", "/__test__/retitle-again"):
+        route = route_of(broken, path, "POST")
+        monkeypatch.setitem(registry.PAGE_FORMS, route.endpoint, spec)
+        targets.append((route, "text"))
+    for path in ("/__test__/escaped", "/__test__/escaped-and-not"):
+        reads = frozenset({"action_points.title"})
+        monkeypatch.setitem(test_xss._BEFORE_ANY_WRITE, route_of(broken, path, "GET"), (reads, []))
+    return targets
+
+
+def test_stored_xss_batch_sends_a_field_whose_value_was_replaced_to_run_alone(
+    app, shared_connection, broken, world, retitles
+):
+    """The second field of the batch writes over the first one's title: the first one's value is
+    shown nowhere after the batch, so it runs alone (with the untagged payloads), and passes."""
+    page = route_of(broken, "/__test__/escaped", "GET")
+    runs = test_xss.run_in_batches(retitles, app, shared_connection, broken, world, [page])
+    first, second = (runs[target] for target in retitles)
+    assert first.accepted == [test_xss.COMBINED] and not first.problems
+    assert second.accepted == ["".join(test_xss.tagged("1"))] and not second.problems
+
+
+def test_stored_xss_batch_fails_each_field_whose_value_a_page_leaves_unescaped(
+    app, shared_connection, broken, world, retitles
+):
+    """The page shows the title as typed, and also as markup: the batch finds the markup and
+    sends both fields to run alone, where each fails."""
+    page = route_of(broken, "/__test__/escaped-and-not", "GET")
+    runs = test_xss.run_in_batches(retitles, app, shared_connection, broken, world, [page])
+    for target in retitles:
+        assert any("is in the page unescaped" in p for p in runs[target].problems), runs
 
 
 def test_reflected_xss_walker_fails_on_a_page_that_echoes_the_query(broken, world):

@@ -1,6 +1,8 @@
 """Each walker fails when the app does what it guards against: a throwaway app (never the real
 one) gets a route broken in that way, and the walker's own test is run on it."""
 
+from datetime import UTC, datetime
+
 import pytest
 from flask import get_flashed_messages, render_template_string, request
 from flask_wtf import FlaskForm
@@ -367,5 +369,30 @@ def test_an_api_write_missing_from_openapi_fails_naming_it(broken):
 def test_sign_in_helper_really_signs_in(sec_app, world):
     client = sec_app.test_client()
     assert client.get("/plans/").status_code == 302
+    sign_in(client, world)
+    assert client.get("/plans/").status_code == 200
+
+
+NOW = datetime.now(UTC)
+# What a fuzzed request that worked may do to the records the next example needs.
+SPOILS = {
+    "admin email": (lambda w: w.admin, "email", "moved@example.org"),
+    "admin deactivated": (lambda w: w.admin, "is_active", False),
+    "leaver deactivated": (lambda w: w.leaver, "is_active", False),
+    "token revoked": (lambda w: w.token, "revoked_at", NOW),
+    "feed replaced": (lambda w: w._feed[0], "token_hash", "0" * 64),
+    "document retired": (lambda w: w.document, "retired_at", NOW),
+}
+
+
+@pytest.mark.parametrize("spoil", SPOILS.values(), ids=SPOILS)
+def test_world_restore_undoes_what_a_fuzzed_request_spoiled(spoil, sec_app, world):
+    record_of, column, value = spoil
+    assert not world.restore()
+    setattr(world.fresh(type(record_of(world)), record_of(world).id), column, value)
+    db.session.commit()
+    assert world.restore()
+    assert not world.restore()
+    client = sec_app.test_client()
     sign_in(client, world)
     assert client.get("/plans/").status_code == 200

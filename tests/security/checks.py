@@ -16,16 +16,18 @@ from tracker.db import db
 Snapshot = dict[str, dict[tuple, dict]]
 
 
-def snapshot() -> Snapshot:
-    """Every row of every table, read in the test's own transaction. The attack tests take
-    thousands of snapshots: each table is read with one plain cursor, its values turned into
-    what SQLAlchemy would give by the columns' own result processors, which is several times
-    faster than a select through the session and gives the same rows."""
+def snapshot(tables: set[str] | None = None) -> Snapshot:
+    """Every row of every table (or of these tables), read in the test's own transaction. The
+    attack tests take thousands of snapshots: each table is read with one plain cursor, its
+    values turned into what SQLAlchemy would give by the columns' own result processors, which
+    is several times faster than a select through the session and gives the same rows."""
     connection = db.session.connection()  # the session's transaction (savepoint) is begun
     cursor = connection.connection.driver_connection.cursor()
     result: Snapshot = {}
     try:
         for table, sql, processors, names, key in _snapshot_plan(connection.dialect):
+            if tables is not None and table not in tables:
+                continue
             cursor.execute(sql)
             rows = {}
             for raw in cursor.fetchall():
@@ -100,8 +102,9 @@ def tables_written(statements: list[str]) -> set[str]:
 class DatabaseWatch:
     """The changes each request makes, from the state the watch last saw: a request that sends
     no write leaves the database as it was, so the database is read again (a snapshot, most of a
-    refused request's cost) only after one that did. Anything written outside `changes()` must
-    be followed by a new watch."""
+    refused request's cost) only after one that did, and only the tables that it wrote (those
+    its statements name, and those a deletion cascades to). Anything written outside
+    `changes()` must be followed by a new watch."""
 
     def __init__(self) -> None:
         self.state = snapshot()
@@ -112,10 +115,10 @@ class DatabaseWatch:
         found: list[Change] = []
         with recorded_statements() as statements:
             yield found
-        if tables_written(statements):
-            after = snapshot()
-            found += diff(self.state, after)
-            self.state = after
+        if written := tables_written(statements):
+            after = snapshot(written)
+            found += diff({table: self.state[table] for table in after}, after)
+            self.state |= after
 
 
 @dataclass(frozen=True)

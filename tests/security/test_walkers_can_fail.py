@@ -24,9 +24,11 @@ from tests.security import (
 from tests.security.checks import (
     Allowed,
     Change,
+    DatabaseWatch,
     header_problems,
     leak_problems,
     recorded_statements,
+    tables_written,
     unexplained,
 )
 from tests.security.conftest import fuzz_settings, sign_in
@@ -161,6 +163,36 @@ def test_get_walker_fails_on_a_get_that_writes(broken, world):
     route = route_of(broken, "/__test__/writes", "GET")
     with pytest.raises(AssertionError, match="wrote: .*insert api_tokens"):
         test_get_is_safe.test_get_changes_nothing(route, broken, world, callers=["admin"])
+
+
+def test_the_watch_reads_again_the_tables_a_statement_writes_and_those_it_cascades_to():
+    # DatabaseWatch reads again only these after a request: a delete of a round takes its
+    # published report along (ON DELETE CASCADE); every table that refers to it is read again.
+    statements = [
+        "SELECT * FROM users",
+        'WITH x AS (SELECT 1) UPDATE "actors" SET name = ? WHERE id = ?',
+        "DELETE FROM reporting_rounds WHERE id = ?",
+    ]
+    written = tables_written(statements)
+    assert {"actors", "reporting_rounds", "published_reports"} <= written
+    assert not written & {"users", "plans", "pledges"}
+
+
+def test_the_watch_sees_a_write_to_any_table_after_reading_only_the_written_ones(world):
+    watch = DatabaseWatch()
+    with watch.changes() as changes:
+        _give_away_a_token(world)
+    assert {(c.table, c.kind) for c in changes} == {
+        ("api_tokens", "insert"),
+        ("audit_events", "insert"),
+    }
+    actor = world.fresh(type(world.actor), world.actor.id)
+    with watch.changes() as changes:
+        actor.note = "Changed"
+        db.session.commit()
+    assert [(c.table, c.kind, c.columns) for c in changes] == [
+        ("actors", "update", frozenset({"note", "version"}))
+    ]
 
 
 def test_allowed_change_covers_only_its_columns_and_rows():

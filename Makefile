@@ -10,6 +10,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input --quiet
 PYTEST_ARGS ?= -q -ra
+# Each database's run in pytest-xdist workers (WORKERS=0: in one process), a test file per worker
+# at a time, so that what a module builds once (tests/security's World) is built once.
+SQLITE_WORKERS ?= 2
+POSTGRES_WORKERS ?= 2
+DIST ?= loadfile
+XDIST = $(if $(filter 0,$(1)),,-n $(1) --dist $(DIST))
 # The machine may set PYTHONDONTWRITEBYTECODE, which adds seconds to every pytest start; settings
 # from the shell must not leak into the tests (each test passes its own to create_app).
 CLEAN_ENV := env -u PYTHONDONTWRITEBYTECODE -u DATABASE_URL -u SECRET_KEY -u TRACKER_ENV
@@ -68,11 +74,11 @@ check-migrations: $(VENV)/.installed
 
 test-sqlite: $(VENV)/.installed-test
 	@echo "== pytest on SQLite"
-	$(CLEAN_ENV) -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	$(CLEAN_ENV) -u TEST_DATABASE_URL $(BIN)/pytest $(call XDIST,$(SQLITE_WORKERS)) $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test
 	@echo "== pytest on PostgreSQL"
-	bash scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	bash scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(call XDIST,$(POSTGRES_WORKERS)) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	bash scripts/install-system-deps --bench

@@ -10,6 +10,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input --quiet
 PYTEST_ARGS ?= -q -ra
+# Each database's run in pytest-xdist workers (0: in one process); a test file stays in one
+# worker, so that what a module builds once (tests/security's World, the demo) is built once.
+# The PostgreSQL run has more to do (and its server works beside it): three of the five
+# processes, so that the two runs end closer together.
+SQLITE_WORKERS ?= 2
+POSTGRES_WORKERS ?= 3
+DIST ?= loadfile
+XDIST = $(if $(filter 0,$(1)),,-n $(1) --dist $(DIST))
 # The machine may set PYTHONDONTWRITEBYTECODE, which adds seconds to every pytest start; settings
 # from the shell must not leak into the tests (each test passes its own to create_app).
 CLEAN_ENV := env -u PYTHONDONTWRITEBYTECODE -u DATABASE_URL -u SECRET_KEY -u TRACKER_ENV
@@ -47,9 +55,11 @@ run: $(VENV)/.installed
 system-deps:
 	bash scripts/install-system-deps
 
-# The two databases' runs are independent and mostly single-threaded: run them side by side on
-# the machine's two cores (each one's output is printed whole when it ends); so are the lint and
-# the migration check before them.
+# The two databases' runs are independent: run them side by side (each one's output is printed
+# whole when it ends), each in worker processes (SQLITE_WORKERS, POSTGRES_WORKERS): a process
+# often waits (on Chromium, a subprocess, a lock), and one run ends before the other; with more
+# processes than cores, both cores stay busy to the end. The lint and the migration check before
+# them run side by side too.
 test: system-deps $(VENV)/.installed-test
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint check-migrations
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
@@ -68,11 +78,11 @@ check-migrations: $(VENV)/.installed
 
 test-sqlite: $(VENV)/.installed-test
 	@echo "== pytest on SQLite"
-	$(CLEAN_ENV) -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	$(CLEAN_ENV) -u TEST_DATABASE_URL $(BIN)/pytest $(call XDIST,$(SQLITE_WORKERS)) $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test
 	@echo "== pytest on PostgreSQL"
-	bash scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	bash scripts/with-postgres $(CLEAN_ENV) $(BIN)/pytest $(call XDIST,$(POSTGRES_WORKERS)) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	bash scripts/install-system-deps --bench

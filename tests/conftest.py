@@ -24,6 +24,8 @@ from tracker.db import db
 from tracker.plan.shipped import load_shipped_data
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# The pytest-xdist worker this process is ("gw0", "gw1"...), empty without xdist.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Files uploaded by any test app land here, never in the instance folder; removed after the run.
 TEST_UPLOAD_FOLDER = Path(tempfile.gettempdir()) / f"tracker-test-uploads-{os.getpid()}"
 
@@ -196,13 +198,27 @@ def remove_test_uploads():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    if TEST_DATABASE_URL:
+    if not TEST_DATABASE_URL:
+        # Under pytest-xdist, each worker has a base temporary folder of its own.
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    if not WORKER:
         engine = sa.create_engine(TEST_DATABASE_URL)
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         engine.dispose()
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        yield TEST_DATABASE_URL
+        return
+    # Each pytest-xdist worker (see the Makefile) has a database of its own, beside the given
+    # one: a schema dropped and built again by one worker would vanish under the others' tests.
+    url = sa.engine.make_url(TEST_DATABASE_URL)
+    name = f"{url.database}_{WORKER}"
+    with _admin_connection() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(False)
+    with _admin_connection() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,22 @@ def test_import_preview_then_confirm(client, login):
     assert again.status_code == 302 and again.headers["Location"].endswith("/import")
 
 
+def test_an_upload_taken_by_another_worker_during_the_sweep_is_passed_over(
+    app, client, login, tmp_path, monkeypatch
+):
+    """Each preview drops the folder's old uploads; another worker (gunicorn's, or a test run's)
+    may take one of them between the listing and the look at its age. A link to nothing is such
+    a file: listed, and gone when looked at."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    (tmp_path / "pending-imports").mkdir()
+    (tmp_path / "pending-imports" / "1-taken-meanwhile").symlink_to(tmp_path / "gone")
+    login.as_role("admin")
+    upload = {"file": (io.BytesIO(plan_csv()), "plan.csv")}
+    preview = client.post("/plans/BP-CFA-2019/import", data=upload)
+    assert preview.status_code == 200
+    assert "1 to create, 0 to update, 0 unchanged" in preview.get_data(as_text=True)
+
+
 def test_import_page_lists_errors_and_changes_nothing(client, login):
     login.as_role("admin")
     events = audit_count()

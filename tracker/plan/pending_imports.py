@@ -4,6 +4,7 @@ Kept in the instance folder (never under static), named by a random token and th
 so that one admin cannot import another's upload; taken once, and dropped after an hour.
 """
 
+import contextlib
 import json
 import re
 import secrets
@@ -38,8 +39,10 @@ def keep(data: bytes, filename: str) -> str:
     """Keep an upload for the current user; returns the token that takes it back."""
     cutoff = time.time() - MAX_AGE_SECONDS
     for old in _folder().iterdir():
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+        # Another worker may take (or drop) the file between the listing and this look at it.
+        with contextlib.suppress(FileNotFoundError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
     _path(token).write_bytes(data)
     _path(token).with_suffix(".json").write_text(json.dumps({"filename": filename[-200:]}))

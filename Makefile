@@ -12,10 +12,10 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input --quiet
 PYTEST_ARGS ?= -q -ra
 # Each database's run in pytest-xdist workers (0: in one process); a test file stays in one
 # worker, so that what a module builds once (tests/security's World, the demo) is built once.
-# The PostgreSQL run has more to do (and its server works beside it): three of the five
-# processes, so that the two runs end closer together.
+# Two each: four processes keep two cores busy; each worker more costs CPU time (its start, its
+# own S3 server, browser and template database), and 3+3 or 2+3 were no faster.
 SQLITE_WORKERS ?= 2
-POSTGRES_WORKERS ?= 3
+POSTGRES_WORKERS ?= 2
 DIST ?= loadfile
 XDIST = $(if $(filter 0,$(1)),,-n $(1) --dist $(DIST))
 # The machine may set PYTHONDONTWRITEBYTECODE, which adds seconds to every pytest start; settings

@@ -517,3 +517,21 @@ def test_nul_in_a_query_is_400_json(api):
 def test_api_answers_are_not_cached(api):
     api.as_role("viewer")
     assert api.get("/api/v1/plans").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"plan": "BP-CFA-2019\x00", "title": "Spring"}, "plan"),  # looked up first
+        ({"plan": "BP-CFA-2019", "title": "Spring", "notes": {"x": ["a\x00"]}}, "notes"),
+        ({"plan\x00": "BP-CFA-2019", "title": "Spring"}, "plan\x00"),
+    ],
+    ids=["value looked up first", "nested value", "field name"],
+)
+def test_a_nul_anywhere_in_a_json_body_is_refused_at_the_field_and_writes_nothing(api, body, field):
+    # PostgreSQL refuses NUL even in a query: the round's plan was looked up with it (a 500).
+    api.as_role("admin")
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    error = assert_error(api.post("/api/v1/rounds", json=body), 422)
+    assert error["fields"] == {field: "Must not contain NUL characters."}
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before

@@ -10,12 +10,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input --quiet
 PYTEST_ARGS ?= -q -ra
-# Each database's run in pytest-xdist workers (0: in one process); a test file stays in one
-# worker, so that what a module builds once (tests/security's World, the demo) is built once.
-# Two each: four processes keep two cores busy; each worker more costs CPU time (its start, its
-# own S3 server, browser and template database), and 3+3 or 2+3 were no faster.
-SQLITE_WORKERS ?= 2
-POSTGRES_WORKERS ?= 2
+# Each database's run in pytest-xdist workers, or in one process (0, the default). A test file
+# stays in one worker, so that what a module builds once (tests/security's World) is built once.
+# On two cores the two runs side by side already keep both busy, and each worker costs CPU time
+# of its own (its start, its S3 server, browser and template database): on an idle two-core
+# machine 2+2 workers took 574 s, one process each 525 s. More cores: SQLITE_WORKERS=2 and so on.
+SQLITE_WORKERS ?= 0
+POSTGRES_WORKERS ?= 0
 DIST ?= loadfile
 XDIST = $(if $(filter 0,$(1)),,-n $(1) --dist $(DIST))
 # The machine may set PYTHONDONTWRITEBYTECODE, which adds seconds to every pytest start; settings

@@ -91,9 +91,8 @@ def _type_error(field: Field, value: object) -> str | None:
     if isinstance(field, DateField) and isinstance(value, str) and not value.strip():
         # A blank date would read as "left empty"; JSON says that with null.
         return _("Must be a date (YYYY-MM-DD) or null.")
-    if isinstance(value, str):
-        # PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
-        return _("Must not contain NUL characters.") if "\x00" in value else None
+    if isinstance(value, str):  # read_json_object refused any NUL in it
+        return None
     return _("Must be a string or null.")
 
 
@@ -118,7 +117,8 @@ def json_form(
 ) -> F:
     """A form bound to a JSON body, overlaid on `current` values (PATCH); 422 on a bad value.
 
-    The form is not validated here: the caller sets its choices first.
+    `body` is what read_json_object gave (its text values hold no NUL), or built from it. The
+    form is not validated here: the caller sets its choices first.
     """
     fields = {f.name: f for f in form_class(formdata=None, meta={"csrf": False})}
     errors: dict[str, str] = {}

@@ -56,11 +56,10 @@ run: $(VENV)/.installed
 system-deps:
 	bash scripts/install-system-deps
 
-# The two databases' runs are independent: run them side by side (each one's output is printed
-# whole when it ends), each in worker processes (SQLITE_WORKERS, POSTGRES_WORKERS): a process
-# often waits (on Chromium, a subprocess, a lock), and one run ends before the other; with more
-# processes than cores, both cores stay busy to the end. The lint and the migration check before
-# them run side by side too.
+# The two databases' runs are independent: run them side by side on the machine's two cores
+# (each one's output is printed whole when it ends), each in one process unless SQLITE_WORKERS
+# or POSTGRES_WORKERS say otherwise (see above); so are the lint and the migration check before
+# them.
 test: system-deps $(VENV)/.installed-test
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint check-migrations
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres

@@ -408,6 +408,7 @@ def test_sign_in_helper_really_signs_in(sec_app, world):
 NOW = datetime.now(UTC)
 # What a fuzzed request that worked may do to the records the next example needs.
 SPOILS = {
+    "admin password": (lambda w: w.admin, "password_hash", "changed"),
     "admin email": (lambda w: w.admin, "email", "moved@example.org"),
     "admin deactivated": (lambda w: w.admin, "is_active", False),
     "leaver deactivated": (lambda w: w.leaver, "is_active", False),

@@ -3,6 +3,7 @@ back escaped on every page and in every API answer, and are shown as the text th
 
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -55,7 +56,7 @@ def _targets() -> list:
     return params
 
 
-def _urls(world, created: list[str], routes) -> list[str]:
+def _urls(world, created: Sequence[str], routes) -> list[str]:
     """Every GET route with the world's ids; and, for each record just created (its address in
     `created`), every GET route that takes its id, with that id."""
     urls = [walk.url_of(r, world) for r in routes]
@@ -76,7 +77,7 @@ def pages_show(
     client,
     world,
     payloads: list[str],
-    created: list[str] = (),
+    created: Sequence[str] = (),
     routes=SHOWN_ON,
     written: set[str] | None = None,
 ) -> tuple[list[str], str]:
@@ -197,7 +198,7 @@ class FieldRun:
     route: walk.Route
     name: str
     payloads: list[str]
-    pending: list[list[str]] = field(default_factory=list)  # groups of payloads still to send
+    pending: list[list[str]] = field(init=False)  # groups of payloads still to send
     accepted: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "value: problem"
 

@@ -129,7 +129,8 @@ def _migrate(app) -> None:
         db.session.commit()
 
 
-def _dispose(app) -> None:
+def dispose(app) -> None:
+    """Close the app's session and pooled connections (before its database is dropped, say)."""
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -150,7 +151,7 @@ def _template_url() -> str:
             _template["url"] = f"sqlite:///{Path(folder) / 'template.sqlite'}"
         app = create_test_app(_template["url"])
         _migrate(app)
-        _dispose(app)  # PostgreSQL copies a template only while no one is connected to it
+        dispose(app)  # PostgreSQL copies a template only while no one is connected to it
     return _template["url"]
 
 
@@ -185,8 +186,22 @@ def build_schema(app) -> None:
     if url not in _scratch_urls:
         _migrate(app)
         return
-    _dispose(app)  # the copy replaces the database: no connection may stay open on it
+    dispose(app)  # the copy replaces the database: no connection may stay open on it
     _copy_template_into(url)
+
+
+@contextlib.contextmanager
+def app_on_own_database(**settings):
+    """An app on a migrated database of its own (a copy of the template), for real commits and
+    for several threads or processes at once; dropped at the end. A test using one runs without
+    the rolled-back session (mark it no_db_session, or use it in a module-scoped fixture)."""
+    with scratch_database_url() as url:
+        app = create_test_app(url, **settings)
+        build_schema(app)
+        try:
+            yield app
+        finally:
+            dispose(app)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -292,9 +307,7 @@ def scratch_app():
         try:
             yield app
         finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            dispose(app)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the test extra installs), started once per session on free ports in its own fold
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_ports
 from tracker.uploads import services
 from tracker.uploads.storage import LocalFolder, S3Bucket
 
@@ -22,20 +22,6 @@ BUCKET = "tracker-tests"
 # Any key works with SeaweedFS as started here; the tracker reads them where every AWS client does.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "tracker-tests", "AWS_SECRET_ACCESS_KEY": "tracker-tests"}
 START_TIMEOUT = 60
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now, all different (held open together while they are chosen)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def weed_binary() -> str:

@@ -17,11 +17,10 @@ from flask_migrate import downgrade
 from tests import factories
 from tests.conftest import (
     TEST_DATABASE_URL,
-    build_schema,
-    create_test_app,
-    scratch_database_url,
+    app_on_own_database,
 )
-from tests.object_storage import BUCKET, Kept, free_ports
+from tests.object_storage import BUCKET, Kept
+from tests.ports import held_port, port_of
 from tracker import MIGRATIONS_DIR, backup
 from tracker.db import db
 from tracker.uploads.services import store_upload, stored_digests, stored_path
@@ -45,20 +44,11 @@ REFUSED = "Nothing was changed."
 def new_app(stack: contextlib.ExitStack, folder: Path, **settings):
     """An app on its own empty database with its own upload folder (or STORAGE_URL),
     initialised."""
-    url = stack.enter_context(scratch_database_url())
-    app = create_test_app(url, UPLOAD_FOLDER=str(folder), **settings)
-    stack.callback(dispose, app)  # before the database is dropped
     # A copy of the migrated template database: running every migration for each of the
     # module's apps took seconds each; `tracker init` then finds the database ready.
-    build_schema(app)
+    app = stack.enter_context(app_on_own_database(UPLOAD_FOLDER=str(folder), **settings))
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
     return app
-
-
-def dispose(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def filled_app(stack: contextlib.ExitStack, folder: Path, **settings):
@@ -510,9 +500,9 @@ def s3_target(s3_server, tmp_path):
         yield app
 
 
-def unreachable_storage() -> str:
-    (port,) = free_ports(1)  # nothing listens there
-    return f"s3://{BUCKET}/down?endpoint=http://127.0.0.1:{port}"
+def unreachable_storage(stack: contextlib.ExitStack) -> str:
+    down = stack.enter_context(held_port())  # nothing listens there
+    return f"s3://{BUCKET}/down?endpoint=http://127.0.0.1:{port_of(down)}"
 
 
 def test_a_backup_from_a_bucket_restores_into_a_bucket_and_any_damage_is_refused(
@@ -560,7 +550,7 @@ def test_a_backup_of_a_folder_restores_into_a_bucket(source, archive, s3_target)
 
 def test_a_restore_into_a_bucket_that_does_not_answer_changes_nothing(archive, tmp_path):
     with contextlib.ExitStack() as stack:
-        target = new_app(stack, tmp_path / "unused", STORAGE_URL=unreachable_storage())
+        target = new_app(stack, tmp_path / "unused", STORAGE_URL=unreachable_storage(stack))
         before = table_counts(target), sample(target)
 
         result = restore(target, archive)
@@ -573,7 +563,7 @@ def test_a_restore_into_a_bucket_that_does_not_answer_changes_nothing(archive, t
 
 def test_a_backup_while_the_bucket_does_not_answer_writes_no_file(tmp_path):
     with contextlib.ExitStack() as stack:
-        app = new_app(stack, tmp_path / "unused", STORAGE_URL=unreachable_storage())
+        app = new_app(stack, tmp_path / "unused", STORAGE_URL=unreachable_storage(stack))
         path = tmp_path / "tracker.backup"
         result = app.test_cli_runner().invoke(args=["backup", str(path)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)

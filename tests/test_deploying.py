@@ -15,7 +15,6 @@ import re
 import runpy
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,7 +32,8 @@ from flask.cli import ScriptInfo
 from flask_migrate import downgrade
 
 from config import Config, from_environ
-from tests.conftest import TEST_DATABASE_URL, create_test_app, scratch_database_url
+from tests.conftest import TEST_DATABASE_URL, create_test_app, dispose, scratch_database_url
+from tests.ports import held_port, port_of
 from tracker import MIGRATIONS_DIR, create_app
 from tracker.cli import cli
 from tracker.db import db
@@ -258,12 +258,6 @@ def readiness(app) -> tuple[int, dict]:
 
 
 # Fixtures ---------------------------------------------------------------------------------------
-
-
-def dispose(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -640,12 +634,6 @@ def test_the_nginx_site_ends_tls_and_forwards_what_the_app_trusts():
 # gunicorn with the shipped settings ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(url: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -658,20 +646,21 @@ def test_gunicorn_serves_the_health_routes_with_the_shipped_settings(production,
     settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert settings["accesslog"] is None and settings["control_socket_disable"] is True
     assert settings["wsgi_app"] == "tracker:create_app()"
-    port = free_port()
     stderr = tmp_path / "gunicorn.log"
-    with stderr.open("w") as log:
+    with stderr.open("w") as log, held_port() as sock:  # gunicorn listens on this very socket
+        port = port_of(sock)
         server = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
                 "-c",
                 str(DEPLOY / "gunicorn.conf.py"),
                 "--bind",
-                f"127.0.0.1:{port}",
+                f"fd://{sock.fileno()}",
             ],
             cwd=tmp_path,
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=[sock.fileno()],
             env={
                 "PATH": os.environ["PATH"],
                 "HOME": str(tmp_path),  # where gunicorn would put a control socket

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import build_schema, create_test_app, scratch_database_url
+from tests.conftest import app_on_own_database, build_schema, create_test_app, scratch_database_url
 from tracker.audit.models import AuditEvent
 from tracker.auth.services import create_token
 from tracker.db import db
@@ -280,15 +280,8 @@ def admin_client(app, pages: bool):
 @pytest.fixture
 def busy_app():
     """An app on its own database, with the schema, for real commits from several threads."""
-    with scratch_database_url() as url:
-        app = create_test_app(url)
-        build_schema(app)
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with app_on_own_database() as app:
+        yield app
 
 
 @pytest.mark.no_db_session

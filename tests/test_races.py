@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.pool import NullPool
 
 from tests import factories
-from tests.conftest import build_schema, create_test_app, scratch_database_url
+from tests.conftest import app_on_own_database
 from tracker.actors import services as actor_services
 from tracker.actors.models import Actor, ActorKind, ReferenceGroupMembership, WorkingGroup
 from tracker.auth import services as auth_services
@@ -43,9 +43,7 @@ _serial = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def race_app():
-    with scratch_database_url() as url:
-        app = create_test_app(url)
-        build_schema(app)
+    with app_on_own_database() as app:
         with app.app_context():
             admin = factories.make_user(role="admin", password=PASSWORD)
             # A token each: the first use of a token in a minute writes its row, and two
@@ -53,12 +51,7 @@ def race_app():
             tokens = [auth_services.create_token(admin, by="tests")[1] for _ in range(2)]
             db.session.commit()
             app.config["RACE_ADMIN"] = (admin.email, tokens)
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        yield app
 
 
 def count(model_or_table, *where) -> int:

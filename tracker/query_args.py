@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import flash, request
 from flask_babel import gettext as _
 
-from tracker.db import MAX_ID
+from tracker.db import MAX_ID, db
 from tracker.errors import wants_json
 
 # Caps the OFFSET we send, so a silly page number cannot overflow it on any backend.
@@ -94,3 +94,9 @@ def int_arg(
 def page_arg(default: int = 1) -> int:
     """?page= of a paged list, from 1 to MAX_PAGE."""
     return int_arg("page", default, maximum=MAX_PAGE)
+
+
+def list_page(query, per_page: int):
+    """The ?page= page of a list page's query (Flask-SQLAlchemy's Pagination): past the last
+    page, an empty page, not a 404."""
+    return db.paginate(query, page=page_arg(), per_page=per_page, error_out=False)

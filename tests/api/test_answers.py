@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.conftest import build_schema, create_test_app, scratch_database_url
+from tests.conftest import app_on_own_database
 from tracker.actors import services as actor_services
 from tracker.auth import services as auth_services
 from tracker.db import db
@@ -55,20 +55,13 @@ def test_every_api_write_commits_through_answer_which_builds_the_body_first():
 
 @pytest.fixture(scope="module")
 def answer_app():
-    with scratch_database_url() as url:
-        app = create_test_app(url)
-        build_schema(app)
+    with app_on_own_database() as app:
         with app.app_context():
             admin = factories.make_user(role="admin")
             _, token = auth_services.create_token(admin, by="tests")
             db.session.commit()
             app.config["ANSWER_TOKEN"] = token
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        yield app
 
 
 @dataclass

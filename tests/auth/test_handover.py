@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import build_schema, create_test_app, scratch_database_url
+from tests.conftest import app_on_own_database
 from tracker.audit.models import AuditEvent
 from tracker.auth import handover
 from tracker.auth import services as auth
@@ -245,55 +245,48 @@ def test_the_command_line_hands_over(office, runner):
 
 @pytest.mark.no_db_session
 def test_two_hand_overs_of_one_person_at_once_one_wins():
-    with scratch_database_url() as url:
-        app = create_test_app(url)
-        build_schema(app)
-        try:
-            with app.app_context():
-                office = Office()
-                db.session.commit()
-                ids = (office.leaver.id, office.heir.id, office.colleague.id, office.admin.id)
-            leaver_id, heir_id, colleague_id, admin_id = ids
-            start = threading.Barrier(2)
-            outcomes: list = [None, None]
+    with app_on_own_database() as app:
+        with app.app_context():
+            office = Office()
+            db.session.commit()
+            ids = (office.leaver.id, office.heir.id, office.colleague.id, office.admin.id)
+        leaver_id, heir_id, colleague_id, admin_id = ids
+        start = threading.Barrier(2)
+        outcomes: list = [None, None]
 
-            def hand_over_to(i: int, successor_id: int):
-                with app.app_context():
-                    leaver, admin = db.session.get(User, leaver_id), db.session.get(User, admin_id)
-                    successor = db.session.get(User, successor_id)
-                    db.session.commit()  # each thread's own transaction starts at the barrier
-                    start.wait()
-                    try:
-                        handover.hand_over(leaver, successor, by=admin)
-                        db.session.commit()
-                        outcomes[i] = "won"
-                    except handover.HandOverError as error:
-                        db.session.rollback()
-                        outcomes[i] = str(error)
-                    finally:
-                        db.session.remove()
+        def hand_over_to(i: int, successor_id: int):
+            with app.app_context():
+                leaver, admin = db.session.get(User, leaver_id), db.session.get(User, admin_id)
+                successor = db.session.get(User, successor_id)
+                db.session.commit()  # each thread's own transaction starts at the barrier
+                start.wait()
+                try:
+                    handover.hand_over(leaver, successor, by=admin)
+                    db.session.commit()
+                    outcomes[i] = "won"
+                except handover.HandOverError as error:
+                    db.session.rollback()
+                    outcomes[i] = str(error)
+                finally:
+                    db.session.remove()
 
-            threads = [
-                threading.Thread(target=hand_over_to, args=(0, heir_id)),
-                threading.Thread(target=hand_over_to, args=(1, colleague_id)),
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-            assert outcomes.count("won") == 1, outcomes
-            assert "holds no open work" in next(o for o in outcomes if o != "won")
-            with app.app_context():
-                winner = heir_id if outcomes[0] == "won" else colleague_id
-                held = db.session.scalars(
-                    select(ProgressUpdate.held_by_id).where(ProgressUpdate.held_by_id.isnot(None))
-                ).all()
-                assert held == [winner, winner]
-                assert db.session.scalars(
-                    select(Pledge.held_by_id).where(Pledge.held_by_id.isnot(None))
-                ).all() == [winner]
-                assert len(hand_over_events(db.session.get(User, leaver_id))) == 1
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        threads = [
+            threading.Thread(target=hand_over_to, args=(0, heir_id)),
+            threading.Thread(target=hand_over_to, args=(1, colleague_id)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert outcomes.count("won") == 1, outcomes
+        assert "holds no open work" in next(o for o in outcomes if o != "won")
+        with app.app_context():
+            winner = heir_id if outcomes[0] == "won" else colleague_id
+            held = db.session.scalars(
+                select(ProgressUpdate.held_by_id).where(ProgressUpdate.held_by_id.isnot(None))
+            ).all()
+            assert held == [winner, winner]
+            assert db.session.scalars(
+                select(Pledge.held_by_id).where(Pledge.held_by_id.isnot(None))
+            ).all() == [winner]
+            assert len(hand_over_events(db.session.get(User, leaver_id))) == 1

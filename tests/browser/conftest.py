@@ -8,8 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests import factories
-from tests.conftest import app_settings, build_schema, scratch_database_url
-from tracker import create_app
+from tests.conftest import app_on_own_database
 from tracker.db import db
 
 CHROMIUM_ARGS = [
@@ -51,16 +50,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_app():
-    with scratch_database_url() as url:
-        app = create_app(app_settings(url))
-        build_schema(app)
+    with app_on_own_database() as app:
         with app.app_context():
             factories.make_user(role="admin", email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
             db.session.commit()
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

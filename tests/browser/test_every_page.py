@@ -26,10 +26,9 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.browser import pagechecks
-from tests.conftest import app_settings, build_schema, scratch_database_url
+from tests.conftest import app_on_own_database
 from tests.security import walk
 from tests.security.routes import NOT_PAGES, PASSWORD, World
-from tracker import create_app
 from tracker.db import db
 
 pytestmark = pytest.mark.skipif(
@@ -67,9 +66,7 @@ def page_routes() -> list[walk.Route]:
 def site():
     """The app on a database of its own, holding the security tests' World (a record of each
     kind) and a user of each role; served on a free port."""
-    with scratch_database_url() as url:
-        app = create_app(app_settings(url))
-        build_schema(app)
+    with app_on_own_database() as app:
         with app.app_context():
             world = World().build()
             users = {
@@ -91,8 +88,6 @@ def site():
         yield f"http://127.0.0.1:{server.server_port}", emails, urls, data
         server.shutdown()
         thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
 
 
 def stored_texts() -> pagechecks.KnownData:

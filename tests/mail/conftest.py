@@ -11,11 +11,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_ports
 
 
 class Recorder:
@@ -49,8 +45,8 @@ class Recorder:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
+    def __init__(self):
+        (self.port,) = free_ports(1)  # aiosmtpd must be told a number
         self.recorder = Recorder()
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
 
@@ -67,23 +63,10 @@ class SmtpServer:
 
 
 @pytest.fixture
-def smtp_servers():
-    """Start real SMTP servers: smtp_servers() or smtp_servers(port=...) for a given port."""
-    started = []
-
-    def start(port: int | None = None) -> SmtpServer:
-        server = SmtpServer(port).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def smtp_server(smtp_servers):
-    return smtp_servers()
+def smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
 
 
 class _HangUpMidMessage(socketserver.StreamRequestHandler):

@@ -1,1 +1,1 @@
-from tests.mail.conftest import smtp_server, smtp_servers  # noqa: F401  (a real SMTP server)
+from tests.mail.conftest import smtp_server  # noqa: F401  (a real SMTP server)

@@ -25,8 +25,9 @@ from werkzeug.test import stream_encode_multipart
 
 from config import from_environ
 from tests import factories
-from tests.conftest import build_schema, create_test_app, scratch_database_url
-from tests.object_storage import BUCKET, free_ports
+from tests.conftest import app_on_own_database, create_test_app
+from tests.object_storage import BUCKET
+from tests.ports import held_port, port_of
 from tracker import PROJECT_ROOT
 from tracker.audit.models import AuditEvent
 from tracker.auth import services as auth_services
@@ -167,10 +168,10 @@ def test_a_missing_object_is_file_not_found(bucket):
 @pytest.fixture
 def unreachable(app, s3_server, monkeypatch):
     """The app's files on an S3 server that does not answer (nothing listens on its port)."""
-    (port,) = free_ports(1)
-    url = f"s3://{BUCKET}/down?endpoint=http://127.0.0.1:{port}"
-    monkeypatch.setitem(app.config, "STORAGE_URL", url)
-    return url
+    with held_port() as down:
+        url = f"s3://{BUCKET}/down?endpoint=http://127.0.0.1:{port_of(down)}"
+        monkeypatch.setitem(app.config, "STORAGE_URL", url)
+        yield url
 
 
 def test_readyz_is_not_ready_when_the_object_storage_does_not_answer(client, unreachable):
@@ -213,11 +214,11 @@ def test_a_download_while_the_storage_does_not_answer_is_a_503_not_a_410(
     document = attach_document(ap, services.store_upload(PDF, "r.pdf", by="tests"), by="tests")
     db.session.commit()
     login.as_role("viewer")
-    (port,) = free_ports(1)
-    down = f"s3://{BUCKET}/x?endpoint=http://127.0.0.1:{port}"
-    monkeypatch.setitem(app.config, "STORAGE_URL", down)
+    with held_port() as down:  # nothing listens there
+        url = f"s3://{BUCKET}/x?endpoint=http://127.0.0.1:{port_of(down)}"
+        monkeypatch.setitem(app.config, "STORAGE_URL", url)
 
-    response = client.get(f"/plans/documents/{document.id}/r.pdf")
+        response = client.get(f"/plans/documents/{document.id}/r.pdf")
 
     assert response.status_code == 503
     assert "the file cannot be sent" in response.get_data(as_text=True)
@@ -243,26 +244,22 @@ def test_a_stored_file_the_folder_cannot_read_is_a_503_not_a_500(client, login):
 # Two app servers, one database, one bucket -------------------------------------------------
 
 
-def dispose(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 class AppServer:
     """`gunicorn 'tracker:create_app()'` in a process of its own, set up by the environment
     only, as in production."""
 
     def __init__(self, environ: dict, folder: Path):
-        (self.port,) = free_ports(1)
-        self.log = folder / f"server-{self.port}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-                 "--bind", f"127.0.0.1:{self.port}", "--chdir", str(PROJECT_ROOT),
-                 "tracker:create_app()"],
-                env={**os.environ, **environ}, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        with held_port() as sock:  # gunicorn listens on this very socket: no other can take it
+            self.port = port_of(sock)
+            self.log = folder / f"server-{self.port}.log"
+            with self.log.open("wb") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
+                     "--bind", f"fd://{sock.fileno()}", "--chdir", str(PROJECT_ROOT),
+                     "tracker:create_app()"],
+                    env={**os.environ, **environ}, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=[sock.fileno()],
+                )  # fmt: skip
 
     @property
     def url(self) -> str:
@@ -318,14 +315,12 @@ def test_two_app_servers_on_one_database_and_one_bucket_serve_each_others_upload
     processes, each with an upload folder of its own that must stay empty."""
     storage_url = s3_server.url()
     with (
-        scratch_database_url() as database_url,
+        app_on_own_database(STORAGE_URL=storage_url) as app,  # dropped last: after the servers
         tempfile.TemporaryDirectory() as work,
         contextlib.ExitStack() as stack,
     ):
         folder = Path(work)
-        app = create_test_app(database_url, STORAGE_URL=storage_url)
-        stack.callback(dispose, app)  # last: after the servers stop
-        build_schema(app)
+        database_url = app.config["SQLALCHEMY_DATABASE_URI"]
         with app.app_context():
             admin = factories.make_user(role="admin")
             _, token = auth_services.create_token(admin, by="tests")

@@ -4,8 +4,7 @@ from flask_login import current_user, login_required
 from tracker.audit import services
 from tracker.audit.forms import AuditFilterForm, entity_label
 from tracker.auth.permissions import can_view_audit_trail, require
-from tracker.db import db
-from tracker.query_args import page_arg
+from tracker.query_args import list_page
 from tracker.reports.history import describe_changes, summary_in_words
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -27,7 +26,7 @@ def index():
         except services.AuditFilterError as error:
             form.field_named(error.field).errors.append(str(error))
         else:
-            events = db.paginate(query, page=page_arg(), per_page=PER_PAGE, error_out=False)
+            events = list_page(query, PER_PAGE)
     # Page links keep the filters; the page number is theirs to set.
     filters = {name: value for name, value in request.args.items() if name != "page" and value}
     changes = describe_changes(events.items) if events is not None else {}

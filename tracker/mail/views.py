@@ -5,11 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.permissions import can_view_outbox, get_allowed, require
-from tracker.db import db
 from tracker.mail import services
 from tracker.mail.models import MailStatus, OutgoingMail
 from tracker.mail.sender import MailConfigError, parse_mail_url
-from tracker.query_args import page_arg
+from tracker.query_args import list_page
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/mail")
 
@@ -52,9 +51,7 @@ def index():
                 _("There is no status %(status)s; showing every message.", status=repr(wanted)),
                 "warning",
             )
-    messages = db.paginate(
-        services.outbox_query(status), page=page_arg(), per_page=PER_PAGE, error_out=False
-    )
+    messages = list_page(services.outbox_query(status), PER_PAGE)
     return render_template(
         "mail/index.html",
         messages=messages,

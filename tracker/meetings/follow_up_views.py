@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from tracker.actors.services import list_actors
 from tracker.auth.permissions import get_updatable_follow_up
-from tracker.db import StaleVersionError, db
+from tracker.db import StaleVersionError
 from tracker.meetings import parts, queries, services
 from tracker.meetings.forms import (
     DecisionForm,
@@ -22,7 +22,7 @@ from tracker.meetings.forms import (
 from tracker.meetings.models import FollowUpStatus
 from tracker.meetings.views import bp, edits, removes, writes
 from tracker.pages import save_form
-from tracker.query_args import page_arg
+from tracker.query_args import list_page
 
 
 @writes("/decisions", DecisionForm, parts.record_decision)
@@ -69,9 +69,7 @@ def follow_ups():
         overdue=request.args.get("overdue") == "1",
     )
     today = date.today()
-    page = db.paginate(
-        queries.follow_ups_query(filters, today), page=page_arg(), per_page=100, error_out=False
-    )
+    page = list_page(queries.follow_ups_query(filters, today), 100)
     return render_template(
         "meetings/follow_ups.html",
         page=page,

@@ -30,7 +30,7 @@ from tracker.meetings.forms import (
 from tracker.meetings.models import Meeting, MeetingKind
 from tracker.pages import commit_and_go, conflict_page, render_form_page
 from tracker.plan import services as plan_services
-from tracker.query_args import page_arg
+from tracker.query_args import list_page
 from tracker.reports.history import page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
@@ -59,12 +59,7 @@ def index():
     if kind and kind not in MeetingKind.__members__.values():
         kind = None
     series = request.args.get("series") or None
-    page = db.paginate(
-        queries.meetings_query(kind=kind, series=series, upcoming=False),
-        page=page_arg(),
-        per_page=50,
-        error_out=False,
-    )
+    page = list_page(queries.meetings_query(kind=kind, series=series, upcoming=False), 50)
     upcoming = db.session.scalars(
         queries.meetings_query(kind=kind, series=series, upcoming=True).limit(50)
     ).all()

@@ -7,7 +7,7 @@ from tracker.db import db
 from tracker.notifications import services
 from tracker.notifications.forms import NotificationSettingsForm
 from tracker.pages import commit_and_go, save_form
-from tracker.query_args import page_arg
+from tracker.query_args import list_page
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 # The profile page (auth/_profile_notifications.html) shows the choice without its view's help.
@@ -29,12 +29,7 @@ def unread_notifications():
 @bp.get("/")
 @login_required
 def index():
-    notifications = db.paginate(
-        services.notifications_query(current_user),
-        page=page_arg(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    notifications = list_page(services.notifications_query(current_user), PER_PAGE)
     return render_template(
         "notifications/index.html",
         notifications=notifications,

@@ -38,7 +38,7 @@ from tracker.pledges.forms import (
 )
 from tracker.pledges.matrix_args import funding_matrix_args, query_date
 from tracker.pledges.models import EntryKind, Pledge
-from tracker.query_args import QueryArgError, page_arg
+from tracker.query_args import QueryArgError, list_page
 from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
 
@@ -296,12 +296,7 @@ def rates():
     )
     if saved:
         return saved
-    listed = db.paginate(
-        services.rates_query(totals.reporting_currency()),
-        page=page_arg(),
-        per_page=200,
-        error_out=False,
-    )
+    listed = list_page(services.rates_query(totals.reporting_currency()), 200)
     return render_template("pledges/rates.html", form=form, upload=upload, rates=listed)
 
 

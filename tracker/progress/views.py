@@ -38,7 +38,7 @@ from tracker.progress.forms import (
     update_values,
 )
 from tracker.progress.models import Round, UpdateEvidence, status_label
-from tracker.query_args import MAX_PAGE, int_arg, page_arg
+from tracker.query_args import MAX_PAGE, int_arg, list_page, page_arg
 from tracker.reports.history import describe_changes, page_history
 from tracker.uploads.files import UploadError
 from tracker.uploads.services import send_stored_file, store_upload
@@ -236,12 +236,7 @@ def index():
         plan_services.get_plan(request.args.get("plan", "")) if request.args.get("plan") else None
     )
     form, filters = filter_form(plan)
-    page = db.paginate(
-        queries.updates_query(current_user, filters, plan=plan),
-        page=page_arg(),
-        per_page=50,
-        error_out=False,
-    )
+    page = list_page(queries.updates_query(current_user, filters, plan=plan), 50)
     args = {name: value for name, value in request.args.items() if name != "page"}
     return render_template("progress/index.html", form=form, plan=plan, page=page, args=args)
 

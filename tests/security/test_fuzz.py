@@ -12,7 +12,7 @@ from tests.security.checks import (
     response_problems,
     unexplained,
 )
-from tests.security.conftest import fuzz_settings, sign_in
+from tests.security.conftest import fuzz_seed, fuzz_settings, sign_in
 from tests.security.routes import REFUSED_WRITE_MAY_WRITE
 
 PAGE_WRITES = walk.page_write_routes()
@@ -45,6 +45,7 @@ def test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(route,
     state = {"client": None, "watch": None}  # the watch, while nothing else wrote since
 
     @fuzz_settings()
+    @fuzz_seed(route)
     @given(mutation=strategy)
     def attack(mutation):
         if state["client"] is None:  # first example, or the last one may have ended the session
@@ -79,6 +80,7 @@ def test_hostile_api_write_never_crashes_and_a_refused_one_writes_nothing(route,
     state = {"watch": None}  # the watch, while nothing else wrote since
 
     @fuzz_settings()
+    @fuzz_seed(route)
     @given(mutation=strategy)
     def attack(mutation):
         if world.restore():

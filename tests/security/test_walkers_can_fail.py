@@ -11,6 +11,7 @@ from markupsafe import Markup
 from wtforms import Field, StringField
 
 from tests.conftest import create_test_app
+from tests.security import conftest as security_conftest
 from tests.security import routes as registry
 from tests.security import (
     test_csrf,
@@ -226,6 +227,21 @@ def test_fuzz_walker_fails_on_a_crash_and_on_a_refusal_that_writes(
         test_fuzz.test_hostile_page_form_never_crashes_and_a_refused_one_writes_nothing(
             route, broken, world
         )
+
+
+def test_in_ci_each_route_and_each_database_fuzzes_with_a_seed_of_its_own(monkeypatch):
+    def seed_of(route: str, database_url: str | None) -> int:
+        monkeypatch.setattr(security_conftest, "TEST_DATABASE_URL", database_url)
+        return security_conftest.fuzz_seed(route)(lambda: None)._hypothesis_internal_use_seed
+
+    monkeypatch.setenv("CI", "true")
+    postgresql = "postgresql+psycopg://tests@127.0.0.1/tests"
+    seeds = [seed_of(r, url) for r in ("POST /a", "POST /b") for url in (None, postgresql)]
+    assert len(set(seeds)) == 4 and seeds[0] == seed_of("POST /a", None)
+    monkeypatch.delenv("CI")
+    assert not hasattr(
+        security_conftest.fuzz_seed("POST /a")(lambda: None), "_hypothesis_internal_use_seed"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Pledges in the JSON API: money as strings, the same rules and permissions as the pages."""
 
+import html
 from datetime import date
 from decimal import Decimal
 
@@ -210,7 +211,8 @@ def test_matrix_and_funding_report_agree_with_the_pledges(api):
 
 def test_matrix_refuses_a_measure_or_date_it_cannot_take_naming_it(api, client, login):
     """One reader of the matrix's query string (pledges.matrix_args): the API names the
-    argument in a JSON 400; the page answers 400 too, and takes an empty date as no date."""
+    argument in a JSON 400; the page shows the default instead and says why, as every page does
+    (query_args.arg), and takes an empty date as no date."""
     plan = factories.make_action_point().plan
     db.session.commit()
     api.as_role("viewer")
@@ -221,9 +223,13 @@ def test_matrix_refuses_a_measure_or_date_it_cannot_take_naming_it(api, client, 
     assert api.get(f"{matrix}&from=2024-01-01&measure=pledged").status_code == 200
     login.as_role("viewer")
     page = f"/pledges/matrix?plan={plan.code}"
-    refused = client.get(f"{page}&measure=promised")
-    assert refused.status_code == 400
-    assert "measure must be one of pledged, committed, disbursed." in refused.get_data(as_text=True)
+    shown = client.get(f"{page}&measure=promised")
+    assert shown.status_code == 200
+    text = html.unescape(shown.get_data(as_text=True))
+    assert "measure must be one of pledged, committed, disbursed. Showing measure committed" in text
+    assert '<option value="committed" selected>' in text
+    undated = html.unescape(client.get(f"{page}&from=2024-02-30").get_data(as_text=True))
+    assert "from must be a date, YYYY-MM-DD. It was left out." in undated
     assert client.get(f"{page}&from=&to=").status_code == 200
 
 

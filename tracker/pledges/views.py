@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from werkzeug.exceptions import BadRequest
 
 from tracker.actors.display import actor_name
 from tracker.actors.models import Actor
@@ -19,7 +18,6 @@ from tracker.auth.permissions import (
     require,
 )
 from tracker.db import db, reading
-from tracker.errors import handle_http_error
 from tracker.money import format_rate, parse_amount, parse_rate, typed_amount
 from tracker.pages import commit_and_go, render_form_page, save_form
 from tracker.plan import services as plan_services
@@ -38,7 +36,7 @@ from tracker.pledges.forms import (
 )
 from tracker.pledges.matrix_args import funding_matrix_args, query_date
 from tracker.pledges.models import EntryKind, Pledge
-from tracker.query_args import QueryArgError, list_page
+from tracker.query_args import list_page
 from tracker.reports.history import page_history
 from tracker.uploads.files import content_disposition
 
@@ -68,13 +66,6 @@ def selected_plan() -> tuple[Plan, list[Plan]]:
     code = request.args.get("plan")
     plan = next((p for p in plans if p.code == code), None) if code else next(iter(plans), None)
     return plan or abort(404), plans
-
-
-@bp.errorhandler(QueryArgError)
-def refuse_query_arg(error: QueryArgError):
-    """A query argument a pledge page cannot do without (a date, the matrix's measure): a 400
-    page that says which. The API answers the same error in JSON (api.errors)."""
-    return handle_http_error(BadRequest(str(error)))
 
 
 def pledge_list_page(template: str, rows_filter: dict, **context):

@@ -9,7 +9,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input --quiet
-PYTEST_ARGS ?= -q -ra
+# The ten slowest steps of each run are printed after its summary: where a new test costs time,
+# every run shows it.
+PYTEST_ARGS ?= -q -ra --durations=10
 # Each database's run in pytest-xdist workers, or in one process (0, the default). A test file
 # stays in one worker, so that what a module builds once (tests/security's World) is built once.
 # On two cores the two runs side by side already keep both busy, and each worker costs CPU time
